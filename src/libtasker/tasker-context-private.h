@@ -1,0 +1,20 @@
+/* tasker-context-private.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#ifndef TASKER_COMPILATION
+# error "This header is private to libtasker and its tests."
+#endif
+
+#include "tasker-context.h"
+#include "tasker-task.h"
+
+G_BEGIN_DECLS
+
+TaskerContext *_tasker_context_new      (TaskerTask    *task);
+TaskerTask    *_tasker_context_get_task (TaskerContext *self);
+
+G_END_DECLS

@@ -1,0 +1,90 @@
+/* tasker-context.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(TASKER_INSIDE) && !defined(TASKER_COMPILATION)
+# error "Only <tasker.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "tasker-version-macros.h"
+
+G_BEGIN_DECLS
+
+#define TASKER_TYPE_CONTEXT (tasker_context_get_type ())
+
+TASKER_AVAILABLE_IN_1_0
+G_DECLARE_FINAL_TYPE (TaskerContext, tasker_context, TASKER, CONTEXT, GObject)
+
+/**
+ * TaskerTaskFunc:
+ * @context: the task's execution context
+ * @user_data: the data given at submit
+ *
+ * The work of a thread or coroutine task.
+ *
+ * A thread task's function runs in a pool thread; the task ends when it
+ * returns, with whatever it passed to [method@Tasker.Context.return_value] and
+ * friends (no result if it passed nothing).
+ *
+ * A coroutine task's function runs on the manager's main context and usually
+ * starts asynchronous GIO operations with [method@Tasker.Context.get_cancellable];
+ * the task ends when one of the `tasker_context_return_*()` functions is called,
+ * from any thread.
+ *
+ * Since: 1.0
+ */
+typedef void (*TaskerTaskFunc) (TaskerContext *context,
+                                gpointer       user_data);
+
+TASKER_AVAILABLE_IN_1_0
+void           tasker_context_set_progress       (TaskerContext  *self,
+                                                  double          progress);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_context_set_total          (TaskerContext  *self,
+                                                  double          total);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_context_set_message        (TaskerContext  *self,
+                                                  const char     *message);
+TASKER_AVAILABLE_IN_1_0
+gboolean       tasker_context_is_cancelled       (TaskerContext  *self);
+TASKER_AVAILABLE_IN_1_0
+GCancellable  *tasker_context_get_cancellable    (TaskerContext  *self);
+TASKER_AVAILABLE_IN_1_0
+TaskerContext *tasker_context_sub_context        (TaskerContext  *self,
+                                                  double          base_progress,
+                                                  double          progress_range,
+                                                  double          total) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
+void           tasker_context_send_event         (TaskerContext  *self,
+                                                  const char     *name,
+                                                  GVariant       *data);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_context_log                (TaskerContext  *self,
+                                                  const char     *text);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_context_flush              (TaskerContext  *self);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_context_return_value       (TaskerContext  *self,
+                                                  const GValue   *value);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_context_return_pointer     (TaskerContext  *self,
+                                                  gpointer        result,
+                                                  GDestroyNotify  result_destroy);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_context_return_error       (TaskerContext  *self,
+                                                  GError         *error);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_context_return_new_error   (TaskerContext  *self,
+                                                  GQuark          domain,
+                                                  int             code,
+                                                  const char     *format,
+                                                  ...) G_GNUC_PRINTF (4, 5);
+TASKER_AVAILABLE_IN_1_0
+gboolean       tasker_context_return_error_if_cancelled (TaskerContext *self);
+
+G_END_DECLS

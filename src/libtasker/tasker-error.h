@@ -1,0 +1,56 @@
+/* tasker-error.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(TASKER_INSIDE) && !defined(TASKER_COMPILATION)
+# error "Only <tasker.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+#include "tasker-version-macros.h"
+
+G_BEGIN_DECLS
+
+/**
+ * TASKER_ERROR:
+ *
+ * The error domain of libtasker. Errors in it use codes from [enum@Tasker.Error].
+ *
+ * Since: 1.0
+ */
+#define TASKER_ERROR (tasker_error_quark ())
+
+/**
+ * TaskerError:
+ * @TASKER_ERROR_FAILED: a generic failure
+ * @TASKER_ERROR_INVALID_ARGUMENT: an argument was not acceptable
+ * @TASKER_ERROR_QUEUE_FULL: the task's queue has no room left
+ * @TASKER_ERROR_TIMED_OUT: an attempt ran longer than its timeout
+ * @TASKER_ERROR_WORKER_FAILED: a worker process crashed, hung or misbehaved
+ * @TASKER_ERROR_SERIALIZATION: an argument or a result could not be serialised
+ * @TASKER_ERROR_SHUT_DOWN: the manager was shut down
+ *
+ * Error codes in the %TASKER_ERROR domain. Cancellation is always
+ * %G_IO_ERROR_CANCELLED, never a code of this enum.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  TASKER_ERROR_FAILED,
+  TASKER_ERROR_INVALID_ARGUMENT,
+  TASKER_ERROR_QUEUE_FULL,
+  TASKER_ERROR_TIMED_OUT,
+  TASKER_ERROR_WORKER_FAILED,
+  TASKER_ERROR_SERIALIZATION,
+  TASKER_ERROR_SHUT_DOWN,
+} TaskerError;
+
+TASKER_AVAILABLE_IN_1_0
+GQuark tasker_error_quark (void);
+
+G_END_DECLS

@@ -1,0 +1,36 @@
+/* tasker-manager-private.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#ifndef TASKER_COMPILATION
+# error "This header is private to libtasker and its tests."
+#endif
+
+#include "tasker-manager.h"
+#include "tasker-task.h"
+
+G_BEGIN_DECLS
+
+/* How many times the manager's main-context source has been dispatched
+ * (main-loop wake-ups spent on this manager). For tests and benchmarks. */
+guint64 _tasker_manager_get_n_wakeups (TaskerManager *self);
+
+/* Called by runners and contexts, from any thread. */
+void    _tasker_manager_task_dirty    (TaskerManager *self,
+                                       TaskerTask    *task);
+void    _tasker_manager_task_flush    (TaskerManager *self,
+                                       TaskerTask    *task);
+void    _tasker_manager_task_event    (TaskerManager *self,
+                                       TaskerTask    *task,
+                                       const char    *name,
+                                       GVariant      *data);
+void    _tasker_manager_task_returned (TaskerManager *self,
+                                       TaskerTask    *task);
+void    _tasker_manager_task_cancel   (TaskerManager *self,
+                                       TaskerTask    *task,
+                                       const GError  *reason);
+
+G_END_DECLS

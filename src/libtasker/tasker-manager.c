@@ -1,0 +1,1374 @@
+/* tasker-manager.c
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "tasker-coroutine-runner-private.h"
+#include "tasker-enums.h"
+#include "tasker-error.h"
+#include "tasker-manager-private.h"
+#include "tasker-task-list-private.h"
+#include "tasker-task-options-private.h"
+#include "tasker-task-private.h"
+#include "tasker-thread-runner-private.h"
+
+/**
+ * TaskerManager:
+ *
+ * Runs tasks in the background and reports on them to one main context.
+ *
+ * A manager is bound to a [struct@GLib.MainContext]: [func@Tasker.Manager.get_default]
+ * to GLib's global default context, [ctor@Tasker.Manager.new] to any other.
+ * Hand it work with [method@Tasker.Manager.run_thread] (a function in the
+ * manager's own bounded thread pool) or [method@Tasker.Manager.add_coroutine]
+ * (an asynchronous function on the main context), and get back a
+ * [class@Tasker.Task] to watch and cancel.
+ *
+ * Threading: every method of a manager may be called from any thread. Every
+ * signal, property notification and callback (done and event functions) runs
+ * on the manager's main context — never on a worker thread, and never inside
+ * the call that submitted the task.
+ *
+ * Updates are coalesced: however many tasks report progress, the manager
+ * wakes its main context at most once per [property@Tasker.Manager:update-interval]
+ * for them, and [signal@Tasker.Manager::tasks-updated] is emitted at most once
+ * per interval.
+ *
+ * Since: 1.0
+ */
+
+typedef enum {
+  MSG_START,     /* a coroutine (or a task without a function) is due to start */
+  MSG_EVENT,
+  MSG_RETURNED,  /* the task's function has ended; no reference held */
+  MSG_CANCEL,
+} MsgType;
+
+typedef struct
+{
+  MsgType     type;
+  TaskerTask *task;   /* (owned) except for MSG_RETURNED */
+  char       *name;   /* (owned) (nullable) */
+  GVariant   *data;   /* (owned) (nullable) */
+} Msg;
+
+typedef enum {
+  WAKE_NONE,
+  WAKE_LATER,   /* at the next update interval */
+  WAKE_NOW,
+} Wake;
+
+typedef struct
+{
+  GSource        source;
+  TaskerManager *manager;  /* (unowned): the manager destroys the source */
+} ManagerSource;
+
+struct _TaskerManager
+{
+  GObject             parent_instance;
+
+  GMainContext       *context;            /* (owned) */
+  GSource            *source;             /* (owned) the one source that delivers everything */
+  TaskerThreadRunner *threads;            /* (owned) */
+  TaskerTaskList     *live;               /* (owned) unfinished tasks; manager's context only */
+
+  GMutex              lock;
+  GCond               settled_cond;
+  GHashTable         *keys;               /* (owned) key → live task (borrowed), protected by @lock */
+  GPtrArray          *submitted;          /* (owned) (element-type TaskerTask) the manager's references, protected by @lock */
+  GPtrArray          *dirty;              /* (owned) (element-type TaskerTask) protected by @lock */
+  GArray             *inbox;              /* (owned) (element-type Msg) protected by @lock */
+  TaskerTask         *unfinished;         /* head of the list of unfinished tasks, protected by @lock */
+  guint               n_unfinished;       /* protected by @lock */
+  Wake                wake;               /* protected by @lock */
+  gint64              next_update_time;   /* monotonic µs, protected by @lock */
+  guint               update_interval_ms; /* protected by @lock */
+  guint               shut_down : 1;      /* protected by @lock */
+  guint               force_emit : 1;     /* protected by @lock */
+  guint               settled : 1;        /* protected by @lock */
+
+  /* Manager's context only. */
+  GPtrArray          *work_submitted;
+  GPtrArray          *work_dirty;
+  GArray             *work_inbox;
+  guint               work_inbox_pos;
+  gint64              last_emit_time;
+  guint               batch_seen;
+  guint               batch_finished;
+  double              batch_live_progress;
+  guint               emit_pending : 1;
+
+  guint64             n_wakeups;          /* (atomic) */
+};
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  PROP_UPDATE_INTERVAL,
+  PROP_MAX_THREADS,
+  N_PROPS
+};
+
+enum {
+  TASKS_UPDATED,
+  TASK_STARTED,
+  TASK_FINISHED,
+  N_SIGNALS
+};
+
+G_DEFINE_FINAL_TYPE (TaskerManager, tasker_manager, G_TYPE_OBJECT)
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+#define DISPATCH_BUDGET_USEC (8 * 1000)
+
+static void
+msg_clear (Msg *msg)
+{
+  if (msg->type != MSG_RETURNED)
+    g_clear_object (&msg->task);
+  g_clear_pointer (&msg->name, g_free);
+  g_clear_pointer (&msg->data, g_variant_unref);
+}
+
+static void
+wake_now_locked (TaskerManager *self)
+{
+  if (self->wake != WAKE_NOW && self->source != NULL)
+    {
+      self->wake = WAKE_NOW;
+      g_source_set_ready_time (self->source, 0);
+    }
+}
+
+static void
+wake_later_locked (TaskerManager *self)
+{
+  if (self->wake == WAKE_NONE && self->source != NULL)
+    {
+      self->wake = WAKE_LATER;
+      g_source_set_ready_time (self->source, self->next_update_time);
+    }
+}
+
+static void
+push_msg_locked (TaskerManager *self,
+                 MsgType        type,
+                 TaskerTask    *task,
+                 const char    *name,
+                 GVariant      *data)
+{
+  Msg msg = {
+    .type = type,
+    .task = type == MSG_RETURNED ? task : g_object_ref (task),
+    .name = g_strdup (name),
+    .data = data != NULL ? g_variant_ref (data) : NULL,
+  };
+
+  g_array_append_val (self->inbox, msg);
+  wake_now_locked (self);
+}
+
+static void
+unfinished_link_locked (TaskerManager *self,
+                        TaskerTask    *task)
+{
+  task->unfinished_prev = NULL;
+  task->unfinished_next = self->unfinished;
+  if (self->unfinished != NULL)
+    self->unfinished->unfinished_prev = task;
+  self->unfinished = task;
+  self->n_unfinished++;
+}
+
+static void
+unfinished_unlink_locked (TaskerManager *self,
+                          TaskerTask    *task)
+{
+  if (task->unfinished_prev != NULL)
+    task->unfinished_prev->unfinished_next = task->unfinished_next;
+  else
+    self->unfinished = task->unfinished_next;
+  if (task->unfinished_next != NULL)
+    task->unfinished_next->unfinished_prev = task->unfinished_prev;
+  task->unfinished_prev = task->unfinished_next = NULL;
+  self->n_unfinished--;
+}
+
+static double
+compute_progress (TaskerManager *self)
+{
+  double progress;
+
+  if (self->batch_seen == 0)
+    return 1.0;
+
+  progress = (self->batch_finished + self->batch_live_progress) / self->batch_seen;
+
+  return CLAMP (progress, 0.0, 1.0);
+}
+
+/* Applies a task's synced state: progress bookkeeping, notifications, ::task-started. */
+static void
+apply_changes (TaskerManager *self,
+               TaskerTask    *task,
+               double         old_progress,
+               guint          changed)
+{
+  if (changed == 0)
+    return;
+
+  if (task->counted)
+    self->batch_live_progress += task->progress - old_progress;
+  self->emit_pending = TRUE;
+
+  _tasker_task_notify (task, changed);
+
+  if (changed & TASKER_TASK_CHANGED_STARTED)
+    g_signal_emit (self, signals[TASK_STARTED], 0, task);
+}
+
+static guint
+sync_task (TaskerManager *self,
+           TaskerTask    *task)
+{
+  double old_progress = task->progress;
+  guint changed;
+
+  g_atomic_int_set (&task->dirty, FALSE);
+  changed = _tasker_task_sync (task);
+  apply_changes (self, task, old_progress, changed);
+
+  return changed;
+}
+
+/* The task reaches its final status: everything that hangs off that, in order. */
+static void
+finish_task (TaskerManager    *self,
+             TaskerTask       *task,
+             TaskerTaskStatus  status,
+             GError           *error)
+{
+  double old_progress;
+  guint changed;
+  gpointer func_data;
+  GDestroyNotify func_data_destroy;
+  g_autoptr(TaskerTaskOptions) options = NULL;
+
+  /* What the function set until now is delivered before the end. */
+  sync_task (self, task);
+
+  old_progress = task->progress;
+  _tasker_task_finish (task, status, error);
+
+  changed = TASKER_TASK_CHANGED_STATUS;
+  if (task->progress != old_progress)
+    changed |= TASKER_TASK_CHANGED_PROGRESS;
+
+  if (task->counted)
+    {
+      self->batch_live_progress -= old_progress;
+      self->batch_finished++;
+    }
+  self->emit_pending = TRUE;
+
+  g_mutex_lock (&self->lock);
+  if (task->key != NULL && g_hash_table_lookup (self->keys, task->key) == task)
+    g_hash_table_remove (self->keys, task->key);
+  unfinished_unlink_locked (self, task);
+  g_mutex_unlock (&self->lock);
+
+  if (task->in_list)
+    _tasker_task_list_remove (self->live, task);
+
+  _tasker_task_notify (task, changed);
+  g_signal_emit (self, signals[TASK_FINISHED], 0, task);
+
+  options = g_steal_pointer (&task->options);
+  if (options != NULL)
+    _tasker_task_options_call_done (options, task);
+
+  /* The task's data is freed here, on the manager's context. */
+  func_data = g_steal_pointer (&task->func_data);
+  func_data_destroy = g_steal_pointer (&task->func_data_destroy);
+  if (func_data_destroy != NULL && func_data != NULL)
+    func_data_destroy (func_data);
+
+  /* The reference taken at submit. */
+  g_object_unref (task);
+}
+
+static GError *
+cancel_error (TaskerTask *task)
+{
+  GError *error = NULL;
+
+  g_mutex_lock (&task->lock);
+  if (task->cancel_reason != NULL)
+    error = g_error_copy (task->cancel_reason);
+  g_mutex_unlock (&task->lock);
+
+  if (error == NULL)
+    error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Task was cancelled");
+
+  return error;
+}
+
+static void
+handle_returned (TaskerManager *self,
+                 TaskerTask    *task)
+{
+  if (tasker_task_is_final (task))
+    return;
+
+  if (g_atomic_int_get (&task->cancel_requested))
+    finish_task (self, task, TASKER_TASK_STATUS_CANCELLED, cancel_error (task));
+  else if (task->result_error != NULL)
+    finish_task (self, task, TASKER_TASK_STATUS_FAILED, g_steal_pointer (&task->result_error));
+  else
+    finish_task (self, task, TASKER_TASK_STATUS_COMPLETED, NULL);
+}
+
+static void
+handle_start (TaskerManager *self,
+              TaskerTask    *task)
+{
+  if (!_tasker_task_claim_start (task))
+    return;
+
+  sync_task (self, task);
+
+  if (task->func == NULL)
+    {
+      _tasker_task_begin_return (task);
+      finish_task (self, task, TASKER_TASK_STATUS_FAILED,
+                   g_error_new_literal (TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                                        "No function was given for the task"));
+      return;
+    }
+
+  _tasker_coroutine_runner_start (task);
+}
+
+static void
+handle_cancel (TaskerManager *self,
+               TaskerTask    *task)
+{
+  /* A task that has not started ends now; a running one when its function ends. */
+  if (!tasker_task_is_final (task) &&
+      g_atomic_int_compare_and_exchange (&task->run_state,
+                                         TASKER_RUN_STATE_WAITING,
+                                         TASKER_RUN_STATE_CLAIMED))
+    finish_task (self, task, TASKER_TASK_STATUS_CANCELLED, cancel_error (task));
+}
+
+static void
+handle_msg (TaskerManager *self,
+            Msg           *msg)
+{
+  switch (msg->type)
+    {
+    case MSG_START:
+      handle_start (self, msg->task);
+      break;
+
+    case MSG_EVENT:
+      if (!tasker_task_is_final (msg->task) && msg->task->options != NULL)
+        {
+          sync_task (self, msg->task);
+          _tasker_task_options_call_event (msg->task->options, msg->task, msg->name, msg->data);
+        }
+      break;
+
+    case MSG_RETURNED:
+      handle_returned (self, msg->task);
+      break;
+
+    case MSG_CANCEL:
+      handle_cancel (self, msg->task);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  msg_clear (msg);
+}
+
+static void
+maybe_emit (TaskerManager *self,
+            gboolean       force,
+            gint64         now)
+{
+  gint64 interval = (gint64) self->update_interval_ms * 1000;
+  guint n_unfinished;
+
+  g_mutex_lock (&self->lock);
+  n_unfinished = self->n_unfinished;
+  g_mutex_unlock (&self->lock);
+
+  if (self->emit_pending)
+    {
+      if (!force && now < self->last_emit_time + interval)
+        {
+          g_mutex_lock (&self->lock);
+          wake_later_locked (self);
+          g_mutex_unlock (&self->lock);
+          return;
+        }
+
+      self->emit_pending = FALSE;
+      self->last_emit_time = now;
+      g_signal_emit (self, signals[TASKS_UPDATED], 0, self->live, compute_progress (self));
+    }
+
+  if (n_unfinished == 0 && !self->emit_pending &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->live)) == 0)
+    {
+      /* Idle: the batch is over. */
+      self->batch_seen = 0;
+      self->batch_finished = 0;
+      self->batch_live_progress = 0.0;
+
+      g_mutex_lock (&self->lock);
+      if (self->n_unfinished == 0 && self->inbox->len == 0 && self->submitted->len == 0)
+        {
+          self->settled = TRUE;
+          g_cond_broadcast (&self->settled_cond);
+        }
+      g_mutex_unlock (&self->lock);
+    }
+}
+
+static gboolean
+tasker_manager_dispatch (TaskerManager *self)
+{
+  g_autoptr(TaskerManager) hold = g_object_ref (self);
+  gint64 now = g_get_monotonic_time ();
+  gint64 deadline = now + DISPATCH_BUDGET_USEC;
+  gboolean force;
+  guint i;
+
+  __atomic_add_fetch (&self->n_wakeups, 1, __ATOMIC_RELAXED);
+
+  g_mutex_lock (&self->lock);
+  g_source_set_ready_time (self->source, -1);
+  self->wake = WAKE_NONE;
+  self->next_update_time = now + (gint64) self->update_interval_ms * 1000;
+  force = self->force_emit;
+  self->force_emit = FALSE;
+  if (self->submitted->len > 0)
+    {
+      GPtrArray *swap = self->submitted;
+      self->submitted = self->work_submitted;
+      self->work_submitted = swap;
+    }
+  if (self->dirty->len > 0)
+    {
+      GPtrArray *swap = self->dirty;
+      self->dirty = self->work_dirty;
+      self->work_dirty = swap;
+    }
+  if (self->inbox->len > 0)
+    {
+      g_array_append_vals (self->work_inbox, self->inbox->data, self->inbox->len);
+      g_array_set_size (self->inbox, 0);
+    }
+  g_mutex_unlock (&self->lock);
+
+  /* New tasks join the live list and the batch. */
+  for (i = 0; i < self->work_submitted->len; i++)
+    {
+      TaskerTask *task = g_ptr_array_index (self->work_submitted, i);
+
+      if (!tasker_task_is_final (task))
+        {
+          _tasker_task_list_add (self->live, task);
+          task->counted = TRUE;
+          self->batch_seen++;
+          self->batch_live_progress += task->progress;
+          self->emit_pending = TRUE;
+        }
+    }
+  /* The references move on: they are the manager's until the task finishes. */
+  g_ptr_array_set_size (self->work_submitted, 0);
+
+  for (i = 0; i < self->work_dirty->len; i++)
+    sync_task (self, g_ptr_array_index (self->work_dirty, i));
+  g_ptr_array_set_size (self->work_dirty, 0);
+
+  /* Completions, events and cancels, in order, within a time budget so a
+   * flood never stalls the main loop; the rest waits for the next round. */
+  for (i = self->work_inbox_pos; i < self->work_inbox->len; i++)
+    {
+      handle_msg (self, &g_array_index (self->work_inbox, Msg, i));
+
+      if ((i & 63) == 63 && g_get_monotonic_time () > deadline)
+        {
+          i++;
+          break;
+        }
+    }
+  if (i < self->work_inbox->len)
+    {
+      self->work_inbox_pos = i;
+      g_mutex_lock (&self->lock);
+      wake_now_locked (self);
+      g_mutex_unlock (&self->lock);
+    }
+  else
+    {
+      self->work_inbox_pos = 0;
+      g_array_set_size (self->work_inbox, 0);
+    }
+
+  if (_tasker_task_list_commit (self->live))
+    self->emit_pending = TRUE;
+
+  maybe_emit (self, force, g_get_monotonic_time ());
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+manager_source_dispatch (GSource     *source,
+                         GSourceFunc  callback,
+                         gpointer     user_data)
+{
+  return tasker_manager_dispatch (((ManagerSource *) source)->manager);
+}
+
+static GSourceFuncs manager_source_funcs = {
+  .dispatch = manager_source_dispatch,
+};
+
+static void
+tasker_manager_constructed (GObject *object)
+{
+  TaskerManager *self = (TaskerManager *) object;
+
+  G_OBJECT_CLASS (tasker_manager_parent_class)->constructed (object);
+
+  if (self->context == NULL)
+    self->context = g_main_context_ref_thread_default ();
+
+  self->source = g_source_new (&manager_source_funcs, sizeof (ManagerSource));
+  ((ManagerSource *) self->source)->manager = self;
+  g_source_set_static_name (self->source, "[tasker-manager]");
+  g_source_set_priority (self->source, G_PRIORITY_DEFAULT);
+  g_source_attach (self->source, self->context);
+}
+
+static void
+tasker_manager_finalize (GObject *object)
+{
+  TaskerManager *self = (TaskerManager *) object;
+
+  /* Every unfinished task holds a reference on us. */
+  g_assert (self->n_unfinished == 0);
+
+  g_mutex_lock (&self->lock);
+  g_source_destroy (self->source);
+  g_clear_pointer (&self->source, g_source_unref);
+  g_mutex_unlock (&self->lock);
+
+  g_clear_pointer (&self->threads, _tasker_thread_runner_free);
+  g_clear_object (&self->live);
+  g_clear_pointer (&self->keys, g_hash_table_unref);
+  g_clear_pointer (&self->submitted, g_ptr_array_unref);
+  g_clear_pointer (&self->work_submitted, g_ptr_array_unref);
+  g_clear_pointer (&self->dirty, g_ptr_array_unref);
+  g_clear_pointer (&self->work_dirty, g_ptr_array_unref);
+  g_clear_pointer (&self->inbox, g_array_unref);
+  g_clear_pointer (&self->work_inbox, g_array_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_cond_clear (&self->settled_cond);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (tasker_manager_parent_class)->finalize (object);
+}
+
+static void
+tasker_manager_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  TaskerManager *self = TASKER_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_boxed (value, self->context);
+      break;
+
+    case PROP_UPDATE_INTERVAL:
+      g_value_set_uint (value, tasker_manager_get_update_interval (self));
+      break;
+
+    case PROP_MAX_THREADS:
+      g_value_set_uint (value, tasker_manager_get_max_threads (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tasker_manager_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  TaskerManager *self = TASKER_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      self->context = g_value_dup_boxed (value);
+      break;
+
+    case PROP_UPDATE_INTERVAL:
+      tasker_manager_set_update_interval (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_THREADS:
+      tasker_manager_set_max_threads (self, g_value_get_uint (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tasker_manager_class_init (TaskerManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = tasker_manager_constructed;
+  object_class->finalize = tasker_manager_finalize;
+  object_class->get_property = tasker_manager_get_property;
+  object_class->set_property = tasker_manager_set_property;
+
+  /**
+   * TaskerManager:context:
+   *
+   * The main context on which the manager delivers everything: signals,
+   * notifications, done and event functions, coroutines.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CONTEXT] =
+    g_param_spec_boxed ("context", NULL, NULL,
+                        G_TYPE_MAIN_CONTEXT,
+                        (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerManager:update-interval:
+   *
+   * The least time, in milliseconds, between two deliveries of progress and
+   * messages, and between two emissions of [signal@Tasker.Manager::tasks-updated].
+   *
+   * Since: 1.0
+   */
+  properties[PROP_UPDATE_INTERVAL] =
+    g_param_spec_uint ("update-interval", NULL, NULL,
+                       0, 60 * 1000, 16,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerManager:max-threads:
+   *
+   * How many thread tasks may run at once. Defaults to the number of CPUs.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_THREADS] =
+    g_param_spec_uint ("max-threads", NULL, NULL,
+                       1, 1024, 1,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * TaskerManager::tasks-updated:
+   * @self: a #TaskerManager
+   * @tasks: (type Gio.ListModel): the live list of unfinished tasks
+   * @progress: the progress of the current batch, from 0 to 1
+   *
+   * Emitted on the manager's main context when tasks were added, changed or
+   * ended, at most once per update interval. @progress is the mean over every
+   * task seen since the manager was last idle, finished tasks counting 1.
+   * When the last task of a batch ends, one emission carries an empty list
+   * and 1.
+   *
+   * Since: 1.0
+   */
+  signals[TASKS_UPDATED] =
+    g_signal_new ("tasks-updated",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 2, G_TYPE_LIST_MODEL, G_TYPE_DOUBLE);
+
+  /**
+   * TaskerManager::task-started:
+   * @self: a #TaskerManager
+   * @task: the task whose function started
+   *
+   * Emitted on the manager's main context when a task starts running.
+   *
+   * Since: 1.0
+   */
+  signals[TASK_STARTED] =
+    g_signal_new ("task-started",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 1, TASKER_TYPE_TASK);
+
+  /**
+   * TaskerManager::task-finished:
+   * @self: a #TaskerManager
+   * @task: the task that reached its final status
+   *
+   * Emitted on the manager's main context for every task that ends, just
+   * before its done function is called.
+   *
+   * Since: 1.0
+   */
+  signals[TASK_FINISHED] =
+    g_signal_new ("task-finished",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 1, TASKER_TYPE_TASK);
+}
+
+static void
+tasker_manager_init (TaskerManager *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->settled_cond);
+  self->keys = g_hash_table_new (g_str_hash, g_str_equal);
+  self->submitted = g_ptr_array_new ();
+  self->work_submitted = g_ptr_array_new ();
+  self->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  self->work_dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  self->inbox = g_array_new (FALSE, FALSE, sizeof (Msg));
+  self->work_inbox = g_array_new (FALSE, FALSE, sizeof (Msg));
+  self->live = _tasker_task_list_new ();
+  self->update_interval_ms = 16;
+  self->settled = TRUE;
+  self->threads = _tasker_thread_runner_new (g_get_num_processors ());
+}
+
+/**
+ * tasker_manager_get_default:
+ *
+ * Gets the manager shared by the whole process, bound to GLib's global
+ * default main context. Safe from any thread.
+ *
+ * Returns: (transfer none): the default manager
+ *
+ * Since: 1.0
+ */
+TaskerManager *
+tasker_manager_get_default (void)
+{
+  static TaskerManager *instance;
+
+  if (g_once_init_enter (&instance))
+    g_once_init_leave (&instance, tasker_manager_new (g_main_context_default ()));
+
+  return instance;
+}
+
+/**
+ * tasker_manager_new:
+ * @context: (nullable): the main context to deliver on, or %NULL for the
+ *   thread-default main context of the calling thread
+ *
+ * Creates a manager of its own, with its own thread pool, independent of
+ * every other manager even on the same context.
+ *
+ * Returns: (transfer full): a new manager
+ *
+ * Since: 1.0
+ */
+TaskerManager *
+tasker_manager_new (GMainContext *context)
+{
+  return g_object_new (TASKER_TYPE_MANAGER, "context", context, NULL);
+}
+
+/**
+ * tasker_manager_get_context:
+ * @self: a #TaskerManager
+ *
+ * Returns: (transfer none): the main context the manager delivers on
+ *
+ * Since: 1.0
+ */
+GMainContext *
+tasker_manager_get_context (TaskerManager *self)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
+
+  return self->context;
+}
+
+static GError *
+replaced_error (const char *key)
+{
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                      "Replaced by a newer task with the key “%s”", key);
+}
+
+static TaskerTask *
+submit (TaskerManager      *self,
+        TaskerTaskKind      kind,
+        const char         *key,
+        TaskerTaskOptions  *options,
+        TaskerTaskFunc      func,
+        gpointer            user_data,
+        GDestroyNotify      user_data_destroy,
+        GError            **error)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(TaskerTask) replaced = NULL;
+
+  task = _tasker_task_new (self, kind, key, options, func, user_data, user_data_destroy);
+
+  g_mutex_lock (&self->lock);
+
+  if (self->shut_down)
+    {
+      g_mutex_unlock (&self->lock);
+      g_set_error_literal (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
+                           "The task manager has been shut down");
+      return NULL;
+    }
+
+  unfinished_link_locked (self, task);
+  self->settled = FALSE;
+
+  if (task->key != NULL)
+    {
+      TaskerTask *old = g_hash_table_lookup (self->keys, task->key);
+
+      if (old != NULL)
+        replaced = g_object_ref (old);
+      g_hash_table_insert (self->keys, task->key, task);
+    }
+
+  /* The manager's reference, until the task finishes. */
+  g_ptr_array_add (self->submitted, g_object_ref (task));
+
+  if (kind == TASKER_TASK_KIND_THREAD && func != NULL)
+    _tasker_thread_runner_push (self->threads, task);
+  else
+    push_msg_locked (self, MSG_START, task, NULL, NULL);
+
+  wake_now_locked (self);
+
+  g_mutex_unlock (&self->lock);
+
+  if (replaced != NULL)
+    {
+      g_autoptr(GError) reason = replaced_error (key);
+      _tasker_manager_task_cancel (self, replaced, reason);
+    }
+
+  return g_steal_pointer (&task);
+}
+
+/**
+ * tasker_manager_run_thread:
+ * @self: a #TaskerManager
+ * @key: (nullable): a key for the task; a live task with the same key is cancelled
+ * @options: (nullable): how the task is named and observed
+ * @func: (scope notified) (closure user_data) (destroy user_data_destroy) (nullable):
+ *   the function to run in a pool thread
+ * @user_data: data for @func
+ * @user_data_destroy: (nullable): frees @user_data, on the manager's main
+ *   context, once the task has ended
+ * @error: return location for an error
+ *
+ * Runs @func in the manager's thread pool, at most
+ * [property@Tasker.Manager:max-threads] at a time. The task ends when @func
+ * returns. Safe from any thread; nothing is called inside this call.
+ *
+ * A task without a function fails with %TASKER_ERROR_INVALID_ARGUMENT.
+ *
+ * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
+ *   been shut down
+ *
+ * Since: 1.0
+ */
+TaskerTask *
+tasker_manager_run_thread (TaskerManager      *self,
+                           const char         *key,
+                           TaskerTaskOptions  *options,
+                           TaskerTaskFunc      func,
+                           gpointer            user_data,
+                           GDestroyNotify      user_data_destroy,
+                           GError            **error)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (options == NULL || TASKER_IS_TASK_OPTIONS (options), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return submit (self, TASKER_TASK_KIND_THREAD, key, options,
+                 func, user_data, user_data_destroy, error);
+}
+
+/**
+ * tasker_manager_add_coroutine:
+ * @self: a #TaskerManager
+ * @key: (nullable): a key for the task; a live task with the same key is cancelled
+ * @options: (nullable): how the task is named and observed
+ * @func: (scope notified) (closure user_data) (destroy user_data_destroy) (nullable):
+ *   the function that starts the asynchronous work
+ * @user_data: data for @func
+ * @user_data_destroy: (nullable): frees @user_data, on the manager's main
+ *   context, once the task has ended
+ * @error: return location for an error
+ *
+ * Runs @func on the manager's main context, soon (never inside this call).
+ * @func starts asynchronous work, passing the context's cancellable to GIO,
+ * and the task ends when a `tasker_context_return_*()` function is called.
+ * Safe from any thread.
+ *
+ * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
+ *   been shut down
+ *
+ * Since: 1.0
+ */
+TaskerTask *
+tasker_manager_add_coroutine (TaskerManager      *self,
+                              const char         *key,
+                              TaskerTaskOptions  *options,
+                              TaskerTaskFunc      func,
+                              gpointer            user_data,
+                              GDestroyNotify      user_data_destroy,
+                              GError            **error)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (options == NULL || TASKER_IS_TASK_OPTIONS (options), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return submit (self, TASKER_TASK_KIND_COROUTINE, key, options,
+                 func, user_data, user_data_destroy, error);
+}
+
+/**
+ * tasker_manager_cancel_task:
+ * @self: a #TaskerManager
+ * @key: the key of a task
+ *
+ * Cancels the live task with @key, if there is one. Safe from any thread.
+ *
+ * Returns: whether a live task had @key
+ *
+ * Since: 1.0
+ */
+gboolean
+tasker_manager_cancel_task (TaskerManager *self,
+                            const char    *key)
+{
+  g_autoptr(TaskerTask) task = NULL;
+
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  if (!(task = tasker_manager_dup_task (self, key)))
+    return FALSE;
+
+  _tasker_manager_task_cancel (self, task, NULL);
+
+  return TRUE;
+}
+
+/**
+ * tasker_manager_dup_task:
+ * @self: a #TaskerManager
+ * @key: the key of a task
+ *
+ * Looks up the live task with @key. Safe from any thread.
+ *
+ * Returns: (transfer full) (nullable): the task, or %NULL if no live task has @key
+ *
+ * Since: 1.0
+ */
+TaskerTask *
+tasker_manager_dup_task (TaskerManager *self,
+                         const char    *key)
+{
+  TaskerTask *task;
+
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  g_mutex_lock (&self->lock);
+  task = g_hash_table_lookup (self->keys, key);
+  if (task != NULL)
+    g_object_ref (task);
+  g_mutex_unlock (&self->lock);
+
+  return task;
+}
+
+/**
+ * tasker_manager_list_tasks:
+ * @self: a #TaskerManager
+ *
+ * Gets the live list of unfinished tasks. It changes only on the manager's
+ * main context; bind a UI to it there.
+ *
+ * Returns: (transfer full): a #GListModel of [class@Tasker.Task]
+ *
+ * Since: 1.0
+ */
+GListModel *
+tasker_manager_list_tasks (TaskerManager *self)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
+
+  return g_object_ref (G_LIST_MODEL (self->live));
+}
+
+/**
+ * tasker_manager_get_overall_progress:
+ * @self: a #TaskerManager
+ *
+ * Gets the progress of the current batch, as last delivered: the mean over
+ * every task seen since the manager was last idle, finished tasks counting
+ * 1. Call it on the manager's main context.
+ *
+ * Returns: the progress, from 0 to 1; 1 when idle
+ *
+ * Since: 1.0
+ */
+double
+tasker_manager_get_overall_progress (TaskerManager *self)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), 1.0);
+
+  return compute_progress (self);
+}
+
+static gboolean
+is_settled (TaskerManager *self)
+{
+  gboolean settled;
+
+  g_mutex_lock (&self->lock);
+  settled = self->settled;
+  g_mutex_unlock (&self->lock);
+
+  return settled;
+}
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  gboolean *expired = user_data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * tasker_manager_wait_until_settled:
+ * @self: a #TaskerManager
+ * @timeout_ms: how long to wait at most, in milliseconds; 0 checks once,
+ *   -1 waits for ever
+ *
+ * Waits until no task is unfinished and nothing is left to deliver: every done
+ * function has run and the last [signal@Tasker.Manager::tasks-updated] (an
+ * empty list, progress 1) has been emitted. Iterates the manager's main
+ * context meanwhile if the calling thread can acquire it; otherwise blocks
+ * until the thread running that context gets there.
+ *
+ * Returns: %TRUE if the manager settled, %FALSE if the time ran out
+ *
+ * Since: 1.0
+ */
+gboolean
+tasker_manager_wait_until_settled (TaskerManager *self,
+                                   int            timeout_ms)
+{
+  gint64 deadline;
+  gboolean expired = FALSE;
+  GSource *timer = NULL;
+
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), FALSE);
+
+  if (is_settled (self))
+    return TRUE;
+  if (timeout_ms == 0)
+    return FALSE;
+
+  deadline = timeout_ms < 0 ? G_MAXINT64 : g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  if (!g_main_context_acquire (self->context))
+    {
+      gboolean settled;
+
+      g_mutex_lock (&self->lock);
+      while (!self->settled)
+        {
+          if (timeout_ms < 0)
+            g_cond_wait (&self->settled_cond, &self->lock);
+          else if (!g_cond_wait_until (&self->settled_cond, &self->lock, deadline))
+            break;
+        }
+      settled = self->settled;
+      g_mutex_unlock (&self->lock);
+
+      return settled;
+    }
+
+  if (timeout_ms > 0)
+    {
+      timer = g_timeout_source_new (timeout_ms);
+      g_source_set_callback (timer, deadline_cb, &expired, NULL);
+      g_source_attach (timer, self->context);
+    }
+
+  while (!is_settled (self) && !expired)
+    g_main_context_iteration (self->context, TRUE);
+
+  if (timer != NULL)
+    {
+      g_source_destroy (timer);
+      g_source_unref (timer);
+    }
+
+  g_main_context_release (self->context);
+
+  return is_settled (self);
+}
+
+/**
+ * tasker_manager_shutdown:
+ * @self: a #TaskerManager
+ * @grace_ms: how long to wait for tasks to end, in milliseconds
+ *
+ * Stops accepting work (submissions fail with %TASKER_ERROR_SHUT_DOWN),
+ * cancels every unfinished task and waits up to @grace_ms for them to end,
+ * as [method@Tasker.Manager.wait_until_settled] does. Thread tasks that
+ * ignore cancellation cannot be stopped by force; they end when their
+ * function returns. May be called more than once.
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_shutdown (TaskerManager *self,
+                         guint          grace_ms)
+{
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) reason = NULL;
+
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+
+  g_mutex_lock (&self->lock);
+  self->shut_down = TRUE;
+  for (TaskerTask *t = self->unfinished; t != NULL; t = t->unfinished_next)
+    g_ptr_array_add (tasks, g_object_ref (t));
+  g_mutex_unlock (&self->lock);
+
+  reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                "The task manager was shut down");
+  for (guint i = 0; i < tasks->len; i++)
+    _tasker_manager_task_cancel (self, g_ptr_array_index (tasks, i), reason);
+
+  tasker_manager_wait_until_settled (self, grace_ms);
+}
+
+/**
+ * tasker_manager_is_shut_down:
+ * @self: a #TaskerManager
+ *
+ * Returns: whether [method@Tasker.Manager.shutdown] was called
+ *
+ * Since: 1.0
+ */
+gboolean
+tasker_manager_is_shut_down (TaskerManager *self)
+{
+  gboolean shut_down;
+
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  shut_down = self->shut_down;
+  g_mutex_unlock (&self->lock);
+
+  return shut_down;
+}
+
+/**
+ * tasker_manager_get_update_interval:
+ * @self: a #TaskerManager
+ *
+ * Returns: the update interval, in milliseconds
+ *
+ * Since: 1.0
+ */
+guint
+tasker_manager_get_update_interval (TaskerManager *self)
+{
+  guint interval;
+
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  interval = self->update_interval_ms;
+  g_mutex_unlock (&self->lock);
+
+  return interval;
+}
+
+/**
+ * tasker_manager_set_update_interval:
+ * @self: a #TaskerManager
+ * @update_interval_ms: the least time between two deliveries, in milliseconds
+ *
+ * Sets [property@Tasker.Manager:update-interval].
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_set_update_interval (TaskerManager *self,
+                                    guint          update_interval_ms)
+{
+  gboolean changed;
+
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+
+  g_mutex_lock (&self->lock);
+  changed = self->update_interval_ms != update_interval_ms;
+  self->update_interval_ms = update_interval_ms;
+  g_mutex_unlock (&self->lock);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATE_INTERVAL]);
+}
+
+/**
+ * tasker_manager_get_max_threads:
+ * @self: a #TaskerManager
+ *
+ * Returns: how many thread tasks may run at once
+ *
+ * Since: 1.0
+ */
+guint
+tasker_manager_get_max_threads (TaskerManager *self)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), 0);
+
+  return _tasker_thread_runner_get_max_threads (self->threads);
+}
+
+/**
+ * tasker_manager_set_max_threads:
+ * @self: a #TaskerManager
+ * @max_threads: how many thread tasks may run at once, at least 1
+ *
+ * Sets [property@Tasker.Manager:max-threads].
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_set_max_threads (TaskerManager *self,
+                                guint          max_threads)
+{
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+  g_return_if_fail (max_threads > 0);
+
+  if (max_threads == tasker_manager_get_max_threads (self))
+    return;
+
+  _tasker_thread_runner_set_max_threads (self->threads, max_threads);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_THREADS]);
+}
+
+guint64
+_tasker_manager_get_n_wakeups (TaskerManager *self)
+{
+  return __atomic_load_n (&self->n_wakeups, __ATOMIC_RELAXED);
+}
+
+/* Any thread: @task has new progress or message, or has started. Its dirty
+ * flag is already set, so this runs once per delivery at most. */
+void
+_tasker_manager_task_dirty (TaskerManager *self,
+                            TaskerTask    *task)
+{
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->dirty, g_object_ref (task));
+  wake_later_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+_tasker_manager_task_flush (TaskerManager *self,
+                            TaskerTask    *task)
+{
+  g_mutex_lock (&self->lock);
+  if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
+    g_ptr_array_add (self->dirty, g_object_ref (task));
+  self->force_emit = TRUE;
+  wake_now_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+_tasker_manager_task_event (TaskerManager *self,
+                            TaskerTask    *task,
+                            const char    *name,
+                            GVariant      *data)
+{
+  g_mutex_lock (&self->lock);
+  push_msg_locked (self, MSG_EVENT, task, name, data);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Any thread: the task's function has ended (a thread task's returned, or a
+ * coroutine returned a result). The manager's reference keeps @task alive. */
+void
+_tasker_manager_task_returned (TaskerManager *self,
+                               TaskerTask    *task)
+{
+  g_mutex_lock (&self->lock);
+  push_msg_locked (self, MSG_RETURNED, task, NULL, NULL);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+_tasker_manager_task_cancel (TaskerManager *self,
+                             TaskerTask    *task,
+                             const GError  *reason)
+{
+  if (!_tasker_task_request_cancel (task, reason))
+    return;
+
+  g_mutex_lock (&self->lock);
+  push_msg_locked (self, MSG_CANCEL, task, NULL, NULL);
+  g_mutex_unlock (&self->lock);
+}

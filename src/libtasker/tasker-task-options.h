@@ -1,0 +1,51 @@
+/* tasker-task-options.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(TASKER_INSIDE) && !defined(TASKER_COMPILATION)
+# error "Only <tasker.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "tasker-task.h"
+#include "tasker-version-macros.h"
+
+G_BEGIN_DECLS
+
+#define TASKER_TYPE_TASK_OPTIONS (tasker_task_options_get_type ())
+
+TASKER_AVAILABLE_IN_1_0
+G_DECLARE_FINAL_TYPE (TaskerTaskOptions, tasker_task_options, TASKER, TASK_OPTIONS, GObject)
+
+TASKER_AVAILABLE_IN_1_0
+TaskerTaskOptions *tasker_task_options_new             (void) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
+TaskerTaskOptions *tasker_task_options_copy            (TaskerTaskOptions   *self) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
+const char        *tasker_task_options_get_name        (TaskerTaskOptions   *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_name        (TaskerTaskOptions   *self,
+                                                        const char          *name);
+TASKER_AVAILABLE_IN_1_0
+const char        *tasker_task_options_get_description (TaskerTaskOptions   *self,
+                                                        const char          *key);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_description (TaskerTaskOptions   *self,
+                                                        const char          *key,
+                                                        const char          *value);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_done_func   (TaskerTaskOptions   *self,
+                                                        TaskerTaskDoneFunc   done_func,
+                                                        gpointer             user_data,
+                                                        GDestroyNotify       user_data_destroy);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_event_func  (TaskerTaskOptions   *self,
+                                                        TaskerTaskEventFunc  event_func,
+                                                        gpointer             user_data,
+                                                        GDestroyNotify       user_data_destroy);
+
+G_END_DECLS

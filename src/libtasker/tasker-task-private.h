@@ -1,0 +1,118 @@
+/* tasker-task-private.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#ifndef TASKER_COMPILATION
+# error "This header is private to libtasker and its tests."
+#endif
+
+#include "tasker-context.h"
+#include "tasker-manager.h"
+#include "tasker-task.h"
+#include "tasker-task-options.h"
+
+G_BEGIN_DECLS
+
+/* How many log lines a task keeps; older ones are dropped with a marker. */
+#define TASKER_TASK_LOG_MAX_LINES 1000
+
+/* Who got to the task first: the runner starting it, or a cancel before it started. */
+enum {
+  TASKER_RUN_STATE_WAITING  = 0,
+  TASKER_RUN_STATE_STARTED  = 1,
+  TASKER_RUN_STATE_CLAIMED  = 2,
+};
+
+struct _TaskerTask
+{
+  GObject             parent_instance;
+
+  /* Set at submit, then immutable. */
+  TaskerManager      *manager;          /* (owned) (nullable): dropped on the manager's context once final */
+  TaskerTaskOptions  *options;          /* (owned) (nullable): dropped on the manager's context once final */
+  TaskerTaskFunc      func;
+  gpointer            func_data;        /* (owned) by func_data_destroy */
+  GDestroyNotify      func_data_destroy;
+  char               *key;              /* (owned) (nullable) */
+  char               *name;             /* (owned) (nullable) */
+  guint64             id;
+  gint64              created_time;
+  TaskerTaskKind      kind;
+
+  /* State seen by the manager's context; changed only there. */
+  TaskerTaskStatus    status;
+  guint               attempt;
+  double              progress;
+  char               *message;          /* (owned) (nullable): written under @lock so dup_message works anywhere */
+  gint64              started_time;
+  gint64              finished_time;
+  GError             *error;            /* (owned) (nullable) */
+  guint               list_index;       /* position in the manager's live list */
+  guint               in_list : 1;
+  guint               counted : 1;      /* seen by the current batch */
+
+  /* Result: written by the task's function before it reports back, read after. */
+  GValue              result_value;
+  gpointer            result_pointer;   /* (owned) by result_destroy */
+  GDestroyNotify      result_destroy;
+  GError             *result_error;     /* (owned) (nullable) */
+
+  /* Shared with the task's function. */
+  GMutex              lock;
+  TaskerTask         *runner_next;      /* protected by the thread runner's lock */
+  TaskerTask         *unfinished_prev;  /* protected by the manager's lock */
+  TaskerTask         *unfinished_next;  /* protected by the manager's lock */
+  gint64              shared_started_time; /* written before run_state is published */
+  int                 run_state;        /* (atomic) TASKER_RUN_STATE_* */
+  int                 cancel_requested; /* (atomic) */
+  int                 dirty;            /* (atomic) queued for a sync on the manager's context */
+  guint64             shared_progress;  /* (atomic) bits of a double in [0, 1] */
+  char               *shared_message;   /* (owned) (nullable) protected by @lock */
+  GCancellable       *cancellable;      /* (owned) (nullable) created on demand, protected by @lock */
+  GError             *cancel_reason;    /* (owned) (nullable) protected by @lock */
+  GQueue              log;              /* (element-type utf8) protected by @lock */
+  guint               log_dropped;      /* protected by @lock */
+  guint               shared_message_changed : 1; /* protected by @lock */
+  guint               returned : 1;     /* protected by @lock */
+  guint               final : 1;        /* protected by @lock */
+};
+
+TaskerTask    *_tasker_task_new             (TaskerManager     *manager,
+                                             TaskerTaskKind     kind,
+                                             const char        *key,
+                                             TaskerTaskOptions *options,
+                                             TaskerTaskFunc     func,
+                                             gpointer           func_data,
+                                             GDestroyNotify     func_data_destroy);
+gboolean       _tasker_task_claim_start     (TaskerTask        *self);
+TaskerManager *_tasker_task_ref_manager     (TaskerTask        *self);
+GCancellable  *_tasker_task_get_cancellable (TaskerTask        *self);
+gboolean       _tasker_task_request_cancel  (TaskerTask        *self,
+                                             const GError      *reason);
+void           _tasker_task_store_progress  (TaskerTask        *self,
+                                             double             fraction);
+void           _tasker_task_store_message   (TaskerTask        *self,
+                                             const char        *message);
+void           _tasker_task_append_log      (TaskerTask        *self,
+                                             const char        *text);
+gboolean       _tasker_task_begin_return    (TaskerTask        *self);
+guint          _tasker_task_sync            (TaskerTask        *self);
+void           _tasker_task_finish          (TaskerTask        *self,
+                                             TaskerTaskStatus   status,
+                                             GError            *error);
+void           _tasker_task_notify          (TaskerTask        *self,
+                                             guint              changed);
+
+/* Bits returned by _tasker_task_sync and taken by _tasker_task_notify. */
+enum {
+  TASKER_TASK_CHANGED_STATUS   = 1 << 0,
+  TASKER_TASK_CHANGED_PROGRESS = 1 << 1,
+  TASKER_TASK_CHANGED_MESSAGE  = 1 << 2,
+  TASKER_TASK_CHANGED_ATTEMPT  = 1 << 3,
+  TASKER_TASK_CHANGED_STARTED  = 1 << 4,
+};
+
+G_END_DECLS

@@ -1,0 +1,965 @@
+/* tasker-task.c
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "tasker-enums.h"
+#include "tasker-error.h"
+#include "tasker-manager-private.h"
+#include "tasker-task-options-private.h"
+#include "tasker-task-private.h"
+
+/**
+ * TaskerTask:
+ *
+ * One unit of background work: a function in a thread, a worker process or a
+ * coroutine, with its status, progress, message, log, result and error.
+ *
+ * Tasks are made by a [class@Tasker.Manager]. Their properties are read-only
+ * and change, with their notifications, only on the manager's main context:
+ * what that context reads stays put until it runs again. The `dup_` getters,
+ * [method@Tasker.Task.cancel] and [method@Tasker.Task.get_id] may be called
+ * from any thread; the other getters belong to the manager's main context.
+ *
+ * Since: 1.0
+ */
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_KEY,
+  PROP_NAME,
+  PROP_KIND,
+  PROP_STATUS,
+  PROP_PROGRESS,
+  PROP_MESSAGE,
+  PROP_ATTEMPT,
+  N_PROPS
+};
+
+G_DEFINE_FINAL_TYPE (TaskerTask, tasker_task, G_TYPE_OBJECT)
+
+static GParamSpec *properties[N_PROPS];
+
+static inline guint64
+double_to_bits (double value)
+{
+  guint64 bits;
+
+  memcpy (&bits, &value, sizeof bits);
+  return bits;
+}
+
+static inline double
+bits_to_double (guint64 bits)
+{
+  double value;
+
+  memcpy (&value, &bits, sizeof value);
+  return value;
+}
+
+static void
+clear_result (TaskerTask *self)
+{
+  if (G_IS_VALUE (&self->result_value))
+    g_value_unset (&self->result_value);
+  if (self->result_destroy != NULL && self->result_pointer != NULL)
+    self->result_destroy (self->result_pointer);
+  self->result_pointer = NULL;
+  self->result_destroy = NULL;
+}
+
+static void
+tasker_task_finalize (GObject *object)
+{
+  TaskerTask *self = (TaskerTask *) object;
+
+  /* Normally released on the manager's context when the task ended; a task
+   * that never got that far (refused at submit) lets go of them here. */
+  g_clear_object (&self->options);
+  g_clear_object (&self->manager);
+  if (self->func_data_destroy != NULL && self->func_data != NULL)
+    self->func_data_destroy (self->func_data);
+
+  clear_result (self);
+  g_clear_error (&self->result_error);
+  g_clear_error (&self->error);
+  g_clear_error (&self->cancel_reason);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->key, g_free);
+  g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->message, g_free);
+  g_clear_pointer (&self->shared_message, g_free);
+  g_queue_clear_full (&self->log, g_free);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (tasker_task_parent_class)->finalize (object);
+}
+
+static void
+tasker_task_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  TaskerTask *self = TASKER_TASK (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_uint64 (value, self->id);
+      break;
+
+    case PROP_KEY:
+      g_value_set_string (value, self->key);
+      break;
+
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+
+    case PROP_KIND:
+      g_value_set_enum (value, self->kind);
+      break;
+
+    case PROP_STATUS:
+      g_value_set_enum (value, self->status);
+      break;
+
+    case PROP_PROGRESS:
+      g_value_set_double (value, self->progress);
+      break;
+
+    case PROP_MESSAGE:
+      g_value_set_string (value, self->message);
+      break;
+
+    case PROP_ATTEMPT:
+      g_value_set_uint (value, self->attempt);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tasker_task_class_init (TaskerTaskClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = tasker_task_finalize;
+  object_class->get_property = tasker_task_get_property;
+
+  /**
+   * TaskerTask:id:
+   *
+   * The task's number, unique in this process and never reused. Ids start at 1.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ID] =
+    g_param_spec_uint64 ("id", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTask:key:
+   *
+   * The key the task was submitted with, or %NULL.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_KEY] =
+    g_param_spec_string ("key", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTask:name:
+   *
+   * The task's human-readable name, or %NULL.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTask:kind:
+   *
+   * How the task's work runs.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_KIND] =
+    g_param_spec_enum ("kind", NULL, NULL,
+                       TASKER_TYPE_TASK_KIND, TASKER_TASK_KIND_THREAD,
+                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTask:status:
+   *
+   * Where the task is in its life cycle. Changes on the manager's main context.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STATUS] =
+    g_param_spec_enum ("status", NULL, NULL,
+                       TASKER_TYPE_TASK_STATUS, TASKER_TASK_STATUS_PENDING,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTask:progress:
+   *
+   * The fraction of the work done, from 0 to 1; 1 once completed. Updates are
+   * coalesced: it changes at most once per update interval of the manager.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PROGRESS] =
+    g_param_spec_double ("progress", NULL, NULL,
+                         0.0, 1.0, 0.0,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTask:message:
+   *
+   * The last message the task's function set, or %NULL.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MESSAGE] =
+    g_param_spec_string ("message", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTask:attempt:
+   *
+   * The current attempt: 0 before the task first starts, 1 during and after
+   * the first attempt.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ATTEMPT] =
+    g_param_spec_uint ("attempt", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+tasker_task_init (TaskerTask *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+TaskerTask *
+_tasker_task_new (TaskerManager     *manager,
+                  TaskerTaskKind     kind,
+                  const char        *key,
+                  TaskerTaskOptions *options,
+                  TaskerTaskFunc     func,
+                  gpointer           func_data,
+                  GDestroyNotify     func_data_destroy)
+{
+  static guint64 last_id;
+  TaskerTask *self;
+
+  self = g_object_new (TASKER_TYPE_TASK, NULL);
+  self->manager = g_object_ref (manager);
+  self->kind = kind;
+  self->key = g_strdup (key);
+  self->func = func;
+  self->func_data = func_data;
+  self->func_data_destroy = func_data_destroy;
+  self->id = __atomic_add_fetch (&last_id, 1, __ATOMIC_RELAXED);
+  self->created_time = g_get_real_time ();
+
+  if (options != NULL)
+    {
+      _tasker_task_options_seal (options);
+      self->options = g_object_ref (options);
+      self->name = g_strdup (tasker_task_options_get_name (options));
+    }
+
+  return self;
+}
+
+/* Called by a runner before it runs the function: FALSE when a cancel got there first. */
+gboolean
+_tasker_task_claim_start (TaskerTask *self)
+{
+  self->shared_started_time = g_get_real_time ();
+  return g_atomic_int_compare_and_exchange (&self->run_state,
+                                            TASKER_RUN_STATE_WAITING,
+                                            TASKER_RUN_STATE_STARTED);
+}
+
+/* Any thread. NULL once the task is final. */
+TaskerManager *
+_tasker_task_ref_manager (TaskerTask *self)
+{
+  TaskerManager *manager = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (!self->final && self->manager != NULL)
+    manager = g_object_ref (self->manager);
+  g_mutex_unlock (&self->lock);
+
+  return manager;
+}
+
+/* Any thread. The cancellable lives as long as the task, so transfer none is safe
+ * for whoever holds the task or its context. */
+GCancellable *
+_tasker_task_get_cancellable (TaskerTask *self)
+{
+  GCancellable *cancellable;
+  gboolean cancel_now = FALSE;
+
+  g_mutex_lock (&self->lock);
+  if (self->cancellable == NULL)
+    {
+      self->cancellable = g_cancellable_new ();
+      cancel_now = g_atomic_int_get (&self->cancel_requested);
+    }
+  cancellable = self->cancellable;
+  g_mutex_unlock (&self->lock);
+
+  if (cancel_now)
+    g_cancellable_cancel (cancellable);
+
+  return cancellable;
+}
+
+/* Any thread. Returns FALSE when the task was already cancelled or final. */
+gboolean
+_tasker_task_request_cancel (TaskerTask   *self,
+                             const GError *reason)
+{
+  g_autoptr(GCancellable) cancellable = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->final || g_atomic_int_get (&self->cancel_requested))
+    {
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+  if (reason != NULL)
+    self->cancel_reason = g_error_copy (reason);
+  g_atomic_int_set (&self->cancel_requested, TRUE);
+  if (self->cancellable != NULL)
+    cancellable = g_object_ref (self->cancellable);
+  g_mutex_unlock (&self->lock);
+
+  /* Outside the lock: handlers of ::cancelled run right here. */
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+
+  return TRUE;
+}
+
+/* Any thread; the hot path of set_progress. */
+void
+_tasker_task_store_progress (TaskerTask *self,
+                             double      fraction)
+{
+  __atomic_store_n (&self->shared_progress, double_to_bits (fraction), __ATOMIC_RELAXED);
+
+  if (!__atomic_load_n (&self->dirty, __ATOMIC_RELAXED) &&
+      !__atomic_exchange_n (&self->dirty, TRUE, __ATOMIC_ACQ_REL))
+    _tasker_manager_task_dirty (self->manager, self);
+}
+
+void
+_tasker_task_store_message (TaskerTask *self,
+                            const char *message)
+{
+  g_mutex_lock (&self->lock);
+  if (self->final)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  g_free (self->shared_message);
+  self->shared_message = g_strdup (message);
+  self->shared_message_changed = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  if (!__atomic_exchange_n (&self->dirty, TRUE, __ATOMIC_ACQ_REL))
+    _tasker_manager_task_dirty (self->manager, self);
+}
+
+static char *
+format_log_line (GDateTime  *now,
+                 const char *text,
+                 gsize       len)
+{
+  return g_strdup_printf ("%02d:%02d:%02d.%03d %.*s",
+                          g_date_time_get_hour (now),
+                          g_date_time_get_minute (now),
+                          g_date_time_get_second (now),
+                          g_date_time_get_microsecond (now) / 1000,
+                          (int) len, text);
+}
+
+void
+_tasker_task_append_log (TaskerTask *self,
+                         const char *text)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  const char *line = text;
+
+  g_mutex_lock (&self->lock);
+  do
+    {
+      const char *end = strchr (line, '\n');
+      gsize len = end != NULL ? (gsize) (end - line) : strlen (line);
+
+      /* A trailing newline does not make an empty line. */
+      if (end == NULL || end[1] != '\0' || len > 0)
+        g_queue_push_tail (&self->log, format_log_line (now, line, len));
+      while (self->log.length > TASKER_TASK_LOG_MAX_LINES)
+        {
+          g_free (g_queue_pop_head (&self->log));
+          self->log_dropped++;
+        }
+      line = end != NULL ? end + 1 : NULL;
+    }
+  while (line != NULL && *line != '\0');
+  g_mutex_unlock (&self->lock);
+}
+
+/* Any thread: the first return wins; later ones are programmer errors. */
+gboolean
+_tasker_task_begin_return (TaskerTask *self)
+{
+  gboolean first;
+
+  g_mutex_lock (&self->lock);
+  first = !self->returned;
+  self->returned = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  return first;
+}
+
+/* Manager's context: copy what the function shared into what the UI sees. */
+guint
+_tasker_task_sync (TaskerTask *self)
+{
+  guint changed = 0;
+  double progress;
+
+  if (tasker_task_is_final (self))
+    return 0;
+
+  if (self->status == TASKER_TASK_STATUS_PENDING &&
+      g_atomic_int_get (&self->run_state) == TASKER_RUN_STATE_STARTED)
+    {
+      self->status = TASKER_TASK_STATUS_RUNNING;
+      self->attempt = 1;
+      self->started_time = self->shared_started_time;
+      changed |= TASKER_TASK_CHANGED_STATUS | TASKER_TASK_CHANGED_ATTEMPT | TASKER_TASK_CHANGED_STARTED;
+    }
+
+  progress = bits_to_double (__atomic_load_n (&self->shared_progress, __ATOMIC_RELAXED));
+  if (progress != self->progress)
+    {
+      self->progress = progress;
+      changed |= TASKER_TASK_CHANGED_PROGRESS;
+    }
+
+  g_mutex_lock (&self->lock);
+  if (self->shared_message_changed)
+    {
+      self->shared_message_changed = FALSE;
+      if (g_strcmp0 (self->message, self->shared_message) != 0)
+        {
+          g_free (self->message);
+          self->message = g_steal_pointer (&self->shared_message);
+          changed |= TASKER_TASK_CHANGED_MESSAGE;
+        }
+      g_clear_pointer (&self->shared_message, g_free);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return changed;
+}
+
+/* Manager's context: the task reaches its final status. Takes @error. */
+void
+_tasker_task_finish (TaskerTask       *self,
+                     TaskerTaskStatus  status,
+                     GError           *error)
+{
+  g_assert (!tasker_task_is_final (self));
+  g_assert (status >= TASKER_TASK_STATUS_COMPLETED);
+
+  g_mutex_lock (&self->lock);
+  self->final = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  self->status = status;
+  self->finished_time = g_get_real_time ();
+  if (status == TASKER_TASK_STATUS_COMPLETED)
+    self->progress = 1.0;
+  else
+    clear_result (self);
+  g_clear_error (&self->result_error);
+  self->error = error;
+}
+
+void
+_tasker_task_notify (TaskerTask *self,
+                     guint       changed)
+{
+  if (changed == 0)
+    return;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (changed & TASKER_TASK_CHANGED_ATTEMPT)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ATTEMPT]);
+  if (changed & TASKER_TASK_CHANGED_PROGRESS)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  if (changed & TASKER_TASK_CHANGED_MESSAGE)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+  if (changed & TASKER_TASK_CHANGED_STATUS)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/**
+ * tasker_task_get_id:
+ * @self: a #TaskerTask
+ *
+ * Gets the task's id. Safe from any thread.
+ *
+ * Returns: the id, 1 or more, never reused in this process
+ *
+ * Since: 1.0
+ */
+guint64
+tasker_task_get_id (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), 0);
+
+  return self->id;
+}
+
+/**
+ * tasker_task_get_key:
+ * @self: a #TaskerTask
+ *
+ * Gets the key the task was submitted with. Safe from any thread.
+ *
+ * Returns: (nullable): the key, or %NULL
+ *
+ * Since: 1.0
+ */
+const char *
+tasker_task_get_key (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
+
+  return self->key;
+}
+
+/**
+ * tasker_task_get_name:
+ * @self: a #TaskerTask
+ *
+ * Gets the task's name. Safe from any thread.
+ *
+ * Returns: (nullable): the name, or %NULL
+ *
+ * Since: 1.0
+ */
+const char *
+tasker_task_get_name (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
+
+  return self->name;
+}
+
+/**
+ * tasker_task_get_kind:
+ * @self: a #TaskerTask
+ *
+ * Gets how the task runs. Safe from any thread.
+ *
+ * Returns: the kind of task
+ *
+ * Since: 1.0
+ */
+TaskerTaskKind
+tasker_task_get_kind (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), TASKER_TASK_KIND_THREAD);
+
+  return self->kind;
+}
+
+/**
+ * tasker_task_get_status:
+ * @self: a #TaskerTask
+ *
+ * Gets the task's status as the manager's main context sees it.
+ *
+ * Returns: the status
+ *
+ * Since: 1.0
+ */
+TaskerTaskStatus
+tasker_task_get_status (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), TASKER_TASK_STATUS_PENDING);
+
+  return self->status;
+}
+
+/**
+ * tasker_task_is_final:
+ * @self: a #TaskerTask
+ *
+ * Checks whether the task has reached a final status (completed, failed or
+ * cancelled), as the manager's main context sees it.
+ *
+ * Returns: %TRUE if the task has ended
+ *
+ * Since: 1.0
+ */
+gboolean
+tasker_task_is_final (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), FALSE);
+
+  return self->status >= TASKER_TASK_STATUS_COMPLETED;
+}
+
+/**
+ * tasker_task_get_progress:
+ * @self: a #TaskerTask
+ *
+ * Gets the fraction of the work done, as last delivered to the manager's
+ * main context.
+ *
+ * Returns: the progress, from 0 to 1
+ *
+ * Since: 1.0
+ */
+double
+tasker_task_get_progress (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), 0.0);
+
+  return self->progress;
+}
+
+/**
+ * tasker_task_get_message:
+ * @self: a #TaskerTask
+ *
+ * Gets the last message delivered to the manager's main context. Use
+ * [method@Tasker.Task.dup_message] from other threads.
+ *
+ * Returns: (nullable): the message, or %NULL if none was set
+ *
+ * Since: 1.0
+ */
+const char *
+tasker_task_get_message (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
+
+  return self->message;
+}
+
+/**
+ * tasker_task_dup_message:
+ * @self: a #TaskerTask
+ *
+ * Copies the last message delivered to the manager's main context. Safe from
+ * any thread.
+ *
+ * Returns: (transfer full) (nullable): the message, or %NULL if none was set
+ *
+ * Since: 1.0
+ */
+char *
+tasker_task_dup_message (TaskerTask *self)
+{
+  char *message;
+
+  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  message = g_strdup (self->message);
+  g_mutex_unlock (&self->lock);
+
+  return message;
+}
+
+/**
+ * tasker_task_get_attempt:
+ * @self: a #TaskerTask
+ *
+ * Gets the attempt number: 0 before the task first starts, then 1.
+ *
+ * Returns: the attempt
+ *
+ * Since: 1.0
+ */
+guint
+tasker_task_get_attempt (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), 0);
+
+  return self->attempt;
+}
+
+/**
+ * tasker_task_get_created_time:
+ * @self: a #TaskerTask
+ *
+ * Returns: when the task was submitted, in microseconds of g_get_real_time()
+ *
+ * Since: 1.0
+ */
+gint64
+tasker_task_get_created_time (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), 0);
+
+  return self->created_time;
+}
+
+/**
+ * tasker_task_get_started_time:
+ * @self: a #TaskerTask
+ *
+ * Returns: when the task's function started, in microseconds of
+ *   g_get_real_time(), or 0 if it has not started
+ *
+ * Since: 1.0
+ */
+gint64
+tasker_task_get_started_time (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), 0);
+
+  return self->started_time;
+}
+
+/**
+ * tasker_task_get_finished_time:
+ * @self: a #TaskerTask
+ *
+ * Returns: when the task reached its final status, in microseconds of
+ *   g_get_real_time(), or 0 if it has not ended
+ *
+ * Since: 1.0
+ */
+gint64
+tasker_task_get_finished_time (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), 0);
+
+  return self->finished_time;
+}
+
+/**
+ * tasker_task_get_description:
+ * @self: a #TaskerTask
+ * @key: a description key
+ *
+ * Gets a description given with [method@Tasker.TaskOptions.set_description].
+ * Safe from any thread.
+ *
+ * Returns: (nullable): the description, or %NULL
+ *
+ * Since: 1.0
+ */
+const char *
+tasker_task_get_description (TaskerTask *self,
+                             const char *key)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  if (self->options == NULL)
+    return NULL;
+
+  return tasker_task_options_get_description (self->options, key);
+}
+
+/**
+ * tasker_task_dup_log:
+ * @self: a #TaskerTask
+ *
+ * Copies the task's log: one line per entry, each a local time
+ * (`HH:MM:SS.mmm`), a space and the text. At most 1000 lines are kept; when
+ * older ones were dropped, the first line says how many. Safe from any thread.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the log lines
+ *
+ * Since: 1.0
+ */
+char **
+tasker_task_dup_log (TaskerTask *self)
+{
+  GPtrArray *lines;
+
+  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
+
+  lines = g_ptr_array_new ();
+
+  g_mutex_lock (&self->lock);
+  if (self->log_dropped > 0)
+    {
+      const char *oldest = g_queue_peek_head (&self->log);
+
+      g_ptr_array_add (lines, g_strdup_printf ("%.12s … %u earlier lines dropped",
+                                               oldest, self->log_dropped));
+    }
+  for (const GList *l = self->log.head; l != NULL; l = l->next)
+    g_ptr_array_add (lines, g_strdup (l->data));
+  g_mutex_unlock (&self->lock);
+
+  g_ptr_array_add (lines, NULL);
+
+  return (char **) g_ptr_array_free (lines, FALSE);
+}
+
+/**
+ * tasker_task_get_error:
+ * @self: a #TaskerTask
+ *
+ * Gets the error the task ended with: its own error when it failed,
+ * %G_IO_ERROR_CANCELLED when it was cancelled.
+ *
+ * Returns: (nullable) (transfer none): the error, or %NULL
+ *
+ * Since: 1.0
+ */
+const GError *
+tasker_task_get_error (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
+
+  return self->error;
+}
+
+/**
+ * tasker_task_propagate_value:
+ * @self: a #TaskerTask
+ * @value: (out caller-allocates) (optional): an uninitialized #GValue for the result
+ * @error: return location for the task's error
+ *
+ * Gets the result of a completed task. A result given with
+ * [method@Tasker.Context.return_pointer] comes back as a %G_TYPE_POINTER
+ * value; a task that returned nothing leaves @value unset. For a task that
+ * failed or was cancelled, sets @error to a copy of its error, keeping its
+ * domain and code; for one that has not ended, to %TASKER_ERROR_FAILED.
+ *
+ * Call this on the manager's main context.
+ *
+ * Returns: %TRUE if the task completed
+ *
+ * Since: 1.0
+ */
+gboolean
+tasker_task_propagate_value (TaskerTask  *self,
+                             GValue      *value,
+                             GError     **error)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), FALSE);
+  g_return_val_if_fail (value == NULL || !G_IS_VALUE (value), FALSE);
+
+  if (!tasker_task_is_final (self))
+    {
+      g_set_error (error, TASKER_ERROR, TASKER_ERROR_FAILED,
+                   "Task %" G_GUINT64_FORMAT " has not finished yet", self->id);
+      return FALSE;
+    }
+
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->error));
+      return FALSE;
+    }
+
+  if (value != NULL)
+    {
+      if (G_IS_VALUE (&self->result_value))
+        {
+          g_value_init (value, G_VALUE_TYPE (&self->result_value));
+          g_value_copy (&self->result_value, value);
+        }
+      else if (self->result_pointer != NULL)
+        {
+          g_value_init (value, G_TYPE_POINTER);
+          g_value_set_pointer (value, self->result_pointer);
+        }
+    }
+
+  return TRUE;
+}
+
+/**
+ * tasker_task_get_result_pointer:
+ * @self: a #TaskerTask
+ *
+ * Gets the pointer a completed task returned with
+ * [method@Tasker.Context.return_pointer]. It stays owned by the task.
+ *
+ * Returns: (nullable) (transfer none): the result, or %NULL
+ *
+ * Since: 1.0
+ */
+gpointer
+tasker_task_get_result_pointer (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
+
+  if (self->status != TASKER_TASK_STATUS_COMPLETED)
+    return NULL;
+
+  return self->result_pointer;
+}
+
+/**
+ * tasker_task_cancel:
+ * @self: a #TaskerTask
+ *
+ * Cancels the task. Safe from any thread.
+ *
+ * A pending task ends cancelled without running. A running one sees
+ * [method@Tasker.Context.is_cancelled] become %TRUE and its cancellable
+ * fire, and ends cancelled once its function has ended. Cancelling a task
+ * that has ended does nothing.
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_cancel (TaskerTask *self)
+{
+  g_autoptr(TaskerManager) manager = NULL;
+
+  g_return_if_fail (TASKER_IS_TASK (self));
+
+  if ((manager = _tasker_task_ref_manager (self)))
+    _tasker_manager_task_cancel (manager, self, NULL);
+}

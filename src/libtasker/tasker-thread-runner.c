@@ -1,0 +1,208 @@
+/* tasker-thread-runner.c
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "tasker-context-private.h"
+#include "tasker-manager-private.h"
+#include "tasker-task-private.h"
+#include "tasker-thread-runner-private.h"
+
+/* Runs thread tasks on a dedicated, bounded GThreadPool.
+ *
+ * Tasks wait in our own FIFO, linked through the tasks themselves, so a
+ * submission allocates nothing. The pool only ever holds "drain tokens": at
+ * most one per thread, each telling a pool thread to run tasks from the FIFO
+ * until it is empty. A burst of submissions therefore costs one lock each and
+ * a handful of pool pushes, not one pool push and one thread wake-up per task.
+ *
+ * The runner is reference counted: every token holds a reference, so a pool
+ * thread can finish its loop even if the manager let go of the runner. */
+
+struct _TaskerThreadRunner
+{
+  GMutex       lock;
+  TaskerTask  *head;         /* (owned) (nullable) protected by @lock, linked by runner_next */
+  TaskerTask  *tail;         /* protected by @lock */
+  guint        n_drainers;   /* tokens pushed and not yet finished, protected by @lock */
+  guint        max_threads;  /* protected by @lock */
+  GThreadPool *pool;         /* (owned) */
+};
+
+static GPrivate in_pool_thread;
+
+static TaskerThreadRunner *
+runner_ref (TaskerThreadRunner *self)
+{
+  return g_atomic_rc_box_acquire (self);
+}
+
+static void
+runner_clear (TaskerThreadRunner *self)
+{
+  g_assert (self->head == NULL);
+  g_mutex_clear (&self->lock);
+}
+
+static void
+runner_unref (TaskerThreadRunner *self)
+{
+  g_atomic_rc_box_release_full (self, (GDestroyNotify) runner_clear);
+}
+
+static void
+run_task (TaskerTask *task)
+{
+  TaskerManager *manager = task->manager;
+
+  if (_tasker_task_claim_start (task))
+    {
+      TaskerContext *context;
+
+      /* The dirty mark makes the manager see RUNNING. */
+      if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
+        _tasker_manager_task_dirty (manager, task);
+
+      context = _tasker_context_new (task);
+      task->func (context, task->func_data);
+      g_object_unref (context);
+
+      /* The function's return is the task's, whether or not it returned a value. */
+      _tasker_task_begin_return (task);
+
+      /* The manager's own reference keeps the task alive until it has handled
+       * this report, so ours can go first: the task is then never finalized
+       * on a pool thread because of us. */
+      g_object_unref (task);
+      _tasker_manager_task_returned (manager, task);
+    }
+  else
+    {
+      /* Cancelled before it started: the manager has finished it already. */
+      g_object_unref (task);
+    }
+}
+
+static void
+drain_func (gpointer data,
+            gpointer user_data)
+{
+  TaskerThreadRunner *self = user_data;
+
+  g_private_set (&in_pool_thread, GINT_TO_POINTER (TRUE));
+
+  for (;;)
+    {
+      TaskerTask *task;
+
+      g_mutex_lock (&self->lock);
+      task = self->head;
+      if (task == NULL)
+        {
+          self->n_drainers--;
+          g_mutex_unlock (&self->lock);
+          break;
+        }
+      self->head = task->runner_next;
+      if (self->head == NULL)
+        self->tail = NULL;
+      task->runner_next = NULL;
+      g_mutex_unlock (&self->lock);
+
+      run_task (task);
+    }
+
+  g_private_set (&in_pool_thread, NULL);
+  runner_unref (self);
+}
+
+TaskerThreadRunner *
+_tasker_thread_runner_new (guint max_threads)
+{
+  TaskerThreadRunner *self = g_atomic_rc_box_new0 (TaskerThreadRunner);
+  g_autoptr(GError) error = NULL;
+
+  g_mutex_init (&self->lock);
+  self->max_threads = MAX (1, max_threads);
+  self->pool = g_thread_pool_new (drain_func, self, self->max_threads, FALSE, &error);
+  g_assert_no_error (error);
+
+  return self;
+}
+
+/* Stops the pool. Tasks still queued must have been taken back already. */
+void
+_tasker_thread_runner_free (TaskerThreadRunner *self)
+{
+  /* A pool thread cannot wait for itself. */
+  g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, !_tasker_thread_runner_in_pool_thread ());
+  runner_unref (self);
+}
+
+/* Any thread. Takes a reference on @task until it has run or been skipped. */
+void
+_tasker_thread_runner_push (TaskerThreadRunner *self,
+                            TaskerTask         *task)
+{
+  gboolean need_drainer = FALSE;
+
+  g_object_ref (task);
+
+  g_mutex_lock (&self->lock);
+  task->runner_next = NULL;
+  if (self->tail != NULL)
+    self->tail->runner_next = task;
+  else
+    self->head = task;
+  self->tail = task;
+  if (self->n_drainers < self->max_threads)
+    {
+      self->n_drainers++;
+      need_drainer = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (need_drainer)
+    g_thread_pool_push (self->pool, runner_ref (self), NULL);
+}
+
+void
+_tasker_thread_runner_set_max_threads (TaskerThreadRunner *self,
+                                       guint               max_threads)
+{
+  guint extra = 0;
+
+  max_threads = MAX (1, max_threads);
+
+  g_mutex_lock (&self->lock);
+  self->max_threads = max_threads;
+  g_thread_pool_set_max_threads (self->pool, max_threads, NULL);
+  /* More threads allowed: put them to work on what is already waiting. */
+  for (TaskerTask *t = self->head; t != NULL && self->n_drainers + extra < max_threads; t = t->runner_next)
+    extra++;
+  self->n_drainers += extra;
+  g_mutex_unlock (&self->lock);
+
+  while (extra-- > 0)
+    g_thread_pool_push (self->pool, runner_ref (self), NULL);
+}
+
+guint
+_tasker_thread_runner_get_max_threads (TaskerThreadRunner *self)
+{
+  guint max_threads;
+
+  g_mutex_lock (&self->lock);
+  max_threads = self->max_threads;
+  g_mutex_unlock (&self->lock);
+
+  return max_threads;
+}
+
+gboolean
+_tasker_thread_runner_in_pool_thread (void)
+{
+  return g_private_get (&in_pool_thread) != NULL;
+}

@@ -1,0 +1,48 @@
+/* tasker-version-macros.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(TASKER_INSIDE) && !defined(TASKER_COMPILATION)
+# error "Only <tasker.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+#include "tasker-version.h"
+
+#ifndef _TASKER_EXTERN
+# define _TASKER_EXTERN extern
+#endif
+
+#define TASKER_VERSION_1_0 (G_ENCODE_VERSION (1, 0))
+
+#ifdef TASKER_DISABLE_DEPRECATION_WARNINGS
+# define TASKER_DEPRECATED _TASKER_EXTERN
+# define TASKER_DEPRECATED_FOR(f) _TASKER_EXTERN
+# define TASKER_UNAVAILABLE(maj,min) _TASKER_EXTERN
+#else
+# define TASKER_DEPRECATED G_DEPRECATED _TASKER_EXTERN
+# define TASKER_DEPRECATED_FOR(f) G_DEPRECATED_FOR (f) _TASKER_EXTERN
+# define TASKER_UNAVAILABLE(maj,min) G_UNAVAILABLE (maj, min) _TASKER_EXTERN
+#endif
+
+#define TASKER_VERSION_CUR_STABLE (G_ENCODE_VERSION (TASKER_MAJOR_VERSION, 0))
+
+#ifndef TASKER_VERSION_MIN_REQUIRED
+# define TASKER_VERSION_MIN_REQUIRED (TASKER_VERSION_CUR_STABLE)
+#endif
+
+#ifndef TASKER_VERSION_MAX_ALLOWED
+# define TASKER_VERSION_MAX_ALLOWED (TASKER_VERSION_CUR_STABLE)
+#endif
+
+#define TASKER_AVAILABLE_IN_ALL _TASKER_EXTERN
+
+#if TASKER_VERSION_MAX_ALLOWED < TASKER_VERSION_1_0
+# define TASKER_AVAILABLE_IN_1_0 TASKER_UNAVAILABLE (1, 0)
+#else
+# define TASKER_AVAILABLE_IN_1_0 _TASKER_EXTERN
+#endif

@@ -1,0 +1,23 @@
+/* tasker.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define TASKER_INSIDE
+# include "tasker-version.h"
+# include "tasker-version-macros.h"
+# include "tasker-enums.h"
+# include "tasker-error.h"
+# include "tasker-task.h"
+# include "tasker-context.h"
+# include "tasker-task-options.h"
+# include "tasker-manager.h"
+#undef TASKER_INSIDE
+
+G_END_DECLS
