@@ -16,5 +16,8 @@ G_BEGIN_DECLS
 
 TaskerContext *_tasker_context_new      (TaskerTask    *task);
 TaskerTask    *_tasker_context_get_task (TaskerContext *self);
+TaskerContext *_tasker_context_recycle  (TaskerContext *self,
+                                         TaskerTask    *task);
+gboolean       _tasker_context_release  (TaskerContext *self);
 
 G_END_DECLS

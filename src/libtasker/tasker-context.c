@@ -104,6 +104,39 @@ _tasker_context_new (TaskerTask *task)
   return self;
 }
 
+/* A pool thread runs thousands of tasks: rather than making and finalizing a
+ * context for each, it keeps the last one when nothing else holds it. */
+TaskerContext *
+_tasker_context_recycle (TaskerContext *self,
+                         TaskerTask    *task)
+{
+  g_assert (self->task == NULL);
+
+  self->task = g_object_ref (task);
+  self->base = 0.0;
+  self->range = 1.0;
+  self->total = double_to_bits (1.0);
+
+  return self;
+}
+
+/* Lets go of the task. Returns TRUE if @self may be recycled, FALSE if it
+ * was unreffed because someone else holds it or attached data to it. */
+gboolean
+_tasker_context_release (TaskerContext *self)
+{
+  GObject *object = G_OBJECT (self);
+
+  if (g_atomic_int_get (&object->ref_count) == 1 && object->qdata == NULL)
+    {
+      g_clear_object (&self->task);
+      return TRUE;
+    }
+
+  g_object_unref (self);
+  return FALSE;
+}
+
 TaskerTask *
 _tasker_context_get_task (TaskerContext *self)
 {

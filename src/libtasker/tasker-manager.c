@@ -212,38 +212,36 @@ compute_progress (TaskerManager *self)
   return CLAMP (progress, 0.0, 1.0);
 }
 
-/* Applies a task's synced state: progress bookkeeping, notifications, ::task-started. */
-static void
-apply_changes (TaskerManager *self,
-               TaskerTask    *task,
-               double         old_progress,
-               guint          changed)
-{
-  if (changed == 0)
-    return;
-
-  if (task->counted)
-    self->batch_live_progress += task->progress - old_progress;
-  self->emit_pending = TRUE;
-
-  _tasker_task_notify (task, changed);
-
-  if (changed & TASKER_TASK_CHANGED_STARTED)
-    g_signal_emit (self, signals[TASK_STARTED], 0, task);
-}
-
 static guint
-sync_task (TaskerManager *self,
-           TaskerTask    *task)
+sync_task_quietly (TaskerManager *self,
+                   TaskerTask    *task)
 {
   double old_progress = task->progress;
   guint changed;
 
   g_atomic_int_set (&task->dirty, FALSE);
   changed = _tasker_task_sync (task);
-  apply_changes (self, task, old_progress, changed);
+
+  if (changed != 0)
+    {
+      if (task->counted)
+        self->batch_live_progress += task->progress - old_progress;
+      self->emit_pending = TRUE;
+    }
 
   return changed;
+}
+
+static void
+sync_task (TaskerManager *self,
+           TaskerTask    *task)
+{
+  guint changed = sync_task_quietly (self, task);
+
+  _tasker_task_notify (task, changed);
+
+  if (changed & TASKER_TASK_CHANGED_STARTED)
+    g_signal_emit (self, signals[TASK_STARTED], 0, task);
 }
 
 /* The task reaches its final status: everything that hangs off that, in order. */
@@ -260,12 +258,14 @@ finish_task (TaskerManager    *self,
   g_autoptr(TaskerTaskOptions) options = NULL;
 
   /* What the function set until now is delivered before the end. */
-  sync_task (self, task);
+  changed = sync_task_quietly (self, task);
+  if (changed & TASKER_TASK_CHANGED_STARTED)
+    g_signal_emit (self, signals[TASK_STARTED], 0, task);
 
   old_progress = task->progress;
   _tasker_task_finish (task, status, error);
 
-  changed = TASKER_TASK_CHANGED_STATUS;
+  changed |= TASKER_TASK_CHANGED_STATUS;
   if (task->progress != old_progress)
     changed |= TASKER_TASK_CHANGED_PROGRESS;
 

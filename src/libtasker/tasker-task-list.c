@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "tasker-task-list-private.h"
 #include "tasker-task-private.h"
 
@@ -14,16 +16,24 @@
  * collected and applied by _tasker_task_list_commit(), once per dispatch, so
  * that a burst of thousands of tasks costs a few ::items-changed emissions
  * rather than one per task. A task added and removed before a commit never
- * appears at all. */
+ * appears at all.
+ *
+ * The items live in a deque: tasks mostly end in the order they started, so
+ * removing from the front must not move the rest. A task's position is found
+ * by binary search on the sequence number it got when it joined, which stays
+ * valid however the list shifts. */
 
 struct _TaskerTaskList
 {
-  GObject    parent_instance;
+  GObject      parent_instance;
 
-  GPtrArray *items;       /* (owned) (element-type TaskerTask) the model as seen */
-  GPtrArray *added;       /* (owned) (element-type TaskerTask) not yet in @items */
-  guint      n_removed;   /* tasks in @items marked for removal */
-  guint      first_removed;
+  TaskerTask **items;      /* (owned) references in items[head .. head + n_items) */
+  guint        head;
+  guint        n_items;
+  guint        capacity;
+  guint64      next_seq;
+  GPtrArray   *added;      /* (owned) (element-type TaskerTask) not yet in @items */
+  GArray      *removed;    /* (element-type guint) positions of tasks marked for removal */
 };
 
 static GType
@@ -35,19 +45,19 @@ tasker_task_list_get_item_type (GListModel *model)
 static guint
 tasker_task_list_get_n_items (GListModel *model)
 {
-  return TASKER_TASK_LIST (model)->items->len;
+  return ((TaskerTaskList *) model)->n_items;
 }
 
 static gpointer
 tasker_task_list_get_item (GListModel *model,
                            guint       position)
 {
-  TaskerTaskList *self = TASKER_TASK_LIST (model);
+  TaskerTaskList *self = (TaskerTaskList *) model;
 
-  if (position >= self->items->len)
+  if (position >= self->n_items)
     return NULL;
 
-  return g_object_ref (g_ptr_array_index (self->items, position));
+  return g_object_ref (self->items[self->head + position]);
 }
 
 static void
@@ -66,8 +76,11 @@ tasker_task_list_finalize (GObject *object)
 {
   TaskerTaskList *self = (TaskerTaskList *) object;
 
-  g_clear_pointer (&self->items, g_ptr_array_unref);
+  for (guint i = 0; i < self->n_items; i++)
+    g_object_unref (self->items[self->head + i]);
+  g_clear_pointer (&self->items, g_free);
   g_clear_pointer (&self->added, g_ptr_array_unref);
+  g_clear_pointer (&self->removed, g_array_unref);
 
   G_OBJECT_CLASS (tasker_task_list_parent_class)->finalize (object);
 }
@@ -83,15 +96,36 @@ tasker_task_list_class_init (TaskerTaskListClass *klass)
 static void
 tasker_task_list_init (TaskerTaskList *self)
 {
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->added = g_ptr_array_new_with_free_func (g_object_unref);
-  self->first_removed = G_MAXUINT;
+  self->removed = g_array_new (FALSE, FALSE, sizeof (guint));
 }
 
 TaskerTaskList *
 _tasker_task_list_new (void)
 {
   return g_object_new (TASKER_TYPE_TASK_LIST, NULL);
+}
+
+static guint
+find_position (TaskerTaskList *self,
+               TaskerTask     *task)
+{
+  guint lo = 0;
+  guint hi = self->n_items;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (self->items[self->head + mid]->list_seq < task->list_seq)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  g_assert (lo < self->n_items && self->items[self->head + lo] == task);
+
+  return lo;
 }
 
 void
@@ -101,11 +135,11 @@ _tasker_task_list_add (TaskerTaskList *self,
   g_assert (!task->in_list);
 
   task->in_list = TRUE;
-  task->list_index = G_MAXUINT;
+  task->list_seq = 0;
   g_ptr_array_add (self->added, g_object_ref (task));
 }
 
-/* Marks @task for removal; the tasks stay in place until the commit. */
+/* Marks @task for removal; the model changes at the commit. */
 void
 _tasker_task_list_remove (TaskerTaskList *self,
                           TaskerTask     *task)
@@ -113,102 +147,158 @@ _tasker_task_list_remove (TaskerTaskList *self,
   g_assert (task->in_list);
 
   task->in_list = FALSE;
-  if (task->list_index != G_MAXUINT)
+
+  /* Sequence 0: still in @added, where the commit skips it. */
+  if (task->list_seq != 0)
     {
-      self->n_removed++;
-      self->first_removed = MIN (self->first_removed, task->list_index);
+      guint position = find_position (self, task);
+      g_array_append_val (self->removed, position);
     }
+}
+
+static int
+compare_positions (gconstpointer a,
+                   gconstpointer b)
+{
+  guint pa = *(const guint *) a;
+  guint pb = *(const guint *) b;
+
+  return pa < pb ? -1 : pa > pb;
+}
+
+/* Removes items[start .. start + n), moving whichever side is shorter. */
+static void
+remove_run (TaskerTaskList *self,
+            guint           start,
+            guint           n)
+{
+  TaskerTask **base = self->items + self->head;
+  guint after = self->n_items - start - n;
+
+  for (guint i = 0; i < n; i++)
+    g_object_unref (base[start + i]);
+
+  if (start < after)
+    {
+      memmove (base + n, base, start * sizeof (TaskerTask *));
+      self->head += n;
+    }
+  else
+    {
+      memmove (base + start, base + start + n, after * sizeof (TaskerTask *));
+    }
+  self->n_items -= n;
+
+  g_list_model_items_changed (G_LIST_MODEL (self), start, n, 0);
 }
 
 static gboolean
 apply_removals (TaskerTaskList *self)
 {
-  guint n_before = self->items->len;
-  guint n_runs = 0;
-  guint i;
+  guint *positions = (guint *) (gpointer) self->removed->data;
+  guint n_removed = self->removed->len;
+  guint n_runs = 1;
 
-  if (self->n_removed == 0)
+  if (n_removed == 0)
     return FALSE;
 
-  /* Few runs (tasks usually end in the order they started): remove each run,
-   * last first, so earlier positions stay valid. Many scattered runs: compact
-   * once and announce it as one change. */
-  for (i = self->first_removed; i < n_before; i++)
-    {
-      TaskerTask *task = g_ptr_array_index (self->items, i);
+  /* Tasks usually end in the order they started: sort only when needed. */
+  for (guint i = 1; i < n_removed; i++)
+    if (positions[i] < positions[i - 1])
+      {
+        qsort (positions, n_removed, sizeof (guint), compare_positions);
+        break;
+      }
+  for (guint i = 1; i < n_removed; i++)
+    if (positions[i] != positions[i - 1] + 1)
+      n_runs++;
 
-      if (!task->in_list && (i == 0 || ((TaskerTask *) g_ptr_array_index (self->items, i - 1))->in_list))
-        n_runs++;
-    }
-
-  if (n_runs <= 8)
+  if (n_runs <= 16)
     {
-      i = n_before;
-      while (i > self->first_removed)
+      /* Last run first, so the positions of earlier runs stay valid. */
+      guint end = n_removed;
+
+      while (end > 0)
         {
-          guint end = i;
+          guint start = end - 1;
 
-          while (i > self->first_removed && !((TaskerTask *) g_ptr_array_index (self->items, i - 1))->in_list)
-            i--;
-          if (i < end)
-            {
-              g_ptr_array_remove_range (self->items, i, end - i);
-              g_list_model_items_changed (G_LIST_MODEL (self), i, end - i, 0);
-            }
-          while (i > self->first_removed && ((TaskerTask *) g_ptr_array_index (self->items, i - 1))->in_list)
-            i--;
+          while (start > 0 && positions[start - 1] + 1 == positions[start])
+            start--;
+          remove_run (self, positions[start], end - start);
+          end = start;
         }
     }
   else
     {
-      guint kept = self->first_removed;
+      /* Scattered: compact once and announce it as one change. */
+      TaskerTask **base = self->items + self->head;
+      guint first = positions[0];
+      guint n_before = self->n_items;
+      guint kept = first;
 
-      for (i = self->first_removed; i < n_before; i++)
+      for (guint i = first; i < n_before; i++)
         {
-          TaskerTask *task = g_ptr_array_index (self->items, i);
-
-          if (task->in_list)
-            self->items->pdata[kept++] = task;
+          if (base[i]->in_list)
+            base[kept++] = base[i];
           else
-            g_object_unref (task);
+            g_object_unref (base[i]);
         }
-      self->items->len = kept;
-      g_list_model_items_changed (G_LIST_MODEL (self), self->first_removed,
-                                  n_before - self->first_removed,
-                                  kept - self->first_removed);
+      self->n_items = kept;
+      g_list_model_items_changed (G_LIST_MODEL (self), first, n_before - first, kept - first);
     }
 
-  for (i = self->first_removed; i < self->items->len; i++)
-    ((TaskerTask *) g_ptr_array_index (self->items, i))->list_index = i;
-
-  self->n_removed = 0;
-  self->first_removed = G_MAXUINT;
+  g_array_set_size (self->removed, 0);
 
   return TRUE;
+}
+
+static void
+reserve (TaskerTaskList *self,
+         guint           n)
+{
+  if (self->head + self->n_items + n <= self->capacity)
+    return;
+
+  /* Slide back to the start when that frees enough; grow otherwise. */
+  if (self->n_items + n <= self->capacity / 2)
+    {
+      memmove (self->items, self->items + self->head, self->n_items * sizeof (TaskerTask *));
+      self->head = 0;
+      return;
+    }
+
+  self->capacity = MAX (64, 2 * (self->n_items + n));
+  if (self->head > 0)
+    {
+      memmove (self->items, self->items + self->head, self->n_items * sizeof (TaskerTask *));
+      self->head = 0;
+    }
+  self->items = g_renew (TaskerTask *, self->items, self->capacity);
 }
 
 static gboolean
 apply_additions (TaskerTaskList *self)
 {
-  guint position = self->items->len;
-  guint i;
+  guint position = self->n_items;
 
-  for (i = 0; i < self->added->len; i++)
+  reserve (self, self->added->len);
+
+  for (guint i = 0; i < self->added->len; i++)
     {
       TaskerTask *task = g_ptr_array_index (self->added, i);
 
       if (!task->in_list)
         continue;
 
-      task->list_index = self->items->len;
-      g_ptr_array_add (self->items, g_object_ref (task));
+      task->list_seq = ++self->next_seq;
+      self->items[self->head + self->n_items++] = g_object_ref (task);
     }
   g_ptr_array_set_size (self->added, 0);
 
-  if (self->items->len == position)
+  if (self->n_items == position)
     return FALSE;
 
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, self->items->len - position);
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, self->n_items - position);
   return TRUE;
 }
 

@@ -50,7 +50,7 @@ struct _TaskerTask
   gint64              started_time;
   gint64              finished_time;
   GError             *error;            /* (owned) (nullable) */
-  guint               list_index;       /* position in the manager's live list */
+  guint64             list_seq;         /* order of joining the manager's live list */
   guint               in_list : 1;
   guint               counted : 1;      /* seen by the current batch */
 

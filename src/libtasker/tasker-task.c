@@ -525,10 +525,18 @@ void
 _tasker_task_notify (TaskerTask *self,
                      guint       changed)
 {
+  static guint notify_signal_id;
+
   if (changed == 0)
     return;
 
-  g_object_freeze_notify (G_OBJECT (self));
+  /* Notifying costs thousands of instructions even when nobody listens, and
+   * a burst of short tasks would pay it several times each. */
+  if G_UNLIKELY (notify_signal_id == 0)
+    notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
+  if (!g_signal_has_handler_pending (self, notify_signal_id, 0, TRUE))
+    return;
+
   if (changed & TASKER_TASK_CHANGED_ATTEMPT)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ATTEMPT]);
   if (changed & TASKER_TASK_CHANGED_PROGRESS)
@@ -537,7 +545,6 @@ _tasker_task_notify (TaskerTask *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
   if (changed & TASKER_TASK_CHANGED_STATUS)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
-  g_object_thaw_notify (G_OBJECT (self));
 }
 
 /**

@@ -32,6 +32,7 @@ struct _TaskerThreadRunner
 };
 
 static GPrivate in_pool_thread;
+static GPrivate spare_context = G_PRIVATE_INIT (g_object_unref);
 
 static TaskerThreadRunner *
 runner_ref (TaskerThreadRunner *self)
@@ -65,9 +66,17 @@ run_task (TaskerTask *task)
       if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
         _tasker_manager_task_dirty (manager, task);
 
-      context = _tasker_context_new (task);
+      context = g_private_get (&spare_context);
+      g_private_set (&spare_context, NULL);
+      if (context != NULL)
+        _tasker_context_recycle (context, task);
+      else
+        context = _tasker_context_new (task);
+
       task->func (context, task->func_data);
-      g_object_unref (context);
+
+      if (_tasker_context_release (context))
+        g_private_set (&spare_context, context);
 
       /* The function's return is the task's, whether or not it returned a value. */
       _tasker_task_begin_return (task);
