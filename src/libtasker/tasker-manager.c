@@ -96,6 +96,7 @@ struct _TaskerManager
   GArray             *work_inbox;
   guint               work_inbox_pos;
   gint64              last_emit_time;
+  gint64              interval_usec;      /* @update_interval_ms as of this dispatch */
   guint               batch_seen;
   guint               batch_finished;
   double              batch_live_progress;
@@ -337,7 +338,8 @@ static void
 handle_start (TaskerManager *self,
               TaskerTask    *task)
 {
-  if (!_tasker_task_claim_start (task))
+  /* Cancelled before it could start: it never runs (the cancel message ends it). */
+  if (g_atomic_int_get (&task->cancel_requested) || !_tasker_task_claim_start (task))
     return;
 
   sync_task (self, task);
@@ -404,7 +406,6 @@ maybe_emit (TaskerManager *self,
             gboolean       force,
             gint64         now)
 {
-  gint64 interval = (gint64) self->update_interval_ms * 1000;
   guint n_unfinished;
 
   g_mutex_lock (&self->lock);
@@ -413,7 +414,7 @@ maybe_emit (TaskerManager *self,
 
   if (self->emit_pending)
     {
-      if (!force && now < self->last_emit_time + interval)
+      if (!force && now < self->last_emit_time + self->interval_usec)
         {
           g_mutex_lock (&self->lock);
           wake_later_locked (self);
@@ -458,7 +459,8 @@ tasker_manager_dispatch (TaskerManager *self)
   g_mutex_lock (&self->lock);
   g_source_set_ready_time (self->source, -1);
   self->wake = WAKE_NONE;
-  self->next_update_time = now + (gint64) self->update_interval_ms * 1000;
+  self->interval_usec = (gint64) self->update_interval_ms * 1000;
+  self->next_update_time = now + self->interval_usec;
   force = self->force_emit;
   self->force_emit = FALSE;
   if (self->submitted->len > 0)

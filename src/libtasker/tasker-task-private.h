@@ -38,6 +38,7 @@ struct _TaskerTask
   GDestroyNotify      func_data_destroy;
   char               *key;              /* (owned) (nullable) */
   char               *name;             /* (owned) (nullable) */
+  GHashTable         *descriptions;     /* (owned) (nullable) shared with the sealed options */
   guint64             id;
   gint64              created_time;
   TaskerTaskKind      kind;

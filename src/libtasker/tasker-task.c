@@ -80,8 +80,9 @@ tasker_task_finalize (GObject *object)
 {
   TaskerTask *self = (TaskerTask *) object;
 
-  /* Normally released on the manager's context when the task ended; a task
-   * that never got that far (refused at submit) lets go of them here. */
+  /* The options and the function's data are normally released on the
+   * manager's context when the task ends; a task refused at submit lets go
+   * of them here. */
   g_clear_object (&self->options);
   g_clear_object (&self->manager);
   if (self->func_data_destroy != NULL && self->func_data != NULL)
@@ -94,6 +95,7 @@ tasker_task_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->key, g_free);
   g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->descriptions, g_hash_table_unref);
   g_clear_pointer (&self->message, g_free);
   g_clear_pointer (&self->shared_message, g_free);
   g_queue_clear_full (&self->log, g_free);
@@ -291,6 +293,8 @@ _tasker_task_new (TaskerManager     *manager,
       _tasker_task_options_seal (options);
       self->options = g_object_ref (options);
       self->name = g_strdup (tasker_task_options_get_name (options));
+      if (_tasker_task_options_get_descriptions (options) != NULL)
+        self->descriptions = g_hash_table_ref (_tasker_task_options_get_descriptions (options));
     }
 
   return self;
@@ -806,10 +810,10 @@ tasker_task_get_description (TaskerTask *self,
   g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  if (self->options == NULL)
+  if (self->descriptions == NULL)
     return NULL;
 
-  return tasker_task_options_get_description (self->options, key);
+  return g_hash_table_lookup (self->descriptions, key);
 }
 
 /**

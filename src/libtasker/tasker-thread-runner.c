@@ -58,7 +58,8 @@ run_task (TaskerTask *task)
 {
   TaskerManager *manager = task->manager;
 
-  if (_tasker_task_claim_start (task))
+  /* A task cancelled while it waited is ended by the manager; never run it. */
+  if (!g_atomic_int_get (&task->cancel_requested) && _tasker_task_claim_start (task))
     {
       TaskerContext *context;
 
