@@ -820,6 +820,8 @@ tasker_manager_new (GMainContext *context)
  * tasker_manager_get_context:
  * @self: a #TaskerManager
  *
+ * Gets the main context the manager was bound to. Safe from any thread.
+ *
  * Returns: (transfer none): the main context the manager delivers on
  *
  * Since: 1.0
@@ -1205,6 +1207,8 @@ tasker_manager_shutdown (TaskerManager *self,
  * tasker_manager_is_shut_down:
  * @self: a #TaskerManager
  *
+ * Checks whether the manager still accepts work. Safe from any thread.
+ *
  * Returns: whether [method@Tasker.Manager.shutdown] was called
  *
  * Since: 1.0
@@ -1226,6 +1230,8 @@ tasker_manager_is_shut_down (TaskerManager *self)
 /**
  * tasker_manager_get_update_interval:
  * @self: a #TaskerManager
+ *
+ * Gets [property@Tasker.Manager:update-interval]. Safe from any thread.
  *
  * Returns: the update interval, in milliseconds
  *
@@ -1274,6 +1280,8 @@ tasker_manager_set_update_interval (TaskerManager *self,
 /**
  * tasker_manager_get_max_threads:
  * @self: a #TaskerManager
+ *
+ * Gets [property@Tasker.Manager:max-threads]. Safe from any thread.
  *
  * Returns: how many thread tasks may run at once
  *

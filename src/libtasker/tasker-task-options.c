@@ -211,7 +211,9 @@ tasker_task_options_copy (TaskerTaskOptions *self)
  * tasker_task_options_get_name:
  * @self: a #TaskerTaskOptions
  *
- * Returns: (nullable): the name given to tasks submitted with @self
+ * Gets the name given to tasks submitted with @self.
+ *
+ * Returns: (nullable): the name
  *
  * Since: 1.0
  */
@@ -250,6 +252,8 @@ tasker_task_options_set_name (TaskerTaskOptions *self,
  * tasker_task_options_get_description:
  * @self: a #TaskerTaskOptions
  * @key: a description key
+ *
+ * Gets a description set with [method@Tasker.TaskOptions.set_description].
  *
  * Returns: (nullable): the description stored under @key
  *

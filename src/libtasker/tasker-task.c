@@ -745,6 +745,8 @@ tasker_task_get_attempt (TaskerTask *self)
  * tasker_task_get_created_time:
  * @self: a #TaskerTask
  *
+ * Gets when the task was submitted. Safe from any thread.
+ *
  * Returns: when the task was submitted, in microseconds of g_get_real_time()
  *
  * Since: 1.0
@@ -760,6 +762,8 @@ tasker_task_get_created_time (TaskerTask *self)
 /**
  * tasker_task_get_started_time:
  * @self: a #TaskerTask
+ *
+ * Gets when the task's function started, as the manager's context saw it.
  *
  * Returns: when the task's function started, in microseconds of
  *   g_get_real_time(), or 0 if it has not started
@@ -777,6 +781,8 @@ tasker_task_get_started_time (TaskerTask *self)
 /**
  * tasker_task_get_finished_time:
  * @self: a #TaskerTask
+ *
+ * Gets when the task ended, as the manager's context saw it.
  *
  * Returns: when the task reached its final status, in microseconds of
  *   g_get_real_time(), or 0 if it has not ended
