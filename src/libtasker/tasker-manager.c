@@ -448,13 +448,15 @@ maybe_emit (TaskerManager *self,
 static gboolean
 tasker_manager_dispatch (TaskerManager *self)
 {
-  g_autoptr(TaskerManager) hold = g_object_ref (self);
   gint64 now = g_get_monotonic_time ();
   gint64 deadline = now + DISPATCH_BUDGET_USEC;
   gboolean force;
   guint i;
 
   __atomic_add_fetch (&self->n_wakeups, 1, __ATOMIC_RELAXED);
+
+  /* A done function may drop the last reference to the manager. */
+  g_object_ref (self);
 
   g_mutex_lock (&self->lock);
   g_source_set_ready_time (self->source, -1);
@@ -532,6 +534,8 @@ tasker_manager_dispatch (TaskerManager *self)
     self->emit_pending = TRUE;
 
   maybe_emit (self, force, g_get_monotonic_time ());
+
+  g_object_unref (self);
 
   return G_SOURCE_CONTINUE;
 }
