@@ -99,7 +99,7 @@ struct _TaskerManager
   gint64              interval_usec;      /* @update_interval_ms as of this dispatch */
   guint               batch_seen;
   guint               batch_finished;
-  double              batch_live_progress;
+  double              batch_live_progress;  /* sum of the progress of the batch's unfinished tasks */
   guint               emit_pending : 1;
 
   guint64             n_wakeups;          /* (atomic) */
@@ -206,6 +206,10 @@ compute_progress (TaskerManager *self)
   double progress;
 
   if (self->batch_seen == 0)
+    return 1.0;
+
+  /* The running sum drifts; with every task finished the answer is exact. */
+  if (self->batch_finished == self->batch_seen)
     return 1.0;
 
   progress = (self->batch_finished + self->batch_live_progress) / self->batch_seen;

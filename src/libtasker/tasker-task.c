@@ -538,7 +538,9 @@ _tasker_task_notify (TaskerTask *self,
    * a burst of short tasks would pay it several times each. */
   if G_UNLIKELY (notify_signal_id == 0)
     notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
-  if (!g_signal_has_handler_pending (self, notify_signal_id, 0, TRUE))
+  /* Matching the id alone finds "notify::progress" handlers and bindings too;
+   * g_signal_has_handler_pending() with no detail would miss them. */
+  if (g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal_id, 0, NULL, NULL, NULL) == 0)
     return;
 
   if (changed & TASKER_TASK_CHANGED_ATTEMPT)

@@ -1,0 +1,149 @@
+#!/bin/sh
+# bench.sh [BUILDDIR]: builds and runs every benchmark in bench/ and prints one
+# Markdown table of the results (DESIGN.md §7 targets, each against a baseline
+# measured in the same process).
+#
+# BUILDDIR defaults to build/ in the source tree (the one README's commands use);
+# it is configured with `meson setup` if it does not exist yet. The whole run
+# takes well under a minute on 2 vCPUs. Exit status: 0 when every program ran
+# (whether or not its targets were met), 1 when one failed.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+set -eu
+
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+builddir=${1:-$srcdir/build}
+python=/usr/bin/python3
+[ -x "$python" ] || python=python3
+
+programs="bench-throughput bench-submit bench-progress bench-cancel bench-memory"
+
+say () {
+  printf 'bench.sh: %s\n' "$*" >&2
+}
+
+if [ ! -f "$builddir/meson-private/coredata.dat" ]; then
+  say "configuring $builddir"
+  meson setup "$builddir" "$srcdir" >&2
+fi
+
+# Warn when the numbers would mean little.
+"$python" - "$builddir" >&2 <<'EOF' || true
+import json, os, sys
+path = os.path.join(sys.argv[1], "meson-info", "intro-buildoptions.json")
+try:
+    opts = {o["name"]: o["value"] for o in json.load(open(path))}
+except OSError:
+    sys.exit(0)
+if opts.get("optimization") in ("0", "g", "plain"):
+    print(f"bench.sh: warning: {sys.argv[1]} is built with optimization={opts['optimization']}; "
+          "the library is not optimised (use buildtype=debugoptimized or release)")
+if opts.get("b_sanitize", "none") != "none":
+    print(f"bench.sh: warning: {sys.argv[1]} is built with b_sanitize={opts['b_sanitize']}")
+if opts.get("benchmarks") is False:
+    print(f"bench.sh: error: benchmarks are disabled; run: meson configure {sys.argv[1]} -Dbenchmarks=true")
+    sys.exit(1)
+EOF
+
+targets=""
+for p in $programs; do
+  targets="$targets bench/$p"
+done
+say "building$targets"
+# shellcheck disable=SC2086
+ninja -C "$builddir" $targets >&2
+
+results=$(mktemp -d "${TMPDIR:-/tmp}/tasker-bench.XXXXXX")
+trap 'rm -rf "$results"' EXIT INT TERM
+
+failed=""
+for p in $programs; do
+  say "running $p"
+  if ! timeout 170 "$builddir/bench/$p" >"$results/$p.tsv" 2>"$results/$p.err"; then
+    say "$p FAILED:"
+    cat "$results/$p.err" >&2
+    failed="$failed $p"
+  fi
+done
+
+# shellcheck disable=SC2086
+"$python" - "$results" "$builddir" $programs <<'EOF'
+import os, re, sys, unicodedata
+
+results, builddir, programs = sys.argv[1], sys.argv[2], sys.argv[3:]
+
+def pretty_target(target, unit):
+    if target == "-":
+        return "-"
+    m = re.fullmatch(r"(ratio)?(>=|<=|>|<)(.*)", target)
+    if not m:
+        return target
+    op = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}[m.group(2)]
+    if m.group(1):
+        return f"{op} {m.group(3)}× baseline"
+    return f"{op} {group_digits(m.group(3))} {unit.split(' (')[0]}"
+
+def group_digits(s):
+    # 500000 -> 500,000; leaves decimals and short numbers alone
+    if re.fullmatch(r"-?\d{5,}", s):
+        return f"{int(s):,}"
+    return s
+
+rows = []
+for p in programs:
+    path = os.path.join(results, p + ".tsv")
+    lines = open(path, encoding="utf-8").read().splitlines() if os.path.exists(path) else []
+    got = 0
+    for line in lines:
+        if not line or line.startswith("#"):
+            continue
+        f = line.split("\t")
+        if len(f) != 8:
+            continue
+        metric, value, unit, target, bname, bvalue, ratio, verdict = f
+        tasker = f"{group_digits(value)} {unit}"
+        baseline = "-" if bname == "-" else f"{group_digits(bvalue)} ({bname})"
+        rows.append([metric, tasker, baseline, ratio if ratio != "-" else "-",
+                     pretty_target(target, unit), verdict])
+        got += 1
+    if got == 0:
+        rows.append([p, "-", "-", "-", "-", "FAILED"])
+
+header = ["benchmark", "Tasker", "baseline", "ratio", "target", "verdict"]
+
+def width(s):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+widths = [max(width(r[i]) for r in rows + [header]) for i in range(len(header))]
+right = {1, 2, 3}
+
+def fmt(r):
+    cells = []
+    for i, c in enumerate(r):
+        pad = " " * (widths[i] - width(c))
+        cells.append(pad + c if i in right else c + pad)
+    return "| " + " | ".join(cells) + " |"
+
+print(fmt(header))
+print("|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2))
+                     for i, w in enumerate(widths)) + "|")
+for r in rows:
+    print(fmt(r))
+
+met = sum(1 for r in rows if r[5] == "ok")
+judged = sum(1 for r in rows if r[5] in ("ok", "MISS", "FAILED"))
+try:
+    load = open("/proc/loadavg").read().split()[:3]
+except OSError:
+    load = ["?"]
+print()
+print(f"{met} of {judged} targets met; {os.cpu_count()} CPUs, load average {' '.join(load)} "
+      f"before the last program; build dir {builddir}. Ratios are Tasker / baseline, "
+      "measured in the same process.")
+EOF
+
+if [ -n "$failed" ]; then
+  say "failed:$failed"
+  exit 1
+fi
