@@ -87,7 +87,6 @@ struct _TaskerManager
   gint64              next_update_time;   /* monotonic µs, protected by @lock */
   guint               update_interval_ms; /* protected by @lock */
   guint               shut_down : 1;      /* protected by @lock */
-  guint               force_emit : 1;     /* protected by @lock */
   guint               settled : 1;        /* protected by @lock */
 
   /* Manager's context only. */
@@ -407,7 +406,6 @@ handle_msg (TaskerManager *self,
 
 static void
 maybe_emit (TaskerManager *self,
-            gboolean       force,
             gint64         now)
 {
   guint n_unfinished;
@@ -418,7 +416,7 @@ maybe_emit (TaskerManager *self,
 
   if (self->emit_pending)
     {
-      if (!force && now < self->last_emit_time + self->interval_usec)
+      if (now < self->last_emit_time + self->interval_usec)
         {
           g_mutex_lock (&self->lock);
           wake_later_locked (self);
@@ -454,7 +452,6 @@ tasker_manager_dispatch (TaskerManager *self)
 {
   gint64 now = g_get_monotonic_time ();
   gint64 deadline = now + DISPATCH_BUDGET_USEC;
-  gboolean force;
   guint i;
 
   __atomic_add_fetch (&self->n_wakeups, 1, __ATOMIC_RELAXED);
@@ -467,8 +464,6 @@ tasker_manager_dispatch (TaskerManager *self)
   self->wake = WAKE_NONE;
   self->interval_usec = (gint64) self->update_interval_ms * 1000;
   self->next_update_time = now + self->interval_usec;
-  force = self->force_emit;
-  self->force_emit = FALSE;
   if (self->submitted->len > 0)
     {
       GPtrArray *swap = self->submitted;
@@ -537,7 +532,7 @@ tasker_manager_dispatch (TaskerManager *self)
   if (_tasker_task_list_commit (self->live))
     self->emit_pending = TRUE;
 
-  maybe_emit (self, force, g_get_monotonic_time ());
+  maybe_emit (self, g_get_monotonic_time ());
 
   g_object_unref (self);
 
@@ -1351,7 +1346,6 @@ _tasker_manager_task_flush (TaskerManager *self,
   g_mutex_lock (&self->lock);
   if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
     g_ptr_array_add (self->dirty, g_object_ref (task));
-  self->force_emit = TRUE;
   wake_now_locked (self);
   g_mutex_unlock (&self->lock);
 }
