@@ -878,7 +878,8 @@ submit (TaskerManager      *self,
 
       if (old != NULL)
         replaced = g_object_ref (old);
-      g_hash_table_insert (self->keys, task->key, task);
+      /* replace, not insert: the key string must be the new task's own. */
+      g_hash_table_replace (self->keys, task->key, task);
     }
 
   /* The manager's reference, until the task finishes. */

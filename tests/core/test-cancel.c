@@ -106,6 +106,30 @@ key_replaces_the_live_task (void)
 }
 
 static void
+key_outlives_replaced_tasks (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  Shared shared = { 0 };
+
+  test_gate_init (&shared.gate);
+  test_gate_open (&shared.gate);
+
+  /* Nobody keeps the replaced tasks: the key must not live in their memory. */
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *key = g_strdup ("shared-key");
+      g_object_unref (tasker_manager_run_thread (manager, key, NULL, blocker_func, &shared, NULL, NULL));
+      if (i % 5 == 4)
+        g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+    }
+  g_assert_true (tasker_manager_cancel_task (manager, "shared-key") ||
+                 tasker_manager_dup_task (manager, "shared-key") == NULL);
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_null (tasker_manager_dup_task (manager, "shared-key"));
+  test_gate_clear (&shared.gate);
+}
+
+static void
 cancel_task_by_key (void)
 {
   g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
@@ -313,6 +337,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Tasker/Cancel/key-replaces-live-task", key_replaces_the_live_task);
+  g_test_add_func ("/Tasker/Cancel/key-outlives-replaced-tasks", key_outlives_replaced_tasks);
   g_test_add_func ("/Tasker/Cancel/cancel-task-by-key", cancel_task_by_key);
   g_test_add_func ("/Tasker/Cancel/pending-never-runs", pending_task_cancelled_never_runs);
   g_test_add_func ("/Tasker/Cancel/running-sees-cancel", running_task_sees_cancel);
