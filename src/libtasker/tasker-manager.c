@@ -100,6 +100,7 @@ struct _TaskerManager
   guint               batch_finished;
   double              batch_live_progress;  /* sum of the progress of the batch's unfinished tasks */
   guint               emit_pending : 1;
+  guint               dispatching : 1;    /* inside tasker_manager_dispatch() */
 
   guint64             n_wakeups;          /* (atomic) */
 };
@@ -458,6 +459,7 @@ tasker_manager_dispatch (TaskerManager *self)
 
   /* A done function may drop the last reference to the manager. */
   g_object_ref (self);
+  self->dispatching = TRUE;
 
   g_mutex_lock (&self->lock);
   g_source_set_ready_time (self->source, -1);
@@ -534,6 +536,7 @@ tasker_manager_dispatch (TaskerManager *self)
 
   maybe_emit (self, g_get_monotonic_time ());
 
+  self->dispatching = FALSE;
   g_object_unref (self);
 
   return G_SOURCE_CONTINUE;
@@ -1109,7 +1112,8 @@ deadline_cb (gpointer user_data)
  * function has run and the last [signal@Tasker.Manager::tasks-updated] (an
  * empty list, progress 1) has been emitted. Iterates the manager's main
  * context meanwhile if the calling thread can acquire it; otherwise blocks
- * until the thread running that context gets there.
+ * until the thread running that context gets there. It cannot wait inside
+ * one of the manager's own callbacks (a critical warning says so).
  *
  * Returns: %TRUE if the manager settled, %FALSE if the time ran out
  *
@@ -1131,6 +1135,15 @@ tasker_manager_wait_until_settled (TaskerManager *self,
     return FALSE;
 
   deadline = timeout_ms < 0 ? G_MAXINT64 : g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  /* Our source cannot run again while it is dispatching: waiting here would
+   * never end. */
+  if (self->dispatching && g_main_context_is_owner (self->context))
+    {
+      g_critical ("tasker_manager_wait_until_settled() and tasker_manager_shutdown() "
+                  "cannot wait inside a callback of the same manager");
+      return FALSE;
+    }
 
   if (!g_main_context_acquire (self->context))
     {

@@ -289,6 +289,31 @@ message_is_only_what_the_function_set (void)
   g_object_unref (keeper.context);
 }
 
+static void
+wait_inside_callback_cb (TaskerTask *task,
+                         gpointer    data)
+{
+  TaskerManager *manager = data;
+
+  g_test_expect_message ("Tasker", G_LOG_LEVEL_CRITICAL, "*cannot wait inside a callback*");
+  g_assert_false (tasker_manager_wait_until_settled (manager, -1));
+  g_test_assert_expected_messages ();
+}
+
+static void
+waiting_inside_a_callback_is_refused (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) task = NULL;
+
+  /* It would otherwise wait for ever: the manager cannot deliver meanwhile. */
+  tasker_task_options_set_done_func (options, wait_inside_callback_cb, manager, NULL);
+  task = tasker_manager_run_thread (manager, NULL, options, noop_func, NULL, NULL, NULL);
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -302,6 +327,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/Task/missing-function-fails", missing_function_fails_the_task);
   g_test_add_func ("/Tasker/Task/shut-down-refuses", shut_down_manager_refuses_work);
   g_test_add_func ("/Tasker/Task/message-only-from-function", message_is_only_what_the_function_set);
+  g_test_add_func ("/Tasker/Task/wait-inside-callback-refused", waiting_inside_a_callback_is_refused);
 
   return g_test_run ();
 }
