@@ -34,7 +34,8 @@ G_DECLARE_FINAL_TYPE (TaskerContext, tasker_context, TASKER, CONTEXT, GObject)
  * A coroutine task's function runs on the manager's main context and usually
  * starts asynchronous GIO operations with [method@Tasker.Context.get_cancellable];
  * the task ends when one of the `tasker_context_return_*()` functions is called,
- * from any thread.
+ * from any thread. @context is only lent for the call: keep a reference
+ * (g_object_ref()) to return later, from a callback.
  *
  * Since: 1.0
  */

@@ -1287,6 +1287,13 @@ tasker_manager_set_update_interval (TaskerManager *self,
 
   g_mutex_lock (&self->lock);
   changed = self->update_interval_ms != update_interval_ms;
+  if (changed)
+    {
+      /* A delivery already scheduled follows the new interval too. */
+      self->next_update_time += ((gint64) update_interval_ms - (gint64) self->update_interval_ms) * 1000;
+      if (self->wake == WAKE_LATER)
+        g_source_set_ready_time (self->source, self->next_update_time);
+    }
   self->update_interval_ms = update_interval_ms;
   g_mutex_unlock (&self->lock);
 
