@@ -6,7 +6,7 @@
 # Installs the Debian packages in build-aux/packages.txt that are missing,
 # configures build/ (or reconfigures it), builds, and runs the main program:
 # for now the example build/examples/tasker-demo, with ARGS passed on
-# (try --help, --quick, --plain, --no-cancel).
+# (try --quick or --plain).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -4,97 +4,45 @@
 
 Usage: check-demo-output.py PATH-TO-TASKER-DEMO [ARGS...]
 
-Checks that
-- the output is plain text (no ANSI escapes when stdout is not a terminal);
-- there is one "summary:" line for each of the five tasks;
-- "download" ended CANCELLED part-way (0 < progress < 100 %) after the demo
-  announced the cancel, and its read was interrupted (G_IO_ERROR_CANCELLED);
-- every other task ended COMPLETED at 100 %;
-- progress lines were printed while tasks ran (some strictly between 0 and 100 %);
-- the demo itself exited 0.
+Checks that the demo exits 0, prints no ANSI escapes (stdout is not a
+terminal), and prints one "summary:" line per task: "download" CANCELLED
+part-way, every other task COMPLETED at 100 %.
 """
 
 import re
 import subprocess
 import sys
 
-EXPECTED = {
-    "scan-photos": "COMPLETED",
-    "compress-logs": "COMPLETED",
-    "feed": "COMPLETED",
-    "checksum": "COMPLETED",
-    "download": "CANCELLED",
-}
-SUMMARY = re.compile(r"^summary: (\S+)\s+(\S+)\s+(\S+)\s+(\d+)%\s+([\d.]+) s\s*(.*)$")
-PROGRESS = re.compile(r"^\[\s*[\d.]+s\] (\S+)\s+(\S+)\s+\[[#.]+\]\s+(\d+)%\s+(\S+)")
+EXPECTED = {"scan": "COMPLETED", "feed": "COMPLETED",
+            "catalogue": "COMPLETED", "download": "CANCELLED"}
 
+if len(sys.argv) < 2:
+    sys.exit(__doc__)
 
-def main(argv):
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
+proc = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                      encoding="utf-8", errors="replace", timeout=50)
+sys.stdout.write(proc.stdout)
 
-    proc = subprocess.run(argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          stdin=subprocess.DEVNULL, timeout=50)
-    out = proc.stdout.decode("utf-8", "replace")
-    err = proc.stderr.decode("utf-8", "replace")
-    sys.stdout.write(out)
-    sys.stderr.write(err)
+failures = []
+if proc.returncode != 0:
+    failures.append(f"tasker-demo exited with {proc.returncode}")
+if "\x1b" in proc.stdout:
+    failures.append("ANSI escapes in the output although stdout is a pipe")
 
-    failures = []
+summaries = re.findall(r"^summary: (\S+) +\S+ +(\S+) +(\d+)%", proc.stdout, re.M)
+names = [name for name, _, _ in summaries]
+if sorted(names) != sorted(EXPECTED):
+    failures.append(f"summary lines for {names}, expected one each for {sorted(EXPECTED)}")
 
-    def check(cond, what):
-        if not cond:
-            failures.append(what)
+for name, status, percent in summaries:
+    percent = int(percent)
+    if status != EXPECTED.get(name, status):
+        failures.append(f"{name} ended {status}, expected {EXPECTED[name]}")
+    elif status == "COMPLETED" and percent != 100:
+        failures.append(f"{name} completed at {percent}%, expected 100%")
+    elif status == "CANCELLED" and not 0 < percent < 100:
+        failures.append(f"{name} was cancelled at {percent}%, expected part-way")
 
-    check(proc.returncode == 0, f"tasker-demo exited with {proc.returncode}")
-    check("\x1b" not in out, "ANSI escapes in the output although stdout is a pipe")
-
-    summaries = {}
-    progress = {}
-    for line in out.splitlines():
-        m = SUMMARY.match(line)
-        if m:
-            name, _kind, status, percent = m.group(1), m.group(2), m.group(3), int(m.group(4))
-            check(name not in summaries, f"two summary lines for {name}")
-            summaries[name] = (status, percent, m.group(6))
-            continue
-        m = PROGRESS.match(line)
-        if m:
-            progress.setdefault(m.group(1), []).append((int(m.group(3)), m.group(4)))
-
-    check(set(summaries) == set(EXPECTED),
-          f"summary lines for {sorted(summaries)}, expected {sorted(EXPECTED)}")
-    for name, expected in EXPECTED.items():
-        if name not in summaries:
-            continue
-        status, percent, detail = summaries[name]
-        check(status == expected, f"{name} ended {status}, expected {expected}")
-        if expected == "COMPLETED":
-            check(percent == 100, f"{name} completed at {percent}%, expected 100%")
-        else:
-            check(0 < percent < 100, f"{name} was cancelled at {percent}%, expected part-way")
-            check("cancel" in detail.lower(), f"{name}'s error does not say it was cancelled: {detail!r}")
-
-    check(re.search(r'^\[\s*[\d.]+s\] cancelling "download" at \d+%$', out, re.M) is not None,
-          "no 'cancelling \"download\"' line")
-    check(re.search(r"Interrupted while (waiting for|catching up after) chunk \d+/\d+", out) is not None,
-          "the download's final message does not show an interrupted read")
-    check(any(0 < p < 100 for lines in progress.values() for p, _ in lines),
-          "no progress line strictly between 0% and 100%")
-    for name in EXPECTED:
-        check(name in progress, f"no progress line for {name}")
-    check(re.search(r"^result: every task ended as expected", out, re.M) is not None,
-          "no 'result: every task ended as expected' line")
-
-    if failures:
-        for f in failures:
-            print(f"FAIL: {f}", file=sys.stderr)
-        return 1
-    print(f"ok: {len(summaries)} tasks ended as expected, "
-          f"{sum(len(v) for v in progress.values())} progress lines")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+for failure in failures:
+    print(f"FAIL: {failure}", file=sys.stderr)
+sys.exit(1 if failures else 0)
