@@ -325,7 +325,7 @@ tasker_context_send_event (TaskerContext *self,
   if (data != NULL)
     owned = g_variant_ref_sink (data);
 
-  if (self->task->options == NULL || !_tasker_task_options_has_event (self->task->options))
+  if (!self->task->has_event_func)
     return;
 
   if ((manager = _tasker_task_ref_manager (self->task)))

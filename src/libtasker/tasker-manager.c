@@ -366,9 +366,7 @@ handle_cancel (TaskerManager *self,
 {
   /* A task that has not started ends now; a running one when its function ends. */
   if (!tasker_task_is_final (task) &&
-      g_atomic_int_compare_and_exchange (&task->run_state,
-                                         TASKER_RUN_STATE_WAITING,
-                                         TASKER_RUN_STATE_CLAIMED))
+      g_atomic_int_get (&task->run_state) == TASKER_RUN_STATE_CLAIMED)
     finish_task (self, task, TASKER_TASK_STATUS_CANCELLED, cancel_error (task));
 }
 
@@ -858,7 +856,7 @@ submit (TaskerManager      *self,
         GError            **error)
 {
   g_autoptr(TaskerTask) task = NULL;
-  g_autoptr(TaskerTask) replaced = NULL;
+  g_autoptr(GCancellable) to_fire = NULL;
 
   task = _tasker_task_new (self, kind, key, options, func, user_data, user_data_destroy);
 
@@ -879,8 +877,15 @@ submit (TaskerManager      *self,
     {
       TaskerTask *old = g_hash_table_lookup (self->keys, task->key);
 
+      /* Cancelled before the lock is dropped, so the old task can no longer
+       * end any other way once it has lost its key. */
       if (old != NULL)
-        replaced = g_object_ref (old);
+        {
+          g_autoptr(GError) reason = replaced_error (key);
+
+          if (_tasker_task_request_cancel (old, reason, &to_fire))
+            push_msg_locked (self, MSG_CANCEL, old, NULL, NULL);
+        }
       /* replace, not insert: the key string must be the new task's own. */
       g_hash_table_replace (self->keys, task->key, task);
     }
@@ -897,11 +902,8 @@ submit (TaskerManager      *self,
 
   g_mutex_unlock (&self->lock);
 
-  if (replaced != NULL)
-    {
-      g_autoptr(GError) reason = replaced_error (key);
-      _tasker_manager_task_cancel (self, replaced, reason);
-    }
+  if (to_fire != NULL)
+    g_cancellable_cancel (to_fire);
 
   return g_steal_pointer (&task);
 }
@@ -1138,7 +1140,7 @@ tasker_manager_wait_until_settled (TaskerManager *self,
 
   /* Our source cannot run again while it is dispatching: waiting here would
    * never end. */
-  if (self->dispatching && g_main_context_is_owner (self->context))
+  if (g_main_context_is_owner (self->context) && self->dispatching)
     {
       g_critical ("tasker_manager_wait_until_settled() and tasker_manager_shutdown() "
                   "cannot wait inside a callback of the same manager");
@@ -1398,10 +1400,15 @@ _tasker_manager_task_cancel (TaskerManager *self,
                              TaskerTask    *task,
                              const GError  *reason)
 {
-  if (!_tasker_task_request_cancel (task, reason))
+  g_autoptr(GCancellable) to_fire = NULL;
+
+  if (!_tasker_task_request_cancel (task, reason, &to_fire))
     return;
 
   g_mutex_lock (&self->lock);
   push_msg_locked (self, MSG_CANCEL, task, NULL, NULL);
   g_mutex_unlock (&self->lock);
+
+  if (to_fire != NULL)
+    g_cancellable_cancel (to_fire);
 }

@@ -52,6 +52,7 @@ struct _TaskerTask
   gint64              finished_time;
   GError             *error;            /* (owned) (nullable) */
   guint64             list_seq;         /* order of joining the manager's live list */
+  guint               has_event_func : 1; /* set at submit: options are the manager's only */
   guint               in_list : 1;
   guint               counted : 1;      /* seen by the current batch */
 
@@ -92,7 +93,8 @@ gboolean       _tasker_task_claim_start     (TaskerTask        *self);
 TaskerManager *_tasker_task_ref_manager     (TaskerTask        *self);
 GCancellable  *_tasker_task_get_cancellable (TaskerTask        *self);
 gboolean       _tasker_task_request_cancel  (TaskerTask        *self,
-                                             const GError      *reason);
+                                             const GError      *reason,
+                                             GCancellable     **to_fire);
 void           _tasker_task_store_progress  (TaskerTask        *self,
                                              double             fraction);
 void           _tasker_task_store_message   (TaskerTask        *self,

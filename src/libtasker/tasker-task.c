@@ -293,6 +293,7 @@ _tasker_task_new (TaskerManager     *manager,
       _tasker_task_options_seal (options);
       self->options = g_object_ref (options);
       self->name = g_strdup (tasker_task_options_get_name (options));
+      self->has_event_func = _tasker_task_options_has_event (options);
       if (_tasker_task_options_get_descriptions (options) != NULL)
         self->descriptions = g_hash_table_ref (_tasker_task_options_get_descriptions (options));
     }
@@ -347,12 +348,16 @@ _tasker_task_get_cancellable (TaskerTask *self)
   return cancellable;
 }
 
-/* Any thread. Returns FALSE when the task was already cancelled or final. */
+/* Any thread. Returns FALSE when the task was already cancelled or final.
+ * A task that has not started is claimed here, so that it can never start
+ * afterwards. The cancellable, if any, is handed back in @to_fire for the
+ * caller to cancel once it holds no lock: its handlers run in that call. */
 gboolean
-_tasker_task_request_cancel (TaskerTask   *self,
-                             const GError *reason)
+_tasker_task_request_cancel (TaskerTask    *self,
+                             const GError  *reason,
+                             GCancellable **to_fire)
 {
-  g_autoptr(GCancellable) cancellable = NULL;
+  *to_fire = NULL;
 
   g_mutex_lock (&self->lock);
   if (self->final || g_atomic_int_get (&self->cancel_requested))
@@ -363,13 +368,12 @@ _tasker_task_request_cancel (TaskerTask   *self,
   if (reason != NULL)
     self->cancel_reason = g_error_copy (reason);
   g_atomic_int_set (&self->cancel_requested, TRUE);
+  g_atomic_int_compare_and_exchange (&self->run_state,
+                                     TASKER_RUN_STATE_WAITING,
+                                     TASKER_RUN_STATE_CLAIMED);
   if (self->cancellable != NULL)
-    cancellable = g_object_ref (self->cancellable);
+    *to_fire = g_object_ref (self->cancellable);
   g_mutex_unlock (&self->lock);
-
-  /* Outside the lock: handlers of ::cancelled run right here. */
-  if (cancellable != NULL)
-    g_cancellable_cancel (cancellable);
 
   return TRUE;
 }
