@@ -328,7 +328,9 @@ tasker_context_send_event (TaskerContext *self,
   if (!self->task->has_event_func)
     return;
 
-  if ((manager = _tasker_task_ref_manager (self->task)))
+  if (self->task->remote != NULL)
+    self->task->remote->event (self->task, name, owned);
+  else if ((manager = _tasker_task_ref_manager (self->task)))
     _tasker_manager_task_event (manager, self->task, name, owned);
 }
 
@@ -368,7 +370,9 @@ tasker_context_flush (TaskerContext *self)
 
   g_return_if_fail (TASKER_IS_CONTEXT (self));
 
-  if ((manager = _tasker_task_ref_manager (self->task)))
+  if (self->task->remote != NULL)
+    self->task->remote->flush (self->task);
+  else if ((manager = _tasker_task_ref_manager (self->task)))
     _tasker_manager_task_flush (manager, self->task);
 }
 

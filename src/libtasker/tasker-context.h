@@ -42,6 +42,28 @@ G_DECLARE_FINAL_TYPE (TaskerContext, tasker_context, TASKER, CONTEXT, GObject)
 typedef void (*TaskerTaskFunc) (TaskerContext *context,
                                 gpointer       user_data);
 
+/**
+ * TaskerProcessFunc:
+ * @context: the task's execution context, backed by the worker protocol
+ * @args: the arguments given at submit (`()` if none were)
+ * @error: return location for the task's error
+ *
+ * The work of a process task: a function exported by a module that a
+ * `tasker-worker` process loads, named by an entry point `module:symbol`
+ * (see [method@Tasker.Manager.run_process]). It runs on the worker's main
+ * thread. Its progress, message, events and log reach the manager with the
+ * same coalescing as a thread task's.
+ *
+ * Returns: (transfer full) (nullable): the result (a floating reference is
+ *   sunk), or %NULL with @error set. %NULL without an error means the
+ *   result `()`.
+ *
+ * Since: 1.0
+ */
+typedef GVariant *(*TaskerProcessFunc) (TaskerContext  *context,
+                                        GVariant       *args,
+                                        GError        **error);
+
 TASKER_AVAILABLE_IN_1_0
 void           tasker_context_set_progress       (TaskerContext  *self,
                                                   double          progress);

@@ -9,6 +9,7 @@
 #include "tasker-enums.h"
 #include "tasker-error.h"
 #include "tasker-manager-private.h"
+#include "tasker-process-runner-private.h"
 #include "tasker-task-list-private.h"
 #include "tasker-task-options-private.h"
 #include "tasker-task-private.h"
@@ -22,9 +23,11 @@
  * A manager is bound to a [struct@GLib.MainContext]: [func@Tasker.Manager.get_default]
  * to GLib's global default context, [ctor@Tasker.Manager.new] to any other.
  * Hand it work with [method@Tasker.Manager.run_thread] (a function in the
- * manager's own bounded thread pool) or [method@Tasker.Manager.add_coroutine]
- * (an asynchronous function on the main context), and get back a
- * [class@Tasker.Task] to watch and cancel.
+ * manager's own bounded thread pool), [method@Tasker.Manager.run_process] (a
+ * function in a pool of `tasker-worker` processes),
+ * [method@Tasker.Manager.run_command] (a program) or
+ * [method@Tasker.Manager.add_coroutine] (an asynchronous function on the main
+ * context), and get back a [class@Tasker.Task] to watch and cancel.
  *
  * Threading: every method of a manager may be called from any thread. Every
  * signal, property notification and callback (done and event functions) runs
@@ -73,6 +76,7 @@ struct _TaskerManager
   GMainContext       *context;            /* (owned) */
   GSource            *source;             /* (owned) the one source that delivers everything */
   TaskerThreadRunner *threads;            /* (owned) */
+  TaskerProcessRunner *processes;         /* (owned) (nullable) made for the first process task, protected by @lock */
   TaskerTaskList     *live;               /* (owned) unfinished tasks; manager's context only */
 
   GMutex              lock;
@@ -86,6 +90,7 @@ struct _TaskerManager
   Wake                wake;               /* protected by @lock */
   gint64              next_update_time;   /* monotonic µs, protected by @lock */
   guint               update_interval_ms; /* protected by @lock */
+  TaskerProcessLimits process_limits;     /* protected by @lock */
   guint               shut_down : 1;      /* protected by @lock */
   guint               settled : 1;        /* protected by @lock */
 
@@ -110,6 +115,10 @@ enum {
   PROP_CONTEXT,
   PROP_UPDATE_INTERVAL,
   PROP_MAX_THREADS,
+  PROP_MAX_WORKERS,
+  PROP_CANCEL_GRACE,
+  PROP_WORKER_MAX_TASKS,
+  PROP_WORKER_IDLE_TIMEOUT,
   N_PROPS
 };
 
@@ -237,6 +246,40 @@ sync_task_quietly (TaskerManager *self,
   return changed;
 }
 
+static GError *
+timed_out_error (guint timeout_ms)
+{
+  return g_error_new (TASKER_ERROR, TASKER_ERROR_TIMED_OUT, "timed out after %u ms", timeout_ms);
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  TaskerTask *task = data;
+  g_autoptr(GError) reason = timed_out_error (task->timeout_ms);
+
+  g_clear_pointer (&task->timeout_source, g_source_unref);
+  _tasker_manager_task_cancel (task->manager, task, reason);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The task has started: its timeout counts from now. */
+static void
+task_started (TaskerManager *self,
+              TaskerTask    *task)
+{
+  if (task->timeout_ms > 0 && task->timeout_source == NULL)
+    {
+      task->timeout_source = g_timeout_source_new (task->timeout_ms);
+      g_source_set_callback (task->timeout_source, timeout_cb, task, NULL);
+      g_source_set_static_name (task->timeout_source, "[tasker-timeout]");
+      g_source_attach (task->timeout_source, self->context);
+    }
+
+  g_signal_emit (self, signals[TASK_STARTED], 0, task);
+}
+
 static void
 sync_task (TaskerManager *self,
            TaskerTask    *task)
@@ -246,7 +289,7 @@ sync_task (TaskerManager *self,
   _tasker_task_notify (task, changed);
 
   if (changed & TASKER_TASK_CHANGED_STARTED)
-    g_signal_emit (self, signals[TASK_STARTED], 0, task);
+    task_started (self, task);
 }
 
 /* The task reaches its final status: everything that hangs off that, in order. */
@@ -266,6 +309,12 @@ finish_task (TaskerManager    *self,
   changed = sync_task_quietly (self, task);
   if (changed & TASKER_TASK_CHANGED_STARTED)
     g_signal_emit (self, signals[TASK_STARTED], 0, task);
+
+  if (task->timeout_source != NULL)
+    {
+      g_source_destroy (task->timeout_source);
+      g_clear_pointer (&task->timeout_source, g_source_unref);
+    }
 
   old_progress = task->progress;
   _tasker_task_finish (task, status, error);
@@ -323,6 +372,19 @@ cancel_error (TaskerTask *task)
   return error;
 }
 
+/* A timeout is a cancel that counts as a failure. */
+static void
+finish_cancelled (TaskerManager *self,
+                  TaskerTask    *task)
+{
+  GError *error = cancel_error (task);
+
+  finish_task (self, task,
+               g_error_matches (error, TASKER_ERROR, TASKER_ERROR_TIMED_OUT)
+               ? TASKER_TASK_STATUS_FAILED : TASKER_TASK_STATUS_CANCELLED,
+               error);
+}
+
 static void
 handle_returned (TaskerManager *self,
                  TaskerTask    *task)
@@ -331,7 +393,7 @@ handle_returned (TaskerManager *self,
     return;
 
   if (g_atomic_int_get (&task->cancel_requested))
-    finish_task (self, task, TASKER_TASK_STATUS_CANCELLED, cancel_error (task));
+    finish_cancelled (self, task);
   else if (task->result_error != NULL)
     finish_task (self, task, TASKER_TASK_STATUS_FAILED, g_steal_pointer (&task->result_error));
   else
@@ -348,12 +410,16 @@ handle_start (TaskerManager *self,
 
   sync_task (self, task);
 
+  /* Bad input found at submit fails the task, as it would in a runner. */
   if (task->func == NULL)
     {
+      GError *error = g_steal_pointer (&task->result_error);
+
+      if (error == NULL)
+        error = g_error_new_literal (TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                                     "No function was given for the task");
       _tasker_task_begin_return (task);
-      finish_task (self, task, TASKER_TASK_STATUS_FAILED,
-                   g_error_new_literal (TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
-                                        "No function was given for the task"));
+      finish_task (self, task, TASKER_TASK_STATUS_FAILED, error);
       return;
     }
 
@@ -367,7 +433,7 @@ handle_cancel (TaskerManager *self,
   /* A task that has not started ends now; a running one when its function ends. */
   if (!tasker_task_is_final (task) &&
       g_atomic_int_get (&task->run_state) == TASKER_RUN_STATE_CLAIMED)
-    finish_task (self, task, TASKER_TASK_STATUS_CANCELLED, cancel_error (task));
+    finish_cancelled (self, task);
 }
 
 static void
@@ -583,6 +649,7 @@ tasker_manager_finalize (GObject *object)
   g_mutex_unlock (&self->lock);
 
   g_clear_pointer (&self->threads, _tasker_thread_runner_free);
+  g_clear_pointer (&self->processes, _tasker_process_runner_free);
   g_clear_object (&self->live);
   g_clear_pointer (&self->keys, g_hash_table_unref);
   g_clear_pointer (&self->submitted, g_ptr_array_unref);
@@ -620,6 +687,22 @@ tasker_manager_get_property (GObject    *object,
       g_value_set_uint (value, tasker_manager_get_max_threads (self));
       break;
 
+    case PROP_MAX_WORKERS:
+      g_value_set_uint (value, tasker_manager_get_max_workers (self));
+      break;
+
+    case PROP_CANCEL_GRACE:
+      g_value_set_uint (value, tasker_manager_get_cancel_grace (self));
+      break;
+
+    case PROP_WORKER_MAX_TASKS:
+      g_value_set_uint (value, tasker_manager_get_worker_max_tasks (self));
+      break;
+
+    case PROP_WORKER_IDLE_TIMEOUT:
+      g_value_set_uint (value, tasker_manager_get_worker_idle_timeout (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -645,6 +728,22 @@ tasker_manager_set_property (GObject      *object,
 
     case PROP_MAX_THREADS:
       tasker_manager_set_max_threads (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_WORKERS:
+      tasker_manager_set_max_workers (self, g_value_get_uint (value));
+      break;
+
+    case PROP_CANCEL_GRACE:
+      tasker_manager_set_cancel_grace (self, g_value_get_uint (value));
+      break;
+
+    case PROP_WORKER_MAX_TASKS:
+      tasker_manager_set_worker_max_tasks (self, g_value_get_uint (value));
+      break;
+
+    case PROP_WORKER_IDLE_TIMEOUT:
+      tasker_manager_set_worker_idle_timeout (self, g_value_get_uint (value));
       break;
 
     default:
@@ -698,6 +797,60 @@ tasker_manager_class_init (TaskerManagerClass *klass)
   properties[PROP_MAX_THREADS] =
     g_param_spec_uint ("max-threads", NULL, NULL,
                        1, 1024, 1,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerManager:max-workers:
+   *
+   * How many `tasker-worker` processes may run process tasks at once.
+   * Defaults to the number of CPUs.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_WORKERS] =
+    g_param_spec_uint ("max-workers", NULL, NULL,
+                       1, 1024, 1,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerManager:cancel-grace:
+   *
+   * How long, in milliseconds, a cancelled process task may take to end by
+   * itself. A worker still running it then gets SIGTERM, and SIGKILL 100 ms
+   * later, and a fresh worker takes its place; a command gets SIGTERM at
+   * once and SIGKILL after this time.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CANCEL_GRACE] =
+    g_param_spec_uint ("cancel-grace", NULL, NULL,
+                       0, G_MAXUINT, 2000,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerManager:worker-max-tasks:
+   *
+   * How many tasks a worker process runs before a fresh one replaces it,
+   * which bounds what a leaking task function can hold; 0 means never.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_WORKER_MAX_TASKS] =
+    g_param_spec_uint ("worker-max-tasks", NULL, NULL,
+                       0, G_MAXUINT, 10000,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerManager:worker-idle-timeout:
+   *
+   * How long, in milliseconds, a worker process may sit idle before it
+   * exits; 0 means it stays until the manager shuts down.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_WORKER_IDLE_TIMEOUT] =
+    g_param_spec_uint ("worker-idle-timeout", NULL, NULL,
+                       0, G_MAXUINT, 60 * 1000,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -779,6 +932,11 @@ tasker_manager_init (TaskerManager *self)
   self->update_interval_ms = 16;
   self->settled = TRUE;
   self->threads = _tasker_thread_runner_new (g_get_num_processors ());
+  self->process_limits.max_workers = g_get_num_processors ();
+  self->process_limits.cancel_grace_ms = 2000;
+  self->process_limits.worker_max_tasks = 10000;
+  self->process_limits.worker_idle_ms = 60 * 1000;
+  self->process_limits.update_interval_ms = self->update_interval_ms;
 }
 
 /**
@@ -845,6 +1003,47 @@ replaced_error (const char *key)
                       "Replaced by a newer task with the key “%s”", key);
 }
 
+/* What a process task or command runs, checked at submit. */
+typedef struct
+{
+  const char          *entry_point;
+  GVariant            *args;
+  const char * const  *argv;
+  const char          *working_directory;
+  const char * const  *envp;
+  GError              *invalid;   /* (owned) (nullable): the task fails with it */
+} ProcessCall;
+
+static gboolean
+is_process_kind (TaskerTaskKind kind)
+{
+  return kind == TASKER_TASK_KIND_PROCESS || kind == TASKER_TASK_KIND_COMMAND;
+}
+
+/* Called with @lock held: the runner's lock comes after ours. */
+static void
+cancel_in_runner_locked (TaskerManager *self,
+                         TaskerTask    *task)
+{
+  if (is_process_kind (task->kind) && self->processes != NULL)
+    _tasker_process_runner_cancel (self->processes, task);
+}
+
+static void
+dispatch_process_locked (TaskerManager *self,
+                         TaskerTask    *task,
+                         ProcessCall   *call)
+{
+  if (self->processes == NULL)
+    self->processes = _tasker_process_runner_new (&self->process_limits);
+
+  if (task->kind == TASKER_TASK_KIND_PROCESS)
+    _tasker_process_runner_push_process (self->processes, task, call->entry_point, call->args);
+  else
+    _tasker_process_runner_push_command (self->processes, task, call->argv,
+                                         call->working_directory, call->envp);
+}
+
 static TaskerTask *
 submit (TaskerManager      *self,
         TaskerTaskKind      kind,
@@ -853,6 +1052,7 @@ submit (TaskerManager      *self,
         TaskerTaskFunc      func,
         gpointer            user_data,
         GDestroyNotify      user_data_destroy,
+        ProcessCall        *call,
         GError            **error)
 {
   g_autoptr(TaskerTask) task = NULL;
@@ -884,7 +1084,10 @@ submit (TaskerManager      *self,
           g_autoptr(GError) reason = replaced_error (key);
 
           if (_tasker_task_request_cancel (old, reason, &to_fire))
-            push_msg_locked (self, MSG_CANCEL, old, NULL, NULL);
+            {
+              push_msg_locked (self, MSG_CANCEL, old, NULL, NULL);
+              cancel_in_runner_locked (self, old);
+            }
         }
       /* replace, not insert: the key string must be the new task's own. */
       g_hash_table_replace (self->keys, task->key, task);
@@ -895,8 +1098,14 @@ submit (TaskerManager      *self,
 
   if (kind == TASKER_TASK_KIND_THREAD && func != NULL)
     _tasker_thread_runner_push (self->threads, task);
+  else if (call != NULL && call->invalid == NULL)
+    dispatch_process_locked (self, task, call);
   else
-    push_msg_locked (self, MSG_START, task, NULL, NULL);
+    {
+      if (call != NULL)
+        task->result_error = g_steal_pointer (&call->invalid);
+      push_msg_locked (self, MSG_START, task, NULL, NULL);
+    }
 
   wake_now_locked (self);
 
@@ -945,7 +1154,7 @@ tasker_manager_run_thread (TaskerManager      *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return submit (self, TASKER_TASK_KIND_THREAD, key, options,
-                 func, user_data, user_data_destroy, error);
+                 func, user_data, user_data_destroy, NULL, error);
 }
 
 /**
@@ -984,7 +1193,143 @@ tasker_manager_add_coroutine (TaskerManager      *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return submit (self, TASKER_TASK_KIND_COROUTINE, key, options,
-                 func, user_data, user_data_destroy, error);
+                 func, user_data, user_data_destroy, NULL, error);
+}
+
+static gboolean
+is_entry_point (const char *entry_point)
+{
+  const char *colon = strrchr (entry_point, ':');
+
+  return colon != NULL && colon != entry_point && colon[1] != '\0';
+}
+
+/**
+ * tasker_manager_run_process:
+ * @self: a #TaskerManager
+ * @key: (nullable): a key for the task; a live task with the same key is cancelled
+ * @options: (nullable): how the task is named, observed and limited
+ * @entry_point: (nullable): the function to run, as `module:symbol`
+ * @args: (nullable): the function's arguments; %NULL means `()`. A floating
+ *   reference is sunk.
+ * @error: return location for an error
+ *
+ * Runs a function in one of the manager's `tasker-worker` processes, at most
+ * [property@Tasker.Manager:max-workers] at a time. The worker loads the module
+ * with GModule — a path, or a name the dynamic linker can find — and calls
+ * its @symbol, a [callback@Tasker.ProcessFunc], with @args. The task's result
+ * is the variant the function returns ([method@Tasker.Task.propagate_variant]).
+ *
+ * Workers are started when needed, never inside this call, and reused. A
+ * task waiting in a worker behind others stays pending until it starts. A
+ * worker that crashes, exits, hangs past the task's timeout or writes
+ * garbage fails only the task it was running, and is replaced. The worker
+ * executable is `$TASKER_WORKER` if set, else the installed one.
+ *
+ * An entry point that is %NULL or not of the form `module:symbol`, a module
+ * or symbol that cannot be found, and arguments too large to send fail the
+ * task rather than this call. Safe from any thread.
+ *
+ * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
+ *   been shut down
+ *
+ * Since: 1.0
+ */
+TaskerTask *
+tasker_manager_run_process (TaskerManager      *self,
+                            const char         *key,
+                            TaskerTaskOptions  *options,
+                            const char         *entry_point,
+                            GVariant           *args,
+                            GError            **error)
+{
+  g_autoptr(GVariant) owned_args = NULL;
+  ProcessCall call = { 0 };
+  TaskerTask *task;
+
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (options == NULL || TASKER_IS_TASK_OPTIONS (options), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  owned_args = args != NULL ? g_variant_ref_sink (args) : g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
+
+  call.entry_point = entry_point;
+  call.args = owned_args;
+  if (entry_point == NULL)
+    call.invalid = g_error_new_literal (TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                                        "No entry point was given for the task");
+  else if (!g_utf8_validate (entry_point, -1, NULL) || !is_entry_point (entry_point))
+    call.invalid = g_error_new (TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                                "entry point “%s” is not of the form module:symbol",
+                                g_utf8_validate (entry_point, -1, NULL) ? entry_point : "(invalid UTF-8)");
+
+  task = submit (self, TASKER_TASK_KIND_PROCESS, key, options, NULL, NULL, NULL, &call, error);
+  g_clear_error (&call.invalid);
+
+  return task;
+}
+
+/**
+ * tasker_manager_run_command:
+ * @self: a #TaskerManager
+ * @key: (nullable): a key for the task; a live task with the same key is cancelled
+ * @options: (nullable): how the task is named, observed and limited
+ * @argv: (array zero-terminated=1) (nullable): the program and its arguments;
+ *   the program is looked up in `PATH`
+ * @working_directory: (nullable) (type filename): where to run it; %NULL for
+ *   the current directory
+ * @envp: (array zero-terminated=1) (nullable): its environment; %NULL to
+ *   inherit this process's
+ * @error: return location for an error
+ *
+ * Runs a program as a process task, in a process group of its own, started
+ * soon (never inside this call). Its standard output and error go to the
+ * task's log, line by line. A line `TASKER-PROGRESS 0.42 copying files` (a
+ * fraction or a percentage, then an optional message) sets the task's
+ * progress and message, and a line with a percentage such as `45%` sets the
+ * progress; docs/commands.md has the details.
+ *
+ * The task completes when the program exits with status 0, and fails
+ * otherwise, with %TASKER_ERROR_FAILED and a message such as “command exited
+ * with status 3” or “command exited with signal 9 (Killed)”. Cancelling it
+ * sends SIGTERM to its process group, and SIGKILL after
+ * [property@Tasker.Manager:cancel-grace].
+ *
+ * A %NULL or empty @argv, and a program that cannot be started, fail the
+ * task rather than this call. Safe from any thread.
+ *
+ * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
+ *   been shut down
+ *
+ * Since: 1.0
+ */
+TaskerTask *
+tasker_manager_run_command (TaskerManager      *self,
+                            const char         *key,
+                            TaskerTaskOptions  *options,
+                            const char * const *argv,
+                            const char         *working_directory,
+                            const char * const *envp,
+                            GError            **error)
+{
+  ProcessCall call = { 0 };
+  TaskerTask *task;
+
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (options == NULL || TASKER_IS_TASK_OPTIONS (options), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  call.argv = argv;
+  call.working_directory = working_directory;
+  call.envp = envp;
+  if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0')
+    call.invalid = g_error_new_literal (TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                                        "No command was given for the task");
+
+  task = submit (self, TASKER_TASK_KIND_COMMAND, key, options, NULL, NULL, NULL, &call, error);
+  g_clear_error (&call.invalid);
+
+  return task;
 }
 
 /**
@@ -1193,9 +1538,11 @@ tasker_manager_wait_until_settled (TaskerManager *self,
  *
  * Stops accepting work (submissions fail with %TASKER_ERROR_SHUT_DOWN),
  * cancels every unfinished task and waits up to @grace_ms for them to end,
- * as [method@Tasker.Manager.wait_until_settled] does. Thread tasks that
- * ignore cancellation cannot be stopped by force; they end when their
- * function returns. May be called more than once.
+ * as [method@Tasker.Manager.wait_until_settled] does. Then it kills every
+ * worker process and command still running and reaps them all, so no child
+ * outlives this call. Thread tasks that ignore cancellation cannot be
+ * stopped by force; they end when their function returns. May be called
+ * more than once.
  *
  * Since: 1.0
  */
@@ -1205,6 +1552,8 @@ tasker_manager_shutdown (TaskerManager *self,
 {
   g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) reason = NULL;
+  TaskerProcessRunner *processes;
+  gboolean settled;
 
   g_return_if_fail (TASKER_IS_MANAGER (self));
 
@@ -1219,7 +1568,18 @@ tasker_manager_shutdown (TaskerManager *self,
   for (guint i = 0; i < tasks->len; i++)
     _tasker_manager_task_cancel (self, g_ptr_array_index (tasks, i), reason);
 
-  tasker_manager_wait_until_settled (self, grace_ms);
+  settled = tasker_manager_wait_until_settled (self, grace_ms);
+
+  /* Kill what is left and reap every worker; what they ran ends now. */
+  g_mutex_lock (&self->lock);
+  processes = self->processes;
+  g_mutex_unlock (&self->lock);
+  if (processes != NULL)
+    {
+      _tasker_process_runner_stop_all (processes);
+      if (!settled)
+        tasker_manager_wait_until_settled (self, MIN (grace_ms, 100));
+    }
 }
 
 /**
@@ -1297,6 +1657,9 @@ tasker_manager_set_update_interval (TaskerManager *self,
         g_source_set_ready_time (self->source, self->next_update_time);
     }
   self->update_interval_ms = update_interval_ms;
+  self->process_limits.update_interval_ms = update_interval_ms;
+  if (changed && self->processes != NULL)
+    _tasker_process_runner_set_limits (self->processes, &self->process_limits);
   g_mutex_unlock (&self->lock);
 
   if (changed)
@@ -1342,6 +1705,187 @@ tasker_manager_set_max_threads (TaskerManager *self,
 
   _tasker_thread_runner_set_max_threads (self->threads, max_threads);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_THREADS]);
+}
+
+static guint
+get_process_limit (TaskerManager *self,
+                   const guint   *field)
+{
+  guint value;
+
+  g_mutex_lock (&self->lock);
+  value = *field;
+  g_mutex_unlock (&self->lock);
+
+  return value;
+}
+
+static void
+set_process_limit (TaskerManager *self,
+                   guint         *field,
+                   guint          value,
+                   guint          prop_id)
+{
+  gboolean changed;
+
+  g_mutex_lock (&self->lock);
+  changed = *field != value;
+  *field = value;
+  if (changed && self->processes != NULL)
+    _tasker_process_runner_set_limits (self->processes, &self->process_limits);
+  g_mutex_unlock (&self->lock);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+/**
+ * tasker_manager_get_max_workers:
+ * @self: a #TaskerManager
+ *
+ * Gets [property@Tasker.Manager:max-workers]. Safe from any thread.
+ *
+ * Returns: how many worker processes may run at once
+ *
+ * Since: 1.0
+ */
+guint
+tasker_manager_get_max_workers (TaskerManager *self)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), 0);
+
+  return get_process_limit (self, &self->process_limits.max_workers);
+}
+
+/**
+ * tasker_manager_set_max_workers:
+ * @self: a #TaskerManager
+ * @max_workers: how many worker processes may run at once, at least 1
+ *
+ * Sets [property@Tasker.Manager:max-workers]. Workers beyond a lowered limit
+ * leave once idle.
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_set_max_workers (TaskerManager *self,
+                                guint          max_workers)
+{
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+  g_return_if_fail (max_workers > 0);
+
+  set_process_limit (self, &self->process_limits.max_workers, max_workers, PROP_MAX_WORKERS);
+}
+
+/**
+ * tasker_manager_get_cancel_grace:
+ * @self: a #TaskerManager
+ *
+ * Gets [property@Tasker.Manager:cancel-grace]. Safe from any thread.
+ *
+ * Returns: the grace period, in milliseconds
+ *
+ * Since: 1.0
+ */
+guint
+tasker_manager_get_cancel_grace (TaskerManager *self)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), 0);
+
+  return get_process_limit (self, &self->process_limits.cancel_grace_ms);
+}
+
+/**
+ * tasker_manager_set_cancel_grace:
+ * @self: a #TaskerManager
+ * @cancel_grace_ms: the grace period, in milliseconds
+ *
+ * Sets [property@Tasker.Manager:cancel-grace].
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_set_cancel_grace (TaskerManager *self,
+                                 guint          cancel_grace_ms)
+{
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+
+  set_process_limit (self, &self->process_limits.cancel_grace_ms, cancel_grace_ms, PROP_CANCEL_GRACE);
+}
+
+/**
+ * tasker_manager_get_worker_max_tasks:
+ * @self: a #TaskerManager
+ *
+ * Gets [property@Tasker.Manager:worker-max-tasks]. Safe from any thread.
+ *
+ * Returns: how many tasks a worker runs before it is replaced; 0 for no limit
+ *
+ * Since: 1.0
+ */
+guint
+tasker_manager_get_worker_max_tasks (TaskerManager *self)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), 0);
+
+  return get_process_limit (self, &self->process_limits.worker_max_tasks);
+}
+
+/**
+ * tasker_manager_set_worker_max_tasks:
+ * @self: a #TaskerManager
+ * @worker_max_tasks: how many tasks a worker runs before it is replaced; 0
+ *   for no limit
+ *
+ * Sets [property@Tasker.Manager:worker-max-tasks].
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_set_worker_max_tasks (TaskerManager *self,
+                                     guint          worker_max_tasks)
+{
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+
+  set_process_limit (self, &self->process_limits.worker_max_tasks, worker_max_tasks, PROP_WORKER_MAX_TASKS);
+}
+
+/**
+ * tasker_manager_get_worker_idle_timeout:
+ * @self: a #TaskerManager
+ *
+ * Gets [property@Tasker.Manager:worker-idle-timeout]. Safe from any thread.
+ *
+ * Returns: how long an idle worker stays, in milliseconds; 0 for ever
+ *
+ * Since: 1.0
+ */
+guint
+tasker_manager_get_worker_idle_timeout (TaskerManager *self)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), 0);
+
+  return get_process_limit (self, &self->process_limits.worker_idle_ms);
+}
+
+/**
+ * tasker_manager_set_worker_idle_timeout:
+ * @self: a #TaskerManager
+ * @worker_idle_timeout_ms: how long an idle worker stays, in milliseconds;
+ *   0 for ever
+ *
+ * Sets [property@Tasker.Manager:worker-idle-timeout].
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_set_worker_idle_timeout (TaskerManager *self,
+                                        guint          worker_idle_timeout_ms)
+{
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+
+  set_process_limit (self, &self->process_limits.worker_idle_ms, worker_idle_timeout_ms,
+                     PROP_WORKER_IDLE_TIMEOUT);
 }
 
 guint64
@@ -1407,6 +1951,7 @@ _tasker_manager_task_cancel (TaskerManager *self,
 
   g_mutex_lock (&self->lock);
   push_msg_locked (self, MSG_CANCEL, task, NULL, NULL);
+  cancel_in_runner_locked (self, task);
   g_mutex_unlock (&self->lock);
 
   if (to_fire != NULL)

@@ -46,6 +46,21 @@ TaskerTask    *tasker_manager_add_coroutine        (TaskerManager      *self,
                                                     GDestroyNotify      user_data_destroy,
                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 TASKER_AVAILABLE_IN_1_0
+TaskerTask    *tasker_manager_run_process          (TaskerManager      *self,
+                                                    const char         *key,
+                                                    TaskerTaskOptions  *options,
+                                                    const char         *entry_point,
+                                                    GVariant           *args,
+                                                    GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
+TaskerTask    *tasker_manager_run_command          (TaskerManager      *self,
+                                                    const char         *key,
+                                                    TaskerTaskOptions  *options,
+                                                    const char * const *argv,
+                                                    const char         *working_directory,
+                                                    const char * const *envp,
+                                                    GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
 gboolean       tasker_manager_cancel_task          (TaskerManager      *self,
                                                     const char         *key);
 TASKER_AVAILABLE_IN_1_0
@@ -73,5 +88,25 @@ guint          tasker_manager_get_max_threads      (TaskerManager      *self);
 TASKER_AVAILABLE_IN_1_0
 void           tasker_manager_set_max_threads      (TaskerManager      *self,
                                                     guint               max_threads);
+TASKER_AVAILABLE_IN_1_0
+guint          tasker_manager_get_max_workers      (TaskerManager      *self);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_manager_set_max_workers      (TaskerManager      *self,
+                                                    guint               max_workers);
+TASKER_AVAILABLE_IN_1_0
+guint          tasker_manager_get_cancel_grace     (TaskerManager      *self);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_manager_set_cancel_grace     (TaskerManager      *self,
+                                                    guint               cancel_grace_ms);
+TASKER_AVAILABLE_IN_1_0
+guint          tasker_manager_get_worker_max_tasks (TaskerManager      *self);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_manager_set_worker_max_tasks (TaskerManager      *self,
+                                                    guint               worker_max_tasks);
+TASKER_AVAILABLE_IN_1_0
+guint          tasker_manager_get_worker_idle_timeout (TaskerManager   *self);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_manager_set_worker_idle_timeout (TaskerManager   *self,
+                                                       guint            worker_idle_timeout_ms);
 
 G_END_DECLS

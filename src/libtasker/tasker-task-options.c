@@ -43,12 +43,14 @@ struct _TaskerTaskOptions
   GHashTable *descriptions;  /* (owned) (nullable) (element-type utf8 utf8) */
   Handler     done;
   Handler     event;
+  guint       timeout_ms;
   int         sealed;        /* (atomic) */
 };
 
 enum {
   PROP_0,
   PROP_NAME,
+  PROP_TIMEOUT_MS,
   N_PROPS
 };
 
@@ -105,6 +107,10 @@ tasker_task_options_get_property (GObject    *object,
       g_value_set_string (value, self->name);
       break;
 
+    case PROP_TIMEOUT_MS:
+      g_value_set_uint (value, self->timeout_ms);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -122,6 +128,10 @@ tasker_task_options_set_property (GObject      *object,
     {
     case PROP_NAME:
       tasker_task_options_set_name (self, g_value_get_string (value));
+      break;
+
+    case PROP_TIMEOUT_MS:
+      tasker_task_options_set_timeout (self, g_value_get_uint (value));
       break;
 
     default:
@@ -150,6 +160,22 @@ tasker_task_options_class_init (TaskerTaskOptionsClass *klass)
                          NULL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * TaskerTaskOptions:timeout-ms:
+   *
+   * How long an attempt of the task may run, in milliseconds, counted from
+   * its start; 0 means no limit. When it expires the task is cancelled and
+   * ends %TASKER_TASK_STATUS_FAILED with %TASKER_ERROR_TIMED_OUT. A process
+   * task that ignores the cancel is killed after the manager's
+   * [property@Tasker.Manager:cancel-grace].
+   *
+   * Since: 1.0
+   */
+  properties[PROP_TIMEOUT_MS] =
+    g_param_spec_uint ("timeout-ms", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -177,7 +203,7 @@ tasker_task_options_new (void)
  * tasker_task_options_copy:
  * @self: a #TaskerTaskOptions
  *
- * Copies the name and descriptions of @self into new, unsealed options. The
+ * Copies the name, timeout and descriptions of @self into new, unsealed options. The
  * done and event functions are not copied, since their data has one owner.
  *
  * Returns: (transfer full): new options
@@ -193,6 +219,7 @@ tasker_task_options_copy (TaskerTaskOptions *self)
 
   copy = tasker_task_options_new ();
   copy->name = g_strdup (self->name);
+  copy->timeout_ms = self->timeout_ms;
 
   if (self->descriptions != NULL)
     {
@@ -246,6 +273,46 @@ tasker_task_options_set_name (TaskerTaskOptions *self,
   g_free (self->name);
   self->name = g_strdup (name);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+}
+
+/**
+ * tasker_task_options_get_timeout:
+ * @self: a #TaskerTaskOptions
+ *
+ * Gets [property@Tasker.TaskOptions:timeout-ms].
+ *
+ * Returns: the timeout in milliseconds, 0 for none
+ *
+ * Since: 1.0
+ */
+guint
+tasker_task_options_get_timeout (TaskerTaskOptions *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), 0);
+
+  return self->timeout_ms;
+}
+
+/**
+ * tasker_task_options_set_timeout:
+ * @self: a #TaskerTaskOptions
+ * @timeout_ms: how long an attempt may run, in milliseconds; 0 for no limit
+ *
+ * Sets [property@Tasker.TaskOptions:timeout-ms].
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_timeout (TaskerTaskOptions *self,
+                                 guint              timeout_ms)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+
+  if (!check_not_sealed (self) || self->timeout_ms == timeout_ms)
+    return;
+
+  self->timeout_ms = timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT_MS]);
 }
 
 /**

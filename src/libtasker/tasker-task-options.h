@@ -31,6 +31,11 @@ TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_name        (TaskerTaskOptions   *self,
                                                         const char          *name);
 TASKER_AVAILABLE_IN_1_0
+guint              tasker_task_options_get_timeout     (TaskerTaskOptions   *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_timeout     (TaskerTaskOptions   *self,
+                                                        guint                timeout_ms);
+TASKER_AVAILABLE_IN_1_0
 const char        *tasker_task_options_get_description (TaskerTaskOptions   *self,
                                                         const char          *key);
 TASKER_AVAILABLE_IN_1_0

@@ -26,6 +26,19 @@ enum {
   TASKER_RUN_STATE_CLAIMED  = 2,
 };
 
+/* Where the reports of a task go when it runs inside a tasker-worker
+ * process: there is no manager there, only the protocol back to one. */
+typedef struct
+{
+  void (*dirty) (TaskerTask *task);   /* progress or message changed */
+  void (*flush) (TaskerTask *task);
+  void (*event) (TaskerTask *task,
+                 const char *name,
+                 GVariant   *data);
+  void (*log)   (TaskerTask *task,
+                 const char *text);
+} TaskerRemoteSink;
+
 struct _TaskerTask
 {
   GObject             parent_instance;
@@ -42,11 +55,15 @@ struct _TaskerTask
   guint64             id;
   gint64              created_time;
   TaskerTaskKind      kind;
+  const TaskerRemoteSink *remote;       /* (nullable): set in a worker process, where @manager is NULL */
+  gpointer            remote_data;      /* (unowned) for @remote */
+  guint               timeout_ms;       /* per attempt, from start; 0 = none */
 
   /* State seen by the manager's context; changed only there. */
   TaskerTaskStatus    status;
   guint               attempt;
   double              progress;
+  GSource            *timeout_source;   /* (owned) (nullable) */
   char               *message;          /* (owned) (nullable): written under @lock so dup_message works anywhere */
   gint64              started_time;
   gint64              finished_time;
@@ -89,6 +106,9 @@ TaskerTask    *_tasker_task_new             (TaskerManager     *manager,
                                              TaskerTaskFunc     func,
                                              gpointer           func_data,
                                              GDestroyNotify     func_data_destroy);
+TaskerTask    *_tasker_task_new_remote      (guint64            id,
+                                             const TaskerRemoteSink *remote,
+                                             gpointer           remote_data);
 gboolean       _tasker_task_claim_start     (TaskerTask        *self);
 TaskerManager *_tasker_task_ref_manager     (TaskerTask        *self);
 GCancellable  *_tasker_task_get_cancellable (TaskerTask        *self);

@@ -85,6 +85,9 @@ tasker_task_finalize (GObject *object)
    * of them here. */
   g_clear_object (&self->options);
   g_clear_object (&self->manager);
+  if (self->timeout_source != NULL)
+    g_source_destroy (self->timeout_source);
+  g_clear_pointer (&self->timeout_source, g_source_unref);
   if (self->func_data_destroy != NULL && self->func_data != NULL)
     self->func_data_destroy (self->func_data);
 
@@ -294,11 +297,41 @@ _tasker_task_new (TaskerManager     *manager,
       self->options = g_object_ref (options);
       self->name = g_strdup (tasker_task_options_get_name (options));
       self->has_event_func = _tasker_task_options_has_event (options);
+      self->timeout_ms = tasker_task_options_get_timeout (options);
       if (_tasker_task_options_get_descriptions (options) != NULL)
         self->descriptions = g_hash_table_ref (_tasker_task_options_get_descriptions (options));
     }
 
   return self;
+}
+
+/* A worker process's stand-in for the manager's task @id: its context's
+ * reports go to @remote. */
+TaskerTask *
+_tasker_task_new_remote (guint64                 id,
+                         const TaskerRemoteSink *remote,
+                         gpointer                remote_data)
+{
+  TaskerTask *self;
+
+  self = g_object_new (TASKER_TYPE_TASK, NULL);
+  self->kind = TASKER_TASK_KIND_PROCESS;
+  self->id = id;
+  self->remote = remote;
+  self->remote_data = remote_data;
+  self->has_event_func = TRUE;
+  self->created_time = g_get_real_time ();
+
+  return self;
+}
+
+static inline void
+mark_dirty (TaskerTask *self)
+{
+  if G_UNLIKELY (self->remote != NULL)
+    self->remote->dirty (self);
+  else
+    _tasker_manager_task_dirty (self->manager, self);
 }
 
 /* Called by a runner before it runs the function: FALSE when a cancel got there first. */
@@ -387,7 +420,7 @@ _tasker_task_store_progress (TaskerTask *self,
 
   if (!__atomic_load_n (&self->dirty, __ATOMIC_RELAXED) &&
       !__atomic_exchange_n (&self->dirty, TRUE, __ATOMIC_ACQ_REL))
-    _tasker_manager_task_dirty (self->manager, self);
+    mark_dirty (self);
 }
 
 void
@@ -406,7 +439,7 @@ _tasker_task_store_message (TaskerTask *self,
   g_mutex_unlock (&self->lock);
 
   if (!__atomic_exchange_n (&self->dirty, TRUE, __ATOMIC_ACQ_REL))
-    _tasker_manager_task_dirty (self->manager, self);
+    mark_dirty (self);
 }
 
 static char *
@@ -426,8 +459,17 @@ void
 _tasker_task_append_log (TaskerTask *self,
                          const char *text)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) now = NULL;
   const char *line = text;
+
+  /* In a worker, the manager's side stamps and keeps the lines. */
+  if (self->remote != NULL)
+    {
+      self->remote->log (self, text);
+      return;
+    }
+
+  now = g_date_time_new_now_local ();
 
   g_mutex_lock (&self->lock);
   do
@@ -939,6 +981,40 @@ tasker_task_propagate_value (TaskerTask  *self,
     }
 
   return TRUE;
+}
+
+/**
+ * tasker_task_propagate_variant:
+ * @self: a #TaskerTask
+ * @error: return location for the task's error
+ *
+ * Gets the result of a completed task as a #GVariant: what a process task's
+ * function returned, or a result given as a variant. For a task that failed
+ * or was cancelled, sets @error to a copy of its error, as
+ * [method@Tasker.Task.propagate_value] does.
+ *
+ * Call this on the manager's main context.
+ *
+ * Returns: (transfer full) (nullable): the result, or %NULL if the task did
+ *   not complete or its result is not a variant
+ *
+ * Since: 1.0
+ */
+GVariant *
+tasker_task_propagate_variant (TaskerTask  *self,
+                               GError     **error)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
+
+  if (!tasker_task_propagate_value (self, &value, error))
+    return NULL;
+
+  if (G_VALUE_HOLDS_VARIANT (&value))
+    return g_value_dup_variant (&value);
+
+  return NULL;
 }
 
 /**

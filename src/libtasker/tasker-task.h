@@ -132,6 +132,9 @@ gboolean          tasker_task_propagate_value    (TaskerTask  *self,
                                                   GValue      *value,
                                                   GError     **error);
 TASKER_AVAILABLE_IN_1_0
+GVariant         *tasker_task_propagate_variant  (TaskerTask  *self,
+                                                  GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
 gpointer          tasker_task_get_result_pointer (TaskerTask  *self);
 TASKER_AVAILABLE_IN_1_0
 void              tasker_task_cancel             (TaskerTask  *self);

@@ -1,0 +1,1544 @@
+/* tasker-process-runner.c
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "tasker-command-progress-private.h"
+#include "tasker-error.h"
+#include "tasker-manager-private.h"
+#include "tasker-process-runner-private.h"
+#include "tasker-task-private.h"
+#include "tasker-worker-private.h"
+#include "tasker-worker-protocol-private.h"
+
+/* Runs process tasks in a pool of tasker-worker processes, and commands as
+ * child processes of their own.
+ *
+ * Everything here happens on one thread of the runner's own, with its own
+ * main context: it spawns the children (so PR_SET_PDEATHSIG, which fires
+ * when the spawning *thread* ends, stays armed as long as the manager),
+ * writes and decodes the worker protocol (a 16 MiB frame never stalls the
+ * manager's main context), reads the children's output, and kills and reaps
+ * them. Other threads only hand it requests, under @lock.
+ *
+ * It reports to the manager the way the thread runner does: a task starts
+ * when its worker says so (a task queued in a worker stays PENDING), its
+ * progress and message are stored for the manager to coalesce, and its end
+ * is reported once, after which the runner never touches the task's manager
+ * again. A task is "ours" from a successful _tasker_task_claim_start() until
+ * that report. */
+
+#define READ_CHUNK (64 * 1024)
+#define READ_BUDGET (1024 * 1024)   /* bytes read from one child per dispatch */
+#define PIPELINE_MAX 16             /* tasks queued in one worker, at most */
+#define KILL_AFTER_TERM_MS 100
+#define HELLO_TIMEOUT_MS 10000
+
+typedef struct _Child Child;
+
+typedef struct
+{
+  TaskerTask  *task;         /* (owned) */
+  char        *entry_point;  /* (owned) (nullable): a process task's */
+  GVariant    *args;         /* (owned) (nullable) */
+  char       **argv;         /* (owned) (nullable): a command's */
+  char        *cwd;          /* (owned) (nullable) */
+  char       **envp;         /* (owned) (nullable) */
+  Child       *child;        /* (unowned) (nullable) where it runs */
+  gboolean     started;      /* claimed by us: ours to report on */
+  gboolean     cancel_sent;
+} Job;
+
+typedef struct
+{
+  Child   *child;
+  int      fd;               /* -1 once closed */
+  gpointer tag;
+  GString *partial;          /* a line without its end yet */
+} LineReader;
+
+typedef enum {
+  REQ_RUN,
+  REQ_CANCEL,
+  REQ_STOP_ALL,
+} RequestType;
+
+typedef struct
+{
+  RequestType  type;
+  Job         *job;          /* (owned) for REQ_RUN */
+  TaskerTask  *task;         /* (owned) for REQ_CANCEL */
+} Request;
+
+struct _Child
+{
+  TaskerProcessRunner *runner;
+  GSource             *source;       /* (owned) watches the fds below */
+  GSource             *watch;        /* (owned) (nullable) child watch */
+  GSource             *kill_timer;   /* (owned) (nullable) */
+  GSource             *idle_timer;   /* (owned) (nullable) */
+  GPid                 pid;
+  gboolean             is_worker;
+
+  /* Workers only. */
+  int                  socket_fd;    /* -1 once closed */
+  gpointer             socket_tag;
+  GByteArray          *out;          /* frames not yet written */
+  TaskerWorkerDecoder *decoder;
+  guint                n_sent;       /* tasks given, for recycling */
+  guint                hello : 1;
+  guint                retiring : 1; /* takes no more tasks; leaves when idle */
+  guint                lost : 1;     /* killed, or its socket closed: no more frames */
+  GError              *death;        /* (owned) (nullable) why its task in flight fails */
+
+  GQueue               jobs;         /* (element-type Job) in the order given */
+  LineReader           stdout_lines;
+  LineReader           stderr_lines;
+  guint                kill_stage;   /* 0, 1 once SIGTERM went, 2 once SIGKILL went */
+};
+
+struct _TaskerProcessRunner
+{
+  GMutex               lock;
+  GCond                cond;
+  GQueue               requests;       /* (element-type Request) protected by @lock */
+  TaskerProcessLimits  limits;         /* protected by @lock */
+  guint                stop_requested; /* protected by @lock */
+  guint                stop_done;      /* protected by @lock */
+  gboolean             quit;           /* protected by @lock */
+  gboolean             free_on_exit;   /* protected by @lock */
+
+  GThread             *thread;
+  GMainContext        *context;        /* (owned) */
+  GSource             *wakeup;         /* (owned) */
+  char                *worker_path;    /* (owned) */
+
+  /* The runner's thread only. */
+  TaskerProcessLimits  current;
+  GQueue               waiting;        /* (element-type Job) process tasks for a worker */
+  GPtrArray           *children;       /* (element-type Child) */
+};
+
+typedef struct
+{
+  GSource  source;
+  Child   *child;
+} ChildSource;
+
+typedef struct
+{
+  GSource              source;
+  TaskerProcessRunner *runner;
+} WakeupSource;
+
+static void schedule (TaskerProcessRunner *self);
+static void child_reaped (Child *child, int wait_status);
+
+static void
+job_free (Job *job)
+{
+  g_clear_object (&job->task);
+  g_free (job->entry_point);
+  g_clear_pointer (&job->args, g_variant_unref);
+  g_strfreev (job->argv);
+  g_free (job->cwd);
+  g_strfreev (job->envp);
+  g_free (job);
+}
+
+/* Reports the end of an attempt that is ours, and lets go of the job. The
+ * manager's own reference keeps the task alive until it has handled that, so
+ * ours goes first: the task is never finalized here because of us. */
+static void
+job_return (Job    *job,
+            GError *error)
+{
+  TaskerTask *task = g_steal_pointer (&job->task);
+  TaskerManager *manager = task->manager;
+
+  g_assert (job->started);
+
+  if (error != NULL)
+    {
+      g_clear_error (&task->result_error);
+      task->result_error = error;
+    }
+
+  _tasker_task_begin_return (task);
+  g_object_unref (task);
+  _tasker_manager_task_returned (manager, task);
+
+  job_free (job);
+}
+
+/* Ends a job that never got to run: claims it first, so a cancel that got
+ * there earlier wins. */
+static void
+job_fail_unstarted (Job    *job,
+                    GError *error)
+{
+  if (!job->started && !_tasker_task_claim_start (job->task))
+    {
+      g_error_free (error);
+      job_free (job);
+      return;
+    }
+
+  job->started = TRUE;
+  job_return (job, error);
+}
+
+static void
+job_mark_started (Job *job)
+{
+  TaskerTask *task = job->task;
+
+  job->started = TRUE;
+
+  /* The dirty mark makes the manager see RUNNING. */
+  if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
+    _tasker_manager_task_dirty (task->manager, task);
+}
+
+static char *
+describe_wait_status (const char *what,
+                      int         wait_status)
+{
+  if (WIFSIGNALED (wait_status))
+    return g_strdup_printf ("%s exited with signal %d (%s)", what,
+                            WTERMSIG (wait_status), g_strsignal (WTERMSIG (wait_status)));
+
+  return g_strdup_printf ("%s exited with status %d", what, WEXITSTATUS (wait_status));
+}
+
+/* Child setup, between fork and exec: async-signal-safe calls only. */
+static void
+child_setup (gpointer data)
+{
+  pid_t parent = GPOINTER_TO_INT (data);
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* The parent may have died before the line above. */
+  if (getppid () != parent)
+    _exit (127);
+}
+
+static void
+command_child_setup (gpointer data)
+{
+  /* Its own process group, so a cancel reaches what a shell started too. */
+  setpgid (0, 0);
+  child_setup (data);
+}
+
+/* --- output lines --------------------------------------------------------- */
+
+static Job *
+running_job (Child *child)
+{
+  Job *job = g_queue_peek_head (&child->jobs);
+
+  return job != NULL && job->started && job->task != NULL ? job : NULL;
+}
+
+static void
+take_line (Child      *child,
+           const char *line,
+           gsize       len,
+           gboolean    logged)
+{
+  Job *job = running_job (child);
+  g_autofree char *valid = NULL;
+
+  if (job == NULL)
+    return;
+
+  if (!child->is_worker)
+    {
+      double fraction;
+      g_autofree char *message = NULL;
+
+      if (_tasker_command_progress_parse (line, len, &fraction, &message))
+        {
+          _tasker_task_store_progress (job->task, fraction);
+          if (message != NULL)
+            _tasker_task_store_message (job->task, message);
+        }
+    }
+
+  if (!logged)
+    return;
+
+  valid = g_utf8_make_valid (line, len);
+  _tasker_task_append_log (job->task, valid);
+}
+
+/* Splits what came into lines. A carriage return ends a line that is
+ * redrawn in place (a progress bar): it is read for progress, not logged. */
+static void
+split_lines (LineReader *reader,
+             gboolean    at_end)
+{
+  GString *buffer = reader->partial;
+  gsize start = 0;
+
+  for (gsize i = 0; i < buffer->len; i++)
+    {
+      char c = buffer->str[i];
+
+      if (c == '\n' || c == '\r')
+        {
+          take_line (reader->child, buffer->str + start, i - start, c == '\n');
+          start = i + 1;
+        }
+    }
+
+  if (at_end && start < buffer->len)
+    {
+      take_line (reader->child, buffer->str + start, buffer->len - start, TRUE);
+      start = buffer->len;
+    }
+
+  g_string_erase (buffer, 0, start);
+}
+
+static void
+line_reader_close (LineReader *reader)
+{
+  if (reader->fd < 0)
+    return;
+
+  split_lines (reader, TRUE);
+  g_source_remove_unix_fd (reader->child->source, reader->tag);
+  close (reader->fd);
+  reader->fd = -1;
+  reader->tag = NULL;
+}
+
+/* Reads what is there now; closes the reader at the end of its stream. */
+static void
+line_reader_drain (LineReader *reader)
+{
+  char chunk[4096];
+  gsize total = 0;
+
+  while (reader->fd >= 0 && total < READ_BUDGET)
+    {
+      ssize_t n = read (reader->fd, chunk, sizeof chunk);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        break;
+      if (n <= 0)
+        {
+          line_reader_close (reader);
+          break;
+        }
+
+      g_string_append_len (reader->partial, chunk, n);
+      total += n;
+      split_lines (reader, FALSE);
+
+      /* A child that never ends its line cannot make us hold it all. */
+      if (reader->partial->len > 64 * 1024)
+        split_lines (reader, TRUE);
+    }
+}
+
+static void
+drain_output (Child *child)
+{
+  line_reader_drain (&child->stdout_lines);
+  line_reader_drain (&child->stderr_lines);
+}
+
+/* --- killing ---------------------------------------------------------------- */
+
+static void
+signal_child (Child *child,
+              int    signum)
+{
+  /* A command runs in its own process group. */
+  if (kill (child->is_worker ? child->pid : -child->pid, signum) < 0 && !child->is_worker)
+    kill (child->pid, signum);
+}
+
+static gboolean
+kill_timer_cb (gpointer data)
+{
+  Child *child = data;
+
+  g_clear_pointer (&child->kill_timer, g_source_unref);
+
+  if (child->kill_stage == 0 && child->is_worker)
+    {
+      child->kill_stage = 1;
+      signal_child (child, SIGTERM);
+      child->kill_timer = g_timeout_source_new (KILL_AFTER_TERM_MS);
+    }
+  else
+    {
+      child->kill_stage = 2;
+      signal_child (child, SIGKILL);
+      return G_SOURCE_REMOVE;
+    }
+
+  g_source_set_callback (child->kill_timer, kill_timer_cb, child, NULL);
+  g_source_attach (child->kill_timer, child->runner->context);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+/* The head task was cancelled and still runs: a worker gets the grace period
+ * before SIGTERM, then SIGKILL; a command got SIGTERM already and gets SIGKILL
+ * after the grace period. */
+static void
+arm_kill_timer (Child *child)
+{
+  if (child->kill_timer != NULL || child->kill_stage > 0)
+    return;
+
+  child->retiring = TRUE;
+  child->kill_timer = g_timeout_source_new (child->runner->current.cancel_grace_ms);
+  g_source_set_callback (child->kill_timer, kill_timer_cb, child, NULL);
+  g_source_attach (child->kill_timer, child->runner->context);
+}
+
+static void
+kill_now (Child  *child,
+          GError *death)
+{
+  if (death != NULL && child->death == NULL)
+    child->death = death;
+  else if (death != NULL)
+    g_error_free (death);
+
+  child->retiring = TRUE;
+  clear_source (&child->kill_timer);
+  child->kill_stage = 2;
+  signal_child (child, SIGKILL);
+}
+
+/* --- writing to a worker ---------------------------------------------------- */
+
+static void
+close_socket (Child *child)
+{
+  if (child->socket_fd < 0)
+    return;
+
+  g_source_remove_unix_fd (child->source, child->socket_tag);
+  close (child->socket_fd);
+  child->socket_fd = -1;
+  child->socket_tag = NULL;
+  child->lost = TRUE;
+}
+
+static void
+child_write (Child *child)
+{
+  gsize written = 0;
+
+  if (child->socket_fd < 0)
+    {
+      g_byte_array_set_size (child->out, 0);
+      return;
+    }
+
+  while (written < child->out->len)
+    {
+      ssize_t n = send (child->socket_fd, child->out->data + written,
+                        child->out->len - written, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        break;
+      if (n < 0)
+        {
+          /* It is gone; its exit status will say why. */
+          g_byte_array_set_size (child->out, 0);
+          close_socket (child);
+          return;
+        }
+      written += n;
+    }
+
+  g_byte_array_remove_range (child->out, 0, written);
+  g_source_modify_unix_fd (child->source, child->socket_tag,
+                           G_IO_IN | G_IO_HUP | G_IO_ERR | (child->out->len > 0 ? G_IO_OUT : 0));
+}
+
+/* Lets an idle worker go: it reads the end of its stream and exits. */
+static void
+dismiss (Child *child)
+{
+  child->retiring = TRUE;
+  clear_source (&child->idle_timer);
+  close_socket (child);
+}
+
+static gboolean
+idle_timer_cb (gpointer data)
+{
+  Child *child = data;
+
+  g_clear_pointer (&child->idle_timer, g_source_unref);
+  if (child->jobs.length == 0)
+    dismiss (child);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+child_became_idle (Child *child)
+{
+  guint idle_ms = child->runner->current.worker_idle_ms;
+
+  if (child->retiring)
+    {
+      dismiss (child);
+      return;
+    }
+
+  if (idle_ms > 0 && child->idle_timer == NULL)
+    {
+      child->idle_timer = g_timeout_source_new (idle_ms);
+      g_source_set_callback (child->idle_timer, idle_timer_cb, child, NULL);
+      g_source_attach (child->idle_timer, child->runner->context);
+    }
+}
+
+/* --- frames from a worker --------------------------------------------------- */
+
+static Job *
+find_job (Child   *child,
+          guint64  id)
+{
+  for (GList *l = child->jobs.head; l != NULL; l = l->next)
+    {
+      Job *job = l->data;
+
+      if (job->task != NULL && job->task->id == id)
+        return job;
+    }
+  return NULL;
+}
+
+static Job *
+find_ours (Child   *child,
+           guint64  id)
+{
+  Job *job = find_job (child, id);
+
+  return job != NULL && job->started ? job : NULL;
+}
+
+static void
+send_cancel (Child *child,
+             Job   *job)
+{
+  job->cancel_sent = TRUE;
+  _tasker_worker_protocol_append_id (child->out, TASKER_WORKER_MSG_CANCEL, job->task->id);
+  child_write (child);
+}
+
+static void
+handle_started (Child   *child,
+                guint64  id)
+{
+  Job *job = find_job (child, id);
+
+  if (job == NULL || job->started)
+    return;
+
+  if (_tasker_task_claim_start (job->task))
+    job_mark_started (job);
+  else
+    {
+      /* Cancelled before it started, and the worker started it anyway. */
+      if (!job->cancel_sent)
+        send_cancel (child, job);
+      arm_kill_timer (child);
+    }
+}
+
+static void
+handle_end (Child    *child,
+            guint64   id,
+            GVariant *result,
+            GError   *error)
+{
+  Job *job = find_job (child, id);
+
+  if (job == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  /* Lines it printed before it returned are its own. */
+  drain_output (child);
+
+  g_queue_remove (&child->jobs, job);
+  job->child = NULL;
+
+  if (child->kill_timer != NULL && child->kill_stage == 0)
+    {
+      /* The cancelled task ended in time. */
+      clear_source (&child->kill_timer);
+      child->retiring = child->runner->current.worker_max_tasks > 0 &&
+                        child->n_sent >= child->runner->current.worker_max_tasks;
+    }
+
+  if (!job->started)
+    {
+      /* Cancelled before it started: the manager has ended it already. */
+      g_clear_error (&error);
+      job_free (job);
+    }
+  else
+    {
+      if (error == NULL)
+        {
+          g_value_init (&job->task->result_value, G_TYPE_VARIANT);
+          g_value_set_variant (&job->task->result_value, result);
+        }
+      job_return (job, error);
+    }
+
+  if (child->jobs.length == 0)
+    child_became_idle (child);
+}
+
+static GError *
+bad_frame (const char *message)
+{
+  return g_error_new (TASKER_ERROR, TASKER_ERROR_WORKER_FAILED,
+                      "bad frame from worker: %s", message);
+}
+
+/* FALSE when the worker must go. */
+static gboolean
+handle_frame (Child           *child,
+              TaskerWorkerMsg  type,
+              GVariant        *body)
+{
+  guint64 id = 0;
+  Job *job;
+
+  if (type != TASKER_WORKER_MSG_HELLO && type != TASKER_WORKER_MSG_EXIT)
+    g_variant_get_child (body, 0, "t", &id);
+
+  switch (type)
+    {
+    case TASKER_WORKER_MSG_HELLO:
+      {
+        g_autoptr(GError) error = NULL;
+        gint32 pid;
+
+        if (child->hello || !_tasker_worker_protocol_check_hello (body, &pid, &error))
+          {
+            kill_now (child, bad_frame (error != NULL ? error->message : "a second HELLO"));
+            return FALSE;
+          }
+        child->hello = TRUE;
+      }
+      break;
+
+    case TASKER_WORKER_MSG_STARTED:
+      handle_started (child, id);
+      break;
+
+    case TASKER_WORKER_MSG_PROGRESS:
+      if ((job = find_ours (child, id)))
+        {
+          double fraction;
+
+          g_variant_get_child (body, 1, "d", &fraction);
+          _tasker_task_store_progress (job->task, fraction);
+        }
+      break;
+
+    case TASKER_WORKER_MSG_MESSAGE:
+      if ((job = find_ours (child, id)))
+        {
+          const char *message = NULL;
+
+          g_variant_get (body, "(tm&s)", NULL, &message);
+          _tasker_task_store_message (job->task, message);
+        }
+      break;
+
+    case TASKER_WORKER_MSG_LOG:
+      if ((job = find_ours (child, id)))
+        {
+          const char *line;
+
+          g_variant_get (body, "(t&s)", NULL, &line);
+          _tasker_task_append_log (job->task, line);
+        }
+      break;
+
+    case TASKER_WORKER_MSG_EVENT:
+      if ((job = find_ours (child, id)) && job->task->has_event_func)
+        {
+          const char *name;
+          g_autoptr(GVariant) data = NULL;
+
+          g_variant_get (body, "(t&smv)", NULL, &name, &data);
+          _tasker_manager_task_event (job->task->manager, job->task, name, data);
+        }
+      break;
+
+    case TASKER_WORKER_MSG_RESULT:
+      {
+        g_autoptr(GVariant) result = NULL;
+
+        g_variant_get (body, "(tv)", NULL, &result);
+        handle_end (child, id, result, NULL);
+      }
+      break;
+
+    case TASKER_WORKER_MSG_ERROR:
+      {
+        const char *domain, *message;
+        gint32 code;
+        GQuark quark;
+
+        g_variant_get (body, "(t&si&s)", NULL, &domain, &code, &message);
+        /* Known domains keep their quark; an unknown one is made. */
+        quark = g_quark_from_string (domain);
+        handle_end (child, id, NULL, g_error_new_literal (quark, code, message));
+      }
+      break;
+
+    case TASKER_WORKER_MSG_EXIT:
+      child->retiring = TRUE;
+      break;
+
+    case TASKER_WORKER_MSG_RUN:
+    case TASKER_WORKER_MSG_CANCEL:
+    case TASKER_WORKER_N_MSGS:
+    default:
+      {
+        g_autofree char *message = g_strdup_printf ("a worker sent a %s message",
+                                                    _tasker_worker_msg_get_name (type));
+        kill_now (child, bad_frame (message));
+      }
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+read_socket (Child *child)
+{
+  guint8 chunk[READ_CHUNK];
+  gsize total = 0;
+
+  while (child->socket_fd >= 0 && total < READ_BUDGET)
+    {
+      g_autoptr(GError) error = NULL;
+      TaskerWorkerMsg type;
+      GVariant *body;
+      ssize_t n;
+
+      n = recv (child->socket_fd, chunk, sizeof chunk, MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        break;
+      if (n <= 0)
+        {
+          /* The worker is leaving: its exit status tells why, when it is
+           * reaped. One that leaves with work given must not linger; killing
+           * an exiting process does not change its status. */
+          close_socket (child);
+          if (child->jobs.length > 0 && child->kill_stage < 2)
+            kill_now (child, NULL);
+          break;
+        }
+      total += n;
+
+      _tasker_worker_decoder_feed (child->decoder, chunk, n);
+      while (_tasker_worker_decoder_next (child->decoder, &type, &body, &error))
+        {
+          gboolean keep = handle_frame (child, type, body);
+
+          g_variant_unref (body);
+          if (!keep)
+            {
+              close_socket (child);
+              return;
+            }
+        }
+
+      if (error != NULL)
+        {
+          kill_now (child, bad_frame (error->message));
+          close_socket (child);
+          return;
+        }
+    }
+}
+
+static gboolean
+child_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  Child *child = ((ChildSource *) source)->child;
+
+  if (child->socket_tag != NULL)
+    {
+      GIOCondition cond = g_source_query_unix_fd (source, child->socket_tag);
+
+      if (cond & G_IO_OUT)
+        child_write (child);
+      if (cond & (G_IO_IN | G_IO_HUP | G_IO_ERR))
+        read_socket (child);
+    }
+
+  if (child->stdout_lines.tag != NULL &&
+      g_source_query_unix_fd (source, child->stdout_lines.tag) != 0)
+    line_reader_drain (&child->stdout_lines);
+  if (child->stderr_lines.tag != NULL &&
+      g_source_query_unix_fd (source, child->stderr_lines.tag) != 0)
+    line_reader_drain (&child->stderr_lines);
+
+  /* Frames may have freed a worker: give it work. */
+  schedule (child->runner);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs child_source_funcs = {
+  .dispatch = child_source_dispatch,
+};
+
+/* --- children's lives ------------------------------------------------------- */
+
+static void
+line_reader_init (LineReader *reader,
+                  Child      *child,
+                  int         fd)
+{
+  reader->child = child;
+  reader->fd = fd;
+  reader->partial = g_string_new (NULL);
+  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+  reader->tag = g_source_add_unix_fd (child->source, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+}
+
+static void
+child_watch_cb (GPid     pid,
+                int      wait_status,
+                gpointer data)
+{
+  Child *child = data;
+
+  g_clear_pointer (&child->watch, g_source_unref);
+  child_reaped (child, wait_status);
+}
+
+static Child *
+child_new (TaskerProcessRunner *self,
+           GPid                 pid,
+           gboolean             is_worker,
+           int                  socket_fd,
+           int                  stdout_fd,
+           int                  stderr_fd)
+{
+  Child *child = g_new0 (Child, 1);
+
+  child->runner = self;
+  child->pid = pid;
+  child->is_worker = is_worker;
+  child->socket_fd = socket_fd;
+  g_queue_init (&child->jobs);
+
+  child->source = g_source_new (&child_source_funcs, sizeof (ChildSource));
+  ((ChildSource *) child->source)->child = child;
+  g_source_set_static_name (child->source, "[tasker-process]");
+
+  if (is_worker)
+    {
+      child->out = g_byte_array_new ();
+      child->decoder = _tasker_worker_decoder_new ();
+      child->socket_tag = g_source_add_unix_fd (child->source, socket_fd,
+                                                G_IO_IN | G_IO_HUP | G_IO_ERR);
+    }
+  line_reader_init (&child->stdout_lines, child, stdout_fd);
+  line_reader_init (&child->stderr_lines, child, stderr_fd);
+  g_source_attach (child->source, self->context);
+
+  child->watch = g_child_watch_source_new (pid);
+  g_source_set_callback (child->watch, G_SOURCE_FUNC (child_watch_cb), child, NULL);
+  g_source_attach (child->watch, self->context);
+
+  g_ptr_array_add (self->children, child);
+
+  return child;
+}
+
+static void
+child_free (Child *child)
+{
+  clear_source (&child->kill_timer);
+  clear_source (&child->idle_timer);
+  clear_source (&child->watch);
+  close_socket (child);
+  line_reader_close (&child->stdout_lines);
+  line_reader_close (&child->stderr_lines);
+  g_string_free (child->stdout_lines.partial, TRUE);
+  g_string_free (child->stderr_lines.partial, TRUE);
+  clear_source (&child->source);
+  g_clear_pointer (&child->out, g_byte_array_unref);
+  g_clear_pointer (&child->decoder, _tasker_worker_decoder_free);
+  g_clear_error (&child->death);
+  g_assert (child->jobs.length == 0);
+  g_free (child);
+}
+
+/* The child has exited. Its task in flight (the oldest it was given) fails
+ * with the reason; tasks it had not started go back to the queue. */
+static void
+child_reaped (Child *child,
+              int    wait_status)
+{
+  TaskerProcessRunner *self = child->runner;
+  Job *head;
+  GList *rest;
+
+  /* What it said and printed before it went still counts. */
+  if (child->socket_fd >= 0)
+    read_socket (child);
+  drain_output (child);
+  line_reader_close (&child->stdout_lines);
+  line_reader_close (&child->stderr_lines);
+
+  head = g_queue_pop_head (&child->jobs);
+  if (head != NULL)
+    {
+      GError *error;
+
+      if (!child->is_worker && WIFEXITED (wait_status) && WEXITSTATUS (wait_status) == 0)
+        error = NULL;
+      else if (child->death != NULL)
+        error = g_steal_pointer (&child->death);
+      else
+        {
+          g_autofree char *message = describe_wait_status (child->is_worker ? "worker" : "command",
+                                                           wait_status);
+          error = g_error_new_literal (TASKER_ERROR,
+                                       child->is_worker ? TASKER_ERROR_WORKER_FAILED : TASKER_ERROR_FAILED,
+                                       message);
+        }
+
+      head->child = NULL;
+      if (error == NULL)
+        job_return (head, NULL);
+      else
+        job_fail_unstarted (head, error);
+    }
+
+  /* Back to the front of the queue, in their order. */
+  rest = child->jobs.tail;
+  for (GList *l = rest; l != NULL; l = l->prev)
+    {
+      Job *job = l->data;
+
+      job->child = NULL;
+      if (g_atomic_int_get (&job->task->cancel_requested))
+        job_free (job);
+      else
+        g_queue_push_head (&self->waiting, job);
+    }
+  g_queue_clear (&child->jobs);
+
+  g_ptr_array_remove_fast (self->children, child);
+  child_free (child);
+}
+
+static Child *
+spawn (TaskerProcessRunner  *self,
+       const char * const   *argv,
+       const char           *cwd,
+       const char * const   *envp,
+       gboolean              is_worker,
+       GError              **error)
+{
+  int sv[2] = { -1, -1 };
+  int source_fds[1], target_fds[1];
+  int stdout_fd = -1, stderr_fd = -1;
+  GPid pid;
+  GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_CLOEXEC_PIPES;
+  gboolean ok;
+
+  if (is_worker)
+    {
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "cannot make a socket pair: %s", g_strerror (saved));
+          return NULL;
+        }
+      source_fds[0] = sv[1];
+      target_fds[0] = TASKER_WORKER_SOCKET_FD;
+    }
+  else
+    flags |= G_SPAWN_SEARCH_PATH;
+
+  ok = g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags,
+                                         is_worker ? child_setup : command_child_setup,
+                                         GINT_TO_POINTER (getpid ()),
+                                         -1, -1, -1,
+                                         is_worker ? source_fds : NULL,
+                                         is_worker ? target_fds : NULL,
+                                         is_worker ? 1 : 0,
+                                         &pid, NULL, &stdout_fd, &stderr_fd,
+                                         error);
+  if (is_worker)
+    close (sv[1]);
+
+  if (!ok)
+    {
+      if (is_worker)
+        close (sv[0]);
+      return NULL;
+    }
+
+  if (is_worker)
+    g_unix_set_fd_nonblocking (sv[0], TRUE, NULL);
+
+  return child_new (self, pid, is_worker, is_worker ? sv[0] : -1, stdout_fd, stderr_fd);
+}
+
+/* --- scheduling --------------------------------------------------------------- */
+
+static Child *
+spawn_worker (TaskerProcessRunner  *self,
+              GError              **error)
+{
+  g_autofree char *interval = g_strdup_printf ("--update-interval=%u", self->current.update_interval_ms);
+  const char *argv[] = { self->worker_path, interval, NULL };
+  g_autoptr(GError) local_error = NULL;
+  Child *child;
+
+  child = spawn (self, argv, NULL, NULL, TRUE, &local_error);
+  if (child == NULL)
+    {
+      g_set_error (error, TASKER_ERROR, TASKER_ERROR_WORKER_FAILED,
+                   "cannot start the worker “%s”: %s", self->worker_path, local_error->message);
+      return NULL;
+    }
+
+  return child;
+}
+
+/* The worker for the next task: an idle one, a new one while the pool may
+ * grow, else the least busy one if a backlog makes queueing in workers pay
+ * (several tasks in flight per worker, their frames batched). */
+static Child *
+pick_worker (TaskerProcessRunner  *self,
+             GError              **error)
+{
+  Child *best = NULL;
+  guint n_live = 0;
+  guint depth;
+
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      Child *child = g_ptr_array_index (self->children, i);
+
+      if (!child->is_worker || child->lost)
+        continue;
+      /* A retiring worker still counts against the limit until it leaves. */
+      n_live++;
+      if (child->retiring)
+        continue;
+      if (child->jobs.length == 0)
+        return child;
+      if (best == NULL || child->jobs.length < best->jobs.length)
+        best = child;
+    }
+
+  if (n_live < self->current.max_workers)
+    return spawn_worker (self, error);
+
+  if (best == NULL)
+    return NULL;
+
+  /* Spread the backlog; one long task then holds up at most its share. */
+  depth = CLAMP (self->waiting.length / n_live + 1, 1, PIPELINE_MAX);
+
+  return best->jobs.length < depth ? best : NULL;
+}
+
+static gboolean
+send_run (Child  *child,
+          Job    *job,
+          GError **error)
+{
+  g_autoptr(GVariant) body = NULL;
+  gsize size;
+
+  body = g_variant_ref_sink (g_variant_new ("(tsvt)", job->task->id, job->entry_point,
+                                            job->args, (guint64) 0));
+  size = g_variant_get_size (body);
+
+  if (size > TASKER_WORKER_PROTOCOL_MAX_FRAME - 64 ||
+      !_tasker_worker_protocol_append (child->out, TASKER_WORKER_MSG_RUN, body, NULL))
+    {
+      g_set_error (error, TASKER_ERROR, TASKER_ERROR_SERIALIZATION,
+                   "cannot serialise arguments: they take %" G_GSIZE_FORMAT
+                   " bytes, more than the frame limit of %d bytes",
+                   size, TASKER_WORKER_PROTOCOL_MAX_FRAME);
+      return FALSE;
+    }
+
+  job->child = child;
+  g_queue_push_tail (&child->jobs, job);
+  clear_source (&child->idle_timer);
+  child->n_sent++;
+  if (child->runner->current.worker_max_tasks > 0 &&
+      child->n_sent >= child->runner->current.worker_max_tasks)
+    child->retiring = TRUE;
+
+  return TRUE;
+}
+
+static void
+schedule (TaskerProcessRunner *self)
+{
+  while (self->waiting.length > 0)
+    {
+      g_autoptr(GError) error = NULL;
+      Job *job = g_queue_peek_head (&self->waiting);
+      Child *child;
+
+      if (g_atomic_int_get (&job->task->cancel_requested))
+        {
+          job_free (g_queue_pop_head (&self->waiting));
+          continue;
+        }
+
+      child = pick_worker (self, &error);
+      if (child == NULL && error == NULL)
+        break;
+
+      g_queue_pop_head (&self->waiting);
+      if (child == NULL || !send_run (child, job, &error))
+        job_fail_unstarted (job, g_steal_pointer (&error));
+    }
+
+  /* One write per worker for everything given to it above. */
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      Child *child = g_ptr_array_index (self->children, i);
+
+      if (child->is_worker && child->out->len > 0)
+        child_write (child);
+    }
+}
+
+static void
+start_command (TaskerProcessRunner *self,
+               Job                 *job)
+{
+  g_autoptr(GError) error = NULL;
+  Child *child;
+
+  /* Claimed before it exists, so that its first lines count. */
+  if (!_tasker_task_claim_start (job->task))
+    {
+      job_free (job);
+      return;
+    }
+  job->started = TRUE;
+
+  child = spawn (self, (const char * const *) job->argv, job->cwd,
+                 (const char * const *) job->envp, FALSE, &error);
+  if (child == NULL)
+    {
+      job_return (job, g_error_new (TASKER_ERROR, TASKER_ERROR_FAILED,
+                                    "cannot run “%s”: %s", job->argv[0], error->message));
+      return;
+    }
+
+  job->child = child;
+  g_queue_push_tail (&child->jobs, job);
+  job_mark_started (job);
+}
+
+static gboolean
+remove_waiting (TaskerProcessRunner *self,
+                TaskerTask          *task)
+{
+  for (GList *l = self->waiting.head; l != NULL; l = l->next)
+    {
+      Job *job = l->data;
+
+      if (job->task == task)
+        {
+          g_queue_delete_link (&self->waiting, l);
+          job_free (job);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+cancel_task (TaskerProcessRunner *self,
+             TaskerTask          *task)
+{
+  if (remove_waiting (self, task))
+    return;
+
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      Child *child = g_ptr_array_index (self->children, i);
+      Job *job = find_job (child, task->id);
+
+      if (job == NULL || job->task != task)
+        continue;
+
+      if (!child->is_worker)
+        {
+          /* A program's cancel message is SIGTERM. */
+          signal_child (child, SIGTERM);
+          arm_kill_timer (child);
+        }
+      else if (!job->cancel_sent && !child->lost)
+        {
+          send_cancel (child, job);
+          if (job->started)
+            arm_kill_timer (child);
+        }
+      return;
+    }
+}
+
+/* Kills every child and waits for each: for shutdown and the end. */
+static void
+stop_all (TaskerProcessRunner *self)
+{
+  while (self->children->len > 0)
+    {
+      Child *child = g_ptr_array_index (self->children, 0);
+      int wait_status = 0;
+
+      signal_child (child, SIGKILL);
+      /* We reap it ourselves, so GLib must not wait for it too. */
+      clear_source (&child->watch);
+      while (waitpid (child->pid, &wait_status, 0) < 0 && errno == EINTR)
+        ;
+      child_reaped (child, wait_status);
+    }
+
+  /* Whatever was waiting for a worker will not get one. */
+  while (self->waiting.length > 0)
+    job_fail_unstarted (g_queue_pop_head (&self->waiting),
+                        g_error_new_literal (TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
+                                             "The task manager was shut down"));
+}
+
+static gboolean
+wakeup_dispatch (GSource     *source,
+                 GSourceFunc  callback,
+                 gpointer     user_data)
+{
+  TaskerProcessRunner *self = ((WakeupSource *) source)->runner;
+  GQueue requests = G_QUEUE_INIT;
+  guint stop = 0;
+  Request *request;
+
+  g_mutex_lock (&self->lock);
+  g_source_set_ready_time (source, -1);
+  requests = self->requests;
+  g_queue_init (&self->requests);
+  self->current = self->limits;
+  if (self->stop_requested != self->stop_done)
+    stop = self->stop_requested;
+  g_mutex_unlock (&self->lock);
+
+  while ((request = g_queue_pop_head (&requests)))
+    {
+      switch (request->type)
+        {
+        case REQ_RUN:
+          if (request->job->entry_point != NULL)
+            g_queue_push_tail (&self->waiting, request->job);
+          else
+            start_command (self, request->job);
+          break;
+
+        case REQ_CANCEL:
+          cancel_task (self, request->task);
+          g_object_unref (request->task);
+          break;
+
+        case REQ_STOP_ALL:
+        default:
+          break;
+        }
+      g_free (request);
+    }
+
+  if (stop != 0)
+    {
+      stop_all (self);
+      g_mutex_lock (&self->lock);
+      self->stop_done = stop;
+      g_cond_broadcast (&self->cond);
+      g_mutex_unlock (&self->lock);
+    }
+
+  schedule (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs wakeup_source_funcs = {
+  .dispatch = wakeup_dispatch,
+};
+
+static void runner_destroy (TaskerProcessRunner *self);
+
+static gpointer
+runner_thread (gpointer data)
+{
+  TaskerProcessRunner *self = data;
+  gboolean free_on_exit;
+
+  g_main_context_push_thread_default (self->context);
+
+  for (;;)
+    {
+      gboolean quit;
+
+      g_mutex_lock (&self->lock);
+      quit = self->quit;
+      g_mutex_unlock (&self->lock);
+      if (quit)
+        break;
+
+      g_main_context_iteration (self->context, TRUE);
+    }
+
+  stop_all (self);
+
+  g_main_context_pop_thread_default (self->context);
+
+  g_mutex_lock (&self->lock);
+  free_on_exit = self->free_on_exit;
+  g_mutex_unlock (&self->lock);
+
+  /* The manager went away on this very thread: nobody will join us. */
+  if (free_on_exit)
+    {
+      g_thread_unref (self->thread);
+      runner_destroy (self);
+    }
+
+  return NULL;
+}
+
+static void
+wake_locked (TaskerProcessRunner *self)
+{
+  g_source_set_ready_time (self->wakeup, 0);
+}
+
+static void
+push_request_locked (TaskerProcessRunner *self,
+                     RequestType          type,
+                     Job                 *job,
+                     TaskerTask          *task)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->type = type;
+  request->job = job;
+  request->task = task != NULL ? g_object_ref (task) : NULL;
+  if (self->requests.length == 0)
+    wake_locked (self);
+  g_queue_push_tail (&self->requests, request);
+}
+
+TaskerProcessRunner *
+_tasker_process_runner_new (const TaskerProcessLimits *limits)
+{
+  TaskerProcessRunner *self = g_new0 (TaskerProcessRunner, 1);
+  const char *worker_path = g_getenv ("TASKER_WORKER");
+
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  g_queue_init (&self->requests);
+  g_queue_init (&self->waiting);
+  self->limits = *limits;
+  self->current = *limits;
+  self->children = g_ptr_array_new ();
+  self->worker_path = g_strdup (worker_path != NULL && *worker_path != '\0'
+                                ? worker_path
+                                : TASKER_LIBEXECDIR "/tasker-worker");
+
+  self->context = g_main_context_new ();
+  self->wakeup = g_source_new (&wakeup_source_funcs, sizeof (WakeupSource));
+  ((WakeupSource *) self->wakeup)->runner = self;
+  g_source_set_static_name (self->wakeup, "[tasker-process-runner]");
+  g_source_attach (self->wakeup, self->context);
+
+  self->thread = g_thread_new ("tasker-processes", runner_thread, self);
+
+  return self;
+}
+
+static void
+runner_destroy (TaskerProcessRunner *self)
+{
+  Request *request;
+
+  g_assert (self->children->len == 0);
+
+  while ((request = g_queue_pop_head (&self->requests)))
+    {
+      if (request->job != NULL)
+        job_free (request->job);
+      g_clear_object (&request->task);
+      g_free (request);
+    }
+
+  g_source_destroy (self->wakeup);
+  g_source_unref (self->wakeup);
+  g_main_context_unref (self->context);
+  g_ptr_array_unref (self->children);
+  g_free (self->worker_path);
+  g_cond_clear (&self->cond);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+/* Kills and reaps every child. Called from the runner's own thread (when the
+ * last reference to the manager goes there), it only asks: the thread
+ * cleans up after itself. */
+void
+_tasker_process_runner_free (TaskerProcessRunner *self)
+{
+  gboolean on_own_thread = g_thread_self () == self->thread;
+
+  g_mutex_lock (&self->lock);
+  self->quit = TRUE;
+  self->free_on_exit = on_own_thread;
+  wake_locked (self);
+  g_mutex_unlock (&self->lock);
+
+  if (on_own_thread)
+    return;
+
+  g_thread_join (self->thread);
+  runner_destroy (self);
+}
+
+void
+_tasker_process_runner_set_limits (TaskerProcessRunner       *self,
+                                   const TaskerProcessLimits *limits)
+{
+  g_mutex_lock (&self->lock);
+  self->limits = *limits;
+  wake_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Any thread. */
+void
+_tasker_process_runner_push_process (TaskerProcessRunner *self,
+                                     TaskerTask          *task,
+                                     const char          *entry_point,
+                                     GVariant            *args)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->task = g_object_ref (task);
+  job->entry_point = g_strdup (entry_point);
+  job->args = g_variant_ref (args);
+
+  g_mutex_lock (&self->lock);
+  push_request_locked (self, REQ_RUN, job, NULL);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Any thread. */
+void
+_tasker_process_runner_push_command (TaskerProcessRunner *self,
+                                     TaskerTask          *task,
+                                     const char * const  *argv,
+                                     const char          *working_directory,
+                                     const char * const  *envp)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->task = g_object_ref (task);
+  job->argv = g_strdupv ((char **) argv);
+  job->cwd = g_strdup (working_directory);
+  job->envp = g_strdupv ((char **) envp);
+
+  g_mutex_lock (&self->lock);
+  push_request_locked (self, REQ_RUN, job, NULL);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Any thread, after the task's cancel was requested. */
+void
+_tasker_process_runner_cancel (TaskerProcessRunner *self,
+                               TaskerTask          *task)
+{
+  g_mutex_lock (&self->lock);
+  push_request_locked (self, REQ_CANCEL, NULL, task);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Any thread but the runner's: kills every worker and command and returns
+ * once all are reaped. */
+void
+_tasker_process_runner_stop_all (TaskerProcessRunner *self)
+{
+  guint ticket;
+
+  g_return_if_fail (g_thread_self () != self->thread);
+
+  g_mutex_lock (&self->lock);
+  ticket = ++self->stop_requested;
+  push_request_locked (self, REQ_STOP_ALL, NULL, NULL);
+  while (self->stop_done < ticket && !self->quit)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+}

@@ -1,0 +1,530 @@
+/* tasker-worker.c
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gmodule.h>
+
+#include "tasker-context-private.h"
+#include "tasker-error.h"
+#include "tasker-task-private.h"
+#include "tasker-worker-private.h"
+#include "tasker-worker-protocol-private.h"
+
+/* The worker's side of a process task: what runs inside `tasker-worker`.
+ *
+ * Three threads share one socket (always fd 3) to the manager:
+ *
+ *  - the main thread runs tasks one at a time, in the order their RUN frames
+ *    came, each with a TaskerContext whose reports go into the outgoing
+ *    buffer instead of to a manager;
+ *  - the reader thread decodes what the manager sends: RUNs join the inbox,
+ *    a CANCEL cancels the running task or marks a queued one, EXIT or the end
+ *    of the stream ends the process at once;
+ *  - the ticker thread sends the running task's progress and message at most
+ *    once per update interval, as a manager would deliver them.
+ *
+ * Frames are batched: the end of one task and the start of the next go out
+ * in one write, just before the next task runs, so a burst of small tasks
+ * costs one write each, and whatever a task reported before a crash has
+ * reached the manager. */
+
+#define SOCKET_FD TASKER_WORKER_SOCKET_FD
+#define FLUSH_SIZE (64 * 1024)
+
+typedef struct
+{
+  guint64   id;
+  char     *entry_point;
+  GVariant *args;
+  gboolean  cancelled;
+} Job;
+
+typedef struct
+{
+  GMutex       lock;
+  GCond        jobs_cond;      /* the main thread waits for a job */
+  GCond        tick_cond;      /* the ticker waits for something to send */
+  GQueue       inbox;          /* (element-type Job) protected by @lock */
+  TaskerTask  *running;        /* (owned) (nullable) protected by @lock */
+  gboolean     tick_pending;   /* protected by @lock */
+
+  GMutex       out_lock;       /* held while appending, and across a write so frames stay in order */
+  GByteArray  *out;            /* protected by @out_lock */
+
+  guint        update_interval_ms;
+  GHashTable  *modules;        /* main thread only: module name → GModule */
+} Worker;
+
+static Worker worker;
+
+static void
+job_free (Job *job)
+{
+  g_free (job->entry_point);
+  g_clear_pointer (&job->args, g_variant_unref);
+  g_free (job);
+}
+
+/* The manager is gone or told us to go: nothing we hold matters any more. */
+G_GNUC_NORETURN static void
+leave (int status)
+{
+  _exit (status);
+}
+
+static void
+write_all (const guint8 *data,
+           gsize         len)
+{
+  while (len > 0)
+    {
+      ssize_t n = send (SOCKET_FD, data, len, MSG_NOSIGNAL);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        leave (0);
+      data += n;
+      len -= n;
+    }
+}
+
+/* Any thread: writes what is buffered. */
+static void
+flush_out (void)
+{
+  g_mutex_lock (&worker.out_lock);
+  if (worker.out->len > 0)
+    {
+      write_all (worker.out->data, worker.out->len);
+      g_byte_array_set_size (worker.out, 0);
+    }
+  g_mutex_unlock (&worker.out_lock);
+}
+
+static void
+append_locked (TaskerWorkerMsg  type,
+               GVariant        *body)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!_tasker_worker_protocol_append (worker.out, type, body, &error))
+    fprintf (stderr, "tasker-worker: %s\n", error->message);
+}
+
+/* Adds the task's progress and message to the buffer if they changed since
+ * they were last sent. */
+static void
+append_state_locked (TaskerTask *task)
+{
+  double fraction;
+  guint64 bits;
+  char *message = NULL;
+  gboolean message_changed;
+
+  if (!__atomic_exchange_n (&task->dirty, FALSE, __ATOMIC_ACQ_REL))
+    return;
+
+  bits = __atomic_load_n (&task->shared_progress, __ATOMIC_RELAXED);
+  memcpy (&fraction, &bits, sizeof fraction);
+
+  g_mutex_lock (&task->lock);
+  message_changed = task->shared_message_changed;
+  task->shared_message_changed = FALSE;
+  if (message_changed)
+    message = g_strdup (task->shared_message);
+  g_mutex_unlock (&task->lock);
+
+  if (fraction != task->progress)
+    {
+      task->progress = fraction;
+      _tasker_worker_protocol_append_progress (worker.out, task->id, fraction);
+    }
+  if (message_changed)
+    append_locked (TASKER_WORKER_MSG_MESSAGE,
+                   g_variant_new ("(tms)", task->id, message));
+
+  g_free (message);
+}
+
+static void
+wake_ticker (void)
+{
+  g_mutex_lock (&worker.lock);
+  if (!worker.tick_pending)
+    {
+      worker.tick_pending = TRUE;
+      g_cond_signal (&worker.tick_cond);
+    }
+  g_mutex_unlock (&worker.lock);
+}
+
+/* The sink of the tasks' contexts: called from whatever thread the task's
+ * function reports from. */
+
+static void
+sink_dirty (TaskerTask *task)
+{
+  wake_ticker ();
+}
+
+static void
+sink_flush (TaskerTask *task)
+{
+  g_mutex_lock (&worker.out_lock);
+  append_state_locked (task);
+  g_mutex_unlock (&worker.out_lock);
+  flush_out ();
+}
+
+static void
+sink_event (TaskerTask *task,
+            const char *name,
+            GVariant   *data)
+{
+  g_mutex_lock (&worker.out_lock);
+  /* The manager shows the event with the progress set before it. */
+  append_state_locked (task);
+  append_locked (TASKER_WORKER_MSG_EVENT,
+                 g_variant_new ("(tsmv)", task->id, name, data));
+  g_mutex_unlock (&worker.out_lock);
+  wake_ticker ();
+}
+
+static void
+sink_log (TaskerTask *task,
+          const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+
+  g_mutex_lock (&worker.out_lock);
+  append_locked (TASKER_WORKER_MSG_LOG, g_variant_new ("(ts)", task->id, valid));
+  g_mutex_unlock (&worker.out_lock);
+  wake_ticker ();
+}
+
+static const TaskerRemoteSink sink = {
+  .dirty = sink_dirty,
+  .flush = sink_flush,
+  .event = sink_event,
+  .log = sink_log,
+};
+
+static gpointer
+ticker_thread (gpointer data)
+{
+  gint64 interval = (gint64) worker.update_interval_ms * G_TIME_SPAN_MILLISECOND;
+
+  for (;;)
+    {
+      TaskerTask *task;
+
+      g_mutex_lock (&worker.lock);
+      while (!worker.tick_pending)
+        g_cond_wait (&worker.tick_cond, &worker.lock);
+      g_mutex_unlock (&worker.lock);
+
+      /* Whatever else comes in this interval goes with it. */
+      if (interval > 0)
+        g_usleep (interval);
+
+      g_mutex_lock (&worker.lock);
+      worker.tick_pending = FALSE;
+      task = worker.running != NULL ? g_object_ref (worker.running) : NULL;
+      g_mutex_unlock (&worker.lock);
+
+      if (task != NULL)
+        {
+          g_mutex_lock (&worker.out_lock);
+          append_state_locked (task);
+          g_mutex_unlock (&worker.out_lock);
+          g_object_unref (task);
+        }
+      flush_out ();
+    }
+
+  return NULL;
+}
+
+static void
+handle_cancel (guint64 id)
+{
+  g_autoptr(GCancellable) to_fire = NULL;
+
+  g_mutex_lock (&worker.lock);
+  if (worker.running != NULL && worker.running->id == id)
+    _tasker_task_request_cancel (worker.running, NULL, &to_fire);
+  else
+    {
+      for (GList *l = worker.inbox.head; l != NULL; l = l->next)
+        {
+          Job *job = l->data;
+
+          if (job->id == id)
+            job->cancelled = TRUE;
+        }
+    }
+  g_mutex_unlock (&worker.lock);
+
+  if (to_fire != NULL)
+    g_cancellable_cancel (to_fire);
+}
+
+static gpointer
+reader_thread (gpointer data)
+{
+  g_autoptr(TaskerWorkerDecoder) decoder = _tasker_worker_decoder_new ();
+  guint8 buffer[64 * 1024];
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      TaskerWorkerMsg type;
+      GVariant *body;
+      ssize_t n;
+
+      n = read (SOCKET_FD, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        leave (0);
+
+      _tasker_worker_decoder_feed (decoder, buffer, n);
+
+      while (_tasker_worker_decoder_next (decoder, &type, &body, &error))
+        {
+          if (type == TASKER_WORKER_MSG_RUN)
+            {
+              Job *job = g_new0 (Job, 1);
+
+              g_variant_get (body, "(tsvt)", &job->id, &job->entry_point, &job->args, NULL);
+              g_mutex_lock (&worker.lock);
+              g_queue_push_tail (&worker.inbox, job);
+              g_cond_signal (&worker.jobs_cond);
+              g_mutex_unlock (&worker.lock);
+            }
+          else if (type == TASKER_WORKER_MSG_CANCEL)
+            {
+              guint64 id;
+
+              g_variant_get (body, "(t)", &id);
+              handle_cancel (id);
+            }
+          else if (type == TASKER_WORKER_MSG_EXIT)
+            leave (0);
+          else
+            fprintf (stderr, "tasker-worker: ignoring a %s message\n", _tasker_worker_msg_get_name (type));
+
+          g_variant_unref (body);
+        }
+
+      if (error != NULL)
+        {
+          fprintf (stderr, "tasker-worker: %s\n", error->message);
+          leave (1);
+        }
+    }
+
+  return NULL;
+}
+
+static gpointer
+resolve (const char  *entry_point,
+         GError     **error)
+{
+  const char *colon = strrchr (entry_point, ':');
+  g_autofree char *name = g_strndup (entry_point, colon - entry_point);
+  const char *symbol = colon + 1;
+  GModule *module;
+  gpointer func = NULL;
+
+  module = g_hash_table_lookup (worker.modules, name);
+  if (module == NULL)
+    {
+      module = g_module_open (name, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+      if (module == NULL)
+        {
+          g_set_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                       "cannot load module “%s”: %s", name, g_module_error ());
+          return NULL;
+        }
+      g_hash_table_insert (worker.modules, g_strdup (name), module);
+    }
+
+  if (!g_module_symbol (module, symbol, &func) || func == NULL)
+    {
+      g_set_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                   "module “%s” has no symbol “%s”", name, symbol);
+      return NULL;
+    }
+
+  return func;
+}
+
+static void
+append_error_locked (guint64       id,
+                     const GError *error)
+{
+  append_locked (TASKER_WORKER_MSG_ERROR,
+                 g_variant_new ("(tsis)", id, g_quark_to_string (error->domain),
+                                error->code, error->message));
+}
+
+static void
+append_result_locked (guint64   id,
+                      GVariant *result)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) body = g_variant_ref_sink (g_variant_new ("(tv)", id, result));
+  gsize size = g_variant_get_size (body);
+
+  if (size > TASKER_WORKER_PROTOCOL_MAX_FRAME - 64 ||
+      !_tasker_worker_protocol_append (worker.out, TASKER_WORKER_MSG_RESULT, body, &error))
+    {
+      g_autoptr(GError) serialise = NULL;
+
+      serialise = g_error_new (TASKER_ERROR, TASKER_ERROR_SERIALIZATION,
+                               "cannot serialise result: it takes %" G_GSIZE_FORMAT
+                               " bytes, more than the frame limit of %d bytes",
+                               size, TASKER_WORKER_PROTOCOL_MAX_FRAME);
+      append_error_locked (id, serialise);
+    }
+}
+
+static void
+run_job (Job *job)
+{
+  g_autoptr(TaskerTask) task = _tasker_task_new_remote (job->id, &sink, &worker);
+  g_autoptr(TaskerContext) context = _tasker_context_new (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) result = NULL;
+  TaskerProcessFunc func;
+
+  /* What the last task said goes out before this one can crash: the
+   * manager then knows the task in flight is the oldest it has not heard
+   * the end of. STARTED rides along in the same write. */
+  g_mutex_lock (&worker.out_lock);
+  _tasker_worker_protocol_append_id (worker.out, TASKER_WORKER_MSG_STARTED, job->id);
+  g_mutex_unlock (&worker.out_lock);
+  flush_out ();
+
+  g_mutex_lock (&worker.lock);
+  worker.running = g_object_ref (task);
+  g_mutex_unlock (&worker.lock);
+
+  func = (TaskerProcessFunc) resolve (job->entry_point, &error);
+  if (func != NULL)
+    {
+      result = func (context, job->args, &error);
+      if (result != NULL)
+        g_variant_take_ref (result);
+      else if (error == NULL)
+        result = g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
+    }
+
+  g_mutex_lock (&worker.lock);
+  g_clear_object (&worker.running);
+  g_mutex_unlock (&worker.lock);
+
+  g_mutex_lock (&worker.out_lock);
+  append_state_locked (task);
+  if (error != NULL)
+    append_error_locked (job->id, error);
+  else
+    append_result_locked (job->id, result);
+  g_mutex_unlock (&worker.out_lock);
+}
+
+static void
+main_loop (void)
+{
+  for (;;)
+    {
+      Job *job;
+
+      g_mutex_lock (&worker.lock);
+      while (worker.inbox.length == 0)
+        {
+          g_mutex_unlock (&worker.lock);
+          flush_out ();
+          g_mutex_lock (&worker.lock);
+          if (worker.inbox.length == 0)
+            g_cond_wait (&worker.jobs_cond, &worker.lock);
+        }
+      job = g_queue_pop_head (&worker.inbox);
+      g_mutex_unlock (&worker.lock);
+
+      if (job->cancelled)
+        {
+          g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                         "Task was cancelled");
+
+          g_mutex_lock (&worker.out_lock);
+          append_error_locked (job->id, error);
+          g_mutex_unlock (&worker.out_lock);
+        }
+      else
+        run_job (job);
+
+      job_free (job);
+    }
+}
+
+/* Entry of the tasker-worker executable (src/worker/), exported for it
+ * alone: it is not part of the API. */
+int
+_tasker_worker_main (int    argc,
+                     char **argv)
+{
+  g_autoptr(GOptionContext) options = NULL;
+  g_autoptr(GError) error = NULL;
+  int update_interval = 16;
+  GOptionEntry entries[] = {
+    { "update-interval", 0, 0, G_OPTION_ARG_INT, &update_interval,
+      "How often to send progress, in milliseconds", "MS" },
+    G_OPTION_ENTRY_NULL
+  };
+
+  options = g_option_context_new ("— runs process tasks for a Tasker manager");
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      fprintf (stderr, "tasker-worker: %s\n", error->message);
+      return 2;
+    }
+
+  /* The manager reads our output as lines of the running task's log. */
+  setvbuf (stdout, NULL, _IOLBF, 0);
+
+  g_mutex_init (&worker.lock);
+  g_cond_init (&worker.jobs_cond);
+  g_cond_init (&worker.tick_cond);
+  g_mutex_init (&worker.out_lock);
+  g_queue_init (&worker.inbox);
+  worker.out = g_byte_array_sized_new (FLUSH_SIZE);
+  worker.update_interval_ms = MAX (0, update_interval);
+  worker.modules = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_mutex_lock (&worker.out_lock);
+  append_locked (TASKER_WORKER_MSG_HELLO,
+                 g_variant_new ("(ui)", TASKER_WORKER_PROTOCOL_VERSION, (gint32) getpid ()));
+  g_mutex_unlock (&worker.out_lock);
+  flush_out ();
+
+  g_thread_unref (g_thread_new ("tasker-reader", reader_thread, NULL));
+  g_thread_unref (g_thread_new ("tasker-ticker", ticker_thread, NULL));
+
+  main_loop ();
+
+  return 0;
+}

@@ -1,0 +1,17 @@
+/* tasker-worker-main.c: the tasker-worker executable, which runs process
+ * tasks for a Tasker manager (see docs/worker-protocol.md). It links only
+ * the library and what the library links: never GTK.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* Exported by libtasker for this program alone; not part of its API. */
+extern int _tasker_worker_main (int    argc,
+                                char **argv);
+
+int
+main (int    argc,
+      char **argv)
+{
+  return _tasker_worker_main (argc, argv);
+}
