@@ -651,8 +651,9 @@ handle_frame (Child           *child,
   guint64 id = 0;
   Job *job;
 
+  /* Every other body starts with the task id: its first 8 bytes. */
   if (type != TASKER_WORKER_MSG_HELLO && type != TASKER_WORKER_MSG_EXIT)
-    g_variant_get_child (body, 0, "t", &id);
+    memcpy (&id, g_variant_get_data (body), sizeof id);
 
   switch (type)
     {
@@ -679,7 +680,7 @@ handle_frame (Child           *child,
         {
           double fraction;
 
-          g_variant_get_child (body, 1, "d", &fraction);
+          memcpy (&fraction, (const guint8 *) g_variant_get_data (body) + sizeof id, sizeof fraction);
           _tasker_task_store_progress (job->task, fraction);
         }
       break;
@@ -717,9 +718,9 @@ handle_frame (Child           *child,
 
     case TASKER_WORKER_MSG_RESULT:
       {
-        g_autoptr(GVariant) result = NULL;
+        g_autoptr(GVariant) boxed = g_variant_get_child_value (body, 1);
+        g_autoptr(GVariant) result = g_variant_get_variant (boxed);
 
-        g_variant_get (body, "(tv)", NULL, &result);
         handle_end (child, id, result, NULL);
       }
       break;
@@ -1107,20 +1108,14 @@ send_run (Child  *child,
           Job    *job,
           GError **error)
 {
-  g_autoptr(GVariant) body = NULL;
-  gsize size;
+  g_autoptr(GError) local_error = NULL;
 
-  body = g_variant_ref_sink (g_variant_new ("(tsvt)", job->task->id, job->entry_point,
-                                            job->args, (guint64) 0));
-  size = g_variant_get_size (body);
-
-  if (size > TASKER_WORKER_PROTOCOL_MAX_FRAME - 64 ||
-      !_tasker_worker_protocol_append (child->out, TASKER_WORKER_MSG_RUN, body, NULL))
+  if (!_tasker_worker_protocol_append_run (child->out, job->task->id, job->entry_point,
+                                           job->args, 0, &local_error))
     {
       g_set_error (error, TASKER_ERROR, TASKER_ERROR_SERIALIZATION,
-                   "cannot serialise arguments: they take %" G_GSIZE_FORMAT
-                   " bytes, more than the frame limit of %d bytes",
-                   size, TASKER_WORKER_PROTOCOL_MAX_FRAME);
+                   "cannot serialise arguments: %" G_GSIZE_FORMAT " bytes exceed the frame limit of %d bytes",
+                   g_variant_get_size (job->args), TASKER_WORKER_PROTOCOL_MAX_FRAME);
       return FALSE;
     }
 

@@ -56,6 +56,16 @@ void                 _tasker_worker_protocol_append_id        (GByteArray       
 void                 _tasker_worker_protocol_append_progress  (GByteArray           *out,
                                                                guint64               task_id,
                                                                gdouble               fraction);
+gboolean             _tasker_worker_protocol_append_run       (GByteArray           *out,
+                                                               guint64               task_id,
+                                                               const char           *entry_point,
+                                                               GVariant             *args,
+                                                               guint64               trace_id,
+                                                               GError              **error);
+gboolean             _tasker_worker_protocol_append_result    (GByteArray           *out,
+                                                               guint64               task_id,
+                                                               GVariant             *value,
+                                                               GError              **error);
 gboolean             _tasker_worker_protocol_check_hello      (GVariant             *body,
                                                                gint32               *pid,
                                                                GError              **error);

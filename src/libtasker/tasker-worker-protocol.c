@@ -283,6 +283,228 @@ _tasker_worker_protocol_append_progress (GByteArray *out,
   append_frame (out, TASKER_WORKER_MSG_PROGRESS, body, sizeof body);
 }
 
+/* Reserves a frame of @type with a body of @body_size bytes in @out and
+ * returns where the body goes; the NUL and type string are written. */
+static guint8 *
+reserve_frame (GByteArray     *out,
+               TaskerWorkerMsg type,
+               gsize           body_size)
+{
+  const MsgInfo *info = &msg_info[type];
+  gsize          payload_size = 2 * sizeof (guint32) + body_size + 1 + info->type_len;
+  guint32        header[3];
+  guint8        *p;
+
+  header[0] = GUINT32_TO_LE ((guint32) payload_size);
+  header[1] = type;
+  header[2] = 0;
+
+  g_byte_array_set_size (out, out->len + TASKER_WORKER_PROTOCOL_HEADER_SIZE + payload_size);
+  p = out->data + out->len - (TASKER_WORKER_PROTOCOL_HEADER_SIZE + payload_size);
+  memcpy (p, header, sizeof header);
+  p[sizeof header + body_size] = '\0';
+  memcpy (p + sizeof header + body_size + 1, info->body_type, info->type_len);
+
+  return p + sizeof header;
+}
+
+static gsize
+align8 (gsize offset)
+{
+  return (offset + 7) & ~(gsize) 7;
+}
+
+/* The smallest framing-offset width GVariant uses for a container of
+ * @content bytes with @n_offsets offsets. */
+static gsize
+offset_width (gsize content,
+              gsize n_offsets)
+{
+  if (content + n_offsets <= G_MAXUINT8)
+    return 1;
+  if (content + 2 * n_offsets <= G_MAXUINT16)
+    return 2;
+  if (content + 4 * n_offsets <= G_MAXUINT32)
+    return 4;
+  return 8;
+}
+
+static void
+write_offset (guint8 *p,
+              gsize   value,
+              gsize   width)
+{
+  guint64 le = GUINT64_TO_LE ((guint64) value);
+
+  memcpy (p, &le, width);
+}
+
+/* An array of fixed-size numbers, of whole elements: always normal. */
+static gboolean
+is_number_array (GVariant *value)
+{
+  static const char   numbers[] = "ynqiuxthd";
+  static const guint8 sizes[] = { 1, 2, 2, 4, 4, 8, 8, 4, 8 };
+  const char *type = g_variant_get_type_string (value);
+  const char *number;
+
+  if (type[0] != 'a' || type[1] == '\0' || type[2] != '\0' ||
+      (number = strchr (numbers, type[1])) == NULL)
+    return FALSE;
+
+  return g_variant_get_size (value) % sizes[number - numbers] == 0;
+}
+
+static GVariant *
+normal_form (GVariant *value)
+{
+  /* Free for values built in this process: GLib trusts them. */
+  if (g_variant_is_normal_form (value))
+    return g_variant_ref (value);
+  return g_variant_get_normal_form (value);
+}
+
+static gboolean
+check_payload_size (TaskerWorkerMsg   type,
+                    gsize             body_size,
+                    GError          **error)
+{
+  gsize payload_size = 2 * sizeof (guint32) + body_size + 1 + msg_info[type].type_len;
+
+  if (payload_size <= TASKER_WORKER_PROTOCOL_MAX_FRAME)
+    return TRUE;
+
+  g_set_error (error, TASKER_ERROR, TASKER_ERROR_SERIALIZATION,
+               "cannot serialise %s message: %" G_GSIZE_FORMAT " bytes exceed "
+               "the frame limit of %u bytes",
+               msg_info[type].name, payload_size, TASKER_WORKER_PROTOCOL_MAX_FRAME);
+  return FALSE;
+}
+
+/**
+ * _tasker_worker_protocol_append_run:
+ * @out: the buffer to append to
+ * @task_id: the task's id, not 0
+ * @entry_point: `module:symbol`
+ * @args: the arguments
+ * @trace_id: the task's trace id
+ * @error: return location for a #GError
+ *
+ * Appends a RUN frame, byte for byte what _tasker_worker_protocol_append()
+ * makes of `g_variant_new ("(tsvt)", …)`, without building that variant:
+ * the manager sends one per task.
+ *
+ * Returns: %TRUE, or %FALSE with %TASKER_ERROR_SERIALIZATION (and @out
+ *   unchanged) if the frame would exceed the limit
+ */
+gboolean
+_tasker_worker_protocol_append_run (GByteArray  *out,
+                                    guint64      task_id,
+                                    const char  *entry_point,
+                                    GVariant    *args,
+                                    guint64      trace_id,
+                                    GError     **error)
+{
+  g_autoptr(GVariant) normal = NULL;
+  const char *type_string;
+  gsize entry_size, args_size, type_size;
+  gsize s_end, v_start, v_end, t_start, content, width, body_size;
+  guint8 *p;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (task_id != 0, FALSE);
+  g_return_val_if_fail (entry_point != NULL, FALSE);
+  g_return_val_if_fail (args != NULL, FALSE);
+
+  normal = normal_form (args);
+  type_string = g_variant_get_type_string (normal);
+  entry_size = strlen (entry_point) + 1;
+  args_size = g_variant_get_size (normal);
+  type_size = strlen (type_string);
+
+  /* (tsvt): t at 0, s after it, v at the next multiple of 8 (its data, a
+   * NUL, its type), t at the next multiple of 8; then the end offsets of
+   * the two variable-sized members that are not last, last one first. */
+  s_end = 8 + entry_size;
+  v_start = align8 (s_end);
+  v_end = v_start + args_size + 1 + type_size;
+  t_start = align8 (v_end);
+  content = t_start + 8;
+  width = offset_width (content, 2);
+  body_size = content + 2 * width;
+
+  if (!check_payload_size (TASKER_WORKER_MSG_RUN, body_size, error))
+    return FALSE;
+
+  p = reserve_frame (out, TASKER_WORKER_MSG_RUN, body_size);
+  memset (p, 0, body_size);
+  memcpy (p, &task_id, 8);
+  memcpy (p + 8, entry_point, entry_size);
+  /* Not g_variant_store(): @p need not be aligned. */
+  if (args_size > 0)
+    memcpy (p + v_start, g_variant_get_data (normal), args_size);
+  memcpy (p + v_start + args_size + 1, type_string, type_size);
+  memcpy (p + t_start, &trace_id, 8);
+  write_offset (p + content, v_end, width);
+  write_offset (p + content + width, s_end, width);
+
+  return TRUE;
+}
+
+/**
+ * _tasker_worker_protocol_append_result:
+ * @out: the buffer to append to
+ * @task_id: the task's id, not 0
+ * @value: the task's result
+ * @error: return location for a #GError
+ *
+ * Appends a RESULT frame, byte for byte what _tasker_worker_protocol_append()
+ * makes of `g_variant_new ("(tv)", …)`, without building that variant.
+ *
+ * Returns: %TRUE, or %FALSE with %TASKER_ERROR_SERIALIZATION (and @out
+ *   unchanged) if the frame would exceed the limit
+ */
+gboolean
+_tasker_worker_protocol_append_result (GByteArray  *out,
+                                       guint64      task_id,
+                                       GVariant    *value,
+                                       GError     **error)
+{
+  g_autoptr(GVariant) normal = NULL;
+  const char *type_string;
+  gsize value_size, type_size, body_size;
+  guint8 *p;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (task_id != 0, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  /* A result of numbers is normal if it is whole elements; GLib would check
+   * it byte by byte. */
+  if (is_number_array (value))
+    normal = g_variant_ref (value);
+  else
+    normal = normal_form (value);
+  type_string = g_variant_get_type_string (normal);
+  value_size = g_variant_get_size (normal);
+  type_size = strlen (type_string);
+
+  /* (tv): the t, then the variant (its data, a NUL, its type); the last
+   * member needs no offset. */
+  body_size = 8 + value_size + 1 + type_size;
+  if (!check_payload_size (TASKER_WORKER_MSG_RESULT, body_size, error))
+    return FALSE;
+
+  p = reserve_frame (out, TASKER_WORKER_MSG_RESULT, body_size);
+  memcpy (p, &task_id, 8);
+  if (value_size > 0)
+    memcpy (p + 8, g_variant_get_data (normal), value_size);
+  p[8 + value_size] = '\0';
+  memcpy (p + 8 + value_size + 1, type_string, type_size);
+
+  return TRUE;
+}
+
 /**
  * _tasker_worker_protocol_check_hello:
  * @body: the body of a HELLO message

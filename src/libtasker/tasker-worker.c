@@ -306,18 +306,23 @@ reader_thread (gpointer data)
           if (type == TASKER_WORKER_MSG_RUN)
             {
               Job *job = g_new0 (Job, 1);
+              g_autoptr(GVariant) entry_point = g_variant_get_child_value (body, 1);
+              g_autoptr(GVariant) boxed = g_variant_get_child_value (body, 2);
 
-              g_variant_get (body, "(tsvt)", &job->id, &job->entry_point, &job->args, NULL);
+              memcpy (&job->id, g_variant_get_data (body), sizeof job->id);
+              job->entry_point = g_variant_dup_string (entry_point, NULL);
+              job->args = g_variant_get_variant (boxed);
               g_mutex_lock (&worker.lock);
               g_queue_push_tail (&worker.inbox, job);
-              g_cond_signal (&worker.jobs_cond);
+              if (worker.inbox.length == 1)
+                g_cond_signal (&worker.jobs_cond);
               g_mutex_unlock (&worker.lock);
             }
           else if (type == TASKER_WORKER_MSG_CANCEL)
             {
               guint64 id;
 
-              g_variant_get (body, "(t)", &id);
+              memcpy (&id, g_variant_get_data (body), sizeof id);
               handle_cancel (id);
             }
           else if (type == TASKER_WORKER_MSG_EXIT)
@@ -384,19 +389,14 @@ static void
 append_result_locked (guint64   id,
                       GVariant *result)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) body = g_variant_ref_sink (g_variant_new ("(tv)", id, result));
-  gsize size = g_variant_get_size (body);
-
-  if (size > TASKER_WORKER_PROTOCOL_MAX_FRAME - 64 ||
-      !_tasker_worker_protocol_append (worker.out, TASKER_WORKER_MSG_RESULT, body, &error))
+  if (!_tasker_worker_protocol_append_result (worker.out, id, result, NULL))
     {
       g_autoptr(GError) serialise = NULL;
 
       serialise = g_error_new (TASKER_ERROR, TASKER_ERROR_SERIALIZATION,
-                               "cannot serialise result: it takes %" G_GSIZE_FORMAT
-                               " bytes, more than the frame limit of %d bytes",
-                               size, TASKER_WORKER_PROTOCOL_MAX_FRAME);
+                               "cannot serialise result: %" G_GSIZE_FORMAT
+                               " bytes exceed the frame limit of %d bytes",
+                               g_variant_get_size (result), TASKER_WORKER_PROTOCOL_MAX_FRAME);
       append_error_locked (id, serialise);
     }
 }

@@ -268,6 +268,78 @@ test_fast_builders (void)
   g_assert_cmpuint (msgs->len, ==, 5);
 }
 
+/* RUN and RESULT, written without a GVariant, are byte for byte what the
+ * generic encoder makes, whatever the width of the framing offsets (1, 2
+ * or 4 bytes) and whatever the arguments' alignment. */
+static void
+test_run_and_result_builders (void)
+{
+  const gsize entry_lengths[] = { 3, 7, 8, 9, 200, 250, 300, 65500, 70000 };
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autofree guint8 *junk = g_malloc0 (70000);
+
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new ("()")));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new ("(s)", "hi")));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new ("y", 7)));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new ("(ta{sv}d)", (guint64) 5, NULL, 2.5)));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, junk, 70000, 1)));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, junk, 240, 1)));
+  /* Not in normal form: both encoders normalise it. */
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE ("(yu)"),
+                                                                        "\1\1\1\1\0\0\0\0", 8,
+                                                                        FALSE, NULL, NULL)));
+
+  for (guint e = 0; e < G_N_ELEMENTS (entry_lengths); e++)
+    {
+      g_autofree char *entry = g_strnfill (entry_lengths[e], 'm');
+
+      entry[entry_lengths[e] / 2] = ':';
+      for (guint v = 0; v < values->len; v++)
+        {
+          GVariant *value = g_ptr_array_index (values, v);
+          g_autoptr(GByteArray) fast = g_byte_array_new ();
+          g_autoptr(GByteArray) generic = g_byte_array_new ();
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GPtrArray) msgs = NULL;
+
+          g_assert_true (_tasker_worker_protocol_append_run (fast, 42, entry, value, G_GUINT64_CONSTANT (0x0102030405060708), &error));
+          g_assert_no_error (error);
+          g_assert_true (_tasker_worker_protocol_append_result (fast, 42, value, &error));
+          g_assert_no_error (error);
+          g_assert_true (_tasker_worker_protocol_append (generic, TASKER_WORKER_MSG_RUN,
+                                                         g_variant_new ("(tsvt)", (guint64) 42, entry, value,
+                                                                        G_GUINT64_CONSTANT (0x0102030405060708)),
+                                                         NULL));
+          g_assert_true (_tasker_worker_protocol_append (generic, TASKER_WORKER_MSG_RESULT,
+                                                         g_variant_new ("(tv)", (guint64) 42, value), NULL));
+          g_assert_cmpmem (fast->data, fast->len, generic->data, generic->len);
+
+          msgs = decode_all (fast->data, fast->len, 0, &error);
+          g_assert_no_error (error);
+          g_assert_cmpuint (msgs->len, ==, 2);
+        }
+    }
+}
+
+/* Too big for a frame: refused with a clear error, the buffer untouched. */
+static void
+test_run_and_result_too_big (void)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  gsize big = TASKER_WORKER_PROTOCOL_MAX_FRAME + 1;
+  g_autofree guint8 *bytes = g_malloc0 (big);
+  g_autoptr(GVariant) value = g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, bytes, big, 1));
+
+  g_assert_false (_tasker_worker_protocol_append_run (out, 1, "m:s", value, 0, &error));
+  g_assert_error (error, TASKER_ERROR, TASKER_ERROR_SERIALIZATION);
+  g_assert_true (g_str_has_prefix (error->message, "cannot serialise RUN message: "));
+  g_clear_error (&error);
+  g_assert_false (_tasker_worker_protocol_append_result (out, 1, value, &error));
+  g_assert_error (error, TASKER_ERROR, TASKER_ERROR_SERIALIZATION);
+  g_assert_cmpuint (out->len, ==, 0);
+}
+
 static void
 test_hello (void)
 {
@@ -1127,6 +1199,8 @@ main (int   argc,
 
   g_test_add_func ("/Tasker/WorkerProtocol/round-trip", test_round_trip);
   g_test_add_func ("/Tasker/WorkerProtocol/fast-builders", test_fast_builders);
+  g_test_add_func ("/Tasker/WorkerProtocol/run-and-result-builders", test_run_and_result_builders);
+  g_test_add_func ("/Tasker/WorkerProtocol/run-and-result-too-big", test_run_and_result_too_big);
   g_test_add_func ("/Tasker/WorkerProtocol/hello", test_hello);
   g_test_add_func ("/Tasker/WorkerProtocol/split", test_split);
   g_test_add_func ("/Tasker/WorkerProtocol/many-in-one-chunk", test_many_in_one_chunk);
