@@ -17,7 +17,7 @@ builddir=${1:-$srcdir/build}
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 
-programs="bench-throughput bench-submit bench-progress bench-cancel bench-memory"
+programs="bench-throughput bench-submit bench-progress bench-cancel bench-memory bench-process"
 
 say () {
   printf 'bench.sh: %s\n' "$*" >&2
@@ -46,13 +46,17 @@ if opts.get("benchmarks") is False:
     sys.exit(1)
 EOF
 
-targets=""
+# bench-process runs its entry points in tasker-worker processes.
+targets="src/worker/tasker-worker bench/libtasker-bench-entry-points.so"
 for p in $programs; do
   targets="$targets bench/$p"
 done
 say "building$targets"
 # shellcheck disable=SC2086
 ninja -C "$builddir" $targets >&2
+
+TASKER_WORKER="$(cd "$builddir" && pwd)/src/worker/tasker-worker"
+export TASKER_WORKER
 
 results=$(mktemp -d "${TMPDIR:-/tmp}/tasker-bench.XXXXXX")
 trap 'rm -rf "$results"' EXIT INT TERM

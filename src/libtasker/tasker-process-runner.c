@@ -322,7 +322,8 @@ line_reader_close (LineReader *reader)
     return;
 
   split_lines (reader, TRUE);
-  g_source_remove_unix_fd (reader->child->source, reader->tag);
+  if (reader->tag != NULL)
+    g_source_remove_unix_fd (reader->child->source, reader->tag);
   close (reader->fd);
   reader->fd = -1;
   reader->tag = NULL;
@@ -601,8 +602,9 @@ handle_end (Child    *child,
       return;
     }
 
-  /* Lines it printed before it returned are its own. */
-  drain_output (child);
+  /* Lines a command printed before it ended are its own. */
+  if (!child->is_worker)
+    drain_output (child);
 
   g_queue_remove (&child->jobs, job);
   job->child = NULL;
@@ -845,16 +847,21 @@ static GSourceFuncs child_source_funcs = {
 
 /* --- children's lives ------------------------------------------------------- */
 
+/* A command's output is read as it comes. A worker reads its own output and
+ * sends it as LOG frames, in order with its other frames; we read what is
+ * left only once it has died (the last words of a crash). */
 static void
 line_reader_init (LineReader *reader,
                   Child      *child,
-                  int         fd)
+                  int         fd,
+                  gboolean    watch)
 {
   reader->child = child;
   reader->fd = fd;
   reader->partial = g_string_new (NULL);
   g_unix_set_fd_nonblocking (fd, TRUE, NULL);
-  reader->tag = g_source_add_unix_fd (child->source, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+  if (watch)
+    reader->tag = g_source_add_unix_fd (child->source, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
 }
 
 static void
@@ -895,8 +902,8 @@ child_new (TaskerProcessRunner *self,
       child->socket_tag = g_source_add_unix_fd (child->source, socket_fd,
                                                 G_IO_IN | G_IO_HUP | G_IO_ERR);
     }
-  line_reader_init (&child->stdout_lines, child, stdout_fd);
-  line_reader_init (&child->stderr_lines, child, stderr_fd);
+  line_reader_init (&child->stdout_lines, child, stdout_fd, !is_worker);
+  line_reader_init (&child->stderr_lines, child, stderr_fd, !is_worker);
   g_source_attach (child->source, self->context);
 
   child->watch = g_child_watch_source_new (pid);
@@ -995,51 +1002,77 @@ spawn (TaskerProcessRunner  *self,
        gboolean              is_worker,
        GError              **error)
 {
-  int sv[2] = { -1, -1 };
-  int source_fds[1], target_fds[1];
+  GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_CLOEXEC_PIPES;
   int stdout_fd = -1, stderr_fd = -1;
   GPid pid;
-  GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_CLOEXEC_PIPES;
-  gboolean ok;
 
   if (is_worker)
     {
+      /* The socket, and the read ends of the worker's own output pipes:
+       * it reads them itself so that its output keeps its place among its
+       * frames; we keep them too, for what is left if it dies. */
+      int sv[2], out[2], err[2];
+      int source_fds[3], target_fds[3];
+      gboolean ok;
+
+      if (!g_unix_open_pipe (out, FD_CLOEXEC, error))
+        return NULL;
+      if (!g_unix_open_pipe (err, FD_CLOEXEC, error))
+        {
+          close (out[0]);
+          close (out[1]);
+          return NULL;
+        }
       if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         {
           int saved = errno;
+
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
                        "cannot make a socket pair: %s", g_strerror (saved));
+          close (out[0]);
+          close (out[1]);
+          close (err[0]);
+          close (err[1]);
           return NULL;
         }
+
       source_fds[0] = sv[1];
       target_fds[0] = TASKER_WORKER_SOCKET_FD;
-    }
-  else
-    flags |= G_SPAWN_SEARCH_PATH;
+      source_fds[1] = out[0];
+      target_fds[1] = TASKER_WORKER_STDOUT_FD;
+      source_fds[2] = err[0];
+      target_fds[2] = TASKER_WORKER_STDERR_FD;
 
-  ok = g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags,
-                                         is_worker ? child_setup : command_child_setup,
-                                         GINT_TO_POINTER (getpid ()),
+      ok = g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags,
+                                             child_setup, GINT_TO_POINTER (getpid ()),
+                                             -1, out[1], err[1],
+                                             source_fds, target_fds, G_N_ELEMENTS (source_fds),
+                                             &pid, NULL, NULL, NULL,
+                                             error);
+      close (sv[1]);
+      close (out[1]);
+      close (err[1]);
+      if (!ok)
+        {
+          close (sv[0]);
+          close (out[0]);
+          close (err[0]);
+          return NULL;
+        }
+
+      g_unix_set_fd_nonblocking (sv[0], TRUE, NULL);
+      return child_new (self, pid, TRUE, sv[0], out[0], err[0]);
+    }
+
+  if (!g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags | G_SPAWN_SEARCH_PATH,
+                                         command_child_setup, GINT_TO_POINTER (getpid ()),
                                          -1, -1, -1,
-                                         is_worker ? source_fds : NULL,
-                                         is_worker ? target_fds : NULL,
-                                         is_worker ? 1 : 0,
+                                         NULL, NULL, 0,
                                          &pid, NULL, &stdout_fd, &stderr_fd,
-                                         error);
-  if (is_worker)
-    close (sv[1]);
+                                         error))
+    return NULL;
 
-  if (!ok)
-    {
-      if (is_worker)
-        close (sv[0]);
-      return NULL;
-    }
-
-  if (is_worker)
-    g_unix_set_fd_nonblocking (sv[0], TRUE, NULL);
-
-  return child_new (self, pid, is_worker, is_worker ? sv[0] : -1, stdout_fd, stderr_fd);
+  return child_new (self, pid, FALSE, -1, stdout_fd, stderr_fd);
 }
 
 /* --- scheduling --------------------------------------------------------------- */
@@ -1130,6 +1163,32 @@ send_run (Child  *child,
   return TRUE;
 }
 
+/* A lowered max-workers: idle workers beyond it leave. */
+static void
+trim_pool (TaskerProcessRunner *self)
+{
+  guint n_live = 0;
+
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      Child *child = g_ptr_array_index (self->children, i);
+
+      if (child->is_worker && !child->lost && !child->retiring)
+        n_live++;
+    }
+
+  for (guint i = 0; i < self->children->len && n_live > self->current.max_workers; i++)
+    {
+      Child *child = g_ptr_array_index (self->children, i);
+
+      if (child->is_worker && !child->lost && !child->retiring && child->jobs.length == 0)
+        {
+          dismiss (child);
+          n_live--;
+        }
+    }
+}
+
 static void
 schedule (TaskerProcessRunner *self)
 {
@@ -1153,6 +1212,8 @@ schedule (TaskerProcessRunner *self)
       if (child == NULL || !send_run (child, job, &error))
         job_fail_unstarted (job, g_steal_pointer (&error));
     }
+
+  trim_pool (self);
 
   /* One write per worker for everything given to it above. */
   for (guint i = 0; i < self->children->len; i++)

@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,12 @@
  *    a CANCEL cancels the running task or marks a queued one, EXIT or the end
  *    of the stream ends the process at once;
  *  - the ticker thread sends the running task's progress and message at most
- *    once per update interval, as a manager would deliver them.
+ *    once per update interval, as a manager would deliver them;
+ *  - the output thread reads the worker's own standard output and error
+ *    (fds 4 and 5 are the read ends of its fds 1 and 2) and sends their
+ *    lines as LOG frames of the running task. At the end of a task the main
+ *    thread reads what is left, so a task's output always comes before its
+ *    result, however far ahead of the pipes the socket runs.
  *
  * Frames are batched: the end of one task and the start of the next go out
  * in one write, just before the next task runs, so a burst of small tasks
@@ -51,6 +58,12 @@ typedef struct
 
 typedef struct
 {
+  int          fd;             /* -1 when not captured */
+  GString     *partial;        /* a line without its end yet */
+} Capture;
+
+typedef struct
+{
   GMutex       lock;
   GCond        jobs_cond;      /* the main thread waits for a job */
   GCond        tick_cond;      /* the ticker waits for something to send */
@@ -60,6 +73,9 @@ typedef struct
 
   GMutex       out_lock;       /* held while appending, and across a write so frames stay in order */
   GByteArray  *out;            /* protected by @out_lock */
+
+  GMutex       capture_lock;   /* held while reading and sending output */
+  Capture      captures[2];    /* standard output and error */
 
   guint        update_interval_ms;
   GHashTable  *modules;        /* main thread only: module name → GModule */
@@ -219,6 +235,125 @@ static const TaskerRemoteSink sink = {
   .event = sink_event,
   .log = sink_log,
 };
+
+static void
+send_output_line_locked (guint64     task_id,
+                         const char *line,
+                         gsize       len)
+{
+  g_autofree char *valid = NULL;
+
+  if (len > 0 && line[len - 1] == '\r')
+    len--;
+  if (task_id == 0)
+    return;
+
+  valid = g_utf8_make_valid (line, len);
+  append_locked (TASKER_WORKER_MSG_LOG, g_variant_new ("(ts)", task_id, valid));
+}
+
+/* Reads what the pipe holds now and sends its lines for @task_id (0: the
+ * output of no task, dropped). With @at_end, a line without its end is
+ * sent too. Called with @capture_lock held. Returns whether it sent any. */
+static gboolean
+capture_read_locked (Capture *capture,
+                     guint64  task_id,
+                     gboolean at_end)
+{
+  char chunk[4096];
+  gboolean sent = FALSE;
+  gsize start = 0;
+
+  for (;;)
+    {
+      ssize_t n = read (capture->fd, chunk, sizeof chunk);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      g_string_append_len (capture->partial, chunk, n);
+    }
+
+  g_mutex_lock (&worker.out_lock);
+  for (gsize i = 0; i < capture->partial->len; i++)
+    if (capture->partial->str[i] == '\n')
+      {
+        send_output_line_locked (task_id, capture->partial->str + start, i - start);
+        start = i + 1;
+        sent = TRUE;
+      }
+  if ((at_end || capture->partial->len - start > 64 * 1024) && start < capture->partial->len)
+    {
+      send_output_line_locked (task_id, capture->partial->str + start, capture->partial->len - start);
+      start = capture->partial->len;
+      sent = TRUE;
+    }
+  g_mutex_unlock (&worker.out_lock);
+
+  g_string_erase (capture->partial, 0, start);
+
+  return sent;
+}
+
+static guint64
+running_task_id (void)
+{
+  guint64 id;
+
+  g_mutex_lock (&worker.lock);
+  id = worker.running != NULL ? worker.running->id : 0;
+  g_mutex_unlock (&worker.lock);
+
+  return id;
+}
+
+static gpointer
+output_thread (gpointer data)
+{
+  struct pollfd fds[2];
+
+  for (guint i = 0; i < 2; i++)
+    {
+      fds[i].fd = worker.captures[i].fd;
+      fds[i].events = POLLIN;
+    }
+
+  for (;;)
+    {
+      gboolean sent = FALSE;
+
+      if (poll (fds, 2, -1) < 0)
+        continue;
+
+      g_mutex_lock (&worker.capture_lock);
+      for (guint i = 0; i < 2; i++)
+        if (fds[i].revents != 0)
+          sent |= capture_read_locked (&worker.captures[i], running_task_id (), FALSE);
+      g_mutex_unlock (&worker.capture_lock);
+
+      if (sent)
+        wake_ticker ();
+    }
+
+  return NULL;
+}
+
+/* Main thread, when a task has returned: what it printed goes before its end. */
+static void
+capture_task_end (guint64 task_id)
+{
+  if (worker.captures[0].fd < 0)
+    return;
+
+  fflush (stdout);
+  fflush (stderr);
+
+  g_mutex_lock (&worker.capture_lock);
+  for (guint i = 0; i < 2; i++)
+    capture_read_locked (&worker.captures[i], task_id, TRUE);
+  g_mutex_unlock (&worker.capture_lock);
+}
 
 static gpointer
 ticker_thread (gpointer data)
@@ -432,6 +567,8 @@ run_job (Job *job)
         result = g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
     }
 
+  capture_task_end (job->id);
+
   g_mutex_lock (&worker.lock);
   g_clear_object (&worker.running);
   g_mutex_unlock (&worker.lock);
@@ -510,6 +647,7 @@ _tasker_worker_main (int    argc,
   g_cond_init (&worker.jobs_cond);
   g_cond_init (&worker.tick_cond);
   g_mutex_init (&worker.out_lock);
+  g_mutex_init (&worker.capture_lock);
   g_queue_init (&worker.inbox);
   worker.out = g_byte_array_sized_new (FLUSH_SIZE);
   worker.update_interval_ms = MAX (0, update_interval);
@@ -523,6 +661,19 @@ _tasker_worker_main (int    argc,
 
   g_thread_unref (g_thread_new ("tasker-reader", reader_thread, NULL));
   g_thread_unref (g_thread_new ("tasker-ticker", ticker_thread, NULL));
+
+  /* Started by a manager, fds 4 and 5 read our output; run by hand, they
+   * are not there and output goes where it goes. */
+  worker.captures[0].fd = TASKER_WORKER_STDOUT_FD;
+  worker.captures[1].fd = TASKER_WORKER_STDERR_FD;
+  for (guint i = 0; i < 2; i++)
+    {
+      worker.captures[i].partial = g_string_new (NULL);
+      if (fcntl (worker.captures[i].fd, F_SETFL, O_NONBLOCK) < 0)
+        worker.captures[0].fd = worker.captures[1].fd = -1;
+    }
+  if (worker.captures[0].fd >= 0)
+    g_thread_unref (g_thread_new ("tasker-output", output_thread, NULL));
 
   main_loop ();
 

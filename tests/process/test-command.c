@@ -1,0 +1,404 @@
+/* test-command.c — command tasks: programs whose output is the task's log
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "process-test.h"
+
+#include <glib/gstdio.h>
+#include <stdlib.h>
+
+static TaskerTask *
+run_command (TestFixture        *f,
+             TaskerTaskOptions  *options,
+             const char * const *argv,
+             const char         *working_directory,
+             const char * const *envp)
+{
+  g_autoptr(GError) error = NULL;
+  TaskerTask *task;
+
+  test_submit_begin ();
+  task = tasker_manager_run_command (f->manager, NULL, options != NULL ? options : f->options,
+                                     argv, working_directory, envp, &error);
+  test_submit_end ();
+
+  g_assert_no_error (error);
+  g_assert_true (TASKER_IS_TASK (task));
+
+  return task;
+}
+
+static TaskerTask *
+run_script (TestFixture *f,
+            const char  *script)
+{
+  const char *argv[] = { "/bin/sh", "-c", script, NULL };
+
+  return run_command (f, NULL, argv, NULL, NULL);
+}
+
+static void
+wait_done (TestFixture *f,
+           TaskerTask  *task)
+{
+  TEST_WAIT_UNTIL (f->context, test_recorder_is_done (&f->rec, task));
+  g_assert_true (tasker_task_is_final (task));
+}
+
+static void
+dump_log (TaskerTask *task)
+{
+  g_auto(GStrv) lines = tasker_task_dup_log (task);
+
+  for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
+    g_test_message ("log: %s", lines[i]);
+}
+
+static void
+assert_completed (TaskerTask *task)
+{
+  if (tasker_task_get_status (task) != TASKER_TASK_STATUS_COMPLETED)
+    {
+      dump_log (task);
+      if (tasker_task_get_error (task) != NULL)
+        g_test_message ("error: %s", tasker_task_get_error (task)->message);
+    }
+  test_assert_status (task, TASKER_TASK_STATUS_COMPLETED);
+  g_assert_null (tasker_task_get_error (task));
+  g_assert_cmpfloat (tasker_task_get_progress (task), ==, 1.0);
+}
+
+/* stdout and stderr lines land in the task's log. */
+static void
+test_log (TestFixture   *f,
+          gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+
+  task = run_script (f, "echo out1; echo err1 >&2; echo out2");
+  g_assert_cmpint (tasker_task_get_kind (task), ==, TASKER_TASK_KIND_COMMAND);
+  wait_done (f, task);
+
+  assert_completed (task);
+  dump_log (task);
+  g_assert_true (log_has_suffix (task, "out1"));
+  g_assert_true (log_has_suffix (task, "out2"));
+  g_assert_true (log_has_suffix (task, "err1"));
+  g_assert_cmpint (log_find_suffix (task, "out1"), <, log_find_suffix (task, "out2"));
+  g_assert_cmpint (tasker_task_get_started_time (task), >, 0);
+  g_assert_cmpint (tasker_task_get_finished_time (task), >=, tasker_task_get_started_time (task));
+}
+
+static void
+touch_stage (const char *dir,
+             int         stage)
+{
+  g_autofree char *name = g_strdup_printf ("%d", stage);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, "", 0, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+progress_is (TaskerTask *task,
+             double      value)
+{
+  return ABS (tasker_task_get_progress (task) - value) < 1e-9;
+}
+
+/* "TASKER-PROGRESS <value> [message]" lines and "NN%" anywhere in a line set
+ * the progress while the command runs. The script waits at each stage until
+ * the test saw its value. */
+static void
+test_progress (TestFixture   *f,
+               gconstpointer  data)
+{
+  static const char *script =
+    "d=\"$1\"\n"
+    "wait_for () {\n"
+    "  n=0\n"
+    "  while [ ! -e \"$d/$1\" ]; do\n"
+    "    n=$((n + 1)); [ $n -gt 3000 ] && exit 99\n"
+    "    sleep 0.01\n"
+    "  done\n"
+    "}\n"
+    "echo 'TASKER-PROGRESS 0.25 quarter way'\n"
+    "wait_for 1\n"
+    "echo 'TASKER-PROGRESS 42%'\n"
+    "wait_for 2\n"
+    "echo 'downloading: 45% done'\n"
+    "wait_for 3\n"
+    "echo 'first 10% then 12.5% of it' >&2\n"
+    "wait_for 4\n"
+    "echo 'TASKER-PROGRESS 0.5'\n"
+    "wait_for 5\n"
+    "echo 'TASKER-PROGRESS 60% now more than half'\n"
+    "wait_for 6\n";
+  g_autofree char *dir = g_dir_make_tmp ("tasker-test-XXXXXX", NULL);
+  const char *argv[] = { "/bin/sh", "-c", script, "sh", dir, NULL };
+  g_autoptr(TaskerTask) task = NULL;
+  Seen seen;
+
+  g_assert_nonnull (dir);
+  task = run_command (f, NULL, argv, NULL, NULL);
+  seen_init (&seen, task);
+
+  TEST_WAIT_UNTIL (f->context,
+                   (progress_is (task, 0.25) &&
+                    g_strcmp0 (tasker_task_get_message (task), "quarter way") == 0) ||
+                   tasker_task_is_final (task));
+  test_assert_status (task, TASKER_TASK_STATUS_RUNNING);
+  touch_stage (dir, 1);
+
+  TEST_WAIT_UNTIL (f->context, progress_is (task, 0.42) || tasker_task_is_final (task));
+  test_assert_status (task, TASKER_TASK_STATUS_RUNNING);
+  touch_stage (dir, 2);
+
+  TEST_WAIT_UNTIL (f->context, progress_is (task, 0.45) || tasker_task_is_final (task));
+  test_assert_status (task, TASKER_TASK_STATUS_RUNNING);
+  touch_stage (dir, 3);
+
+  /* The last percentage of a line wins, on stderr too. */
+  TEST_WAIT_UNTIL (f->context, progress_is (task, 0.125) || tasker_task_is_final (task));
+  test_assert_status (task, TASKER_TASK_STATUS_RUNNING);
+  touch_stage (dir, 4);
+
+  /* No message given: the last one stays. */
+  TEST_WAIT_UNTIL (f->context, progress_is (task, 0.5) || tasker_task_is_final (task));
+  test_assert_status (task, TASKER_TASK_STATUS_RUNNING);
+  g_assert_cmpstr (tasker_task_get_message (task), ==, "quarter way");
+  touch_stage (dir, 5);
+
+  TEST_WAIT_UNTIL (f->context,
+                   (progress_is (task, 0.6) &&
+                    g_strcmp0 (tasker_task_get_message (task), "now more than half") == 0) ||
+                   tasker_task_is_final (task));
+  test_assert_status (task, TASKER_TASK_STATUS_RUNNING);
+  touch_stage (dir, 6);
+
+  wait_done (f, task);
+  assert_completed (task);
+  g_assert_true (log_has_suffix (task, "downloading: 45% done"));
+  g_assert_true (seen_has_progress (&seen, 0.25));
+  g_assert_true (seen_has_progress (&seen, 0.42));
+  g_assert_true (seen_has_progress (&seen, 0.45));
+  g_assert_true (seen_has_progress (&seen, 0.125));
+  g_assert_true (seen_has_progress (&seen, 0.5));
+  g_assert_true (seen_has_progress (&seen, 0.6));
+  seen_clear (&seen, task);
+
+  for (int i = 1; i <= 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%d", i);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+/* A non-zero exit status fails the task. */
+static void
+test_exit_status (TestFixture   *f,
+                  gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+
+  task = run_script (f, "echo before; exit 3");
+  wait_done (f, task);
+  assert_task_failed (task, TASKER_ERROR, TASKER_ERROR_FAILED, "command exited with status 3",
+                      NULL, NULL);
+  g_assert_true (log_has_suffix (task, "before"));
+}
+
+/* A command killed by a signal fails the task. */
+static void
+test_signal (TestFixture   *f,
+             gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_autofree char *expected = g_strdup_printf ("command exited with signal 9 (%s)", strsignal (SIGKILL));
+
+  task = run_script (f, "kill -9 $$");
+  wait_done (f, task);
+  g_assert_cmpstr (expected, ==, "command exited with signal 9 (Killed)");
+  assert_task_failed (task, TASKER_ERROR, TASKER_ERROR_FAILED, expected, NULL, NULL);
+}
+
+/* A program that cannot be started fails the task. */
+static void
+test_not_found (TestFixture   *f,
+                gconstpointer  data)
+{
+  const char *by_path[] = { "/nonexistent/tasker-no-such-program", NULL };
+  const char *by_name[] = { "tasker-no-such-program-xyz", "arg", NULL };
+  g_autoptr(TaskerTask) a = NULL;
+  g_autoptr(TaskerTask) b = NULL;
+
+  a = run_command (f, NULL, by_path, NULL, NULL);
+  b = run_command (f, NULL, by_name, NULL, NULL);
+  test_settle (f->manager);
+
+  assert_task_failed (a, TASKER_ERROR, TASKER_ERROR_FAILED, NULL, "cannot run “", NULL);
+  assert_task_failed (b, TASKER_ERROR, TASKER_ERROR_FAILED, NULL, "cannot run “", NULL);
+  assert_str_contains (tasker_task_get_error (a)->message, "/nonexistent/tasker-no-such-program");
+  assert_str_contains (tasker_task_get_error (b)->message, "tasker-no-such-program-xyz");
+}
+
+/* NULL or empty argv is not refused: the task fails. */
+static void
+test_bad_argv (TestFixture   *f,
+               gconstpointer  data)
+{
+  const char *empty[] = { NULL };
+  g_autoptr(TaskerTask) a = NULL;
+  g_autoptr(TaskerTask) b = NULL;
+
+  a = run_command (f, NULL, NULL, NULL, NULL);
+  b = run_command (f, NULL, empty, NULL, NULL);
+  test_settle (f->manager);
+
+  assert_task_failed (a, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT, NULL, NULL, NULL);
+  assert_task_failed (b, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT, NULL, NULL, NULL);
+  g_assert_cmpint (tasker_task_get_kind (a), ==, TASKER_TASK_KIND_COMMAND);
+}
+
+/* The working directory is honoured; argv[0] is looked up in PATH. */
+static void
+test_working_directory (TestFixture   *f,
+                        gconstpointer  data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tasker-test-XXXXXX", NULL);
+  g_autofree char *real = NULL;
+  const char *argv[] = { "sh", "-c", "pwd -P", NULL };
+  g_autoptr(TaskerTask) task = NULL;
+  g_autofree char *suffix = NULL;
+
+  g_assert_nonnull (dir);
+  real = realpath (dir, NULL);
+  g_assert_nonnull (real);
+  suffix = g_strconcat (" ", real, NULL);
+
+  task = run_command (f, NULL, argv, dir, NULL);
+  wait_done (f, task);
+  assert_completed (task);
+  dump_log (task);
+  g_assert_true (log_has_suffix (task, suffix));
+
+  g_rmdir (dir);
+}
+
+/* envp NULL inherits the environment; an envp replaces it. */
+static void
+test_environment (TestFixture   *f,
+                  gconstpointer  data)
+{
+  const char *argv[] = { "/bin/sh", "-c", "echo \"FOO=$FOO X=$TASKER_TEST_PARENT_ONLY.\"", NULL };
+  const char *envp[] = { "FOO=bar", "PATH=/usr/bin:/bin", NULL };
+  g_autoptr(TaskerTask) inherited = NULL;
+  g_autoptr(TaskerTask) given = NULL;
+
+  inherited = run_command (f, NULL, argv, NULL, NULL);
+  given = run_command (f, NULL, argv, NULL, envp);
+  test_settle (f->manager);
+
+  assert_completed (inherited);
+  assert_completed (given);
+  dump_log (inherited);
+  dump_log (given);
+  g_assert_true (log_has_suffix (inherited, "FOO= X=parent."));
+  g_assert_true (log_has_suffix (given, "FOO=bar X=."));
+}
+
+/* Cancelling a running command sends SIGTERM at once (cancel-grace is far
+ * longer than the wait): CANCELLED, and the process is gone. */
+static void
+test_cancel (TestFixture   *f,
+             gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  GPid pid;
+
+  tasker_manager_set_cancel_grace (f->manager, 60 * 1000);
+  task = run_script (f, "echo \"pid $$\"; exec sleep 30");
+  pid = wait_for_logged_pid (f->context, task);
+  /* The log is readable at once; the status follows on the manager's context. */
+  TEST_WAIT_UNTIL (f->context, test_task_is_running (task));
+
+  tasker_task_cancel (task);
+  wait_done (f, task);
+  assert_task_cancelled (task);
+  test_wait_for (f->context, proc_pid_gone_cb, GINT_TO_POINTER (pid), test_timeout_ms ());
+}
+
+/* A command ignoring SIGTERM is killed after cancel-grace. */
+static void
+test_cancel_ignoring_term (TestFixture   *f,
+                           gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  gint64 cancelled_at, elapsed_ms;
+  GPid pid;
+
+  tasker_manager_set_cancel_grace (f->manager, 200);
+  task = run_script (f, "trap '' TERM; echo \"pid $$\"; n=0; "
+                        "while [ $n -lt 1000 ]; do n=$((n + 1)); sleep 0.05; done");
+  pid = wait_for_logged_pid (f->context, task);
+
+  cancelled_at = g_get_monotonic_time ();
+  tasker_task_cancel (task);
+  wait_done (f, task);
+  elapsed_ms = (g_get_monotonic_time () - cancelled_at) / 1000;
+  g_test_message ("cancelled after %" G_GINT64_FORMAT " ms", elapsed_ms);
+
+  assert_task_cancelled (task);
+  g_assert_cmpint (elapsed_ms, >=, 190);
+  test_wait_for (f->context, proc_pid_gone_cb, GINT_TO_POINTER (pid), test_timeout_ms ());
+}
+
+/* The timeout option applies to commands. */
+static void
+test_timeout (TestFixture   *f,
+              gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) options = test_recorder_options (&f->rec);
+  const char *argv[] = { "/bin/sh", "-c", "echo \"pid $$\"; exec sleep 30", NULL };
+  g_autoptr(TaskerTask) task = NULL;
+  GPid pid;
+
+  tasker_task_options_set_timeout (options, 300);
+  task = run_command (f, options, argv, NULL, NULL);
+  pid = wait_for_logged_pid (f->context, task);
+  wait_done (f, task);
+
+  assert_task_failed (task, TASKER_ERROR, TASKER_ERROR_TIMED_OUT, "timed out after 300 ms",
+                      NULL, NULL);
+  test_wait_for (f->context, proc_pid_gone_cb, GINT_TO_POINTER (pid), test_timeout_ms ());
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  /* Before any thread exists. */
+  g_setenv ("TASKER_TEST_PARENT_ONLY", "parent", TRUE);
+
+  g_test_init (&argc, &argv, NULL);
+
+  PROC_ADD ("/Tasker/Command/log", test_log);
+  PROC_ADD ("/Tasker/Command/progress", test_progress);
+  PROC_ADD ("/Tasker/Command/exit-status", test_exit_status);
+  PROC_ADD ("/Tasker/Command/signal", test_signal);
+  PROC_ADD ("/Tasker/Command/not-found", test_not_found);
+  PROC_ADD ("/Tasker/Command/bad-argv", test_bad_argv);
+  PROC_ADD ("/Tasker/Command/working-directory", test_working_directory);
+  PROC_ADD ("/Tasker/Command/environment", test_environment);
+  PROC_ADD ("/Tasker/Command/cancel", test_cancel);
+  PROC_ADD ("/Tasker/Command/cancel-ignoring-term", test_cancel_ignoring_term);
+  PROC_ADD ("/Tasker/Command/timeout", test_timeout);
+
+  return g_test_run ();
+}
