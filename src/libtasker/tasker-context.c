@@ -404,7 +404,7 @@ end_return (TaskerContext *self)
 /**
  * tasker_context_return_value:
  * @self: a #TaskerContext
- * @value: the result; copied
+ * @value: (nullable): the result, copied; %NULL for none
  *
  * Sets the task's result. A thread task ends when its function returns; a
  * coroutine task ends now. Return only once.
@@ -418,14 +418,17 @@ tasker_context_return_value (TaskerContext *self,
   TaskerTask *task;
 
   g_return_if_fail (TASKER_IS_CONTEXT (self));
-  g_return_if_fail (G_IS_VALUE (value));
+  g_return_if_fail (value == NULL || G_IS_VALUE (value));
 
   if (!begin_return (self))
     return;
 
   task = self->task;
-  g_value_init (&task->result_value, G_VALUE_TYPE (value));
-  g_value_copy (value, &task->result_value);
+  if (value != NULL)
+    {
+      g_value_init (&task->result_value, G_VALUE_TYPE (value));
+      g_value_copy (value, &task->result_value);
+    }
   end_return (self);
 }
 

@@ -1038,7 +1038,8 @@ dispatch_process_locked (TaskerManager *self,
     self->processes = _tasker_process_runner_new (&self->process_limits);
 
   if (task->kind == TASKER_TASK_KIND_PROCESS)
-    _tasker_process_runner_push_process (self->processes, task, call->entry_point, call->args);
+    _tasker_process_runner_push_process (self->processes, task, call->entry_point, call->args,
+                                         task->options != NULL ? tasker_task_options_get_worker (task->options) : NULL);
   else
     _tasker_process_runner_push_command (self->processes, task, call->argv,
                                          call->working_directory, call->envp);
@@ -1327,6 +1328,54 @@ tasker_manager_run_command (TaskerManager      *self,
                                         "No command was given for the task");
 
   task = submit (self, TASKER_TASK_KIND_COMMAND, key, options, NULL, NULL, NULL, &call, error);
+  g_clear_error (&call.invalid);
+
+  return task;
+}
+
+/**
+ * tasker_manager_add_failed_task:
+ * @self: a #TaskerManager
+ * @key: (nullable): a key for the task; a live task with the same key is cancelled
+ * @options: (nullable): how the task is named and observed
+ * @kind: the kind of task it stands for
+ * @domain: the error's domain
+ * @code: the error's code
+ * @message: the error's message
+ * @error: return location for an error
+ *
+ * Adds a task that fails, soon, with the given error, as if its runner had
+ * found the problem: its done function is called on the main context like
+ * any task's. Bindings use it for bad input found while preparing a task
+ * (Python: arguments that cannot be pickled), which fails the task rather
+ * than the call. Safe from any thread.
+ *
+ * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
+ *   been shut down
+ *
+ * Since: 1.0
+ */
+TaskerTask *
+tasker_manager_add_failed_task (TaskerManager      *self,
+                                const char         *key,
+                                TaskerTaskOptions  *options,
+                                TaskerTaskKind      kind,
+                                GQuark              domain,
+                                int                 code,
+                                const char         *message,
+                                GError            **error)
+{
+  ProcessCall call = { 0 };
+  TaskerTask *task;
+
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (options == NULL || TASKER_IS_TASK_OPTIONS (options), NULL);
+  g_return_val_if_fail (domain != 0, NULL);
+  g_return_val_if_fail (message != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  call.invalid = g_error_new_literal (domain, code, message);
+  task = submit (self, kind, key, options, NULL, NULL, NULL, &call, error);
   g_clear_error (&call.invalid);
 
   return task;

@@ -61,6 +61,15 @@ TaskerTask    *tasker_manager_run_command          (TaskerManager      *self,
                                                     const char * const *envp,
                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 TASKER_AVAILABLE_IN_1_0
+TaskerTask    *tasker_manager_add_failed_task      (TaskerManager      *self,
+                                                    const char         *key,
+                                                    TaskerTaskOptions  *options,
+                                                    TaskerTaskKind      kind,
+                                                    GQuark              domain,
+                                                    int                 code,
+                                                    const char         *message,
+                                                    GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
 gboolean       tasker_manager_cancel_task          (TaskerManager      *self,
                                                     const char         *key);
 TASKER_AVAILABLE_IN_1_0

@@ -31,7 +31,8 @@ void                 _tasker_process_runner_set_limits   (TaskerProcessRunner   
 void                 _tasker_process_runner_push_process (TaskerProcessRunner       *self,
                                                           TaskerTask                *task,
                                                           const char                *entry_point,
-                                                          GVariant                  *args);
+                                                          GVariant                  *args,
+                                                          const char * const        *worker);
 void                 _tasker_process_runner_push_command (TaskerProcessRunner       *self,
                                                           TaskerTask                *task,
                                                           const char * const        *argv,

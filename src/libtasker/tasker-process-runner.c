@@ -54,6 +54,7 @@ typedef struct
   TaskerTask  *task;         /* (owned) */
   char        *entry_point;  /* (owned) (nullable): a process task's */
   GVariant    *args;         /* (owned) (nullable) */
+  char       **worker;       /* (owned) (nullable): a process task's worker program; NULL for tasker-worker */
   char       **argv;         /* (owned) (nullable): a command's */
   char        *cwd;          /* (owned) (nullable) */
   char       **envp;         /* (owned) (nullable) */
@@ -92,6 +93,7 @@ struct _Child
   GSource             *idle_timer;   /* (owned) (nullable) */
   GPid                 pid;
   gboolean             is_worker;
+  char               **program;      /* (owned) (nullable) a worker's, as its jobs ask; NULL for tasker-worker */
 
   /* Workers only. */
   int                  socket_fd;    /* -1 once closed */
@@ -153,6 +155,7 @@ job_free (Job *job)
   g_clear_object (&job->task);
   g_free (job->entry_point);
   g_clear_pointer (&job->args, g_variant_unref);
+  g_strfreev (job->worker);
   g_strfreev (job->argv);
   g_free (job->cwd);
   g_strfreev (job->envp);
@@ -930,6 +933,7 @@ child_free (Child *child)
   g_clear_pointer (&child->out, g_byte_array_unref);
   g_clear_pointer (&child->decoder, _tasker_worker_decoder_free);
   g_clear_error (&child->death);
+  g_strfreev (child->program);
   g_assert (child->jobs.length == 0);
   g_free (child);
 }
@@ -1043,7 +1047,7 @@ spawn (TaskerProcessRunner  *self,
       source_fds[2] = err[0];
       target_fds[2] = TASKER_WORKER_STDERR_FD;
 
-      ok = g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags,
+      ok = g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags | G_SPAWN_SEARCH_PATH,
                                              child_setup, GINT_TO_POINTER (getpid ()),
                                              -1, out[1], err[1],
                                              source_fds, target_fds, G_N_ELEMENTS (source_fds),
@@ -1079,33 +1083,57 @@ spawn (TaskerProcessRunner  *self,
 
 static Child *
 spawn_worker (TaskerProcessRunner  *self,
+              char                **program,
               GError              **error)
 {
-  g_autofree char *interval = g_strdup_printf ("--update-interval=%u", self->current.update_interval_ms);
-  const char *argv[] = { self->worker_path, interval, NULL };
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *interval = g_strdup_printf ("--update-interval=%u", self->current.update_interval_ms);
   Child *child;
 
-  child = spawn (self, argv, NULL, NULL, TRUE, &local_error);
+  if (program != NULL)
+    g_strv_builder_addv (builder, (const char **) program);
+  else
+    g_strv_builder_add (builder, self->worker_path);
+  g_strv_builder_add (builder, interval);
+  argv = g_strv_builder_end (builder);
+
+  /* A program given with a path runs as is; a bare name is looked up in PATH. */
+  child = spawn (self, (const char * const *) argv, NULL, NULL, TRUE, &local_error);
   if (child == NULL)
     {
       g_set_error (error, TASKER_ERROR, TASKER_ERROR_WORKER_FAILED,
-                   "cannot start the worker “%s”: %s", self->worker_path, local_error->message);
+                   "cannot start the worker “%s”: %s", argv[0], local_error->message);
       return NULL;
     }
+  child->program = g_strdupv (program);
 
   return child;
 }
 
-/* The worker for the next task: an idle one, a new one while the pool may
- * grow, else the least busy one if a backlog makes queueing in workers pay
+static gboolean
+same_program (char **a,
+              char **b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return g_strv_equal ((const char * const *) a, (const char * const *) b);
+}
+
+/* The worker for @job: an idle one of its program, a new one while the pool
+ * may grow (making room by letting an idle worker of another program go),
+ * else the least busy one if a backlog makes queueing in workers pay
  * (several tasks in flight per worker, their frames batched). */
 static Child *
 pick_worker (TaskerProcessRunner  *self,
+             Job                  *job,
              GError              **error)
 {
   Child *best = NULL;
+  Child *idle_other = NULL;
   guint n_live = 0;
+  guint n_same = 0;
   guint depth;
 
   for (guint i = 0; i < self->children->len; i++)
@@ -1118,20 +1146,33 @@ pick_worker (TaskerProcessRunner  *self,
       n_live++;
       if (child->retiring)
         continue;
+      if (!same_program (child->program, job->worker))
+        {
+          if (child->jobs.length == 0)
+            idle_other = child;
+          continue;
+        }
+      n_same++;
       if (child->jobs.length == 0)
         return child;
       if (best == NULL || child->jobs.length < best->jobs.length)
         best = child;
     }
 
+  if (n_live >= self->current.max_workers && idle_other != NULL && (best == NULL || best->jobs.length > 0))
+    {
+      dismiss (idle_other);
+      n_live--;
+    }
+
   if (n_live < self->current.max_workers)
-    return spawn_worker (self, error);
+    return spawn_worker (self, job->worker, error);
 
   if (best == NULL)
     return NULL;
 
   /* Spread the backlog; one long task then holds up at most its share. */
-  depth = CLAMP (self->waiting.length / n_live + 1, 1, PIPELINE_MAX);
+  depth = CLAMP (self->waiting.length / n_same + 1, 1, PIPELINE_MAX);
 
   return best->jobs.length < depth ? best : NULL;
 }
@@ -1204,7 +1245,7 @@ schedule (TaskerProcessRunner *self)
           continue;
         }
 
-      child = pick_worker (self, &error);
+      child = pick_worker (self, job, &error);
       if (child == NULL && error == NULL)
         break;
 
@@ -1539,13 +1580,15 @@ void
 _tasker_process_runner_push_process (TaskerProcessRunner *self,
                                      TaskerTask          *task,
                                      const char          *entry_point,
-                                     GVariant            *args)
+                                     GVariant            *args,
+                                     const char * const  *worker)
 {
   Job *job = g_new0 (Job, 1);
 
   job->task = g_object_ref (task);
   job->entry_point = g_strdup (entry_point);
   job->args = g_variant_ref (args);
+  job->worker = g_strdupv ((char **) worker);
 
   g_mutex_lock (&self->lock);
   push_request_locked (self, REQ_RUN, job, NULL);

@@ -44,6 +44,7 @@ struct _TaskerTaskOptions
   Handler     done;
   Handler     event;
   guint       timeout_ms;
+  char      **worker;        /* (owned) (nullable) */
   int         sealed;        /* (atomic) */
 };
 
@@ -51,6 +52,7 @@ enum {
   PROP_0,
   PROP_NAME,
   PROP_TIMEOUT_MS,
+  PROP_WORKER,
   N_PROPS
 };
 
@@ -86,6 +88,7 @@ tasker_task_options_finalize (GObject *object)
   TaskerTaskOptions *self = (TaskerTaskOptions *) object;
 
   g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->worker, g_strfreev);
   g_clear_pointer (&self->descriptions, g_hash_table_unref);
   handler_clear (&self->done);
   handler_clear (&self->event);
@@ -111,6 +114,10 @@ tasker_task_options_get_property (GObject    *object,
       g_value_set_uint (value, self->timeout_ms);
       break;
 
+    case PROP_WORKER:
+      g_value_set_boxed (value, self->worker);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -132,6 +139,10 @@ tasker_task_options_set_property (GObject      *object,
 
     case PROP_TIMEOUT_MS:
       tasker_task_options_set_timeout (self, g_value_get_uint (value));
+      break;
+
+    case PROP_WORKER:
+      tasker_task_options_set_worker (self, g_value_get_boxed (value));
       break;
 
     default:
@@ -176,6 +187,23 @@ tasker_task_options_class_init (TaskerTaskOptionsClass *klass)
                        0, G_MAXUINT, 0,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * TaskerTaskOptions:worker:
+   *
+   * The program that runs a process task, with its arguments: %NULL for
+   * `tasker-worker`. It must speak the worker protocol (docs/worker-protocol.md)
+   * on fd 3; the manager appends `--update-interval=MS`. Workers of
+   * different programs form separate pools within
+   * [property@Tasker.Manager:max-workers]. The Python override uses this for
+   * Python functions.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_WORKER] =
+    g_param_spec_boxed ("worker", NULL, NULL,
+                        G_TYPE_STRV,
+                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -203,7 +231,7 @@ tasker_task_options_new (void)
  * tasker_task_options_copy:
  * @self: a #TaskerTaskOptions
  *
- * Copies the name, timeout and descriptions of @self into new, unsealed options. The
+ * Copies the name, timeout, worker and descriptions of @self into new, unsealed options. The
  * done and event functions are not copied, since their data has one owner.
  *
  * Returns: (transfer full): new options
@@ -220,6 +248,7 @@ tasker_task_options_copy (TaskerTaskOptions *self)
   copy = tasker_task_options_new ();
   copy->name = g_strdup (self->name);
   copy->timeout_ms = self->timeout_ms;
+  copy->worker = g_strdupv (self->worker);
 
   if (self->descriptions != NULL)
     {
@@ -313,6 +342,50 @@ tasker_task_options_set_timeout (TaskerTaskOptions *self,
 
   self->timeout_ms = timeout_ms;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT_MS]);
+}
+
+/**
+ * tasker_task_options_get_worker:
+ * @self: a #TaskerTaskOptions
+ *
+ * Gets [property@Tasker.TaskOptions:worker].
+ *
+ * Returns: (nullable) (array zero-terminated=1) (transfer none): the worker
+ *   program and its arguments, or %NULL for `tasker-worker`
+ *
+ * Since: 1.0
+ */
+const char * const *
+tasker_task_options_get_worker (TaskerTaskOptions *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), NULL);
+
+  return (const char * const *) self->worker;
+}
+
+/**
+ * tasker_task_options_set_worker:
+ * @self: a #TaskerTaskOptions
+ * @argv: (nullable) (array zero-terminated=1): the worker program and its
+ *   arguments, or %NULL for `tasker-worker`
+ *
+ * Sets [property@Tasker.TaskOptions:worker].
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_worker (TaskerTaskOptions  *self,
+                                const char * const *argv)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+  g_return_if_fail (argv == NULL || argv[0] != NULL);
+
+  if (!check_not_sealed (self))
+    return;
+
+  g_strfreev (self->worker);
+  self->worker = g_strdupv ((char **) argv);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKER]);
 }
 
 /**

@@ -36,6 +36,11 @@ TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_timeout     (TaskerTaskOptions   *self,
                                                         guint                timeout_ms);
 TASKER_AVAILABLE_IN_1_0
+const char * const *tasker_task_options_get_worker     (TaskerTaskOptions   *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_worker      (TaskerTaskOptions   *self,
+                                                        const char * const  *argv);
+TASKER_AVAILABLE_IN_1_0
 const char        *tasker_task_options_get_description (TaskerTaskOptions   *self,
                                                         const char          *key);
 TASKER_AVAILABLE_IN_1_0
