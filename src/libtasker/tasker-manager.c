@@ -1655,6 +1655,58 @@ tasker_manager_is_shut_down (TaskerManager *self)
   return shut_down;
 }
 
+typedef struct
+{
+  TaskerManager *manager;  /* (owned) */
+  guint          prop_id;
+} Notify;
+
+static gboolean
+notify_cb (gpointer data)
+{
+  Notify *notify = data;
+
+  g_object_notify_by_pspec (G_OBJECT (notify->manager), properties[notify->prop_id]);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+notify_free (gpointer data)
+{
+  Notify *notify = data;
+
+  g_object_unref (notify->manager);
+  g_free (notify);
+}
+
+/* Property notifications run on the manager's context, like everything
+ * else it emits: at once from inside its dispatch, else soon after. */
+static void
+notify_on_context (TaskerManager *self,
+                   guint          prop_id)
+{
+  Notify *notify;
+  GSource *source;
+
+  /* The thread-default context says nothing: every thread without one
+   * gets the global default. Only an owner is known to be its thread. */
+  if (g_main_context_is_owner (self->context))
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+      return;
+    }
+
+  notify = g_new0 (Notify, 1);
+  notify->manager = g_object_ref (self);
+  notify->prop_id = prop_id;
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "[tasker-notify]");
+  g_source_set_callback (source, notify_cb, notify, notify_free);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
 /**
  * tasker_manager_get_update_interval:
  * @self: a #TaskerManager
@@ -1712,7 +1764,7 @@ tasker_manager_set_update_interval (TaskerManager *self,
   g_mutex_unlock (&self->lock);
 
   if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATE_INTERVAL]);
+    notify_on_context (self, PROP_UPDATE_INTERVAL);
 }
 
 /**
@@ -1753,7 +1805,7 @@ tasker_manager_set_max_threads (TaskerManager *self,
     return;
 
   _tasker_thread_runner_set_max_threads (self->threads, max_threads);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_THREADS]);
+  notify_on_context (self, PROP_MAX_THREADS);
 }
 
 static guint
@@ -1785,7 +1837,7 @@ set_process_limit (TaskerManager *self,
   g_mutex_unlock (&self->lock);
 
   if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+    notify_on_context (self, prop_id);
 }
 
 /**

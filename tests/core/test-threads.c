@@ -335,6 +335,62 @@ max_threads_bounds_concurrency (void)
   test_gate_clear (&c.gate);
 }
 
+typedef struct
+{
+  GThread *thread;      /* where notify::max-workers ran */
+  guint    n_notified;
+} NotifySeen;
+
+static void
+notified_cb (GObject    *object,
+             GParamSpec *pspec,
+             gpointer    data)
+{
+  NotifySeen *seen = data;
+
+  seen->thread = g_thread_self ();
+  seen->n_notified++;
+}
+
+static gpointer
+set_max_workers_thread (gpointer data)
+{
+  tasker_manager_set_max_workers (data, 3);
+  return NULL;
+}
+
+static gboolean
+notified (gpointer data)
+{
+  return ((NotifySeen *) data)->n_notified > 0;
+}
+
+/* A property set from another thread is notified on the manager's context,
+ * never on the setter's thread. */
+static void
+property_notify_runs_on_the_context (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  NotifySeen seen = { 0 };
+
+  g_signal_connect (manager, "notify::max-workers", G_CALLBACK (notified_cb), &seen);
+  g_thread_join (g_thread_new ("setter", set_max_workers_thread, manager));
+  g_assert_cmpuint (tasker_manager_get_max_workers (manager), ==, 3);
+  g_assert_cmpuint (seen.n_notified, ==, 0);
+
+  test_wait_for (tasker_manager_get_context (manager), notified, &seen);
+  g_assert_true (seen.thread == g_thread_self ());
+  g_assert_cmpuint (seen.n_notified, ==, 1);
+
+  /* From the main thread too, once the context runs. */
+  seen.n_notified = 0;
+  seen.thread = NULL;
+  tasker_manager_set_max_workers (manager, 2);
+  test_wait_for (tasker_manager_get_context (manager), notified, &seen);
+  g_assert_true (seen.thread == g_thread_self ());
+  g_assert_cmpuint (seen.n_notified, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -344,6 +400,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/Threads/default-context", callbacks_run_on_the_default_context);
   g_test_add_func ("/Tasker/Threads/own-context-other-thread", callbacks_run_on_the_managers_own_context);
   g_test_add_func ("/Tasker/Threads/max-threads", max_threads_bounds_concurrency);
+  g_test_add_func ("/Tasker/Threads/property-notify-on-context", property_notify_runs_on_the_context);
 
   return g_test_run ();
 }
