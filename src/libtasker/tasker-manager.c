@@ -97,6 +97,7 @@ struct _TaskerManager
   /* Manager's context only. */
   GPtrArray          *work_submitted;
   GPtrArray          *work_dirty;
+  GPtrArray          *recheck;            /* (element-type TaskerTask) whose progress moved last dispatch */
   GArray             *work_inbox;
   guint               work_inbox_pos;
   gint64              last_emit_time;
@@ -566,9 +567,34 @@ tasker_manager_dispatch (TaskerManager *self)
   /* The references move on: they are the manager's until the task finishes. */
   g_ptr_array_set_size (self->work_submitted, 0);
 
+  /* A progress stored just as its task's dirty mark was cleared may have
+   * missed that sync, and its task may say nothing more: tasks whose
+   * progress moved are looked at once more, a dispatch later. */
+  for (i = 0; i < self->recheck->len; i++)
+    {
+      TaskerTask *task = g_ptr_array_index (self->recheck, i);
+
+      if (!tasker_task_is_final (task) && !g_atomic_int_get (&task->dirty))
+        sync_task (self, task);
+    }
+  g_ptr_array_set_size (self->recheck, 0);
+
   for (i = 0; i < self->work_dirty->len; i++)
-    sync_task (self, g_ptr_array_index (self->work_dirty, i));
+    {
+      TaskerTask *task = g_ptr_array_index (self->work_dirty, i);
+      double before = task->progress;
+
+      sync_task (self, task);
+      if (task->progress != before)
+        g_ptr_array_add (self->recheck, g_object_ref (task));
+    }
   g_ptr_array_set_size (self->work_dirty, 0);
+  if (self->recheck->len > 0)
+    {
+      g_mutex_lock (&self->lock);
+      wake_later_locked (self);
+      g_mutex_unlock (&self->lock);
+    }
 
   /* Completions, events and cancels, in order, within a time budget so a
    * flood never stalls the main loop; the rest waits for the next round. */
@@ -656,6 +682,7 @@ tasker_manager_finalize (GObject *object)
   g_clear_pointer (&self->work_submitted, g_ptr_array_unref);
   g_clear_pointer (&self->dirty, g_ptr_array_unref);
   g_clear_pointer (&self->work_dirty, g_ptr_array_unref);
+  g_clear_pointer (&self->recheck, g_ptr_array_unref);
   g_clear_pointer (&self->inbox, g_array_unref);
   g_clear_pointer (&self->work_inbox, g_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -926,6 +953,7 @@ tasker_manager_init (TaskerManager *self)
   self->work_submitted = g_ptr_array_new ();
   self->dirty = g_ptr_array_new_with_free_func (g_object_unref);
   self->work_dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  self->recheck = g_ptr_array_new_with_free_func (g_object_unref);
   self->inbox = g_array_new (FALSE, FALSE, sizeof (Msg));
   self->work_inbox = g_array_new (FALSE, FALSE, sizeof (Msg));
   self->live = _tasker_task_list_new ();

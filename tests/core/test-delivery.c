@@ -5,6 +5,10 @@
 
 #include "test-util.h"
 
+#include <string.h>
+
+#include "tasker-task-private.h"
+
 typedef struct
 {
   TestGate gate;
@@ -369,6 +373,74 @@ wait_times_out (void)
   test_gate_clear (&holder.gate);
 }
 
+typedef struct
+{
+  TestGate started;
+  TestGate release;
+} Once;
+
+static void
+progress_once_func (TaskerContext *context,
+                    gpointer       data)
+{
+  Once *once = data;
+
+  tasker_context_set_progress (context, 0.3);
+  test_gate_open (&once->started);
+  test_gate_wait (&once->release);
+}
+
+/* Plays the store-buffering race: a value stored by the task's thread just
+ * as the manager cleared the dirty mark and read the old value, so nothing
+ * marks the task again. */
+static void
+store_behind_the_sync (GObject    *object,
+                       GParamSpec *pspec,
+                       gpointer    data)
+{
+  TaskerTask *task = TASKER_TASK (object);
+  double late = 0.7;
+  guint64 bits;
+
+  if (tasker_task_get_progress (task) != 0.3)
+    return;
+
+  memcpy (&bits, &late, sizeof bits);
+  __atomic_store_n (&task->shared_progress, bits, __ATOMIC_RELAXED);
+}
+
+static gboolean
+progress_is_late_value (gpointer data)
+{
+  return tasker_task_get_progress (data) == 0.7;
+}
+
+/* A progress that misses its sync by a hair is still delivered, a dispatch
+ * later, though the task says nothing more and does not end. */
+static void
+progress_stored_during_a_sync_is_not_lost (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autoptr(TaskerTask) task = NULL;
+  Once once;
+
+  test_gate_init (&once.started);
+  test_gate_init (&once.release);
+  tasker_manager_set_update_interval (manager, 20);
+
+  task = tasker_manager_run_thread (manager, NULL, NULL, progress_once_func, &once, NULL, NULL);
+  g_signal_connect (task, "notify::progress", G_CALLBACK (store_behind_the_sync), NULL);
+  test_gate_wait (&once.started);
+
+  test_wait_for (tasker_manager_get_context (manager), progress_is_late_value, task);
+  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_RUNNING);
+
+  test_gate_open (&once.release);
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  test_gate_clear (&once.started);
+  test_gate_clear (&once.release);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -380,6 +452,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/Delivery/tasks-updated", tasks_updated_reports_live_tasks_and_batch_progress);
   g_test_add_func ("/Tasker/Delivery/settled-means-delivered", settled_means_everything_delivered);
   g_test_add_func ("/Tasker/Delivery/wait-times-out", wait_times_out);
+  g_test_add_func ("/Tasker/Delivery/progress-stored-during-sync", progress_stored_during_a_sync_is_not_lost);
 
   return g_test_run ();
 }
