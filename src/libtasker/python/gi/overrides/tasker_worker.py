@@ -1,0 +1,1032 @@
+# tasker_worker.py
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+"""The Python worker of Tasker: runs process tasks submitted with
+`Tasker.Manager.run_process()` (docs/python.md, docs/worker-protocol.md).
+
+A manager runs it as `python3 tasker_worker.py --update-interval=MS`, with
+the socket to the manager on fd 3 and the read ends of the worker's own
+standard output and error on fds 4 and 5, exactly like the C `tasker-worker`
+(src/libtasker/tasker-worker.c), whose behaviour this script mirrors.
+
+Four threads share the socket:
+
+- the main thread runs tasks one at a time, in the order their RUN frames
+  came, so a task's function may install signal handlers;
+- the reader thread decodes what the manager sends: RUNs join the inbox, a
+  CANCEL cancels the running task or marks a queued one, EXIT or the end of
+  the stream ends the process at once;
+- the ticker thread sends the running task's progress and message at most
+  once per update interval;
+- the output thread reads the worker's own standard output and error and
+  sends their lines as LOG frames of the running task. At the end of a task
+  the main thread reads what is left, so a task's output always comes before
+  its result.
+
+Frames are batched: the end of one task and the STARTED of the next go out
+in one write, just before the next task runs, so whatever a task reported
+before a crash has reached the manager.
+
+Only the standard library and GLib/Gio are imported: workers never load GTK.
+"""
+
+import argparse
+import collections
+import fcntl
+import importlib
+import importlib.util
+import io
+import math
+import os
+import pickle
+import select
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+
+import gi
+
+gi.require_version("GLib", "2.0")
+gi.require_version("Gio", "2.0")
+from gi.repository import GLib, Gio  # noqa: E402
+
+# --- the protocol (docs/worker-protocol.md) -----------------------------------
+
+PROTOCOL_VERSION = 1
+MAX_FRAME = 16 * 1024 * 1024
+
+SOCKET_FD = 3
+STDOUT_FD = 4
+STDERR_FD = 5
+
+HELLO = 1
+RUN = 2
+CANCEL = 3
+STARTED = 4
+PROGRESS = 5
+MESSAGE = 6
+EVENT = 7
+LOG = 8
+RESULT = 9
+ERROR = 10
+EXIT = 11
+
+MESSAGE_NAMES = {
+    HELLO: "HELLO", RUN: "RUN", CANCEL: "CANCEL", STARTED: "STARTED",
+    PROGRESS: "PROGRESS", MESSAGE: "MESSAGE", EVENT: "EVENT", LOG: "LOG",
+    RESULT: "RESULT", ERROR: "ERROR", EXIT: "EXIT",
+}
+
+BODY_TYPES = {
+    HELLO: "(ui)", RUN: "(tsvt)", CANCEL: "(t)", STARTED: "(t)",
+    PROGRESS: "(td)", MESSAGE: "(tms)", EVENT: "(tsmv)", LOG: "(ts)",
+    RESULT: "(tv)", ERROR: "(tsis)", EXIT: "()",
+}
+
+# TaskerError (src/libtasker/tasker-error.h), in the order of its enum.
+TASKER_ERROR_DOMAIN = "tasker-error-quark"
+TASKER_ERROR_FAILED = 0
+TASKER_ERROR_INVALID_ARGUMENT = 1
+TASKER_ERROR_SERIALIZATION = 5
+
+IO_ERROR_DOMAIN = "g-io-error-quark"
+
+EXCEPTION_EVENT = "tasker.exception"
+
+# The frame's length is little-endian; GVariant data is in the host's order.
+_LENGTH = struct.Struct("<I")
+_HEADER = struct.Struct("=II")      # message type, flags
+_ID = struct.Struct("=Q")
+_ID_FRACTION = struct.Struct("=Qd")
+
+
+class ProtocolError(Exception):
+    """A frame the manager sent is not what the protocol allows."""
+
+
+def _frame(msg_type, body_data, body_type):
+    """A whole frame for a body given as its serialised data and type string.
+
+    Only the last member of `(uuv)` has a variable size, so the payload is the
+    type and flags, the body's data at offset 8, a NUL and the body's type
+    string: byte for byte what GVariant makes of it."""
+    payload_size = _HEADER.size + len(body_data) + 1 + len(body_type)
+    if payload_size > MAX_FRAME:
+        raise OverflowError(payload_size)
+    return b"".join((_LENGTH.pack(payload_size), _HEADER.pack(msg_type, 0),
+                     body_data, b"\0", body_type.encode("ascii")))
+
+
+def encode_frame(msg_type, body):
+    """A whole frame for `body`, a GLib.Variant of the type `msg_type` wants.
+    Raises OverflowError(payload size) beyond the frame limit."""
+    return _frame(msg_type, body.get_data_as_bytes().get_data(), body.get_type_string())
+
+
+# The hot messages skip GLib: their bodies are fixed-size data or end with
+# their only variable-size member, so their layout is plain (a string is its
+# UTF-8 bytes and a NUL; a variant its child's data, a NUL and its type).
+
+def encode_id_frame(msg_type, task_id):
+    return _frame(msg_type, _ID.pack(task_id), "(t)")
+
+
+def encode_progress_frame(task_id, fraction):
+    return _frame(PROGRESS, _ID_FRACTION.pack(task_id, fraction), "(td)")
+
+
+def encode_log_frame(task_id, text):
+    return _frame(LOG, _ID.pack(task_id) + valid_utf8(text).encode("utf-8") + b"\0", "(ts)")
+
+
+def encode_result_frame(task_id, data):
+    """RESULT with an `ay` value holding `data` (bytes)."""
+    return _frame(RESULT, b"".join((_ID.pack(task_id), data, b"\0ay")), "(tv)")
+
+
+def valid_utf8(text):
+    """`text` as a string GVariant accepts: lone surrogates become U+FFFD, and
+    so do NULs, which a GVariant string cannot hold."""
+    if text is None:
+        return None
+    text = str(text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text.replace("\0", "\ufffd")
+
+
+def _bytes_variant(data):
+    return GLib.Variant.new_from_bytes(GLib.VariantType.new("ay"), GLib.Bytes.new(data), True)
+
+
+def _check_body(msg_type, body):
+    """The checks the C decoder makes on field values."""
+    name = MESSAGE_NAMES[msg_type]
+    if msg_type == HELLO:
+        version, pid = body.unpack()
+        if version < 1 or pid <= 0:
+            raise ProtocolError(f"HELLO has protocol version {version} and pid {pid}")
+        return
+    if msg_type == EXIT:
+        return
+    if body.get_child_value(0).get_uint64() == 0:
+        raise ProtocolError(f"{name} has task id 0")
+    if msg_type == RUN:
+        entry_point = body.get_child_value(1).get_string()
+        module, colon, symbol = entry_point.rpartition(":")
+        if not colon or not module or not symbol:
+            raise ProtocolError(f"RUN entry point “{entry_point}” is not of the form module:symbol")
+    elif msg_type == PROGRESS:
+        fraction = body.get_child_value(1).get_double()
+        if not 0.0 <= fraction <= 1.0:
+            raise ProtocolError(f"PROGRESS fraction {fraction:g} is outside [0, 1]")
+    elif msg_type == EVENT and not body.get_child_value(1).get_string():
+        raise ProtocolError("EVENT has an empty name")
+    elif msg_type == ERROR and not body.get_child_value(1).get_string():
+        raise ProtocolError("ERROR has an empty domain")
+
+
+def decode_payload(payload):
+    """Decodes one frame's payload (bytes) into (message type, body variant),
+    with the checks of the C decoder, in its order; raises ProtocolError."""
+    separator = payload.rfind(b"\0")
+    body_type = payload[separator + 1:].decode("ascii", "replace") if separator >= 8 else ""
+    if (separator < 8 or not GLib.VariantType.string_is_valid(body_type)
+            or not GLib.VariantType.new(body_type).is_definite()):
+        raise ProtocolError("garbled frame: not a (uuv) variant in normal form")
+
+    msg_type, flags = _HEADER.unpack_from(payload)
+    name = MESSAGE_NAMES.get(msg_type)
+    if name is None:
+        raise ProtocolError(f"unknown message type {msg_type}")
+    if flags != 0:
+        raise ProtocolError(f"{name} has flags {flags:#x}, but none are defined")
+    expected = BODY_TYPES[msg_type]
+    if body_type != expected:
+        shown = body_type if len(body_type) <= 64 else body_type[:64] + "…"
+        raise ProtocolError(f"{name} body has type {shown} instead of {expected}")
+
+    frame = GLib.Variant.new_from_bytes(GLib.VariantType.new("(uuv)"), GLib.Bytes.new(payload), False)
+    if not frame.is_normal_form():
+        raise ProtocolError(f"garbled frame: {name} body is not in normal form")
+    body = frame.get_child_value(2).get_variant()
+    _check_body(msg_type, body)
+    return msg_type, body
+
+
+class Decoder:
+    """Splits the stream from the manager into frames, fed in any chunks."""
+
+    def __init__(self):
+        self._buffer = bytearray()
+
+    def feed(self, data):
+        """Adds `data` and yields the (message type, body) of each whole frame
+        it completes. Raises ProtocolError on a bad frame."""
+        self._buffer += data
+        start = 0
+        try:
+            while len(self._buffer) - start >= _LENGTH.size:
+                (length,) = _LENGTH.unpack_from(self._buffer, start)
+                # Rejected on the header, before buffering a huge payload.
+                if length > MAX_FRAME:
+                    raise ProtocolError(f"frame of {length} bytes exceeds the limit of {MAX_FRAME} bytes")
+                end = start + _LENGTH.size + length
+                if len(self._buffer) < end:
+                    break
+                payload = bytes(self._buffer[start + _LENGTH.size:end])
+                start = end
+                yield decode_payload(payload)
+        finally:
+            # One compaction per chunk, not one per frame.
+            del self._buffer[:start]
+
+
+# --- tasks and their contexts -------------------------------------------------
+
+def _clamp_fraction(value):
+    return 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+
+
+def _warn(text):
+    """A warning on standard error, which lands in the running task's log."""
+    try:
+        sys.stderr.write(f"tasker-worker: warning: {text}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+class _Task:
+    """The worker's stand-in for the manager's task: what RUN brought, and
+    what the task's contexts report until it is sent."""
+
+    def __init__(self, worker, task_id, entry_point, args, trace_id):
+        self.worker = worker
+        self.id = task_id
+        self.entry_point = entry_point
+        self.args = args                # GLib.Variant, `ay` for a Python worker
+        self.trace_id = trace_id
+
+        self.lock = threading.Lock()
+        self.cancelled = False          # protected by the worker's lock and self.lock
+        self.cancellable = None         # made on first use, protected by self.lock
+        self.progress = 0.0             # the fraction last stored
+        self.sent_progress = 0.0        # the fraction last sent: the manager starts at 0
+        self.message = None
+        self.message_changed = False
+        self.dirty = False              # something to send, and the ticker was woken
+
+    def store_progress(self, fraction):
+        with self.lock:
+            self.progress = fraction
+            was_dirty, self.dirty = self.dirty, True
+        if not was_dirty:
+            self.worker.wake_ticker()
+
+    def store_message(self, message):
+        with self.lock:
+            self.message = message
+            self.message_changed = True
+            was_dirty, self.dirty = self.dirty, True
+        if not was_dirty:
+            self.worker.wake_ticker()
+
+    def take_state(self):
+        """Returns (fraction or None, message_changed, message) of what
+        changed since the last call, and marks it sent."""
+        with self.lock:
+            if not self.dirty:
+                return None, False, None
+            self.dirty = False
+            fraction = self.progress if self.progress != self.sent_progress else None
+            self.sent_progress = self.progress
+            changed, self.message_changed = self.message_changed, False
+            return fraction, changed, self.message
+
+    def request_cancel(self):
+        """Any thread: returns the cancellable to cancel once no lock is held
+        (its handlers run in that call), or None."""
+        with self.lock:
+            if self.cancelled:
+                return None
+            self.cancelled = True
+            return self.cancellable
+
+    def get_cancellable(self):
+        with self.lock:
+            if self.cancellable is None:
+                self.cancellable = Gio.Cancellable.new()
+                cancel_now = self.cancelled
+            else:
+                cancel_now = False
+            cancellable = self.cancellable
+        if cancel_now:
+            cancellable.cancel()
+        return cancellable
+
+
+class Context:
+    """What a task's function gets as its first argument: reports progress,
+    message, events and log lines, and tells of cancellation. Every method
+    is thread-safe. The methods and their semantics are those of
+    Tasker.Context (DESIGN.md §4 and §5)."""
+
+    __slots__ = ("_task", "_base", "_range", "_total")
+
+    def __init__(self, task, base=0.0, range_=1.0):
+        self._task = task
+        self._base = base               # where this context's 0 lies in the task's progress
+        self._range = range_            # how much of the task's progress it covers
+        self._total = 1.0               # the units of set_progress
+
+    def set_progress(self, progress):
+        """Reports progress: a fraction, or units of the total set with
+        set_total(). Clamped to [0, 1]; NaN is ignored with a warning."""
+        progress = float(progress)
+        if math.isnan(progress):
+            _warn("set_progress: ignoring NaN progress")
+            return
+        fraction = progress / self._total
+        if math.isnan(fraction):        # inf / inf
+            _warn(f"set_progress: ignoring progress {progress:g} of a total of {self._total:g}")
+            return
+        self._task.store_progress(self._base + self._range * _clamp_fraction(fraction))
+
+    def set_total(self, total):
+        """Makes later set_progress(i) mean i / total. A total that is not
+        more than 0, or NaN, is ignored with a warning."""
+        total = float(total)
+        if math.isnan(total) or total <= 0.0:
+            _warn(f"set_total: ignoring total {total:g}, it must be more than 0")
+            return
+        self._total = total
+
+    def set_message(self, message):
+        """Sets the task's message (None clears it)."""
+        self._task.store_message(valid_utf8(message))
+
+    def sub_context(self, base_progress, progress_range, total=1.0):
+        """A context whose progress from 0 to `total` moves this one's from
+        `base_progress` to `base_progress + progress_range`."""
+        base_progress = float(base_progress)
+        progress_range = float(progress_range)
+        if math.isnan(base_progress):
+            base_progress = 0.0
+        if math.isnan(progress_range):
+            progress_range = 0.0
+        base_progress = _clamp_fraction(base_progress)
+        progress_range = min(max(progress_range, 0.0), 1.0 - base_progress)
+        sub = Context(self._task, self._base + self._range * base_progress,
+                      self._range * progress_range)
+        if total != 1.0:
+            sub.set_total(total)
+        return sub
+
+    def is_cancelled(self):
+        """Whether the task was cancelled. Cheap enough for a tight loop."""
+        return self._task.cancelled
+
+    def get_cancellable(self):
+        """A Gio.Cancellable that fires when the task is cancelled."""
+        return self._task.get_cancellable()
+
+    def send_event(self, name, data=None):
+        """Sends an event to the task's when_event: `data` must pickle (None
+        is sent as no data). Raises if the name is empty or data does not
+        pickle."""
+        if not isinstance(name, str) or not name:
+            raise ValueError("an event needs a non-empty name")
+        payload = None if data is None else pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+        self._task.worker.send_event(self._task, name, payload)
+
+    def log(self, text):
+        """Appends a line (or several) to the task's log."""
+        self._task.worker.send_log(self._task.id, str(text))
+
+    def flush(self):
+        """Sends the task's progress and message now."""
+        self._task.worker.flush_state(self._task)
+
+    @property
+    def task_id(self):
+        """The manager's id of the task (for information)."""
+        return self._task.id
+
+    @property
+    def trace_id(self):
+        """The task's trace id (for information)."""
+        return self._task.trace_id
+
+
+# --- unpickling the RUN payload -----------------------------------------------
+
+class _Placeholder:
+    """Stands for every object a payload refers to by name, in a first look
+    that only wants the payload's plain head (sys.path, names): the
+    arguments' classes can only be found once that sys.path is in effect."""
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(_Placeholder)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __call__(self, *args, **kwargs):
+        return _Placeholder()
+
+    def __setstate__(self, state):
+        pass
+
+    def __setitem__(self, key, value):
+        pass
+
+    def __getattr__(self, name):
+        # append, extend, add: whatever the unpickler calls to fill it.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Placeholder()
+
+
+class _HeadUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        return _Placeholder
+
+
+class _ArgsUnpickler(pickle.Unpickler):
+    """Unpickles the arguments with the sys.path of the parent in effect;
+    objects of the parent's `__main__` come from its main script, run as
+    `__mp_main__` (loaded only if needed)."""
+
+    def __init__(self, file, worker, main_path):
+        super().__init__(file)
+        self._worker = worker
+        self._main_path = main_path
+
+    def find_class(self, module, name):
+        if module == "__main__" and self._main_path:
+            self._worker.enter_main(self._main_path)
+        return super().find_class(module, name)
+
+
+class TaskError(Exception):
+    """Fails the task with a GError of this domain, code and message."""
+
+    def __init__(self, domain, code, message):
+        super().__init__(message)
+        self.domain = domain
+        self.code = code
+        self.message = message
+
+
+def _describe(exception):
+    """The message a Python exception gives its task: `ValueError: text`."""
+    text = str(exception)
+    name = type(exception).__name__
+    return f"{name}: {text}" if text else name
+
+
+def _serialisation_error(text):
+    return TaskError(TASKER_ERROR_DOMAIN, TASKER_ERROR_SERIALIZATION, text)
+
+
+def _invalid_argument(text):
+    return TaskError(TASKER_ERROR_DOMAIN, TASKER_ERROR_INVALID_ARGUMENT, text)
+
+
+# --- output capture -------------------------------------------------------------
+
+class _Capture:
+    """One of the worker's own output streams, read back through a pipe."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.partial = bytearray()      # a line without its end yet
+        self.open = True
+
+
+# --- the worker -------------------------------------------------------------------
+
+class _Outcome:
+    """How a task ended: the frames that go after its state."""
+
+    def __init__(self, frames=(), error=None, exit_status=None):
+        self.frames = list(frames)
+        self.error = error              # TaskError or None
+        self.exit_status = exit_status  # the task called sys.exit()
+
+
+class Worker:
+    def __init__(self, sock, update_interval_ms, capture_fds):
+        self._sock = sock
+        self._interval = max(0, update_interval_ms) / 1000.0
+
+        self._lock = threading.Lock()
+        self._jobs_cond = threading.Condition(self._lock)   # the main thread waits for a task
+        self._tick_cond = threading.Condition(self._lock)   # the ticker waits for something to send
+        self._inbox = collections.deque()                   # of _Task, protected by _lock
+        self._running = None                                # _Task, protected by _lock
+        self._tick_pending = False                          # protected by _lock
+
+        # Held while appending, and across a write so frames stay in order.
+        self._out_lock = threading.Lock()
+        self._out = bytearray()
+
+        # Held while reading output and sending it.
+        self._capture_lock = threading.Lock()
+        self._captures = [_Capture(fd) for fd in capture_fds]
+
+        self._own_main = sys.modules.get("__main__")
+        self._main_module = None        # the parent's main script, run as __mp_main__
+        self._main_entered = False
+
+    # Sending -------------------------------------------------------------
+
+    def _append_locked(self, frame):
+        self._out += frame
+
+    def _flush_locked(self):
+        if self._out:
+            try:
+                self._sock.sendall(self._out)
+            except OSError:
+                # The manager is gone: nothing we hold matters any more.
+                os._exit(0)
+            self._out.clear()
+
+    def flush(self):
+        with self._out_lock:
+            self._flush_locked()
+
+    def _append_state_locked(self, task):
+        """Adds the task's progress and message if they changed since they
+        were last sent."""
+        fraction, message_changed, message = task.take_state()
+        if fraction is not None:
+            self._append_locked(encode_progress_frame(task.id, fraction))
+        if message_changed:
+            self._append_locked(encode_frame(MESSAGE, GLib.Variant("(tms)", (task.id, message))))
+
+    def wake_ticker(self):
+        with self._lock:
+            if not self._tick_pending:
+                self._tick_pending = True
+                self._tick_cond.notify()
+
+    def flush_state(self, task):
+        with self._out_lock:
+            self._append_state_locked(task)
+            self._flush_locked()
+
+    def _event_frame(self, task_id, name, payload):
+        data = None if payload is None else _bytes_variant(payload)
+        return encode_frame(EVENT, GLib.Variant("(tsmv)", (task_id, valid_utf8(name), data)))
+
+    def send_event(self, task, name, payload):
+        try:
+            frame = self._event_frame(task.id, name, payload)
+        except OverflowError as error:
+            raise ValueError(f"event “{name}” is too big: {error.args[0]} bytes exceed "
+                             f"the frame limit of {MAX_FRAME} bytes") from None
+        with self._out_lock:
+            # The manager shows the event with the progress set before it.
+            self._append_state_locked(task)
+            self._append_locked(frame)
+        self.wake_ticker()
+
+    def send_log(self, task_id, text):
+        try:
+            frame = encode_log_frame(task_id, text)
+        except OverflowError:
+            frame = encode_log_frame(task_id, text[:MAX_FRAME // 8] + " [cut]")
+        with self._out_lock:
+            self._append_locked(frame)
+        self.wake_ticker()
+
+    # Output capture --------------------------------------------------------
+
+    def _send_output_line_locked(self, task_id, line):
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if task_id != 0:
+            self._append_locked(encode_log_frame(task_id, line.decode("utf-8", "replace")))
+
+    def _capture_read_locked(self, capture, task_id, at_end):
+        """Reads what the pipe holds now and sends its lines for `task_id`
+        (0: the output of no task, dropped). With `at_end`, a line without
+        its end is sent too. Called with the capture lock held. Returns
+        whether it sent any."""
+        while capture.open:
+            try:
+                chunk = os.read(capture.fd, 65536)
+            except BlockingIOError:
+                break
+            except InterruptedError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                # The task closed our stdout or stderr: nothing more comes.
+                capture.open = False
+                at_end = True
+                break
+            capture.partial += chunk
+
+        sent = False
+        start = 0
+        partial = capture.partial
+        with self._out_lock:
+            while True:
+                end = partial.find(b"\n", start)
+                if end < 0:
+                    break
+                self._send_output_line_locked(task_id, bytes(partial[start:end]))
+                start = end + 1
+                sent = True
+            # A child that never ends its line cannot make us hold it all.
+            if (at_end or len(partial) - start > 64 * 1024) and start < len(partial):
+                self._send_output_line_locked(task_id, bytes(partial[start:]))
+                start = len(partial)
+                sent = True
+        del partial[:start]
+        return sent
+
+    def _running_id(self):
+        with self._lock:
+            return self._running.id if self._running is not None else 0
+
+    def _output_thread(self):
+        poller = select.poll()
+        by_fd = {}
+        for capture in self._captures:
+            poller.register(capture.fd, select.POLLIN)
+            by_fd[capture.fd] = capture
+        while by_fd:
+            events = poller.poll()
+            sent = False
+            with self._capture_lock:
+                task_id = self._running_id()
+                for fd, _ in events:
+                    capture = by_fd.get(fd)
+                    if capture is None:
+                        continue
+                    sent |= self._capture_read_locked(capture, task_id, False)
+                    if not capture.open:
+                        poller.unregister(fd)
+                        del by_fd[fd]
+            if sent:
+                self.wake_ticker()
+
+    def _capture_task_end(self, task_id):
+        """Main thread, when a task has returned: what it printed goes before
+        its end."""
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        if not self._captures:
+            return
+        with self._capture_lock:
+            for capture in self._captures:
+                self._capture_read_locked(capture, task_id, True)
+
+    # The other threads -----------------------------------------------------
+
+    def _ticker_thread(self):
+        while True:
+            with self._lock:
+                while not self._tick_pending:
+                    self._tick_cond.wait()
+            # Whatever else comes in this interval goes with it.
+            if self._interval > 0:
+                time.sleep(self._interval)
+            with self._lock:
+                self._tick_pending = False
+                task = self._running
+            with self._out_lock:
+                if task is not None:
+                    self._append_state_locked(task)
+                self._flush_locked()
+
+    def _handle_cancel(self, task_id):
+        to_fire = None
+        with self._lock:
+            if self._running is not None and self._running.id == task_id:
+                to_fire = self._running.request_cancel()
+            else:
+                for task in self._inbox:
+                    if task.id == task_id:
+                        task.cancelled = True
+        if to_fire is not None:
+            to_fire.cancel()
+
+    def _reader_thread(self):
+        decoder = Decoder()
+        while True:
+            try:
+                data = self._sock.recv(65536)
+            except InterruptedError:
+                continue
+            except OSError:
+                data = b""
+            if not data:
+                # The manager closed the socket: leave now.
+                os._exit(0)
+            try:
+                for msg_type, body in decoder.feed(data):
+                    if msg_type == RUN:
+                        task = _Task(self, body.get_child_value(0).get_uint64(),
+                                     body.get_child_value(1).get_string(),
+                                     body.get_child_value(2).get_variant(),
+                                     body.get_child_value(3).get_uint64())
+                        with self._lock:
+                            self._inbox.append(task)
+                            self._jobs_cond.notify()
+                    elif msg_type == CANCEL:
+                        self._handle_cancel(body.get_child_value(0).get_uint64())
+                    elif msg_type == EXIT:
+                        os._exit(0)
+                    else:
+                        _warn(f"ignoring a {MESSAGE_NAMES[msg_type]} message")
+            except ProtocolError as error:
+                _die(f"tasker-worker: {error}\n", 1)
+
+    def start_threads(self):
+        for target, name in ((self._reader_thread, "tasker-reader"),
+                             (self._ticker_thread, "tasker-ticker"),
+                             (self._output_thread if self._captures else None, "tasker-output")):
+            if target is not None:
+                threading.Thread(target=_guarded(target), name=name, daemon=True).start()
+
+    # Running tasks -------------------------------------------------------
+
+    def enter_main(self, main_path):
+        """Loads the parent's main script as `__mp_main__` (as multiprocessing
+        does, so its `if __name__ == "__main__":` code does not run), and
+        makes `__main__` name it until the task ends, for pickle."""
+        main_path = os.path.abspath(main_path)
+        module = self._main_module
+        if module is None or getattr(module, "__file__", None) != main_path:
+            spec = importlib.util.spec_from_file_location("__mp_main__", main_path)
+            if spec is None:
+                raise ImportError(f"cannot load the main script {main_path}")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules["__mp_main__"] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                sys.modules.pop("__mp_main__", None)
+                raise
+            self._main_module = module
+        sys.modules["__mp_main__"] = module
+        sys.modules["__main__"] = module
+        self._main_entered = True
+        return module
+
+    def _leave_main(self):
+        if self._main_entered:
+            sys.modules["__main__"] = self._own_main
+            self._main_entered = False
+
+    def _import(self, module_name, main_path):
+        if module_name == "__main__":
+            if not main_path:
+                raise _invalid_argument("cannot import module “__main__”: the submitting "
+                                        "program has no main script")
+            try:
+                return self.enter_main(main_path)
+            except Exception as error:
+                raise _invalid_argument(f"cannot import module “__main__” from {main_path}: "
+                                        f"{_describe(error)}") from None
+        if module_name not in sys.modules:
+            # sys.path may have changed, or files appeared since the last look.
+            importlib.invalidate_caches()
+        try:
+            return importlib.import_module(module_name)
+        except ImportError as error:
+            raise _invalid_argument(f"cannot import module “{module_name}”: {error}") from None
+        except Exception as error:
+            raise _invalid_argument(f"cannot import module “{module_name}”: "
+                                    f"{_describe(error)}") from None
+
+    def _resolve(self, task):
+        """Returns (func, args, kwargs) of a task's payload; raises TaskError."""
+        if task.args.get_type_string() != "ay":
+            raise _serialisation_error("cannot unpickle argument: the arguments have type "
+                                       f"{task.args.get_type_string()} instead of ay")
+        payload = task.args.get_data_as_bytes().get_data()
+
+        try:
+            head = _HeadUnpickler(io.BytesIO(payload)).load()
+        except Exception as error:
+            raise _serialisation_error(f"cannot unpickle argument: {error}") from None
+        if (not isinstance(head, tuple) or len(head) != 6 or not isinstance(head[0], list)
+                or not isinstance(head[1], (str, type(None)))
+                or not isinstance(head[2], str) or not isinstance(head[3], str)):
+            raise _serialisation_error("cannot unpickle argument: the payload is not "
+                                       "(sys_path, main_path, module, qualname, args, kwargs)")
+        sys_path, main_path, module_name, qualname = head[:4]
+
+        # Entries that are not strings (placeholders here) mean nothing to imports.
+        sys.path[:] = [entry for entry in sys_path if isinstance(entry, str)]
+        func = self._import(module_name, main_path)
+        for part in qualname.split("."):
+            try:
+                func = getattr(func, part)
+            except AttributeError:
+                raise _invalid_argument(f"module “{module_name}” has no attribute "
+                                        f"“{qualname}”") from None
+
+        try:
+            args, kwargs = _ArgsUnpickler(io.BytesIO(payload), self, main_path).load()[4:]
+            args = tuple(args)
+            kwargs = dict(kwargs)
+        except Exception as error:
+            raise _serialisation_error(f"cannot unpickle argument: {error}") from None
+        return func, args, kwargs
+
+    def _call(self, task):
+        """Runs a task's function; returns its _Outcome."""
+        try:
+            func, args, kwargs = self._resolve(task)
+        except TaskError as error:
+            return _Outcome(error=error)
+
+        try:
+            result = func(Context(task), *args, **kwargs)
+        except SystemExit as leaving:
+            code = leaving.code
+            if code is None:
+                status = 0
+            elif isinstance(code, int):
+                status = code & 0xFF
+            else:
+                # As Python does: the message on standard error, status 1.
+                sys.stderr.write(f"{code}\n")
+                status = 1
+            return _Outcome(exit_status=status)
+        except BaseException as exception:
+            return self._exception_outcome(task, exception)
+        finally:
+            del args, kwargs
+
+        try:
+            data = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+        except Exception as error:
+            return _Outcome(error=_serialisation_error(f"cannot pickle result: {error}"))
+        finally:
+            del result
+        try:
+            return _Outcome(frames=[encode_result_frame(task.id, data)])
+        except OverflowError as error:
+            return _Outcome(error=_serialisation_error(
+                f"cannot serialise result: {error.args[0]} bytes exceed the frame limit "
+                f"of {MAX_FRAME} bytes"))
+
+    def _exception_outcome(self, task, exception):
+        # The first entry of the traceback is _call's own frame.
+        tb = exception.__traceback__
+        tb = tb.tb_next if tb is not None else None
+        tb_text = "".join(traceback.format_exception(type(exception), exception, tb))
+        frames = []
+        try:
+            data = pickle.dumps((exception, tb_text), pickle.HIGHEST_PROTOCOL)
+            frames.append(self._event_frame(task.id, EXCEPTION_EVENT, data))
+        except Exception:
+            pass        # only sent if it pickles (and fits in a frame)
+        error = TaskError(TASKER_ERROR_DOMAIN, TASKER_ERROR_FAILED, _describe(exception))
+        exception.__traceback__ = None
+        return _Outcome(frames=frames, error=error)
+
+    def _run(self, task):
+        # What the last task said goes out before this one can crash: the
+        # manager then knows the task in flight is the oldest it has not
+        # heard the end of. STARTED rides along in the same write.
+        with self._out_lock:
+            self._append_locked(encode_id_frame(STARTED, task.id))
+            self._flush_locked()
+
+        try:
+            outcome = self._call(task)
+        finally:
+            self._leave_main()
+
+        self._capture_task_end(task.id)
+
+        with self._lock:
+            self._running = None
+
+        with self._out_lock:
+            self._append_state_locked(task)
+            for frame in outcome.frames:
+                self._append_locked(frame)
+            if outcome.error is not None:
+                self._append_error_locked(task.id, outcome.error.domain, outcome.error.code,
+                                          outcome.error.message)
+            if outcome.exit_status is not None:
+                self._flush_locked()
+                os._exit(outcome.exit_status)
+
+    def _append_error_locked(self, task_id, domain, code, message):
+        self._append_locked(encode_frame(ERROR, GLib.Variant(
+            "(tsis)", (task_id, domain, code, valid_utf8(message)))))
+
+    def main_loop(self):
+        while True:
+            with self._lock:
+                task = self._inbox.popleft() if self._inbox else None
+                # Running from the moment it leaves the inbox, so that a
+                # CANCEL always finds it in one place or the other.
+                if task is not None and not task.cancelled:
+                    self._running = task
+            if task is None:
+                self.flush()
+                with self._lock:
+                    while not self._inbox:
+                        self._jobs_cond.wait()
+                continue
+            if task.cancelled:
+                with self._out_lock:
+                    self._append_error_locked(task.id, IO_ERROR_DOMAIN,
+                                              int(Gio.IOErrorEnum.CANCELLED),
+                                              "Task was cancelled")
+            else:
+                self._run(task)
+            del task
+
+
+def _die(text, status):
+    try:
+        os.write(2, text.encode("utf-8", "replace"))
+    except OSError:
+        pass
+    os._exit(status)
+
+
+def _guarded(target):
+    """A thread's function that ends the process if the thread fails: a
+    worker that lost a thread would hang."""
+    def run():
+        try:
+            target()
+        except BaseException:
+            _die("tasker-worker: " + traceback.format_exc(), 1)
+    return run
+
+
+def _open_captures():
+    """Started by a manager, fds 4 and 5 read our own output; run by hand,
+    they are not there and output goes where it goes."""
+    fds = (STDOUT_FD, STDERR_FD)
+    try:
+        for fd in fds:
+            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+            fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+    except OSError:
+        return ()
+    return fds
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="tasker_worker.py",
+                                     description="Runs Python process tasks for a Tasker manager.")
+    parser.add_argument("--update-interval", type=int, default=16, metavar="MS",
+                        help="how often to send progress, in milliseconds")
+    options = parser.parse_args(argv)
+
+    # Die of Ctrl-C like the C worker, rather than raise in a task.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    try:
+        sock = socket.socket(fileno=SOCKET_FD)
+        sock.setblocking(True)
+    except OSError as error:
+        _die(f"tasker-worker: fd {SOCKET_FD} is not the socket to a manager: {error}\n", 2)
+
+    capture_fds = _open_captures()
+    # A task's own child processes must not hold our socket or pipes.
+    for fd in (SOCKET_FD,) + capture_fds:
+        os.set_inheritable(fd, False)
+
+    # The manager reads our output as lines of the running task's log.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
+
+    worker = Worker(sock, options.update_interval, capture_fds)
+    with worker._out_lock:
+        worker._append_locked(encode_frame(HELLO, GLib.Variant("(ui)", (PROTOCOL_VERSION, os.getpid()))))
+        worker._flush_locked()
+    worker.start_threads()
+    worker.main_loop()
+
+
+if __name__ == "__main__":
+    main()
