@@ -4,8 +4,10 @@
 # measured in the same process).
 #
 # BUILDDIR defaults to build/ in the source tree (the one README's commands use);
-# it is configured with `meson setup` if it does not exist yet. The whole run
-# takes well under a minute on 2 vCPUs. Exit status: 0 when every program ran
+# it is configured with `meson setup` if it does not exist yet. The C programs
+# run first, then bench/bench-python.py (Tasker from Python through the typelib
+# and the override; skipped without introspection); the whole run takes about
+# a minute on 2 vCPUs. Exit status: 0 when every program ran
 # (whether or not its targets were met), 1 when one failed.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
@@ -51,6 +53,17 @@ targets="src/worker/tasker-worker bench/libtasker-bench-entry-points.so"
 for p in $programs; do
   targets="$targets bench/$p"
 done
+
+# bench-python (bench/bench-python.py) runs after the C programs, through the
+# typelib and the override; without introspection there is no typelib to use.
+python_programs=""
+typelib=src/libtasker/Tasker-1.typelib
+if ninja -C "$builddir" -t targets all 2>/dev/null | grep -q "^$typelib:"; then
+  python_programs="bench-python"
+  targets="$targets $typelib"
+else
+  say "warning: $builddir has no $typelib (introspection disabled?): skipping bench-python"
+fi
 say "building$targets"
 # shellcheck disable=SC2086
 ninja -C "$builddir" $targets >&2
@@ -71,8 +84,23 @@ for p in $programs; do
   fi
 done
 
+# The Python rows: the library, typelib and worker of this build, the override
+# from the source tree.
+for p in $python_programs; do
+  say "running $p"
+  if ! GI_TYPELIB_PATH="$(cd "$builddir" && pwd)/src/libtasker${GI_TYPELIB_PATH:+:$GI_TYPELIB_PATH}" \
+       LD_LIBRARY_PATH="$(cd "$builddir" && pwd)/src/libtasker${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+       PYTHONPATH="$srcdir/src/libtasker/python${PYTHONPATH:+:$PYTHONPATH}" \
+       PYTHONDONTWRITEBYTECODE=1 \
+       timeout 170 "$python" "$srcdir/bench/$p.py" >"$results/$p.tsv" 2>"$results/$p.err"; then
+    say "$p FAILED:"
+    cat "$results/$p.err" >&2
+    failed="$failed $p"
+  fi
+done
+
 # shellcheck disable=SC2086
-"$python" - "$results" "$builddir" $programs <<'EOF'
+"$python" - "$results" "$builddir" $programs $python_programs <<'EOF'
 import os, re, sys, unicodedata
 
 results, builddir, programs = sys.argv[1], sys.argv[2], sys.argv[3:]
@@ -145,6 +173,9 @@ print()
 print(f"{met} of {judged} targets met; {os.cpu_count()} CPUs, load average {' '.join(load)} "
       f"before the last program; build dir {builddir}. Ratios are Tasker / baseline, "
       "measured in the same process.")
+if any(r[0].endswith(" vs Rayforge") for r in rows):
+    print("Rows “… vs Rayforge” compare with the reference figures of DESIGN.md §7 (Rayforge's "
+          "Python tasker, measured apart on the same kind of machine).")
 EOF
 
 if [ -n "$failed" ]; then

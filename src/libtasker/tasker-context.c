@@ -150,7 +150,7 @@ _tasker_context_get_task (TaskerContext *self)
  *   [method@Tasker.Context.set_total]
  *
  * Reports progress. The value is clamped to [0, 1] after dividing by the
- * total; NaN is ignored with a warning. Costs a few nanoseconds and never
+ * total; NaN (or a NaN after the division) is ignored with a warning. Costs a few nanoseconds and never
  * allocates: call it as often as you like.
  *
  * Since: 1.0
@@ -170,6 +170,11 @@ tasker_context_set_progress (TaskerContext *self,
     }
 
   fraction = progress / bits_to_double (__atomic_load_n (&self->total, __ATOMIC_RELAXED));
+  if G_UNLIKELY (isnan (fraction))
+    {
+      g_warning ("tasker_context_set_progress: ignoring progress %g of a total that makes it NaN", progress);
+      return;
+    }
   fraction = self->base + self->range * clamp_fraction (fraction);
 
   _tasker_task_store_progress (self->task, fraction);
@@ -181,7 +186,7 @@ tasker_context_set_progress (TaskerContext *self,
  * @total: how many units the work has, more than 0
  *
  * Makes later calls of [method@Tasker.Context.set_progress] count units: a
- * progress of @i means @i / @total. A total that is not more than 0, or NaN,
+ * progress of @i means @i / @total. A total that is not more than 0, or not finite,
  * is ignored with a warning.
  *
  * Since: 1.0
@@ -192,7 +197,7 @@ tasker_context_set_total (TaskerContext *self,
 {
   g_return_if_fail (TASKER_IS_CONTEXT (self));
 
-  if (isnan (total) || total <= 0.0)
+  if (!isfinite (total) || total <= 0.0)
     {
       g_warning ("tasker_context_set_total: ignoring total %g, it must be more than 0", total);
       return;

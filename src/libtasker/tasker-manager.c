@@ -10,6 +10,8 @@
 #include "tasker-error.h"
 #include "tasker-manager-private.h"
 #include "tasker-process-runner-private.h"
+#include "tasker-queue-private.h"
+#include "tasker-trace-private.h"
 #include "tasker-task-list-private.h"
 #include "tasker-task-options-private.h"
 #include "tasker-task-private.h"
@@ -91,6 +93,10 @@ struct _TaskerManager
   gint64              next_update_time;   /* monotonic µs, protected by @lock */
   guint               update_interval_ms; /* protected by @lock */
   TaskerProcessLimits process_limits;     /* protected by @lock */
+  TaskerTaskOptions  *default_options;    /* (owned) (nullable) protected by @lock */
+  TaskerPolicy        default_policy;     /* of @default_options, protected by @lock */
+  GHashTable         *queues;             /* (owned) name → TaskerQueue, protected by @lock */
+  guint16             node_id;            /* protected by @lock */
   guint               shut_down : 1;      /* protected by @lock */
   guint               settled : 1;        /* protected by @lock */
 
@@ -120,6 +126,8 @@ enum {
   PROP_CANCEL_GRACE,
   PROP_WORKER_MAX_TASKS,
   PROP_WORKER_IDLE_TIMEOUT,
+  PROP_NODE_ID,
+  PROP_DEFAULT_OPTIONS,
   N_PROPS
 };
 
@@ -194,6 +202,7 @@ unfinished_link_locked (TaskerManager *self,
     self->unfinished->unfinished_prev = task;
   self->unfinished = task;
   self->n_unfinished++;
+  task->unfinished = TRUE;
 }
 
 static void
@@ -208,6 +217,7 @@ unfinished_unlink_locked (TaskerManager *self,
     task->unfinished_next->unfinished_prev = task->unfinished_prev;
   task->unfinished_prev = task->unfinished_next = NULL;
   self->n_unfinished--;
+  task->unfinished = FALSE;
 }
 
 static double
@@ -257,7 +267,7 @@ static gboolean
 timeout_cb (gpointer data)
 {
   TaskerTask *task = data;
-  g_autoptr(GError) reason = timed_out_error (task->timeout_ms);
+  g_autoptr(GError) reason = timed_out_error (task->policy.timeout_ms);
 
   g_clear_pointer (&task->timeout_source, g_source_unref);
   _tasker_manager_task_cancel (task->manager, task, reason);
@@ -270,9 +280,9 @@ static void
 task_started (TaskerManager *self,
               TaskerTask    *task)
 {
-  if (task->timeout_ms > 0 && task->timeout_source == NULL)
+  if (task->policy.timeout_ms > 0 && task->timeout_source == NULL)
     {
-      task->timeout_source = g_timeout_source_new (task->timeout_ms);
+      task->timeout_source = g_timeout_source_new (task->policy.timeout_ms);
       g_source_set_callback (task->timeout_source, timeout_cb, task, NULL);
       g_source_set_static_name (task->timeout_source, "[tasker-timeout]");
       g_source_attach (task->timeout_source, self->context);
@@ -293,6 +303,44 @@ sync_task (TaskerManager *self,
     task_started (self, task);
 }
 
+static void
+clear_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static void finish_parent      (TaskerManager *self,
+                                TaskerTask    *parent);
+static void admit_locked       (TaskerManager *self,
+                                TaskerTask    *task);
+static void leave_queue_locked (TaskerManager *self,
+                                TaskerTask    *task);
+
+/* @task has ended: its parent hears of it. Returns the parent, referenced,
+ * if it was waiting for this last child. */
+static TaskerTask *
+child_ended_locked (TaskerTask *task)
+{
+  TaskerTask *parent = task->parent;
+
+  g_ptr_array_remove_fast (parent->children, task);
+
+  if (task->status == TASKER_TASK_STATUS_FAILED && !parent->ignore_child_failures &&
+      parent->child_error == NULL)
+    parent->child_error = g_error_new (TASKER_ERROR, TASKER_ERROR_FAILED,
+                                       "child task %" G_GUINT64_FORMAT " failed: %s",
+                                       task->id, task->error != NULL ? task->error->message : "");
+
+  if (parent->awaiting_children && parent->children->len == 0 && parent->unfinished)
+    return g_object_ref (parent);
+
+  return NULL;
+}
+
 /* The task reaches its final status: everything that hangs off that, in order. */
 static void
 finish_task (TaskerManager    *self,
@@ -305,17 +353,14 @@ finish_task (TaskerManager    *self,
   gpointer func_data;
   GDestroyNotify func_data_destroy;
   g_autoptr(TaskerTaskOptions) options = NULL;
+  g_autoptr(TaskerTask) parent = NULL;
 
   /* What the function set until now is delivered before the end. */
   changed = sync_task_quietly (self, task);
   if (changed & TASKER_TASK_CHANGED_STARTED)
     g_signal_emit (self, signals[TASK_STARTED], 0, task);
 
-  if (task->timeout_source != NULL)
-    {
-      g_source_destroy (task->timeout_source);
-      g_clear_pointer (&task->timeout_source, g_source_unref);
-    }
+  clear_source (&task->timeout_source);
 
   old_progress = task->progress;
   _tasker_task_finish (task, status, error);
@@ -335,7 +380,13 @@ finish_task (TaskerManager    *self,
   if (task->key != NULL && g_hash_table_lookup (self->keys, task->key) == task)
     g_hash_table_remove (self->keys, task->key);
   unfinished_unlink_locked (self, task);
+  if (task->queue != NULL)
+    leave_queue_locked (self, task);
+  if (task->parent != NULL)
+    parent = child_ended_locked (task);
   g_mutex_unlock (&self->lock);
+
+  clear_source (&task->retry_source);
 
   if (task->in_list)
     _tasker_task_list_remove (self->live, task);
@@ -355,6 +406,10 @@ finish_task (TaskerManager    *self,
 
   /* The reference taken at submit. */
   g_object_unref (task);
+
+  /* A parent that waited for its last child ends now. */
+  if (parent != NULL)
+    finish_parent (self, parent);
 }
 
 static GError *
@@ -386,19 +441,169 @@ finish_cancelled (TaskerManager *self,
                error);
 }
 
+/* How an attempt ended: the status and error the task would end with. */
+static TaskerTaskStatus
+attempt_outcome (TaskerTask  *task,
+                 GError     **error)
+{
+  if (g_atomic_int_get (&task->cancel_requested))
+    {
+      *error = cancel_error (task);
+      /* A timeout is a cancel that counts as a failure. */
+      return g_error_matches (*error, TASKER_ERROR, TASKER_ERROR_TIMED_OUT)
+             ? TASKER_TASK_STATUS_FAILED : TASKER_TASK_STATUS_CANCELLED;
+    }
+
+  if (task->result_error != NULL)
+    {
+      *error = g_steal_pointer (&task->result_error);
+      return TASKER_TASK_STATUS_FAILED;
+    }
+
+  *error = NULL;
+  return TASKER_TASK_STATUS_COMPLETED;
+}
+
+static char *
+format_delay (guint delay_ms)
+{
+  if (delay_ms < 1000)
+    return g_strdup_printf ("%u ms", delay_ms);
+  if (delay_ms % 1000 == 0)
+    return g_strdup_printf ("%u s", delay_ms / 1000);
+  return g_strdup_printf ("%.1f s", delay_ms / 1000.0);
+}
+
+static gboolean
+retry_cb (gpointer data)
+{
+  TaskerTask *task = data;
+  TaskerManager *self = task->manager;
+
+  g_clear_pointer (&task->retry_source, g_source_unref);
+
+  g_mutex_lock (&self->lock);
+  admit_locked (self, task);
+  g_mutex_unlock (&self->lock);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The attempt failed and another follows: the task waits, pending, holding
+ * no thread, worker or slot, its message saying when it retries. */
+static void
+schedule_retry (TaskerManager *self,
+                TaskerTask    *task)
+{
+  guint delay_ms = _tasker_policy_retry_delay (&task->policy, task->attempt, g_random_double ());
+  g_autofree char *delay = format_delay (delay_ms);
+  g_autofree char *message = NULL;
+  guint changed;
+
+  clear_source (&task->timeout_source);
+
+  g_mutex_lock (&self->lock);
+  if (task->queue != NULL)
+    leave_queue_locked (self, task);
+  g_mutex_unlock (&self->lock);
+
+  changed = _tasker_task_prepare_retry (task);
+  message = g_strdup_printf ("Retrying in %s, attempt %u of %u",
+                             delay, task->attempt + 1, task->policy.max_attempts);
+  _tasker_task_store_manager_message (task, message);
+  changed |= sync_task_quietly (self, task);
+  self->emit_pending = TRUE;
+  _tasker_task_notify (task, changed);
+
+  task->retry_source = g_timeout_source_new (delay_ms);
+  g_source_set_callback (task->retry_source, retry_cb, task, NULL);
+  g_source_set_static_name (task->retry_source, "[tasker-retry]");
+  g_source_attach (task->retry_source, self->context);
+}
+
+/* A parent whose function has ended and whose children all have: its own
+ * outcome, unless a child failed it or it was cancelled meanwhile. */
+static void
+finish_parent (TaskerManager *self,
+               TaskerTask    *parent)
+{
+  TaskerTaskStatus status = parent->pending_status;
+  GError *error = g_steal_pointer (&parent->pending_error);
+
+  if (tasker_task_is_final (parent))
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  parent->awaiting_children = FALSE;
+  if (g_atomic_int_get (&parent->cancel_requested) && status != TASKER_TASK_STATUS_FAILED)
+    {
+      g_clear_error (&error);
+      status = TASKER_TASK_STATUS_CANCELLED;
+      error = cancel_error (parent);
+    }
+  else if (status == TASKER_TASK_STATUS_COMPLETED && parent->child_error != NULL)
+    {
+      status = TASKER_TASK_STATUS_FAILED;
+      error = g_error_copy (parent->child_error);
+    }
+
+  finish_task (self, parent, status, error);
+}
+
 static void
 handle_returned (TaskerManager *self,
                  TaskerTask    *task)
 {
+  TaskerTaskStatus status;
+  GError *error = NULL;
+  gboolean shut_down, has_children;
+
   if (tasker_task_is_final (task))
     return;
 
-  if (g_atomic_int_get (&task->cancel_requested))
-    finish_cancelled (self, task);
-  else if (task->result_error != NULL)
-    finish_task (self, task, TASKER_TASK_STATUS_FAILED, g_steal_pointer (&task->result_error));
-  else
-    finish_task (self, task, TASKER_TASK_STATUS_COMPLETED, NULL);
+  /* A start not yet seen counts: it makes the attempt number. */
+  sync_task (self, task);
+  status = attempt_outcome (task, &error);
+
+  g_mutex_lock (&self->lock);
+  shut_down = self->shut_down;
+  has_children = task->children != NULL && task->children->len > 0;
+  g_mutex_unlock (&self->lock);
+
+  /* Any failure is retried while attempts remain; a cancel never is. */
+  if (status == TASKER_TASK_STATUS_FAILED && task->attempt < task->policy.max_attempts && !shut_down)
+    {
+      g_clear_error (&error);
+      schedule_retry (self, task);
+      return;
+    }
+
+  if (has_children)
+    {
+      /* RUNNING with no thread until the children have ended. */
+      task->pending_status = status;
+      task->pending_error = error;
+      task->awaiting_children = TRUE;
+      clear_source (&task->timeout_source);
+      g_mutex_lock (&self->lock);
+      if (task->queue != NULL)
+        leave_queue_locked (self, task);
+      has_children = task->children->len > 0;
+      g_mutex_unlock (&self->lock);
+      if (!has_children)
+        finish_parent (self, task);
+      return;
+    }
+
+  if (status == TASKER_TASK_STATUS_COMPLETED && task->child_error != NULL)
+    {
+      status = TASKER_TASK_STATUS_FAILED;
+      error = g_error_copy (task->child_error);
+    }
+
+  finish_task (self, task, status, error);
 }
 
 static void
@@ -678,6 +883,9 @@ tasker_manager_finalize (GObject *object)
   g_clear_pointer (&self->processes, _tasker_process_runner_free);
   g_clear_object (&self->live);
   g_clear_pointer (&self->keys, g_hash_table_unref);
+  g_clear_pointer (&self->queues, g_hash_table_unref);
+  g_clear_object (&self->default_options);
+  _tasker_policy_clear (&self->default_policy);
   g_clear_pointer (&self->submitted, g_ptr_array_unref);
   g_clear_pointer (&self->work_submitted, g_ptr_array_unref);
   g_clear_pointer (&self->dirty, g_ptr_array_unref);
@@ -730,6 +938,14 @@ tasker_manager_get_property (GObject    *object,
       g_value_set_uint (value, tasker_manager_get_worker_idle_timeout (self));
       break;
 
+    case PROP_NODE_ID:
+      g_value_set_uint (value, tasker_manager_get_node_id (self));
+      break;
+
+    case PROP_DEFAULT_OPTIONS:
+      g_value_take_object (value, tasker_manager_dup_default_options (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -771,6 +987,14 @@ tasker_manager_set_property (GObject      *object,
 
     case PROP_WORKER_IDLE_TIMEOUT:
       tasker_manager_set_worker_idle_timeout (self, g_value_get_uint (value));
+      break;
+
+    case PROP_NODE_ID:
+      tasker_manager_set_node_id (self, g_value_get_uint (value));
+      break;
+
+    case PROP_DEFAULT_OPTIONS:
+      tasker_manager_set_default_options (self, g_value_get_object (value));
       break;
 
     default:
@@ -880,6 +1104,33 @@ tasker_manager_class_init (TaskerManagerClass *klass)
                        0, G_MAXUINT, 60 * 1000,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * TaskerManager:node-id:
+   *
+   * This manager's node in trace ids (DESIGN.md §4): the origin of the
+   * traces it starts and the last hop of every trace it handles. 0 to 65535.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_NODE_ID] =
+    g_param_spec_uint ("node-id", NULL, NULL,
+                       0, G_MAXUINT16, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerManager:default-options:
+   *
+   * The manager-wide policy defaults: timeout, retry, queue and priority
+   * settings given on these options apply to every task whose own options
+   * do not give them. Names, functions and descriptions are not inherited.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_DEFAULT_OPTIONS] =
+    g_param_spec_object ("default-options", NULL, NULL,
+                         TASKER_TYPE_TASK_OPTIONS,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -965,6 +1216,7 @@ tasker_manager_init (TaskerManager *self)
   self->process_limits.worker_max_tasks = 10000;
   self->process_limits.worker_idle_ms = 60 * 1000;
   self->process_limits.update_interval_ms = self->update_interval_ms;
+  self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) _tasker_queue_free);
 }
 
 /**
@@ -1048,6 +1300,23 @@ is_process_kind (TaskerTaskKind kind)
   return kind == TASKER_TASK_KIND_PROCESS || kind == TASKER_TASK_KIND_COMMAND;
 }
 
+static TaskerCall *
+call_new (TaskerTask  *task,
+          ProcessCall *call)
+{
+  TaskerCall *copy = g_new0 (TaskerCall, 1);
+
+  copy->entry_point = g_strdup (call->entry_point);
+  copy->args = call->args != NULL ? g_variant_ref (call->args) : NULL;
+  if (task->options != NULL)
+    copy->worker = g_strdupv ((char **) tasker_task_options_get_worker (task->options));
+  copy->argv = g_strdupv ((char **) call->argv);
+  copy->cwd = g_strdup (call->working_directory);
+  copy->envp = g_strdupv ((char **) call->envp);
+
+  return copy;
+}
+
 /* Called with @lock held: the runner's lock comes after ours. */
 static void
 cancel_in_runner_locked (TaskerManager *self,
@@ -1057,20 +1326,168 @@ cancel_in_runner_locked (TaskerManager *self,
     _tasker_process_runner_cancel (self->processes, task);
 }
 
+/* Cancels @task and every descendant with the same reason. The cancellables
+ * to fire go to @to_fire, for the caller to fire once it holds no lock. */
 static void
-dispatch_process_locked (TaskerManager *self,
-                         TaskerTask    *task,
-                         ProcessCall   *call)
+cancel_tree_locked (TaskerManager *self,
+                    TaskerTask    *task,
+                    const GError  *reason,
+                    GPtrArray     *to_fire)
 {
-  if (self->processes == NULL)
-    self->processes = _tasker_process_runner_new (&self->process_limits);
+  GCancellable *cancellable = NULL;
 
-  if (task->kind == TASKER_TASK_KIND_PROCESS)
-    _tasker_process_runner_push_process (self->processes, task, call->entry_point, call->args,
-                                         task->options != NULL ? tasker_task_options_get_worker (task->options) : NULL);
+  if (_tasker_task_request_cancel (task, reason, &cancellable))
+    {
+      push_msg_locked (self, MSG_CANCEL, task, NULL, NULL);
+      cancel_in_runner_locked (self, task);
+    }
+  if (cancellable != NULL)
+    g_ptr_array_add (to_fire, cancellable);
+
+  if (task->children != NULL)
+    for (guint i = 0; i < task->children->len; i++)
+      cancel_tree_locked (self, g_ptr_array_index (task->children, i), reason, to_fire);
+}
+
+static void
+fire_all (GPtrArray *cancellables)
+{
+  for (guint i = 0; i < cancellables->len; i++)
+    g_cancellable_cancel (g_ptr_array_index (cancellables, i));
+}
+
+/* Hands an attempt of @task to its runner. */
+static void
+dispatch_locked (TaskerManager *self,
+                 TaskerTask    *task)
+{
+  /* A message of ours ("Waiting for a free slot") is cleared as it starts. */
+  if (_tasker_task_store_manager_message (task, NULL) &&
+      !__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
+    {
+      g_ptr_array_add (self->dirty, g_object_ref (task));
+      wake_later_locked (self);
+    }
+
+  if (task->kind == TASKER_TASK_KIND_THREAD && task->func != NULL)
+    _tasker_thread_runner_push (self->threads, task);
+  else if (task->call != NULL)
+    {
+      if (self->processes == NULL)
+        self->processes = _tasker_process_runner_new (&self->process_limits);
+      _tasker_process_runner_push (self->processes, task);
+    }
   else
-    _tasker_process_runner_push_command (self->processes, task, call->argv,
-                                         call->working_directory, call->envp);
+    push_msg_locked (self, MSG_START, task, NULL, NULL);
+}
+
+static void
+set_manager_message_locked (TaskerManager *self,
+                            TaskerTask    *task,
+                            const char    *message)
+{
+  if (_tasker_task_store_manager_message (task, message) &&
+      !__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
+    {
+      g_ptr_array_add (self->dirty, g_object_ref (task));
+      wake_later_locked (self);
+    }
+}
+
+/* A task due to run takes a slot of its queue, or waits for one. */
+static void
+admit_locked (TaskerManager *self,
+              TaskerTask    *task)
+{
+  if (task->queue == NULL || _tasker_queue_take_slot (task->queue))
+    {
+      task->holds_slot = task->queue != NULL;
+      dispatch_locked (self, task);
+      return;
+    }
+
+  task->waits_for_slot = TRUE;
+  _tasker_queue_wait (task->queue, task, task->policy.priority);
+  set_manager_message_locked (self, task, "Waiting for a free slot");
+}
+
+/* The task's attempt is over (or it left its queue): its slot goes to the
+ * next task waiting. */
+static void
+leave_queue_locked (TaskerManager *self,
+                    TaskerTask    *task)
+{
+  TaskerTask *next = NULL;
+
+  if (task->holds_slot)
+    {
+      task->holds_slot = FALSE;
+      next = _tasker_queue_release_slot (task->queue);
+    }
+  else if (task->waits_for_slot)
+    {
+      task->waits_for_slot = FALSE;
+      _tasker_queue_remove (task->queue, task);
+    }
+
+  if (next != NULL)
+    {
+      next->waits_for_slot = FALSE;
+      next->holds_slot = TRUE;
+      dispatch_locked (self, next);
+      g_object_unref (next);
+    }
+}
+
+static TaskerQueue *
+ensure_queue_locked (TaskerManager *self,
+                     const char    *name)
+{
+  TaskerQueue *queue = g_hash_table_lookup (self->queues, name);
+
+  /* A queue nobody configured has no limits until someone does. */
+  if (queue == NULL)
+    {
+      queue = _tasker_queue_new (name);
+      g_hash_table_insert (self->queues, (char *) _tasker_queue_get_name (queue), queue);
+    }
+
+  return queue;
+}
+
+/* Checks what is refused at submit (DESIGN.md §4): never blocks. */
+static gboolean
+check_submit_locked (TaskerManager  *self,
+                     TaskerTask     *task,
+                     TaskerTask     *parent,
+                     GError        **error)
+{
+  if (self->shut_down)
+    {
+      g_set_error_literal (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
+                           "The task manager has been shut down");
+      return FALSE;
+    }
+
+  if (task->policy.queue != NULL &&
+      _tasker_queue_is_full (ensure_queue_locked (self, task->policy.queue)))
+    {
+      g_set_error (error, TASKER_ERROR, TASKER_ERROR_QUEUE_FULL,
+                   "queue “%s” is full", task->policy.queue);
+      return FALSE;
+    }
+
+  if (parent != NULL && (parent->manager != self || !parent->unfinished))
+    {
+      g_set_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                   parent->manager != self
+                   ? "the parent task %" G_GUINT64_FORMAT " belongs to another manager"
+                   : "the parent task %" G_GUINT64_FORMAT " has already ended",
+                   parent->id);
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 static TaskerTask *
@@ -1085,22 +1502,46 @@ submit (TaskerManager      *self,
         GError            **error)
 {
   g_autoptr(TaskerTask) task = NULL;
-  g_autoptr(GCancellable) to_fire = NULL;
+  g_autoptr(GPtrArray) to_fire = g_ptr_array_new_with_free_func (g_object_unref);
+  TaskerTask *parent = options != NULL ? _tasker_task_options_get_parent (options) : NULL;
+  guint64 trace_id = options != NULL ? _tasker_task_options_get_trace_id (options) : 0;
 
   task = _tasker_task_new (self, kind, key, options, func, user_data, user_data_destroy);
+  if (options != NULL)
+    task->ignore_child_failures = _tasker_task_options_get_ignore_child_failures (options);
+  if (call != NULL && call->invalid == NULL)
+    task->call = call_new (task, call);
 
   g_mutex_lock (&self->lock);
 
-  if (self->shut_down)
+  _tasker_policy_resolve (options != NULL ? _tasker_task_options_get_policy (options) : NULL,
+                          &self->default_policy, &task->policy);
+
+  if (!check_submit_locked (self, task, parent, error))
     {
       g_mutex_unlock (&self->lock);
-      g_set_error_literal (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
-                           "The task manager has been shut down");
       return NULL;
     }
 
+  if (task->policy.queue != NULL)
+    task->queue = ensure_queue_locked (self, task->policy.queue);
+
+  /* Tracing: a given id or the parent's keeps its top 48 bits. */
+  if (trace_id == 0 && parent != NULL)
+    trace_id = parent->trace_id;
+  task->trace_id = trace_id != 0 ? _tasker_trace_relay (trace_id, self->node_id)
+                                 : _tasker_trace_new (self->node_id);
+
   unfinished_link_locked (self, task);
   self->settled = FALSE;
+
+  if (parent != NULL)
+    {
+      task->parent = g_object_ref (parent);
+      if (parent->children == NULL)
+        parent->children = g_ptr_array_new ();
+      g_ptr_array_add (parent->children, task);
+    }
 
   if (task->key != NULL)
     {
@@ -1112,11 +1553,7 @@ submit (TaskerManager      *self,
         {
           g_autoptr(GError) reason = replaced_error (key);
 
-          if (_tasker_task_request_cancel (old, reason, &to_fire))
-            {
-              push_msg_locked (self, MSG_CANCEL, old, NULL, NULL);
-              cancel_in_runner_locked (self, old);
-            }
+          cancel_tree_locked (self, old, reason, to_fire);
         }
       /* replace, not insert: the key string must be the new task's own. */
       g_hash_table_replace (self->keys, task->key, task);
@@ -1125,23 +1562,30 @@ submit (TaskerManager      *self,
   /* The manager's reference, until the task finishes. */
   g_ptr_array_add (self->submitted, g_object_ref (task));
 
-  if (kind == TASKER_TASK_KIND_THREAD && func != NULL)
-    _tasker_thread_runner_push (self->threads, task);
-  else if (call != NULL && call->invalid == NULL)
-    dispatch_process_locked (self, task, call);
-  else
+  if (call != NULL && call->invalid != NULL)
     {
-      if (call != NULL)
-        task->result_error = g_steal_pointer (&call->invalid);
+      /* Bad input found at submit fails the task, soon. */
+      task->result_error = g_steal_pointer (&call->invalid);
       push_msg_locked (self, MSG_START, task, NULL, NULL);
+    }
+  else
+    admit_locked (self, task);
+
+  /* A child of a cancelled parent is cancelled with it. */
+  if (parent != NULL && g_atomic_int_get (&parent->cancel_requested))
+    {
+      g_autoptr(GError) reason = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                              "The parent task %" G_GUINT64_FORMAT " was cancelled",
+                                              parent->id);
+
+      cancel_tree_locked (self, task, reason, to_fire);
     }
 
   wake_now_locked (self);
 
   g_mutex_unlock (&self->lock);
 
-  if (to_fire != NULL)
-    g_cancellable_cancel (to_fire);
+  fire_all (to_fire);
 
   return g_steal_pointer (&task);
 }
@@ -2017,6 +2461,157 @@ tasker_manager_set_worker_idle_timeout (TaskerManager *self,
                      PROP_WORKER_IDLE_TIMEOUT);
 }
 
+/**
+ * tasker_manager_configure_queue:
+ * @self: a #TaskerManager
+ * @name: the queue's name
+ * @max_concurrent: how many of its tasks may run at once; 0 for no limit
+ * @capacity: how many may wait beyond that; 0 for no limit
+ *
+ * Sets the limits of a named queue (see [property@Tasker.TaskOptions:queue]).
+ * A task submitted while a slot is free takes it at once; otherwise it waits,
+ * pending, with the message “Waiting for a free slot”, in priority order; a
+ * submit to a queue whose waiting room is full fails at once with
+ * %TASKER_ERROR_QUEUE_FULL. Raising a limit starts waiting tasks. Safe from
+ * any thread.
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_configure_queue (TaskerManager *self,
+                                const char    *name,
+                                guint          max_concurrent,
+                                guint          capacity)
+{
+  TaskerQueue *queue;
+  TaskerTask *next;
+
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+  g_return_if_fail (name != NULL);
+
+  g_mutex_lock (&self->lock);
+  queue = ensure_queue_locked (self, name);
+  _tasker_queue_configure (queue, max_concurrent, capacity);
+  while ((next = _tasker_queue_next_if_free (queue)) != NULL)
+    {
+      next->waits_for_slot = FALSE;
+      next->holds_slot = TRUE;
+      dispatch_locked (self, next);
+      g_object_unref (next);
+    }
+  wake_now_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * tasker_manager_get_node_id:
+ * @self: a #TaskerManager
+ *
+ * Gets [property@Tasker.Manager:node-id]. Safe from any thread.
+ *
+ * Returns: the node id
+ *
+ * Since: 1.0
+ */
+guint
+tasker_manager_get_node_id (TaskerManager *self)
+{
+  guint node_id;
+
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  node_id = self->node_id;
+  g_mutex_unlock (&self->lock);
+
+  return node_id;
+}
+
+/**
+ * tasker_manager_set_node_id:
+ * @self: a #TaskerManager
+ * @node_id: the node id, 0 to 65535
+ *
+ * Sets [property@Tasker.Manager:node-id].
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_set_node_id (TaskerManager *self,
+                            guint          node_id)
+{
+  gboolean changed;
+
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+  g_return_if_fail (node_id <= G_MAXUINT16);
+
+  g_mutex_lock (&self->lock);
+  changed = self->node_id != node_id;
+  self->node_id = node_id;
+  g_mutex_unlock (&self->lock);
+
+  if (changed)
+    notify_on_context (self, PROP_NODE_ID);
+}
+
+/**
+ * tasker_manager_dup_default_options:
+ * @self: a #TaskerManager
+ *
+ * Gets [property@Tasker.Manager:default-options]. Safe from any thread.
+ *
+ * Returns: (transfer full) (nullable): the default options
+ *
+ * Since: 1.0
+ */
+TaskerTaskOptions *
+tasker_manager_dup_default_options (TaskerManager *self)
+{
+  TaskerTaskOptions *options;
+
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  options = self->default_options != NULL ? g_object_ref (self->default_options) : NULL;
+  g_mutex_unlock (&self->lock);
+
+  return options;
+}
+
+/**
+ * tasker_manager_set_default_options:
+ * @self: a #TaskerManager
+ * @options: (nullable): the options whose policies are the defaults
+ *
+ * Sets [property@Tasker.Manager:default-options]. @options is sealed: it
+ * cannot change afterwards. Tasks submitted from now on use it.
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_set_default_options (TaskerManager     *self,
+                                    TaskerTaskOptions *options)
+{
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+  g_return_if_fail (options == NULL || TASKER_IS_TASK_OPTIONS (options));
+
+  if (options != NULL)
+    _tasker_task_options_seal (options);
+
+  g_mutex_lock (&self->lock);
+  g_set_object (&self->default_options, options);
+  _tasker_policy_clear (&self->default_policy);
+  memset (&self->default_policy, 0, sizeof self->default_policy);
+  if (options != NULL)
+    {
+      self->default_policy = *_tasker_task_options_get_policy (options);
+      self->default_policy.queue = g_strdup (self->default_policy.queue);
+    }
+  g_mutex_unlock (&self->lock);
+
+  notify_on_context (self, PROP_DEFAULT_OPTIONS);
+}
+
 guint64
 _tasker_manager_get_n_wakeups (TaskerManager *self)
 {
@@ -2073,16 +2668,11 @@ _tasker_manager_task_cancel (TaskerManager *self,
                              TaskerTask    *task,
                              const GError  *reason)
 {
-  g_autoptr(GCancellable) to_fire = NULL;
-
-  if (!_tasker_task_request_cancel (task, reason, &to_fire))
-    return;
+  g_autoptr(GPtrArray) to_fire = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_mutex_lock (&self->lock);
-  push_msg_locked (self, MSG_CANCEL, task, NULL, NULL);
-  cancel_in_runner_locked (self, task);
+  cancel_tree_locked (self, task, reason, to_fire);
   g_mutex_unlock (&self->lock);
 
-  if (to_fire != NULL)
-    g_cancellable_cancel (to_fire);
+  fire_all (to_fire);
 }

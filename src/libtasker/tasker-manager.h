@@ -70,6 +70,11 @@ TaskerTask    *tasker_manager_add_failed_task      (TaskerManager      *self,
                                                     const char         *message,
                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 TASKER_AVAILABLE_IN_1_0
+void           tasker_manager_configure_queue      (TaskerManager      *self,
+                                                    const char         *name,
+                                                    guint               max_concurrent,
+                                                    guint               capacity);
+TASKER_AVAILABLE_IN_1_0
 gboolean       tasker_manager_cancel_task          (TaskerManager      *self,
                                                     const char         *key);
 TASKER_AVAILABLE_IN_1_0
@@ -117,5 +122,15 @@ guint          tasker_manager_get_worker_idle_timeout (TaskerManager   *self);
 TASKER_AVAILABLE_IN_1_0
 void           tasker_manager_set_worker_idle_timeout (TaskerManager   *self,
                                                        guint            worker_idle_timeout_ms);
+TASKER_AVAILABLE_IN_1_0
+guint          tasker_manager_get_node_id          (TaskerManager      *self);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_manager_set_node_id          (TaskerManager      *self,
+                                                    guint               node_id);
+TASKER_AVAILABLE_IN_1_0
+TaskerTaskOptions *tasker_manager_dup_default_options (TaskerManager   *self) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
+void           tasker_manager_set_default_options  (TaskerManager      *self,
+                                                    TaskerTaskOptions  *options);
 
 G_END_DECLS

@@ -28,16 +28,8 @@ TaskerProcessRunner *_tasker_process_runner_new          (const TaskerProcessLim
 void                 _tasker_process_runner_free         (TaskerProcessRunner       *self);
 void                 _tasker_process_runner_set_limits   (TaskerProcessRunner       *self,
                                                           const TaskerProcessLimits *limits);
-void                 _tasker_process_runner_push_process (TaskerProcessRunner       *self,
-                                                          TaskerTask                *task,
-                                                          const char                *entry_point,
-                                                          GVariant                  *args,
-                                                          const char * const        *worker);
-void                 _tasker_process_runner_push_command (TaskerProcessRunner       *self,
-                                                          TaskerTask                *task,
-                                                          const char * const        *argv,
-                                                          const char                *working_directory,
-                                                          const char * const        *envp);
+void                 _tasker_process_runner_push         (TaskerProcessRunner       *self,
+                                                          TaskerTask                *task);
 void                 _tasker_process_runner_cancel       (TaskerProcessRunner       *self,
                                                           TaskerTask                *task);
 void                 _tasker_process_runner_stop_all     (TaskerProcessRunner       *self);

@@ -21,6 +21,7 @@
 #include "tasker-manager-private.h"
 #include "tasker-process-runner-private.h"
 #include "tasker-task-private.h"
+#include "tasker-trace-private.h"
 #include "tasker-worker-private.h"
 #include "tasker-worker-protocol-private.h"
 
@@ -49,15 +50,12 @@
 
 typedef struct _Child Child;
 
+/* One attempt of a task; what it runs is the task's call, which stays put
+ * while the job holds the task. */
 typedef struct
 {
   TaskerTask  *task;         /* (owned) */
-  char        *entry_point;  /* (owned) (nullable): a process task's */
-  GVariant    *args;         /* (owned) (nullable) */
-  char       **worker;       /* (owned) (nullable): a process task's worker program; NULL for tasker-worker */
-  char       **argv;         /* (owned) (nullable): a command's */
-  char        *cwd;          /* (owned) (nullable) */
-  char       **envp;         /* (owned) (nullable) */
+  TaskerCall  *call;         /* (unowned) the task's */
   Child       *child;        /* (unowned) (nullable) where it runs */
   gboolean     started;      /* claimed by us: ours to report on */
   gboolean     cancel_sent;
@@ -153,12 +151,6 @@ static void
 job_free (Job *job)
 {
   g_clear_object (&job->task);
-  g_free (job->entry_point);
-  g_clear_pointer (&job->args, g_variant_unref);
-  g_strfreev (job->worker);
-  g_strfreev (job->argv);
-  g_free (job->cwd);
-  g_strfreev (job->envp);
   g_free (job);
 }
 
@@ -1146,7 +1138,7 @@ pick_worker (TaskerProcessRunner  *self,
       n_live++;
       if (child->retiring)
         continue;
-      if (!same_program (child->program, job->worker))
+      if (!same_program (child->program, job->call->worker))
         {
           if (child->jobs.length == 0)
             idle_other = child;
@@ -1166,7 +1158,7 @@ pick_worker (TaskerProcessRunner  *self,
     }
 
   if (n_live < self->current.max_workers)
-    return spawn_worker (self, job->worker, error);
+    return spawn_worker (self, job->call->worker, error);
 
   if (best == NULL)
     return NULL;
@@ -1184,12 +1176,12 @@ send_run (Child  *child,
 {
   g_autoptr(GError) local_error = NULL;
 
-  if (!_tasker_worker_protocol_append_run (child->out, job->task->id, job->entry_point,
-                                           job->args, 0, &local_error))
+  if (!_tasker_worker_protocol_append_run (child->out, job->task->id, job->call->entry_point,
+                                           job->call->args, job->task->trace_id, &local_error))
     {
       g_set_error (error, TASKER_ERROR, TASKER_ERROR_SERIALIZATION,
                    "cannot serialise arguments: %" G_GSIZE_FORMAT " bytes exceed the frame limit of %d bytes",
-                   g_variant_get_size (job->args), TASKER_WORKER_PROTOCOL_MAX_FRAME);
+                   g_variant_get_size (job->call->args), TASKER_WORKER_PROTOCOL_MAX_FRAME);
       return FALSE;
     }
 
@@ -1271,6 +1263,8 @@ start_command (TaskerProcessRunner *self,
                Job                 *job)
 {
   g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = NULL;
+  g_autofree char *trace = NULL;
   Child *child;
 
   /* Claimed before it exists, so that its first lines count. */
@@ -1281,12 +1275,17 @@ start_command (TaskerProcessRunner *self,
     }
   job->started = TRUE;
 
-  child = spawn (self, (const char * const *) job->argv, job->cwd,
-                 (const char * const *) job->envp, FALSE, &error);
+  /* The command sees the task's trace id. */
+  envp = job->call->envp != NULL ? g_strdupv (job->call->envp) : g_get_environ ();
+  trace = _tasker_trace_format (job->task->trace_id);
+  envp = g_environ_setenv (envp, "TASKER_TRACE_ID", trace, TRUE);
+
+  child = spawn (self, (const char * const *) job->call->argv, job->call->cwd,
+                 (const char * const *) envp, FALSE, &error);
   if (child == NULL)
     {
       job_return (job, g_error_new (TASKER_ERROR, TASKER_ERROR_FAILED,
-                                    "cannot run “%s”: %s", job->argv[0], error->message));
+                                    "cannot run “%s”: %s", job->call->argv[0], error->message));
       return;
     }
 
@@ -1392,7 +1391,7 @@ wakeup_dispatch (GSource     *source,
       switch (request->type)
         {
         case REQ_RUN:
-          if (request->job->entry_point != NULL)
+          if (request->job->call->entry_point != NULL)
             g_queue_push_tail (&self->waiting, request->job);
           else
             start_command (self, request->job);
@@ -1575,40 +1574,18 @@ _tasker_process_runner_set_limits (TaskerProcessRunner       *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* Any thread. */
+/* Any thread: runs an attempt of @task, a process task or command with a
+ * call. */
 void
-_tasker_process_runner_push_process (TaskerProcessRunner *self,
-                                     TaskerTask          *task,
-                                     const char          *entry_point,
-                                     GVariant            *args,
-                                     const char * const  *worker)
+_tasker_process_runner_push (TaskerProcessRunner *self,
+                             TaskerTask          *task)
 {
   Job *job = g_new0 (Job, 1);
 
-  job->task = g_object_ref (task);
-  job->entry_point = g_strdup (entry_point);
-  job->args = g_variant_ref (args);
-  job->worker = g_strdupv ((char **) worker);
-
-  g_mutex_lock (&self->lock);
-  push_request_locked (self, REQ_RUN, job, NULL);
-  g_mutex_unlock (&self->lock);
-}
-
-/* Any thread. */
-void
-_tasker_process_runner_push_command (TaskerProcessRunner *self,
-                                     TaskerTask          *task,
-                                     const char * const  *argv,
-                                     const char          *working_directory,
-                                     const char * const  *envp)
-{
-  Job *job = g_new0 (Job, 1);
+  g_assert (task->call != NULL);
 
   job->task = g_object_ref (task);
-  job->argv = g_strdupv ((char **) argv);
-  job->cwd = g_strdup (working_directory);
-  job->envp = g_strdupv ((char **) envp);
+  job->call = task->call;
 
   g_mutex_lock (&self->lock);
   push_request_locked (self, REQ_RUN, job, NULL);

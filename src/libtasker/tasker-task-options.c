@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include "tasker-task-options-private.h"
 
 /**
@@ -43,8 +45,11 @@ struct _TaskerTaskOptions
   GHashTable *descriptions;  /* (owned) (nullable) (element-type utf8 utf8) */
   Handler     done;
   Handler     event;
-  guint       timeout_ms;
+  TaskerPolicy policy;
   char      **worker;        /* (owned) (nullable) */
+  TaskerTask *parent;        /* (owned) (nullable) */
+  guint64     trace_id;
+  gboolean    ignore_child_failures;
   int         sealed;        /* (atomic) */
 };
 
@@ -52,6 +57,16 @@ enum {
   PROP_0,
   PROP_NAME,
   PROP_TIMEOUT_MS,
+  PROP_MAX_ATTEMPTS,
+  PROP_RETRY_DELAY_MS,
+  PROP_RETRY_FACTOR,
+  PROP_RETRY_MAX_DELAY_MS,
+  PROP_RETRY_JITTER,
+  PROP_QUEUE,
+  PROP_PRIORITY,
+  PROP_PARENT,
+  PROP_TRACE_ID,
+  PROP_IGNORE_CHILD_FAILURES,
   PROP_WORKER,
   N_PROPS
 };
@@ -89,11 +104,68 @@ tasker_task_options_finalize (GObject *object)
 
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->worker, g_strfreev);
+  g_clear_object (&self->parent);
+  _tasker_policy_clear (&self->policy);
   g_clear_pointer (&self->descriptions, g_hash_table_unref);
   handler_clear (&self->done);
   handler_clear (&self->event);
 
   G_OBJECT_CLASS (tasker_task_options_parent_class)->finalize (object);
+}
+
+static void
+set_policy_property (TaskerTaskOptions *self,
+                     guint              prop_id,
+                     const GValue      *value)
+{
+  TaskerPolicy *policy = &self->policy;
+
+  if (!check_not_sealed (self))
+    return;
+
+  switch (prop_id)
+    {
+    case PROP_MAX_ATTEMPTS:
+      policy->max_attempts = MAX (1, g_value_get_uint (value));
+      policy->set |= TASKER_POLICY_MAX_ATTEMPTS;
+      break;
+
+    case PROP_RETRY_DELAY_MS:
+      policy->retry_delay_ms = g_value_get_uint (value);
+      policy->set |= TASKER_POLICY_RETRY_DELAY;
+      break;
+
+    case PROP_RETRY_FACTOR:
+      policy->retry_factor = g_value_get_double (value);
+      policy->set |= TASKER_POLICY_RETRY_FACTOR;
+      break;
+
+    case PROP_RETRY_MAX_DELAY_MS:
+      policy->retry_max_delay_ms = g_value_get_uint (value);
+      policy->set |= TASKER_POLICY_RETRY_MAX_DELAY;
+      break;
+
+    case PROP_RETRY_JITTER:
+      policy->retry_jitter = g_value_get_double (value);
+      policy->set |= TASKER_POLICY_RETRY_JITTER;
+      break;
+
+    case PROP_QUEUE:
+      g_free (policy->queue);
+      policy->queue = g_value_dup_string (value);
+      policy->set |= TASKER_POLICY_QUEUE;
+      break;
+
+    case PROP_PRIORITY:
+      policy->priority = g_value_get_int (value);
+      policy->set |= TASKER_POLICY_PRIORITY;
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
 static void
@@ -111,7 +183,47 @@ tasker_task_options_get_property (GObject    *object,
       break;
 
     case PROP_TIMEOUT_MS:
-      g_value_set_uint (value, self->timeout_ms);
+      g_value_set_uint (value, self->policy.timeout_ms);
+      break;
+
+    case PROP_MAX_ATTEMPTS:
+      g_value_set_uint (value, self->policy.max_attempts);
+      break;
+
+    case PROP_RETRY_DELAY_MS:
+      g_value_set_uint (value, self->policy.retry_delay_ms);
+      break;
+
+    case PROP_RETRY_FACTOR:
+      g_value_set_double (value, self->policy.retry_factor);
+      break;
+
+    case PROP_RETRY_MAX_DELAY_MS:
+      g_value_set_uint (value, self->policy.retry_max_delay_ms);
+      break;
+
+    case PROP_RETRY_JITTER:
+      g_value_set_double (value, self->policy.retry_jitter);
+      break;
+
+    case PROP_QUEUE:
+      g_value_set_string (value, self->policy.queue);
+      break;
+
+    case PROP_PRIORITY:
+      g_value_set_int (value, self->policy.priority);
+      break;
+
+    case PROP_PARENT:
+      g_value_set_object (value, self->parent);
+      break;
+
+    case PROP_TRACE_ID:
+      g_value_set_uint64 (value, self->trace_id);
+      break;
+
+    case PROP_IGNORE_CHILD_FAILURES:
+      g_value_set_boolean (value, self->ignore_child_failures);
       break;
 
     case PROP_WORKER:
@@ -139,6 +251,28 @@ tasker_task_options_set_property (GObject      *object,
 
     case PROP_TIMEOUT_MS:
       tasker_task_options_set_timeout (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_ATTEMPTS:
+    case PROP_RETRY_DELAY_MS:
+    case PROP_RETRY_FACTOR:
+    case PROP_RETRY_MAX_DELAY_MS:
+    case PROP_RETRY_JITTER:
+    case PROP_QUEUE:
+    case PROP_PRIORITY:
+      set_policy_property (self, prop_id, value);
+      break;
+
+    case PROP_PARENT:
+      tasker_task_options_set_parent (self, g_value_get_object (value));
+      break;
+
+    case PROP_TRACE_ID:
+      tasker_task_options_set_trace_id (self, g_value_get_uint64 (value));
+      break;
+
+    case PROP_IGNORE_CHILD_FAILURES:
+      tasker_task_options_set_ignore_child_failures (self, g_value_get_boolean (value));
       break;
 
     case PROP_WORKER:
@@ -188,6 +322,138 @@ tasker_task_options_class_init (TaskerTaskOptionsClass *klass)
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
+   * TaskerTaskOptions:max-attempts:
+   *
+   * How many times the task may run, counting the first attempt. A failed
+   * attempt (an error, a crash, a timeout) is retried while attempts remain;
+   * a cancelled one never is. Waiting for the next attempt the task is
+   * pending, holds no thread, worker or queue slot, and its message says
+   * when it retries. Default 1 (no retry).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_ATTEMPTS] =
+    g_param_spec_uint ("max-attempts", NULL, NULL,
+                       1, G_MAXUINT, 1,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTaskOptions:retry-delay-ms:
+   *
+   * The delay before the second attempt, in milliseconds. Default 1000.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RETRY_DELAY_MS] =
+    g_param_spec_uint ("retry-delay-ms", NULL, NULL,
+                       0, G_MAXUINT, 1000,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTaskOptions:retry-factor:
+   *
+   * What each further delay is multiplied by. Default 2.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RETRY_FACTOR] =
+    g_param_spec_double ("retry-factor", NULL, NULL,
+                         1.0, 1000.0, 2.0,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTaskOptions:retry-max-delay-ms:
+   *
+   * The longest delay between attempts, in milliseconds; 0 for no cap.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RETRY_MAX_DELAY_MS] =
+    g_param_spec_uint ("retry-max-delay-ms", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTaskOptions:retry-jitter:
+   *
+   * How much a delay may vary at random, as a fraction of it: 0.1 makes a
+   * delay of 2 s anything from 1.8 s to 2.2 s. Default 0.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RETRY_JITTER] =
+    g_param_spec_double ("retry-jitter", NULL, NULL,
+                         0.0, 1.0, 0.0,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTaskOptions:queue:
+   *
+   * The named queue the task waits in for a slot (see
+   * [method@Tasker.Manager.configure_queue]); %NULL for the default queue,
+   * which has no limit.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_QUEUE] =
+    g_param_spec_string ("queue", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTaskOptions:priority:
+   *
+   * The task's place among those waiting in its queue: lower runs first, as
+   * with GLib's priorities (%G_PRIORITY_HIGH is -100). Default 0.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PRIORITY] =
+    g_param_spec_int ("priority", NULL, NULL,
+                      G_MININT, G_MAXINT, 0,
+                      (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTaskOptions:parent:
+   *
+   * The task's parent. Cancelling a parent cancels its descendants; a
+   * parent ends only after all its children have; a failed child fails its
+   * parent unless [property@Tasker.TaskOptions:ignore-child-failures] is set
+   * on the parent. A parent that has already ended is refused at submit.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PARENT] =
+    g_param_spec_object ("parent", NULL, NULL,
+                         TASKER_TYPE_TASK,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTaskOptions:trace-id:
+   *
+   * A trace id to use (its top 48 bits are kept; the last 16 become this
+   * manager's node id); 0 makes a new one, or takes the parent's.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_TRACE_ID] =
+    g_param_spec_uint64 ("trace-id", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTaskOptions:ignore-child-failures:
+   *
+   * Whether a failed child leaves this task's own outcome alone.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_IGNORE_CHILD_FAILURES] =
+    g_param_spec_boolean ("ignore-child-failures", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
    * TaskerTaskOptions:worker:
    *
    * The program that runs a process task, with its arguments: %NULL for
@@ -210,6 +476,7 @@ tasker_task_options_class_init (TaskerTaskOptionsClass *klass)
 static void
 tasker_task_options_init (TaskerTaskOptions *self)
 {
+  _tasker_policy_resolve (NULL, NULL, &self->policy);
 }
 
 /**
@@ -231,7 +498,7 @@ tasker_task_options_new (void)
  * tasker_task_options_copy:
  * @self: a #TaskerTaskOptions
  *
- * Copies the name, timeout, worker and descriptions of @self into new, unsealed options. The
+ * Copies every setting of @self but its functions into new, unsealed options. The
  * done and event functions are not copied, since their data has one owner.
  *
  * Returns: (transfer full): new options
@@ -247,8 +514,13 @@ tasker_task_options_copy (TaskerTaskOptions *self)
 
   copy = tasker_task_options_new ();
   copy->name = g_strdup (self->name);
-  copy->timeout_ms = self->timeout_ms;
+  _tasker_policy_clear (&copy->policy);
+  copy->policy = self->policy;
+  copy->policy.queue = g_strdup (self->policy.queue);
   copy->worker = g_strdupv (self->worker);
+  g_set_object (&copy->parent, self->parent);
+  copy->trace_id = self->trace_id;
+  copy->ignore_child_failures = self->ignore_child_failures;
 
   if (self->descriptions != NULL)
     {
@@ -319,7 +591,7 @@ tasker_task_options_get_timeout (TaskerTaskOptions *self)
 {
   g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), 0);
 
-  return self->timeout_ms;
+  return self->policy.timeout_ms;
 }
 
 /**
@@ -337,10 +609,11 @@ tasker_task_options_set_timeout (TaskerTaskOptions *self,
 {
   g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
 
-  if (!check_not_sealed (self) || self->timeout_ms == timeout_ms)
+  if (!check_not_sealed (self))
     return;
 
-  self->timeout_ms = timeout_ms;
+  self->policy.timeout_ms = timeout_ms;
+  self->policy.set |= TASKER_POLICY_TIMEOUT;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT_MS]);
 }
 
@@ -552,4 +825,215 @@ GHashTable *
 _tasker_task_options_get_descriptions (TaskerTaskOptions *self)
 {
   return self->descriptions;
+}
+
+/**
+ * tasker_task_options_set_retry:
+ * @self: a #TaskerTaskOptions
+ * @max_attempts: how many attempts in all, at least 1
+ * @delay_ms: the delay before the second attempt, in milliseconds
+ * @factor: what each further delay is multiplied by, at least 1
+ * @max_delay_ms: the longest delay, in milliseconds; 0 for no cap
+ * @jitter: how much a delay may vary at random, a fraction from 0 to 1
+ *
+ * Sets the retry policy: [property@Tasker.TaskOptions:max-attempts] and the
+ * properties of the delays between attempts.
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_retry (TaskerTaskOptions *self,
+                               guint              max_attempts,
+                               guint              delay_ms,
+                               double             factor,
+                               guint              max_delay_ms,
+                               double             jitter)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+  g_return_if_fail (max_attempts >= 1);
+  g_return_if_fail (factor >= 1.0);
+  g_return_if_fail (jitter >= 0.0 && jitter <= 1.0);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_set (self,
+                "max-attempts", max_attempts,
+                "retry-delay-ms", delay_ms,
+                "retry-factor", factor,
+                "retry-max-delay-ms", max_delay_ms,
+                "retry-jitter", jitter,
+                NULL);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/**
+ * tasker_task_options_set_queue:
+ * @self: a #TaskerTaskOptions
+ * @queue: (nullable): the queue's name, or %NULL for the default queue
+ * @priority: the place among waiting tasks: lower runs first
+ *
+ * Sets [property@Tasker.TaskOptions:queue] and
+ * [property@Tasker.TaskOptions:priority].
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_queue (TaskerTaskOptions *self,
+                               const char        *queue,
+                               int                priority)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_set (self, "queue", queue, "priority", priority, NULL);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/**
+ * tasker_task_options_set_parent:
+ * @self: a #TaskerTaskOptions
+ * @parent: (nullable): the parent task
+ *
+ * Sets [property@Tasker.TaskOptions:parent].
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_parent (TaskerTaskOptions *self,
+                                TaskerTask        *parent)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+  g_return_if_fail (parent == NULL || TASKER_IS_TASK (parent));
+
+  if (!check_not_sealed (self))
+    return;
+
+  if (g_set_object (&self->parent, parent))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PARENT]);
+}
+
+/**
+ * tasker_task_options_set_trace_id:
+ * @self: a #TaskerTaskOptions
+ * @trace_id: a trace id, or 0 to make one
+ *
+ * Sets [property@Tasker.TaskOptions:trace-id].
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_trace_id (TaskerTaskOptions *self,
+                                  guint64            trace_id)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+
+  if (!check_not_sealed (self) || self->trace_id == trace_id)
+    return;
+
+  self->trace_id = trace_id;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRACE_ID]);
+}
+
+/**
+ * tasker_task_options_set_ignore_child_failures:
+ * @self: a #TaskerTaskOptions
+ * @ignore: whether a failed child leaves the task's outcome alone
+ *
+ * Sets [property@Tasker.TaskOptions:ignore-child-failures].
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_ignore_child_failures (TaskerTaskOptions *self,
+                                               gboolean           ignore)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+
+  if (!check_not_sealed (self) || self->ignore_child_failures == !!ignore)
+    return;
+
+  self->ignore_child_failures = !!ignore;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IGNORE_CHILD_FAILURES]);
+}
+
+const TaskerPolicy *
+_tasker_task_options_get_policy (TaskerTaskOptions *self)
+{
+  return &self->policy;
+}
+
+TaskerTask *
+_tasker_task_options_get_parent (TaskerTaskOptions *self)
+{
+  return self->parent;
+}
+
+guint64
+_tasker_task_options_get_trace_id (TaskerTaskOptions *self)
+{
+  return self->trace_id;
+}
+
+gboolean
+_tasker_task_options_get_ignore_child_failures (TaskerTaskOptions *self)
+{
+  return self->ignore_child_failures;
+}
+
+void
+_tasker_policy_clear (TaskerPolicy *self)
+{
+  g_clear_pointer (&self->queue, g_free);
+}
+
+void
+_tasker_policy_resolve (const TaskerPolicy *self,
+                        const TaskerPolicy *defaults,
+                        TaskerPolicy       *out)
+{
+  const TaskerPolicy builtin = {
+    .max_attempts = 1,
+    .retry_delay_ms = 1000,
+    .retry_factor = 2.0,
+  };
+  const TaskerPolicy *layers[] = { self, defaults, &builtin };
+  TaskerPolicy result = builtin;
+
+  /* The first layer that gives a field wins. */
+#define PICK(bit, field)                                                        \
+  for (guint i = 0; i < G_N_ELEMENTS (layers); i++)                             \
+    if (layers[i] != NULL && (layers[i] == &builtin || (layers[i]->set & (bit)))) \
+      {                                                                         \
+        result.field = layers[i]->field;                                        \
+        break;                                                                  \
+      }
+  PICK (TASKER_POLICY_TIMEOUT, timeout_ms)
+  PICK (TASKER_POLICY_MAX_ATTEMPTS, max_attempts)
+  PICK (TASKER_POLICY_RETRY_DELAY, retry_delay_ms)
+  PICK (TASKER_POLICY_RETRY_FACTOR, retry_factor)
+  PICK (TASKER_POLICY_RETRY_MAX_DELAY, retry_max_delay_ms)
+  PICK (TASKER_POLICY_RETRY_JITTER, retry_jitter)
+  PICK (TASKER_POLICY_QUEUE, queue)
+  PICK (TASKER_POLICY_PRIORITY, priority)
+#undef PICK
+
+  result.set = 0;
+  result.queue = g_strdup (result.queue);
+  *out = result;
+}
+
+/* The delay before the attempt after @attempt (1 for the first), in ms:
+ * delay × factor^(attempt − 1), capped, then moved by up to ± jitter × it,
+ * @random (in [0, 1)) saying where in that span. */
+guint
+_tasker_policy_retry_delay (const TaskerPolicy *self,
+                            guint               attempt,
+                            double              random)
+{
+  double delay = self->retry_delay_ms * pow (self->retry_factor, attempt > 0 ? attempt - 1 : 0);
+
+  if (self->retry_max_delay_ms > 0 && delay > self->retry_max_delay_ms)
+    delay = self->retry_max_delay_ms;
+  delay *= 1.0 + self->retry_jitter * (2.0 * random - 1.0);
+
+  return (guint) CLAMP (delay + 0.5, 0.0, (double) G_MAXUINT);
 }

@@ -36,6 +36,26 @@ TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_timeout     (TaskerTaskOptions   *self,
                                                         guint                timeout_ms);
 TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_retry       (TaskerTaskOptions   *self,
+                                                        guint                max_attempts,
+                                                        guint                delay_ms,
+                                                        double               factor,
+                                                        guint                max_delay_ms,
+                                                        double               jitter);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_queue       (TaskerTaskOptions   *self,
+                                                        const char          *queue,
+                                                        int                  priority);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_parent      (TaskerTaskOptions   *self,
+                                                        TaskerTask          *parent);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_trace_id    (TaskerTaskOptions   *self,
+                                                        guint64              trace_id);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_ignore_child_failures (TaskerTaskOptions *self,
+                                                                  gboolean           ignore);
+TASKER_AVAILABLE_IN_1_0
 const char * const *tasker_task_options_get_worker     (TaskerTaskOptions   *self);
 TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_worker      (TaskerTaskOptions   *self,

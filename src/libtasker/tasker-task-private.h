@@ -13,6 +13,7 @@
 #include "tasker-manager.h"
 #include "tasker-task.h"
 #include "tasker-task-options.h"
+#include "tasker-task-options-private.h"
 
 G_BEGIN_DECLS
 
@@ -39,6 +40,21 @@ typedef struct
                  const char *text);
 } TaskerRemoteSink;
 
+/* What a process task or command runs: kept for every attempt. */
+typedef struct
+{
+  char      *entry_point;  /* (owned) (nullable): a process task's */
+  GVariant  *args;         /* (owned) (nullable) */
+  char     **worker;       /* (owned) (nullable) */
+  char     **argv;         /* (owned) (nullable): a command's */
+  char      *cwd;          /* (owned) (nullable) */
+  char     **envp;         /* (owned) (nullable) */
+} TaskerCall;
+
+void _tasker_call_free (TaskerCall *call);
+
+typedef struct _TaskerQueue TaskerQueue;
+
 struct _TaskerTask
 {
   GObject             parent_instance;
@@ -57,13 +73,22 @@ struct _TaskerTask
   TaskerTaskKind      kind;
   const TaskerRemoteSink *remote;       /* (nullable): set in a worker process, where @manager is NULL */
   gpointer            remote_data;      /* (unowned) for @remote */
-  guint               timeout_ms;       /* per attempt, from start; 0 = none */
+  TaskerPolicy        policy;           /* resolved at submit */
+  TaskerCall         *call;             /* (owned) (nullable) a process task's or command's */
+  guint64             trace_id;         /* DESIGN.md §4 Tracing */
+  TaskerTask         *parent;           /* (owned) (nullable) */
+  TaskerQueue        *queue;            /* (unowned) (nullable) the manager's; NULL = the default queue */
+  guint               ignore_child_failures : 1;
 
   /* State seen by the manager's context; changed only there. */
   TaskerTaskStatus    status;
   guint               attempt;
   double              progress;
   GSource            *timeout_source;   /* (owned) (nullable) */
+  GSource            *retry_source;     /* (owned) (nullable) */
+  TaskerTaskStatus    pending_status;   /* what its function ended with, while children run */
+  GError             *pending_error;    /* (owned) (nullable) */
+  guint               awaiting_children : 1;
   char               *message;          /* (owned) (nullable): written under @lock so dup_message works anywhere */
   gint64              started_time;
   gint64              finished_time;
@@ -84,6 +109,11 @@ struct _TaskerTask
   TaskerTask         *runner_next;      /* protected by the thread runner's lock */
   TaskerTask         *unfinished_prev;  /* protected by the manager's lock */
   TaskerTask         *unfinished_next;  /* protected by the manager's lock */
+  GPtrArray          *children;         /* (nullable) (element-type TaskerTask) unfinished ones, borrowed; manager's lock */
+  GError             *child_error;      /* (owned) (nullable) the first failed child's; manager's lock */
+  guint               unfinished : 1;   /* manager's lock */
+  guint               holds_slot : 1;   /* in @queue; manager's lock */
+  guint               waits_for_slot : 1; /* in @queue; manager's lock */
   gint64              shared_started_time; /* written before run_state is published */
   int                 run_state;        /* (atomic) TASKER_RUN_STATE_* */
   int                 cancel_requested; /* (atomic) */
@@ -95,6 +125,7 @@ struct _TaskerTask
   GQueue              log;              /* (element-type utf8) protected by @lock */
   guint               log_dropped;      /* protected by @lock */
   guint               shared_message_changed : 1; /* protected by @lock */
+  guint               manager_message : 1; /* the manager wrote it: cleared at start, protected by @lock */
   guint               returned : 1;     /* protected by @lock */
   guint               final : 1;        /* protected by @lock */
 };
@@ -122,6 +153,9 @@ void           _tasker_task_store_message   (TaskerTask        *self,
 void           _tasker_task_append_log      (TaskerTask        *self,
                                              const char        *text);
 gboolean       _tasker_task_begin_return    (TaskerTask        *self);
+guint          _tasker_task_prepare_retry   (TaskerTask        *self);
+gboolean       _tasker_task_store_manager_message (TaskerTask  *self,
+                                                   const char  *message);
 guint          _tasker_task_sync            (TaskerTask        *self);
 void           _tasker_task_finish          (TaskerTask        *self,
                                              TaskerTaskStatus   status,

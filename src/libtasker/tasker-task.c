@@ -85,6 +85,15 @@ tasker_task_finalize (GObject *object)
    * of them here. */
   g_clear_object (&self->options);
   g_clear_object (&self->manager);
+  g_clear_object (&self->parent);
+  g_clear_pointer (&self->call, _tasker_call_free);
+  g_clear_pointer (&self->children, g_ptr_array_unref);
+  g_clear_error (&self->child_error);
+  g_clear_error (&self->pending_error);
+  _tasker_policy_clear (&self->policy);
+  if (self->retry_source != NULL)
+    g_source_destroy (self->retry_source);
+  g_clear_pointer (&self->retry_source, g_source_unref);
   if (self->timeout_source != NULL)
     g_source_destroy (self->timeout_source);
   g_clear_pointer (&self->timeout_source, g_source_unref);
@@ -297,7 +306,6 @@ _tasker_task_new (TaskerManager     *manager,
       self->options = g_object_ref (options);
       self->name = g_strdup (tasker_task_options_get_name (options));
       self->has_event_func = _tasker_task_options_has_event (options);
-      self->timeout_ms = tasker_task_options_get_timeout (options);
       if (_tasker_task_options_get_descriptions (options) != NULL)
         self->descriptions = g_hash_table_ref (_tasker_task_options_get_descriptions (options));
     }
@@ -436,6 +444,7 @@ _tasker_task_store_message (TaskerTask *self,
   g_free (self->shared_message);
   self->shared_message = g_strdup (message);
   self->shared_message_changed = TRUE;
+  self->manager_message = FALSE;
   g_mutex_unlock (&self->lock);
 
   if (!__atomic_exchange_n (&self->dirty, TRUE, __ATOMIC_ACQ_REL))
@@ -519,7 +528,7 @@ _tasker_task_sync (TaskerTask *self)
       g_atomic_int_get (&self->run_state) == TASKER_RUN_STATE_STARTED)
     {
       self->status = TASKER_TASK_STATUS_RUNNING;
-      self->attempt = 1;
+      self->attempt++;
       self->started_time = self->shared_started_time;
       changed |= TASKER_TASK_CHANGED_STATUS | TASKER_TASK_CHANGED_ATTEMPT | TASKER_TASK_CHANGED_STARTED;
     }
@@ -546,6 +555,64 @@ _tasker_task_sync (TaskerTask *self)
   g_mutex_unlock (&self->lock);
 
   return changed;
+}
+
+/* Manager's context: an attempt failed and another follows after a delay.
+ * The task is pending again, as if just submitted: not cancelled, no result,
+ * no progress. Returns the changes to notify. */
+guint
+_tasker_task_prepare_retry (TaskerTask *self)
+{
+  g_mutex_lock (&self->lock);
+  self->returned = FALSE;
+  g_atomic_int_set (&self->cancel_requested, FALSE);
+  g_clear_error (&self->cancel_reason);
+  /* A cancellable that fired stays fired: the next attempt gets a new one. */
+  g_clear_object (&self->cancellable);
+  g_mutex_unlock (&self->lock);
+
+  g_atomic_int_set (&self->run_state, TASKER_RUN_STATE_WAITING);
+  clear_result (self);
+  g_clear_error (&self->result_error);
+  __atomic_store_n (&self->shared_progress, 0, __ATOMIC_RELAXED);
+  self->status = TASKER_TASK_STATUS_PENDING;
+
+  return TASKER_TASK_CHANGED_STATUS;
+}
+
+/* Any thread: a message of the manager's own ("Waiting for a free slot"),
+ * which the next start clears. With @message NULL, clears only such a
+ * message. Returns whether the task needs a sync. */
+gboolean
+_tasker_task_store_manager_message (TaskerTask *self,
+                                    const char *message)
+{
+  gboolean changed = FALSE;
+
+  g_mutex_lock (&self->lock);
+  if (!self->final && (message != NULL || self->manager_message))
+    {
+      g_free (self->shared_message);
+      self->shared_message = g_strdup (message);
+      self->shared_message_changed = TRUE;
+      self->manager_message = message != NULL;
+      changed = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+
+  return changed;
+}
+
+void
+_tasker_call_free (TaskerCall *call)
+{
+  g_free (call->entry_point);
+  g_clear_pointer (&call->args, g_variant_unref);
+  g_strfreev (call->worker);
+  g_strfreev (call->argv);
+  g_free (call->cwd);
+  g_strfreev (call->envp);
+  g_free (call);
 }
 
 /* Manager's context: the task reaches its final status. Takes @error. */
@@ -787,6 +854,44 @@ tasker_task_get_attempt (TaskerTask *self)
   g_return_val_if_fail (TASKER_IS_TASK (self), 0);
 
   return self->attempt;
+}
+
+/**
+ * tasker_task_get_trace_id:
+ * @self: a #TaskerTask
+ *
+ * Gets the task's 64-bit trace id: 16 bits origin node, 16 bits seconds,
+ * 16 bits sequence, 16 bits last-hop node. A child keeps its parent's top
+ * 48 bits. Safe from any thread.
+ *
+ * Returns: the trace id
+ *
+ * Since: 1.0
+ */
+guint64
+tasker_task_get_trace_id (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), 0);
+
+  return self->trace_id;
+}
+
+/**
+ * tasker_task_get_parent:
+ * @self: a #TaskerTask
+ *
+ * Gets the task's parent, given at submit. Safe from any thread.
+ *
+ * Returns: (transfer none) (nullable): the parent, or %NULL
+ *
+ * Since: 1.0
+ */
+TaskerTask *
+tasker_task_get_parent (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
+
+  return self->parent;
 }
 
 /**

@@ -115,6 +115,10 @@ char             *tasker_task_dup_message        (TaskerTask  *self) G_GNUC_WARN
 TASKER_AVAILABLE_IN_1_0
 guint             tasker_task_get_attempt        (TaskerTask  *self);
 TASKER_AVAILABLE_IN_1_0
+guint64           tasker_task_get_trace_id       (TaskerTask  *self);
+TASKER_AVAILABLE_IN_1_0
+TaskerTask       *tasker_task_get_parent         (TaskerTask  *self);
+TASKER_AVAILABLE_IN_1_0
 gint64            tasker_task_get_created_time   (TaskerTask  *self);
 TASKER_AVAILABLE_IN_1_0
 gint64            tasker_task_get_started_time   (TaskerTask  *self);

@@ -51,6 +51,7 @@
 typedef struct
 {
   guint64   id;
+  guint64   trace_id;
   char     *entry_point;
   GVariant *args;
   gboolean  cancelled;
@@ -329,7 +330,12 @@ output_thread (gpointer data)
       g_mutex_lock (&worker.capture_lock);
       for (guint i = 0; i < 2; i++)
         if (fds[i].revents != 0)
-          sent |= capture_read_locked (&worker.captures[i], running_task_id (), FALSE);
+          {
+            sent |= capture_read_locked (&worker.captures[i], running_task_id (), FALSE);
+            /* Every writer closed it (a task closed fd 1 or 2): stop watching. */
+            if ((fds[i].revents & (POLLHUP | POLLERR)) && !(fds[i].revents & POLLIN))
+              fds[i].fd = -1;
+          }
       g_mutex_unlock (&worker.capture_lock);
 
       if (sent)
@@ -445,6 +451,7 @@ reader_thread (gpointer data)
               g_autoptr(GVariant) boxed = g_variant_get_child_value (body, 2);
 
               memcpy (&job->id, g_variant_get_data (body), sizeof job->id);
+              g_variant_get_child (body, 3, "t", &job->trace_id);
               job->entry_point = g_variant_dup_string (entry_point, NULL);
               job->args = g_variant_get_variant (boxed);
               g_mutex_lock (&worker.lock);
@@ -470,7 +477,11 @@ reader_thread (gpointer data)
 
       if (error != NULL)
         {
+          /* Under the capture lock, so our own output thread cannot take the
+           * message: the manager reads it from the pipe once we are gone. */
+          g_mutex_lock (&worker.capture_lock);
           fprintf (stderr, "tasker-worker: %s\n", error->message);
+          fflush (stderr);
           leave (1);
         }
     }
@@ -537,9 +548,9 @@ append_result_locked (guint64   id,
 }
 
 static void
-run_job (Job *job)
+run_job (Job        *job,
+         TaskerTask *task)
 {
-  g_autoptr(TaskerTask) task = _tasker_task_new_remote (job->id, &sink, &worker);
   g_autoptr(TaskerContext) context = _tasker_context_new (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) result = NULL;
@@ -552,10 +563,6 @@ run_job (Job *job)
   _tasker_worker_protocol_append_id (worker.out, TASKER_WORKER_MSG_STARTED, job->id);
   g_mutex_unlock (&worker.out_lock);
   flush_out ();
-
-  g_mutex_lock (&worker.lock);
-  worker.running = g_object_ref (task);
-  g_mutex_unlock (&worker.lock);
 
   func = (TaskerProcessFunc) resolve (job->entry_point, &error);
   if (func != NULL)
@@ -587,6 +594,8 @@ main_loop (void)
 {
   for (;;)
     {
+      TaskerTask *task = NULL;
+      gboolean cancelled;
       Job *job;
 
       g_mutex_lock (&worker.lock);
@@ -599,9 +608,17 @@ main_loop (void)
             g_cond_wait (&worker.jobs_cond, &worker.lock);
         }
       job = g_queue_pop_head (&worker.inbox);
+      cancelled = job->cancelled;
+      /* Running from here on, so a CANCEL that comes now finds it. */
+      if (!cancelled)
+        {
+          task = _tasker_task_new_remote (job->id, &sink, &worker);
+          task->trace_id = job->trace_id;
+          worker.running = g_object_ref (task);
+        }
       g_mutex_unlock (&worker.lock);
 
-      if (job->cancelled)
+      if (cancelled)
         {
           g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                          "Task was cancelled");
@@ -611,8 +628,9 @@ main_loop (void)
           g_mutex_unlock (&worker.out_lock);
         }
       else
-        run_job (job);
+        run_job (job, task);
 
+      g_clear_object (&task);
       job_free (job);
     }
 }
@@ -642,6 +660,15 @@ _tasker_worker_main (int    argc,
 
   /* The manager reads our output as lines of the running task's log. */
   setvbuf (stdout, NULL, _IOLBF, 0);
+
+  /* Programs a task starts must not hold our socket and pipes open. */
+  for (int fd = TASKER_WORKER_SOCKET_FD; fd <= TASKER_WORKER_STDERR_FD; fd++)
+    {
+      int flags = fcntl (fd, F_GETFD);
+
+      if (flags >= 0)
+        fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
+    }
 
   g_mutex_init (&worker.lock);
   g_cond_init (&worker.jobs_cond);

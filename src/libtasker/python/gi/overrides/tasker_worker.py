@@ -35,9 +35,11 @@ import argparse
 import collections
 import fcntl
 import importlib
+import importlib.machinery
 import importlib.util
 import io
 import math
+import operator
 import os
 import pickle
 import select
@@ -48,6 +50,7 @@ import sys
 import threading
 import time
 import traceback
+import types
 
 import gi
 
@@ -182,7 +185,8 @@ def _check_body(msg_type, body):
         entry_point = body.get_child_value(1).get_string()
         module, colon, symbol = entry_point.rpartition(":")
         if not colon or not module or not symbol:
-            raise ProtocolError(f"RUN entry point “{entry_point}” is not of the form module:symbol")
+            raise ProtocolError(f"RUN entry point “{entry_point}” is not of the form "
+                                "module:symbol")
     elif msg_type == PROGRESS:
         fraction = body.get_child_value(1).get_double()
         if not 0.0 <= fraction <= 1.0:
@@ -213,7 +217,8 @@ def decode_payload(payload):
         shown = body_type if len(body_type) <= 64 else body_type[:64] + "…"
         raise ProtocolError(f"{name} body has type {shown} instead of {expected}")
 
-    frame = GLib.Variant.new_from_bytes(GLib.VariantType.new("(uuv)"), GLib.Bytes.new(payload), False)
+    frame = GLib.Variant.new_from_bytes(GLib.VariantType.new("(uuv)"), GLib.Bytes.new(payload),
+                                        False)
     if not frame.is_normal_form():
         raise ProtocolError(f"garbled frame: {name} body is not in normal form")
     body = frame.get_child_value(2).get_variant()
@@ -237,7 +242,8 @@ class Decoder:
                 (length,) = _LENGTH.unpack_from(self._buffer, start)
                 # Rejected on the header, before buffering a huge payload.
                 if length > MAX_FRAME:
-                    raise ProtocolError(f"frame of {length} bytes exceeds the limit of {MAX_FRAME} bytes")
+                    raise ProtocolError(f"frame of {length} bytes exceeds the limit of "
+                                        f"{MAX_FRAME} bytes")
                 end = start + _LENGTH.size + length
                 if len(self._buffer) < end:
                     break
@@ -404,7 +410,7 @@ class Context:
         pickle."""
         if not isinstance(name, str) or not name:
             raise ValueError("an event needs a non-empty name")
-        payload = None if data is None else pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+        payload = None if data is None else self._task.worker.dumps(data)
         self._task.worker.send_event(self._task, name, payload)
 
     def log(self, text):
@@ -414,16 +420,6 @@ class Context:
     def flush(self):
         """Sends the task's progress and message now."""
         self._task.worker.flush_state(self._task)
-
-    @property
-    def task_id(self):
-        """The manager's id of the task (for information)."""
-        return self._task.id
-
-    @property
-    def trace_id(self):
-        """The task's trace id (for information)."""
-        return self._task.trace_id
 
 
 # --- unpickling the RUN payload -----------------------------------------------
@@ -474,6 +470,47 @@ class _ArgsUnpickler(pickle.Unpickler):
         if module == "__main__" and self._main_path:
             self._worker.enter_main(self._main_path)
         return super().find_class(module, name)
+
+
+class _MainLoader(importlib.machinery.SourceFileLoader):
+    """Loads the parent's main script whatever its file is called, and, as
+    Python does for a main script, writes no bytecode for it."""
+
+    def set_data(self, path, data, *, _mode=0o666):
+        pass
+
+
+class _MainModule:
+    """Pickles as the `__main__` module of the process that unpickles it."""
+
+    def __reduce__(self):
+        return importlib.import_module, ("__main__",)
+
+
+_MAIN_MODULE = _MainModule()
+
+
+class _MainPickler(pickle.Pickler):
+    """Pickles the classes and functions of the parent's main script, which
+    the worker runs as `__mp_main__`, as attributes of `__main__`: the name
+    the parent knows them by."""
+
+    def __init__(self, file, main_module):
+        super().__init__(file, pickle.HIGHEST_PROTOCOL)
+        self._main_module = main_module
+
+    def reducer_override(self, obj):
+        if (isinstance(obj, (type, types.FunctionType))
+                and getattr(obj, "__module__", None) == "__mp_main__"):
+            qualname = getattr(obj, "__qualname__", "")
+            try:
+                found = operator.attrgetter(qualname)(self._main_module)
+            except (AttributeError, TypeError):
+                found = None
+            # Anything else (a local function, say) fails as pickle says.
+            if found is obj:
+                return operator.attrgetter(qualname), (_MAIN_MODULE,)
+        return NotImplemented
 
 
 class TaskError(Exception):
@@ -540,7 +577,7 @@ class Worker:
         self._out = bytearray()
 
         # Held while reading output and sending it.
-        self._capture_lock = threading.Lock()
+        self.capture_lock = threading.Lock()
         self._captures = [_Capture(fd) for fd in capture_fds]
 
         self._own_main = sys.modules.get("__main__")
@@ -563,6 +600,13 @@ class Worker:
 
     def flush(self):
         with self._out_lock:
+            self._flush_locked()
+
+    def send_hello(self):
+        """The first frame of a worker: the protocol version and our pid."""
+        with self._out_lock:
+            self._append_locked(encode_frame(HELLO, GLib.Variant("(ui)", (PROTOCOL_VERSION,
+                                                                         os.getpid()))))
             self._flush_locked()
 
     def _append_state_locked(self, task):
@@ -671,7 +715,7 @@ class Worker:
         while by_fd:
             events = poller.poll()
             sent = False
-            with self._capture_lock:
+            with self.capture_lock:
                 task_id = self._running_id()
                 for fd, _ in events:
                     capture = by_fd.get(fd)
@@ -694,7 +738,7 @@ class Worker:
                 pass
         if not self._captures:
             return
-        with self._capture_lock:
+        with self.capture_lock:
             for capture in self._captures:
                 self._capture_read_locked(capture, task_id, True)
 
@@ -775,9 +819,8 @@ class Worker:
         main_path = os.path.abspath(main_path)
         module = self._main_module
         if module is None or getattr(module, "__file__", None) != main_path:
-            spec = importlib.util.spec_from_file_location("__mp_main__", main_path)
-            if spec is None:
-                raise ImportError(f"cannot load the main script {main_path}")
+            spec = importlib.util.spec_from_file_location(
+                "__mp_main__", main_path, loader=_MainLoader("__mp_main__", main_path))
             module = importlib.util.module_from_spec(spec)
             sys.modules["__mp_main__"] = module
             try:
@@ -790,6 +833,15 @@ class Worker:
         sys.modules["__main__"] = module
         self._main_entered = True
         return module
+
+    def dumps(self, obj):
+        """pickle.dumps(), with what the parent's main script defines named
+        as the parent knows it, once that script has been loaded."""
+        if self._main_module is None:
+            return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+        buffer = io.BytesIO()
+        _MainPickler(buffer, self._main_module).dump(obj)
+        return buffer.getvalue()
 
     def _leave_main(self):
         if self._main_entered:
@@ -823,6 +875,7 @@ class Worker:
             raise _serialisation_error("cannot unpickle argument: the arguments have type "
                                        f"{task.args.get_type_string()} instead of ay")
         payload = task.args.get_data_as_bytes().get_data()
+        task.args = None        # a context may outlive the task
 
         try:
             head = _HeadUnpickler(io.BytesIO(payload)).load()
@@ -879,7 +932,7 @@ class Worker:
             del args, kwargs
 
         try:
-            data = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+            data = self.dumps(result)
         except Exception as error:
             return _Outcome(error=_serialisation_error(f"cannot pickle result: {error}"))
         finally:
@@ -898,7 +951,7 @@ class Worker:
         tb_text = "".join(traceback.format_exception(type(exception), exception, tb))
         frames = []
         try:
-            data = pickle.dumps((exception, tb_text), pickle.HIGHEST_PROTOCOL)
+            data = self.dumps((exception, tb_text))
             frames.append(self._event_frame(task.id, EXCEPTION_EVENT, data))
         except Exception:
             pass        # only sent if it pickles (and fits in a frame)
@@ -963,7 +1016,19 @@ class Worker:
             del task
 
 
+# The capture lock of the worker, once there is one (see _die).
+_capture_lock = None
+
+
 def _die(text, status):
+    """Says why on standard error and ends the process at once.
+
+    Our own output thread reads standard error, and would send the text as a
+    log line of no task (dropped) if it got there first; holding its lock
+    keeps the text in the pipe, where the manager reads what is left of a
+    dead worker's output."""
+    if _capture_lock is not None:
+        _capture_lock.acquire(timeout=1.0)
     try:
         os.write(2, text.encode("utf-8", "replace"))
     except OSError:
@@ -1021,9 +1086,9 @@ def main(argv=None):
         sys.stdout.reconfigure(line_buffering=True)
 
     worker = Worker(sock, options.update_interval, capture_fds)
-    with worker._out_lock:
-        worker._append_locked(encode_frame(HELLO, GLib.Variant("(ui)", (PROTOCOL_VERSION, os.getpid()))))
-        worker._flush_locked()
+    global _capture_lock
+    _capture_lock = worker.capture_lock
+    worker.send_hello()
     worker.start_threads()
     worker.main_loop()
 
