@@ -453,15 +453,18 @@ _tasker_task_store_message (TaskerTask *self,
 
 static char *
 format_log_line (GDateTime  *now,
+                 guint64     trace_id,
                  const char *text,
                  gsize       len)
 {
-  return g_strdup_printf ("%02d:%02d:%02d.%03d %.*s",
+  /* "HH:MM:SS.mmm [trace id] text": the trace ties lines of several tasks,
+   * processes and programs together. */
+  return g_strdup_printf ("%02d:%02d:%02d.%03d [%016" G_GINT64_MODIFIER "x] %.*s",
                           g_date_time_get_hour (now),
                           g_date_time_get_minute (now),
                           g_date_time_get_second (now),
                           g_date_time_get_microsecond (now) / 1000,
-                          (int) len, text);
+                          trace_id, (int) len, text);
 }
 
 void
@@ -488,7 +491,7 @@ _tasker_task_append_log (TaskerTask *self,
 
       /* A trailing newline does not make an empty line. */
       if (end == NULL || end[1] != '\0' || len > 0)
-        g_queue_push_tail (&self->log, format_log_line (now, line, len));
+        g_queue_push_tail (&self->log, format_log_line (now, self->trace_id, line, len));
       while (self->log.length > TASKER_TASK_LOG_MAX_LINES)
         {
           g_free (g_queue_pop_head (&self->log));
@@ -980,8 +983,11 @@ tasker_task_get_description (TaskerTask *self,
  * @self: a #TaskerTask
  *
  * Copies the task's log: one line per entry, each a local time
- * (`HH:MM:SS.mmm`), a space and the text. At most 1000 lines are kept; when
- * older ones were dropped, the first line says how many. Safe from any thread.
+ * (`HH:MM:SS.mmm`), the task's trace id in brackets (16 hex digits, see
+ * [method@Tasker.Task.get_trace_id]) and the text, separated by spaces:
+ * `12:04:33.016 [0000a1c3002a0000] copying`. At most 1000 lines are kept;
+ * when older ones were dropped, the first line says how many. Safe from any
+ * thread.
  *
  * Returns: (transfer full) (array zero-terminated=1): the log lines
  *

@@ -219,8 +219,13 @@ log_is_timestamped_and_bounded (void)
 
   small_log = tasker_task_dup_log (small);
   g_assert_cmpuint (g_strv_length (small_log), ==, 4);
-  /* "HH:MM:SS.mmm text" */
-  g_assert_true (g_regex_match_simple ("^\\d\\d:\\d\\d:\\d\\d\\.\\d\\d\\d line 1$", small_log[0], 0, 0));
+  /* "HH:MM:SS.mmm [trace id] text", the trace id the task's own */
+  g_assert_true (g_regex_match_simple ("^\\d\\d:\\d\\d:\\d\\d\\.\\d\\d\\d \\[[0-9a-f]{16}\\] line 1$", small_log[0], 0, 0));
+  {
+    g_autofree char *trace = g_strdup_printf ("[%016" G_GINT64_MODIFIER "x]", tasker_task_get_trace_id (small));
+
+    g_assert_nonnull (strstr (small_log[0], trace));
+  }
   g_assert_true (g_str_has_suffix (small_log[1], " line 2"));
   g_assert_true (g_str_has_suffix (small_log[2], " two"));
   g_assert_true (g_str_has_suffix (small_log[3], " lines"));

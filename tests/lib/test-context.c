@@ -366,9 +366,9 @@ static gboolean
 line_is_timestamped (const char *line,
                      const char *text)
 {
-  /* HH:MM:SS.mmm, a space, the text. */
-  return g_regex_match_simple ("^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{3} ", line, 0, 0) &&
-         g_strcmp0 (line + 13, text) == 0;
+  /* HH:MM:SS.mmm, a space, the trace id in brackets, a space, the text. */
+  return g_regex_match_simple ("^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{3} \\[[0-9a-f]{16}\\] ", line, 0, 0) &&
+         g_strcmp0 (line + 32, text) == 0;
 }
 
 static void

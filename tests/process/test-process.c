@@ -205,7 +205,7 @@ assert_progress_events (TestFixture *f,
     }
 }
 
-/* Log lines, in order, each stamped "HH:MM:SS.mmm ". */
+/* Log lines, in order, each stamped "HH:MM:SS.mmm [trace id] ". */
 static void
 assert_progress_log (TaskerTask *task)
 {
@@ -220,9 +220,10 @@ assert_progress_log (TaskerTask *task)
 
       if (next == G_N_ELEMENTS (expected) || !g_str_has_suffix (lines[i], expected[next]))
         continue;
-      pattern = g_strdup_printf ("^[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3} %s$", expected[next]);
+      pattern = g_strdup_printf ("^[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3} \\[%016" G_GINT64_MODIFIER "x\\] %s$",
+                                 tasker_task_get_trace_id (task), expected[next]);
       if (!g_regex_match_simple (pattern, lines[i], 0, 0))
-        g_error ("log line “%s” is not “HH:MM:SS.mmm %s”", lines[i], expected[next]);
+        g_error ("log line “%s” is not “HH:MM:SS.mmm [trace id] %s”", lines[i], expected[next]);
       next++;
     }
 
