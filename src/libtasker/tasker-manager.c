@@ -355,7 +355,9 @@ finish_task (TaskerManager    *self,
   g_autoptr(TaskerTaskOptions) options = NULL;
   g_autoptr(TaskerTask) parent = NULL;
 
-  /* What the function set until now is delivered before the end. */
+  /* A message of the manager's own goes with the pending state; what the
+   * function set until now is delivered before the end. */
+  _tasker_task_store_manager_message (task, NULL);
   changed = sync_task_quietly (self, task);
   if (changed & TASKER_TASK_CHANGED_STARTED)
     g_signal_emit (self, signals[TASK_STARTED], 0, task);
@@ -1574,9 +1576,7 @@ submit (TaskerManager      *self,
   /* A child of a cancelled parent is cancelled with it. */
   if (parent != NULL && g_atomic_int_get (&parent->cancel_requested))
     {
-      g_autoptr(GError) reason = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                              "The parent task %" G_GUINT64_FORMAT " was cancelled",
-                                              parent->id);
+      g_autoptr(GError) reason = cancel_error (parent);
 
       cancel_tree_locked (self, task, reason, to_fire);
     }

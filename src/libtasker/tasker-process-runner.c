@@ -1367,6 +1367,24 @@ stop_all (TaskerProcessRunner *self)
                                              "The task manager was shut down"));
 }
 
+/* Waiting for a worker: by priority, lower first, then in order. */
+static void
+wait_for_worker (TaskerProcessRunner *self,
+                 Job                 *job)
+{
+  int priority = job->task->policy.priority;
+  GList *l;
+
+  for (l = self->waiting.tail; l != NULL; l = l->prev)
+    if (((Job *) l->data)->task->policy.priority <= priority)
+      break;
+
+  if (l != NULL)
+    g_queue_insert_after (&self->waiting, l, job);
+  else
+    g_queue_push_head (&self->waiting, job);
+}
+
 static gboolean
 wakeup_dispatch (GSource     *source,
                  GSourceFunc  callback,
@@ -1392,7 +1410,7 @@ wakeup_dispatch (GSource     *source,
         {
         case REQ_RUN:
           if (request->job->call->entry_point != NULL)
-            g_queue_push_tail (&self->waiting, request->job);
+            wait_for_worker (self, request->job);
           else
             start_command (self, request->job);
           break;

@@ -13,7 +13,8 @@
 /* Runs thread tasks on a dedicated, bounded GThreadPool.
  *
  * Tasks wait in our own FIFO, linked through the tasks themselves, so a
- * submission allocates nothing. The pool only ever holds "drain tokens": at
+ * submission allocates nothing; a task of a lower priority value goes ahead
+ * of those with higher ones (equal ones stay in order). The pool only ever holds "drain tokens": at
  * most one per thread, each telling a pool thread to run tasks from the FIFO
  * until it is empty. A burst of submissions therefore costs one lock each and
  * a handful of pool pushes, not one pool push and one thread wake-up per task.
@@ -162,11 +163,24 @@ _tasker_thread_runner_push (TaskerThreadRunner *self,
 
   g_mutex_lock (&self->lock);
   task->runner_next = NULL;
-  if (self->tail != NULL)
-    self->tail->runner_next = task;
+  if (self->tail == NULL)
+    self->head = self->tail = task;
+  else if (self->tail->policy.priority <= task->policy.priority)
+    {
+      /* The common case, equal priorities: first in, first out, O(1). */
+      self->tail->runner_next = task;
+      self->tail = task;
+    }
   else
-    self->head = task;
-  self->tail = task;
+    {
+      /* Lower priorities run first: after the last task not after it. */
+      TaskerTask **link = &self->head;
+
+      while (*link != NULL && (*link)->policy.priority <= task->policy.priority)
+        link = &(*link)->runner_next;
+      task->runner_next = *link;
+      *link = task;
+    }
   if (self->n_drainers < self->max_threads)
     {
       self->n_drainers++;
