@@ -19,7 +19,7 @@ builddir=${1:-$srcdir/build}
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 
-programs="bench-throughput bench-submit bench-progress bench-cancel bench-memory bench-process"
+programs="bench-throughput bench-submit bench-progress bench-cancel bench-memory bench-process bench-history"
 
 say () {
   printf 'bench.sh: %s\n' "$*" >&2

@@ -8,6 +8,7 @@
 #include "tasker-coroutine-runner-private.h"
 #include "tasker-enums.h"
 #include "tasker-error.h"
+#include "tasker-history-private.h"
 #include "tasker-manager-private.h"
 #include "tasker-process-runner-private.h"
 #include "tasker-queue-private.h"
@@ -97,6 +98,10 @@ struct _TaskerManager
   TaskerPolicy        default_policy;     /* of @default_options, protected by @lock */
   GHashTable         *queues;             /* (owned) name → TaskerQueue, protected by @lock */
   guint16             node_id;            /* protected by @lock */
+  TaskerHistory      *history;            /* (owned) (nullable) read on the manager's context, swapped under @lock */
+  char               *history_path;       /* (owned) (nullable) protected by @lock */
+  guint               history_max_age_days; /* protected by @lock */
+  guint               history_max_count;  /* protected by @lock */
   guint               shut_down : 1;      /* protected by @lock */
   guint               settled : 1;        /* protected by @lock */
 
@@ -128,6 +133,9 @@ enum {
   PROP_WORKER_IDLE_TIMEOUT,
   PROP_NODE_ID,
   PROP_DEFAULT_OPTIONS,
+  PROP_HISTORY_PATH,
+  PROP_HISTORY_MAX_AGE_DAYS,
+  PROP_HISTORY_MAX_COUNT,
   N_PROPS
 };
 
@@ -237,6 +245,33 @@ compute_progress (TaskerManager *self)
   return CLAMP (progress, 0.0, 1.0);
 }
 
+static void sync_task (TaskerManager *self,
+                       TaskerTask    *task);
+
+/* A parent weighted by its children hears of @child's progress, @value
+ * (1 once it has ended). */
+static void
+share_with_parent (TaskerManager *self,
+                   TaskerTask    *child,
+                   double         value)
+{
+  TaskerTask *parent = child->parent;
+
+  if (parent == NULL || parent->children_weight <= 0.0 || tasker_task_is_final (parent))
+    return;
+
+  if (!child->shared_with_parent)
+    {
+      child->shared_with_parent = TRUE;
+      child->parent_share = 0.0;
+      parent->n_children_seen++;
+    }
+  parent->children_progress_sum += value - child->parent_share;
+  child->parent_share = value;
+
+  sync_task (self, parent);
+}
+
 static guint
 sync_task_quietly (TaskerManager *self,
                    TaskerTask    *task)
@@ -252,6 +287,8 @@ sync_task_quietly (TaskerManager *self,
       if (task->counted)
         self->batch_live_progress += task->progress - old_progress;
       self->emit_pending = TRUE;
+      if (changed & TASKER_TASK_CHANGED_PROGRESS)
+        share_with_parent (self, task, task->progress);
     }
 
   return changed;
@@ -313,6 +350,11 @@ clear_source (GSource **source)
     }
 }
 
+static guint get_process_limit (TaskerManager *self,
+                                const guint   *field);
+static void set_history_limit  (TaskerManager *self,
+                                guint          prop_id,
+                                guint          value);
 static void finish_parent      (TaskerManager *self,
                                 TaskerTask    *parent);
 static void admit_locked       (TaskerManager *self,
@@ -396,6 +438,10 @@ finish_task (TaskerManager    *self,
   _tasker_task_notify (task, changed);
   g_signal_emit (self, signals[TASK_FINISHED], 0, task);
 
+  /* Queued for the history's writer: no disk I/O here. */
+  if (self->history != NULL)
+    _tasker_history_add (self->history, task);
+
   options = g_steal_pointer (&task->options);
   if (options != NULL)
     _tasker_task_options_call_done (options, task);
@@ -405,6 +451,9 @@ finish_task (TaskerManager    *self,
   func_data_destroy = g_steal_pointer (&task->func_data_destroy);
   if (func_data_destroy != NULL && func_data != NULL)
     func_data_destroy (func_data);
+
+  /* An ended child counts whole in its parent's progress. */
+  share_with_parent (self, task, 1.0);
 
   /* The reference taken at submit. */
   g_object_unref (task);
@@ -768,6 +817,7 @@ tasker_manager_dispatch (TaskerManager *self)
           task->counted = TRUE;
           self->batch_seen++;
           self->batch_live_progress += task->progress;
+          share_with_parent (self, task, task->progress);
           self->emit_pending = TRUE;
         }
     }
@@ -886,6 +936,8 @@ tasker_manager_finalize (GObject *object)
   g_clear_object (&self->live);
   g_clear_pointer (&self->keys, g_hash_table_unref);
   g_clear_pointer (&self->queues, g_hash_table_unref);
+  g_clear_pointer (&self->history, _tasker_history_free);
+  g_clear_pointer (&self->history_path, g_free);
   g_clear_object (&self->default_options);
   _tasker_policy_clear (&self->default_policy);
   g_clear_pointer (&self->submitted, g_ptr_array_unref);
@@ -948,6 +1000,18 @@ tasker_manager_get_property (GObject    *object,
       g_value_take_object (value, tasker_manager_dup_default_options (self));
       break;
 
+    case PROP_HISTORY_PATH:
+      g_value_take_string (value, tasker_manager_dup_history_path (self));
+      break;
+
+    case PROP_HISTORY_MAX_AGE_DAYS:
+      g_value_set_uint (value, get_process_limit (self, &self->history_max_age_days));
+      break;
+
+    case PROP_HISTORY_MAX_COUNT:
+      g_value_set_uint (value, get_process_limit (self, &self->history_max_count));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -997,6 +1061,15 @@ tasker_manager_set_property (GObject      *object,
 
     case PROP_DEFAULT_OPTIONS:
       tasker_manager_set_default_options (self, g_value_get_object (value));
+      break;
+
+    case PROP_HISTORY_PATH:
+      tasker_manager_set_history_path (self, g_value_get_string (value));
+      break;
+
+    case PROP_HISTORY_MAX_AGE_DAYS:
+    case PROP_HISTORY_MAX_COUNT:
+      set_history_limit (self, prop_id, g_value_get_uint (value));
       break;
 
     default:
@@ -1133,6 +1206,48 @@ tasker_manager_class_init (TaskerManagerClass *klass)
                          TASKER_TYPE_TASK_OPTIONS,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * TaskerManager:history-path:
+   *
+   * Where finished tasks are recorded: an SQLite database (WAL mode, mode
+   * 0600) written by a background thread in batched transactions, so the
+   * main loop never waits on the disk; %NULL for no history (the default).
+   * Applications usually set `$XDG_DATA_HOME/tasker/history.sqlite3`. An
+   * unwritable or corrupt database turns the history off with one warning.
+   * Query it with [method@Tasker.Manager.query_history_async].
+   *
+   * Since: 1.0
+   */
+  properties[PROP_HISTORY_PATH] =
+    g_param_spec_string ("history-path", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerManager:history-max-age-days:
+   *
+   * Records older than this many days are deleted; 0 keeps them. Default 90.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_HISTORY_MAX_AGE_DAYS] =
+    g_param_spec_uint ("history-max-age-days", NULL, NULL,
+                       0, G_MAXUINT, 90,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerManager:history-max-count:
+   *
+   * How many records are kept at most, the newest; 0 for no limit. Default
+   * 10000.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_HISTORY_MAX_COUNT] =
+    g_param_spec_uint ("history-max-count", NULL, NULL,
+                       0, G_MAXUINT, 10000,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1218,6 +1333,8 @@ tasker_manager_init (TaskerManager *self)
   self->process_limits.worker_max_tasks = 10000;
   self->process_limits.worker_idle_ms = 60 * 1000;
   self->process_limits.update_interval_ms = self->update_interval_ms;
+  self->history_max_age_days = 90;
+  self->history_max_count = 10000;
   self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) _tasker_queue_free);
 }
 
@@ -1510,7 +1627,10 @@ submit (TaskerManager      *self,
 
   task = _tasker_task_new (self, kind, key, options, func, user_data, user_data_destroy);
   if (options != NULL)
-    task->ignore_child_failures = _tasker_task_options_get_ignore_child_failures (options);
+    {
+      task->ignore_child_failures = _tasker_task_options_get_ignore_child_failures (options);
+      task->children_weight = _tasker_task_options_get_children_weight (options);
+    }
   if (call != NULL && call->invalid == NULL)
     task->call = call_new (task, call);
 
@@ -2091,6 +2211,10 @@ tasker_manager_shutdown (TaskerManager *self,
 
   settled = tasker_manager_wait_until_settled (self, grace_ms);
 
+  /* What has ended is on disk before shutdown returns. */
+  if (self->history != NULL && g_main_context_is_owner (self->context))
+    _tasker_history_flush (self->history, MAX (grace_ms, 1000));
+
   /* Kill what is left and reap every worker; what they ran ends now. */
   g_mutex_lock (&self->lock);
   processes = self->processes;
@@ -2610,6 +2734,238 @@ tasker_manager_set_default_options (TaskerManager     *self,
   g_mutex_unlock (&self->lock);
 
   notify_on_context (self, PROP_DEFAULT_OPTIONS);
+}
+
+static gpointer
+free_history_thread (gpointer data)
+{
+  _tasker_history_free (data);
+  return NULL;
+}
+
+/* On the manager's context, where records are added: a history replaced by
+ * another goes only once nothing can be adding to it; its last flush runs
+ * on a thread of its own, so nobody waits for the disk. */
+static gboolean
+swap_history_cb (gpointer data)
+{
+  TaskerManager *self = data;
+  TaskerHistory *old;
+  TaskerHistory *history = NULL;
+  g_autofree char *path = NULL;
+  guint max_age_days, max_count;
+
+  g_mutex_lock (&self->lock);
+  path = g_strdup (self->history_path);
+  max_age_days = self->history_max_age_days;
+  max_count = self->history_max_count;
+  g_mutex_unlock (&self->lock);
+
+  if (path != NULL)
+    history = _tasker_history_new (path, max_age_days, max_count);
+  old = self->history;
+  self->history = history;
+
+  if (old != NULL)
+    g_thread_unref (g_thread_new ("tasker-history-close", free_history_thread, old));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_on_context (TaskerManager *self,
+                     GSourceFunc    func)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, g_object_ref (self), g_object_unref);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+/**
+ * tasker_manager_dup_history_path:
+ * @self: a #TaskerManager
+ *
+ * Gets [property@Tasker.Manager:history-path]. Safe from any thread.
+ *
+ * Returns: (transfer full) (nullable) (type filename): the history database, or %NULL
+ *
+ * Since: 1.0
+ */
+char *
+tasker_manager_dup_history_path (TaskerManager *self)
+{
+  char *path;
+
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  path = g_strdup (self->history_path);
+  g_mutex_unlock (&self->lock);
+
+  return path;
+}
+
+/**
+ * tasker_manager_set_history_path:
+ * @self: a #TaskerManager
+ * @path: (nullable) (type filename): the history database, or %NULL for none
+ *
+ * Sets [property@Tasker.Manager:history-path]. The database is opened on a
+ * thread of its own; tasks that end from the next main-context iteration on
+ * are recorded.
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_set_history_path (TaskerManager *self,
+                                 const char    *path)
+{
+  gboolean changed;
+
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+
+  g_mutex_lock (&self->lock);
+  changed = g_strcmp0 (self->history_path, path) != 0;
+  if (changed)
+    {
+      g_free (self->history_path);
+      self->history_path = g_strdup (path);
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (!changed)
+    return;
+
+  if (g_main_context_is_owner (self->context))
+    swap_history_cb (self);
+  else
+    schedule_on_context (self, swap_history_cb);
+  notify_on_context (self, PROP_HISTORY_PATH);
+}
+
+static gboolean
+apply_history_limits_cb (gpointer data)
+{
+  TaskerManager *self = data;
+  guint max_age_days, max_count;
+
+  g_mutex_lock (&self->lock);
+  max_age_days = self->history_max_age_days;
+  max_count = self->history_max_count;
+  g_mutex_unlock (&self->lock);
+
+  if (self->history != NULL)
+    _tasker_history_set_limits (self->history, max_age_days, max_count);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+set_history_limit (TaskerManager *self,
+                   guint          prop_id,
+                   guint          value)
+{
+  guint *field = prop_id == PROP_HISTORY_MAX_COUNT ? &self->history_max_count
+                                                   : &self->history_max_age_days;
+  gboolean changed;
+
+  g_mutex_lock (&self->lock);
+  changed = *field != value;
+  *field = value;
+  g_mutex_unlock (&self->lock);
+
+  if (!changed)
+    return;
+
+  schedule_on_context (self, apply_history_limits_cb);
+  notify_on_context (self, prop_id);
+}
+
+static void
+query_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GListModel *records;
+
+  records = _tasker_history_query_finish (g_task_get_task_data (task), result, &error);
+  if (records != NULL)
+    g_task_return_pointer (task, records, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * tasker_manager_query_history_async:
+ * @self: a #TaskerManager
+ * @query: what to look for
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the result
+ * @user_data: data for @callback
+ *
+ * Looks up finished tasks in the history (see
+ * [property@Tasker.Manager:history-path]): newest first, one page as @query
+ * says. The database is read on the history's own thread; @callback runs on
+ * the thread-default main context of the caller. Call it on the manager's
+ * main context.
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_query_history_async (TaskerManager       *self,
+                                    TaskerHistoryQuery  *query,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+  g_return_if_fail (TASKER_IS_HISTORY_QUERY (query));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tasker_manager_query_history_async);
+
+  /* The history changes only on the manager's context: query from there. */
+  if (self->history == NULL)
+    {
+      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_FAILED,
+                               "The task history is off: history-path is not set");
+      return;
+    }
+
+  g_task_set_task_data (task, self->history, NULL);
+  _tasker_history_query_async (self->history, query, cancellable, query_done_cb, g_steal_pointer (&task));
+}
+
+/**
+ * tasker_manager_query_history_finish:
+ * @self: a #TaskerManager
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Tasker.Manager.query_history_async].
+ *
+ * Returns: (transfer full): a #GListModel of [class@Tasker.HistoryRecord],
+ *   newest first
+ *
+ * Since: 1.0
+ */
+GListModel *
+tasker_manager_query_history_finish (TaskerManager  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 guint64

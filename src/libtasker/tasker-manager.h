@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "tasker-context.h"
+#include "tasker-history-query.h"
 #include "tasker-task.h"
 #include "tasker-task-options.h"
 #include "tasker-version-macros.h"
@@ -132,5 +133,20 @@ TaskerTaskOptions *tasker_manager_dup_default_options (TaskerManager   *self) G_
 TASKER_AVAILABLE_IN_1_0
 void           tasker_manager_set_default_options  (TaskerManager      *self,
                                                     TaskerTaskOptions  *options);
+TASKER_AVAILABLE_IN_1_0
+char          *tasker_manager_dup_history_path     (TaskerManager      *self) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
+void           tasker_manager_set_history_path     (TaskerManager      *self,
+                                                    const char         *path);
+TASKER_AVAILABLE_IN_1_0
+void           tasker_manager_query_history_async  (TaskerManager      *self,
+                                                    TaskerHistoryQuery *query,
+                                                    GCancellable       *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+TASKER_AVAILABLE_IN_1_0
+GListModel    *tasker_manager_query_history_finish (TaskerManager      *self,
+                                                    GAsyncResult       *result,
+                                                    GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -54,6 +54,7 @@ const TaskerPolicy *_tasker_task_options_get_policy (TaskerTaskOptions *self);
 TaskerTask *_tasker_task_options_get_parent          (TaskerTaskOptions *self);
 guint64     _tasker_task_options_get_trace_id        (TaskerTaskOptions *self);
 gboolean    _tasker_task_options_get_ignore_child_failures (TaskerTaskOptions *self);
+double      _tasker_task_options_get_children_weight       (TaskerTaskOptions *self);
 
 void     _tasker_task_options_seal       (TaskerTaskOptions *self);
 void     _tasker_task_options_call_done  (TaskerTaskOptions *self,

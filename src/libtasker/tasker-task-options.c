@@ -50,6 +50,7 @@ struct _TaskerTaskOptions
   TaskerTask *parent;        /* (owned) (nullable) */
   guint64     trace_id;
   gboolean    ignore_child_failures;
+  double      children_weight;
   int         sealed;        /* (atomic) */
 };
 
@@ -67,6 +68,7 @@ enum {
   PROP_PARENT,
   PROP_TRACE_ID,
   PROP_IGNORE_CHILD_FAILURES,
+  PROP_CHILDREN_WEIGHT,
   PROP_WORKER,
   N_PROPS
 };
@@ -226,6 +228,10 @@ tasker_task_options_get_property (GObject    *object,
       g_value_set_boolean (value, self->ignore_child_failures);
       break;
 
+    case PROP_CHILDREN_WEIGHT:
+      g_value_set_double (value, self->children_weight);
+      break;
+
     case PROP_WORKER:
       g_value_set_boxed (value, self->worker);
       break;
@@ -273,6 +279,10 @@ tasker_task_options_set_property (GObject      *object,
 
     case PROP_IGNORE_CHILD_FAILURES:
       tasker_task_options_set_ignore_child_failures (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_CHILDREN_WEIGHT:
+      tasker_task_options_set_children_weight (self, g_value_get_double (value));
       break;
 
     case PROP_WORKER:
@@ -454,6 +464,20 @@ tasker_task_options_class_init (TaskerTaskOptionsClass *klass)
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
+   * TaskerTaskOptions:children-weight:
+   *
+   * How much of a parent's progress comes from its children: with 0.8, the
+   * parent's progress is 0.2 × what its function set plus 0.8 × the mean
+   * progress of its children (an ended child counts as done). Default 0.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CHILDREN_WEIGHT] =
+    g_param_spec_double ("children-weight", NULL, NULL,
+                         0.0, 1.0, 0.0,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
    * TaskerTaskOptions:worker:
    *
    * The program that runs a process task, with its arguments: %NULL for
@@ -521,6 +545,7 @@ tasker_task_options_copy (TaskerTaskOptions *self)
   g_set_object (&copy->parent, self->parent);
   copy->trace_id = self->trace_id;
   copy->ignore_child_failures = self->ignore_child_failures;
+  copy->children_weight = self->children_weight;
 
   if (self->descriptions != NULL)
     {
@@ -1036,4 +1061,33 @@ _tasker_policy_retry_delay (const TaskerPolicy *self,
   delay *= 1.0 + self->retry_jitter * (2.0 * random - 1.0);
 
   return (guint) CLAMP (delay + 0.5, 0.0, (double) G_MAXUINT);
+}
+
+/**
+ * tasker_task_options_set_children_weight:
+ * @self: a #TaskerTaskOptions
+ * @weight: the share of the task's progress that comes from its children, 0 to 1
+ *
+ * Sets [property@Tasker.TaskOptions:children-weight].
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_children_weight (TaskerTaskOptions *self,
+                                         double             weight)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+  g_return_if_fail (weight >= 0.0 && weight <= 1.0);
+
+  if (!check_not_sealed (self) || self->children_weight == weight)
+    return;
+
+  self->children_weight = weight;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHILDREN_WEIGHT]);
+}
+
+double
+_tasker_task_options_get_children_weight (TaskerTaskOptions *self)
+{
+  return self->children_weight;
 }

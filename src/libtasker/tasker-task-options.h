@@ -53,6 +53,9 @@ TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_trace_id    (TaskerTaskOptions   *self,
                                                         guint64              trace_id);
 TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_children_weight (TaskerTaskOptions *self,
+                                                            double             weight);
+TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_ignore_child_failures (TaskerTaskOptions *self,
                                                                   gboolean           ignore);
 TASKER_AVAILABLE_IN_1_0

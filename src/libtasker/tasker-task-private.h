@@ -79,6 +79,7 @@ struct _TaskerTask
   TaskerTask         *parent;           /* (owned) (nullable) */
   TaskerQueue        *queue;            /* (unowned) (nullable) the manager's; NULL = the default queue */
   guint               ignore_child_failures : 1;
+  double              children_weight;  /* share of its progress from its children's, 0..1 */
 
   /* State seen by the manager's context; changed only there. */
   TaskerTaskStatus    status;
@@ -89,6 +90,10 @@ struct _TaskerTask
   TaskerTaskStatus    pending_status;   /* what its function ended with, while children run */
   GError             *pending_error;    /* (owned) (nullable) */
   guint               awaiting_children : 1;
+  double              children_progress_sum; /* manager's context: of children seen, ended ones as 1 */
+  guint               n_children_seen;  /* manager's context */
+  double              parent_share;     /* manager's context: what this task adds to its parent's sum */
+  guint               shared_with_parent : 1; /* manager's context */
   char               *message;          /* (owned) (nullable): written under @lock so dup_message works anywhere */
   gint64              started_time;
   gint64              finished_time;

@@ -537,6 +537,10 @@ _tasker_task_sync (TaskerTask *self)
     }
 
   progress = bits_to_double (__atomic_load_n (&self->shared_progress, __ATOMIC_RELAXED));
+  /* A parent may take part of its progress from its children's. */
+  if (self->children_weight > 0.0 && self->n_children_seen > 0)
+    progress = (1.0 - self->children_weight) * progress +
+               self->children_weight * (self->children_progress_sum / self->n_children_seen);
   if (progress != self->progress)
     {
       self->progress = progress;

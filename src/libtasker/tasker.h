@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 # include "tasker-task.h"
 # include "tasker-context.h"
 # include "tasker-task-options.h"
+# include "tasker-history-record.h"
+# include "tasker-history-query.h"
 # include "tasker-manager.h"
 #undef TASKER_INSIDE
 

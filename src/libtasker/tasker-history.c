@@ -1,0 +1,1379 @@
+/* tasker-history.c
+ *
+ * The task history (DESIGN.md §3 History): finished tasks written to an
+ * SQLite database by a writer thread of its own, in batched transactions, and
+ * queried page by page.
+ *
+ * Threads. _tasker_history_add() runs on the manager's main context: it copies
+ * what the record needs from the task into a plain struct (an Entry) and
+ * queues it under @lock, waking the writer only when the queue was empty or
+ * a batch is full. Everything that touches the disk — opening the database,
+ * writing, retention, queries — runs on the writer thread, which owns the
+ * only connection. The main loop never waits on the disk.
+ *
+ * Batches. The writer lets a batch fill for up to BATCH_DELAY_US after its
+ * first record arrived (or until BATCH_MAX records are queued, a flush is
+ * waiting, a query is queued or the history is stopping), then writes it in
+ * one transaction with prepared statements it reuses. Retention runs at
+ * open, when the limits change, and after batches at most once every
+ * RETENTION_INTERVAL_US.
+ *
+ * Durability. The database is in WAL mode with `synchronous=NORMAL`: a
+ * committed transaction is in the WAL file (in the kernel's page cache), so it
+ * survives the death of the process — SIGKILL included — though not
+ * necessarily a power loss. _tasker_history_flush() returns TRUE only once
+ * every record queued before it is committed.
+ *
+ * Schema (PRAGMA user_version = 1):
+ *
+ *   tasks         one row per finished task: `row` (INTEGER PRIMARY KEY; task
+ *                 ids restart with every process, so they are not the key),
+ *                 task_id, key, name, kind, status (TaskerTaskKind and
+ *                 TaskerTaskStatus values), message, progress, error_domain
+ *                 (the quark's string), error_code, error_message, attempts,
+ *                 created_time, started_time, finished_time (µs since the
+ *                 epoch), trace_id and parent_id (the 64-bit values stored as
+ *                 signed integers), log (the lines joined with '\n'), and
+ *                 n_descriptions
+ *   descriptions  the task's descriptions, one row per key: task_row
+ *                 (→ tasks.row, ON DELETE CASCADE), key, value
+ *
+ * with indexes on status, key and finished time (each with finished_time, so
+ * the newest-first order comes from the index; the key index covers only
+ * the tasks that have a key).
+ *
+ * Cost. On the main context an add is a few copies and one short lock; the
+ * Entry structs come back from the writer for reuse, so the two threads do
+ * not free each other's memory. The writer runs at nice +10 (Linux): under
+ * load, the main loop and the task threads get the CPU first.
+ *
+ * Failures. A database that cannot be created or opened, or a file that is
+ * not a database, disables the history with one warning; the file is never
+ * removed or rewritten. A write that fails drops its batch with one warning
+ * (for the life of the history) and the writer carries on.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "tasker-error.h"
+#include "tasker-history-private.h"
+#include "tasker-task-private.h"
+
+/* A batch: at most this many records, gathered for at most this long. */
+#define BATCH_MAX              500
+#define BATCH_DELAY_US         (50 * 1000)
+/* Retention after batches, at most this often. */
+#define RETENTION_INTERVAL_US  (60 * G_USEC_PER_SEC)
+/* Records waiting for the writer beyond this many are dropped (one warning):
+ * memory stays bounded when the disk cannot keep up. */
+#define QUEUE_MAX              200000
+/* The writer thread's nice value (Linux): background work. */
+#define WRITER_NICE            10
+/* Written entries kept for reuse: the main thread then rarely allocates an
+ * Entry, and never frees one the writer thread allocated or the reverse. */
+#define SPARE_MAX              (4 * BATCH_MAX)
+/* _tasker_history_free(): how long to flush, then to wait for the writer. */
+#define FREE_FLUSH_TIMEOUT_MS  2000
+#define FREE_EXIT_TIMEOUT_US   (500 * 1000)
+/* How many rows a query reads between checks of its cancellable. */
+#define QUERY_CANCEL_CHECK     64
+
+typedef struct _Entry Entry;
+
+/* One finished task, as _tasker_history_add() copied it. */
+struct _Entry
+{
+  Entry            *next;            /* (owned) (nullable) the queue's next entry */
+  guint64           seq;             /* processing this entry makes processed_seq this */
+  guint64           task_id;
+  char             *key;             /* (owned) (nullable) */
+  char             *name;            /* (owned) (nullable) */
+  char             *message;         /* (owned) (nullable) */
+  const char       *error_domain;    /* (nullable) a quark's string: interned for ever */
+  char             *error_message;   /* (owned) (nullable) */
+  int               error_code;
+  TaskerTaskKind    kind;
+  TaskerTaskStatus  status;
+  guint             attempts;
+  double            progress;
+  gint64            created_time;
+  gint64            started_time;
+  gint64            finished_time;
+  guint64           trace_id;
+  guint64           parent_id;
+  char             *log;             /* (owned) (nullable) lines joined with '\n' */
+  char            **descriptions;    /* (owned) (nullable) key, value, key, value, …, NULL; sorted by key */
+};
+
+struct _TaskerHistory
+{
+  char           *path;                  /* (owned) immutable */
+  GThread        *thread;                /* (owned) (nullable) the writer; NULL once detached */
+
+  GMutex          lock;
+  GCond           work_cond;             /* the writer waits on it for work */
+  GCond           done_cond;             /* flush and free wait on it for the writer */
+  Entry          *head;                  /* (owned) (nullable) protected by @lock */
+  Entry          *tail;                  /* (unowned) (nullable) protected by @lock */
+  guint           n_queued;              /* protected by @lock */
+  gint64          first_queued_time;     /* monotonic; when @head arrived, protected by @lock */
+  GQueue          queries;               /* (element-type GTask) (owned) protected by @lock */
+  guint64         queued_seq;            /* the last seq given to a record, protected by @lock */
+  guint64         processed_seq;         /* every record up to it is committed or dropped, protected by @lock */
+  guint64         last_drop_seq;         /* the last record dropped, protected by @lock */
+  guint           max_age_days;          /* 0 = no limit, protected by @lock */
+  guint           max_count;             /* 0 = no limit, protected by @lock */
+  guint           n_transactions;        /* protected by @lock */
+  guint           n_flushing;            /* flush calls waiting, protected by @lock */
+  Entry          *spare;                 /* (owned) (nullable) written entries to reuse, protected by @lock */
+  guint           n_spare;               /* protected by @lock */
+  char           *disabled_reason;       /* (owned) (nullable) protected by @lock */
+  int             disabled;              /* (atomic) written under @lock */
+  guint           limits_changed : 1;    /* protected by @lock */
+  guint           paused : 1;            /* protected by @lock */
+  guint           stopping : 1;          /* protected by @lock */
+  guint           abandon : 1;           /* drop what is left, protected by @lock */
+  guint           exited : 1;            /* the writer is done with everything, protected by @lock */
+  guint           orphaned : 1;          /* the writer frees @self, protected by @lock */
+  guint           overflow_warned : 1;   /* protected by @lock */
+
+  /* The writer thread's own. */
+  sqlite3        *db;                    /* (owned) (nullable) */
+  sqlite3_stmt   *insert_task;           /* (owned) (nullable) */
+  sqlite3_stmt   *insert_description;    /* (owned) (nullable) */
+  sqlite3_stmt   *select_descriptions;   /* (owned) (nullable) */
+  gint64          last_retention;        /* monotonic */
+  gboolean        write_warned;
+};
+
+/* Entries */
+
+/* Frees the strings; the struct may be reused. */
+static void
+entry_clear (Entry *entry)
+{
+  g_clear_pointer (&entry->key, g_free);
+  g_clear_pointer (&entry->name, g_free);
+  g_clear_pointer (&entry->message, g_free);
+  g_clear_pointer (&entry->error_message, g_free);
+  g_clear_pointer (&entry->log, g_free);
+  g_clear_pointer (&entry->descriptions, g_strfreev);
+}
+
+static void
+entry_free (Entry *entry)
+{
+  entry_clear (entry);
+  g_free (entry);
+}
+
+static void
+entry_list_free (Entry *entries)
+{
+  while (entries != NULL)
+    {
+      Entry *next = entries->next;
+
+      entry_free (entries);
+      entries = next;
+    }
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static char **
+descriptions_to_strv (GHashTable *descriptions)
+{
+  g_autofree const char **keys = NULL;
+  guint n_keys = 0;
+  char **pairs;
+
+  keys = (const char **) g_hash_table_get_keys_as_array (descriptions, &n_keys);
+  qsort (keys, n_keys, sizeof (char *), compare_strings);
+
+  pairs = g_new (char *, 2 * n_keys + 1);
+  for (guint i = 0; i < n_keys; i++)
+    {
+      pairs[2 * i] = g_strdup (keys[i]);
+      pairs[2 * i + 1] = g_strdup (g_hash_table_lookup (descriptions, keys[i]));
+    }
+  pairs[2 * n_keys] = NULL;
+
+  return pairs;
+}
+
+/* On the manager's context: a copy of everything the record needs, into a
+ * zeroed @entry. */
+static void
+entry_fill (Entry      *entry,
+            TaskerTask *task,
+            gint64      finished_time,
+            guint64     parent_id)
+{
+  const GError *error;
+  TaskerTask *parent;
+  gboolean has_log;
+
+  entry->task_id = tasker_task_get_id (task);
+  entry->key = g_strdup (tasker_task_get_key (task));
+  entry->name = g_strdup (tasker_task_get_name (task));
+  entry->kind = tasker_task_get_kind (task);
+  entry->status = tasker_task_get_status (task);
+  entry->message = g_strdup (tasker_task_get_message (task));
+  entry->progress = tasker_task_get_progress (task);
+
+  error = tasker_task_get_error (task);
+  if (error != NULL)
+    {
+      entry->error_domain = g_quark_to_string (error->domain);
+      entry->error_code = error->code;
+      entry->error_message = g_strdup (error->message);
+    }
+
+  entry->attempts = tasker_task_get_attempt (task);
+  entry->created_time = tasker_task_get_created_time (task);
+  entry->started_time = tasker_task_get_started_time (task);
+  entry->finished_time = finished_time != 0 ? finished_time : tasker_task_get_finished_time (task);
+  if (entry->finished_time == 0)
+    entry->finished_time = g_get_real_time ();
+  entry->trace_id = tasker_task_get_trace_id (task);
+
+  parent = tasker_task_get_parent (task);
+  if (parent_id != 0)
+    entry->parent_id = parent_id;
+  else if (parent != NULL)
+    entry->parent_id = tasker_task_get_id (parent);
+
+  /* Most tasks log nothing: look before copying. */
+  g_mutex_lock (&task->lock);
+  has_log = task->log.length > 0 || task->log_dropped > 0;
+  g_mutex_unlock (&task->lock);
+  if (has_log)
+    {
+      g_auto(GStrv) lines = tasker_task_dup_log (task);
+
+      entry->log = g_strjoinv ("\n", lines);
+    }
+
+  /* Shared with the task's sealed options: immutable. */
+  if (task->descriptions != NULL && g_hash_table_size (task->descriptions) > 0)
+    entry->descriptions = descriptions_to_strv (task->descriptions);
+}
+
+/* The database (writer thread) */
+
+static gboolean
+exec_sql (TaskerHistory *self,
+          const char    *sql)
+{
+  return sqlite3_exec (self->db, sql, NULL, NULL, NULL) == SQLITE_OK;
+}
+
+/* Runs a statement that returns at most one row; copies its first column. */
+static gboolean
+query_text (TaskerHistory  *self,
+            const char     *sql,
+            char          **out)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+static char *
+fold_text (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  g_autofree char *normalized = g_utf8_normalize (valid, -1, G_NORMALIZE_ALL);
+
+  return g_utf8_casefold (normalized != NULL ? normalized : valid, -1);
+}
+
+/* tasker_icontains (haystack, folded_needle): whether @haystack contains the
+ * needle, ignoring case beyond ASCII (LIKE handles ASCII only). */
+static void
+icontains_func (sqlite3_context  *ctx,
+                int               argc,
+                sqlite3_value   **argv)
+{
+  const char *haystack = (const char *) sqlite3_value_text (argv[0]);
+  const char *needle = (const char *) sqlite3_value_text (argv[1]);
+  g_autofree char *folded = NULL;
+
+  if (haystack == NULL || needle == NULL)
+    {
+      sqlite3_result_int (ctx, 0);
+      return;
+    }
+
+  folded = fold_text (haystack);
+  sqlite3_result_int (ctx, strstr (folded, needle) != NULL);
+}
+
+static const char schema_sql[] =
+  "BEGIN IMMEDIATE;"
+  "CREATE TABLE IF NOT EXISTS tasks ("
+  "  row            INTEGER PRIMARY KEY,"
+  "  task_id        INTEGER NOT NULL,"
+  "  key            TEXT,"
+  "  name           TEXT,"
+  "  kind           INTEGER NOT NULL,"
+  "  status         INTEGER NOT NULL,"
+  "  message        TEXT,"
+  "  progress       REAL NOT NULL DEFAULT 0,"
+  "  error_domain   TEXT,"
+  "  error_code     INTEGER NOT NULL DEFAULT 0,"
+  "  error_message  TEXT,"
+  "  attempts       INTEGER NOT NULL DEFAULT 0,"
+  "  created_time   INTEGER NOT NULL DEFAULT 0,"
+  "  started_time   INTEGER NOT NULL DEFAULT 0,"
+  "  finished_time  INTEGER NOT NULL,"
+  "  trace_id       INTEGER NOT NULL DEFAULT 0,"
+  "  parent_id      INTEGER NOT NULL DEFAULT 0,"
+  "  log            TEXT,"
+  "  n_descriptions INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE TABLE IF NOT EXISTS descriptions ("
+  "  task_row INTEGER NOT NULL REFERENCES tasks (row) ON DELETE CASCADE,"
+  "  key      TEXT NOT NULL,"
+  "  value    TEXT NOT NULL,"
+  "  PRIMARY KEY (task_row, key)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, finished_time);"
+  "CREATE INDEX IF NOT EXISTS tasks_by_key ON tasks (key, finished_time) WHERE key IS NOT NULL;"
+  "CREATE INDEX IF NOT EXISTS tasks_by_finished_time ON tasks (finished_time, task_id);"
+  "PRAGMA user_version = 1;"
+  "COMMIT;";
+
+#define RECORD_COLUMNS \
+  "row, task_id, key, name, kind, status, message, progress, error_domain, error_code, " \
+  "error_message, attempts, created_time, started_time, finished_time, trace_id, " \
+  "parent_id, log, n_descriptions"
+
+/* Creates the file (0600) and its directory (0700) if needed, opens it in WAL
+ * mode, creates or checks the schema and prepares the statements. On failure
+ * @reason says why, and nothing was removed or rewritten. */
+static gboolean
+history_open (TaskerHistory  *self,
+              char          **reason)
+{
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_autofree char *journal_mode = NULL;
+  g_autofree char *user_version = NULL;
+  int fd;
+  int rc;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      *reason = g_strdup_printf ("cannot create the directory “%s”: %s", dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  /* SQLite would create the file with 0644 less the umask: create it
+   * ourselves. Its -wal and -shm files take the database file's mode. */
+  fd = g_open (self->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    {
+      if (fchmod (fd, 0600) != 0)
+        {
+          int saved_errno = errno;
+
+          close (fd);
+          *reason = g_strdup_printf ("cannot set the file's mode: %s", g_strerror (saved_errno));
+          return FALSE;
+        }
+    }
+  else if (errno == EEXIST)
+    {
+      fd = g_open (self->path, O_RDWR | O_CLOEXEC, 0);
+    }
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      *reason = g_strdup (g_strerror (saved_errno));
+      return FALSE;
+    }
+  close (fd);
+
+  rc = sqlite3_open_v2 (self->path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE,
+                        NULL);
+  if (rc != SQLITE_OK)
+    goto fail;
+  sqlite3_extended_result_codes (self->db, TRUE);
+  sqlite3_busy_timeout (self->db, 2000);
+
+  /* The first statement that reads the file: a file that is not a
+   * database fails here, before anything was written to it. */
+  if (!query_text (self, "PRAGMA journal_mode=WAL", &journal_mode))
+    goto fail;
+  if (g_ascii_strcasecmp (journal_mode != NULL ? journal_mode : "", "wal") != 0)
+    {
+      *reason = g_strdup_printf ("cannot switch to WAL mode (journal mode is “%s”)",
+                                 journal_mode != NULL ? journal_mode : "");
+      return FALSE;
+    }
+  if (!exec_sql (self, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON"))
+    goto fail;
+
+  if (!query_text (self, "PRAGMA user_version", &user_version))
+    goto fail;
+  if (g_strcmp0 (user_version, "0") == 0)
+    {
+      if (!exec_sql (self, schema_sql))
+        {
+          *reason = g_strdup_printf ("cannot create the tables: %s", sqlite3_errmsg (self->db));
+          exec_sql (self, "ROLLBACK");
+          return FALSE;
+        }
+    }
+  else if (g_strcmp0 (user_version, G_STRINGIFY (TASKER_HISTORY_SCHEMA_VERSION)) != 0)
+    {
+      *reason = g_strdup_printf ("unknown schema version %s (this version of Tasker knows %d)",
+                                 user_version, TASKER_HISTORY_SCHEMA_VERSION);
+      return FALSE;
+    }
+
+  if (sqlite3_create_function_v2 (self->db, "tasker_icontains", 2,
+                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                  NULL, icontains_func, NULL, NULL, NULL) != SQLITE_OK)
+    goto fail;
+
+  if (sqlite3_prepare_v3 (self->db,
+                          "INSERT INTO tasks (task_id, key, name, kind, status, message, progress,"
+                          " error_domain, error_code, error_message, attempts, created_time,"
+                          " started_time, finished_time, trace_id, parent_id, log, n_descriptions)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+                          " ?15, ?16, ?17, ?18)",
+                          -1, SQLITE_PREPARE_PERSISTENT, &self->insert_task, NULL) != SQLITE_OK
+      || sqlite3_prepare_v3 (self->db,
+                             "INSERT INTO descriptions (task_row, key, value) VALUES (?1, ?2, ?3)",
+                             -1, SQLITE_PREPARE_PERSISTENT, &self->insert_description, NULL) != SQLITE_OK
+      || sqlite3_prepare_v3 (self->db,
+                             "SELECT key, value FROM descriptions WHERE task_row = ?1 ORDER BY key",
+                             -1, SQLITE_PREPARE_PERSISTENT, &self->select_descriptions, NULL) != SQLITE_OK)
+    goto fail;
+
+  return TRUE;
+
+fail:
+  *reason = g_strdup (self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+  return FALSE;
+}
+
+static void
+history_close (TaskerHistory *self)
+{
+  g_clear_pointer (&self->insert_task, sqlite3_finalize);
+  g_clear_pointer (&self->insert_description, sqlite3_finalize);
+  g_clear_pointer (&self->select_descriptions, sqlite3_finalize);
+  /* The last connection checkpoints the WAL and removes it. */
+  g_clear_pointer (&self->db, sqlite3_close);
+}
+
+static void
+warn_write_failure (TaskerHistory *self,
+                    const char    *what)
+{
+  if (self->write_warned)
+    return;
+  self->write_warned = TRUE;
+  g_warning ("Task history “%s”: %s failed: %s", self->path, what, sqlite3_errmsg (self->db));
+}
+
+static gboolean
+insert_entry (TaskerHistory *self,
+              Entry         *entry)
+{
+  sqlite3_stmt *stmt = self->insert_task;
+  guint n_descriptions = entry->descriptions != NULL ? g_strv_length (entry->descriptions) / 2 : 0;
+  sqlite3_int64 row;
+  int rc;
+
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) entry->task_id);
+  sqlite3_bind_text (stmt, 2, entry->key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, entry->name, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 4, entry->kind);
+  sqlite3_bind_int (stmt, 5, entry->status);
+  sqlite3_bind_text (stmt, 6, entry->message, -1, SQLITE_STATIC);
+  sqlite3_bind_double (stmt, 7, entry->progress);
+  sqlite3_bind_text (stmt, 8, entry->error_domain, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 9, entry->error_code);
+  sqlite3_bind_text (stmt, 10, entry->error_message, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 11, entry->attempts);
+  sqlite3_bind_int64 (stmt, 12, entry->created_time);
+  sqlite3_bind_int64 (stmt, 13, entry->started_time);
+  sqlite3_bind_int64 (stmt, 14, entry->finished_time);
+  sqlite3_bind_int64 (stmt, 15, (sqlite3_int64) entry->trace_id);
+  sqlite3_bind_int64 (stmt, 16, (sqlite3_int64) entry->parent_id);
+  sqlite3_bind_text (stmt, 17, entry->log, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 18, n_descriptions);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+
+  if (n_descriptions == 0)
+    return TRUE;
+
+  row = sqlite3_last_insert_rowid (self->db);
+  stmt = self->insert_description;
+  for (guint i = 0; entry->descriptions[i] != NULL; i += 2)
+    {
+      sqlite3_bind_int64 (stmt, 1, row);
+      sqlite3_bind_text (stmt, 2, entry->descriptions[i], -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, entry->descriptions[i + 1], -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* One transaction for the whole batch. */
+static gboolean
+write_batch (TaskerHistory *self,
+             Entry         *batch)
+{
+  if (!exec_sql (self, "BEGIN IMMEDIATE"))
+    {
+      warn_write_failure (self, "starting a transaction");
+      return FALSE;
+    }
+
+  for (Entry *entry = batch; entry != NULL; entry = entry->next)
+    {
+      if (!insert_entry (self, entry))
+        {
+          warn_write_failure (self, "writing a record");
+          exec_sql (self, "ROLLBACK");
+          return FALSE;
+        }
+    }
+
+  if (!exec_sql (self, "COMMIT"))
+    {
+      warn_write_failure (self, "committing");
+      exec_sql (self, "ROLLBACK");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+exec_delete (TaskerHistory *self,
+             const char    *sql,
+             sqlite3_int64  arg)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, arg);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+
+  return rc == SQLITE_DONE;
+}
+
+static void
+run_retention (TaskerHistory *self,
+               guint          max_age_days,
+               guint          max_count)
+{
+  self->last_retention = g_get_monotonic_time ();
+
+  if (max_age_days == 0 && max_count == 0)
+    return;
+
+  if (!exec_sql (self, "BEGIN IMMEDIATE"))
+    {
+      warn_write_failure (self, "retention");
+      return;
+    }
+
+  if ((max_age_days != 0
+       && !exec_delete (self, "DELETE FROM tasks WHERE finished_time < ?1",
+                        g_get_real_time () - (gint64) max_age_days * 24 * 3600 * G_USEC_PER_SEC))
+      || (max_count != 0
+          && !exec_delete (self,
+                           "DELETE FROM tasks WHERE row IN (SELECT row FROM tasks"
+                           " ORDER BY finished_time DESC, task_id DESC, row DESC"
+                           " LIMIT -1 OFFSET ?1)",
+                           max_count))
+      || !exec_sql (self, "COMMIT"))
+    {
+      warn_write_failure (self, "retention");
+      exec_sql (self, "ROLLBACK");
+    }
+}
+
+static char *
+dup_column_text (sqlite3_stmt *stmt,
+                 int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+static gboolean
+load_descriptions (TaskerHistory       *self,
+                   TaskerHistoryRecord *record,
+                   sqlite3_int64        row)
+{
+  sqlite3_stmt *stmt = self->select_descriptions;
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  sqlite3_bind_int64 (stmt, 1, row);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_ptr_array_add (keys, dup_column_text (stmt, 0));
+      g_ptr_array_add (values, dup_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+
+  if (keys->len > 0)
+    {
+      g_ptr_array_add (keys, NULL);
+      g_ptr_array_add (values, NULL);
+      record->description_keys = (char **) g_ptr_array_steal (keys, NULL);
+      record->description_values = (char **) g_ptr_array_steal (values, NULL);
+    }
+
+  return TRUE;
+}
+
+static TaskerHistoryRecord *
+record_from_row (sqlite3_stmt *stmt)
+{
+  TaskerHistoryRecord *record = _tasker_history_record_new ();
+  int kind = sqlite3_column_int (stmt, 4);
+  int status = sqlite3_column_int (stmt, 5);
+
+  record->task_id = (guint64) sqlite3_column_int64 (stmt, 1);
+  record->key = dup_column_text (stmt, 2);
+  record->name = dup_column_text (stmt, 3);
+  if (kind >= TASKER_TASK_KIND_THREAD && kind <= TASKER_TASK_KIND_EXTERNAL)
+    record->kind = kind;
+  if (status >= TASKER_TASK_STATUS_PENDING && status <= TASKER_TASK_STATUS_CANCELLED)
+    record->status = status;
+  record->message = dup_column_text (stmt, 6);
+  record->progress = CLAMP (sqlite3_column_double (stmt, 7), 0.0, 1.0);
+  record->error_domain = dup_column_text (stmt, 8);
+  record->error_code = sqlite3_column_int (stmt, 9);
+  record->error_message = dup_column_text (stmt, 10);
+  record->attempts = (guint) sqlite3_column_int64 (stmt, 11);
+  record->created_time = sqlite3_column_int64 (stmt, 12);
+  record->started_time = sqlite3_column_int64 (stmt, 13);
+  record->finished_time = sqlite3_column_int64 (stmt, 14);
+  record->trace_id = (guint64) sqlite3_column_int64 (stmt, 15);
+  record->parent_id = (guint64) sqlite3_column_int64 (stmt, 16);
+  record->log = dup_column_text (stmt, 17);
+
+  return record;
+}
+
+static gboolean
+is_ascii (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if ((guchar) *p >= 0x80)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* A LIKE pattern for "contains @text", with its wildcards escaped. */
+static char *
+like_pattern (const char *text)
+{
+  GString *pattern = g_string_new ("%");
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '%' || *p == '_' || *p == '\\')
+        g_string_append_c (pattern, '\\');
+      g_string_append_c (pattern, *p);
+    }
+  g_string_append_c (pattern, '%');
+
+  return g_string_free (pattern, FALSE);
+}
+
+static GListModel *
+run_query (TaskerHistory       *self,
+           TaskerHistoryQuery  *query,
+           GCancellable        *cancellable,
+           GError             **error)
+{
+  g_autoptr(GString) sql = g_string_new ("SELECT " RECORD_COLUMNS " FROM tasks WHERE 1");
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GListStore) store = NULL;
+  g_autofree char *text = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint n_rows = 0;
+  int rc;
+
+  /* Numbered parameters: the ones a query leaves out stay unbound. */
+  if (query->status >= 0)
+    g_string_append (sql, " AND status = ?1");
+  if (query->key != NULL)
+    g_string_append (sql, " AND key = ?2");
+  if (query->name != NULL)
+    g_string_append (sql, " AND name = ?3");
+  if (query->text != NULL && query->text[0] != '\0')
+    {
+      if (is_ascii (query->text))
+        {
+          text = like_pattern (query->text);
+          g_string_append (sql, " AND (message LIKE ?4 ESCAPE '\\' OR log LIKE ?4 ESCAPE '\\')");
+        }
+      else
+        {
+          text = fold_text (query->text);
+          g_string_append (sql, " AND (tasker_icontains (message, ?4) OR tasker_icontains (log, ?4))");
+        }
+    }
+  if (query->since != 0)
+    g_string_append (sql, " AND finished_time >= ?5");
+  if (query->until != 0)
+    g_string_append (sql, " AND finished_time < ?6");
+  if (query->parent_id != 0)
+    g_string_append (sql, " AND parent_id = ?7");
+  g_string_append (sql, " ORDER BY finished_time DESC, task_id DESC, row DESC LIMIT ?8 OFFSET ?9");
+
+  if (sqlite3_prepare_v2 (self->db, sql->str, -1, &stmt, NULL) != SQLITE_OK)
+    goto fail;
+
+  if (query->status >= 0)
+    sqlite3_bind_int (stmt, 1, query->status);
+  if (query->key != NULL)
+    sqlite3_bind_text (stmt, 2, query->key, -1, SQLITE_STATIC);
+  if (query->name != NULL)
+    sqlite3_bind_text (stmt, 3, query->name, -1, SQLITE_STATIC);
+  if (text != NULL)
+    sqlite3_bind_text (stmt, 4, text, -1, SQLITE_STATIC);
+  if (query->since != 0)
+    sqlite3_bind_int64 (stmt, 5, query->since);
+  if (query->until != 0)
+    sqlite3_bind_int64 (stmt, 6, query->until);
+  if (query->parent_id != 0)
+    sqlite3_bind_int64 (stmt, 7, (sqlite3_int64) query->parent_id);
+  sqlite3_bind_int64 (stmt, 8, query->limit != 0 ? (sqlite3_int64) query->limit : -1);
+  sqlite3_bind_int64 (stmt, 9, query->offset);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      TaskerHistoryRecord *record = record_from_row (stmt);
+
+      g_ptr_array_add (records, record);
+      if (sqlite3_column_int (stmt, 18) > 0
+          && !load_descriptions (self, record, sqlite3_column_int64 (stmt, 0)))
+        goto fail;
+
+      if (++n_rows % QUERY_CANCEL_CHECK == 0
+          && g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          sqlite3_finalize (stmt);
+          return NULL;
+        }
+    }
+  if (rc != SQLITE_DONE)
+    goto fail;
+  sqlite3_finalize (stmt);
+
+  store = g_list_store_new (TASKER_TYPE_HISTORY_RECORD);
+  g_list_store_splice (store, 0, 0, records->pdata, records->len);
+
+  return G_LIST_MODEL (g_steal_pointer (&store));
+
+fail:
+  g_set_error (error, TASKER_ERROR, TASKER_ERROR_FAILED,
+               "Cannot read the task history “%s”: %s", self->path, sqlite3_errmsg (self->db));
+  sqlite3_finalize (stmt);
+
+  return NULL;
+}
+
+static void
+run_query_task (TaskerHistory *self,
+                GTask         *task,
+                const char    *disabled_reason,
+                gboolean       abandon)
+{
+  TaskerHistoryQuery *query = g_task_get_task_data (task);
+  GError *error = NULL;
+  GListModel *model;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (abandon)
+    {
+      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
+                               "The task history “%s” was closed", self->path);
+      return;
+    }
+
+  if (disabled_reason != NULL)
+    {
+      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_FAILED,
+                               "The task history “%s” is disabled: %s",
+                               self->path, disabled_reason);
+      return;
+    }
+
+  model = run_query (self, query, g_task_get_cancellable (task), &error);
+  if (model == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, model, g_object_unref);
+}
+
+static void
+history_destroy (TaskerHistory *self)
+{
+  GTask *task;
+
+  g_assert (self->db == NULL);
+
+  entry_list_free (g_steal_pointer (&self->head));
+  entry_list_free (g_steal_pointer (&self->spare));
+  while ((task = g_queue_pop_head (&self->queries)) != NULL)
+    {
+      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
+                               "The task history “%s” was closed", self->path);
+      g_object_unref (task);
+    }
+  g_clear_pointer (&self->disabled_reason, g_free);
+  g_clear_pointer (&self->path, g_free);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->work_cond);
+  g_cond_clear (&self->done_cond);
+  g_free (self);
+}
+
+/* Disables the history: everything queued is dropped. Called with @lock held. */
+static void
+disable_locked (TaskerHistory *self,
+                char          *reason)
+{
+  g_atomic_int_set (&self->disabled, TRUE);
+  g_free (self->disabled_reason);
+  self->disabled_reason = reason;
+  entry_list_free (g_steal_pointer (&self->head));
+  self->tail = NULL;
+  self->n_queued = 0;
+  if (self->queued_seq > self->processed_seq)
+    self->last_drop_seq = self->queued_seq;
+  self->processed_seq = self->queued_seq;
+  g_cond_broadcast (&self->done_cond);
+}
+
+/* The writer is background work: on Linux, where a thread has a nice value
+ * of its own, it yields the CPU to the main loop and the task threads. */
+static void
+lower_priority (void)
+{
+#ifdef __linux__
+  id_t tid = (id_t) syscall (SYS_gettid);
+  int nice_value;
+
+  errno = 0;
+  nice_value = getpriority (PRIO_PROCESS, tid);
+  if (errno == 0 && nice_value < WRITER_NICE)
+    (void) setpriority (PRIO_PROCESS, tid, WRITER_NICE);
+#endif
+}
+
+static gpointer
+writer_thread_func (gpointer data)
+{
+  TaskerHistory *self = data;
+  g_autofree char *reason = NULL;
+  gboolean opened;
+  gboolean orphaned;
+
+  lower_priority ();
+  opened = history_open (self, &reason);
+  if (!opened)
+    {
+      g_warning ("Task history disabled: cannot use “%s”: %s", self->path, reason);
+      history_close (self);
+    }
+
+  g_mutex_lock (&self->lock);
+  if (!opened)
+    disable_locked (self, g_steal_pointer (&reason));
+
+  if (opened)
+    {
+      guint max_age_days = self->max_age_days;
+      guint max_count = self->max_count;
+
+      self->limits_changed = FALSE;
+      g_mutex_unlock (&self->lock);
+      run_retention (self, max_age_days, max_count);
+      g_mutex_lock (&self->lock);
+    }
+
+  for (;;)
+    {
+      Entry *batch = NULL;
+      Entry *last = NULL;
+      GQueue queries = G_QUEUE_INIT;
+      g_autofree char *disabled_reason = NULL;
+      GTask *task;
+      guint64 batch_seq = 0;
+      guint n = 0;
+      guint max_age_days, max_count;
+      gboolean retention;
+      gboolean disabled;
+      gboolean abandon;
+      gboolean committed = FALSE;
+
+      /* Wait for work, and let a batch fill. */
+      for (;;)
+        {
+          gboolean have_work = self->head != NULL || self->queries.length > 0 || self->limits_changed;
+
+          if (self->abandon || (self->stopping && !self->paused))
+            break;
+          if (have_work && !self->paused)
+            {
+              if (self->head != NULL
+                  && self->n_queued < BATCH_MAX
+                  && self->n_flushing == 0
+                  && self->queries.length == 0)
+                {
+                  gint64 deadline = self->first_queued_time + BATCH_DELAY_US;
+
+                  if (g_get_monotonic_time () < deadline)
+                    {
+                      g_cond_wait_until (&self->work_cond, &self->lock, deadline);
+                      continue;
+                    }
+                }
+              break;
+            }
+          g_cond_wait (&self->work_cond, &self->lock);
+        }
+
+      /* Take a batch, the queries and the limits. */
+      for (Entry *entry = self->head; entry != NULL && n < BATCH_MAX; entry = entry->next)
+        {
+          last = entry;
+          n++;
+        }
+      if (last != NULL)
+        {
+          batch = self->head;
+          self->head = last->next;
+          last->next = NULL;
+          if (self->head == NULL)
+            self->tail = NULL;
+          self->n_queued -= n;
+          batch_seq = last->seq;
+        }
+      queries = self->queries;
+      g_queue_init (&self->queries);
+      retention = self->limits_changed;
+      self->limits_changed = FALSE;
+      max_age_days = self->max_age_days;
+      max_count = self->max_count;
+      disabled = g_atomic_int_get (&self->disabled);
+      if (disabled)
+        disabled_reason = g_strdup (self->disabled_reason);
+      abandon = self->abandon;
+      g_mutex_unlock (&self->lock);
+
+      if (batch != NULL && !disabled && !abandon)
+        committed = write_batch (self, batch);
+      for (Entry *entry = batch; entry != NULL; entry = entry->next)
+        entry_clear (entry);
+
+      /* Flush waits for the batch only, not for the queries and retention. */
+      if (n > 0)
+        {
+          g_mutex_lock (&self->lock);
+          if (self->n_spare < SPARE_MAX)
+            {
+              last->next = self->spare;
+              self->spare = g_steal_pointer (&batch);
+              self->n_spare += n;
+            }
+          self->processed_seq = MAX (self->processed_seq, batch_seq);
+          if (committed)
+            self->n_transactions++;
+          else
+            self->last_drop_seq = MAX (self->last_drop_seq, batch_seq);
+          g_cond_broadcast (&self->done_cond);
+          g_mutex_unlock (&self->lock);
+          entry_list_free (batch);
+        }
+
+      while ((task = g_queue_pop_head (&queries)) != NULL)
+        {
+          run_query_task (self, task, disabled ? disabled_reason : NULL, abandon);
+          g_object_unref (task);
+        }
+
+      if (!disabled && !abandon
+          && (retention
+              || (n > 0
+                  && g_get_monotonic_time () - self->last_retention >= RETENTION_INTERVAL_US)))
+        run_retention (self, max_age_days, max_count);
+
+      g_mutex_lock (&self->lock);
+
+      if ((self->stopping || self->abandon) && self->head == NULL && self->queries.length == 0)
+        break;
+    }
+  g_mutex_unlock (&self->lock);
+
+  history_close (self);
+
+  g_mutex_lock (&self->lock);
+  self->exited = TRUE;
+  orphaned = self->orphaned;
+  g_cond_broadcast (&self->done_cond);
+  g_mutex_unlock (&self->lock);
+
+  if (orphaned)
+    history_destroy (self);
+
+  return NULL;
+}
+
+/* API */
+
+TaskerHistory *
+_tasker_history_new (const char *path,
+                     guint       max_age_days,
+                     guint       max_count)
+{
+  TaskerHistory *self;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_new0 (TaskerHistory, 1);
+  self->path = g_strdup (path);
+  self->max_age_days = max_age_days;
+  self->max_count = max_count;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->work_cond);
+  g_cond_init (&self->done_cond);
+  g_queue_init (&self->queries);
+
+  self->thread = g_thread_try_new ("tasker-history", writer_thread_func, self, &error);
+  if (self->thread == NULL)
+    {
+      g_warning ("Task history disabled: cannot use “%s”: %s", path, error->message);
+      g_mutex_lock (&self->lock);
+      disable_locked (self, g_strdup (error->message));
+      self->exited = TRUE;
+      g_mutex_unlock (&self->lock);
+    }
+
+  return self;
+}
+
+void
+_tasker_history_add_full (TaskerHistory *self,
+                          TaskerTask    *task,
+                          gint64         finished_time,
+                          guint64        parent_id)
+{
+  Entry fill = { 0 };
+  Entry *entry;
+  guint64 seq;
+  gboolean wake = FALSE;
+  gboolean warn = FALSE;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (TASKER_IS_TASK (task));
+
+  if (g_atomic_int_get (&self->disabled))
+    return;
+
+  entry_fill (&fill, task, finished_time, parent_id);
+
+  g_mutex_lock (&self->lock);
+  if (g_atomic_int_get (&self->disabled) || self->stopping)
+    {
+      g_mutex_unlock (&self->lock);
+      entry_clear (&fill);
+      return;
+    }
+
+  seq = ++self->queued_seq;
+  if (self->n_queued >= QUEUE_MAX)
+    {
+      /* Dropped: the queue's last record now stands for this one too, so
+       * flush waits for it and reports the drop. */
+      self->tail->seq = seq;
+      self->last_drop_seq = seq;
+      warn = !self->overflow_warned;
+      self->overflow_warned = TRUE;
+      g_mutex_unlock (&self->lock);
+
+      entry_clear (&fill);
+      if (warn)
+        g_warning ("Task history “%s”: more than %u records wait for the disk; dropping records",
+                   self->path, QUEUE_MAX);
+      return;
+    }
+
+  entry = self->spare;
+  if (entry != NULL)
+    {
+      self->spare = entry->next;
+      self->n_spare--;
+    }
+  else
+    {
+      /* Rare once the writer has written a batch: quick enough to hold
+       * the lock for. */
+      entry = g_new (Entry, 1);
+    }
+  *entry = fill;
+  entry->seq = seq;
+
+  if (self->tail != NULL)
+    self->tail->next = entry;
+  else
+    self->head = entry;
+  self->tail = entry;
+  self->n_queued++;
+  if (self->n_queued == 1)
+    {
+      self->first_queued_time = g_get_monotonic_time ();
+      wake = TRUE;
+    }
+  else if (self->n_queued == BATCH_MAX)
+    {
+      wake = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (wake)
+    g_cond_signal (&self->work_cond);
+}
+
+void
+_tasker_history_add (TaskerHistory *self,
+                     TaskerTask    *task)
+{
+  _tasker_history_add_full (self, task, 0, 0);
+}
+
+void
+_tasker_history_set_limits (TaskerHistory *self,
+                            guint          max_age_days,
+                            guint          max_count)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->lock);
+  self->max_age_days = max_age_days;
+  self->max_count = max_count;
+  self->limits_changed = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  g_cond_signal (&self->work_cond);
+}
+
+gboolean
+_tasker_history_flush (TaskerHistory *self,
+                       guint          timeout_ms)
+{
+  guint64 target, base;
+  gint64 deadline;
+  gboolean flushed;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  g_mutex_lock (&self->lock);
+  target = self->queued_seq;
+  base = self->processed_seq;
+  self->n_flushing++;
+  g_cond_signal (&self->work_cond);
+  while (self->processed_seq < target && !g_atomic_int_get (&self->disabled))
+    {
+      if (!g_cond_wait_until (&self->done_cond, &self->lock, deadline))
+        break;
+    }
+  self->n_flushing--;
+  flushed = (!g_atomic_int_get (&self->disabled)
+             && self->processed_seq >= target
+             && self->last_drop_seq <= base);
+  g_mutex_unlock (&self->lock);
+
+  return flushed;
+}
+
+void
+_tasker_history_free (TaskerHistory *self)
+{
+  GThread *thread = NULL;
+  gboolean flushed;
+  gboolean exited;
+  gint64 deadline;
+
+  if (self == NULL)
+    return;
+
+  g_mutex_lock (&self->lock);
+  self->paused = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  flushed = _tasker_history_flush (self, FREE_FLUSH_TIMEOUT_MS);
+
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  if (!flushed)
+    self->abandon = TRUE;
+  g_cond_signal (&self->work_cond);
+  deadline = g_get_monotonic_time () + FREE_EXIT_TIMEOUT_US;
+  while (!self->exited)
+    {
+      if (!g_cond_wait_until (&self->done_cond, &self->lock, deadline))
+        break;
+    }
+  exited = self->exited;
+  thread = g_steal_pointer (&self->thread);
+  if (!exited)
+    self->orphaned = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  if (exited)
+    {
+      if (thread != NULL)
+        g_thread_join (thread);
+      history_destroy (self);
+    }
+  else
+    {
+      /* A writer stuck on the disk: it frees @self when it is done. */
+      g_thread_unref (thread);
+    }
+}
+
+void
+_tasker_history_query_async (TaskerHistory       *self,
+                             TaskerHistoryQuery  *query,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (TASKER_IS_HISTORY_QUERY (query));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, _tasker_history_query_async);
+  g_task_set_task_data (task, _tasker_history_query_copy (query), g_object_unref);
+
+  g_mutex_lock (&self->lock);
+  if (self->stopping)
+    {
+      g_mutex_unlock (&self->lock);
+      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
+                               "The task history “%s” was closed", self->path);
+      return;
+    }
+  g_queue_push_tail (&self->queries, g_steal_pointer (&task));
+  g_mutex_unlock (&self->lock);
+
+  g_cond_signal (&self->work_cond);
+}
+
+GListModel *
+_tasker_history_query_finish (TaskerHistory  *self,
+                              GAsyncResult   *result,
+                              GError        **error)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == _tasker_history_query_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+guint
+_tasker_history_get_n_transactions (TaskerHistory *self)
+{
+  guint n;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  g_mutex_lock (&self->lock);
+  n = self->n_transactions;
+  g_mutex_unlock (&self->lock);
+
+  return n;
+}
+
+gboolean
+_tasker_history_is_disabled (TaskerHistory *self)
+{
+  g_return_val_if_fail (self != NULL, TRUE);
+
+  return g_atomic_int_get (&self->disabled);
+}
+
+void
+_tasker_history_set_paused (TaskerHistory *self,
+                            gboolean       paused)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->lock);
+  self->paused = !!paused;
+  g_mutex_unlock (&self->lock);
+
+  g_cond_signal (&self->work_cond);
+}

@@ -1,0 +1,339 @@
+/* test-history-crash.c — committed records survive SIGKILL
+ *
+ * The test re-runs its own binary as a child (`--crash-child PATH`). The
+ * child runs a manager with a history at PATH and, round after round, runs a
+ * group of thread tasks whose task-finished signal adds them to the history.
+ * Once every task of the group has had its done callback, the child calls
+ * _tasker_history_flush(); when that returns TRUE it writes the ids of the
+ * group to stdout, one "ID\n" line each, in a single write() per group.
+ *
+ * "Reported done" therefore means: a complete line "ID\n" that the parent
+ * read from the child's stdout. The child writes it only after the task's
+ * done callback ran, after _tasker_history_add() was called for it (from
+ * task-finished, which comes first) and after a later flush said every
+ * record queued before it was committed.
+ *
+ * Each round also runs more tasks whose records are never flushed, so the
+ * writer is busy with them when the kill comes.
+ *
+ * The parent kills the child with SIGKILL as soon as it has read a random
+ * number of ids — the child is still running tasks and writing batches at
+ * that point, so the kill lands at a random place of its work — then reads
+ * whatever else the child wrote before dying, opens the database with SQLite
+ * (recovering the WAL as any later opener would) and asserts that every
+ * reported id is there as a completed task with its message, and that the
+ * database passes its integrity check. Records that were not reported may or
+ * may not be there.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "history-test.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#define GROUP_SIZE 10
+#define CHILD_MAX_SECONDS 60
+
+/* The child */
+
+typedef struct
+{
+  TaskerHistory *history;
+  guint          n_done;   /* done callbacks of the current group */
+} Child;
+
+static void
+child_task_func (TaskerContext *context,
+                 gpointer       data)
+{
+  tasker_context_set_progress (context, 0.5);
+  tasker_context_set_message (context, "crash test task");
+  tasker_context_log (context, "working");
+}
+
+/* Traffic that is never flushed: the writer is busy when the kill comes. */
+static void
+background_task_func (TaskerContext *context,
+                      gpointer       data)
+{
+  tasker_context_set_message (context, "background");
+}
+
+static void
+child_task_finished_cb (TaskerManager *manager,
+                        TaskerTask    *task,
+                        gpointer       data)
+{
+  Child *child = data;
+
+  _tasker_history_add (child->history, task);
+}
+
+static void
+child_done_cb (TaskerTask *task,
+               gpointer    data)
+{
+  Child *child = data;
+
+  child->n_done++;
+}
+
+static void
+write_all (int         fd,
+           const char *text,
+           gsize       length)
+{
+  while (length > 0)
+    {
+      gssize n = write (fd, text, length);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        exit (4);   /* the parent went away */
+      text += n;
+      length -= n;
+    }
+}
+
+static int
+child_main (const char *path)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaskerManager) manager = NULL;
+  g_autoptr(TaskerTaskOptions) options = NULL;
+  Child child = { 0 };
+  gint64 end = g_get_monotonic_time () + CHILD_MAX_SECONDS * G_USEC_PER_SEC;
+
+  g_main_context_push_thread_default (context);
+  manager = tasker_manager_new (context);
+  child.history = _tasker_history_new (path, 0, 0);
+  g_signal_connect (manager, "task-finished", G_CALLBACK (child_task_finished_cb), &child);
+  options = tasker_task_options_new ();
+  tasker_task_options_set_done_func (options, child_done_cb, &child, NULL);
+
+  /* Until the parent kills us; the deadline only guards a lost parent. */
+  while (g_get_monotonic_time () < end)
+    {
+      g_autoptr(GString) ids = g_string_new (NULL);
+
+      child.n_done = 0;
+      for (guint i = 0; i < GROUP_SIZE; i++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(TaskerTask) task = NULL;
+
+          task = tasker_manager_run_thread (manager, NULL, options, child_task_func,
+                                            NULL, NULL, &error);
+          if (task == NULL)
+            g_error ("run_thread: %s", error->message);
+          g_string_append_printf (ids, "%" G_GUINT64_FORMAT "\n", tasker_task_get_id (task));
+        }
+      for (guint i = 0; i < 4 * GROUP_SIZE; i++)
+        {
+          g_autoptr(TaskerTask) task = NULL;
+
+          task = tasker_manager_run_thread (manager, NULL, NULL, background_task_func,
+                                            NULL, NULL, NULL);
+        }
+      while (child.n_done < GROUP_SIZE)
+        g_main_context_iteration (context, TRUE);
+
+      if (!_tasker_history_flush (child.history, 30000))
+        return 3;
+      write_all (STDOUT_FILENO, ids->str, ids->len);
+    }
+
+  return 0;
+}
+
+/* The parent */
+
+static char *
+self_exe (void)
+{
+  char *exe = g_file_read_link ("/proc/self/exe", NULL);
+
+  g_assert_nonnull (exe);
+
+  return exe;
+}
+
+/* Appends complete lines' ids to @ids; keeps a partial line in @pending. */
+static void
+take_lines (GString *pending,
+            GArray  *ids)
+{
+  char *nl;
+
+  while ((nl = memchr (pending->str, '\n', pending->len)) != NULL)
+    {
+      guint64 id;
+
+      *nl = '\0';
+      id = g_ascii_strtoull (pending->str, NULL, 10);
+      g_assert_cmpuint (id, >, 0);
+      g_array_append_val (ids, id);
+      g_string_erase (pending, 0, nl - pending->str + 1);
+    }
+}
+
+/* Reads until @ids has @n_wanted ids (n_wanted 0: until EOF); fails at the
+ * deadline. */
+static void
+read_ids (int      fd,
+          GString *pending,
+          GArray  *ids,
+          guint    n_wanted)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) test_timeout_ms () * 3 * 1000;
+
+  while (n_wanted == 0 || ids->len < n_wanted)
+    {
+      struct pollfd pfd = { fd, POLLIN, 0 };
+      gint64 left = deadline - g_get_monotonic_time ();
+      char buffer[4096];
+      gssize n;
+      int rc;
+
+      if (left <= 0)
+        g_error ("timed out reading the child's ids (%u of %u)", ids->len, n_wanted);
+      rc = poll (&pfd, 1, (int) MIN (left / 1000 + 1, 1000));
+      if (rc < 0 && errno == EINTR)
+        continue;
+      g_assert_cmpint (rc, >=, 0);
+      if (rc == 0)
+        continue;
+      n = read (fd, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR)
+        continue;
+      g_assert_cmpint (n, >=, 0);
+      if (n == 0)
+        {
+          g_assert_cmpuint (n_wanted, ==, 0);   /* the child died early */
+          return;
+        }
+      g_string_append_len (pending, buffer, n);
+      take_lines (pending, ids);
+    }
+}
+
+static void
+check_database (const char *path,
+                GArray     *ids)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *check = NULL;
+  guint n_rows = 0;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &check, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (check), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (check, 0), ==, "ok");
+  sqlite3_finalize (check);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT status, message, log FROM tasks WHERE task_id = ?1",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      guint64 id = g_array_index (ids, guint64, i);
+      int rc;
+
+      sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) id);
+      rc = sqlite3_step (stmt);
+      if (rc != SQLITE_ROW)
+        g_error ("task %" G_GUINT64_FORMAT " was reported committed but is not in the database", id);
+      g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, TASKER_TASK_STATUS_COMPLETED);
+      g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, "crash test task");
+      g_assert_true (g_str_has_suffix ((const char *) sqlite3_column_text (stmt, 2), " working"));
+      /* Exactly once. */
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      sqlite3_reset (stmt);
+    }
+  sqlite3_finalize (stmt);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM tasks", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n_rows = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  g_test_message ("%u ids reported, %u records in the database", ids->len, n_rows);
+  g_assert_cmpuint (n_rows, >=, ids->len);
+}
+
+static void
+crash_round (const char *dir,
+             guint       round)
+{
+  g_autofree char *exe = self_exe ();
+  g_autofree char *path = g_strdup_printf ("%s/round-%u.sqlite3", dir, round);
+  const char *argv[] = { exe, "--crash-child", path, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GString) pending = g_string_new (NULL);
+  GPid pid = 0;
+  int out_fd = -1;
+  int status = 0;
+  guint kill_after = g_test_rand_int_range (1, 40) * (test_under_valgrind () ? 1 : 5);
+
+  g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                            NULL, NULL, &pid, NULL, &out_fd, NULL, &error);
+  g_assert_no_error (error);
+
+  read_ids (out_fd, pending, ids, kill_after);
+  g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  /* It was still running, not dead of something else. */
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
+
+  /* What it wrote before it died counts too; a torn last line does not. */
+  read_ids (out_fd, pending, ids, 0);
+  close (out_fd);
+
+  g_test_message ("round %u: killed after %u ids, %u reported in all (%zu bytes of a torn line)",
+                  round, kill_after, ids->len, pending->len);
+  check_database (path, ids);
+}
+
+static void
+test_crash (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tasker-history-crash-XXXXXX", &error);
+  guint n_rounds = test_under_valgrind () ? 1 : 4;
+
+  g_assert_no_error (error);
+  for (guint round = 0; round < n_rounds; round++)
+    crash_round (dir, round);
+  hist_rm_rf (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  if (argc == 3 && g_str_equal (argv[1], "--crash-child"))
+    return child_main (argv[2]);
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Tasker/History/crash/sigkill", test_crash);
+
+  return g_test_run ();
+}
