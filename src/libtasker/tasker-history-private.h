@@ -60,6 +60,15 @@ GListModel    *_tasker_history_query_finish  (TaskerHistory       *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
+/* Deletes every record, after those queued before; on the writer thread. */
+void           _tasker_history_clear_async   (TaskerHistory       *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean       _tasker_history_clear_finish  (TaskerHistory       *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
 /* For tests and benchmarks. */
 
 /* How many write transactions (batches of records) were committed. */

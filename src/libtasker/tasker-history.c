@@ -861,6 +861,21 @@ run_query_task (TaskerHistory *self,
       return;
     }
 
+  /* A task without a query clears the history. */
+  if (query == NULL)
+    {
+      if (exec_sql (self, "BEGIN; DELETE FROM descriptions; DELETE FROM tasks; COMMIT;"))
+        g_task_return_boolean (task, TRUE);
+      else
+        {
+          g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_FAILED,
+                                   "cannot clear the task history “%s”: %s",
+                                   self->path, sqlite3_errmsg (self->db));
+          exec_sql (self, "ROLLBACK;");
+        }
+      return;
+    }
+
   model = run_query (self, query, g_task_get_cancellable (task), &error);
   if (model == NULL)
     g_task_return_error (task, error);
@@ -1329,6 +1344,44 @@ _tasker_history_query_async (TaskerHistory       *self,
   g_mutex_unlock (&self->lock);
 
   g_cond_signal (&self->work_cond);
+}
+
+/* Deletes every record, after what was queued before. */
+void
+_tasker_history_clear_async (TaskerHistory       *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (self != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, _tasker_history_clear_async);
+
+  g_mutex_lock (&self->lock);
+  if (self->stopping)
+    {
+      g_mutex_unlock (&self->lock);
+      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
+                               "The task history “%s” was closed", self->path);
+      return;
+    }
+  g_queue_push_tail (&self->queries, g_steal_pointer (&task));
+  g_mutex_unlock (&self->lock);
+
+  g_cond_signal (&self->work_cond);
+}
+
+gboolean
+_tasker_history_clear_finish (TaskerHistory  *self,
+                              GAsyncResult   *result,
+                              GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 GListModel *

@@ -2944,6 +2944,81 @@ tasker_manager_query_history_async (TaskerManager       *self,
   _tasker_history_query_async (self->history, query, cancellable, query_done_cb, g_steal_pointer (&task));
 }
 
+static void
+clear_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (_tasker_history_clear_finish (g_task_get_task_data (task), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * tasker_manager_clear_history_async:
+ * @self: a #TaskerManager
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the history is empty
+ * @user_data: data for @callback
+ *
+ * Deletes every record of the history (tasks that end later are recorded
+ * as usual), on the history's own thread. Call it on the manager's main
+ * context.
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_clear_history_async (TaskerManager       *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tasker_manager_clear_history_async);
+
+  if (self->history == NULL)
+    {
+      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_FAILED,
+                               "The task history is off: history-path is not set");
+      return;
+    }
+
+  g_task_set_task_data (task, self->history, NULL);
+  _tasker_history_clear_async (self->history, cancellable, clear_done_cb, g_steal_pointer (&task));
+}
+
+/**
+ * tasker_manager_clear_history_finish:
+ * @self: a #TaskerManager
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Tasker.Manager.clear_history_async].
+ *
+ * Returns: whether the history was cleared
+ *
+ * Since: 1.0
+ */
+gboolean
+tasker_manager_clear_history_finish (TaskerManager  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /**
  * tasker_manager_query_history_finish:
  * @self: a #TaskerManager

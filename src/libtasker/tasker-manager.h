@@ -148,5 +148,14 @@ TASKER_AVAILABLE_IN_1_0
 GListModel    *tasker_manager_query_history_finish (TaskerManager      *self,
                                                     GAsyncResult       *result,
                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
+void           tasker_manager_clear_history_async  (TaskerManager      *self,
+                                                    GCancellable       *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+TASKER_AVAILABLE_IN_1_0
+gboolean       tasker_manager_clear_history_finish (TaskerManager      *self,
+                                                    GAsyncResult       *result,
+                                                    GError            **error);
 
 G_END_DECLS

@@ -42,6 +42,24 @@ not_null (gpointer data)
   return *(gpointer *) data != NULL;
 }
 
+static void
+clear_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (tasker_manager_clear_history_finish (TASKER_MANAGER (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
 static GListModel *
 query (TaskerManager       *manager,
        TaskerHistoryQuery  *q,
@@ -115,6 +133,19 @@ finished_tasks_are_recorded_and_queried (void)
   only_failed = query (manager, q, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (only_failed), ==, 1);
+
+  /* Cleared: nothing left, and new ends are recorded again. */
+  {
+    g_autoptr(GListModel) after = NULL;
+    g_autoptr(TaskerHistoryQuery) all = tasker_history_query_new ();
+    gboolean cleared = FALSE;
+
+    tasker_manager_clear_history_async (manager, NULL, clear_cb, &cleared);
+    test_wait_for (tasker_manager_get_context (manager), is_true, &cleared);
+    after = query (manager, all, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (after), ==, 0);
+  }
 
   /* Private to the user. */
   g_assert_cmpint (g_stat (path, &st), ==, 0);
