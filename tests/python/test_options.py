@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Tasker.TaskOptions (DESIGN.md §5) through the reserved `options` keyword: name,
 timeout-ms, set_description, and the policies of issue 5 (retry, queue, priority, parent,
-trace id, ignore-child-failures), marked xfail until they exist."""
+trace id, ignore-child-failures)."""
 
 import re
 import threading
