@@ -610,12 +610,13 @@ handle_returned (TaskerManager *self,
   TaskerTaskStatus status;
   GError *error = NULL;
   gboolean shut_down, has_children;
+  guint attempt;
 
   if (tasker_task_is_final (task))
     return;
 
-  /* A start not yet seen counts: it makes the attempt number. */
-  sync_task (self, task);
+  /* The attempt that ended, whether or not its start was seen yet. */
+  attempt = task->status == TASKER_TASK_STATUS_PENDING ? task->attempt + 1 : task->attempt;
   status = attempt_outcome (task, &error);
 
   g_mutex_lock (&self->lock);
@@ -624,8 +625,10 @@ handle_returned (TaskerManager *self,
   g_mutex_unlock (&self->lock);
 
   /* Any failure is retried while attempts remain; a cancel never is. */
-  if (status == TASKER_TASK_STATUS_FAILED && task->attempt < task->policy.max_attempts && !shut_down)
+  if (status == TASKER_TASK_STATUS_FAILED && attempt < task->policy.max_attempts && !shut_down)
     {
+      /* The start this attempt made is seen before the task goes back. */
+      sync_task (self, task);
       g_clear_error (&error);
       schedule_retry (self, task);
       return;
@@ -1480,8 +1483,10 @@ static void
 dispatch_locked (TaskerManager *self,
                  TaskerTask    *task)
 {
-  /* A message of ours ("Waiting for a free slot") is cleared as it starts. */
-  if (_tasker_task_store_manager_message (task, NULL) &&
+  /* A message of ours ("Waiting for a free slot", "Retrying in …") is
+   * cleared as it starts; only a queued or retried task can have one. */
+  if ((task->queue != NULL || task->attempt > 0) &&
+      _tasker_task_store_manager_message (task, NULL) &&
       !__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
     {
       g_ptr_array_add (self->dirty, g_object_ref (task));
