@@ -2138,6 +2138,15 @@ tasker_manager_wait_until_settled (TaskerManager *self,
       return FALSE;
     }
 
+  /* A thread task waiting for its own manager to settle would wait for
+   * itself; and a pool thread must never run the context's callbacks. */
+  if (_tasker_thread_runner_in_pool_thread ())
+    {
+      g_critical ("tasker_manager_wait_until_settled() and tasker_manager_shutdown() "
+                  "cannot wait inside a thread task");
+      return FALSE;
+    }
+
   if (!g_main_context_acquire (self->context))
     {
       gboolean settled;
@@ -2214,7 +2223,9 @@ tasker_manager_shutdown (TaskerManager *self,
   for (guint i = 0; i < tasks->len; i++)
     _tasker_manager_task_cancel (self, g_ptr_array_index (tasks, i), reason);
 
-  settled = tasker_manager_wait_until_settled (self, grace_ms);
+  /* A thread task that shuts its manager down cannot wait for itself. */
+  settled = !_tasker_thread_runner_in_pool_thread () &&
+            tasker_manager_wait_until_settled (self, grace_ms);
 
   /* What has ended is on disk before shutdown returns. */
   if (self->history != NULL && g_main_context_is_owner (self->context))

@@ -314,6 +314,32 @@ waiting_inside_a_callback_is_refused (void)
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
 }
 
+static void
+wait_inside_task_func (TaskerContext *context,
+                       gpointer       data)
+{
+  gboolean *returned = data;
+
+  /* It would wait for itself, and run the manager's callbacks on a pool
+   * thread if it could take the context. */
+  *returned = tasker_manager_wait_until_settled (tasker_manager_get_default (), 100) ? 2 : 1;
+}
+
+static void
+waiting_inside_a_thread_task_is_refused (void)
+{
+  TaskerManager *manager = tasker_manager_get_default ();
+  g_autoptr(TaskerTask) task = NULL;
+  gboolean returned = 0;
+
+  g_test_expect_message ("Tasker", G_LOG_LEVEL_CRITICAL, "*cannot wait inside a thread task*");
+  task = tasker_manager_run_thread (manager, NULL, NULL, wait_inside_task_func, &returned, NULL, NULL);
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (returned, ==, 1);
+  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -328,6 +354,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/Task/shut-down-refuses", shut_down_manager_refuses_work);
   g_test_add_func ("/Tasker/Task/message-only-from-function", message_is_only_what_the_function_set);
   g_test_add_func ("/Tasker/Task/wait-inside-callback-refused", waiting_inside_a_callback_is_refused);
+  g_test_add_func ("/Tasker/Task/wait-inside-thread-task-refused", waiting_inside_a_thread_task_is_refused);
 
   return g_test_run ();
 }
