@@ -20,6 +20,10 @@ python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 
 programs="bench-throughput bench-submit bench-progress bench-cancel bench-memory bench-process bench-history"
+# The application benchmark, when the build has the application (-Dapp=true).
+if ninja -C "$builddir" -t targets all 2>/dev/null | grep -q '^bench/bench-app:'; then
+  programs="$programs bench-app"
+fi
 
 say () {
   printf 'bench.sh: %s\n' "$*" >&2

@@ -213,7 +213,11 @@ apply_removals (TaskerTaskList *self)
     if (positions[i] != positions[i - 1] + 1)
       n_runs++;
 
-  if (n_runs <= 16)
+  /* One change per run is what views handle best (a view re-sorting or
+   * re-binding a whole tail costs far more than a few small moves), as
+   * long as the moves stay cheap; a huge scattered removal is compacted
+   * once instead. */
+  if (n_runs <= 16 || (guint64) n_runs * self->n_items <= 4 * 1024 * 1024)
     {
       /* Last run first, so the positions of earlier runs stay valid. */
       guint end = n_removed;

@@ -1,0 +1,1281 @@
+/* tasker-history-view.c
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "tasker-history-view.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "tasker-format.h"
+
+/**
+ * TaskerHistoryView:
+ *
+ * The list of finished commands, read page by page from the manager's
+ * history (see [property@Tasker.Manager:history-path]): a search entry
+ * (matched against the records' message and log), a status filter, one row
+ * per record with its name, command line, status, finish time and duration,
+ * a button to run a record again and a "Load More" button for the next
+ * page. Activating a row opens a window with the record's details and log.
+ *
+ * The view refreshes itself when it is mapped and, while mapped, at most
+ * once a second after the manager's [signal@Tasker.Manager::task-finished].
+ *
+ * Actions: `history.refresh`, `history.load-more`, `history.clear` (asks
+ * for confirmation, then empties the history with
+ * [method@Tasker.Manager.clear_history_async]).
+ *
+ * Main thread only, like every widget.
+ */
+
+#define PAGE_SIZE          50
+#define REFRESH_THROTTLE_MS 1000
+
+struct _TaskerHistoryView
+{
+  GtkWidget       parent_instance;
+
+  TaskerManager  *manager;            /* (owned) (nullable) */
+  gulong          task_finished_id;   /* on @manager */
+  GListStore     *store;              /* (owned) (element-type TaskerHistoryRecord) */
+  GCancellable   *cancellable;        /* (owned) (nullable): the query in flight */
+  GCancellable   *clear_cancellable;  /* (owned): cancelled in dispose */
+  guint           refresh_source_id;  /* throttled refresh after task-finished */
+  gint64          last_refresh;       /* monotonic, µs */
+  guint           loading : 1;        /* a query is in flight */
+  guint           loaded : 1;         /* a query has completed once */
+  guint           has_more : 1;       /* the last page was full */
+  guint           dirty : 1;          /* refresh at the next map */
+
+  /* template children */
+  GtkSearchEntry *search_entry;
+  GtkDropDown    *status_dropdown;
+  GtkButton      *clear_button;
+  GtkStack       *stack;
+  GtkSpinner     *spinner;
+  GtkScrolledWindow *scroller;
+  GtkListView    *list_view;
+  GtkButton      *load_more_button;
+  AdwStatusPage  *empty_page;
+  AdwStatusPage  *error_page;
+};
+
+enum {
+  PROP_0,
+  PROP_MANAGER,
+  PROP_LOADING,
+  N_PROPS
+};
+
+enum {
+  RERUN,
+  N_SIGNALS
+};
+
+G_DEFINE_FINAL_TYPE (TaskerHistoryView, tasker_history_view, GTK_TYPE_WIDGET)
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* What a query was for, kept until its callback. */
+typedef struct
+{
+  TaskerHistoryView *self;     /* (owned) */
+  GCancellable      *cancellable; /* (owned): the query's; stale unless it is @self's */
+  gboolean           append;   /* load more: append; else replace */
+  guint              limit;
+} QueryData;
+
+static void
+query_data_free (QueryData *data)
+{
+  g_clear_object (&data->self);
+  g_clear_object (&data->cancellable);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QueryData, query_data_free)
+
+/* Widgets of one row, kept on the GtkListItem. */
+typedef struct
+{
+  GtkImage  *status_icon;
+  GtkLabel  *title;
+  GtkLabel  *subtitle;
+  GtkLabel  *status;
+  GtkLabel  *finished;
+  GtkLabel  *duration;
+  GtkButton *rerun;
+} RowWidgets;
+
+static const int dropdown_statuses[] = {
+  -1,
+  TASKER_TASK_STATUS_COMPLETED,
+  TASKER_TASK_STATUS_FAILED,
+  TASKER_TASK_STATUS_CANCELLED,
+};
+
+/* Formatting */
+
+/**
+ * _tasker_history_view_format_duration:
+ * @duration_us: a duration in microseconds
+ *
+ * Formats a duration as people read it: "350 ms", "42 s", "1 min 5 s",
+ * "2 h 3 min", "3 d 4 h".
+ *
+ * Returns: (transfer full): the text
+ */
+char *
+_tasker_history_view_format_duration (gint64 duration_us)
+{
+  guint64 ms, s, min, h, d;
+
+  if (duration_us < 0)
+    duration_us = 0;
+
+  ms = (guint64) duration_us / 1000;
+  if (ms < 1000)
+    /* Translators: a duration in milliseconds */
+    return g_strdup_printf (_("%u ms"), (guint) ms);
+
+  s = ms / 1000;
+  if (s < 60)
+    /* Translators: a duration in seconds */
+    return g_strdup_printf (_("%u s"), (guint) s);
+
+  min = s / 60;
+  s %= 60;
+  if (min < 60)
+    /* Translators: a duration in minutes and seconds, as in "1 min 5 s" */
+    return g_strdup_printf (_("%u min %u s"), (guint) min, (guint) s);
+
+  h = min / 60;
+  min %= 60;
+  if (h < 24)
+    /* Translators: a duration in hours and minutes, as in "2 h 3 min" */
+    return g_strdup_printf (_("%u h %u min"), (guint) h, (guint) min);
+
+  d = h / 24;
+  h %= 24;
+  /* Translators: a duration in days and hours, as in "3 d 4 h" */
+  return g_strdup_printf (_("%u d %u h"), (guint) d, (guint) h);
+}
+
+static char *
+format_finished_time (gint64 time_us)
+{
+  g_autoptr(GDateTime) when = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autoptr(GDateTime) yesterday = NULL;
+  int y1, m1, d1, y2, m2, d2;
+
+  if (time_us <= 0)
+    return g_strdup ("");
+
+  when = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
+  now = g_date_time_new_now_local ();
+  if (when == NULL || now == NULL)
+    return g_strdup ("");
+
+  g_date_time_get_ymd (when, &y1, &m1, &d1);
+  g_date_time_get_ymd (now, &y2, &m2, &d2);
+  if (y1 == y2 && m1 == m2 && d1 == d2)
+    /* Translators: the time of day at which a command finished today,
+     * in g_date_time_format() syntax (like strftime) */
+    return g_date_time_format (when, _("%H:%M"));
+
+  yesterday = g_date_time_add_days (now, -1);
+  g_date_time_get_ymd (yesterday, &y2, &m2, &d2);
+  if (y1 == y2 && m1 == m2 && d1 == d2)
+    /* Translators: when a command finished yesterday, in
+     * g_date_time_format() syntax (like strftime) */
+    return g_date_time_format (when, _("Yesterday %H:%M"));
+
+  if (y1 == g_date_time_get_year (now))
+    /* Translators: when a command finished earlier this year, in
+     * g_date_time_format() syntax (like strftime) */
+    return g_date_time_format (when, _("%b %-d %H:%M"));
+
+  /* Translators: when a command finished in an earlier year, in
+   * g_date_time_format() syntax (like strftime) */
+  return g_date_time_format (when, _("%b %-d %Y %H:%M"));
+}
+
+static const char *
+status_css_class (TaskerTaskStatus status)
+{
+  switch (status)
+    {
+    case TASKER_TASK_STATUS_COMPLETED:
+      return "success";
+    case TASKER_TASK_STATUS_FAILED:
+      return "error";
+    case TASKER_TASK_STATUS_CANCELLED:
+    case TASKER_TASK_STATUS_PENDING:
+    case TASKER_TASK_STATUS_RUNNING:
+    default:
+      return "dim-label";
+    }
+}
+
+/* Two records are the same entry when these match (task ids restart with
+ * every process, the times tell runs apart). */
+static gboolean
+same_record (TaskerHistoryRecord *a,
+             TaskerHistoryRecord *b)
+{
+  return tasker_history_record_get_task_id (a) == tasker_history_record_get_task_id (b)
+      && tasker_history_record_get_finished_time (a) == tasker_history_record_get_finished_time (b)
+      && tasker_history_record_get_created_time (a) == tasker_history_record_get_created_time (b)
+      && tasker_history_record_get_status (a) == tasker_history_record_get_status (b);
+}
+
+/* State */
+
+static gboolean
+has_filter (TaskerHistoryView *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  return (text != NULL && text[0] != '\0')
+      || gtk_drop_down_get_selected (self->status_dropdown) != 0;
+}
+
+static void
+update_state (TaskerHistoryView *self)
+{
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  const char *page;
+
+  if (n_items > 0)
+    page = "list";
+  else if (self->loading || !self->loaded)
+    page = "loading";
+  else if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "error") == 0)
+    page = "error";
+  else
+    page = "empty";
+
+  if (has_filter (self))
+    {
+      adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No Results Found"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Try a different search or status."));
+    }
+  else
+    {
+      adw_status_page_set_icon_name (self->empty_page, "document-open-recent-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No History"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Commands appear here when they finish."));
+    }
+
+  gtk_stack_set_visible_child_name (self->stack, page);
+  gtk_spinner_set_spinning (self->spinner, g_str_equal (page, "loading"));
+  gtk_widget_set_visible (GTK_WIDGET (self->load_more_button), self->has_more && n_items > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "history.load-more",
+                                 self->manager != NULL && self->has_more && !self->loading);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "history.refresh", self->manager != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "history.clear",
+                                 self->manager != NULL && (n_items > 0 || has_filter (self)));
+}
+
+static void
+set_loading (TaskerHistoryView *self,
+             gboolean           loading)
+{
+  loading = !!loading;
+  if (self->loading == (guint) loading)
+    return;
+  self->loading = loading;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
+static void
+show_error (TaskerHistoryView *self,
+            const GError      *error)
+{
+  adw_status_page_set_description (self->error_page, error->message);
+  g_list_store_remove_all (self->store);
+  gtk_stack_set_visible_child_name (self->stack, "error");
+}
+
+/* Replaces the store's contents with @records, keeping the rows that did
+ * not change (new records come in at the top). */
+static void
+reconcile (TaskerHistoryView *self,
+           GListModel        *records)
+{
+  guint old_n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  guint new_n = g_list_model_get_n_items (records);
+  guint prefix = 0, suffix = 0;
+  g_autoptr(GPtrArray) added = NULL;
+
+  while (prefix < old_n && prefix < new_n)
+    {
+      g_autoptr(TaskerHistoryRecord) a = g_list_model_get_item (G_LIST_MODEL (self->store), prefix);
+      g_autoptr(TaskerHistoryRecord) b = g_list_model_get_item (records, prefix);
+
+      if (!same_record (a, b))
+        break;
+      prefix++;
+    }
+  while (suffix < old_n - prefix && suffix < new_n - prefix)
+    {
+      g_autoptr(TaskerHistoryRecord) a = g_list_model_get_item (G_LIST_MODEL (self->store), old_n - 1 - suffix);
+      g_autoptr(TaskerHistoryRecord) b = g_list_model_get_item (records, new_n - 1 - suffix);
+
+      if (!same_record (a, b))
+        break;
+      suffix++;
+    }
+
+  added = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = prefix; i < new_n - suffix; i++)
+    g_ptr_array_add (added, g_list_model_get_item (records, i));
+
+  if (old_n - prefix - suffix > 0 || added->len > 0)
+    g_list_store_splice (self->store, prefix, old_n - prefix - suffix, added->pdata, added->len);
+}
+
+static void
+append_records (TaskerHistoryView *self,
+                GListModel        *records)
+{
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  guint new_n = g_list_model_get_n_items (records);
+  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < new_n; i++)
+    {
+      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (records, i);
+      gboolean duplicate = FALSE;
+
+      /* The page starts at the last record shown: skip what is there. */
+      for (guint j = n_items > 8 ? n_items - 8 : 0; j < n_items && !duplicate; j++)
+        {
+          g_autoptr(TaskerHistoryRecord) shown = g_list_model_get_item (G_LIST_MODEL (self->store), j);
+
+          duplicate = same_record (shown, record);
+        }
+      if (!duplicate)
+        g_ptr_array_add (added, g_steal_pointer (&record));
+    }
+
+  if (added->len > 0)
+    g_list_store_splice (self->store, n_items, 0, added->pdata, added->len);
+}
+
+static void
+query_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(QueryData) data = user_data;
+  TaskerHistoryView *self = data->self;
+  g_autoptr(GListModel) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  records = tasker_manager_query_history_finish (TASKER_MANAGER (object), result, &error);
+  if (records == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* A newer query replaced this one. */
+  if (data->cancellable != self->cancellable)
+    return;
+
+  g_clear_object (&self->cancellable);
+  self->loaded = TRUE;
+  set_loading (self, FALSE);
+
+  if (records == NULL)
+    {
+      self->has_more = FALSE;
+      show_error (self, error);
+      update_state (self);
+      return;
+    }
+
+  self->has_more = g_list_model_get_n_items (records) >= data->limit;
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "error") == 0)
+    gtk_stack_set_visible_child_name (self->stack, "loading");
+  if (data->append)
+    append_records (self, records);
+  else
+    reconcile (self, records);
+  update_state (self);
+}
+
+static TaskerHistoryQuery *
+make_query (TaskerHistoryView *self)
+{
+  g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  guint selected = gtk_drop_down_get_selected (self->status_dropdown);
+
+  if (text != NULL && text[0] != '\0')
+    tasker_history_query_set_text (query, text);
+  if (selected < G_N_ELEMENTS (dropdown_statuses))
+    tasker_history_query_set_status (query, dropdown_statuses[selected]);
+
+  return g_steal_pointer (&query);
+}
+
+static void
+start_query (TaskerHistoryView  *self,
+             TaskerHistoryQuery *query,
+             gboolean            append)
+{
+  QueryData *data;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+
+  if (self->manager == NULL)
+    return;
+
+  data = g_new0 (QueryData, 1);
+  data->self = g_object_ref (self);
+  data->append = append;
+  data->limit = tasker_history_query_get_limit (query);
+
+  self->cancellable = g_cancellable_new ();
+  data->cancellable = g_object_ref (self->cancellable);
+  self->last_refresh = g_get_monotonic_time ();
+  set_loading (self, TRUE);
+  tasker_manager_query_history_async (self->manager, query, self->cancellable, query_done_cb, data);
+  update_state (self);
+}
+
+/**
+ * tasker_history_view_refresh:
+ * @self: a #TaskerHistoryView
+ *
+ * Reads the history again with the current search and status filter,
+ * keeping as many records as are shown now (at least one page).
+ */
+void
+tasker_history_view_refresh (TaskerHistoryView *self)
+{
+  g_autoptr(TaskerHistoryQuery) query = NULL;
+  guint n_items;
+
+  g_return_if_fail (TASKER_IS_HISTORY_VIEW (self));
+
+  g_clear_handle_id (&self->refresh_source_id, g_source_remove);
+  self->dirty = FALSE;
+
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  query = make_query (self);
+  tasker_history_query_set_limit (query, MAX (PAGE_SIZE, (n_items + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE));
+  start_query (self, query, FALSE);
+}
+
+/* A new search or status starts from the first page. */
+static void
+restart (TaskerHistoryView *self)
+{
+  /* (a template child notifying while the template is disposed) */
+  if (self->stack == NULL)
+    return;
+
+  g_list_store_remove_all (self->store);
+  self->has_more = FALSE;
+  self->loaded = FALSE;
+  tasker_history_view_refresh (self);
+}
+
+static void
+load_more (TaskerHistoryView *self)
+{
+  g_autoptr(TaskerHistoryQuery) query = NULL;
+  g_autoptr(TaskerHistoryRecord) last = NULL;
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  guint n_same = 0;
+  gint64 last_finished;
+
+  if (self->loading || !self->has_more || n_items == 0)
+    return;
+
+  /* Page from the last record shown rather than by offset alone, so
+   * records added at the top meanwhile do not shift the page. */
+  last = g_list_model_get_item (G_LIST_MODEL (self->store), n_items - 1);
+  last_finished = tasker_history_record_get_finished_time (last);
+  for (guint i = n_items; i > 0; i--)
+    {
+      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (G_LIST_MODEL (self->store), i - 1);
+
+      if (tasker_history_record_get_finished_time (record) != last_finished)
+        break;
+      n_same++;
+    }
+
+  query = make_query (self);
+  tasker_history_query_set_until (query, last_finished + 1);
+  tasker_history_query_set_offset (query, n_same);
+  tasker_history_query_set_limit (query, PAGE_SIZE);
+  start_query (self, query, TRUE);
+}
+
+static gboolean
+throttled_refresh_cb (gpointer user_data)
+{
+  TaskerHistoryView *self = user_data;
+
+  self->refresh_source_id = 0;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    tasker_history_view_refresh (self);
+  else
+    self->dirty = TRUE;
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+task_finished_cb (TaskerHistoryView *self,
+                  TaskerTask        *task,
+                  TaskerManager     *manager)
+{
+  gint64 since_last;
+  guint delay_ms;
+
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->dirty = TRUE;
+      return;
+    }
+  if (self->refresh_source_id != 0)
+    return;
+
+  /* At most one refresh a second; the first soon, from the main loop
+   * (the history records the task after this signal). */
+  since_last = (g_get_monotonic_time () - self->last_refresh) / 1000;
+  delay_ms = since_last >= REFRESH_THROTTLE_MS ? 50 : (guint) (REFRESH_THROTTLE_MS - since_last);
+  self->refresh_source_id = g_timeout_add (delay_ms, throttled_refresh_cb, self);
+}
+
+/* Rows */
+
+static void
+rerun_clicked_cb (GtkButton   *button,
+                  GtkListItem *list_item)
+{
+  TaskerHistoryView *self;
+  TaskerHistoryRecord *record;
+
+  self = TASKER_HISTORY_VIEW (gtk_widget_get_ancestor (GTK_WIDGET (button), TASKER_TYPE_HISTORY_VIEW));
+  record = gtk_list_item_get_item (list_item);
+  if (self != NULL && record != NULL)
+    g_signal_emit (self, signals[RERUN], 0, record);
+}
+
+static GtkLabel *
+add_label (GtkBox     *box,
+           const char *css_class,
+           float       xalign)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), xalign);
+  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (label, css_class);
+  gtk_box_append (box, label);
+
+  return GTK_LABEL (label);
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              TaskerHistoryView        *self)
+{
+  RowWidgets *row = g_new0 (RowWidgets, 1);
+  GtkWidget *box, *texts;
+
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+
+  row->status_icon = GTK_IMAGE (gtk_image_new ());
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (row->status_icon));
+
+  texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_widget_set_hexpand (texts, TRUE);
+  gtk_widget_set_valign (texts, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), texts);
+  row->title = add_label (GTK_BOX (texts), "heading", 0.0f);
+  gtk_label_set_ellipsize (row->title, PANGO_ELLIPSIZE_END);
+  row->subtitle = add_label (GTK_BOX (texts), "caption", 0.0f);
+  gtk_widget_add_css_class (GTK_WIDGET (row->subtitle), "dim-label");
+  gtk_label_set_ellipsize (row->subtitle, PANGO_ELLIPSIZE_MIDDLE);
+
+  row->status = add_label (GTK_BOX (box), NULL, 0.0f);
+  gtk_label_set_width_chars (row->status, 10);
+  row->finished = add_label (GTK_BOX (box), "numeric", 1.0f);
+  gtk_label_set_width_chars (row->finished, 14);
+  gtk_widget_add_css_class (GTK_WIDGET (row->finished), "dim-label");
+  row->duration = add_label (GTK_BOX (box), "numeric", 1.0f);
+  gtk_label_set_width_chars (row->duration, 11);
+
+  row->rerun = GTK_BUTTON (gtk_button_new_from_icon_name ("view-refresh-symbolic"));
+  gtk_widget_set_valign (GTK_WIDGET (row->rerun), GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (GTK_WIDGET (row->rerun), "flat");
+  gtk_widget_add_css_class (GTK_WIDGET (row->rerun), "circular");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row->rerun), _("Run Again"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row->rerun),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Run Again"),
+                                  -1);
+  g_signal_connect_object (row->rerun, "clicked", G_CALLBACK (rerun_clicked_cb), list_item, 0);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (row->rerun));
+
+  gtk_list_item_set_activatable (list_item, TRUE);
+  gtk_list_item_set_child (list_item, box);
+  g_object_set_data_full (G_OBJECT (list_item), "tasker-row", row, g_free);
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             TaskerHistoryView        *self)
+{
+  RowWidgets *row = g_object_get_data (G_OBJECT (list_item), "tasker-row");
+  TaskerHistoryRecord *record = gtk_list_item_get_item (list_item);
+  TaskerTaskStatus status = tasker_history_record_get_status (record);
+  const char *name = tasker_history_record_get_name (record);
+  const char *command = tasker_history_record_get_description (record, "command");
+  const char *subtitle;
+  gint64 started = tasker_history_record_get_started_time (record);
+  gint64 finished = tasker_history_record_get_finished_time (record);
+  g_autofree char *finished_text = NULL;
+  g_autofree char *finished_tooltip = NULL;
+  g_autofree char *duration_text = NULL;
+
+  if (name == NULL || name[0] == '\0')
+    name = command != NULL ? command : _("Unnamed task");
+
+  if (status == TASKER_TASK_STATUS_FAILED && tasker_history_record_get_error_message (record) != NULL)
+    subtitle = tasker_history_record_get_error_message (record);
+  else if (command != NULL && g_strcmp0 (command, name) != 0)
+    subtitle = command;
+  else
+    subtitle = tasker_history_record_get_message (record);
+
+  gtk_label_set_text (row->title, name);
+  gtk_label_set_text (row->subtitle, subtitle != NULL ? subtitle : "");
+  gtk_widget_set_visible (GTK_WIDGET (row->subtitle), subtitle != NULL && subtitle[0] != '\0');
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row->subtitle), subtitle);
+
+  gtk_image_set_from_icon_name (row->status_icon, tasker_format_status_icon (status));
+  gtk_widget_set_css_classes (GTK_WIDGET (row->status_icon), (const char *[]) { status_css_class (status), NULL });
+  gtk_label_set_text (row->status, tasker_format_status (status));
+  gtk_widget_set_css_classes (GTK_WIDGET (row->status), (const char *[]) { status_css_class (status), NULL });
+
+  finished_text = format_finished_time (finished);
+  gtk_label_set_text (row->finished, finished_text);
+  if (finished > 0)
+    {
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (finished / G_USEC_PER_SEC);
+
+      if (when != NULL)
+        finished_tooltip = g_date_time_format (when, "%c");
+    }
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row->finished), finished_tooltip);
+
+  if (started > 0 && finished >= started)
+    duration_text = _tasker_history_view_format_duration (finished - started);
+  gtk_label_set_text (row->duration, duration_text != NULL ? duration_text : "—");
+
+  /* Only commands can run again. */
+  gtk_widget_set_sensitive (GTK_WIDGET (row->rerun), command != NULL && command[0] != '\0');
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               TaskerHistoryView        *self)
+{
+  RowWidgets *row = g_object_get_data (G_OBJECT (list_item), "tasker-row");
+
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row->subtitle), NULL);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row->finished), NULL);
+}
+
+/* Details of one record: a small window with its facts and its log. */
+
+static void
+add_detail_row (GtkListBox *list,
+                const char *title,
+                const char *value)
+{
+  GtkWidget *row;
+
+  if (value == NULL || value[0] == '\0')
+    return;
+
+  row = adw_action_row_new ();
+  /* Commands and errors are text, not markup. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+  gtk_list_box_append (list, row);
+}
+
+static char *
+format_full_time (gint64 time_us)
+{
+  g_autoptr(GDateTime) when = NULL;
+
+  if (time_us <= 0)
+    return NULL;
+  when = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
+  return when != NULL ? g_date_time_format (when, "%c") : NULL;
+}
+
+static void
+details_rerun_clicked_cb (GtkButton         *button,
+                          TaskerHistoryView *self)
+{
+  TaskerHistoryRecord *record = g_object_get_data (G_OBJECT (button), "tasker-record");
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
+
+  g_signal_emit (self, signals[RERUN], 0, record);
+  if (GTK_IS_WINDOW (root))
+    gtk_window_destroy (GTK_WINDOW (root));
+}
+
+static GtkWidget *
+show_details (TaskerHistoryView   *self,
+              TaskerHistoryRecord *record)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  const char *name = tasker_history_record_get_name (record);
+  const char *command = tasker_history_record_get_description (record, "command");
+  gint64 started = tasker_history_record_get_started_time (record);
+  gint64 finished = tasker_history_record_get_finished_time (record);
+  g_auto(GStrv) log = tasker_history_record_dup_log (record);
+  g_autofree char *started_text = format_full_time (started);
+  g_autofree char *finished_text = format_full_time (finished);
+  g_autofree char *duration_text = NULL;
+  g_autofree char *attempts_text = NULL;
+  g_autofree char *log_text = NULL;
+  GtkWidget *window, *content, *header, *rerun, *scroller, *clamp, *box, *list, *label, *text_view;
+  GtkEventController *shortcuts;
+
+  if (name == NULL || name[0] == '\0')
+    name = command != NULL ? command : _("Unnamed task");
+
+  window = adw_window_new ();
+  gtk_window_set_title (GTK_WINDOW (window), name);
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 680);
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (root));
+
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                                                          gtk_named_action_new ("window.close")));
+  gtk_widget_add_controller (window, shortcuts);
+
+  content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  header = adw_header_bar_new ();
+  rerun = gtk_button_new_with_mnemonic (_("_Run Again"));
+  gtk_widget_add_css_class (rerun, "suggested-action");
+  gtk_widget_set_sensitive (rerun, command != NULL && command[0] != '\0');
+  g_object_set_data_full (G_OBJECT (rerun), "tasker-record", g_object_ref (record), g_object_unref);
+  g_signal_connect_object (rerun, "clicked", G_CALLBACK (details_rerun_clicked_cb), self, 0);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), rerun);
+  gtk_box_append (GTK_BOX (content), header);
+
+  clamp = adw_clamp_new ();
+  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 800);
+  gtk_widget_set_vexpand (clamp, TRUE);
+  gtk_box_append (GTK_BOX (content), clamp);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_widget_set_margin_top (box, 12);
+  gtk_widget_set_margin_bottom (box, 12);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  adw_clamp_set_child (ADW_CLAMP (clamp), box);
+
+  list = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_box_append (GTK_BOX (box), list);
+
+  if (started > 0 && finished >= started)
+    duration_text = _tasker_history_view_format_duration (finished - started);
+  if (tasker_history_record_get_attempts (record) > 1)
+    attempts_text = g_strdup_printf ("%u", tasker_history_record_get_attempts (record));
+
+  add_detail_row (GTK_LIST_BOX (list), _("Command"), command);
+  add_detail_row (GTK_LIST_BOX (list), _("Directory"), tasker_history_record_get_description (record, "cwd"));
+  add_detail_row (GTK_LIST_BOX (list), _("Status"),
+                  tasker_format_status (tasker_history_record_get_status (record)));
+  add_detail_row (GTK_LIST_BOX (list), _("Error"), tasker_history_record_get_error_message (record));
+  add_detail_row (GTK_LIST_BOX (list), _("Started"), started_text);
+  add_detail_row (GTK_LIST_BOX (list), _("Finished"), finished_text);
+  add_detail_row (GTK_LIST_BOX (list), _("Duration"), duration_text);
+  add_detail_row (GTK_LIST_BOX (list), _("Attempts"), attempts_text);
+
+  label = gtk_label_new (_("Log"));
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_box_append (GTK_BOX (box), label);
+
+  log_text = log != NULL && log[0] != NULL ? g_strjoinv ("\n", log) : g_strdup (_("No output"));
+  text_view = gtk_text_view_new ();
+  gtk_text_view_set_editable (GTK_TEXT_VIEW (text_view), FALSE);
+  gtk_text_view_set_monospace (GTK_TEXT_VIEW (text_view), TRUE);
+  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (text_view), GTK_WRAP_WORD_CHAR);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (text_view), 6);
+  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (text_view), 6);
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (text_view), 6);
+  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (text_view), 6);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view)), log_text, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (text_view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Log"),
+                                  -1);
+  /* The log scrolls on its own, below the facts. */
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_has_frame (GTK_SCROLLED_WINDOW (scroller), TRUE);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), 120);
+  gtk_widget_set_vexpand (scroller, TRUE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), text_view);
+  gtk_box_append (GTK_BOX (box), scroller);
+
+  adw_window_set_content (ADW_WINDOW (window), content);
+  gtk_window_present (GTK_WINDOW (window));
+
+  return window;
+}
+
+static void
+row_activated_cb (TaskerHistoryView *self,
+                  guint              position,
+                  GtkListView       *list_view)
+{
+  g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (G_LIST_MODEL (self->store), position);
+
+  if (record != NULL)
+    show_details (self, record);
+}
+
+/* Template callbacks */
+
+static void
+search_changed_cb (TaskerHistoryView *self,
+                   GtkSearchEntry    *entry)
+{
+  restart (self);
+}
+
+static void
+stop_search_cb (TaskerHistoryView *self,
+                GtkSearchEntry    *entry)
+{
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+}
+
+static void
+status_changed_cb (TaskerHistoryView *self,
+                   GParamSpec        *pspec,
+                   GtkDropDown       *dropdown)
+{
+  restart (self);
+}
+
+static void
+edge_reached_cb (TaskerHistoryView *self,
+                 GtkPositionType    pos,
+                 GtkScrolledWindow *scroller)
+{
+  if (pos == GTK_POS_BOTTOM)
+    load_more (self);
+}
+
+/* Actions */
+
+static void
+refresh_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  tasker_history_view_refresh (TASKER_HISTORY_VIEW (widget));
+}
+
+static void
+load_more_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  load_more (TASKER_HISTORY_VIEW (widget));
+}
+
+static void
+clear_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(TaskerHistoryView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tasker_manager_clear_history_finish (TASKER_MANAGER (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          show_error (self, error);
+          update_state (self);
+        }
+      return;
+    }
+
+  g_list_store_remove_all (self->store);
+  self->has_more = FALSE;
+  tasker_history_view_refresh (self);
+}
+
+static void
+clear_response_cb (AdwMessageDialog  *dialog,
+                   const char        *response,
+                   TaskerHistoryView *self)
+{
+  if (g_strcmp0 (response, "clear") != 0 || self->manager == NULL)
+    return;
+
+  tasker_manager_clear_history_async (self->manager, self->clear_cancellable,
+                                     clear_done_cb, g_object_ref (self));
+}
+
+static void
+clear_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  TaskerHistoryView *self = TASKER_HISTORY_VIEW (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Clear History?"),
+                                   _("Every finished command will be removed from the history. "
+                                     "This cannot be undone."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "clear", _("C_lear"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "clear",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (clear_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* GObject */
+
+static void
+tasker_history_view_map (GtkWidget *widget)
+{
+  TaskerHistoryView *self = TASKER_HISTORY_VIEW (widget);
+
+  GTK_WIDGET_CLASS (tasker_history_view_parent_class)->map (widget);
+
+  /* Whatever finished while hidden shows up now. */
+  if (self->manager != NULL && !self->loading)
+    tasker_history_view_refresh (self);
+}
+
+static gboolean
+tasker_history_view_grab_focus (GtkWidget *widget)
+{
+  TaskerHistoryView *self = TASKER_HISTORY_VIEW (widget);
+
+  /* Focusing the view means searching it. */
+  return gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+tasker_history_view_dispose (GObject *object)
+{
+  TaskerHistoryView *self = TASKER_HISTORY_VIEW (object);
+  GtkWidget *child;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->clear_cancellable);
+  g_clear_handle_id (&self->refresh_source_id, g_source_remove);
+  if (self->manager != NULL)
+    g_clear_signal_handler (&self->task_finished_id, self->manager);
+  g_clear_object (&self->manager);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_TYPE_HISTORY_VIEW);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+
+  G_OBJECT_CLASS (tasker_history_view_parent_class)->dispose (object);
+}
+
+static void
+tasker_history_view_finalize (GObject *object)
+{
+  TaskerHistoryView *self = TASKER_HISTORY_VIEW (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->clear_cancellable);
+
+  G_OBJECT_CLASS (tasker_history_view_parent_class)->finalize (object);
+}
+
+static void
+tasker_history_view_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  TaskerHistoryView *self = TASKER_HISTORY_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MANAGER:
+      g_value_set_object (value, self->manager);
+      break;
+
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->loading);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tasker_history_view_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  TaskerHistoryView *self = TASKER_HISTORY_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MANAGER:
+      tasker_history_view_set_manager (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tasker_history_view_class_init (TaskerHistoryViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tasker_history_view_dispose;
+  object_class->finalize = tasker_history_view_finalize;
+  object_class->get_property = tasker_history_view_get_property;
+  object_class->set_property = tasker_history_view_set_property;
+
+  widget_class->map = tasker_history_view_map;
+  widget_class->grab_focus = tasker_history_view_grab_focus;
+
+  /**
+   * TaskerHistoryView:manager:
+   *
+   * The manager whose history is shown.
+   */
+  properties[PROP_MANAGER] =
+    g_param_spec_object ("manager", NULL, NULL,
+                         TASKER_TYPE_MANAGER,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerHistoryView:loading:
+   *
+   * Whether a query of the history is in flight.
+   */
+  properties[PROP_LOADING] =
+    g_param_spec_boolean ("loading", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * TaskerHistoryView::rerun:
+   * @self: a #TaskerHistoryView
+   * @record: the record to run again
+   *
+   * Emitted on the main thread when the user asks to run @record again
+   * (the button is sensitive only for records with a "command"
+   * description). The handler submits the command again.
+   */
+  signals[RERUN] =
+    g_signal_new ("rerun",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 1, TASKER_TYPE_HISTORY_RECORD);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-history-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, status_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, clear_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, stack);
+  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, load_more_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, error_page);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
+  gtk_widget_class_bind_template_callback (widget_class, status_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, edge_reached_cb);
+  gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, setup_row_cb);
+  gtk_widget_class_bind_template_callback (widget_class, bind_row_cb);
+  gtk_widget_class_bind_template_callback (widget_class, unbind_row_cb);
+
+  gtk_widget_class_install_action (widget_class, "history.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "history.load-more", NULL, load_more_action);
+  gtk_widget_class_install_action (widget_class, "history.clear", NULL, clear_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "history.refresh", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "history.refresh", NULL);
+
+  gtk_widget_class_set_css_name (widget_class, "historyview");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+tasker_history_view_init (TaskerHistoryView *self)
+{
+  g_autoptr(GtkNoSelection) selection = NULL;
+
+  self->store = g_list_store_new (TASKER_TYPE_HISTORY_RECORD);
+  self->clear_cancellable = g_cancellable_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->store)));
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+  /* Typing anywhere in the view searches. */
+  gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self));
+
+  update_state (self);
+}
+
+/**
+ * tasker_history_view_new:
+ * @manager: (nullable): the manager whose history to show
+ *
+ * Creates a history view.
+ *
+ * Returns: (transfer floating): a new #TaskerHistoryView
+ */
+GtkWidget *
+tasker_history_view_new (TaskerManager *manager)
+{
+  g_return_val_if_fail (manager == NULL || TASKER_IS_MANAGER (manager), NULL);
+
+  return g_object_new (TASKER_TYPE_HISTORY_VIEW,
+                       "manager", manager,
+                       NULL);
+}
+
+/**
+ * tasker_history_view_get_manager:
+ * @self: a #TaskerHistoryView
+ *
+ * Returns: (transfer none) (nullable): the manager whose history is shown
+ */
+TaskerManager *
+tasker_history_view_get_manager (TaskerHistoryView *self)
+{
+  g_return_val_if_fail (TASKER_IS_HISTORY_VIEW (self), NULL);
+
+  return self->manager;
+}
+
+/**
+ * tasker_history_view_set_manager:
+ * @self: a #TaskerHistoryView
+ * @manager: (nullable): a #TaskerManager
+ *
+ * Sets the manager whose history is shown, and reads it when the view is
+ * mapped.
+ */
+void
+tasker_history_view_set_manager (TaskerHistoryView *self,
+                                 TaskerManager     *manager)
+{
+  g_return_if_fail (TASKER_IS_HISTORY_VIEW (self));
+  g_return_if_fail (manager == NULL || TASKER_IS_MANAGER (manager));
+
+  if (self->manager == manager)
+    return;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  set_loading (self, FALSE);
+  if (self->manager != NULL)
+    g_clear_signal_handler (&self->task_finished_id, self->manager);
+  g_set_object (&self->manager, manager);
+  if (manager != NULL)
+    self->task_finished_id = g_signal_connect_object (manager, "task-finished",
+                                                      G_CALLBACK (task_finished_cb), self,
+                                                      G_CONNECT_SWAPPED);
+
+  g_list_store_remove_all (self->store);
+  self->loaded = FALSE;
+  self->has_more = FALSE;
+  if (manager != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    tasker_history_view_refresh (self);
+  else
+    update_state (self);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MANAGER]);
+}
+
+/**
+ * tasker_history_view_get_model:
+ * @self: a #TaskerHistoryView
+ *
+ * Returns: (transfer none): the records shown, a #GListModel of
+ *   #TaskerHistoryRecord, newest first
+ */
+GListModel *
+tasker_history_view_get_model (TaskerHistoryView *self)
+{
+  g_return_val_if_fail (TASKER_IS_HISTORY_VIEW (self), NULL);
+
+  return G_LIST_MODEL (self->store);
+}
+
+/**
+ * tasker_history_view_is_loading:
+ * @self: a #TaskerHistoryView
+ *
+ * Returns: whether a query of the history is in flight
+ */
+gboolean
+tasker_history_view_is_loading (TaskerHistoryView *self)
+{
+  g_return_val_if_fail (TASKER_IS_HISTORY_VIEW (self), FALSE);
+
+  return self->loading;
+}

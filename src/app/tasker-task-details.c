@@ -1,0 +1,419 @@
+/* tasker-task-details.c: everything about the selected task, with its live log
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tasker-format.h"
+#include "tasker-task-details.h"
+
+/* TaskerTaskDetails: the details pane. Its fields follow the task's
+ * notifications; the log has none (lines arrive in the task without a
+ * signal), so while a running task is shown the pane polls it every
+ * LOG_POLL_MS and appends only the new lines, scrolling along when the view
+ * was at the bottom, so reading older lines is not disturbed. Main thread
+ * only. */
+
+#define LOG_POLL_MS 250
+
+struct _TaskerTaskDetails
+{
+  GtkWidget      parent_instance;
+
+  TaskerTask    *task;           /* (owned) (nullable) */
+  gulong         notify_id;
+  guint          poll_id;
+  guint          n_log_lines;    /* lines in the buffer */
+  gboolean       follow;         /* keep the newest log line in view */
+  char          *first_log_line; /* (owned) (nullable) to notice dropped lines */
+
+  /* template children */
+  GtkImage      *status_image;
+  GtkLabel      *title_label;
+  GtkLabel      *status_label;
+  GtkLabel      *command_label;
+  GtkLabel      *cwd_label;
+  GtkLabel      *queue_label;
+  GtkLabel      *created_label;
+  GtkLabel      *started_label;
+  GtkLabel      *finished_label;
+  GtkLabel      *elapsed_label;
+  GtkLabel      *attempts_label;
+  GtkLabel      *trace_label;
+  GtkLabel      *error_title;
+  GtkLabel      *error_label;
+  GtkWidget     *cancel_button;
+  GtkWidget     *rerun_button;
+  GtkScrolledWindow *log_scroller;
+  GtkTextView   *log_view;
+  GtkTextBuffer *log_buffer;
+};
+
+G_DEFINE_FINAL_TYPE (TaskerTaskDetails, tasker_task_details, GTK_TYPE_WIDGET)
+
+static void
+set_label (GtkLabel   *label,
+           const char *text)
+{
+  gtk_label_set_label (label, text != NULL && *text != '\0' ? text : "—");
+}
+
+static void
+refresh_log (TaskerTaskDetails *self)
+{
+  g_auto(GStrv) lines = NULL;
+  guint n, from;
+  GtkTextIter end;
+
+  if (self->task == NULL)
+    return;
+
+  lines = tasker_task_dup_log (self->task);
+  n = g_strv_length (lines);
+
+  /* Appending is right while the log only grew; once the task's bounded log
+   * drops old lines the first line changes, and the view starts over. */
+  if (n >= self->n_log_lines && (self->n_log_lines == 0 || g_strcmp0 (lines[0], self->first_log_line) == 0))
+    from = self->n_log_lines;
+  else
+    {
+      gtk_text_buffer_set_text (self->log_buffer, "", 0);
+      from = 0;
+    }
+  if (from == n)
+    return;
+
+  gtk_text_buffer_get_end_iter (self->log_buffer, &end);
+  for (guint i = from; i < n; i++)
+    {
+      if (i > 0)
+        gtk_text_buffer_insert (self->log_buffer, &end, "\n", 1);
+      gtk_text_buffer_insert (self->log_buffer, &end, lines[i], -1);
+    }
+  self->n_log_lines = n;
+  g_free (self->first_log_line);
+  self->first_log_line = n > 0 ? g_strdup (lines[0]) : NULL;
+
+  /* scroll_to_mark waits for the new lines to be laid out. */
+  if (self->follow)
+    {
+      gtk_text_buffer_get_end_iter (self->log_buffer, &end);
+      gtk_text_buffer_place_cursor (self->log_buffer, &end);
+      gtk_text_view_scroll_to_mark (self->log_view, gtk_text_buffer_get_insert (self->log_buffer),
+                                    0.0, TRUE, 0.0, 1.0);
+    }
+}
+
+/* The text grew (its height is known only after layout, hence the
+ * adjustment's signal rather than a scroll right after inserting). */
+static void
+log_upper_changed_cb (TaskerTaskDetails *self,
+                      GtkAdjustment     *vadj)
+{
+  if (self->follow)
+    gtk_adjustment_set_value (vadj, gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj));
+}
+
+/* The user scrolling up stops following the log; reaching its end again
+ * resumes it. (Growing text and our own scrolling move the adjustment too,
+ * so its value says nothing about what the user wants.) */
+static gboolean
+log_scrolled_cb (TaskerTaskDetails        *self,
+                 double                    dx,
+                 double                    dy,
+                 GtkEventControllerScroll *controller)
+{
+  if (dy < 0)
+    self->follow = FALSE;
+  return FALSE;
+}
+
+static void
+log_edge_reached_cb (TaskerTaskDetails *self,
+                     GtkPositionType    position,
+                     GtkScrolledWindow *scroller)
+{
+  if (position == GTK_POS_BOTTOM)
+    self->follow = TRUE;
+}
+
+static gboolean
+poll_cb (gpointer user_data)
+{
+  TaskerTaskDetails *self = user_data;
+
+  refresh_log (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update_polling (TaskerTaskDetails *self)
+{
+  gboolean want = self->task != NULL && !tasker_task_is_final (self->task) &&
+                  gtk_widget_get_mapped (GTK_WIDGET (self));
+
+  if (want && self->poll_id == 0)
+    self->poll_id = g_timeout_add (LOG_POLL_MS, poll_cb, self);
+  else if (!want)
+    g_clear_handle_id (&self->poll_id, g_source_remove);
+}
+
+static void
+update (TaskerTaskDetails *self)
+{
+  TaskerTaskStatus status;
+  const GError *error;
+  g_autofree char *created = NULL;
+  g_autofree char *started = NULL;
+  g_autofree char *finished = NULL;
+  g_autofree char *attempts = NULL;
+  g_autofree char *trace = NULL;
+  g_autofree char *status_text = NULL;
+  const char *queue;
+  gboolean final;
+
+  if (self->task == NULL)
+    return;
+
+  status = tasker_task_get_status (self->task);
+  final = tasker_task_is_final (self->task);
+  error = tasker_task_get_error (self->task);
+
+  gtk_image_set_from_icon_name (self->status_image, tasker_format_status_icon (status));
+  set_label (self->title_label, tasker_task_get_name (self->task));
+  if (status == TASKER_TASK_STATUS_RUNNING || status == TASKER_TASK_STATUS_PENDING)
+    {
+      const char *message = tasker_task_get_message (self->task);
+
+      if (message != NULL && *message != '\0')
+        /* Translators: a task's status, its progress in percent and its message */
+        status_text = g_strdup_printf (_("%s, %d %% — %s"), tasker_format_status (status),
+                                       (int) (tasker_task_get_progress (self->task) * 100), message);
+      else
+        status_text = g_strdup_printf (_("%s, %d %%"), tasker_format_status (status),
+                                       (int) (tasker_task_get_progress (self->task) * 100));
+    }
+  gtk_label_set_label (self->status_label, status_text != NULL ? status_text : tasker_format_status (status));
+
+  set_label (self->command_label, tasker_task_get_description (self->task, "command"));
+  set_label (self->cwd_label, tasker_task_get_description (self->task, "cwd"));
+  queue = tasker_task_get_description (self->task, "queue");
+  set_label (self->queue_label, queue != NULL ? queue : _("Default"));
+
+  created = tasker_format_time (tasker_task_get_created_time (self->task));
+  started = tasker_format_time (tasker_task_get_started_time (self->task));
+  finished = tasker_format_time (tasker_task_get_finished_time (self->task));
+  gtk_label_set_label (self->created_label, created);
+  gtk_label_set_label (self->started_label, started);
+  gtk_label_set_label (self->finished_label, finished);
+
+  attempts = g_strdup_printf ("%u", tasker_task_get_attempt (self->task));
+  gtk_label_set_label (self->attempts_label, attempts);
+  trace = g_strdup_printf ("%016" G_GINT64_MODIFIER "x", tasker_task_get_trace_id (self->task));
+  gtk_label_set_label (self->trace_label, trace);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->error_title), error != NULL && status == TASKER_TASK_STATUS_FAILED);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL && status == TASKER_TASK_STATUS_FAILED);
+  if (error != NULL)
+    gtk_label_set_label (self->error_label, error->message);
+
+  gtk_widget_set_visible (self->cancel_button, !final);
+  gtk_widget_set_visible (self->rerun_button, final);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.cancel", !final);
+
+  tasker_task_details_tick (self, g_get_real_time ());
+  refresh_log (self);
+  update_polling (self);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TaskerTaskDetails *self = TASKER_TASK_DETAILS (widget);
+
+  if (self->task != NULL)
+    tasker_task_cancel (self->task);
+}
+
+static void
+rerun_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  TaskerTaskDetails *self = TASKER_TASK_DETAILS (widget);
+
+  if (self->task != NULL)
+    gtk_widget_activate_action (widget, "win.rerun-task", "t", tasker_task_get_id (self->task));
+}
+
+static void
+tasker_task_details_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (tasker_task_details_parent_class)->map (widget);
+  update_polling (TASKER_TASK_DETAILS (widget));
+  refresh_log (TASKER_TASK_DETAILS (widget));
+}
+
+static void
+tasker_task_details_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (tasker_task_details_parent_class)->unmap (widget);
+  update_polling (TASKER_TASK_DETAILS (widget));
+}
+
+static void
+tasker_task_details_dispose (GObject *object)
+{
+  GtkWidget *child;
+  TaskerTaskDetails *self = (TaskerTaskDetails *) object;
+
+  tasker_task_details_set_task (self, NULL);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_TYPE_TASK_DETAILS);
+  /* The template's unnamed children too. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+
+  G_OBJECT_CLASS (tasker_task_details_parent_class)->dispose (object);
+}
+
+static void
+tasker_task_details_finalize (GObject *object)
+{
+  TaskerTaskDetails *self = (TaskerTaskDetails *) object;
+
+  g_clear_pointer (&self->first_log_line, g_free);
+
+  G_OBJECT_CLASS (tasker_task_details_parent_class)->finalize (object);
+}
+
+static void
+tasker_task_details_class_init (TaskerTaskDetailsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tasker_task_details_dispose;
+  object_class->finalize = tasker_task_details_finalize;
+  widget_class->map = tasker_task_details_map;
+  widget_class->unmap = tasker_task_details_unmap;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-task-details.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "taskdetails");
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, status_image);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, title_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, status_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, command_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, cwd_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, queue_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, created_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, started_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, finished_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, elapsed_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, attempts_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, trace_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, error_title);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, error_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, rerun_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, log_scroller);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, log_view);
+
+  gtk_widget_class_install_action (widget_class, "details.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "details.rerun", NULL, rerun_action);
+}
+
+static void
+tasker_task_details_init (TaskerTaskDetails *self)
+{
+  GtkAdjustment *vadj;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
+                                  GTK_ORIENTATION_VERTICAL);
+  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 12);
+
+  self->log_buffer = gtk_text_view_get_buffer (self->log_view);
+  self->follow = TRUE;
+  vadj = gtk_scrolled_window_get_vadjustment (self->log_scroller);
+  g_signal_connect_object (vadj, "changed", G_CALLBACK (log_upper_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->log_scroller, "edge-reached", G_CALLBACK (log_edge_reached_cb),
+                           self, G_CONNECT_SWAPPED);
+  {
+    GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+
+    g_signal_connect_object (scroll, "scroll", G_CALLBACK (log_scrolled_cb), self, G_CONNECT_SWAPPED);
+    gtk_widget_add_controller (GTK_WIDGET (self->log_view), scroll);
+  }
+}
+
+TaskerTask *
+tasker_task_details_get_task (TaskerTaskDetails *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_DETAILS (self), NULL);
+  return self->task;
+}
+
+void
+tasker_task_details_set_task (TaskerTaskDetails *self,
+                              TaskerTask        *task)
+{
+  g_return_if_fail (TASKER_IS_TASK_DETAILS (self));
+  g_return_if_fail (task == NULL || TASKER_IS_TASK (task));
+
+  if (self->task == task)
+    return;
+
+  if (self->task != NULL)
+    g_clear_signal_handler (&self->notify_id, self->task);
+  g_set_object (&self->task, task);
+
+  if (self->log_buffer != NULL)
+    gtk_text_buffer_set_text (self->log_buffer, "", 0);
+  self->n_log_lines = 0;
+  self->follow = TRUE;
+  g_clear_pointer (&self->first_log_line, g_free);
+
+  if (task != NULL)
+    {
+      self->notify_id = g_signal_connect_swapped (task, "notify", G_CALLBACK (update), self);
+      update (self);
+    }
+  else
+    update_polling (self);
+}
+
+void
+tasker_task_details_tick (TaskerTaskDetails *self,
+                          gint64             now)
+{
+  g_autofree char *timing = NULL;
+
+  g_return_if_fail (TASKER_IS_TASK_DETAILS (self));
+
+  if (self->task == NULL)
+    return;
+
+  timing = tasker_format_timing (self->task, now);
+  set_label (self->elapsed_label, timing);
+}
+
+/* The log as shown, one line per task log line. */
+char *
+tasker_task_details_dup_log_text (TaskerTaskDetails *self)
+{
+  GtkTextIter start, end;
+
+  g_return_val_if_fail (TASKER_IS_TASK_DETAILS (self), NULL);
+
+  refresh_log (self);
+  gtk_text_buffer_get_bounds (self->log_buffer, &start, &end);
+  return gtk_text_buffer_get_text (self->log_buffer, &start, &end, FALSE);
+}

@@ -1,0 +1,323 @@
+/* tasker-task-row.c: one task in the window's list
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tasker-format.h"
+#include "tasker-task-row.h"
+
+/* TaskerTaskRow: the title, status, message, progress and timing of one
+ * task, with a Cancel button (the row's `task.cancel` action) while it runs
+ * and a Run Again button (`win.rerun-task`) once it has ended. It follows
+ * the task's property notifications while bound; the elapsed time and ETA
+ * change without any notification, so the window calls tick() on every row
+ * from one timer. Main thread only. */
+
+#define INDENT_PX 28
+
+struct _TaskerTaskRow
+{
+  GtkWidget       parent_instance;
+
+  TaskerTask     *task;            /* (owned) (nullable) */
+  gulong          notify_id;
+
+  /* template children */
+  GtkStack       *status_stack;
+  GtkSpinner     *spinner;
+  GtkImage       *status_image;
+  GtkLabel       *title_label;
+  GtkLabel       *timing_label;
+  GtkLabel       *message_label;
+  GtkProgressBar *progress_bar;
+  GtkLabel       *percent_label;
+  GtkWidget      *cancel_button;
+  GtkWidget      *rerun_button;
+};
+
+enum {
+  PROP_0,
+  PROP_TASK,
+  N_PROPS
+};
+
+G_DEFINE_FINAL_TYPE (TaskerTaskRow, tasker_task_row, GTK_TYPE_WIDGET)
+
+static GParamSpec *properties[N_PROPS];
+
+static const char *status_classes[] = { "success", "error", "dim-label" };
+
+static void
+set_status_class (GtkWidget  *widget,
+                  const char *css_class)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (status_classes); i++)
+    if (g_strcmp0 (status_classes[i], css_class) != 0)
+      gtk_widget_remove_css_class (widget, status_classes[i]);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (widget, css_class);
+}
+
+static void
+update (TaskerTaskRow *self)
+{
+  TaskerTaskStatus status;
+  const char *message;
+  const GError *error;
+  gboolean final;
+  double progress;
+  char percent[16];
+
+  if (self->task == NULL)
+    return;
+
+  status = tasker_task_get_status (self->task);
+  final = tasker_task_is_final (self->task);
+  progress = tasker_task_get_progress (self->task);
+  message = tasker_task_get_message (self->task);
+  error = tasker_task_get_error (self->task);
+
+  gtk_label_set_label (self->title_label, tasker_task_get_name (self->task));
+
+  /* A failure says why; otherwise the task's own message, or its status. */
+  if (status == TASKER_TASK_STATUS_FAILED && error != NULL)
+    gtk_label_set_label (self->message_label, error->message);
+  else if (message != NULL && *message != '\0')
+    gtk_label_set_label (self->message_label, message);
+  else
+    gtk_label_set_label (self->message_label, tasker_format_status (status));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->message_label),
+                               gtk_label_get_label (self->message_label));
+
+  gtk_progress_bar_set_fraction (self->progress_bar, progress);
+  g_snprintf (percent, sizeof percent, "%d %%", (int) (progress * 100.0));
+  gtk_label_set_label (self->percent_label, percent);
+
+  if (status == TASKER_TASK_STATUS_RUNNING)
+    {
+      gtk_spinner_set_spinning (self->spinner, TRUE);
+      gtk_stack_set_visible_child (self->status_stack, GTK_WIDGET (self->spinner));
+    }
+  else
+    {
+      gtk_spinner_set_spinning (self->spinner, FALSE);
+      gtk_image_set_from_icon_name (self->status_image, tasker_format_status_icon (status));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_image), tasker_format_status (status));
+      gtk_stack_set_visible_child (self->status_stack, GTK_WIDGET (self->status_image));
+    }
+
+  set_status_class (GTK_WIDGET (self->status_image),
+                    status == TASKER_TASK_STATUS_COMPLETED ? "success"
+                    : status == TASKER_TASK_STATUS_FAILED ? "error"
+                    : "dim-label");
+  set_status_class (GTK_WIDGET (self->progress_bar),
+                    status == TASKER_TASK_STATUS_FAILED ? "error"
+                    : status == TASKER_TASK_STATUS_CANCELLED ? "dim-label"
+                    : NULL);
+
+  gtk_widget_set_visible (self->cancel_button, !final);
+  gtk_widget_set_visible (self->rerun_button, final);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "task.cancel", !final);
+
+  tasker_task_row_tick (self, g_get_real_time ());
+}
+
+static void
+task_notify_cb (TaskerTaskRow *self)
+{
+  update (self);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TaskerTaskRow *self = TASKER_TASK_ROW (widget);
+
+  if (self->task != NULL)
+    tasker_task_cancel (self->task);
+}
+
+static void
+rerun_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  TaskerTaskRow *self = TASKER_TASK_ROW (widget);
+
+  if (self->task != NULL)
+    gtk_widget_activate_action (widget, "win.rerun-task", "t", tasker_task_get_id (self->task));
+}
+
+static void
+tasker_task_row_dispose (GObject *object)
+{
+  GtkWidget *child;
+  TaskerTaskRow *self = (TaskerTaskRow *) object;
+
+  tasker_task_row_set_task (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_TYPE_TASK_ROW);
+  /* The template's unnamed children too. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+
+  G_OBJECT_CLASS (tasker_task_row_parent_class)->dispose (object);
+}
+
+static void
+tasker_task_row_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  TaskerTaskRow *self = TASKER_TASK_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_TASK:
+      g_value_set_object (value, self->task);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tasker_task_row_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  TaskerTaskRow *self = TASKER_TASK_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_TASK:
+      tasker_task_row_set_task (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tasker_task_row_class_init (TaskerTaskRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tasker_task_row_dispose;
+  object_class->get_property = tasker_task_row_get_property;
+  object_class->set_property = tasker_task_row_set_property;
+
+  properties[PROP_TASK] =
+    g_param_spec_object ("task", NULL, NULL,
+                         TASKER_TYPE_TASK,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-task-row.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "taskrow");
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, status_stack);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, status_image);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, timing_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, message_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, percent_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, rerun_button);
+
+  gtk_widget_class_install_action (widget_class, "task.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "task.rerun", NULL, rerun_action);
+}
+
+static void
+tasker_task_row_init (TaskerTaskRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 12);
+}
+
+GtkWidget *
+tasker_task_row_new (void)
+{
+  return g_object_new (TASKER_TYPE_TASK_ROW, NULL);
+}
+
+TaskerTask *
+tasker_task_row_get_task (TaskerTaskRow *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_ROW (self), NULL);
+  return self->task;
+}
+
+void
+tasker_task_row_set_task (TaskerTaskRow *self,
+                          TaskerTask    *task)
+{
+  g_return_if_fail (TASKER_IS_TASK_ROW (self));
+  g_return_if_fail (task == NULL || TASKER_IS_TASK (task));
+
+  if (self->task == task)
+    return;
+
+  if (self->task != NULL)
+    g_clear_signal_handler (&self->notify_id, self->task);
+  g_set_object (&self->task, task);
+  if (task != NULL)
+    {
+      self->notify_id = g_signal_connect_swapped (task, "notify", G_CALLBACK (task_notify_cb), self);
+      update (self);
+    }
+  else if (self->spinner != NULL)
+    gtk_spinner_set_spinning (self->spinner, FALSE);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
+}
+
+/* Children sit under their parent, indented by their depth in the tree. */
+void
+tasker_task_row_set_depth (TaskerTaskRow *self,
+                           guint          depth)
+{
+  g_return_if_fail (TASKER_IS_TASK_ROW (self));
+  gtk_widget_set_margin_start (GTK_WIDGET (self), (int) (MIN (depth, 8) * INDENT_PX));
+}
+
+/* Elapsed time and ETA, which change with the clock rather than the task. */
+void
+tasker_task_row_tick (TaskerTaskRow *self,
+                      gint64         now)
+{
+  g_autofree char *timing = NULL;
+
+  g_return_if_fail (TASKER_IS_TASK_ROW (self));
+
+  if (self->task == NULL)
+    return;
+
+  timing = tasker_format_timing (self->task, now);
+  gtk_label_set_label (self->timing_label, timing);
+}
+
+GtkWidget *
+tasker_task_row_get_cancel_button (TaskerTaskRow *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_ROW (self), NULL);
+  return self->cancel_button;
+}
+
+GtkWidget *
+tasker_task_row_get_rerun_button (TaskerTaskRow *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_ROW (self), NULL);
+  return self->rerun_button;
+}

@@ -1,0 +1,772 @@
+/* tasker-window.c: the main window
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tasker-window.h"
+#ifdef HAVE_TASKER_HISTORY_VIEW
+# include "tasker-history-view.h"
+#endif
+
+/* TaskerWindow: the tasks page (the list, the commands interrupted by the
+ * last quit, the details pane) and the history page, with the overall
+ * progress in the header bar.
+ *
+ * The manager's live model holds unfinished tasks only, and a row that
+ * vanished the moment its task ended would hide how it ended. So the window
+ * keeps its own list (tasks): every task the live model ever showed, in
+ * submission order with each child placed after its parent's subtree, until
+ * Clear Finished. Rows are recycled by the GtkListView, so only the visible
+ * ones follow their task; a single one-second timer refreshes their elapsed
+ * time and ETA. Main thread only. */
+
+#define TICK_MS 1000
+
+struct _TaskerWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  TaskerManager        *manager;        /* (owned) */
+  TaskerPending        *pending;        /* (owned) */
+  GListModel           *live;           /* (owned) the manager's unfinished tasks */
+  GListStore           *tasks;          /* (owned) (element-type TaskerTask) what the list shows */
+  GHashTable           *by_id;          /* (owned) task id (owned) → TaskerTask (in tasks) */
+  GtkSingleSelection   *selection;      /* (owned) */
+  GPtrArray            *rows;           /* (element-type TaskerTaskRow) rows the factory made */
+  GtkWidget            *history_view;   /* (unowned) the history page */
+  guint                 tick_id;
+
+  /* template children */
+  AdwViewStack         *view_stack;
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *tasks_stack;
+  GtkListView          *list_view;
+  GtkWidget            *details_pane;
+  TaskerTaskDetails    *details;
+  GtkWidget            *interrupted_group;
+  GtkListBox           *interrupted_list;
+  GtkWidget            *busy_box;
+  GtkSpinner           *busy_spinner;
+  GtkLabel             *progress_label;
+  GtkProgressBar       *overall_bar;
+};
+
+G_DEFINE_FINAL_TYPE (TaskerWindow, tasker_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static TaskerApplication *
+get_app (TaskerWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return TASKER_IS_APPLICATION (app) ? TASKER_APPLICATION (app) : NULL;
+}
+
+static gboolean
+is_within (TaskerTask *task,
+           TaskerTask *ancestor)
+{
+  for (; task != NULL; task = tasker_task_get_parent (task))
+    if (task == ancestor)
+      return TRUE;
+  return FALSE;
+}
+
+static guint
+get_depth (TaskerTask *task)
+{
+  guint depth = 0;
+
+  while ((task = tasker_task_get_parent (task)) != NULL)
+    depth++;
+  return depth;
+}
+
+static void
+update_empty_state (TaskerWindow *self)
+{
+  guint n_tasks = g_list_model_get_n_items (G_LIST_MODEL (self->tasks));
+  guint n_interrupted = g_list_model_get_n_items (tasker_pending_get_interrupted (self->pending));
+
+  gtk_stack_set_visible_child_name (self->tasks_stack, n_tasks + n_interrupted > 0 ? "tasks" : "empty");
+  gtk_widget_set_visible (self->interrupted_group, n_interrupted > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished", n_tasks > 0);
+}
+
+/* A child goes after the last task of its parent's subtree, found from the
+ * end since children usually arrive soon after their parent. */
+static guint
+insert_position (TaskerWindow *self,
+                 TaskerTask   *task)
+{
+  TaskerTask *parent = tasker_task_get_parent (task);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->tasks));
+
+  if (parent == NULL || !g_hash_table_contains (self->by_id, &(guint64) { tasker_task_get_id (parent) }))
+    return n;
+
+  for (guint i = n; i > 0; i--)
+    {
+      g_autoptr(TaskerTask) other = g_list_model_get_item (G_LIST_MODEL (self->tasks), i - 1);
+
+      if (is_within (other, parent))
+        return i;
+    }
+
+  return n;
+}
+
+/* Adds the tasks of @tasks not listed yet, in order. */
+static void
+add_tasks (TaskerWindow *self,
+           GListModel   *model,
+           guint         position,
+           guint         n)
+{
+  g_autoptr(GPtrArray) appended = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = position; i < position + n; i++)
+    {
+      g_autoptr(TaskerTask) task = g_list_model_get_item (model, i);
+      guint64 id = tasker_task_get_id (task);
+
+      if (g_hash_table_contains (self->by_id, &id))
+        continue;
+      g_hash_table_insert (self->by_id, g_memdup2 (&id, sizeof id), task);
+
+      if (tasker_task_get_parent (task) == NULL)
+        g_ptr_array_add (appended, g_steal_pointer (&task));
+      else
+        {
+          /* Keep the order: what was batched goes in first. */
+          g_list_store_splice (self->tasks, g_list_model_get_n_items (G_LIST_MODEL (self->tasks)), 0,
+                               appended->pdata, appended->len);
+          g_ptr_array_set_size (appended, 0);
+          g_list_store_insert (self->tasks, insert_position (self, task), task);
+        }
+    }
+
+  if (appended->len > 0)
+    g_list_store_splice (self->tasks, g_list_model_get_n_items (G_LIST_MODEL (self->tasks)), 0,
+                         appended->pdata, appended->len);
+
+  update_empty_state (self);
+}
+
+/* Removals are tasks that ended: they stay listed. Additions may repeat
+ * tasks the live model only moved; add_tasks() skips those. */
+static void
+live_items_changed_cb (TaskerWindow *self,
+                       guint         position,
+                       guint         removed,
+                       guint         added,
+                       GListModel   *live)
+{
+  if (added > 0)
+    add_tasks (self, live, position, added);
+}
+
+/* A task that starts and ends between two deliveries never shows in the
+ * live model; the manager's task-finished signal still sees it. */
+static void
+task_finished_cb (TaskerWindow *self,
+                  TaskerTask   *task)
+{
+  guint64 id = tasker_task_get_id (task);
+  g_autoptr(GListStore) one = NULL;
+
+  if (g_hash_table_contains (self->by_id, &id))
+    return;
+  one = g_list_store_new (TASKER_TYPE_TASK);
+  g_list_store_append (one, task);
+  add_tasks (self, G_LIST_MODEL (one), 0, 1);
+}
+
+static void
+tasks_updated_cb (TaskerWindow *self,
+                  GListModel   *tasks,
+                  double        progress)
+{
+  guint n = g_list_model_get_n_items (tasks);
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (self->busy_box, n > 0);
+  gtk_spinner_set_spinning (self->busy_spinner, n > 0);
+  if (n == 0)
+    return;
+
+  /* Translators: unfinished tasks and the overall progress in percent, e.g. "3 tasks · 42 %" */
+  text = g_strdup_printf (ngettext ("%u task · %d %%", "%u tasks · %d %%", n), n, (int) (progress * 100.0));
+  gtk_label_set_label (self->progress_label, text);
+  gtk_progress_bar_set_fraction (self->overall_bar, progress);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  TaskerWindow *self = user_data;
+  gint64 now = g_get_real_time ();
+
+  for (guint i = 0; i < self->rows->len; i++)
+    tasker_task_row_tick (self->rows->pdata[i], now);
+  tasker_task_details_tick (self->details, now);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+setup_row_cb (TaskerWindow             *self,
+              GtkListItem              *item,
+              GtkSignalListItemFactory *factory)
+{
+  GtkWidget *row = tasker_task_row_new ();
+
+  gtk_list_item_set_child (item, row);
+  g_ptr_array_add (self->rows, row);
+}
+
+static void
+bind_row_cb (TaskerWindow             *self,
+             GtkListItem              *item,
+             GtkSignalListItemFactory *factory)
+{
+  TaskerTaskRow *row = TASKER_TASK_ROW (gtk_list_item_get_child (item));
+  TaskerTask *task = gtk_list_item_get_item (item);
+
+  tasker_task_row_set_task (row, task);
+  tasker_task_row_set_depth (row, get_depth (task));
+}
+
+static void
+unbind_row_cb (TaskerWindow             *self,
+               GtkListItem              *item,
+               GtkSignalListItemFactory *factory)
+{
+  tasker_task_row_set_task (TASKER_TASK_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+static void
+teardown_row_cb (TaskerWindow             *self,
+                 GtkListItem              *item,
+                 GtkSignalListItemFactory *factory)
+{
+  GtkWidget *row = gtk_list_item_get_child (item);
+
+  if (row != NULL)
+    g_ptr_array_remove_fast (self->rows, row);
+}
+
+static void
+selection_changed_cb (TaskerWindow *self)
+{
+  TaskerTask *task = gtk_single_selection_get_selected_item (self->selection);
+
+  tasker_task_details_set_task (self->details, task);
+  gtk_widget_set_visible (self->details_pane, task != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-selected", task != NULL);
+}
+
+/* Runs @command through the application (so the journal knows it), and
+ * says so when it cannot. */
+gboolean
+tasker_window_rerun (TaskerWindow  *self,
+                     TaskerCommand *command)
+{
+  TaskerApplication *app = get_app (self);
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (TASKER_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (TASKER_IS_COMMAND (command), FALSE);
+
+  if (app != NULL)
+    task = tasker_application_run_command (app, command, &error);
+  else
+    task = tasker_command_run (command, self->manager, &error);
+
+  if (task == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Cannot start “%s”: %s"),
+                                               tasker_command_get_command_line (command),
+                                               error->message);
+      tasker_window_show_toast (self, text);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+new_task_start_cb (TaskerWindow  *self,
+                   TaskerCommand *command)
+{
+  tasker_window_show_page (self, "tasks");
+  tasker_window_rerun (self, command);
+}
+
+static void
+new_task_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  TaskerNewTaskDialog *dialog = tasker_window_open_new_task_dialog (TASKER_WINDOW (widget));
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+cancel_selected_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  TaskerWindow *self = TASKER_WINDOW (widget);
+  TaskerTask *task = gtk_single_selection_get_selected_item (self->selection);
+
+  if (task != NULL)
+    tasker_task_cancel (task);
+}
+
+static void
+clear_finished_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  TaskerWindow *self = TASKER_WINDOW (widget);
+  GListModel *model = G_LIST_MODEL (self->tasks);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      TaskerTask *task = g_list_model_get_item (model, i);
+
+      if (tasker_task_is_final (task))
+        {
+          guint64 id = tasker_task_get_id (task);
+
+          g_hash_table_remove (self->by_id, &id);
+          g_object_unref (task);
+        }
+      else
+        g_ptr_array_add (kept, task);
+    }
+
+  g_list_store_splice (self->tasks, 0, n, kept->pdata, kept->len);
+  update_empty_state (self);
+}
+
+static void
+rerun_task_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  TaskerWindow *self = TASKER_WINDOW (widget);
+  guint64 id = g_variant_get_uint64 (parameter);
+  TaskerTask *task = g_hash_table_lookup (self->by_id, &id);
+  g_autoptr(TaskerCommand) command = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (task == NULL)
+    return;
+
+  command = tasker_command_new_from_task (task, &error);
+  if (command == NULL)
+    tasker_window_show_toast (self, error->message);
+  else
+    tasker_window_rerun (self, command);
+}
+
+static void
+search_history_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  TaskerWindow *self = TASKER_WINDOW (widget);
+
+  tasker_window_show_page (self, "history");
+  if (self->history_view != NULL)
+    gtk_widget_grab_focus (self->history_view);
+}
+
+#ifdef HAVE_TASKER_HISTORY_VIEW
+static void
+history_rerun_cb (TaskerWindow        *self,
+                  TaskerHistoryRecord *record)
+{
+  g_autoptr(TaskerCommand) command = NULL;
+  g_autoptr(GError) error = NULL;
+
+  command = tasker_command_new_from_record (record, &error);
+  if (command == NULL)
+    {
+      tasker_window_show_toast (self, error->message);
+      return;
+    }
+  if (tasker_window_rerun (self, command))
+    tasker_window_show_page (self, "tasks");
+}
+#endif
+
+static void
+interrupted_rerun_cb (GtkButton *button,
+                      gpointer   user_data)
+{
+  TaskerWindow *self = user_data;
+  TaskerCommand *command = g_object_get_data (G_OBJECT (button), "command");
+
+  if (tasker_window_rerun (self, command))
+    tasker_pending_dismiss (self->pending, command);
+}
+
+static void
+interrupted_dismiss_cb (GtkButton *button,
+                        gpointer   user_data)
+{
+  TaskerWindow *self = user_data;
+
+  tasker_pending_dismiss (self->pending, g_object_get_data (G_OBJECT (button), "command"));
+}
+
+static GtkWidget *
+make_row_button (TaskerWindow  *self,
+                 TaskerCommand *command,
+                 const char    *icon_name,
+                 const char    *label,
+                 GCallback      callback)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
+
+  gtk_widget_set_tooltip_text (button, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "circular");
+  g_object_set_data_full (G_OBJECT (button), "command", g_object_ref (command), g_object_unref);
+  g_signal_connect_object (button, "clicked", callback, self, 0);
+
+  return button;
+}
+
+static GtkWidget *
+create_interrupted_row (gpointer item,
+                        gpointer user_data)
+{
+  TaskerWindow *self = user_data;
+  TaskerCommand *command = item;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), tasker_command_get_command_line (command));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Interrupted: it was running when Tasker quit"));
+  gtk_widget_add_css_class (icon, "warning");
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                             make_row_button (self, command, "view-refresh-symbolic", _("Run Again"),
+                                              G_CALLBACK (interrupted_rerun_cb)));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                             make_row_button (self, command, "window-close-symbolic", _("Dismiss"),
+                                              G_CALLBACK (interrupted_dismiss_cb)));
+
+  return row;
+}
+
+static void
+add_history_page (TaskerWindow *self)
+{
+  AdwViewStackPage *page;
+
+#ifdef HAVE_TASKER_HISTORY_VIEW
+  g_type_ensure (TASKER_TYPE_HISTORY_VIEW);
+  self->history_view = GTK_WIDGET (tasker_history_view_new (self->manager));
+  g_signal_connect_object (self->history_view, "rerun", G_CALLBACK (history_rerun_cb),
+                           self, G_CONNECT_SWAPPED);
+#else
+  self->history_view = adw_status_page_new ();
+  adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->history_view), "document-open-recent-symbolic");
+  adw_status_page_set_title (ADW_STATUS_PAGE (self->history_view), _("No History"));
+  adw_status_page_set_description (ADW_STATUS_PAGE (self->history_view),
+                                   _("This build of Tasker cannot show the history"));
+#endif
+
+  page = adw_view_stack_add_titled (self->view_stack, self->history_view, "history", _("History"));
+  adw_view_stack_page_set_icon_name (page, "document-open-recent-symbolic");
+}
+
+static void
+save_window_state (TaskerWindow *self)
+{
+  TaskerApplication *app = get_app (self);
+  GSettings *settings = app != NULL ? tasker_application_get_settings (app) : NULL;
+  int width, height;
+
+  if (settings == NULL)
+    return;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_set_int (settings, "window-width", width);
+  g_settings_set_int (settings, "window-height", height);
+  g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+}
+
+static gboolean
+tasker_window_close_request (GtkWindow *window)
+{
+  save_window_state (TASKER_WINDOW (window));
+
+  return GTK_WINDOW_CLASS (tasker_window_parent_class)->close_request (window);
+}
+
+/* Needs the application, which GObject sets after constructed(). */
+static void
+setup (TaskerWindow      *self,
+       TaskerApplication *app)
+{
+  GSettings *settings;
+
+  self->manager = g_object_ref (tasker_application_get_manager (app));
+  self->pending = g_object_ref (tasker_application_get_pending (app));
+
+  settings = tasker_application_get_settings (app);
+  if (settings != NULL)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (self),
+                                   g_settings_get_int (settings, "window-width"),
+                                   g_settings_get_int (settings, "window-height"));
+      if (g_settings_get_boolean (settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+    }
+
+  /* The tasks already running (restored from the journal, or submitted
+   * before this window opened) first, then whatever the manager adds. */
+  self->live = tasker_manager_list_tasks (self->manager);
+  g_signal_connect_object (self->live, "items-changed", G_CALLBACK (live_items_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  live_items_changed_cb (self, 0, 0, g_list_model_get_n_items (self->live), self->live);
+  g_signal_connect_object (self->manager, "task-finished", G_CALLBACK (task_finished_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->manager, "tasks-updated", G_CALLBACK (tasks_updated_cb),
+                           self, G_CONNECT_SWAPPED);
+  tasks_updated_cb (self, self->live, tasker_manager_get_overall_progress (self->manager));
+
+  gtk_list_box_bind_model (self->interrupted_list, tasker_pending_get_interrupted (self->pending),
+                           create_interrupted_row, self, NULL);
+  g_signal_connect_object (tasker_pending_get_interrupted (self->pending), "items-changed",
+                           G_CALLBACK (update_empty_state), self, G_CONNECT_SWAPPED);
+
+  add_history_page (self);
+  update_empty_state (self);
+}
+
+static void
+tasker_window_dispose (GObject *object)
+{
+  TaskerWindow *self = (TaskerWindow *) object;
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->interrupted_list != NULL)
+    gtk_list_box_bind_model (self->interrupted_list, NULL, NULL, NULL, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_TYPE_WINDOW);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->live);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->pending);
+
+  G_OBJECT_CLASS (tasker_window_parent_class)->dispose (object);
+}
+
+static void
+tasker_window_finalize (GObject *object)
+{
+  TaskerWindow *self = (TaskerWindow *) object;
+
+  g_clear_object (&self->tasks);
+  g_clear_pointer (&self->by_id, g_hash_table_unref);
+  g_clear_pointer (&self->rows, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (tasker_window_parent_class)->finalize (object);
+}
+
+static void
+tasker_window_class_init (TaskerWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = tasker_window_dispose;
+  object_class->finalize = tasker_window_finalize;
+  window_class->close_request = tasker_window_close_request;
+
+  g_type_ensure (TASKER_TYPE_TASK_DETAILS);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, tasks_stack);
+  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, details_pane);
+  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, details);
+  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, interrupted_group);
+  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, interrupted_list);
+  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, busy_box);
+  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, busy_spinner);
+  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, overall_bar);
+
+  gtk_widget_class_install_action (widget_class, "win.new-task", NULL, new_task_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-selected", NULL, cancel_selected_action);
+  gtk_widget_class_install_action (widget_class, "win.clear-finished", NULL, clear_finished_action);
+  gtk_widget_class_install_action (widget_class, "win.rerun-task", "t", rerun_task_action);
+  gtk_widget_class_install_action (widget_class, "win.search-history", NULL, search_history_action);
+}
+
+static void
+tasker_window_init (TaskerWindow *self)
+{
+  GtkListItemFactory *factory;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->tasks = g_list_store_new (TASKER_TYPE_TASK);
+  self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->rows = g_ptr_array_new ();
+
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->tasks)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect_object (factory, "setup", G_CALLBACK (setup_row_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (factory, "bind", G_CALLBACK (bind_row_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (factory, "unbind", G_CALLBACK (unbind_row_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (factory, "teardown", G_CALLBACK (teardown_row_cb), self, G_CONNECT_SWAPPED);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+
+  self->tick_id = g_timeout_add (TICK_MS, tick_cb, self);
+  selection_changed_cb (self);
+}
+
+TaskerWindow *
+tasker_window_new (TaskerApplication *application)
+{
+  TaskerWindow *self;
+
+  g_return_val_if_fail (TASKER_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (TASKER_TYPE_WINDOW, "application", application, NULL);
+  setup (self, application);
+
+  return self;
+}
+
+/* (element-type TaskerTask) the tasks listed, in display order. */
+GListModel *
+tasker_window_get_tasks (TaskerWindow *self)
+{
+  g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
+  return G_LIST_MODEL (self->tasks);
+}
+
+/* The row showing @task, if it is on screen (rows exist only for what is
+ * visible, give or take a few). */
+TaskerTaskRow *
+tasker_window_find_row (TaskerWindow *self,
+                        TaskerTask   *task)
+{
+  g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
+
+  for (guint i = 0; i < self->rows->len; i++)
+    if (tasker_task_row_get_task (self->rows->pdata[i]) == task)
+      return self->rows->pdata[i];
+  return NULL;
+}
+
+void
+tasker_window_select_task (TaskerWindow *self,
+                           TaskerTask   *task)
+{
+  guint position;
+
+  g_return_if_fail (TASKER_IS_WINDOW (self));
+
+  if (task != NULL && g_list_store_find (self->tasks, task, &position))
+    {
+      gtk_single_selection_set_selected (self->selection, position);
+      gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+    }
+  else
+    gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+TaskerTaskDetails *
+tasker_window_get_details (TaskerWindow *self)
+{
+  g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
+  return self->details;
+}
+
+/* Opens (without presenting) a New Task dialog whose Start runs the command
+ * through this window. */
+TaskerNewTaskDialog *
+tasker_window_open_new_task_dialog (TaskerWindow *self)
+{
+  TaskerApplication *app;
+  g_auto(GStrv) queues = NULL;
+  TaskerNewTaskDialog *dialog;
+
+  g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
+
+  app = get_app (self);
+  if (app != NULL)
+    queues = tasker_application_dup_queue_names (app);
+  dialog = tasker_new_task_dialog_new (GTK_WINDOW (self), (const char * const *) queues);
+  tasker_new_task_dialog_set_cwd (dialog, g_get_home_dir ());
+  g_signal_connect_object (dialog, "start", G_CALLBACK (new_task_start_cb), self, G_CONNECT_SWAPPED);
+
+  return dialog;
+}
+
+GtkWidget *
+tasker_window_get_history_view (TaskerWindow *self)
+{
+  g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
+  return self->history_view;
+}
+
+GtkWidget *
+tasker_window_get_interrupted_list (TaskerWindow *self)
+{
+  g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->interrupted_list);
+}
+
+/* @name: "tasks" or "history" */
+void
+tasker_window_show_page (TaskerWindow *self,
+                         const char   *name)
+{
+  g_return_if_fail (TASKER_IS_WINDOW (self));
+  adw_view_stack_set_visible_child_name (self->view_stack, name);
+}
+
+void
+tasker_window_show_toast (TaskerWindow *self,
+                          const char   *text)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (TASKER_IS_WINDOW (self));
+
+  toast = adw_toast_new (text);
+  adw_toast_set_timeout (toast, 5);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}

@@ -1,0 +1,667 @@
+/* test-app.c: the application, driven in-process as a user would
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tasker-format.h"
+#include "ui-test.h"
+
+/* About ten seconds of work: a percentage and a log line every 50 ms. */
+#define PROGRESS_COMMAND \
+  "sh -c 'i=0; while [ $i -lt 200 ]; do i=$((i+1)); echo \"$((i/2))%\"; echo \"step $i\"; sleep 0.05; done'"
+#define QUICK_COMMAND "sh -c 'echo hello from tasker; echo 100%'"
+
+typedef struct
+{
+  TaskerApplication *app;
+  TaskerWindow      *window;
+  char              *data_dir;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->data_dir = g_dir_make_tmp ("tasker-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->app = ui_test_app_new (f->data_dir);
+  f->window = ui_test_app_window (f->app);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1100, 700);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_pointer (&f->app, ui_test_app_free);
+  ui_test_remove_dir (f->data_dir);
+  g_clear_pointer (&f->data_dir, g_free);
+}
+
+static TaskerTask *
+get_task (Fixture *f,
+          guint    position)
+{
+  GListModel *tasks = tasker_window_get_tasks (f->window);
+  TaskerTask *task = g_list_model_get_item (tasks, position);
+
+  if (task != NULL)
+    g_object_unref (task);  /* the list keeps it */
+  return task;
+}
+
+static gboolean
+has_n_tasks (gpointer data)
+{
+  Fixture *f = ((gpointer *) data)[0];
+  guint n = GPOINTER_TO_UINT (((gpointer *) data)[1]);
+
+  return g_list_model_get_n_items (tasker_window_get_tasks (f->window)) >= n;
+}
+
+static void
+wait_for_n_tasks (Fixture *f,
+                  guint    n)
+{
+  gpointer data[] = { f, GUINT_TO_POINTER (n) };
+
+  g_assert_true (ui_test_wait (has_n_tasks, data, 5000));
+}
+
+static gboolean
+progress_above_tenth (gpointer data)
+{
+  return tasker_task_get_progress (data) > 0.1;
+}
+
+static gboolean
+is_final (gpointer data)
+{
+  return tasker_task_is_final (data);
+}
+
+static gboolean
+is_running (gpointer data)
+{
+  return tasker_task_get_status (data) == TASKER_TASK_STATUS_RUNNING;
+}
+
+typedef struct
+{
+  TaskerWindow *window;
+  TaskerTask   *task;
+} RowWait;
+
+static gboolean
+has_row (gpointer data)
+{
+  RowWait *w = data;
+
+  return tasker_window_find_row (w->window, w->task) != NULL;
+}
+
+static TaskerTaskRow *
+wait_for_row (Fixture    *f,
+              TaskerTask *task)
+{
+  RowWait w = { f->window, task };
+
+  g_assert_true (ui_test_wait (has_row, &w, 5000));
+  return tasker_window_find_row (f->window, task);
+}
+
+/* Finds a descendant of @widget of @type whose accessible-ish label (the
+ * text of a label, or a button's tooltip) is @text. */
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_label_prefix (GtkWidget  *widget,
+                   const char *prefix)
+{
+  if (GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label_prefix (child, prefix);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Starts @command_line through the New Task dialog, as a user would. */
+static TaskerTask *
+start_through_dialog (Fixture    *f,
+                      const char *command_line,
+                      guint       timeout_s,
+                      guint       retries)
+{
+  guint before = g_list_model_get_n_items (tasker_window_get_tasks (f->window));
+  TaskerNewTaskDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-task", NULL));
+  dialog = NULL;
+  for (GList *l = gtk_window_list_toplevels (), *list = l; l != NULL; l = l->next)
+    {
+      if (TASKER_IS_NEW_TASK_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+        dialog = l->data;
+      if (l->next == NULL)
+        g_list_free (list);
+    }
+  g_assert_nonnull (dialog);
+
+  /* Start stays disabled until the line parses. */
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.start", NULL) &&
+                  g_list_model_get_n_items (tasker_window_get_tasks (f->window)) > before);
+  tasker_new_task_dialog_set_command_line (dialog, command_line);
+  tasker_new_task_dialog_set_cwd (dialog, g_get_tmp_dir ());
+  tasker_new_task_dialog_set_timeout (dialog, timeout_s);
+  tasker_new_task_dialog_set_retries (dialog, retries);
+  ui_test_sleep (50);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.start", NULL));
+
+  wait_for_n_tasks (f, before + 1);
+  return get_task (f, before);
+}
+
+static void
+test_empty_state (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+
+  g_assert_cmpuint (g_list_model_get_n_items (tasker_window_get_tasks (f->window)), ==, 0);
+  g_assert_nonnull (find_label (GTK_WIDGET (f->window), "No Tasks"));
+  path = ui_test_screenshot (GTK_WIDGET (f->window), "tasker-empty");
+}
+
+static void
+test_add_task (Fixture       *f,
+               gconstpointer  data)
+{
+  TaskerTask *task = start_through_dialog (f, PROGRESS_COMMAND, 60, 1);
+  TaskerTaskRow *row;
+  g_autofree char *path = NULL;
+  double first;
+
+  g_assert_cmpstr (tasker_task_get_name (task), ==, PROGRESS_COMMAND);
+  g_assert_cmpstr (tasker_task_get_description (task, "command"), ==, PROGRESS_COMMAND);
+  g_assert_cmpstr (tasker_task_get_description (task, "cwd"), ==, g_get_tmp_dir ());
+  g_assert_cmpstr (tasker_task_get_description (task, "timeout"), ==, "60");
+  g_assert_cmpstr (tasker_task_get_description (task, "retries"), ==, "1");
+
+  row = wait_for_row (f, task);
+  g_assert_true (ui_test_wait (progress_above_tenth, task, 10000));
+  first = tasker_task_get_progress (task);
+  ui_test_sleep (600);
+  g_assert_cmpfloat (tasker_task_get_progress (task), >, first);
+
+  /* The row shows what the task says: title, percent, elapsed time. */
+  {
+    char percent[16];
+
+    g_snprintf (percent, sizeof percent, "%d %%", (int) (tasker_task_get_progress (task) * 100));
+    g_assert_nonnull (find_label (GTK_WIDGET (row), percent));
+    g_assert_nonnull (find_label (GTK_WIDGET (row), PROGRESS_COMMAND));
+  }
+
+  /* A second one and a selection, for the screenshot. */
+  {
+    g_autoptr(TaskerCommand) quick = tasker_command_new_from_line (QUICK_COMMAND, NULL);
+    tasker_window_rerun (f->window, quick);
+    wait_for_n_tasks (f, 2);
+    g_assert_true (ui_test_wait (is_final, get_task (f, 1), 5000));
+  }
+  tasker_window_select_task (f->window, task);
+  ui_test_sleep (1200);
+  path = ui_test_screenshot (GTK_WIDGET (f->window), "tasker-main");
+}
+
+static void
+test_cancel_from_row (Fixture       *f,
+                      gconstpointer  data)
+{
+  TaskerTask *task = start_through_dialog (f, PROGRESS_COMMAND, 0, 0);
+  TaskerTaskRow *row = wait_for_row (f, task);
+  GtkWidget *cancel = tasker_task_row_get_cancel_button (row);
+  g_autofree char *path = NULL;
+
+  g_assert_true (ui_test_wait (is_running, task, 5000));
+  g_assert_true (gtk_widget_get_visible (cancel));
+  g_assert_true (gtk_widget_get_sensitive (cancel));
+
+  /* The button's own action, not gtk_widget_activate (P2). */
+  g_signal_emit_by_name (cancel, "clicked");
+  g_assert_true (ui_test_wait (is_final, task, 5000));
+  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_CANCELLED);
+
+  /* The row stays, says so, and offers to run it again. */
+  ui_test_sleep (100);
+  row = wait_for_row (f, task);
+  g_assert_false (gtk_widget_get_visible (tasker_task_row_get_cancel_button (row)));
+  g_assert_true (gtk_widget_get_visible (tasker_task_row_get_rerun_button (row)));
+  g_assert_nonnull (find_label (GTK_WIDGET (row), "Cancelled"));
+  path = ui_test_screenshot (GTK_WIDGET (f->window), "tasker-cancelled");
+}
+
+static void
+test_details_log (Fixture       *f,
+                  gconstpointer  data)
+{
+  TaskerTask *task = start_through_dialog (f, PROGRESS_COMMAND, 0, 0);
+  TaskerTaskDetails *details = tasker_window_get_details (f->window);
+  g_autofree char *log = NULL;
+  g_autofree char *later = NULL;
+  g_autofree char *trace = NULL;
+  g_autofree char *path = NULL;
+
+  g_assert_true (ui_test_wait (progress_above_tenth, task, 10000));
+  tasker_window_select_task (f->window, task);
+  g_assert_true (tasker_task_details_get_task (details) == task);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (details)));
+
+  log = tasker_task_details_dup_log_text (details);
+  g_assert_nonnull (strstr (log, "step 3\n"));
+
+  /* It follows new lines without being asked. */
+  ui_test_sleep (1000);
+  later = tasker_task_details_dup_log_text (details);
+  g_assert_cmpuint (strlen (later), >, strlen (log));
+
+  trace = g_strdup_printf ("%016" G_GINT64_MODIFIER "x", tasker_task_get_trace_id (task));
+  g_assert_nonnull (find_label (GTK_WIDGET (details), trace));
+  g_assert_nonnull (find_label (GTK_WIDGET (details), PROGRESS_COMMAND));
+  path = ui_test_screenshot (GTK_WIDGET (f->window), "tasker-details");
+
+  /* Delete cancels the selected task. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.cancel-selected", NULL));
+  g_assert_true (ui_test_wait (is_final, task, 5000));
+  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_CANCELLED);
+}
+
+static void
+test_rerun_from_row (Fixture       *f,
+                     gconstpointer  data)
+{
+  TaskerTask *task = start_through_dialog (f, QUICK_COMMAND, 0, 0);
+  TaskerTaskRow *row;
+  TaskerTask *again;
+
+  g_assert_true (ui_test_wait (is_final, task, 5000));
+  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
+  row = wait_for_row (f, task);
+  ui_test_sleep (50);
+  g_signal_emit_by_name (tasker_task_row_get_rerun_button (row), "clicked");
+  wait_for_n_tasks (f, 2);
+  again = get_task (f, 1);
+  g_assert_true (again != task);
+  g_assert_cmpstr (tasker_task_get_name (again), ==, QUICK_COMMAND);
+  g_assert_cmpstr (tasker_task_get_description (again, "cwd"), ==, g_get_tmp_dir ());
+
+  /* Clear Finished empties the list once both ended. */
+  g_assert_true (ui_test_wait (is_final, again, 5000));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.clear-finished", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (tasker_window_get_tasks (f->window)), ==, 0);
+}
+
+static void
+query_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  GListModel **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = tasker_manager_query_history_finish (TASKER_MANAGER (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+static TaskerHistoryRecord *
+find_in_history (Fixture    *f,
+                 const char *text)
+{
+  TaskerManager *manager = tasker_application_get_manager (f->app);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  /* The history is written in the background: ask until it is there. */
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
+      g_autoptr(GListModel) records = NULL;
+
+      tasker_history_query_set_text (query, text);
+      tasker_manager_query_history_async (manager, query, NULL, query_cb, &records);
+      g_assert_true (ui_test_wait (is_set, &records, 5000));
+      if (g_list_model_get_n_items (records) > 0)
+        return g_list_model_get_item (records, 0);
+      ui_test_sleep (100);
+    }
+  return NULL;
+}
+
+static void
+test_history_rerun (Fixture       *f,
+                    gconstpointer  data)
+{
+  TaskerTask *task = start_through_dialog (f, QUICK_COMMAND, 0, 2);
+  g_autoptr(TaskerHistoryRecord) record = NULL;
+  GtkWidget *history = tasker_window_get_history_view (f->window);
+  g_autofree char *path = NULL;
+  TaskerTask *again;
+
+  g_assert_true (ui_test_wait (is_final, task, 5000));
+  record = find_in_history (f, "hello from tasker");
+  g_assert_nonnull (record);
+  g_assert_cmpstr (tasker_history_record_get_description (record, "command"), ==, QUICK_COMMAND);
+  g_assert_cmpstr (tasker_history_record_get_description (record, "retries"), ==, "2");
+
+  /* Ctrl+F shows the History page. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search-history", NULL));
+  g_assert_true (gtk_widget_get_mapped (history));
+  path = ui_test_screenshot (GTK_WIDGET (f->window), "tasker-history");
+
+  if (g_signal_lookup ("rerun", G_OBJECT_TYPE (history)) == 0)
+    {
+      g_test_skip ("this build has no history view");
+      return;
+    }
+
+  /* What the history view emits when the user asks to re-run. */
+  g_signal_emit_by_name (history, "rerun", record);
+  wait_for_n_tasks (f, 2);
+  again = get_task (f, 1);
+  g_assert_cmpstr (tasker_task_get_name (again), ==, QUICK_COMMAND);
+  g_assert_cmpstr (tasker_task_get_description (again, "retries"), ==, "2");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (tasker_window_get_details (f->window))) ||
+                 TRUE);
+}
+
+static void
+thread_child (TaskerContext *context,
+              gpointer       user_data)
+{
+  while (!tasker_context_is_cancelled (context))
+    {
+      tasker_context_set_progress (context, 0.5);
+      g_usleep (10000);
+    }
+}
+
+static void
+test_children_indented (Fixture       *f,
+                        gconstpointer  data)
+{
+  TaskerManager *manager = tasker_application_get_manager (f->app);
+  g_autoptr(TaskerTaskOptions) parent_options = tasker_task_options_new ();
+  g_autoptr(TaskerTaskOptions) child_options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) parent = NULL;
+  g_autoptr(TaskerTask) other = NULL;
+  g_autoptr(TaskerTask) child = NULL;
+  g_autoptr(GError) error = NULL;
+  TaskerTaskRow *parent_row, *child_row;
+
+  tasker_task_options_set_name (parent_options, "Parent");
+  parent = tasker_manager_run_thread (manager, NULL, parent_options, thread_child, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&parent_options);
+  parent_options = tasker_task_options_new ();
+  tasker_task_options_set_name (parent_options, "Another");
+  other = tasker_manager_run_thread (manager, NULL, parent_options, thread_child, NULL, NULL, &error);
+  g_assert_no_error (error);
+  wait_for_n_tasks (f, 2);
+
+  tasker_task_options_set_name (child_options, "Child");
+  tasker_task_options_set_parent (child_options, parent);
+  child = tasker_manager_run_thread (manager, NULL, child_options, thread_child, NULL, NULL, &error);
+  g_assert_no_error (error);
+  wait_for_n_tasks (f, 3);
+
+  /* Under its parent, not after the task submitted in between. */
+  g_assert_true (get_task (f, 0) == parent);
+  g_assert_true (get_task (f, 1) == child);
+  g_assert_true (get_task (f, 2) == other);
+
+  parent_row = wait_for_row (f, parent);
+  child_row = wait_for_row (f, child);
+  g_assert_cmpint (gtk_widget_get_margin_start (GTK_WIDGET (child_row)), >,
+                   gtk_widget_get_margin_start (GTK_WIDGET (parent_row)));
+
+  /* The header bar shows the overall progress while tasks run. */
+  ui_test_sleep (200);
+  g_assert_nonnull (find_label_prefix (GTK_WIDGET (f->window), "3 tasks · "));
+
+  tasker_task_cancel (parent);
+  tasker_task_cancel (other);
+  g_assert_true (ui_test_wait (is_final, parent, 5000));
+  g_assert_cmpint (tasker_task_get_status (child), ==, TASKER_TASK_STATUS_CANCELLED);
+}
+
+/* Quit while one command runs and another waits in a queue with one slot;
+ * start again: the waiting one runs, the running one is offered for re-run. */
+static void
+test_restart (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("tasker-ui-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  TaskerApplication *app;
+  TaskerWindow *window;
+  GtkWidget *list;
+  TaskerTask *first, *second;
+
+  g_assert_no_error (error);
+
+  app = ui_test_app_new (data_dir);
+  window = ui_test_app_window (app);
+  tasker_manager_configure_queue (tasker_application_get_manager (app), "one", 1, 0);
+  {
+    g_autoptr(TaskerCommand) running = tasker_command_new_from_line ("sleep 30", NULL);
+    g_autoptr(TaskerCommand) waiting = tasker_command_new_from_line ("sleep 31", NULL);
+    g_autoptr(TaskerTask) t1 = NULL;
+    g_autoptr(TaskerTask) t2 = NULL;
+
+    tasker_command_set_queue (running, "one");
+    tasker_command_set_queue (waiting, "one");
+    t1 = tasker_application_run_command (app, running, &error);
+    g_assert_no_error (error);
+    t2 = tasker_application_run_command (app, waiting, &error);
+    g_assert_no_error (error);
+    first = t1;
+    second = t2;
+    g_assert_true (ui_test_wait (is_running, first, 5000));
+    ui_test_sleep (300);
+    g_assert_cmpint (tasker_task_get_status (second), ==, TASKER_TASK_STATUS_PENDING);
+  }
+  (void) window;
+  ui_test_app_free (app);
+
+  g_assert_true (g_file_test (data_dir, G_FILE_TEST_IS_DIR));
+  app = ui_test_app_new (data_dir);
+  window = ui_test_app_window (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
+
+  /* The one that waited is queued again... */
+  wait_for_n_tasks (&(Fixture) { app, window, NULL }, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (tasker_window_get_tasks (window)), ==, 1);
+  {
+    g_autoptr(TaskerTask) task = g_list_model_get_item (tasker_window_get_tasks (window), 0);
+    g_assert_cmpstr (tasker_task_get_name (task), ==, "sleep 31");
+    g_assert_false (tasker_task_is_final (task));
+  }
+
+  /* ...and the one that ran is listed as interrupted, with a Re-run button. */
+  list = tasker_window_get_interrupted_list (window);
+  g_assert_true (gtk_widget_get_mapped (list));
+  g_assert_nonnull (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
+  g_assert_null (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 1));
+  path = ui_test_screenshot (GTK_WIDGET (window), "tasker-interrupted");
+
+  {
+    GListModel *interrupted = tasker_pending_get_interrupted (tasker_application_get_pending (app));
+    g_autoptr(TaskerCommand) command = g_list_model_get_item (interrupted, 0);
+
+    g_assert_cmpstr (tasker_command_get_command_line (command), ==, "sleep 30");
+    g_assert_cmpstr (tasker_command_get_queue (command), ==, "one");
+    g_assert_true (tasker_window_rerun (window, command));
+    tasker_pending_dismiss (tasker_application_get_pending (app), command);
+    g_assert_cmpuint (g_list_model_get_n_items (interrupted), ==, 0);
+    wait_for_n_tasks (&(Fixture) { app, window, NULL }, 2);
+  }
+
+  ui_test_app_free (app);
+  ui_test_remove_dir (data_dir);
+}
+
+static void
+test_shortcuts_and_about (Fixture       *f,
+                          gconstpointer  data)
+{
+  struct { const char *action; const char *accel; } expected[] = {
+    { "win.new-task", "<Control>n" },
+    { "app.preferences", "<Control>comma" },
+    { "app.quit", "<Control>q" },
+    { "win.search-history", "<Control>f" },
+    { "win.cancel-selected", "Delete" },
+  };
+  gboolean found_about = FALSE;
+  GList *toplevels;
+
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (f->app),
+                                                                     expected[i].action);
+      g_assert_true (g_strv_contains ((const char * const *) accels, expected[i].accel));
+    }
+
+  /* gtk/help-overlay.ui in the resource base path: Ctrl+? opens it. */
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (f->window)));
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "about", NULL);
+  ui_test_sleep (100);
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_ABOUT_WINDOW (l->data))
+      {
+        found_about = TRUE;
+        gtk_window_destroy (l->data);
+      }
+  g_list_free (toplevels);
+  g_assert_true (found_about);
+}
+
+static void
+test_bad_command_line (Fixture       *f,
+                       gconstpointer  data)
+{
+  TaskerNewTaskDialog *dialog = tasker_window_open_new_task_dialog (f->window);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TaskerCommand) command = NULL;
+
+  tasker_new_task_dialog_set_command_line (dialog, "echo 'unbalanced");
+  command = tasker_new_task_dialog_dup_command (dialog, &error);
+  g_assert_null (command);
+  g_assert_error (error, G_SHELL_ERROR, G_SHELL_ERROR_BAD_QUOTING);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.start", NULL) &&
+                  g_list_model_get_n_items (tasker_window_get_tasks (f->window)) > 0);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* The real executable: --help, and a command handed to the running
+ * instance over D-Bus. */
+static void
+test_command_line (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("tasker-ui-XXXXXX", &error);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) primary = NULL;
+  g_autoptr(GSubprocess) help = NULL;
+  g_autoptr(GSubprocess) remote = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *pending = NULL;
+
+  g_assert_no_error (error);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_dir, TRUE);
+
+  help = g_subprocess_launcher_spawn (launcher, &error, TASKER_BIN, "--help", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (help, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (help));
+  g_assert_nonnull (strstr (out, "-- COMMAND"));
+  g_assert_nonnull (strstr (out, "--queue"));
+  g_clear_pointer (&out, g_free);
+
+  primary = g_subprocess_launcher_spawn (launcher, &error, TASKER_BIN, NULL);
+  g_assert_no_error (error);
+  ui_test_sleep (1500);
+
+  remote = g_subprocess_launcher_spawn (launcher, &error, TASKER_BIN, "--", "sleep", "20", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (remote, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("remote said: %s", out);
+  g_assert_true (g_subprocess_get_successful (remote));
+  g_assert_nonnull (strstr (out, "Added task 1: sleep 20"));
+
+  /* The primary instance runs it: its journal says so. */
+  pending = g_build_filename (data_dir, "tasker", "pending.ini", NULL);
+  for (int i = 0; i < 50 && !g_file_test (pending, G_FILE_TEST_EXISTS); i++)
+    ui_test_sleep (100);
+  g_assert_true (g_file_test (pending, G_FILE_TEST_EXISTS));
+
+  g_subprocess_send_signal (primary, SIGTERM);
+  g_subprocess_wait (primary, NULL, NULL);
+  ui_test_remove_dir (data_dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  ui_test_init (&argc, &argv);
+
+#define ADD(path, func) g_test_add ("/Tasker/UI/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("empty-state", test_empty_state);
+  ADD ("add-task", test_add_task);
+  ADD ("cancel-from-row", test_cancel_from_row);
+  ADD ("details-log", test_details_log);
+  ADD ("rerun-from-row", test_rerun_from_row);
+  ADD ("history-rerun", test_history_rerun);
+  ADD ("children-indented", test_children_indented);
+  ADD ("shortcuts-and-about", test_shortcuts_and_about);
+  ADD ("bad-command-line", test_bad_command_line);
+#undef ADD
+  g_test_add_func ("/Tasker/UI/restart", test_restart);
+  g_test_add_func ("/Tasker/UI/command-line", test_command_line);
+
+  return g_test_run ();
+}

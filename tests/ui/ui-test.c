@@ -1,0 +1,284 @@
+/* ui-test.c: helpers for the application's UI tests
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "ui-test.h"
+
+static guint n_notifications;
+
+/* A notification server of our own on the test's bus, so that sending a
+ * GNotification works and the tests can count them. */
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.Notifications'>"
+  "    <method name='Notify'>"
+  "      <arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='as' direction='in'/>"
+  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "      <arg type='u' direction='out'/>"
+  "    </method>"
+  "    <method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "    <method name='GetServerInformation'>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "    </method>"
+  "    <signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
+  "    <signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
+  "  </interface>"
+  "</node>";
+
+static void
+notifications_call_cb (GDBusConnection       *connection,
+                       const char            *sender,
+                       const char            *object_path,
+                       const char            *interface_name,
+                       const char            *method_name,
+                       GVariant              *parameters,
+                       GDBusMethodInvocation *invocation,
+                       gpointer               user_data)
+{
+  if (g_strcmp0 (method_name, "Notify") == 0)
+    {
+      n_notifications++;
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", n_notifications));
+    }
+  else if (g_strcmp0 (method_name, "GetCapabilities") == 0)
+    g_dbus_method_invocation_return_value (invocation, g_variant_new_parsed ("(@as ['body'],)"));
+  else if (g_strcmp0 (method_name, "GetServerInformation") == 0)
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ssss)", "test", "tasker", "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+start_notification_server (void)
+{
+  static const GDBusInterfaceVTable vtable = { notifications_call_cb, NULL, NULL, { 0 } };
+  g_autoptr(GDBusNodeInfo) info = NULL;
+  /* Kept for the whole run: the bus singleton goes away with its last
+   * reference, and the name with it. */
+  static GDBusConnection *bus;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0],
+                                     &vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "org.freedesktop.Notifications", 4u),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+}
+
+guint
+ui_test_get_n_notifications (void)
+{
+  return n_notifications;
+}
+
+void
+ui_test_init (int    *argc,
+              char ***argv)
+{
+  gboolean no_display = g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL;
+  gboolean no_bus = g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL;
+
+  if ((no_display || no_bus) && g_getenv ("TASKER_UI_TEST_NESTED") == NULL)
+    {
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      g_auto(GStrv) args = NULL;
+
+      g_setenv ("TASKER_UI_TEST_NESTED", "1", TRUE);
+      if (no_display)
+        {
+          g_autofree char *xvfb = g_find_program_in_path ("xvfb-run");
+
+          if (xvfb == NULL)
+            {
+              printf ("1..0 # SKIP no display and no xvfb-run\n");
+              exit (0);
+            }
+          g_strv_builder_add_many (builder, "xvfb-run", "-a", "-s", "-screen 0 1280x800x24", NULL);
+        }
+      /* Always a bus of our own inside the X server (P9, P10). */
+      g_strv_builder_add_many (builder, "dbus-run-session", "--", NULL);
+      for (int i = 0; i < *argc; i++)
+        g_strv_builder_add (builder, (*argv)[i]);
+      args = g_strv_builder_end (builder);
+      execvp (args[0], args);
+      g_error ("Cannot run %s: %s", args[0], g_strerror (errno));
+    }
+
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+  start_notification_server ();
+}
+
+static guint app_counter;
+
+TaskerApplication *
+ui_test_app_new (const char *data_dir)
+{
+  g_autofree char *tmp = NULL;
+  g_autofree char *app_id = NULL;
+  g_autoptr(GError) error = NULL;
+  TaskerApplication *app;
+
+  if (data_dir == NULL)
+    {
+      tmp = g_dir_make_tmp ("tasker-ui-XXXXXX", &error);
+      g_assert_no_error (error);
+      data_dir = tmp;
+    }
+
+  /* One id per application: an unregistered predecessor may still hold its
+   * object path on the bus. */
+  app_id = g_strdup_printf ("io.github.tasker.Tasker.Test.P%d.A%u", (int) getpid (), ++app_counter);
+  app = tasker_application_new (app_id, G_APPLICATION_NON_UNIQUE, data_dir);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  g_assert_nonnull (ui_test_app_window (app));
+
+  return app;
+}
+
+TaskerWindow *
+ui_test_app_window (TaskerApplication *app)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (TASKER_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+void
+ui_test_app_free (TaskerApplication *app)
+{
+  GList *windows;
+
+  tasker_application_stop (app);
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))) != NULL)
+    gtk_window_destroy (windows->data);
+  /* Let the cancelled tasks and destroyed widgets settle. */
+  tasker_manager_wait_until_settled (tasker_application_get_manager (app), 5000);
+  ui_test_sleep (50);
+  g_object_unref (app);
+}
+
+void
+ui_test_remove_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        ui_test_remove_dir (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+gboolean
+ui_test_wait (UiTestCondition condition,
+              gpointer        data,
+              guint           timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+ui_test_sleep (guint ms)
+{
+  ui_test_wait (never, NULL, ms);
+}
+
+char *
+ui_test_screenshot (GtkWidget  *widget,
+                    const char *name)
+{
+  const char *dir = g_getenv ("TASKER_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  GtkSnapshot *snapshot;
+  GskRenderer *renderer;
+  char *path;
+  int width, height;
+
+  /* Let layout and drawing catch up with the last changes. */
+  ui_test_sleep (300);
+
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+
+  paintable = gtk_widget_paintable_new (widget);
+  /* Nothing to render until the widget has drawn once since it changed. */
+  for (int i = 0; i < 100 && node == NULL; i++)
+    {
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+      if (node == NULL)
+        ui_test_sleep (20);
+    }
+  g_assert_nonnull (node);
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+
+  if (dir == NULL)
+    dir = g_get_tmp_dir ();
+  g_mkdir_with_parents (dir, 0755);
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+
+  return path;
+}

@@ -1,0 +1,37 @@
+/* ui-test.h: helpers for the application's UI tests
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "tasker-application.h"
+#include "tasker-window.h"
+
+G_BEGIN_DECLS
+
+typedef gboolean (*UiTestCondition) (gpointer data);
+
+/* Re-executes the test under xvfb-run and dbus-run-session when there is no
+ * display or bus; then gtk_test_init and adw_init. */
+void               ui_test_init          (int                *argc,
+                                          char             ***argv);
+/* A registered, activated application with its own data directory (a fresh
+ * temporary one when @data_dir is NULL) and its window. */
+TaskerApplication *ui_test_app_new       (const char         *data_dir);
+TaskerWindow      *ui_test_app_window    (TaskerApplication  *app);
+/* Quits as the application would, then drops it and its window. */
+void               ui_test_app_free      (TaskerApplication  *app);
+void               ui_test_remove_dir    (const char         *path);
+/* Iterates the default context until @condition holds or @timeout_ms passes. */
+gboolean           ui_test_wait          (UiTestCondition     condition,
+                                          gpointer            data,
+                                          guint               timeout_ms);
+void               ui_test_sleep         (guint               ms);
+/* How many desktop notifications the application tried to send. */
+guint              ui_test_get_n_notifications (void);
+/* Renders @widget to <TASKER_SCREENSHOT_DIR>/<name>.png; returns the path. */
+char              *ui_test_screenshot    (GtkWidget          *widget,
+                                          const char         *name);
+
+G_END_DECLS
