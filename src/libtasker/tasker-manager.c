@@ -399,7 +399,8 @@ finish_task (TaskerManager    *self,
 
   /* A message of the manager's own goes with the pending state; what the
    * function set until now is delivered before the end. */
-  _tasker_task_store_manager_message (task, NULL);
+  if (task->queue != NULL || task->policy.max_attempts > 1)
+    _tasker_task_store_manager_message (task, NULL);
   changed = sync_task_quietly (self, task);
   if (changed & TASKER_TASK_CHANGED_STARTED)
     g_signal_emit (self, signals[TASK_STARTED], 0, task);
@@ -619,10 +620,17 @@ handle_returned (TaskerManager *self,
   attempt = task->status == TASKER_TASK_STATUS_PENDING ? task->attempt + 1 : task->attempt;
   status = attempt_outcome (task, &error);
 
-  g_mutex_lock (&self->lock);
-  shut_down = self->shut_down;
-  has_children = task->children != NULL && task->children->len > 0;
-  g_mutex_unlock (&self->lock);
+  /* The lock only for the tasks that may need it: most end here. */
+  shut_down = FALSE;
+  has_children = FALSE;
+  if ((status == TASKER_TASK_STATUS_FAILED && attempt < task->policy.max_attempts) ||
+      task->children != NULL)
+    {
+      g_mutex_lock (&self->lock);
+      shut_down = self->shut_down;
+      has_children = task->children != NULL && task->children->len > 0;
+      g_mutex_unlock (&self->lock);
+    }
 
   /* Any failure is retried while attempts remain; a cancel never is. */
   if (status == TASKER_TASK_STATUS_FAILED && attempt < task->policy.max_attempts && !shut_down)
