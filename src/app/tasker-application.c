@@ -319,9 +319,14 @@ tasker_application_command_line (GApplication            *app,
                                                error->message);
           return 1;
         }
-      g_application_command_line_print (command_line, _("Added task %" G_GUINT64_FORMAT ": %s\n"),
-                                        tasker_task_get_id (task),
-                                        tasker_command_get_command_line (command));
+      {
+        /* The id formatted apart: xgettext cannot read a message split by a macro. */
+        g_autofree char *id = g_strdup_printf ("%" G_GUINT64_FORMAT, tasker_task_get_id (task));
+
+        /* Translators: the task's number, then its command line */
+        g_application_command_line_print (command_line, _("Added task %s: %s\n"),
+                                          id, tasker_command_get_command_line (command));
+      }
     }
 
   g_application_activate (app);
