@@ -2838,8 +2838,9 @@ tasker_manager_dup_history_path (TaskerManager *self)
  * @path: (nullable) (type filename): the history database, or %NULL for none
  *
  * Sets [property@Tasker.Manager:history-path]. The database is opened on a
- * thread of its own; tasks that end from the next main-context iteration on
- * are recorded.
+ * thread of its own; tasks that end after this call are recorded (when
+ * another thread is running the manager's context at that moment, from its
+ * next iteration on).
  *
  * Since: 1.0
  */
@@ -2863,8 +2864,16 @@ tasker_manager_set_history_path (TaskerManager *self,
   if (!changed)
     return;
 
+  /* Right away when nobody else can be recording tasks meanwhile (the
+   * context is ours, or free), so no task that ends after this call is
+   * missed; else on the context, soon. */
   if (g_main_context_is_owner (self->context))
     swap_history_cb (self);
+  else if (g_main_context_acquire (self->context))
+    {
+      swap_history_cb (self);
+      g_main_context_release (self->context);
+    }
   else
     schedule_on_context (self, swap_history_cb);
   notify_on_context (self, PROP_HISTORY_PATH);
