@@ -340,6 +340,14 @@ sync_task (TaskerManager *self,
     task_started (self, task);
 }
 
+/* Only a queued or retried task gets a message of the manager's own; the
+ * others skip the task-lock round trip of clearing one. */
+static inline gboolean
+may_have_manager_message (TaskerTask *task)
+{
+  return task->queue != NULL || task->policy.max_attempts > 1;
+}
+
 static void
 clear_source (GSource **source)
 {
@@ -399,7 +407,7 @@ finish_task (TaskerManager    *self,
 
   /* A message of the manager's own goes with the pending state; what the
    * function set until now is delivered before the end. */
-  if (task->queue != NULL || task->policy.max_attempts > 1)
+  if (may_have_manager_message (task))
     _tasker_task_store_manager_message (task, NULL);
   changed = sync_task_quietly (self, task);
   if (changed & TASKER_TASK_CHANGED_STARTED)
@@ -1492,8 +1500,8 @@ dispatch_locked (TaskerManager *self,
                  TaskerTask    *task)
 {
   /* A message of ours ("Waiting for a free slot", "Retrying in …") is
-   * cleared as it starts; only a queued or retried task can have one. */
-  if ((task->queue != NULL || task->attempt > 0) &&
+   * cleared as it starts. */
+  if (may_have_manager_message (task) &&
       _tasker_task_store_manager_message (task, NULL) &&
       !__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
     {
