@@ -35,8 +35,9 @@ struct _TaskerWindow
   GListModel           *live;           /* (owned) the manager's unfinished tasks */
   GListStore           *tasks;          /* (owned) (element-type TaskerTask) what the list shows */
   GHashTable           *by_id;          /* (owned) task id (owned) → TaskerTask (in tasks) */
+  GtkSliceListModel    *shown;          /* (owned) the prefix of tasks the view has */
   GtkSingleSelection   *selection;      /* (owned) */
-  GPtrArray            *rows;           /* (element-type TaskerTaskRow) rows the factory made */
+  guint                 reveal_id;
   GtkWidget            *history_view;   /* (unowned) the history page */
   guint                 tick_id;
 
@@ -83,6 +84,45 @@ get_depth (TaskerTask *task)
   while ((task = tasker_task_get_parent (task)) != NULL)
     depth++;
   return depth;
+}
+
+/* GtkListView 4.8 makes about 200 rows as soon as its model has that many
+ * items, and each row costs over a millisecond to build and lay out: a burst
+ * of 10,000 tasks would freeze the window for a quarter of a second. So the
+ * view sees a prefix of the list (shown) that grows by REVEAL_STEP items per
+ * main-loop iteration until it is long enough for every row the view will
+ * ever make; from then on, new tasks show at once. */
+#define REVEAL_STEP     8
+#define REVEAL_ALL_FROM 256
+
+static gboolean reveal_cb (gpointer user_data);
+
+static void
+reveal_more (TaskerWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->tasks));
+  guint size = gtk_slice_list_model_get_size (self->shown);
+
+  if (n <= size)
+    size = n;
+  else if (size >= REVEAL_ALL_FROM)
+    size = n;
+  else
+    size = MIN (n, size + REVEAL_STEP);
+  if (size != gtk_slice_list_model_get_size (self->shown))
+    gtk_slice_list_model_set_size (self->shown, size);
+  if (size < n && self->reveal_id == 0)
+    self->reveal_id = g_idle_add (reveal_cb, self);
+}
+
+static gboolean
+reveal_cb (gpointer user_data)
+{
+  TaskerWindow *self = user_data;
+
+  self->reveal_id = 0;
+  reveal_more (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -204,14 +244,41 @@ tasks_updated_cb (TaskerWindow *self,
   gtk_progress_bar_set_fraction (self->overall_bar, progress);
 }
 
+/* The rows the list view made, each the only child of one of its items;
+ * only the visible ones, give or take a few, exist. */
+static TaskerTaskRow *
+row_in (GtkWidget *item)
+{
+  for (; item != NULL; item = gtk_widget_get_next_sibling (item))
+    {
+      GtkWidget *child = gtk_widget_get_first_child (item);
+
+      if (TASKER_IS_TASK_ROW (child))
+        return TASKER_TASK_ROW (child);
+    }
+  return NULL;
+}
+
+static TaskerTaskRow *
+first_row (TaskerWindow *self)
+{
+  return row_in (gtk_widget_get_first_child (GTK_WIDGET (self->list_view)));
+}
+
+static TaskerTaskRow *
+next_row (TaskerTaskRow *row)
+{
+  return row_in (gtk_widget_get_next_sibling (gtk_widget_get_parent (GTK_WIDGET (row))));
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
   TaskerWindow *self = user_data;
   gint64 now = g_get_real_time ();
 
-  for (guint i = 0; i < self->rows->len; i++)
-    tasker_task_row_tick (self->rows->pdata[i], now);
+  for (TaskerTaskRow *row = first_row (self); row != NULL; row = next_row (row))
+    tasker_task_row_tick (row, now);
   tasker_task_details_tick (self->details, now);
 
   return G_SOURCE_CONTINUE;
@@ -225,7 +292,6 @@ setup_row_cb (TaskerWindow             *self,
   GtkWidget *row = tasker_task_row_new ();
 
   gtk_list_item_set_child (item, row);
-  g_ptr_array_add (self->rows, row);
 }
 
 static void
@@ -246,17 +312,6 @@ unbind_row_cb (TaskerWindow             *self,
                GtkSignalListItemFactory *factory)
 {
   tasker_task_row_set_task (TASKER_TASK_ROW (gtk_list_item_get_child (item)), NULL);
-}
-
-static void
-teardown_row_cb (TaskerWindow             *self,
-                 GtkListItem              *item,
-                 GtkSignalListItemFactory *factory)
-{
-  GtkWidget *row = gtk_list_item_get_child (item);
-
-  if (row != NULL)
-    g_ptr_array_remove_fast (self->rows, row);
 }
 
 static void
@@ -567,10 +622,12 @@ tasker_window_dispose (GObject *object)
   TaskerWindow *self = (TaskerWindow *) object;
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->reveal_id, g_source_remove);
   if (self->interrupted_list != NULL)
     gtk_list_box_bind_model (self->interrupted_list, NULL, NULL, NULL, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_TYPE_WINDOW);
   g_clear_object (&self->selection);
+  g_clear_object (&self->shown);
   g_clear_object (&self->live);
   g_clear_object (&self->manager);
   g_clear_object (&self->pending);
@@ -585,7 +642,6 @@ tasker_window_finalize (GObject *object)
 
   g_clear_object (&self->tasks);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
-  g_clear_pointer (&self->rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (tasker_window_parent_class)->finalize (object);
 }
@@ -633,9 +689,10 @@ tasker_window_init (TaskerWindow *self)
 
   self->tasks = g_list_store_new (TASKER_TYPE_TASK);
   self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  self->rows = g_ptr_array_new ();
 
-  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->tasks)));
+  self->shown = gtk_slice_list_model_new (G_LIST_MODEL (g_object_ref (self->tasks)), 0, 0);
+  g_signal_connect_object (self->tasks, "items-changed", G_CALLBACK (reveal_more), self, G_CONNECT_SWAPPED);
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->shown)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
@@ -646,7 +703,6 @@ tasker_window_init (TaskerWindow *self)
   g_signal_connect_object (factory, "setup", G_CALLBACK (setup_row_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (factory, "bind", G_CALLBACK (bind_row_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (factory, "unbind", G_CALLBACK (unbind_row_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (factory, "teardown", G_CALLBACK (teardown_row_cb), self, G_CONNECT_SWAPPED);
   gtk_list_view_set_factory (self->list_view, factory);
   g_object_unref (factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
@@ -684,9 +740,9 @@ tasker_window_find_row (TaskerWindow *self,
 {
   g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
 
-  for (guint i = 0; i < self->rows->len; i++)
-    if (tasker_task_row_get_task (self->rows->pdata[i]) == task)
-      return self->rows->pdata[i];
+  for (TaskerTaskRow *row = first_row (self); row != NULL; row = next_row (row))
+    if (tasker_task_row_get_task (row) == task)
+      return row;
   return NULL;
 }
 
@@ -700,6 +756,8 @@ tasker_window_select_task (TaskerWindow *self,
 
   if (task != NULL && g_list_store_find (self->tasks, task, &position))
     {
+      if (position >= gtk_slice_list_model_get_size (self->shown))
+        gtk_slice_list_model_set_size (self->shown, position + 1);
       gtk_single_selection_set_selected (self->selection, position);
       gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
     }

@@ -463,6 +463,99 @@ test_children_indented (Fixture       *f,
   g_assert_cmpint (tasker_task_get_status (child), ==, TASKER_TASK_STATUS_CANCELLED);
 }
 
+/* The list view of the tasks page (the history page has one too). */
+static GtkListView *
+find_task_list_view_in (GtkWidget *widget,
+                        GtkWidget *history)
+{
+  if (widget == history)
+    return NULL;
+  if (GTK_IS_LIST_VIEW (widget))
+    return GTK_LIST_VIEW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkListView *found = find_task_list_view_in (child, history);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkListView *
+find_task_list_view (GtkWidget *window)
+{
+  GtkListView *view = find_task_list_view_in (window, tasker_window_get_history_view (TASKER_WINDOW (window)));
+
+  g_assert_nonnull (view);
+  return view;
+}
+
+static guint
+count_rows (GtkWidget *widget)
+{
+  guint n = TASKER_IS_TASK_ROW (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_rows (child);
+  return n;
+}
+
+static gboolean
+view_has_all (gpointer data)
+{
+  Fixture *f = data;
+  GListModel *shown = G_LIST_MODEL (gtk_list_view_get_model (find_task_list_view (GTK_WIDGET (f->window))));
+
+  return g_list_model_get_n_items (shown) == g_list_model_get_n_items (tasker_window_get_tasks (f->window));
+}
+
+/* A burst of tasks reaches the view a few at a time, so the list view does
+ * not build its hundreds of rows in one go (a stall); the list itself has
+ * them all at once, and in the end the view shows them all, in order. */
+static void
+test_burst_revealed_gradually (Fixture       *f,
+                               gconstpointer  data)
+{
+  TaskerManager *manager = tasker_application_get_manager (f->app);
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  GListModel *shown;
+  guint n_shown;
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      TaskerTask *task = tasker_manager_run_thread (manager, NULL, NULL, thread_child, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (tasks, task);
+    }
+  wait_for_n_tasks (f, 1000);
+
+  shown = G_LIST_MODEL (gtk_list_view_get_model (find_task_list_view (GTK_WIDGET (f->window))));
+  n_shown = g_list_model_get_n_items (shown);
+  g_assert_cmpuint (n_shown, >, 0);
+  g_assert_cmpuint (n_shown, <, 100);
+  g_assert_cmpuint (count_rows (GTK_WIDGET (f->window)), <, 100);
+
+  /* A task the view does not have yet can still be selected. */
+  tasker_window_select_task (f->window, tasks->pdata[500]);
+  g_assert_true (gtk_single_selection_get_selected_item (GTK_SINGLE_SELECTION (shown)) == tasks->pdata[500]);
+
+  g_assert_true (ui_test_wait (view_has_all, f, 5000));
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autoptr(TaskerTask) task = g_list_model_get_item (shown, i);
+      g_assert_true (task == tasks->pdata[i]);
+    }
+
+  for (guint i = 0; i < tasks->len; i++)
+    tasker_task_cancel (tasks->pdata[i]);
+  for (guint i = 0; i < tasks->len; i++)
+    g_assert_true (ui_test_wait (is_final, tasks->pdata[i], 5000));
+}
+
 /* Quit while one command runs and another waits in a queue with one slot;
  * start again: the waiting one runs, the running one is offered for re-run. */
 static void
@@ -657,6 +750,7 @@ main (int   argc,
   ADD ("rerun-from-row", test_rerun_from_row);
   ADD ("history-rerun", test_history_rerun);
   ADD ("children-indented", test_children_indented);
+  ADD ("burst-revealed-gradually", test_burst_revealed_gradually);
   ADD ("shortcuts-and-about", test_shortcuts_and_about);
   ADD ("bad-command-line", test_bad_command_line);
 #undef ADD
