@@ -9,6 +9,8 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <glib-unix.h>
+#include <signal.h>
 
 #include "tasker-application.h"
 #include "tasker-window.h"
@@ -17,10 +19,10 @@
 #endif
 
 /* TaskerApplication: owns the TaskerManager every window shows, its history
- * database, the restart journal (TaskerPending) and the settings that
- * configure its queues. One primary instance: `tasker -- COMMAND…` started
- * while Tasker runs hands the command to the running instance
- * (G_APPLICATION_HANDLES_COMMAND_LINE). Main thread only. */
+ * database, what the last run left unfinished (TaskerPending) and the
+ * settings that configure its queues. One primary instance: `tasker --
+ * COMMAND…` started while Tasker runs hands the command to the running
+ * instance (G_APPLICATION_HANDLES_COMMAND_LINE). Main thread only. */
 
 #define SCHEMA_ID "io.github.tasker.Tasker"
 #define SHUTDOWN_GRACE_MS 2000
@@ -31,11 +33,13 @@ struct _TaskerApplication
 {
   AdwApplication  parent_instance;
 
-  char           *data_dir;        /* (owned) where history and journal live */
+  char           *data_dir;        /* (owned) where the history lives */
   TaskerManager  *manager;         /* (owned) (nullable) from startup on */
   TaskerPending  *pending;         /* (owned) (nullable) from startup on */
   GSettings      *settings;        /* (owned) (nullable) NULL if the schema is not installed */
   guint           notify_id;       /* coalesced notification, or 0 */
+  guint           sigterm_id;
+  guint           sigint_id;
   guint           n_completed;     /* tasks ended since the last notification */
   guint           n_failed;
   guint           n_cancelled;
@@ -199,6 +203,28 @@ task_finished_cb (TaskerApplication *self,
     self->notify_id = g_timeout_add (NOTIFY_DELAY_MS, notify_cb, self);
 }
 
+/* A session ending or a Ctrl+C quits as the Quit action does, so the
+ * commands that were running are kept for the next start as interrupted. */
+static gboolean
+quit_on_signal_cb (gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* A command that was queued when Tasker last quit. */
+static void
+requeue_cb (TaskerApplication *self,
+            TaskerCommand     *command)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TaskerTask) task = tasker_application_run_command (self, command, &error);
+
+  if (task == NULL)
+    g_warning ("Cannot queue “%s” again: %s", tasker_command_get_command_line (command), error->message);
+}
+
 static void
 tasker_application_startup (GApplication *app)
 {
@@ -209,8 +235,6 @@ tasker_application_startup (GApplication *app)
   static const char *search_accels[] = { "<Control>f", NULL };
   static const char *cancel_accels[] = { "Delete", NULL };
   g_autofree char *history_path = NULL;
-  g_autofree char *pending_path = NULL;
-  g_autoptr(GPtrArray) queued = NULL;
 
   G_APPLICATION_CLASS (tasker_application_parent_class)->startup (app);
 
@@ -236,25 +260,23 @@ tasker_application_startup (GApplication *app)
   g_signal_connect_object (self->manager, "task-finished", G_CALLBACK (task_finished_cb),
                            self, G_CONNECT_SWAPPED);
 
-  /* What the previous run left unfinished (see tasker-pending.c). */
-  pending_path = g_build_filename (self->data_dir, "pending.ini", NULL);
-  self->pending = tasker_pending_new (self->manager, pending_path);
-  queued = tasker_pending_restore (self->pending);
-  for (guint i = 0; i < queued->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(TaskerTask) task = tasker_application_run_command (self, queued->pdata[i], &error);
+  self->sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal_cb, self);
+  self->sigint_id = g_unix_signal_add (SIGINT, quit_on_signal_cb, self);
 
-      if (task == NULL)
-        g_warning ("Cannot queue “%s” again: %s",
-                   tasker_command_get_command_line (queued->pdata[i]), error->message);
-    }
+  /* What the previous run left unfinished (see tasker-pending.c). */
+  self->pending = tasker_pending_new (self->manager);
+  g_signal_connect_object (self->pending, "requeue", G_CALLBACK (requeue_cb), self, G_CONNECT_SWAPPED);
+  tasker_pending_restore (self->pending);
 }
 
 static void
 tasker_application_shutdown (GApplication *app)
 {
-  tasker_application_stop (TASKER_APPLICATION (app));
+  TaskerApplication *self = TASKER_APPLICATION (app);
+
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
+  tasker_application_stop (self);
 
   G_APPLICATION_CLASS (tasker_application_parent_class)->shutdown (app);
 }
@@ -482,8 +504,8 @@ tasker_application_class_init (TaskerApplicationClass *klass)
   /**
    * TaskerApplication:data-dir:
    *
-   * Where the history database and the journal of unfinished commands
-   * live; %NULL for `$XDG_DATA_HOME/tasker`.
+   * Where the history database (which also keeps unfinished commands
+   * across restarts) lives; %NULL for `$XDG_DATA_HOME/tasker`.
    */
   properties[PROP_DATA_DIR] =
     g_param_spec_string ("data-dir", NULL, NULL,
@@ -569,8 +591,8 @@ tasker_application_dup_queue_names (TaskerApplication *self)
 /**
  * tasker_application_run_command:
  *
- * Submits @command to the manager and records it in the restart journal
- * until it ends.
+ * Submits @command to the manager, as a durable task: until it ends, the
+ * history keeps it for a restart (see tasker-pending.c).
  *
  * Returns: (transfer full): the task, or %NULL with @error set
  */
@@ -579,8 +601,6 @@ tasker_application_run_command (TaskerApplication  *self,
                                 TaskerCommand      *command,
                                 GError            **error)
 {
-  g_autoptr(TaskerTask) task = NULL;
-
   g_return_val_if_fail (TASKER_IS_APPLICATION (self), NULL);
   g_return_val_if_fail (TASKER_IS_COMMAND (command), NULL);
 
@@ -590,19 +610,16 @@ tasker_application_run_command (TaskerApplication  *self,
       return NULL;
     }
 
-  task = tasker_command_run (command, self->manager, error);
-  if (task != NULL)
-    tasker_pending_track (self->pending, task, command);
-
-  return g_steal_pointer (&task);
+  return tasker_command_run (command, self->manager, error);
 }
 
 /**
  * tasker_application_stop:
  *
- * Saves what is unfinished, then shuts the manager down (cancelling the
- * rest). Called when the application quits; tests call it to simulate a
- * quit. Safe to call more than once.
+ * Shuts the manager down: it cancels what is unfinished, and the history
+ * keeps the commands among them as interrupted for the next start. Called
+ * when the application quits; tests call it to simulate a quit. Safe to
+ * call more than once.
  */
 void
 tasker_application_stop (TaskerApplication *self)
@@ -613,8 +630,6 @@ tasker_application_stop (TaskerApplication *self)
     return;
   self->stopped = TRUE;
 
-  if (self->pending != NULL)
-    tasker_pending_stop (self->pending);
   if (self->manager != NULL)
     tasker_manager_shutdown (self->manager, SHUTDOWN_GRACE_MS);
 }

@@ -12,7 +12,7 @@
 #include "tasker-command.h"
 
 /* TaskerCommand: what the New Task dialog, `tasker -- …`, a history re-run
- * and the restart journal all hand to the manager. It is also stored on the
+ * and a restart's restore all hand to the manager. It is also stored on the
  * task as descriptions ("command", "cwd", "queue", "timeout", "retries"), so a
  * history record holds everything needed to run it again. Main thread only. */
 
@@ -280,6 +280,8 @@ tasker_command_make_options (TaskerCommand *self)
   g_return_val_if_fail (TASKER_IS_COMMAND (self), NULL);
 
   tasker_task_options_set_name (options, self->command_line);
+  /* A restart finds it in the history if it has not ended (tasker-pending.c). */
+  tasker_task_options_set_durable (options, TRUE);
   tasker_task_options_set_description (options, "command", self->command_line);
   if (self->cwd != NULL)
     tasker_task_options_set_description (options, "cwd", self->cwd);

@@ -17,7 +17,8 @@
  *
  * The list of finished commands, read page by page from the manager's
  * history (see [property@Tasker.Manager:history-path]): a search entry
- * (matched against the records' message and log), a status filter, one row
+ * (matched against the records' name, command line, message and log), a
+ * status filter, one row
  * per record with its name, command line, status, finish time and duration,
  * a button to run a record again and a "Load More" button for the next
  * page. Activating a row opens a window with the record's details and log.
@@ -221,6 +222,24 @@ status_css_class (TaskerTaskStatus status)
     default:
       return "dim-label";
     }
+}
+
+/* What the row says of a record's status: commands Tasker quit or died
+ * before seeing end are interrupted, whatever their last status. */
+static const char *
+record_status_text (TaskerHistoryRecord *record)
+{
+  if (tasker_history_record_get_interrupted (record))
+    return _("Interrupted");
+  return tasker_format_status (tasker_history_record_get_status (record));
+}
+
+static gboolean
+record_is_final (TaskerHistoryRecord *record)
+{
+  TaskerTaskStatus status = tasker_history_record_get_status (record);
+
+  return status != TASKER_TASK_STATUS_PENDING && status != TASKER_TASK_STATUS_RUNNING;
 }
 
 /* Two records are the same entry when these match (task ids restart with
@@ -655,6 +674,8 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   g_autofree char *finished_text = NULL;
   g_autofree char *finished_tooltip = NULL;
   g_autofree char *duration_text = NULL;
+  const char *icon_name;
+  const char *css_class;
 
   if (name == NULL || name[0] == '\0')
     name = command != NULL ? command : _("Unnamed task");
@@ -671,10 +692,20 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   gtk_widget_set_visible (GTK_WIDGET (row->subtitle), subtitle != NULL && subtitle[0] != '\0');
   gtk_widget_set_tooltip_text (GTK_WIDGET (row->subtitle), subtitle);
 
-  gtk_image_set_from_icon_name (row->status_icon, tasker_format_status_icon (status));
-  gtk_widget_set_css_classes (GTK_WIDGET (row->status_icon), (const char *[]) { status_css_class (status), NULL });
-  gtk_label_set_text (row->status, tasker_format_status (status));
-  gtk_widget_set_css_classes (GTK_WIDGET (row->status), (const char *[]) { status_css_class (status), NULL });
+  if (tasker_history_record_get_interrupted (record))
+    {
+      icon_name = "dialog-warning-symbolic";
+      css_class = "warning";
+    }
+  else
+    {
+      icon_name = tasker_format_status_icon (status);
+      css_class = status_css_class (status);
+    }
+  gtk_image_set_from_icon_name (row->status_icon, icon_name);
+  gtk_widget_set_css_classes (GTK_WIDGET (row->status_icon), (const char *[]) { css_class, NULL });
+  gtk_label_set_text (row->status, record_status_text (record));
+  gtk_widget_set_css_classes (GTK_WIDGET (row->status), (const char *[]) { css_class, NULL });
 
   finished_text = format_finished_time (finished);
   gtk_label_set_text (row->finished, finished_text);
@@ -687,7 +718,7 @@ bind_row_cb (GtkSignalListItemFactory *factory,
     }
   gtk_widget_set_tooltip_text (GTK_WIDGET (row->finished), finished_tooltip);
 
-  if (started > 0 && finished >= started)
+  if (started > 0 && finished >= started && record_is_final (record))
     duration_text = _tasker_history_view_format_duration (finished - started);
   gtk_label_set_text (row->duration, duration_text != NULL ? duration_text : "—");
 
@@ -810,15 +841,14 @@ show_details (TaskerHistoryView   *self,
   gtk_widget_add_css_class (list, "boxed-list");
   gtk_box_append (GTK_BOX (box), list);
 
-  if (started > 0 && finished >= started)
+  if (started > 0 && finished >= started && record_is_final (record))
     duration_text = _tasker_history_view_format_duration (finished - started);
   if (tasker_history_record_get_attempts (record) > 1)
     attempts_text = g_strdup_printf ("%u", tasker_history_record_get_attempts (record));
 
   add_detail_row (GTK_LIST_BOX (list), _("Command"), command);
   add_detail_row (GTK_LIST_BOX (list), _("Directory"), tasker_history_record_get_description (record, "cwd"));
-  add_detail_row (GTK_LIST_BOX (list), _("Status"),
-                  tasker_format_status (tasker_history_record_get_status (record)));
+  add_detail_row (GTK_LIST_BOX (list), _("Status"), record_status_text (record));
   add_detail_row (GTK_LIST_BOX (list), _("Error"), tasker_history_record_get_error_message (record));
   add_detail_row (GTK_LIST_BOX (list), _("Started"), started_text);
   add_detail_row (GTK_LIST_BOX (list), _("Finished"), finished_text);

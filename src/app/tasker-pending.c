@@ -1,193 +1,113 @@
-/* tasker-pending.c: the journal of unfinished commands, kept across restarts
+/* tasker-pending.c: the commands the last run left unfinished
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "config.h"
 
-#include <errno.h>
-
-#include <glib/gstdio.h>
-
 #include "tasker-pending.h"
 
 /* TaskerPending: nothing the user queued is lost when Tasker quits or
  * crashes.
  *
- * The history database only records tasks that ended, so unfinished
- * commands are kept in a small journal of their own,
- * `$XDG_DATA_HOME/tasker/pending.ini` (a GKeyFile, one group per command:
- * its command line, argv, working directory, queue, timeout, retries and
- * whether it had started). The file is rewritten atomically
- * (g_file_set_contents writes a temporary file and renames it) shortly after
- * the set of unfinished commands changes: a command is submitted (track),
- * starts (TaskerManager::task-started) or ends (TaskerManager::task-finished).
- * Writes are coalesced over WRITE_DELAY_MS, so a burst of changes costs one
- * write, and a crash loses at most that much.
+ * Commands run as durable tasks (TaskerTaskOptions:durable): the history
+ * database holds a record of each from its submission on, which its end
+ * replaces. A command that Tasker quit or died before seeing end keeps its
+ * record, marked interrupted, with its command line, working directory,
+ * queue, timeout and retries in the record's descriptions.
  *
- * At the next start, restore() reads it back: commands that had not started
- * are returned for the application to submit again; commands that were
- * running cannot be resumed half-way, so they go to the "interrupted" model,
- * which the window lists with a Re-run button. Interrupted commands stay in
- * the journal until the user re-runs or dismisses them.
+ * At the next start, restore() looks them up. A command that had not
+ * started goes back in the queue, in its original order (the "requeue"
+ * signal: the application runs it, as a new durable task, and its old record
+ * is deleted). One that was running cannot be resumed half-way: it goes to
+ * the "interrupted" model, which the window lists with Re-run and Dismiss;
+ * its record stays until the user does either, so it is offered again after
+ * another restart.
  *
- * Quitting cancels every task, and those cancellations must not empty the
- * journal: the application calls stop() first, which writes the file one last
- * time and stops following the manager.
- *
- * Main thread only (the manager's signals arrive on its context). */
-
-#define WRITE_DELAY_MS 100
-
-typedef struct
-{
-  TaskerCommand *command;  /* (owned) */
-  gboolean       started;
-} Entry;
+ * Main thread only. */
 
 struct _TaskerPending
 {
   GObject        parent_instance;
 
   TaskerManager *manager;      /* (owned) */
-  char          *path;         /* (owned) */
-  GHashTable    *tracked;      /* (owned) TaskerTask (owned) → Entry (owned) */
-  GListStore    *interrupted;  /* (owned) (element-type TaskerCommand) */
-  guint          write_id;     /* coalesced write, or 0 */
-  gulong         started_id;
-  gulong         finished_id;
-  gboolean       stopped;
+  GListStore    *interrupted;  /* (owned) (element-type TaskerCommand), each with its "record" */
+  GCancellable  *cancellable;  /* (owned) */
+  gboolean       restored;
 };
+
+enum {
+  REQUEUE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (TaskerPending, tasker_pending, G_TYPE_OBJECT)
 
 static void
-entry_free (gpointer data)
+deleted_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  Entry *entry = data;
-
-  g_clear_object (&entry->command);
-  g_free (entry);
-}
-
-static void
-add_group (GKeyFile      *file,
-           guint          n,
-           TaskerCommand *command,
-           gboolean       started)
-{
-  char group[32];
-  const char * const *argv = tasker_command_get_argv (command);
-
-  g_snprintf (group, sizeof group, "command-%u", n);
-  g_key_file_set_string (file, group, "command", tasker_command_get_command_line (command));
-  g_key_file_set_string_list (file, group, "argv", argv, g_strv_length ((char **) argv));
-  if (tasker_command_get_cwd (command) != NULL)
-    g_key_file_set_string (file, group, "cwd", tasker_command_get_cwd (command));
-  if (tasker_command_get_queue (command) != NULL)
-    g_key_file_set_string (file, group, "queue", tasker_command_get_queue (command));
-  g_key_file_set_uint64 (file, group, "timeout", tasker_command_get_timeout (command));
-  g_key_file_set_uint64 (file, group, "retries", tasker_command_get_retries (command));
-  g_key_file_set_boolean (file, group, "started", started);
-}
-
-static gint
-compare_task_ids (gconstpointer a,
-                  gconstpointer b)
-{
-  guint64 ida = tasker_task_get_id (*(TaskerTask **) a);
-  guint64 idb = tasker_task_get_id (*(TaskerTask **) b);
-
-  return ida < idb ? -1 : ida > idb;
-}
-
-static void
-write_now (TaskerPending *self)
-{
-  g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) tasks = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *data = NULL;
-  gsize length = 0;
-  GHashTableIter iter;
-  gpointer key;
-  guint n = 0;
-  guint n_interrupted;
 
-  g_clear_handle_id (&self->write_id, g_source_remove);
+  if (!tasker_manager_delete_history_record_finish (TASKER_MANAGER (object), result, &error))
+    g_warning ("Cannot forget an interrupted command: %s", error->message);
+}
 
-  n_interrupted = g_list_model_get_n_items (G_LIST_MODEL (self->interrupted));
-  for (guint i = 0; i < n_interrupted; i++)
+static void
+forget (TaskerPending       *self,
+        TaskerHistoryRecord *record)
+{
+  tasker_manager_delete_history_record_async (self->manager, record, NULL, deleted_cb, NULL);
+}
+
+static void
+restored_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(TaskerPending) self = user_data;
+  g_autoptr(GListModel) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  records = tasker_manager_query_history_finish (TASKER_MANAGER (object), result, &error);
+  if (records == NULL)
     {
-      g_autoptr(TaskerCommand) command = g_list_model_get_item (G_LIST_MODEL (self->interrupted), i);
-      add_group (file, n++, command, TRUE);
-    }
-
-  /* In submission order, so a restart queues them as they were. */
-  tasks = g_ptr_array_sized_new (g_hash_table_size (self->tracked));
-  g_hash_table_iter_init (&iter, self->tracked);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_ptr_array_add (tasks, key);
-  g_ptr_array_sort (tasks, compare_task_ids);
-  for (guint i = 0; i < tasks->len; i++)
-    {
-      Entry *entry = g_hash_table_lookup (self->tracked, tasks->pdata[i]);
-      add_group (file, n++, entry->command, entry->started);
-    }
-
-  if (n == 0)
-    {
-      if (g_unlink (self->path) != 0 && errno != ENOENT)
-        g_warning ("Cannot remove %s: %s", self->path, g_strerror (errno));
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Cannot look for the commands the last run left unfinished: %s", error->message);
       return;
     }
 
-  dir = g_path_get_dirname (self->path);
-  g_mkdir_with_parents (dir, 0700);
-  data = g_key_file_to_data (file, &length, NULL);
-  if (!g_file_set_contents_full (self->path, data, length,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
-    g_warning ("Cannot save the unfinished commands: %s", error->message);
-}
-
-static gboolean
-write_cb (gpointer user_data)
-{
-  TaskerPending *self = user_data;
-
-  self->write_id = 0;
-  write_now (self);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_write (TaskerPending *self)
-{
-  if (self->write_id == 0 && !self->stopped)
-    self->write_id = g_timeout_add (WRITE_DELAY_MS, write_cb, self);
-}
-
-static void
-task_started_cb (TaskerPending *self,
-                 TaskerTask    *task)
-{
-  Entry *entry = g_hash_table_lookup (self->tracked, task);
-
-  if (entry != NULL && !entry->started)
+  /* Newest first: queue them again oldest first, as they were. */
+  for (guint i = g_list_model_get_n_items (records); i > 0; i--)
     {
-      entry->started = TRUE;
-      schedule_write (self);
-    }
-}
+      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (records, i - 1);
+      g_autoptr(TaskerCommand) command = NULL;
+      g_autoptr(GError) command_error = NULL;
 
-static void
-task_finished_cb (TaskerPending *self,
-                  TaskerTask    *task)
-{
-  if (g_hash_table_remove (self->tracked, task))
-    schedule_write (self);
+      command = tasker_command_new_from_record (record, &command_error);
+      if (command == NULL)
+        {
+          /* Not one of ours (another program's durable task): leave it. */
+          g_debug ("Interrupted task %s: %s", tasker_history_record_get_name (record), command_error->message);
+          continue;
+        }
+
+      if (tasker_history_record_get_status (record) == TASKER_TASK_STATUS_PENDING)
+        {
+          g_signal_emit (self, signals[REQUEUE], 0, command);
+          forget (self, record);
+        }
+      else
+        {
+          g_object_set_data_full (G_OBJECT (command), "record", g_object_ref (record), g_object_unref);
+          g_list_store_append (self->interrupted, command);
+        }
+    }
+
+  self->restored = TRUE;
 }
 
 static void
@@ -195,7 +115,7 @@ tasker_pending_dispose (GObject *object)
 {
   TaskerPending *self = (TaskerPending *) object;
 
-  tasker_pending_stop (self);
+  g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->manager);
 
   G_OBJECT_CLASS (tasker_pending_parent_class)->dispose (object);
@@ -206,9 +126,8 @@ tasker_pending_finalize (GObject *object)
 {
   TaskerPending *self = (TaskerPending *) object;
 
-  g_clear_pointer (&self->tracked, g_hash_table_unref);
   g_clear_object (&self->interrupted);
-  g_clear_pointer (&self->path, g_free);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (tasker_pending_parent_class)->finalize (object);
 }
@@ -220,132 +139,68 @@ tasker_pending_class_init (TaskerPendingClass *klass)
 
   object_class->dispose = tasker_pending_dispose;
   object_class->finalize = tasker_pending_finalize;
+
+  /**
+   * TaskerPending::requeue:
+   * @command: a command that was queued, not started, when Tasker last quit
+   *
+   * Asks for @command to be run again; emitted by restore(), oldest first.
+   */
+  signals[REQUEUE] =
+    g_signal_new ("requeue",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, TASKER_TYPE_COMMAND);
 }
 
 static void
 tasker_pending_init (TaskerPending *self)
 {
-  self->tracked = g_hash_table_new_full (NULL, NULL, g_object_unref, entry_free);
   self->interrupted = g_list_store_new (TASKER_TYPE_COMMAND);
+  self->cancellable = g_cancellable_new ();
 }
 
 TaskerPending *
-tasker_pending_new (TaskerManager *manager,
-                    const char    *path)
+tasker_pending_new (TaskerManager *manager)
 {
   TaskerPending *self;
 
   g_return_val_if_fail (TASKER_IS_MANAGER (manager), NULL);
-  g_return_val_if_fail (path != NULL, NULL);
 
   self = g_object_new (TASKER_TYPE_PENDING, NULL);
   self->manager = g_object_ref (manager);
-  self->path = g_strdup (path);
-  self->started_id = g_signal_connect_swapped (manager, "task-started",
-                                               G_CALLBACK (task_started_cb), self);
-  self->finished_id = g_signal_connect_swapped (manager, "task-finished",
-                                                G_CALLBACK (task_finished_cb), self);
 
   return self;
-}
-
-const char *
-tasker_pending_get_path (TaskerPending *self)
-{
-  g_return_val_if_fail (TASKER_IS_PENDING (self), NULL);
-  return self->path;
-}
-
-static TaskerCommand *
-read_group (GKeyFile   *file,
-            const char *group)
-{
-  g_auto(GStrv) argv = g_key_file_get_string_list (file, group, "argv", NULL, NULL);
-  g_autofree char *cwd = g_key_file_get_string (file, group, "cwd", NULL);
-  g_autofree char *queue = g_key_file_get_string (file, group, "queue", NULL);
-  g_autofree char *line = g_key_file_get_string (file, group, "command", NULL);
-  TaskerCommand *command;
-
-  if (argv != NULL && argv[0] != NULL)
-    command = tasker_command_new ((const char * const *) argv);
-  else if (line != NULL)
-    command = tasker_command_new_from_line (line, NULL);
-  else
-    command = NULL;
-  if (command == NULL)
-    return NULL;
-
-  tasker_command_set_cwd (command, cwd);
-  tasker_command_set_queue (command, queue);
-  tasker_command_set_timeout (command, (guint) MIN (g_key_file_get_uint64 (file, group, "timeout", NULL), G_MAXUINT));
-  tasker_command_set_retries (command, (guint) MIN (g_key_file_get_uint64 (file, group, "retries", NULL), G_MAXUINT));
-
-  return command;
 }
 
 /**
  * tasker_pending_restore:
  *
- * Reads the journal the previous run left. Commands that had started are
- * added to the interrupted model; the ones that had not are returned, in
- * their original order, for the caller to submit and track again.
- *
- * Returns: (transfer full) (element-type TaskerCommand): the queued commands
+ * Looks up, in the background, the commands the last run left unfinished:
+ * emits TaskerPending::requeue for those that had not started, and adds
+ * those that were running to the interrupted model. The manager's history
+ * must be set.
  */
-GPtrArray *
+void
 tasker_pending_restore (TaskerPending *self)
 {
-  g_autoptr(GPtrArray) queued = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GKeyFile) file = g_key_file_new ();
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) groups = NULL;
-
-  g_return_val_if_fail (TASKER_IS_PENDING (self), NULL);
-
-  if (!g_key_file_load_from_file (file, self->path, G_KEY_FILE_NONE, &error))
-    {
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_warning ("Cannot read the unfinished commands from %s: %s", self->path, error->message);
-      return g_steal_pointer (&queued);
-    }
-
-  groups = g_key_file_get_groups (file, NULL);
-  for (guint i = 0; groups[i] != NULL; i++)
-    {
-      g_autoptr(TaskerCommand) command = read_group (file, groups[i]);
-
-      if (command == NULL)
-        continue;
-      if (g_key_file_get_boolean (file, groups[i], "started", NULL))
-        g_list_store_append (self->interrupted, command);
-      else
-        g_ptr_array_add (queued, g_steal_pointer (&command));
-    }
-
-  /* Until the caller tracks the queued ones again, only the interrupted ones
-   * are known; keep the file as it is rather than rewriting it. */
-  return g_steal_pointer (&queued);
-}
-
-void
-tasker_pending_track (TaskerPending *self,
-                      TaskerTask    *task,
-                      TaskerCommand *command)
-{
-  Entry *entry;
+  g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
 
   g_return_if_fail (TASKER_IS_PENDING (self));
-  g_return_if_fail (TASKER_IS_TASK (task));
-  g_return_if_fail (TASKER_IS_COMMAND (command));
 
-  if (self->stopped || tasker_task_is_final (task))
-    return;
+  tasker_history_query_set_interrupted (query, TRUE);
+  tasker_history_query_set_limit (query, 0);
+  tasker_manager_query_history_async (self->manager, query, self->cancellable,
+                                      restored_cb, g_object_ref (self));
+}
 
-  entry = g_new0 (Entry, 1);
-  entry->command = g_object_ref (command);
-  entry->started = tasker_task_get_status (task) != TASKER_TASK_STATUS_PENDING;
-  g_hash_table_replace (self->tracked, g_object_ref (task), entry);
-  schedule_write (self);
+/* Whether restore() has finished its work. */
+gboolean
+tasker_pending_is_restored (TaskerPending *self)
+{
+  g_return_val_if_fail (TASKER_IS_PENDING (self), FALSE);
+  return self->restored;
 }
 
 /* (element-type TaskerCommand) the commands that were running when Tasker
@@ -357,7 +212,8 @@ tasker_pending_get_interrupted (TaskerPending *self)
   return G_LIST_MODEL (self->interrupted);
 }
 
-/* Forgets an interrupted command: the user re-ran or dismissed it. */
+/* Forgets an interrupted command, here and in the history: the user re-ran
+ * or dismissed it. */
 void
 tasker_pending_dismiss (TaskerPending *self,
                         TaskerCommand *command)
@@ -365,38 +221,14 @@ tasker_pending_dismiss (TaskerPending *self,
   guint position;
 
   g_return_if_fail (TASKER_IS_PENDING (self));
+  g_return_if_fail (TASKER_IS_COMMAND (command));
 
   if (g_list_store_find (self->interrupted, command, &position))
     {
+      TaskerHistoryRecord *record = g_object_get_data (G_OBJECT (command), "record");
+
+      if (record != NULL)
+        forget (self, record);
       g_list_store_remove (self->interrupted, position);
-      schedule_write (self);
-    }
-}
-
-void
-tasker_pending_flush (TaskerPending *self)
-{
-  g_return_if_fail (TASKER_IS_PENDING (self));
-
-  if (!self->stopped)
-    write_now (self);
-}
-
-/* Writes the journal and stops following the manager: what is unfinished
- * now stays in the file, whatever happens to the tasks afterwards. */
-void
-tasker_pending_stop (TaskerPending *self)
-{
-  g_return_if_fail (TASKER_IS_PENDING (self));
-
-  if (self->stopped)
-    return;
-
-  write_now (self);
-  self->stopped = TRUE;
-  if (self->manager != NULL)
-    {
-      g_clear_signal_handler (&self->started_id, self->manager);
-      g_clear_signal_handler (&self->finished_id, self->manager);
     }
 }

@@ -97,14 +97,10 @@ refresh_log (TaskerTaskDetails *self)
   g_free (self->first_log_line);
   self->first_log_line = n > 0 ? g_strdup (lines[0]) : NULL;
 
-  /* scroll_to_mark waits for the new lines to be laid out. */
-  if (self->follow)
-    {
-      gtk_text_buffer_get_end_iter (self->log_buffer, &end);
-      gtk_text_buffer_place_cursor (self->log_buffer, &end);
-      gtk_text_view_scroll_to_mark (self->log_view, gtk_text_buffer_get_insert (self->log_buffer),
-                                    0.0, TRUE, 0.0, 1.0);
-    }
+  /* Following the end happens in log_upper_changed_cb(), once the new lines
+   * are laid out, by setting the adjustment: scroll_to_mark() animates, and
+   * a view unmapped mid-animation made GTK 4.8 log a critical from a
+   * scrolled window's unmap (seen in the UI tests, half the runs). */
 }
 
 /* The text grew (its height is known only after layout, hence the

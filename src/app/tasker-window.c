@@ -324,8 +324,7 @@ selection_changed_cb (TaskerWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-selected", task != NULL);
 }
 
-/* Runs @command through the application (so the journal knows it), and
- * says so when it cannot. */
+/* Runs @command through the application, and says so when it cannot. */
 gboolean
 tasker_window_rerun (TaskerWindow  *self,
                      TaskerCommand *command)
@@ -595,7 +594,7 @@ setup (TaskerWindow      *self,
         gtk_window_maximize (GTK_WINDOW (self));
     }
 
-  /* The tasks already running (restored from the journal, or submitted
+  /* The tasks already running (queued again from the history, or submitted
    * before this window opened) first, then whatever the manager adds. */
   self->live = tasker_manager_list_tasks (self->manager);
   g_signal_connect_object (self->live, "items-changed", G_CALLBACK (live_items_changed_cb),
@@ -757,7 +756,10 @@ tasker_window_select_task (TaskerWindow *self,
   if (task != NULL && g_list_store_find (self->tasks, task, &position))
     {
       if (position >= gtk_slice_list_model_get_size (self->shown))
-        gtk_slice_list_model_set_size (self->shown, position + 1);
+        {
+          gtk_slice_list_model_set_size (self->shown, position + 1);
+          reveal_more (self);
+        }
       gtk_single_selection_set_selected (self->selection, position);
       gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
     }

@@ -19,7 +19,7 @@
 G_BEGIN_DECLS
 
 /* The schema version kept in the database's `PRAGMA user_version`. */
-#define TASKER_HISTORY_SCHEMA_VERSION 1
+#define TASKER_HISTORY_SCHEMA_VERSION 2
 
 typedef struct _TaskerHistory TaskerHistory;
 
@@ -31,9 +31,15 @@ typedef struct _TaskerHistory TaskerHistory;
 TaskerHistory *_tasker_history_new           (const char          *path,
                                               guint                max_age_days,
                                               guint                max_count);
-/* On the manager's context, for every finished task: copies what the record
- * needs and queues it. No disk I/O, no waiting on the writer. */
+/* On the manager's context, for every finished task, and for a durable task
+ * also when it is submitted and when it starts (a record its later ones
+ * update): copies what the record needs and queues it. No disk I/O, no
+ * waiting on the writer. */
 void           _tasker_history_add           (TaskerHistory       *self,
+                                              TaskerTask          *task);
+/* For a durable task that a shutdown cancelled: its last record, as it was
+ * before (pending or running), marked interrupted. */
+void           _tasker_history_add_interrupted (TaskerHistory     *self,
                                               TaskerTask          *task);
 /* Any thread; the writer applies them at its next wake-up (and wakes for it). */
 void           _tasker_history_set_limits    (TaskerHistory       *self,
@@ -65,6 +71,12 @@ void           _tasker_history_clear_async   (TaskerHistory       *self,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);
+/* Deletes @record (every record when %NULL); finish with clear_finish(). */
+void           _tasker_history_delete_async  (TaskerHistory       *self,
+                                              TaskerHistoryRecord *record,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
 gboolean       _tasker_history_clear_finish  (TaskerHistory       *self,
                                               GAsyncResult        *result,
                                               GError             **error);
@@ -92,6 +104,7 @@ struct _TaskerHistoryRecord
 {
   GObject           parent_instance;
 
+  gint64            row;                 /* the database's row: what deletion names */
   guint64           task_id;
   char             *key;                 /* (owned) (nullable) */
   char             *name;                /* (owned) (nullable) */
@@ -111,6 +124,7 @@ struct _TaskerHistoryRecord
   char             *log;                 /* (owned) (nullable): lines joined with '\n' */
   char            **description_keys;    /* (owned) (nullable): sorted */
   char            **description_values;  /* (owned) (nullable): parallel to @description_keys */
+  gboolean          interrupted;
 };
 
 TaskerHistoryRecord *_tasker_history_record_new (void);
@@ -127,6 +141,7 @@ struct _TaskerHistoryQuery
   gint64   since;       /* 0 = open */
   gint64   until;       /* 0 = open */
   guint64  parent_id;   /* 0 = any */
+  gboolean interrupted; /* only interrupted tasks */
   guint    offset;
   guint    limit;       /* 0 = no limit */
 };

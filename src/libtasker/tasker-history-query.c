@@ -40,6 +40,7 @@ enum {
   PROP_SINCE,
   PROP_UNTIL,
   PROP_PARENT_ID,
+  PROP_INTERRUPTED,
   PROP_OFFSET,
   PROP_LIMIT,
   N_PROPS
@@ -115,6 +116,10 @@ tasker_history_query_get_property (GObject    *object,
       g_value_set_uint64 (value, self->parent_id);
       break;
 
+    case PROP_INTERRUPTED:
+      g_value_set_boolean (value, self->interrupted);
+      break;
+
     case PROP_OFFSET:
       g_value_set_uint (value, self->offset);
       break;
@@ -164,6 +169,10 @@ tasker_history_query_set_property (GObject      *object,
 
     case PROP_PARENT_ID:
       tasker_history_query_set_parent_id (self, g_value_get_uint64 (value));
+      break;
+
+    case PROP_INTERRUPTED:
+      tasker_history_query_set_interrupted (self, g_value_get_boolean (value));
       break;
 
     case PROP_OFFSET:
@@ -230,7 +239,8 @@ tasker_history_query_class_init (TaskerHistoryQueryClass *klass)
   /**
    * TaskerHistoryQuery:text:
    *
-   * Text the records' message or log must contain, ignoring case; %NULL or
+   * Text the records' name, message, log or one of their descriptions (a
+   * command's command line, say) must contain, ignoring case; %NULL or
    * empty (the default) for any. The text is matched literally: `%` and `_`
    * are not wildcards.
    *
@@ -282,6 +292,20 @@ tasker_history_query_class_init (TaskerHistoryQueryClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
+   * TaskerHistoryQuery:interrupted:
+   *
+   * Whether to return only the records of interrupted tasks: durable tasks
+   * (see [property@Tasker.TaskOptions:durable]) that their program did not
+   * see end. The default is %FALSE: every record.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_INTERRUPTED] =
+    g_param_spec_boolean ("interrupted", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
    * TaskerHistoryQuery:offset:
    *
    * How many of the matching records, newest first, to skip.
@@ -331,6 +355,7 @@ _tasker_history_query_copy (TaskerHistoryQuery *self)
   copy->since = self->since;
   copy->until = self->until;
   copy->parent_id = self->parent_id;
+  copy->interrupted = self->interrupted;
   copy->offset = self->offset;
   copy->limit = self->limit;
 
@@ -627,6 +652,46 @@ tasker_history_query_set_parent_id (TaskerHistoryQuery *self,
     {
       self->parent_id = parent_id;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PARENT_ID]);
+    }
+}
+
+/**
+ * tasker_history_query_get_interrupted:
+ * @self: a #TaskerHistoryQuery
+ *
+ * Gets [property@Tasker.HistoryQuery:interrupted].
+ *
+ * Returns: whether only interrupted tasks' records match
+ *
+ * Since: 1.0
+ */
+gboolean
+tasker_history_query_get_interrupted (TaskerHistoryQuery *self)
+{
+  g_return_val_if_fail (TASKER_IS_HISTORY_QUERY (self), FALSE);
+
+  return self->interrupted;
+}
+
+/**
+ * tasker_history_query_set_interrupted:
+ * @self: a #TaskerHistoryQuery
+ * @interrupted: whether only interrupted tasks' records match
+ *
+ * Sets [property@Tasker.HistoryQuery:interrupted].
+ *
+ * Since: 1.0
+ */
+void
+tasker_history_query_set_interrupted (TaskerHistoryQuery *self,
+                                      gboolean            interrupted)
+{
+  g_return_if_fail (TASKER_IS_HISTORY_QUERY (self));
+
+  if (self->interrupted != !!interrupted)
+    {
+      self->interrupted = !!interrupted;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INTERRUPTED]);
     }
 }
 

@@ -41,6 +41,7 @@ enum {
   PROP_FINISHED_TIME,
   PROP_TRACE_ID,
   PROP_PARENT_ID,
+  PROP_INTERRUPTED,
   N_PROPS
 };
 
@@ -139,6 +140,10 @@ tasker_history_record_get_property (GObject    *object,
       g_value_set_uint64 (value, self->parent_id);
       break;
 
+    case PROP_INTERRUPTED:
+      g_value_set_boolean (value, self->interrupted);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -205,7 +210,10 @@ tasker_history_record_class_init (TaskerHistoryRecordClass *klass)
    * TaskerHistoryRecord:status:
    *
    * The task's final status: %TASKER_TASK_STATUS_COMPLETED,
-   * %TASKER_TASK_STATUS_FAILED or %TASKER_TASK_STATUS_CANCELLED.
+   * %TASKER_TASK_STATUS_FAILED or %TASKER_TASK_STATUS_CANCELLED. A durable
+   * task (see [property@Tasker.TaskOptions:durable]) that has not ended has
+   * %TASKER_TASK_STATUS_PENDING or %TASKER_TASK_STATUS_RUNNING: still
+   * unfinished, or [property@Tasker.HistoryRecord:interrupted].
    *
    * Since: 1.0
    */
@@ -318,7 +326,8 @@ tasker_history_record_class_init (TaskerHistoryRecordClass *klass)
    * TaskerHistoryRecord:finished-time:
    *
    * When the task reached its final status, in microseconds since the Unix
-   * epoch. Queries order and filter records by it.
+   * epoch; for a task that has not ended, when its record was last
+   * written. Queries order and filter records by it.
    *
    * Since: 1.0
    */
@@ -350,6 +359,21 @@ tasker_history_record_class_init (TaskerHistoryRecordClass *klass)
     g_param_spec_uint64 ("parent-id", NULL, NULL,
                          0, G_MAXUINT64, 0,
                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerHistoryRecord:interrupted:
+   *
+   * Whether the task is a durable one (see
+   * [property@Tasker.TaskOptions:durable]) whose program did not see it end:
+   * it quit, shutting its manager down, or died. The status says how far the
+   * task had got: %TASKER_TASK_STATUS_PENDING or %TASKER_TASK_STATUS_RUNNING.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_INTERRUPTED] =
+    g_param_spec_boolean ("interrupted", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -654,6 +678,24 @@ tasker_history_record_get_parent_id (TaskerHistoryRecord *self)
   g_return_val_if_fail (TASKER_IS_HISTORY_RECORD (self), 0);
 
   return self->parent_id;
+}
+
+/**
+ * tasker_history_record_get_interrupted:
+ * @self: a #TaskerHistoryRecord
+ *
+ * Gets [property@Tasker.HistoryRecord:interrupted].
+ *
+ * Returns: whether the task was interrupted
+ *
+ * Since: 1.0
+ */
+gboolean
+tasker_history_record_get_interrupted (TaskerHistoryRecord *self)
+{
+  g_return_val_if_fail (TASKER_IS_HISTORY_RECORD (self), FALSE);
+
+  return self->interrupted;
 }
 
 /**

@@ -52,6 +52,8 @@ gint64            tasker_history_record_get_finished_time     (TaskerHistoryReco
 TASKER_AVAILABLE_IN_1_0
 guint64           tasker_history_record_get_trace_id          (TaskerHistoryRecord *self);
 TASKER_AVAILABLE_IN_1_0
+gboolean          tasker_history_record_get_interrupted       (TaskerHistoryRecord *self);
+TASKER_AVAILABLE_IN_1_0
 guint64           tasker_history_record_get_parent_id         (TaskerHistoryRecord *self);
 TASKER_AVAILABLE_IN_1_0
 const char       *tasker_history_record_get_description       (TaskerHistoryRecord *self,

@@ -117,6 +117,9 @@ struct _Entry
   guint64           parent_id;
   char             *log;             /* (owned) (nullable) lines joined with '\n' */
   char            **descriptions;    /* (owned) (nullable) key, value, key, value, …, NULL; sorted by key */
+  guint             durable : 1;     /* its record may exist already, unfinished */
+  guint             final : 1;       /* the task's last record */
+  guint             interrupted : 1;
 };
 
 struct _TaskerHistory
@@ -154,6 +157,8 @@ struct _TaskerHistory
   /* The writer thread's own. */
   sqlite3        *db;                    /* (owned) (nullable) */
   sqlite3_stmt   *insert_task;           /* (owned) (nullable) */
+  sqlite3_stmt   *update_task;           /* (owned) (nullable) */
+  GHashTable     *open_rows;             /* (owned) task id → row of the durable tasks' unfinished records */
   sqlite3_stmt   *insert_description;    /* (owned) (nullable) */
   sqlite3_stmt   *select_descriptions;   /* (owned) (nullable) */
   gint64          last_retention;        /* monotonic */
@@ -234,6 +239,8 @@ entry_fill (Entry      *entry,
   gboolean has_log;
 
   entry->task_id = tasker_task_get_id (task);
+  entry->durable = task->durable;
+  entry->final = tasker_task_is_final (task);
   entry->key = g_strdup (tasker_task_get_key (task));
   entry->name = g_strdup (tasker_task_get_name (task));
   entry->kind = tasker_task_get_kind (task);
@@ -358,7 +365,8 @@ static const char schema_sql[] =
   "  trace_id       INTEGER NOT NULL DEFAULT 0,"
   "  parent_id      INTEGER NOT NULL DEFAULT 0,"
   "  log            TEXT,"
-  "  n_descriptions INTEGER NOT NULL DEFAULT 0"
+  "  n_descriptions INTEGER NOT NULL DEFAULT 0,"
+  "  interrupted    INTEGER NOT NULL DEFAULT 0"
   ");"
   "CREATE TABLE IF NOT EXISTS descriptions ("
   "  task_row INTEGER NOT NULL REFERENCES tasks (row) ON DELETE CASCADE,"
@@ -369,13 +377,27 @@ static const char schema_sql[] =
   "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, finished_time);"
   "CREATE INDEX IF NOT EXISTS tasks_by_key ON tasks (key, finished_time) WHERE key IS NOT NULL;"
   "CREATE INDEX IF NOT EXISTS tasks_by_finished_time ON tasks (finished_time, task_id);"
-  "PRAGMA user_version = 1;"
+  "CREATE INDEX IF NOT EXISTS tasks_interrupted ON tasks (finished_time) WHERE interrupted;"
+  "PRAGMA user_version = 2;"
   "COMMIT;";
+
+/* Version 1 had no interrupted tasks. */
+static const char upgrade_from_1_sql[] =
+  "BEGIN IMMEDIATE;"
+  "ALTER TABLE tasks ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;"
+  "CREATE INDEX IF NOT EXISTS tasks_interrupted ON tasks (finished_time) WHERE interrupted;"
+  "PRAGMA user_version = 2;"
+  "COMMIT;";
+
+/* Unfinished records at open are from programs that ended before their
+ * tasks did: this history writes none before it has run this. */
+static const char mark_interrupted_sql[] =
+  "UPDATE tasks SET interrupted = 1 WHERE status <= 1 AND NOT interrupted;";
 
 #define RECORD_COLUMNS \
   "row, task_id, key, name, kind, status, message, progress, error_domain, error_code, " \
   "error_message, attempts, created_time, started_time, finished_time, trace_id, " \
-  "parent_id, log, n_descriptions"
+  "parent_id, log, n_descriptions, interrupted"
 
 /* Creates the file (0600) and its directory (0700) if needed, opens it in WAL
  * mode, creates or checks the schema and prepares the statements. On failure
@@ -457,12 +479,24 @@ history_open (TaskerHistory  *self,
           return FALSE;
         }
     }
+  else if (g_strcmp0 (user_version, "1") == 0)
+    {
+      if (!exec_sql (self, upgrade_from_1_sql))
+        {
+          *reason = g_strdup_printf ("cannot upgrade the tables: %s", sqlite3_errmsg (self->db));
+          exec_sql (self, "ROLLBACK");
+          return FALSE;
+        }
+    }
   else if (g_strcmp0 (user_version, G_STRINGIFY (TASKER_HISTORY_SCHEMA_VERSION)) != 0)
     {
       *reason = g_strdup_printf ("unknown schema version %s (this version of Tasker knows %d)",
                                  user_version, TASKER_HISTORY_SCHEMA_VERSION);
       return FALSE;
     }
+
+  if (!exec_sql (self, mark_interrupted_sql))
+    goto fail;
 
   if (sqlite3_create_function_v2 (self->db, "tasker_icontains", 2,
                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC,
@@ -472,10 +506,18 @@ history_open (TaskerHistory  *self,
   if (sqlite3_prepare_v3 (self->db,
                           "INSERT INTO tasks (task_id, key, name, kind, status, message, progress,"
                           " error_domain, error_code, error_message, attempts, created_time,"
-                          " started_time, finished_time, trace_id, parent_id, log, n_descriptions)"
+                          " started_time, finished_time, trace_id, parent_id, log, n_descriptions,"
+                          " interrupted)"
                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-                          " ?15, ?16, ?17, ?18)",
+                          " ?15, ?16, ?17, ?18, ?19)",
                           -1, SQLITE_PREPARE_PERSISTENT, &self->insert_task, NULL) != SQLITE_OK
+      /* The same numbers as the insert's, the row as ?20. */
+      || sqlite3_prepare_v3 (self->db,
+                             "UPDATE tasks SET status = ?5, message = ?6, progress = ?7,"
+                             " error_domain = ?8, error_code = ?9, error_message = ?10, attempts = ?11,"
+                             " started_time = ?13, finished_time = ?14, log = ?17, interrupted = ?19"
+                             " WHERE row = ?20 AND ?1 = task_id",
+                             -1, SQLITE_PREPARE_PERSISTENT, &self->update_task, NULL) != SQLITE_OK
       || sqlite3_prepare_v3 (self->db,
                              "INSERT INTO descriptions (task_row, key, value) VALUES (?1, ?2, ?3)",
                              -1, SQLITE_PREPARE_PERSISTENT, &self->insert_description, NULL) != SQLITE_OK
@@ -495,6 +537,7 @@ static void
 history_close (TaskerHistory *self)
 {
   g_clear_pointer (&self->insert_task, sqlite3_finalize);
+  g_clear_pointer (&self->update_task, sqlite3_finalize);
   g_clear_pointer (&self->insert_description, sqlite3_finalize);
   g_clear_pointer (&self->select_descriptions, sqlite3_finalize);
   /* The last connection checkpoints the WAL and removes it. */
@@ -511,15 +554,12 @@ warn_write_failure (TaskerHistory *self,
   g_warning ("Task history “%s”: %s failed: %s", self->path, what, sqlite3_errmsg (self->db));
 }
 
-static gboolean
-insert_entry (TaskerHistory *self,
-              Entry         *entry)
+/* The insert's parameters, which the update shares. */
+static void
+bind_entry (sqlite3_stmt *stmt,
+            Entry        *entry,
+            guint         n_descriptions)
 {
-  sqlite3_stmt *stmt = self->insert_task;
-  guint n_descriptions = entry->descriptions != NULL ? g_strv_length (entry->descriptions) / 2 : 0;
-  sqlite3_int64 row;
-  int rc;
-
   sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) entry->task_id);
   sqlite3_bind_text (stmt, 2, entry->key, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, entry->name, -1, SQLITE_STATIC);
@@ -538,17 +578,61 @@ insert_entry (TaskerHistory *self,
   sqlite3_bind_int64 (stmt, 16, (sqlite3_int64) entry->parent_id);
   sqlite3_bind_text (stmt, 17, entry->log, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 18, n_descriptions);
+  sqlite3_bind_int (stmt, 19, entry->interrupted);
+}
+
+/* A durable task's later records update its first one. Returns FALSE on an
+ * error; *@updated says whether there was a row to update (one lost with
+ * a batch that failed is written afresh). */
+static gboolean
+update_entry (TaskerHistory *self,
+              Entry         *entry,
+              sqlite3_int64  row,
+              gboolean      *updated)
+{
+  sqlite3_stmt *stmt = self->update_task;
+  int rc;
+
+  bind_entry (stmt, entry, 0);
+  sqlite3_bind_int64 (stmt, 20, row);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  *updated = rc == SQLITE_DONE && sqlite3_changes (self->db) > 0;
+
+  return rc == SQLITE_DONE;
+}
+
+static gboolean
+write_entry (TaskerHistory *self,
+             Entry         *entry)
+{
+  sqlite3_stmt *stmt = self->insert_task;
+  guint n_descriptions = entry->descriptions != NULL ? g_strv_length (entry->descriptions) / 2 : 0;
+  gpointer open_row = NULL;
+  sqlite3_int64 row;
+  int rc;
+
+  if (entry->durable
+      && g_hash_table_lookup_extended (self->open_rows, &entry->task_id, NULL, &open_row))
+    {
+      gboolean updated;
+
+      row = *(sqlite3_int64 *) open_row;
+      if (!update_entry (self, entry, row, &updated))
+        return FALSE;
+      if (updated)
+        goto done;
+    }
+
+  bind_entry (stmt, entry, n_descriptions);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return FALSE;
-
-  if (n_descriptions == 0)
-    return TRUE;
-
   row = sqlite3_last_insert_rowid (self->db);
+
   stmt = self->insert_description;
-  for (guint i = 0; entry->descriptions[i] != NULL; i += 2)
+  for (guint i = 0; n_descriptions > 0 && entry->descriptions[i] != NULL; i += 2)
     {
       sqlite3_bind_int64 (stmt, 1, row);
       sqlite3_bind_text (stmt, 2, entry->descriptions[i], -1, SQLITE_STATIC);
@@ -558,6 +642,13 @@ insert_entry (TaskerHistory *self,
       if (rc != SQLITE_DONE)
         return FALSE;
     }
+
+done:
+  if (entry->durable && entry->final)
+    g_hash_table_remove (self->open_rows, &entry->task_id);
+  else if (entry->durable)
+    g_hash_table_insert (self->open_rows, g_memdup2 (&entry->task_id, sizeof entry->task_id),
+                         g_memdup2 (&row, sizeof row));
 
   return TRUE;
 }
@@ -575,7 +666,7 @@ write_batch (TaskerHistory *self,
 
   for (Entry *entry = batch; entry != NULL; entry = entry->next)
     {
-      if (!insert_entry (self, entry))
+      if (!write_entry (self, entry))
         {
           warn_write_failure (self, "writing a record");
           exec_sql (self, "ROLLBACK");
@@ -687,6 +778,7 @@ record_from_row (sqlite3_stmt *stmt)
   int kind = sqlite3_column_int (stmt, 4);
   int status = sqlite3_column_int (stmt, 5);
 
+  record->row = sqlite3_column_int64 (stmt, 0);
   record->task_id = (guint64) sqlite3_column_int64 (stmt, 1);
   record->key = dup_column_text (stmt, 2);
   record->name = dup_column_text (stmt, 3);
@@ -706,6 +798,7 @@ record_from_row (sqlite3_stmt *stmt)
   record->trace_id = (guint64) sqlite3_column_int64 (stmt, 15);
   record->parent_id = (guint64) sqlite3_column_int64 (stmt, 16);
   record->log = dup_column_text (stmt, 17);
+  record->interrupted = sqlite3_column_int (stmt, 19) != 0;
 
   return record;
 }
@@ -764,12 +857,16 @@ run_query (TaskerHistory       *self,
       if (is_ascii (query->text))
         {
           text = like_pattern (query->text);
-          g_string_append (sql, " AND (message LIKE ?4 ESCAPE '\\' OR log LIKE ?4 ESCAPE '\\')");
+          g_string_append (sql, " AND (name LIKE ?4 ESCAPE '\\' OR message LIKE ?4 ESCAPE '\\'"
+                                " OR log LIKE ?4 ESCAPE '\\' OR row IN (SELECT task_row FROM descriptions"
+                                " WHERE value LIKE ?4 ESCAPE '\\'))");
         }
       else
         {
           text = fold_text (query->text);
-          g_string_append (sql, " AND (tasker_icontains (message, ?4) OR tasker_icontains (log, ?4))");
+          g_string_append (sql, " AND (tasker_icontains (name, ?4) OR tasker_icontains (message, ?4)"
+                                " OR tasker_icontains (log, ?4) OR row IN (SELECT task_row FROM descriptions"
+                                " WHERE tasker_icontains (value, ?4)))");
         }
     }
   if (query->since != 0)
@@ -778,6 +875,8 @@ run_query (TaskerHistory       *self,
     g_string_append (sql, " AND finished_time < ?6");
   if (query->parent_id != 0)
     g_string_append (sql, " AND parent_id = ?7");
+  if (query->interrupted)
+    g_string_append (sql, " AND interrupted");
   g_string_append (sql, " ORDER BY finished_time DESC, task_id DESC, row DESC LIMIT ?8 OFFSET ?9");
 
   if (sqlite3_prepare_v2 (self->db, sql->str, -1, &stmt, NULL) != SQLITE_OK)
@@ -861,10 +960,14 @@ run_query_task (TaskerHistory *self,
       return;
     }
 
-  /* A task without a query clears the history. */
-  if (query == NULL)
+  /* Deletion: one record, or all of them. */
+  if (g_task_get_source_tag (task) == _tasker_history_clear_async)
     {
-      if (exec_sql (self, "BEGIN; DELETE FROM descriptions; DELETE FROM tasks; COMMIT;"))
+      gint64 *row = g_task_get_task_data (task);
+      gboolean deleted = row != NULL ? exec_delete (self, "DELETE FROM tasks WHERE row = ?1", *row)
+                                     : exec_sql (self, "BEGIN; DELETE FROM descriptions; DELETE FROM tasks; COMMIT;");
+
+      if (deleted)
         g_task_return_boolean (task, TRUE);
       else
         {
@@ -900,6 +1003,7 @@ history_destroy (TaskerHistory *self)
     }
   g_clear_pointer (&self->disabled_reason, g_free);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->open_rows, g_hash_table_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->work_cond);
   g_cond_clear (&self->done_cond);
@@ -1112,6 +1216,7 @@ _tasker_history_new (const char *path,
 
   self = g_new0 (TaskerHistory, 1);
   self->path = g_strdup (path);
+  self->open_rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->max_age_days = max_age_days;
   self->max_count = max_count;
   g_mutex_init (&self->lock);
@@ -1132,11 +1237,34 @@ _tasker_history_new (const char *path,
   return self;
 }
 
+static void add_entry (TaskerHistory *self,
+                       TaskerTask    *task,
+                       gint64         finished_time,
+                       guint64        parent_id,
+                       gboolean       interrupted);
+
 void
 _tasker_history_add_full (TaskerHistory *self,
                           TaskerTask    *task,
                           gint64         finished_time,
                           guint64        parent_id)
+{
+  add_entry (self, task, finished_time, parent_id, FALSE);
+}
+
+void
+_tasker_history_add_interrupted (TaskerHistory *self,
+                                 TaskerTask    *task)
+{
+  add_entry (self, task, 0, 0, TRUE);
+}
+
+static void
+add_entry (TaskerHistory *self,
+           TaskerTask    *task,
+           gint64         finished_time,
+           guint64        parent_id,
+           gboolean       interrupted)
 {
   Entry fill = { 0 };
   Entry *entry;
@@ -1151,6 +1279,16 @@ _tasker_history_add_full (TaskerHistory *self,
     return;
 
   entry_fill (&fill, task, finished_time, parent_id);
+  if (interrupted)
+    {
+      /* As it was before the shutdown cancelled it; its last record. */
+      fill.status = fill.started_time != 0 ? TASKER_TASK_STATUS_RUNNING : TASKER_TASK_STATUS_PENDING;
+      fill.error_domain = NULL;
+      fill.error_code = 0;
+      g_clear_pointer (&fill.error_message, g_free);
+      fill.interrupted = TRUE;
+      fill.final = TRUE;
+    }
 
   g_mutex_lock (&self->lock);
   if (g_atomic_int_get (&self->disabled) || self->stopping)
@@ -1353,12 +1491,26 @@ _tasker_history_clear_async (TaskerHistory       *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
+  _tasker_history_delete_async (self, NULL, cancellable, callback, user_data);
+}
+
+/* Deletes @record (every record when %NULL), after what was queued before. */
+void
+_tasker_history_delete_async (TaskerHistory       *self,
+                              TaskerHistoryRecord *record,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (self != NULL);
+  g_return_if_fail (record == NULL || TASKER_IS_HISTORY_RECORD (record));
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, _tasker_history_clear_async);
+  if (record != NULL)
+    g_task_set_task_data (task, g_memdup2 (&record->row, sizeof record->row), g_free);
 
   g_mutex_lock (&self->lock);
   if (self->stopping)

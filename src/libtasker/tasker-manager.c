@@ -325,6 +325,9 @@ task_started (TaskerManager *self,
       g_source_attach (task->timeout_source, self->context);
     }
 
+  if (task->durable && self->history != NULL)
+    _tasker_history_add (self->history, task);
+
   g_signal_emit (self, signals[TASK_STARTED], 0, task);
 }
 
@@ -404,6 +407,7 @@ finish_task (TaskerManager    *self,
   GDestroyNotify func_data_destroy;
   g_autoptr(TaskerTaskOptions) options = NULL;
   g_autoptr(TaskerTask) parent = NULL;
+  gboolean shut_down;
 
   /* A message of the manager's own goes with the pending state; what the
    * function set until now is delivered before the end. */
@@ -437,6 +441,7 @@ finish_task (TaskerManager    *self,
     leave_queue_locked (self, task);
   if (task->parent != NULL)
     parent = child_ended_locked (task);
+  shut_down = self->shut_down;
   g_mutex_unlock (&self->lock);
 
   clear_source (&task->retry_source);
@@ -447,8 +452,11 @@ finish_task (TaskerManager    *self,
   _tasker_task_notify (task, changed);
   g_signal_emit (self, signals[TASK_FINISHED], 0, task);
 
-  /* Queued for the history's writer: no disk I/O here. */
-  if (self->history != NULL)
+  /* Queued for the history's writer: no disk I/O here. A durable task the
+   * shutdown cancelled did not end for its program: it stays unfinished. */
+  if (self->history != NULL && task->durable && shut_down && status == TASKER_TASK_STATUS_CANCELLED)
+    _tasker_history_add_interrupted (self->history, task);
+  else if (self->history != NULL)
     _tasker_history_add (self->history, task);
 
   options = g_steal_pointer (&task->options);
@@ -833,6 +841,8 @@ tasker_manager_dispatch (TaskerManager *self)
       if (!tasker_task_is_final (task))
         {
           _tasker_task_list_add (self->live, task);
+          if (task->durable && self->history != NULL)
+            _tasker_history_add (self->history, task);
           task->counted = TRUE;
           self->batch_seen++;
           self->batch_live_progress += task->progress;
@@ -1650,6 +1660,7 @@ submit (TaskerManager      *self,
   if (options != NULL)
     {
       task->ignore_child_failures = _tasker_task_options_get_ignore_child_failures (options);
+      task->durable = tasker_task_options_get_durable (options);
       task->children_weight = _tasker_task_options_get_children_weight (options);
     }
   if (call != NULL && call->invalid == NULL)
@@ -3053,6 +3064,70 @@ gboolean
 tasker_manager_clear_history_finish (TaskerManager  *self,
                                      GAsyncResult   *result,
                                      GError        **error)
+{
+  g_return_val_if_fail (TASKER_IS_MANAGER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * tasker_manager_delete_history_record_async:
+ * @self: a #TaskerManager
+ * @record: a record a query of this manager's history returned
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the record is gone
+ * @user_data: data for @callback
+ *
+ * Deletes one record from the history, on the history's own thread: an
+ * interrupted task that was dealt with, say. Deleting a record that is
+ * already gone succeeds. Call it on the manager's main context.
+ *
+ * Since: 1.0
+ */
+void
+tasker_manager_delete_history_record_async (TaskerManager       *self,
+                                            TaskerHistoryRecord *record,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TASKER_IS_MANAGER (self));
+  g_return_if_fail (TASKER_IS_HISTORY_RECORD (record));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tasker_manager_delete_history_record_async);
+
+  if (self->history == NULL)
+    {
+      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_FAILED,
+                               "The task history is off: history-path is not set");
+      return;
+    }
+
+  g_task_set_task_data (task, self->history, NULL);
+  _tasker_history_delete_async (self->history, record, cancellable, clear_done_cb, g_steal_pointer (&task));
+}
+
+/**
+ * tasker_manager_delete_history_record_finish:
+ * @self: a #TaskerManager
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Tasker.Manager.delete_history_record_async].
+ *
+ * Returns: whether the record is no longer in the history
+ *
+ * Since: 1.0
+ */
+gboolean
+tasker_manager_delete_history_record_finish (TaskerManager  *self,
+                                             GAsyncResult   *result,
+                                             GError        **error)
 {
   g_return_val_if_fail (TASKER_IS_MANAGER (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);

@@ -13,6 +13,7 @@
 
 #include "tasker-context.h"
 #include "tasker-history-query.h"
+#include "tasker-history-record.h"
 #include "tasker-task.h"
 #include "tasker-task-options.h"
 #include "tasker-version-macros.h"
@@ -157,5 +158,15 @@ TASKER_AVAILABLE_IN_1_0
 gboolean       tasker_manager_clear_history_finish (TaskerManager      *self,
                                                     GAsyncResult       *result,
                                                     GError            **error);
+TASKER_AVAILABLE_IN_1_0
+void                tasker_manager_delete_history_record_async  (TaskerManager       *self,
+                                                                 TaskerHistoryRecord *record,
+                                                                 GCancellable        *cancellable,
+                                                                 GAsyncReadyCallback  callback,
+                                                                 gpointer             user_data);
+TASKER_AVAILABLE_IN_1_0
+gboolean            tasker_manager_delete_history_record_finish (TaskerManager       *self,
+                                                                 GAsyncResult        *result,
+                                                                 GError             **error);
 
 G_END_DECLS

@@ -50,6 +50,7 @@ struct _TaskerTaskOptions
   TaskerTask *parent;        /* (owned) (nullable) */
   guint64     trace_id;
   gboolean    ignore_child_failures;
+  gboolean    durable;
   double      children_weight;
   int         sealed;        /* (atomic) */
 };
@@ -68,6 +69,7 @@ enum {
   PROP_PARENT,
   PROP_TRACE_ID,
   PROP_IGNORE_CHILD_FAILURES,
+  PROP_DURABLE,
   PROP_CHILDREN_WEIGHT,
   PROP_WORKER,
   N_PROPS
@@ -228,6 +230,10 @@ tasker_task_options_get_property (GObject    *object,
       g_value_set_boolean (value, self->ignore_child_failures);
       break;
 
+    case PROP_DURABLE:
+      g_value_set_boolean (value, self->durable);
+      break;
+
     case PROP_CHILDREN_WEIGHT:
       g_value_set_double (value, self->children_weight);
       break;
@@ -279,6 +285,10 @@ tasker_task_options_set_property (GObject      *object,
 
     case PROP_IGNORE_CHILD_FAILURES:
       tasker_task_options_set_ignore_child_failures (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_DURABLE:
+      tasker_task_options_set_durable (self, g_value_get_boolean (value));
       break;
 
     case PROP_CHILDREN_WEIGHT:
@@ -464,6 +474,25 @@ tasker_task_options_class_init (TaskerTaskOptionsClass *klass)
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
+   * TaskerTaskOptions:durable:
+   *
+   * Whether the history (see [property@Tasker.Manager:history-path]) records
+   * the task from its submission on, not only when it ends: a record with
+   * status %TASKER_TASK_STATUS_PENDING, then %TASKER_TASK_STATUS_RUNNING,
+   * which its end replaces. A durable task that the program does not see
+   * end — it quit, shutting the manager down, or died — keeps that record,
+   * marked interrupted ([property@Tasker.HistoryRecord:interrupted]), so the
+   * program finds it after a restart with
+   * [method@Tasker.HistoryQuery.set_interrupted] and can run it again.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_DURABLE] =
+    g_param_spec_boolean ("durable", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
    * TaskerTaskOptions:children-weight:
    *
    * How much of a parent's progress comes from its children: with 0.8, the
@@ -545,6 +574,7 @@ tasker_task_options_copy (TaskerTaskOptions *self)
   g_set_object (&copy->parent, self->parent);
   copy->trace_id = self->trace_id;
   copy->ignore_child_failures = self->ignore_child_failures;
+  copy->durable = self->durable;
   copy->children_weight = self->children_weight;
 
   if (self->descriptions != NULL)
@@ -978,6 +1008,45 @@ tasker_task_options_set_ignore_child_failures (TaskerTaskOptions *self,
 
   self->ignore_child_failures = !!ignore;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IGNORE_CHILD_FAILURES]);
+}
+
+/**
+ * tasker_task_options_set_durable:
+ * @self: a #TaskerTaskOptions
+ * @durable: whether the history records the task from its submission on
+ *
+ * Sets [property@Tasker.TaskOptions:durable].
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_durable (TaskerTaskOptions *self,
+                                 gboolean           durable)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+
+  if (!check_not_sealed (self) || self->durable == !!durable)
+    return;
+
+  self->durable = !!durable;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DURABLE]);
+}
+
+/**
+ * tasker_task_options_get_durable:
+ * @self: a #TaskerTaskOptions
+ *
+ * Gets [property@Tasker.TaskOptions:durable].
+ *
+ * Returns: whether the history records the task from its submission on
+ *
+ * Since: 1.0
+ */
+gboolean
+tasker_task_options_get_durable (TaskerTaskOptions *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), FALSE);
+  return self->durable;
 }
 
 const TaskerPolicy *

@@ -59,6 +59,11 @@ TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_ignore_child_failures (TaskerTaskOptions *self,
                                                                   gboolean           ignore);
 TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_durable     (TaskerTaskOptions   *self,
+                                                        gboolean             durable);
+TASKER_AVAILABLE_IN_1_0
+gboolean           tasker_task_options_get_durable     (TaskerTaskOptions   *self);
+TASKER_AVAILABLE_IN_1_0
 const char * const *tasker_task_options_get_worker     (TaskerTaskOptions   *self);
 TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_worker      (TaskerTaskOptions   *self,

@@ -79,6 +79,7 @@ struct _TaskerTask
   TaskerTask         *parent;           /* (owned) (nullable) */
   TaskerQueue        *queue;            /* (unowned) (nullable) the manager's; NULL = the default queue */
   guint               ignore_child_failures : 1;
+  guint               durable : 1;          /* recorded in the history from submit on */
   double              children_weight;  /* share of its progress from its children's, 0..1 */
 
   /* State seen by the manager's context; changed only there. */

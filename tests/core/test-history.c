@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void
 fail_func (TaskerContext *context,
@@ -180,6 +181,351 @@ query_without_history_fails (void)
   g_assert_cmpuint (g_list_model_get_n_items (records), ==, 0);
 }
 
+/* Durable tasks */
+
+static void
+until_cancelled_func (TaskerContext *context,
+                      gpointer       data)
+{
+  tasker_context_set_message (context, "working");
+  while (!tasker_context_is_cancelled (context))
+    g_usleep (1000);
+}
+
+static void
+delete_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (tasker_manager_delete_history_record_finish (TASKER_MANAGER (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) data = TRUE;
+}
+
+static void
+delete_record (TaskerManager       *manager,
+               TaskerHistoryRecord *record)
+{
+  gboolean deleted = FALSE;
+
+  tasker_manager_delete_history_record_async (manager, record, NULL, delete_cb, &deleted);
+  test_wait_for (tasker_manager_get_context (manager), is_true, &deleted);
+}
+
+/* Queries until @q finds @n records (the writer batches): fails at the
+ * deadline. */
+static GListModel *
+query_until_n (TaskerManager      *manager,
+               TaskerHistoryQuery *q,
+               guint               n)
+{
+  gint64 deadline = g_get_monotonic_time () + TEST_TIMEOUT_MS * 1000;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      GListModel *records = query (manager, q, &error);
+
+      g_assert_no_error (error);
+      if (g_list_model_get_n_items (records) == n)
+        return records;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_object_unref (records);
+      test_spin (tasker_manager_get_context (manager), 10);
+    }
+}
+
+/* The record of @task in @records, or NULL. */
+static TaskerHistoryRecord *
+find_record (GListModel *records,
+             const char *name)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (records); i++)
+    {
+      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (records, i);
+
+      if (g_strcmp0 (tasker_history_record_get_name (record), name) == 0)
+        return record;  /* the model keeps it */
+    }
+  return NULL;
+}
+
+static TaskerTask *
+submit_named (TaskerManager *manager,
+              const char    *name,
+              gboolean       durable)
+{
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(GError) error = NULL;
+  TaskerTask *task;
+
+  tasker_task_options_set_name (options, name);
+  tasker_task_options_set_durable (options, durable);
+  tasker_task_options_set_description (options, "command-line", name);
+  task = tasker_manager_run_thread (manager, NULL, options, until_cancelled_func, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return task;
+}
+
+static char *
+make_history_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("tasker-durable-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static void
+remove_history_dir (const char *dir)
+{
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (dir, "/history.sqlite3", suffixes[i], NULL);
+      g_remove (file);
+    }
+  g_rmdir (dir);
+}
+
+/* A durable task has a record from its submission on (pending, then
+ * running), which its end replaces: one record per task, never two; a task
+ * that is not durable shows only once it ends. */
+static void
+durable_tasks_are_recorded_from_submit (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+  g_autoptr(TaskerTask) running = NULL;
+  g_autoptr(TaskerTask) waiting = NULL;
+  g_autoptr(TaskerTask) plain = NULL;
+  g_autoptr(GListModel) records = NULL;
+  TaskerHistoryRecord *record;
+
+  tasker_manager_set_max_threads (manager, 1);
+  tasker_manager_set_history_path (manager, path);
+  running = submit_named (manager, "running", TRUE);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running);
+  waiting = submit_named (manager, "waiting", TRUE);
+  plain = submit_named (manager, "plain", FALSE);
+
+  records = query_until_n (manager, q, 2);
+  record = find_record (records, "running");
+  g_assert_nonnull (record);
+  g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_RUNNING);
+  g_assert_cmpint (tasker_history_record_get_started_time (record), >, 0);
+  g_assert_false (tasker_history_record_get_interrupted (record));
+  record = find_record (records, "waiting");
+  g_assert_nonnull (record);
+  g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_PENDING);
+  g_assert_cmpstr (tasker_history_record_get_description (record, "command-line"), ==, "waiting");
+  g_assert_false (tasker_history_record_get_interrupted (record));
+  g_clear_object (&records);
+
+  /* Not from an earlier program: none of them is interrupted. */
+  tasker_history_query_set_interrupted (q, TRUE);
+  records = query_until_n (manager, q, 0);
+  g_clear_object (&records);
+  tasker_history_query_set_interrupted (q, FALSE);
+
+  tasker_task_cancel (running);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, waiting);
+  tasker_task_cancel (waiting);
+  tasker_task_cancel (plain);
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+
+  records = query_until_n (manager, q, 3);
+  record = find_record (records, "running");
+  g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_CANCELLED);
+  g_assert_cmpstr (tasker_history_record_get_description (record, "command-line"), ==, "running");
+  record = find_record (records, "waiting");
+  g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_CANCELLED);
+  g_assert_nonnull (find_record (records, "plain"));
+
+  tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  g_clear_object (&manager);
+  remove_history_dir (dir);
+}
+
+/* Quitting (a shutdown) does not end a durable task for its program: its
+ * record stays pending or running, marked interrupted, for the next program
+ * to find; a task the user cancelled before is not interrupted, nor is one
+ * that is not durable. Deleting a record that was dealt with removes it for
+ * good. */
+static void
+shutdown_leaves_durable_tasks_interrupted (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+  g_autoptr(GListModel) records = NULL;
+  TaskerHistoryRecord *record;
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    g_autoptr(TaskerTask) running = NULL;
+    g_autoptr(TaskerTask) waiting = NULL;
+    g_autoptr(TaskerTask) plain = NULL;
+    g_autoptr(TaskerTask) cancelled = NULL;
+
+    tasker_manager_set_max_threads (manager, 1);
+    tasker_manager_set_history_path (manager, path);
+    running = submit_named (manager, "running", TRUE);
+    test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running);
+    waiting = submit_named (manager, "waiting", TRUE);
+    plain = submit_named (manager, "plain", FALSE);
+    cancelled = submit_named (manager, "cancelled", TRUE);
+    tasker_task_cancel (cancelled);
+    test_wait_for (tasker_manager_get_context (manager), test_task_is_final, cancelled);
+
+    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+    g_assert_cmpint (tasker_task_get_status (running), ==, TASKER_TASK_STATUS_CANCELLED);
+  }
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    g_autoptr(GListModel) all = NULL;
+
+    tasker_manager_set_history_path (manager, path);
+    tasker_history_query_set_interrupted (q, TRUE);
+    records = query_until_n (manager, q, 2);
+    record = find_record (records, "running");
+    g_assert_nonnull (record);
+    g_assert_true (tasker_history_record_get_interrupted (record));
+    g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_RUNNING);
+    g_assert_null (tasker_history_record_get_error_message (record));
+    g_assert_cmpstr (tasker_history_record_get_message (record), ==, "working");
+    record = find_record (records, "waiting");
+    g_assert_nonnull (record);
+    g_assert_true (tasker_history_record_get_interrupted (record));
+    g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_PENDING);
+    g_assert_cmpstr (tasker_history_record_get_description (record, "command-line"), ==, "waiting");
+
+    tasker_history_query_set_interrupted (q, FALSE);
+    all = query_until_n (manager, q, 4);
+    g_assert_false (tasker_history_record_get_interrupted (find_record (all, "plain")));
+    g_assert_cmpint (tasker_history_record_get_status (find_record (all, "plain")), ==,
+                     TASKER_TASK_STATUS_CANCELLED);
+    g_assert_false (tasker_history_record_get_interrupted (find_record (all, "cancelled")));
+
+    delete_record (manager, find_record (records, "running"));
+    g_clear_object (&records);
+    tasker_history_query_set_interrupted (q, TRUE);
+    records = query_until_n (manager, q, 1);
+    g_assert_nonnull (find_record (records, "waiting"));
+    g_clear_object (&records);
+    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  }
+
+  /* Still there, once, for the program after. */
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+
+    tasker_manager_set_history_path (manager, path);
+    records = query_until_n (manager, q, 1);
+    g_assert_nonnull (find_record (records, "waiting"));
+    g_clear_object (&records);
+    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  }
+
+  remove_history_dir (dir);
+}
+
+/* A program that dies (no shutdown) leaves its durable tasks' records
+ * unfinished; the next history to open the database marks them
+ * interrupted. */
+static void
+death_leaves_durable_tasks_interrupted (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+
+  if (g_test_subprocess ())
+    {
+      TaskerManager *manager = tasker_manager_new (NULL);
+      g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+      g_autoptr(GListModel) records = NULL;
+      TaskerTask *task;
+
+      tasker_manager_set_history_path (manager, g_getenv ("TASKER_TEST_HISTORY"));
+      task = submit_named (manager, "dying", TRUE);
+      test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task);
+      records = query_until_n (manager, q, 1);
+      g_assert_cmpint (tasker_history_record_get_status (find_record (records, "dying")), ==,
+                       TASKER_TASK_STATUS_RUNNING);
+      _exit (0);
+    }
+
+  g_setenv ("TASKER_TEST_HISTORY", path, TRUE);
+  g_test_trap_subprocess (NULL, TEST_TIMEOUT_MS * 1000, 0);
+  g_test_trap_assert_passed ();
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+    g_autoptr(GListModel) records = NULL;
+    TaskerHistoryRecord *record;
+
+    tasker_manager_set_history_path (manager, path);
+    tasker_history_query_set_interrupted (q, TRUE);
+    records = query_until_n (manager, q, 1);
+    record = find_record (records, "dying");
+    g_assert_nonnull (record);
+    g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_RUNNING);
+    g_assert_true (tasker_history_record_get_interrupted (record));
+    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  }
+
+  remove_history_dir (dir);
+}
+
+/* The text search also looks at names and descriptions (a command line). */
+static void
+text_search_covers_name_and_descriptions (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GListModel) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tasker_manager_set_history_path (manager, path);
+  tasker_task_options_set_name (options, "Nightly Backup");
+  tasker_task_options_set_description (options, "command-line", "rsync -a /srv/Ünïcode /mnt");
+  task = tasker_manager_run_thread (manager, NULL, options, ok_func, (gpointer) "done", NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&task);
+  task = tasker_manager_run_thread (manager, NULL, NULL, ok_func, (gpointer) "other", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+
+  tasker_history_query_set_text (q, "nightly");
+  records = query_until_n (manager, q, 1);
+  g_assert_nonnull (find_record (records, "Nightly Backup"));
+  g_clear_object (&records);
+  tasker_history_query_set_text (q, "RSYNC -A");
+  records = query_until_n (manager, q, 1);
+  g_clear_object (&records);
+  tasker_history_query_set_text (q, "üNÏ");
+  records = query_until_n (manager, q, 1);
+  g_clear_object (&records);
+  tasker_history_query_set_text (q, "nothing like it");
+  records = query_until_n (manager, q, 0);
+
+  tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  g_clear_object (&manager);
+  remove_history_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -188,6 +534,10 @@ main (int   argc,
 
   g_test_add_func ("/Tasker/History/recorded-and-queried", finished_tasks_are_recorded_and_queried);
   g_test_add_func ("/Tasker/History/query-without-history", query_without_history_fails);
+  g_test_add_func ("/Tasker/History/durable/recorded-from-submit", durable_tasks_are_recorded_from_submit);
+  g_test_add_func ("/Tasker/History/durable/shutdown-interrupts", shutdown_leaves_durable_tasks_interrupted);
+  g_test_add_func ("/Tasker/History/durable/death-interrupts", death_leaves_durable_tasks_interrupted);
+  g_test_add_func ("/Tasker/History/text-search", text_search_covers_name_and_descriptions);
 
   return g_test_run ();
 }

@@ -281,12 +281,12 @@ test_file (HistFixture   *f,
   journal_mode = sqlite_text (path, "PRAGMA journal_mode");
   g_assert_cmpstr (journal_mode, ==, "wal");
   user_version = sqlite_text (path, "PRAGMA user_version");
-  g_assert_cmpstr (user_version, ==, "1");
+  g_assert_cmpstr (user_version, ==, "2");
   tables = sqlite_text (path, "SELECT group_concat (name, ' ') FROM"
                               " (SELECT name FROM sqlite_master WHERE type IN ('table', 'index')"
                               "  AND name NOT LIKE 'sqlite_%' ORDER BY name)");
   g_assert_cmpstr (tables, ==,
-                   "descriptions tasks tasks_by_finished_time tasks_by_key tasks_by_status");
+                   "descriptions tasks tasks_by_finished_time tasks_by_key tasks_by_status tasks_interrupted");
 
   hist_close (f);
   g_assert_cmpuint (file_mode (path), ==, 0600);
@@ -804,6 +804,53 @@ test_unknown_schema (HistFixture   *f,
   g_assert_cmpstr (version, ==, "7");
 }
 
+/* A version 1 database (before interrupted tasks) is upgraded in place:
+ * its records are kept, and an unfinished one is interrupted. */
+static void
+test_upgrade_from_1 (HistFixture   *f,
+                     gconstpointer  data)
+{
+  sqlite3 *db = NULL;
+  g_autofree char *version = NULL;
+  g_autoptr(GListModel) records = NULL;
+  g_autoptr(TaskerHistoryRecord) newest = NULL;
+  g_autoptr(TaskerHistoryRecord) oldest = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "CREATE TABLE tasks (row INTEGER PRIMARY KEY, task_id INTEGER NOT NULL,"
+                                 " key TEXT, name TEXT, kind INTEGER NOT NULL, status INTEGER NOT NULL,"
+                                 " message TEXT, progress REAL NOT NULL DEFAULT 0, error_domain TEXT,"
+                                 " error_code INTEGER NOT NULL DEFAULT 0, error_message TEXT,"
+                                 " attempts INTEGER NOT NULL DEFAULT 0, created_time INTEGER NOT NULL DEFAULT 0,"
+                                 " started_time INTEGER NOT NULL DEFAULT 0, finished_time INTEGER NOT NULL,"
+                                 " trace_id INTEGER NOT NULL DEFAULT 0, parent_id INTEGER NOT NULL DEFAULT 0,"
+                                 " log TEXT, n_descriptions INTEGER NOT NULL DEFAULT 0);"
+                                 "CREATE TABLE descriptions (task_row INTEGER NOT NULL REFERENCES tasks (row)"
+                                 " ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,"
+                                 " PRIMARY KEY (task_row, key)) WITHOUT ROWID;"
+                                 "INSERT INTO tasks (task_id, name, kind, status, finished_time)"
+                                 " VALUES (1, 'done', 0, 2, 1000), (2, 'unfinished', 0, 1, 2000);"
+                                 "PRAGMA user_version = 1",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  hist_open (f, NULL, 0, 0);
+  records = hist_query_all (f);
+  g_assert_cmpuint (g_list_model_get_n_items (records), ==, 2);
+  newest = g_list_model_get_item (records, 0);
+  oldest = g_list_model_get_item (records, 1);
+  g_assert_cmpstr (tasker_history_record_get_name (newest), ==, "unfinished");
+  g_assert_true (tasker_history_record_get_interrupted (newest));
+  g_assert_cmpstr (tasker_history_record_get_name (oldest), ==, "done");
+  g_assert_false (tasker_history_record_get_interrupted (oldest));
+  g_assert_false (_tasker_history_is_disabled (f->history));
+  hist_close (f);
+
+  version = sqlite_text (f->path, "PRAGMA user_version");
+  g_assert_cmpstr (version, ==, "2");
+}
+
 /* Flush waits at most its timeout, and says whether everything got in. */
 static void
 test_flush_timeout (HistFixture   *f,
@@ -903,6 +950,7 @@ main (int   argc,
   HIST_TEST_ADD ("/Tasker/History/unwritable", test_unwritable);
   HIST_TEST_ADD ("/Tasker/History/corrupt", test_corrupt);
   HIST_TEST_ADD ("/Tasker/History/unknown-schema", test_unknown_schema);
+  HIST_TEST_ADD ("/Tasker/History/upgrade-from-1", test_upgrade_from_1);
   HIST_TEST_ADD ("/Tasker/History/flush-timeout", test_flush_timeout);
   HIST_TEST_ADD ("/Tasker/History/free-writes-queued", test_free_writes_queued);
 

@@ -414,6 +414,12 @@ thread_child (TaskerContext *context,
     }
 }
 
+static gboolean
+shows_three_tasks (gpointer data)
+{
+  return find_label_prefix (data, "3 tasks · ") != NULL;
+}
+
 static void
 test_children_indented (Fixture       *f,
                         gconstpointer  data)
@@ -454,8 +460,7 @@ test_children_indented (Fixture       *f,
                    gtk_widget_get_margin_start (GTK_WIDGET (parent_row)));
 
   /* The header bar shows the overall progress while tasks run. */
-  ui_test_sleep (200);
-  g_assert_nonnull (find_label_prefix (GTK_WIDGET (f->window), "3 tasks · "));
+  g_assert_true (ui_test_wait (shows_three_tasks, f->window, 5000));
 
   tasker_task_cancel (parent);
   tasker_task_cancel (other);
@@ -556,6 +561,32 @@ test_burst_revealed_gradually (Fixture       *f,
     g_assert_true (ui_test_wait (is_final, tasks->pdata[i], 5000));
 }
 
+static TaskerTask *
+get_task_of (TaskerWindow *window,
+             guint         position)
+{
+  g_autoptr(TaskerTask) task = g_list_model_get_item (tasker_window_get_tasks (window), position);
+
+  return task;  /* the list keeps it */
+}
+
+static gboolean
+pending_is_restored (gpointer data)
+{
+  return tasker_pending_is_restored (data);
+}
+
+static void
+records_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  *(GListModel **) data = tasker_manager_query_history_finish (TASKER_MANAGER (object), result, &error);
+  g_assert_no_error (error);
+}
+
 /* Quit while one command runs and another waits in a queue with one slot;
  * start again: the waiting one runs, the running one is offered for re-run. */
 static void
@@ -598,6 +629,9 @@ test_restart (void)
   g_assert_true (g_file_test (data_dir, G_FILE_TEST_IS_DIR));
   app = ui_test_app_new (data_dir);
   window = ui_test_app_window (app);
+  /* Before the restore's answer arrives (the queue is not in GSettings here). */
+  tasker_manager_configure_queue (tasker_application_get_manager (app), "one", 1, 0);
+  g_assert_true (ui_test_wait (pending_is_restored, tasker_application_get_pending (app), 5000));
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
 
   /* The one that waited is queued again... */
@@ -626,6 +660,23 @@ test_restart (void)
     tasker_pending_dismiss (tasker_application_get_pending (app), command);
     g_assert_cmpuint (g_list_model_get_n_items (interrupted), ==, 0);
     wait_for_n_tasks (&(Fixture) { app, window, NULL }, 2);
+    g_assert_true (ui_test_wait (is_running, get_task_of (window, 0), 5000));
+  }
+  ui_test_app_free (app);
+
+  /* Once more: the one queued again ran, the one re-run waited; the first
+   * run's interrupted command was dealt with and is not offered again. */
+  app = ui_test_app_new (data_dir);
+  window = ui_test_app_window (app);
+  g_assert_true (ui_test_wait (pending_is_restored, tasker_application_get_pending (app), 5000));
+  wait_for_n_tasks (&(Fixture) { app, window, NULL }, 1);
+  g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 0)), ==, "sleep 30");
+  {
+    GListModel *interrupted = tasker_pending_get_interrupted (tasker_application_get_pending (app));
+    g_autoptr(TaskerCommand) command = g_list_model_get_item (interrupted, 0);
+
+    g_assert_cmpuint (g_list_model_get_n_items (interrupted), ==, 1);
+    g_assert_cmpstr (tasker_command_get_command_line (command), ==, "sleep 31");
   }
 
   ui_test_app_free (app);
@@ -699,7 +750,6 @@ test_command_line (void)
   g_autoptr(GSubprocess) help = NULL;
   g_autoptr(GSubprocess) remote = NULL;
   g_autofree char *out = NULL;
-  g_autofree char *pending = NULL;
 
   g_assert_no_error (error);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_dir, TRUE);
@@ -725,14 +775,31 @@ test_command_line (void)
   g_assert_true (g_subprocess_get_successful (remote));
   g_assert_nonnull (strstr (out, "Added task 1: sleep 20"));
 
-  /* The primary instance runs it: its journal says so. */
-  pending = g_build_filename (data_dir, "tasker", "pending.ini", NULL);
-  for (int i = 0; i < 50 && !g_file_test (pending, G_FILE_TEST_EXISTS); i++)
-    ui_test_sleep (100);
-  g_assert_true (g_file_test (pending, G_FILE_TEST_EXISTS));
-
+  /* The primary instance runs it; SIGTERM quits it cleanly (exit status
+   * 0), and the command it was running is in its history, interrupted. */
+  ui_test_sleep (500);
   g_subprocess_send_signal (primary, SIGTERM);
   g_subprocess_wait (primary, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (primary));
+  g_assert_cmpint (g_subprocess_get_exit_status (primary), ==, 0);
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
+    g_autofree char *history = g_build_filename (data_dir, "tasker", "history.sqlite3", NULL);
+    g_autoptr(TaskerHistoryRecord) record = NULL;
+    GListModel *records = NULL;
+
+    tasker_manager_set_history_path (manager, history);
+    tasker_history_query_set_interrupted (query, TRUE);
+    tasker_manager_query_history_async (manager, query, NULL, records_cb, &records);
+    g_assert_true (ui_test_wait (is_set, &records, 5000));
+    g_assert_cmpuint (g_list_model_get_n_items (records), ==, 1);
+    record = g_list_model_get_item (records, 0);
+    g_assert_cmpstr (tasker_history_record_get_description (record, "command"), ==, "sleep 20");
+    g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_RUNNING);
+    g_object_unref (records);
+    tasker_manager_shutdown (manager, 1000);
+  }
   ui_test_remove_dir (data_dir);
 }
 

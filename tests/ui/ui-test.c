@@ -235,6 +235,20 @@ ui_test_sleep (guint ms)
   ui_test_wait (never, NULL, ms);
 }
 
+static gboolean
+no_transition_running (gpointer data)
+{
+  GtkWidget *widget = data;
+
+  if (GTK_IS_STACK (widget) && gtk_stack_get_transition_running (GTK_STACK (widget)))
+    return FALSE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (!no_transition_running (child))
+      return FALSE;
+  return TRUE;
+}
+
 char *
 ui_test_screenshot (GtkWidget  *widget,
                     const char *name)
@@ -249,8 +263,10 @@ ui_test_screenshot (GtkWidget  *widget,
   char *path;
   int width, height;
 
-  /* Let layout and drawing catch up with the last changes. */
+  /* Let layout and drawing catch up with the last changes, and stack
+   * transitions (a page fading out) end. */
   ui_test_sleep (300);
+  g_assert_true (ui_test_wait (no_transition_running, widget, 5000));
 
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
