@@ -113,12 +113,15 @@ typedef struct
   GtkButton *rerun;
 } RowWidgets;
 
+/* The status filter's items, in order; the last one, Interrupted, is not a
+ * status but a flag of the record (see make_query()). */
 static const int dropdown_statuses[] = {
   -1,
   TASKER_TASK_STATUS_COMPLETED,
   TASKER_TASK_STATUS_FAILED,
   TASKER_TASK_STATUS_CANCELLED,
 };
+#define DROPDOWN_INTERRUPTED G_N_ELEMENTS (dropdown_statuses)
 
 /* Formatting */
 
@@ -441,6 +444,8 @@ make_query (TaskerHistoryView *self)
     tasker_history_query_set_text (query, text);
   if (selected < G_N_ELEMENTS (dropdown_statuses))
     tasker_history_query_set_status (query, dropdown_statuses[selected]);
+  else if (selected == DROPDOWN_INTERRUPTED)
+    tasker_history_query_set_interrupted (query, TRUE);
 
   return g_steal_pointer (&query);
 }

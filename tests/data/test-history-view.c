@@ -225,6 +225,71 @@ test_filter (Fixture       *f,
 }
 
 static void
+until_cancelled_func (TaskerContext *context,
+                      gpointer       user_data)
+{
+  while (!tasker_context_is_cancelled (context))
+    g_usleep (1000);
+}
+
+static gboolean
+has_label (GtkWidget  *widget,
+           const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (has_label (c, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* A durable command that a shutdown interrupted shows as Interrupted, and
+ * the Interrupted filter finds only such records. */
+static void
+test_interrupted (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  TaskerHistoryView *view;
+  GtkWindow *window;
+
+  submit (f, "copy", "cp a b", "ok");
+  tasker_task_options_set_name (options, "long");
+  tasker_task_options_set_description (options, "command", "sleep 100");
+  tasker_task_options_set_durable (options, TRUE);
+  task = tasker_manager_run_thread (f->manager, NULL, options, until_cancelled_func, NULL, NULL, &error);
+  g_assert_no_error (error);
+  WAIT_UNTIL (tasker_task_get_status (task) == TASKER_TASK_STATUS_RUNNING);
+  tasker_manager_shutdown (f->manager, 2000);
+  g_clear_object (&task);
+  g_assert_finalize_object (f->manager);
+
+  f->manager = tasker_manager_new (NULL);
+  tasker_manager_set_history_path (f->manager, f->path);
+  view = TASKER_HISTORY_VIEW (tasker_history_view_new (f->manager));
+  window = show_view (view);
+  wait_loaded (view);
+  g_assert_cmpuint (n_records (view), ==, 2);
+  WAIT_UNTIL (has_label (GTK_WIDGET (view), "Interrupted"));
+
+  gtk_drop_down_set_selected (child (view, "status_dropdown"), 4);  /* Interrupted */
+  wait_loaded (view);
+  g_assert_cmpuint (n_records (view), ==, 1);
+  {
+    g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (tasker_history_view_get_model (view), 0);
+
+    g_assert_cmpstr (tasker_history_record_get_name (record), ==, "long");
+    g_assert_true (tasker_history_record_get_interrupted (record));
+    g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_RUNNING);
+  }
+
+  destroy_window (window);
+}
+
+static void
 test_paging (Fixture       *f,
              gconstpointer  data)
 {
@@ -516,6 +581,7 @@ main (int   argc,
   g_test_add ("/Tasker/HistoryView/refresh-on-finish", Fixture, NULL,
               fixture_setup, test_refresh_on_finish, fixture_teardown);
   g_test_add ("/Tasker/HistoryView/rerun", Fixture, NULL, fixture_setup, test_rerun, fixture_teardown);
+  g_test_add ("/Tasker/HistoryView/interrupted", Fixture, NULL, fixture_setup, test_interrupted, fixture_teardown);
   g_test_add ("/Tasker/HistoryView/details", Fixture, NULL, fixture_setup, test_details, fixture_teardown);
   g_test_add ("/Tasker/HistoryView/clear", Fixture, NULL, fixture_setup, test_clear, fixture_teardown);
   g_test_add ("/Tasker/HistoryView/history-off", Fixture, "off",
