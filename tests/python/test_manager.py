@@ -139,6 +139,48 @@ def test_history_path_default_none_and_writable(manager, tmp_path):
     assert manager.props.history_path is None
 
 
+def _query_interrupted(ctx, manager):
+    query = Tasker.HistoryQuery.new()
+    query.props.interrupted = True
+    result = {}
+    manager.query_history_async(query, None,
+                                lambda m, res: result.setdefault("records",
+                                                                 m.query_history_finish(res)))
+    assert iterate_until(ctx, lambda: "records" in result)
+    return list(result["records"])
+
+
+def test_durable_task_survives_shutdown_as_interrupted(ctx, manager, tmp_path):
+    """options=… keeps `durable` (the override copies the options), and a durable task the
+    shutdown cancels is found interrupted by the next manager, then deleted for good."""
+    path = str(tmp_path / "history.sqlite3")
+    manager.props.history_path = path
+    options = Tasker.TaskOptions(name="long job", durable=True)
+    assert options.get_durable()
+
+    def until_cancelled(c):
+        while not c.is_cancelled():
+            time.sleep(0.001)
+
+    task = manager.run_thread(until_cancelled, options=options)
+    assert iterate_until(ctx, lambda: task.get_status() == Tasker.TaskStatus.RUNNING)
+    manager.shutdown(2000)
+
+    again = Tasker.Manager.new(ctx)
+    again.props.history_path = path
+    records = _query_interrupted(ctx, again)
+    assert [(r.props.name, r.props.status, r.props.interrupted) for r in records] == \
+        [("long job", Tasker.TaskStatus.RUNNING, True)]
+
+    deleted = {}
+    again.delete_history_record_async(records[0], None,
+                                      lambda m, res: deleted.setdefault(
+                                          "ok", m.delete_history_record_finish(res)))
+    assert iterate_until(ctx, lambda: "ok" in deleted) and deleted["ok"]
+    assert _query_interrupted(ctx, again) == []
+    again.shutdown(2000)
+
+
 @ISSUE_5
 def test_node_id_default_zero_and_writable(manager):
     assert manager.props.node_id == 0

@@ -9,6 +9,19 @@
 # "click" action, not coordinates). pyatspi directly: dogtail adds nothing
 # here but delays.
 #
+# Order matters, each step waited for with a deadline:
+#   1. hold a connection to the X server for the whole test. An X server
+#      resets when its last client disconnects and drops every connection that
+#      arrives meanwhile; libatspi and at-spi-bus-launcher each connect
+#      briefly (to read or set the AT_SPI_BUS root-window property), and when
+#      `tasker` connected in that window it died with "cannot open display",
+#      so it never appeared on the accessibility bus (one run in three).
+#   2. start the accessibility bus and registry, and see the registry answer;
+#   3. only then start `tasker`, failing at once if it exits.
+# GSK_RENDERER=cairo: with GL (llvmpipe here) the running task's spinner
+# costs a full CPU per frame and every AT-SPI call waits behind it (walking
+# the window took 45-55 s instead of 0.5 s).
+#
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import os
@@ -30,8 +43,15 @@ def reexec_headless():
     if xvfb is None or session is None:
         print("1..0 # SKIP xvfb-run or dbus-run-session missing")
         sys.exit(0)
-    env = dict(os.environ, TASKER_ATSPI_WRAPPED="1")
-    os.execvpe(xvfb, [xvfb, "-a", "-s", "-screen 0 1280x800x24", session, "--",
+    # The accessibility bus listens on $XDG_RUNTIME_DIR/at-spi/bus_<display>
+    # (~/.cache/at-spi/... without it): a private directory, so that another
+    # session on the same display number, or the previous run's bus still
+    # shutting down, cannot remove our socket.
+    runtime_dir = tempfile.mkdtemp(prefix="tasker-atspi-run-")
+    env = dict(os.environ, TASKER_ATSPI_WRAPPED="1", XDG_RUNTIME_DIR=runtime_dir,
+               TASKER_ATSPI_RUNTIME_DIR=runtime_dir)
+    # -noreset: see hold_display()
+    os.execvpe(xvfb, [xvfb, "-a", "-s", "-screen 0 1280x800x24 -noreset", session, "--",
                       sys.executable, os.path.abspath(__file__)], env)
 
 
@@ -43,6 +63,53 @@ def wait_for(what, predicate, timeout=DEADLINE_S):
             return result
         time.sleep(0.1)
     raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def hold_display():
+    """Opens a connection to the X server and keeps it until the process exits.
+    When its last client disconnects an X server resets and closes the
+    connections that arrive during the reset. Short-lived clients (libatspi and
+    at-spi2's bus launcher read or set the AT_SPI_BUS root-window property)
+    would otherwise race with the application opening its display. -noreset
+    covers the server xvfb-run starts for us; this covers one given in DISPLAY."""
+    import ctypes
+    xlib = ctypes.CDLL("libX11.so.6")
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    return wait_for(f"a connection to the X display {os.environ.get('DISPLAY')}",
+                    lambda: xlib.XOpenDisplay(None))
+
+
+def name_has_owner(connection, name):
+    from gi.repository import Gio, GLib
+    reply = connection.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                 "org.freedesktop.DBus", "NameHasOwner",
+                                 GLib.Variant("(s)", (name,)), GLib.VariantType("(b)"),
+                                 Gio.DBusCallFlags.NONE, 5000, None)
+    return reply.unpack()[0]
+
+
+def accessibility_registry_running():
+    """True once org.a11y.Bus owns its name on the session bus and the registry
+    owns org.a11y.atspi.Registry on the accessibility bus."""
+    from gi.repository import Gio, GLib
+    try:
+        session = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        if not name_has_owner(session, "org.a11y.Bus"):
+            return False
+        address = session.call_sync("org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus",
+                                    "GetAddress", None, GLib.VariantType("(s)"),
+                                    Gio.DBusCallFlags.NONE, 5000, None).unpack()[0]
+        a11y = Gio.DBusConnection.new_for_address_sync(
+            address,
+            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+            Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        try:
+            return name_has_owner(a11y, "org.a11y.atspi.Registry")
+        finally:
+            a11y.close_sync(None)
+    except GLib.Error:
+        return False
 
 
 def find_all(node, predicate, found=None):
@@ -74,18 +141,28 @@ def main():
     reexec_headless()
     print("1..1", flush=True)
 
+    # Before anything else touches the display; never closed (see hold_display()).
+    hold_display()
+
     import pyatspi
+
+    # The accessibility bus and its registry are started (D-Bus activation)
+    # by the first use of the desktop; see them running before the application.
+    desktop = pyatspi.Registry.getDesktop(0)
+    wait_for("the accessibility bus and its registry", accessibility_registry_running)
 
     data_home = tempfile.mkdtemp(prefix="tasker-atspi-")
     env = dict(os.environ, XDG_DATA_HOME=data_home, GSETTINGS_BACKEND="memory",
-               GDK_BACKEND="x11", ADW_DISABLE_PORTAL="1", LC_ALL="C.UTF-8")
+               GDK_BACKEND="x11", GSK_RENDERER="cairo", ADW_DISABLE_PORTAL="1",
+               LC_ALL="C.UTF-8")
     env.pop("GTK_A11Y", None)
     env.pop("NO_AT_BRIDGE", None)
     app = subprocess.Popen([TASKER], env=env)
     try:
-        desktop = pyatspi.Registry.getDesktop(0)
-
         def application():
+            if app.poll() is not None:
+                raise AssertionError(f"tasker exited with status {app.returncode} "
+                                     "before it appeared on the accessibility bus")
             for i in range(desktop.childCount):
                 child = desktop.getChildAtIndex(i)
                 if child is not None and child.name == "tasker":
@@ -115,6 +192,9 @@ def main():
         except subprocess.TimeoutExpired:
             app.kill()
         shutil.rmtree(data_home, ignore_errors=True)
+        runtime_dir = os.environ.get("TASKER_ATSPI_RUNTIME_DIR")
+        if runtime_dir and runtime_dir == os.environ.get("XDG_RUNTIME_DIR"):
+            shutil.rmtree(runtime_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
