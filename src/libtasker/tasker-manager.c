@@ -1243,7 +1243,9 @@ tasker_manager_class_init (TaskerManagerClass *klass)
    * main loop never waits on the disk; %NULL for no history (the default).
    * Applications usually set `$XDG_DATA_HOME/tasker/history.sqlite3`. An
    * unwritable or corrupt database turns the history off with one warning.
-   * Query it with [method@Tasker.Manager.query_history_async].
+   * Query it with [method@Tasker.Manager.query_history_async]. One manager
+   * per database at a time: opening it marks the unfinished records of
+   * durable tasks ([property@Tasker.TaskOptions:durable]) interrupted.
    *
    * Since: 1.0
    */
