@@ -88,7 +88,7 @@ build_stage () {
 
 tasker_install_packages
 
-if build_stage build build -Dtests=true -Dexamples=true -Dbenchmarks=true; then
+if build_stage build build -Dtests=true -Dexamples=true -Dbenchmarks=true -Datspi-tests=true; then
   run_stage all meson test -C build --print-errorlogs
   run_stage valgrind meson test -C build --setup=valgrind --suite lib --print-errorlogs
 fi
