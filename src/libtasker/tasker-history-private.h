@@ -105,6 +105,7 @@ struct _TaskerHistoryRecord
   GObject           parent_instance;
 
   gint64            row;                 /* the database's row: what deletion names */
+  char             *origin;              /* (owned) (nullable) the database's path */
   guint64           task_id;
   char             *key;                 /* (owned) (nullable) */
   char             *name;                /* (owned) (nullable) */

@@ -60,6 +60,7 @@ tasker_history_record_finalize (GObject *object)
   g_clear_pointer (&self->error_domain, g_free);
   g_clear_pointer (&self->error_message, g_free);
   g_clear_pointer (&self->log, g_free);
+  g_clear_pointer (&self->origin, g_free);
   g_clear_pointer (&self->description_keys, g_strfreev);
   g_clear_pointer (&self->description_values, g_strfreev);
 

@@ -772,13 +772,15 @@ load_descriptions (TaskerHistory       *self,
 }
 
 static TaskerHistoryRecord *
-record_from_row (sqlite3_stmt *stmt)
+record_from_row (TaskerHistory *self,
+                 sqlite3_stmt  *stmt)
 {
   TaskerHistoryRecord *record = _tasker_history_record_new ();
   int kind = sqlite3_column_int (stmt, 4);
   int status = sqlite3_column_int (stmt, 5);
 
   record->row = sqlite3_column_int64 (stmt, 0);
+  record->origin = g_strdup (self->path);
   record->task_id = (guint64) sqlite3_column_int64 (stmt, 1);
   record->key = dup_column_text (stmt, 2);
   record->name = dup_column_text (stmt, 3);
@@ -901,7 +903,7 @@ run_query (TaskerHistory       *self,
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      TaskerHistoryRecord *record = record_from_row (stmt);
+      TaskerHistoryRecord *record = record_from_row (self, stmt);
 
       g_ptr_array_add (records, record);
       if (sqlite3_column_int (stmt, 18) > 0
@@ -1509,6 +1511,12 @@ _tasker_history_delete_async (TaskerHistory       *self,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, _tasker_history_clear_async);
+  if (record != NULL && g_strcmp0 (record->origin, self->path) != 0)
+    {
+      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                               "The record is not from the task history “%s”", self->path);
+      return;
+    }
   if (record != NULL)
     g_task_set_task_data (task, g_memdup2 (&record->row, sizeof record->row), g_free);
 

@@ -485,6 +485,68 @@ death_leaves_durable_tasks_interrupted (void)
   remove_history_dir (dir);
 }
 
+static void
+delete_fails_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  GError **error = data;
+
+  g_assert_false (tasker_manager_delete_history_record_finish (TASKER_MANAGER (object), result, error));
+  g_assert_nonnull (*error);
+}
+
+/* Deleting names a record of this manager's database: one from another
+ * database, or made by hand, is refused rather than deleting some other
+ * row. */
+static void
+delete_refuses_foreign_records (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autofree char *other_path = g_build_filename (dir, "other.sqlite3", NULL);
+  g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+  g_autoptr(GListModel) records = NULL;
+  g_autoptr(TaskerHistoryRecord) record = NULL;
+  g_autoptr(TaskerHistoryRecord) made = g_object_new (TASKER_TYPE_HISTORY_RECORD, NULL);
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tasker_manager_set_history_path (manager, path);
+  task = tasker_manager_run_thread (manager, NULL, NULL, ok_func, (gpointer) "kept", NULL, &error);
+  g_assert_no_error (error);
+  records = query_until_n (manager, q, 1);
+  record = g_list_model_get_item (records, 0);
+
+  tasker_manager_set_history_path (manager, other_path);
+  g_clear_object (&records);
+  records = query_until_n (manager, q, 0);  /* open before it closes again */
+  tasker_manager_delete_history_record_async (manager, record, NULL, delete_fails_cb, &error);
+  test_wait_for (tasker_manager_get_context (manager), not_null, &error);
+  g_assert_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  tasker_manager_set_history_path (manager, path);
+  tasker_manager_delete_history_record_async (manager, made, NULL, delete_fails_cb, &error);
+  test_wait_for (tasker_manager_get_context (manager), not_null, &error);
+  g_assert_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT);
+  g_clear_object (&records);
+  records = query_until_n (manager, q, 1);
+
+  tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  g_clear_object (&manager);
+  {
+    g_autofree char *other_wal = g_strconcat (other_path, "-wal", NULL);
+    g_autofree char *other_shm = g_strconcat (other_path, "-shm", NULL);
+
+    g_remove (other_path);
+    g_remove (other_wal);
+    g_remove (other_shm);
+  }
+  remove_history_dir (dir);
+}
+
 /* The text search also looks at names and descriptions (a command line). */
 static void
 text_search_covers_name_and_descriptions (void)
@@ -538,6 +600,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/History/durable/shutdown-interrupts", shutdown_leaves_durable_tasks_interrupted);
   g_test_add_func ("/Tasker/History/durable/death-interrupts", death_leaves_durable_tasks_interrupted);
   g_test_add_func ("/Tasker/History/text-search", text_search_covers_name_and_descriptions);
+  g_test_add_func ("/Tasker/History/delete-refuses-foreign", delete_refuses_foreign_records);
 
   return g_test_run ();
 }
