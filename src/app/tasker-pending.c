@@ -212,6 +212,40 @@ tasker_pending_get_interrupted (TaskerPending *self)
   return G_LIST_MODEL (self->interrupted);
 }
 
+static gboolean
+same_run (TaskerHistoryRecord *a,
+          TaskerHistoryRecord *b)
+{
+  return tasker_history_record_get_trace_id (a) == tasker_history_record_get_trace_id (b)
+      && tasker_history_record_get_created_time (a) == tasker_history_record_get_created_time (b);
+}
+
+/* The user re-ran an interrupted command from the History page: it is dealt
+ * with, as if re-run from the list. Other records are left alone. */
+void
+tasker_pending_dismiss_record (TaskerPending       *self,
+                               TaskerHistoryRecord *record)
+{
+  g_return_if_fail (TASKER_IS_PENDING (self));
+  g_return_if_fail (TASKER_IS_HISTORY_RECORD (record));
+
+  if (!tasker_history_record_get_interrupted (record))
+    return;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->interrupted)); i++)
+    {
+      g_autoptr(TaskerCommand) command = g_list_model_get_item (G_LIST_MODEL (self->interrupted), i);
+      TaskerHistoryRecord *listed = g_object_get_data (G_OBJECT (command), "record");
+
+      if (listed != NULL && same_run (listed, record))
+        {
+          g_list_store_remove (self->interrupted, i);
+          break;
+        }
+    }
+  forget (self, record);
+}
+
 /* Forgets an interrupted command, here and in the history: the user re-ran
  * or dismissed it. */
 void

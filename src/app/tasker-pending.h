@@ -21,5 +21,7 @@ gboolean       tasker_pending_is_restored      (TaskerPending *self);
 GListModel    *tasker_pending_get_interrupted  (TaskerPending *self);
 void           tasker_pending_dismiss          (TaskerPending *self,
                                                 TaskerCommand *command);
+void           tasker_pending_dismiss_record   (TaskerPending       *self,
+                                                TaskerHistoryRecord *record);
 
 G_END_DECLS

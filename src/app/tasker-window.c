@@ -460,7 +460,10 @@ history_rerun_cb (TaskerWindow        *self,
       return;
     }
   if (tasker_window_rerun (self, command))
-    tasker_window_show_page (self, "tasks");
+    {
+      tasker_pending_dismiss_record (self->pending, record);
+      tasker_window_show_page (self, "tasks");
+    }
 }
 #endif
 

@@ -679,6 +679,33 @@ test_restart (void)
     g_assert_cmpstr (tasker_command_get_command_line (command), ==, "sleep 31");
   }
 
+  /* Re-run from the History page: dealt with too, gone from the list and
+   * from the history's interrupted records. */
+  {
+    TaskerManager *manager = tasker_application_get_manager (app);
+    GListModel *interrupted = tasker_pending_get_interrupted (tasker_application_get_pending (app));
+    g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
+    g_autoptr(TaskerHistoryRecord) record = NULL;
+    GListModel *records = NULL;
+
+    tasker_history_query_set_interrupted (query, TRUE);
+    tasker_manager_query_history_async (manager, query, NULL, records_cb, &records);
+    g_assert_true (ui_test_wait (is_set, &records, 5000));
+    g_assert_cmpuint (g_list_model_get_n_items (records), ==, 1);
+    record = g_list_model_get_item (records, 0);
+    g_clear_object (&records);
+
+    g_signal_emit_by_name (tasker_window_get_history_view (window), "rerun", record);
+    wait_for_n_tasks (&(Fixture) { app, window, NULL }, 2);
+    g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 1)), ==, "sleep 31");
+    g_assert_cmpuint (g_list_model_get_n_items (interrupted), ==, 0);
+
+    tasker_manager_query_history_async (manager, query, NULL, records_cb, &records);
+    g_assert_true (ui_test_wait (is_set, &records, 5000));
+    g_assert_cmpuint (g_list_model_get_n_items (records), ==, 0);
+    g_clear_object (&records);
+  }
+
   ui_test_app_free (app);
   ui_test_remove_dir (data_dir);
 }
