@@ -37,6 +37,8 @@ struct _TaskerTaskRow
   GtkLabel       *percent_label;
   GtkWidget      *cancel_button;
   GtkWidget      *rerun_button;
+  GtkWidget      *expander_button;
+  GtkStack       *expander_stack;
 };
 
 enum {
@@ -154,6 +156,18 @@ rerun_action (GtkWidget  *widget,
     gtk_widget_activate_action (widget, "win.rerun-task", "t", tasker_task_get_id (self->task));
 }
 
+/* The window keeps which subtrees are collapsed. */
+static void
+toggle_children_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  TaskerTaskRow *self = TASKER_TASK_ROW (widget);
+
+  if (self->task != NULL)
+    gtk_widget_activate_action (widget, "win.toggle-children", "t", tasker_task_get_id (self->task));
+}
+
 static void
 tasker_task_row_dispose (GObject *object)
 {
@@ -234,9 +248,12 @@ tasker_task_row_class_init (TaskerTaskRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, percent_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, rerun_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, expander_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, expander_stack);
 
   gtk_widget_class_install_action (widget_class, "task.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "task.rerun", NULL, rerun_action);
+  gtk_widget_class_install_action (widget_class, "task.toggle-children", NULL, toggle_children_action);
 }
 
 static void
@@ -290,6 +307,38 @@ tasker_task_row_set_depth (TaskerTaskRow *self,
 {
   g_return_if_fail (TASKER_IS_TASK_ROW (self));
   gtk_widget_set_margin_start (GTK_WIDGET (self), (int) (MIN (depth, 8) * INDENT_PX));
+}
+
+/* A task with children gets a button that hides or shows them. While any
+ * row has one (@in_tree), the others keep its room, so that a child's
+ * content sits indented under its parent's. */
+void
+tasker_task_row_set_expander (TaskerTaskRow *self,
+                              gboolean       in_tree,
+                              gboolean       has_children,
+                              gboolean       expanded)
+{
+  const char *label = expanded ? _("Hide Subtasks") : _("Show Subtasks");
+
+  g_return_if_fail (TASKER_IS_TASK_ROW (self));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->expander_stack), in_tree || has_children);
+  /* The button stays visible in the stack, which keeps its width. */
+  gtk_stack_set_visible_child_name (self->expander_stack, has_children ? "button" : "none");
+  gtk_button_set_icon_name (GTK_BUTTON (self->expander_button),
+                            expanded ? "pan-down-symbolic" : "pan-end-symbolic");
+  gtk_widget_set_tooltip_text (self->expander_button, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->expander_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->expander_button),
+                               GTK_ACCESSIBLE_STATE_EXPANDED, expanded, -1);
+}
+
+GtkWidget *
+tasker_task_row_get_expander_button (TaskerTaskRow *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_ROW (self), NULL);
+  return self->expander_button;
 }
 
 /* Elapsed time and ETA, which change with the clock rather than the task. */

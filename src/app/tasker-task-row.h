@@ -22,7 +22,12 @@ void        tasker_task_row_set_depth      (TaskerTaskRow *self,
                                             guint          depth);
 void        tasker_task_row_tick           (TaskerTaskRow *self,
                                             gint64         now);
+void        tasker_task_row_set_expander   (TaskerTaskRow *self,
+                                            gboolean       in_tree,
+                                            gboolean       has_children,
+                                            gboolean       expanded);
 GtkWidget  *tasker_task_row_get_cancel_button (TaskerTaskRow *self);
+GtkWidget  *tasker_task_row_get_expander_button (TaskerTaskRow *self);
 GtkWidget  *tasker_task_row_get_rerun_button  (TaskerTaskRow *self);
 
 G_END_DECLS

@@ -20,9 +20,11 @@
  * vanished the moment its task ended would hide how it ended. So the window
  * keeps its own list (tasks): every task the live model ever showed, in
  * submission order with each child placed after its parent's subtree, until
- * Clear Finished. Rows are recycled by the GtkListView, so only the visible
- * ones follow their task; a single one-second timer refreshes their elapsed
- * time and ETA. Main thread only. */
+ * Clear Finished. The view shows it through a filter that hides the
+ * children of collapsed parents (visible) and the slice described at
+ * reveal_more() (shown). Rows are recycled by the GtkListView, so only the
+ * visible ones follow their task; a single one-second timer refreshes their
+ * elapsed time and ETA. Main thread only. */
 
 #define TICK_MS 1000
 
@@ -35,7 +37,11 @@ struct _TaskerWindow
   GListModel           *live;           /* (owned) the manager's unfinished tasks */
   GListStore           *tasks;          /* (owned) (element-type TaskerTask) what the list shows */
   GHashTable           *by_id;          /* (owned) task id (owned) → TaskerTask (in tasks) */
-  GtkSliceListModel    *shown;          /* (owned) the prefix of tasks the view has */
+  GHashTable           *parents;        /* (owned) ids (owned) of listed tasks with listed children */
+  GHashTable           *collapsed;      /* (owned) ids (owned) of tasks whose children are hidden */
+  GtkCustomFilter      *filter;         /* (owned) hides the children of collapsed tasks */
+  GtkFilterListModel   *visible;        /* (owned) tasks, less the hidden children */
+  GtkSliceListModel    *shown;          /* (owned) the prefix of visible the view has */
   GtkSingleSelection   *selection;      /* (owned) */
   guint                 reveal_id;
   GtkWidget            *history_view;   /* (unowned) the history page */
@@ -100,7 +106,7 @@ static gboolean reveal_cb (gpointer user_data);
 static void
 reveal_more (TaskerWindow *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->tasks));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->visible));
   guint size = gtk_slice_list_model_get_size (self->shown);
 
   if (n <= size)
@@ -159,6 +165,84 @@ insert_position (TaskerWindow *self,
   return n;
 }
 
+static guint64 *
+dup_id (TaskerTask *task)
+{
+  guint64 id = tasker_task_get_id (task);
+
+  return g_memdup2 (&id, sizeof id);
+}
+
+static gboolean
+has_id (GHashTable *set,
+        TaskerTask *task)
+{
+  return g_hash_table_contains (set, &(guint64) { tasker_task_get_id (task) });
+}
+
+/* Hidden while an ancestor is collapsed. */
+static gboolean
+is_visible (gpointer item,
+            gpointer user_data)
+{
+  TaskerWindow *self = user_data;
+
+  if (g_hash_table_size (self->collapsed) == 0)
+    return TRUE;
+  for (TaskerTask *task = tasker_task_get_parent (item); task != NULL; task = tasker_task_get_parent (task))
+    if (has_id (self->collapsed, task))
+      return FALSE;
+  return TRUE;
+}
+
+static TaskerTaskRow *first_row (TaskerWindow  *self);
+static TaskerTaskRow *next_row  (TaskerTaskRow *row);
+
+static void
+set_row_expander (TaskerWindow  *self,
+                  TaskerTaskRow *row,
+                  TaskerTask    *task)
+{
+  tasker_task_row_set_expander (row, g_hash_table_size (self->parents) > 0,
+                                has_id (self->parents, task), !has_id (self->collapsed, task));
+}
+
+static void
+update_expanders (TaskerWindow *self)
+{
+  for (TaskerTaskRow *row = first_row (self); row != NULL; row = next_row (row))
+    if (tasker_task_row_get_task (row) != NULL)
+      set_row_expander (self, row, tasker_task_row_get_task (row));
+}
+
+/* @parent, listed, now has a listed child: its row offers to hide them. */
+static void
+note_parent (TaskerWindow *self,
+             TaskerTask   *parent)
+{
+  if (parent == NULL || !has_id (self->by_id, parent) || has_id (self->parents, parent))
+    return;
+  g_hash_table_add (self->parents, dup_id (parent));
+  update_expanders (self);
+}
+
+/* Shows or hides the children of @task (and theirs). */
+static void
+set_collapsed (TaskerWindow *self,
+               TaskerTask   *task,
+               gboolean      collapsed)
+{
+  if (collapsed == has_id (self->collapsed, task))
+    return;
+  if (collapsed)
+    g_hash_table_add (self->collapsed, dup_id (task));
+  else
+    g_hash_table_remove (self->collapsed, &(guint64) { tasker_task_get_id (task) });
+  gtk_filter_changed (GTK_FILTER (self->filter),
+                      collapsed ? GTK_FILTER_CHANGE_MORE_STRICT : GTK_FILTER_CHANGE_LESS_STRICT);
+  update_expanders (self);
+}
+
 /* Adds the tasks of @tasks not listed yet, in order. */
 static void
 add_tasks (TaskerWindow *self,
@@ -186,6 +270,7 @@ add_tasks (TaskerWindow *self,
                                appended->pdata, appended->len);
           g_ptr_array_set_size (appended, 0);
           g_list_store_insert (self->tasks, insert_position (self, task), task);
+          note_parent (self, tasker_task_get_parent (task));
         }
     }
 
@@ -304,6 +389,7 @@ bind_row_cb (TaskerWindow             *self,
 
   tasker_task_row_set_task (row, task);
   tasker_task_row_set_depth (row, get_depth (task));
+  set_row_expander (self, row, task);
 }
 
 static void
@@ -408,7 +494,28 @@ clear_finished_action (GtkWidget  *widget,
         g_ptr_array_add (kept, task);
     }
 
+  /* A cleared parent that was collapsed no longer hides its children. */
+  {
+    GHashTableIter iter;
+    gpointer id;
+    gboolean pruned = FALSE;
+
+    g_hash_table_iter_init (&iter, self->collapsed);
+    while (g_hash_table_iter_next (&iter, &id, NULL))
+      if (!g_hash_table_contains (self->by_id, id))
+        {
+          g_hash_table_iter_remove (&iter);
+          pruned = TRUE;
+        }
+    if (pruned)
+      gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_LESS_STRICT);
+  }
+
+  g_hash_table_remove_all (self->parents);
   g_list_store_splice (self->tasks, 0, n, kept->pdata, kept->len);
+  for (guint i = 0; i < kept->len; i++)
+    note_parent (self, tasker_task_get_parent (kept->pdata[i]));
+  update_expanders (self);
   update_empty_state (self);
 }
 
@@ -431,6 +538,19 @@ rerun_task_action (GtkWidget  *widget,
     tasker_window_show_toast (self, error->message);
   else
     tasker_window_rerun (self, command);
+}
+
+static void
+toggle_children_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  TaskerWindow *self = TASKER_WINDOW (widget);
+  guint64 id = g_variant_get_uint64 (parameter);
+  TaskerTask *task = g_hash_table_lookup (self->by_id, &id);
+
+  if (task != NULL)
+    set_collapsed (self, task, !has_id (self->collapsed, task));
 }
 
 static void
@@ -630,6 +750,10 @@ tasker_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_TYPE_WINDOW);
   g_clear_object (&self->selection);
   g_clear_object (&self->shown);
+  g_clear_object (&self->visible);
+  if (self->filter != NULL)
+    gtk_custom_filter_set_filter_func (self->filter, NULL, NULL, NULL);
+  g_clear_object (&self->filter);
   g_clear_object (&self->live);
   g_clear_object (&self->manager);
   g_clear_object (&self->pending);
@@ -644,6 +768,8 @@ tasker_window_finalize (GObject *object)
 
   g_clear_object (&self->tasks);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
+  g_clear_pointer (&self->parents, g_hash_table_unref);
+  g_clear_pointer (&self->collapsed, g_hash_table_unref);
 
   G_OBJECT_CLASS (tasker_window_parent_class)->finalize (object);
 }
@@ -679,6 +805,7 @@ tasker_window_class_init (TaskerWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.cancel-selected", NULL, cancel_selected_action);
   gtk_widget_class_install_action (widget_class, "win.clear-finished", NULL, clear_finished_action);
   gtk_widget_class_install_action (widget_class, "win.rerun-task", "t", rerun_task_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-children", "t", toggle_children_action);
   gtk_widget_class_install_action (widget_class, "win.search-history", NULL, search_history_action);
 }
 
@@ -692,8 +819,13 @@ tasker_window_init (TaskerWindow *self)
   self->tasks = g_list_store_new (TASKER_TYPE_TASK);
   self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 
-  self->shown = gtk_slice_list_model_new (G_LIST_MODEL (g_object_ref (self->tasks)), 0, 0);
-  g_signal_connect_object (self->tasks, "items-changed", G_CALLBACK (reveal_more), self, G_CONNECT_SWAPPED);
+  self->parents = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->collapsed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->filter = gtk_custom_filter_new (is_visible, self, NULL);
+  self->visible = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->tasks)),
+                                             GTK_FILTER (g_object_ref (self->filter)));
+  self->shown = gtk_slice_list_model_new (G_LIST_MODEL (g_object_ref (self->visible)), 0, 0);
+  g_signal_connect_object (self->visible, "items-changed", G_CALLBACK (reveal_more), self, G_CONNECT_SWAPPED);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->shown)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -748,6 +880,26 @@ tasker_window_find_row (TaskerWindow *self,
   return NULL;
 }
 
+static gboolean
+find_visible (TaskerWindow *self,
+              TaskerTask   *task,
+              guint        *position)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->visible));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TaskerTask) item = g_list_model_get_item (G_LIST_MODEL (self->visible), i);
+
+      if (item == task)
+        {
+          *position = i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 void
 tasker_window_select_task (TaskerWindow *self,
                            TaskerTask   *task)
@@ -756,7 +908,12 @@ tasker_window_select_task (TaskerWindow *self,
 
   g_return_if_fail (TASKER_IS_WINDOW (self));
 
-  if (task != NULL && g_list_store_find (self->tasks, task, &position))
+  /* Its ancestors show their children, so it is visible. */
+  if (task != NULL && has_id (self->by_id, task))
+    for (TaskerTask *parent = tasker_task_get_parent (task); parent != NULL; parent = tasker_task_get_parent (parent))
+      set_collapsed (self, parent, FALSE);
+
+  if (task != NULL && find_visible (self, task, &position))
     {
       if (position >= gtk_slice_list_model_get_size (self->shown))
         {

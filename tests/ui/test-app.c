@@ -414,6 +414,8 @@ thread_child (TaskerContext *context,
     }
 }
 
+static GtkListView *find_task_list_view (GtkWidget *window);
+
 static gboolean
 shows_three_tasks (gpointer data)
 {
@@ -461,6 +463,36 @@ test_children_indented (Fixture       *f,
 
   /* The header bar shows the overall progress while tasks run. */
   g_assert_true (ui_test_wait (shows_three_tasks, f->window, 5000));
+
+  /* A parent's row hides and shows its children; selecting a hidden child
+   * shows it again. */
+  {
+    GtkWidget *expander = tasker_task_row_get_expander_button (parent_row);
+    GListModel *shown = G_LIST_MODEL (gtk_list_view_get_model (find_task_list_view (GTK_WIDGET (f->window))));
+
+    g_assert_true (gtk_widget_get_mapped (expander));
+    g_assert_false (gtk_widget_get_mapped (tasker_task_row_get_expander_button (child_row)));
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (expander), ==, "Hide Subtasks");
+    g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 3);
+
+    g_signal_emit_by_name (expander, "clicked");
+    g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 2);
+    g_assert_cmpuint (g_list_model_get_n_items (tasker_window_get_tasks (f->window)), ==, 3);
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (expander), ==, "Show Subtasks");
+    {
+      g_autoptr(TaskerTask) first = g_list_model_get_item (shown, 0);
+      g_autoptr(TaskerTask) second = g_list_model_get_item (shown, 1);
+
+      g_assert_true (first == parent);
+      g_assert_true (second == other);
+    }
+
+    tasker_window_select_task (f->window, child);
+    g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 3);
+    g_assert_true (gtk_single_selection_get_selected_item (GTK_SINGLE_SELECTION (shown)) == child);
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (expander), ==, "Hide Subtasks");
+    g_free (ui_test_screenshot (GTK_WIDGET (f->window), "tasker-tree"));
+  }
 
   tasker_task_cancel (parent);
   tasker_task_cancel (other);
