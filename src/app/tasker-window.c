@@ -98,7 +98,7 @@ get_depth (TaskerTask *task)
  * view sees a prefix of the list (shown) that grows by REVEAL_STEP items per
  * main-loop iteration until it is long enough for every row the view will
  * ever make; from then on, new tasks show at once. */
-#define REVEAL_STEP     8
+#define REVEAL_STEP     4
 #define REVEAL_ALL_FROM 256
 
 static gboolean reveal_cb (gpointer user_data);
