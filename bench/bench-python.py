@@ -456,7 +456,9 @@ def bench_progress(manager, quick, reps):
     for r in range(reps):
         ns, updates, notifies, loop_ns = run_progress(manager, n, False)
         base_ns, _, _, _ = run_progress(manager, n, True)
-        intervals = max(1.0, loop_ns / 1e6 / interval_ms)
+        # Emissions at least one interval apart: a window of L ms holds at
+        # most floor(L / interval) + 1 of them (one may fall at each end).
+        intervals = math.floor(loop_ns / 1e6 / interval_ms) + 1
         t.append(ns)
         p.append(base_ns)
         wake.append(updates / intervals)

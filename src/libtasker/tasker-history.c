@@ -377,7 +377,6 @@ static const char schema_sql[] =
   "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, finished_time);"
   "CREATE INDEX IF NOT EXISTS tasks_by_key ON tasks (key, finished_time) WHERE key IS NOT NULL;"
   "CREATE INDEX IF NOT EXISTS tasks_by_finished_time ON tasks (finished_time, task_id);"
-  "CREATE INDEX IF NOT EXISTS tasks_interrupted ON tasks (finished_time) WHERE interrupted;"
   "PRAGMA user_version = 2;"
   "COMMIT;";
 
@@ -385,7 +384,6 @@ static const char schema_sql[] =
 static const char upgrade_from_1_sql[] =
   "BEGIN IMMEDIATE;"
   "ALTER TABLE tasks ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;"
-  "CREATE INDEX IF NOT EXISTS tasks_interrupted ON tasks (finished_time) WHERE interrupted;"
   "PRAGMA user_version = 2;"
   "COMMIT;";
 

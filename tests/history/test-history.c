@@ -286,7 +286,7 @@ test_file (HistFixture   *f,
                               " (SELECT name FROM sqlite_master WHERE type IN ('table', 'index')"
                               "  AND name NOT LIKE 'sqlite_%' ORDER BY name)");
   g_assert_cmpstr (tables, ==,
-                   "descriptions tasks tasks_by_finished_time tasks_by_key tasks_by_status tasks_interrupted");
+                   "descriptions tasks tasks_by_finished_time tasks_by_key tasks_by_status");
 
   hist_close (f);
   g_assert_cmpuint (file_mode (path), ==, 0600);
