@@ -63,6 +63,24 @@ forget (TaskerPending       *self,
   tasker_manager_delete_history_record_async (self->manager, record, NULL, deleted_cb, NULL);
 }
 
+/* Submission order: the shutdown ends waiting tasks newest first, so their
+ * records' finished times are no guide. */
+static int
+compare_created (gconstpointer a,
+                 gconstpointer b)
+{
+  TaskerHistoryRecord *ra = *(TaskerHistoryRecord **) a;
+  TaskerHistoryRecord *rb = *(TaskerHistoryRecord **) b;
+  gint64 ca = tasker_history_record_get_created_time (ra);
+  gint64 cb = tasker_history_record_get_created_time (rb);
+  guint64 ia = tasker_history_record_get_task_id (ra);
+  guint64 ib = tasker_history_record_get_task_id (rb);
+
+  if (ca != cb)
+    return ca < cb ? -1 : 1;
+  return ia < ib ? -1 : ia > ib;
+}
+
 static void
 restored_cb (GObject      *object,
              GAsyncResult *result,
@@ -70,20 +88,26 @@ restored_cb (GObject      *object,
 {
   g_autoptr(TaskerPending) self = user_data;
   g_autoptr(GListModel) records = NULL;
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
 
   records = tasker_manager_query_history_finish (TASKER_MANAGER (object), result, &error);
   if (records == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      self->restored = TRUE;
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN))
         g_warning ("Cannot look for the commands the last run left unfinished: %s", error->message);
       return;
     }
 
-  /* Newest first: queue them again oldest first, as they were. */
-  for (guint i = g_list_model_get_n_items (records); i > 0; i--)
+  for (guint i = 0; i < g_list_model_get_n_items (records); i++)
+    g_ptr_array_add (sorted, g_list_model_get_item (records, i));
+  g_ptr_array_sort (sorted, compare_created);
+
+  for (guint i = 0; i < sorted->len; i++)
     {
-      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (records, i - 1);
+      TaskerHistoryRecord *record = sorted->pdata[i];
       g_autoptr(TaskerCommand) command = NULL;
       g_autoptr(GError) command_error = NULL;
 

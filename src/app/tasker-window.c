@@ -97,7 +97,11 @@ get_depth (TaskerTask *task)
  * of 10,000 tasks would freeze the window for a quarter of a second. So the
  * view sees a prefix of the list (shown) that grows by REVEAL_STEP items per
  * main-loop iteration until it is long enough for every row the view will
- * ever make; from then on, new tasks show at once. */
+ * ever make; from then on, new tasks show at once.
+ *
+ * Once everything shows, the slice stays REVEAL_STEP items longer than the
+ * list: a child inserted before the end must not push the last task out of
+ * the slice, which would drop it from the selection. */
 #define REVEAL_STEP     4
 #define REVEAL_ALL_FROM 256
 
@@ -109,12 +113,10 @@ reveal_more (TaskerWindow *self)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->visible));
   guint size = gtk_slice_list_model_get_size (self->shown);
 
-  if (n <= size)
-    size = n;
-  else if (size >= REVEAL_ALL_FROM)
-    size = n;
+  if (size >= n || size >= REVEAL_ALL_FROM || size + REVEAL_STEP >= n)
+    size = n + REVEAL_STEP;
   else
-    size = MIN (n, size + REVEAL_STEP);
+    size += REVEAL_STEP;
   if (size != gtk_slice_list_model_get_size (self->shown))
     gtk_slice_list_model_set_size (self->shown, size);
   if (size < n && self->reveal_id == 0)
@@ -238,6 +240,10 @@ set_collapsed (TaskerWindow *self,
     g_hash_table_add (self->collapsed, dup_id (task));
   else
     g_hash_table_remove (self->collapsed, &(guint64) { tasker_task_get_id (task) });
+  /* The children come back all at once, without pushing rows out of the
+   * slice (reveal_more() trims it afterwards). */
+  if (!collapsed)
+    gtk_slice_list_model_set_size (self->shown, G_MAXUINT);
   gtk_filter_changed (GTK_FILTER (self->filter),
                       collapsed ? GTK_FILTER_CHANGE_MORE_STRICT : GTK_FILTER_CHANGE_LESS_STRICT);
   update_expanders (self);
@@ -494,6 +500,10 @@ clear_finished_action (GtkWidget  *widget,
         g_ptr_array_add (kept, task);
     }
 
+  g_hash_table_remove_all (self->parents);
+  g_list_store_splice (self->tasks, 0, n, kept->pdata, kept->len);
+  for (guint i = 0; i < kept->len; i++)
+    note_parent (self, tasker_task_get_parent (kept->pdata[i]));
   /* A cleared parent that was collapsed no longer hides its children. */
   {
     GHashTableIter iter;
@@ -508,13 +518,12 @@ clear_finished_action (GtkWidget  *widget,
           pruned = TRUE;
         }
     if (pruned)
-      gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_LESS_STRICT);
+      {
+        gtk_slice_list_model_set_size (self->shown, G_MAXUINT);
+        gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_LESS_STRICT);
+      }
   }
 
-  g_hash_table_remove_all (self->parents);
-  g_list_store_splice (self->tasks, 0, n, kept->pdata, kept->len);
-  for (guint i = 0; i < kept->len; i++)
-    note_parent (self, tasker_task_get_parent (kept->pdata[i]));
   update_expanders (self);
   update_empty_state (self);
 }

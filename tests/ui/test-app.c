@@ -444,12 +444,19 @@ test_children_indented (Fixture       *f,
   other = tasker_manager_run_thread (manager, NULL, parent_options, thread_child, NULL, NULL, &error);
   g_assert_no_error (error);
   wait_for_n_tasks (f, 2);
+  /* The last row stays selected while a child goes in above it. */
+  tasker_window_select_task (f->window, other);
 
   tasker_task_options_set_name (child_options, "Child");
   tasker_task_options_set_parent (child_options, parent);
   child = tasker_manager_run_thread (manager, NULL, child_options, thread_child, NULL, NULL, &error);
   g_assert_no_error (error);
   wait_for_n_tasks (f, 3);
+  {
+    GListModel *shown = G_LIST_MODEL (gtk_list_view_get_model (find_task_list_view (GTK_WIDGET (f->window))));
+
+    g_assert_true (gtk_single_selection_get_selected_item (GTK_SINGLE_SELECTION (shown)) == other);
+  }
 
   /* Under its parent, not after the task submitted in between. */
   g_assert_true (get_task (f, 0) == parent);
@@ -640,14 +647,19 @@ test_restart (void)
   {
     g_autoptr(TaskerCommand) running = tasker_command_new_from_line ("sleep 30", NULL);
     g_autoptr(TaskerCommand) waiting = tasker_command_new_from_line ("sleep 31", NULL);
+    g_autoptr(TaskerCommand) last = tasker_command_new_from_line ("sleep 32", NULL);
     g_autoptr(TaskerTask) t1 = NULL;
     g_autoptr(TaskerTask) t2 = NULL;
+    g_autoptr(TaskerTask) t3 = NULL;
 
     tasker_command_set_queue (running, "one");
     tasker_command_set_queue (waiting, "one");
+    tasker_command_set_queue (last, "one");
     t1 = tasker_application_run_command (app, running, &error);
     g_assert_no_error (error);
     t2 = tasker_application_run_command (app, waiting, &error);
+    g_assert_no_error (error);
+    t3 = tasker_application_run_command (app, last, &error);
     g_assert_no_error (error);
     first = t1;
     second = t2;
@@ -666,14 +678,13 @@ test_restart (void)
   g_assert_true (ui_test_wait (pending_is_restored, tasker_application_get_pending (app), 5000));
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
 
-  /* The one that waited is queued again... */
-  wait_for_n_tasks (&(Fixture) { app, window, NULL }, 1);
-  g_assert_cmpuint (g_list_model_get_n_items (tasker_window_get_tasks (window)), ==, 1);
-  {
-    g_autoptr(TaskerTask) task = g_list_model_get_item (tasker_window_get_tasks (window), 0);
-    g_assert_cmpstr (tasker_task_get_name (task), ==, "sleep 31");
-    g_assert_false (tasker_task_is_final (task));
-  }
+  /* The ones that waited are queued again, in their order (the shutdown
+   * ended them newest first)... */
+  wait_for_n_tasks (&(Fixture) { app, window, NULL }, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (tasker_window_get_tasks (window)), ==, 2);
+  g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 0)), ==, "sleep 31");
+  g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 1)), ==, "sleep 32");
+  g_assert_false (tasker_task_is_final (get_task_of (window, 0)));
 
   /* ...and the one that ran is listed as interrupted, with a Re-run button. */
   list = tasker_window_get_interrupted_list (window);
@@ -691,18 +702,19 @@ test_restart (void)
     g_assert_true (tasker_window_rerun (window, command));
     tasker_pending_dismiss (tasker_application_get_pending (app), command);
     g_assert_cmpuint (g_list_model_get_n_items (interrupted), ==, 0);
-    wait_for_n_tasks (&(Fixture) { app, window, NULL }, 2);
+    wait_for_n_tasks (&(Fixture) { app, window, NULL }, 3);
     g_assert_true (ui_test_wait (is_running, get_task_of (window, 0), 5000));
   }
   ui_test_app_free (app);
 
-  /* Once more: the one queued again ran, the one re-run waited; the first
+  /* Once more: 31, queued again, ran while 32 and the re-run 30 waited; the first
    * run's interrupted command was dealt with and is not offered again. */
   app = ui_test_app_new (data_dir);
   window = ui_test_app_window (app);
   g_assert_true (ui_test_wait (pending_is_restored, tasker_application_get_pending (app), 5000));
-  wait_for_n_tasks (&(Fixture) { app, window, NULL }, 1);
-  g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 0)), ==, "sleep 30");
+  wait_for_n_tasks (&(Fixture) { app, window, NULL }, 2);
+  g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 0)), ==, "sleep 32");
+  g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 1)), ==, "sleep 30");
   {
     GListModel *interrupted = tasker_pending_get_interrupted (tasker_application_get_pending (app));
     g_autoptr(TaskerCommand) command = g_list_model_get_item (interrupted, 0);
@@ -728,8 +740,8 @@ test_restart (void)
     g_clear_object (&records);
 
     g_signal_emit_by_name (tasker_window_get_history_view (window), "rerun", record);
-    wait_for_n_tasks (&(Fixture) { app, window, NULL }, 2);
-    g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 1)), ==, "sleep 31");
+    wait_for_n_tasks (&(Fixture) { app, window, NULL }, 3);
+    g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 2)), ==, "sleep 31");
     g_assert_cmpuint (g_list_model_get_n_items (interrupted), ==, 0);
 
     tasker_manager_query_history_async (manager, query, NULL, records_cb, &records);
