@@ -699,6 +699,11 @@ exec_delete (TaskerHistory *self,
   return rc == SQLITE_DONE;
 }
 
+/* Retention never deletes the record of a durable task that is still
+ * running or waiting in this program: its end updates it, and a crash
+ * before then must leave it to be found. */
+#define KEEP_LIVE "NOT (status <= 1 AND NOT interrupted)"
+
 static void
 run_retention (TaskerHistory *self,
                guint          max_age_days,
@@ -716,11 +721,11 @@ run_retention (TaskerHistory *self,
     }
 
   if ((max_age_days != 0
-       && !exec_delete (self, "DELETE FROM tasks WHERE finished_time < ?1",
+       && !exec_delete (self, "DELETE FROM tasks WHERE finished_time < ?1 AND " KEEP_LIVE,
                         g_get_real_time () - (gint64) max_age_days * 24 * 3600 * G_USEC_PER_SEC))
       || (max_count != 0
           && !exec_delete (self,
-                           "DELETE FROM tasks WHERE row IN (SELECT row FROM tasks"
+                           "DELETE FROM tasks WHERE " KEEP_LIVE " AND row IN (SELECT row FROM tasks"
                            " ORDER BY finished_time DESC, task_id DESC, row DESC"
                            " LIMIT -1 OFFSET ?1)",
                            max_count))

@@ -407,7 +407,6 @@ finish_task (TaskerManager    *self,
   GDestroyNotify func_data_destroy;
   g_autoptr(TaskerTaskOptions) options = NULL;
   g_autoptr(TaskerTask) parent = NULL;
-  gboolean shut_down;
 
   /* A message of the manager's own goes with the pending state; what the
    * function set until now is delivered before the end. */
@@ -441,7 +440,6 @@ finish_task (TaskerManager    *self,
     leave_queue_locked (self, task);
   if (task->parent != NULL)
     parent = child_ended_locked (task);
-  shut_down = self->shut_down;
   g_mutex_unlock (&self->lock);
 
   clear_source (&task->retry_source);
@@ -454,7 +452,8 @@ finish_task (TaskerManager    *self,
 
   /* Queued for the history's writer: no disk I/O here. A durable task the
    * shutdown cancelled did not end for its program: it stays unfinished. */
-  if (self->history != NULL && task->durable && shut_down && status == TASKER_TASK_STATUS_CANCELLED)
+  if (self->history != NULL && task->durable && status == TASKER_TASK_STATUS_CANCELLED &&
+      g_atomic_int_get (&task->shutdown_cancelled))
     _tasker_history_add_interrupted (self->history, task);
   else if (self->history != NULL)
     _tasker_history_add (self->history, task);
@@ -2244,7 +2243,13 @@ tasker_manager_shutdown (TaskerManager *self,
   g_mutex_lock (&self->lock);
   self->shut_down = TRUE;
   for (TaskerTask *t = self->unfinished; t != NULL; t = t->unfinished_next)
-    g_ptr_array_add (tasks, g_object_ref (t));
+    {
+      /* Before any cancel cascades: a task someone cancelled already ends
+       * for its program; the others are interrupted by this shutdown. */
+      if (!g_atomic_int_get (&t->cancel_requested))
+        g_atomic_int_set (&t->shutdown_cancelled, TRUE);
+      g_ptr_array_add (tasks, g_object_ref (t));
+    }
   g_mutex_unlock (&self->lock);
 
   reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,

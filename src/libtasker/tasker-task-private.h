@@ -123,6 +123,7 @@ struct _TaskerTask
   gint64              shared_started_time; /* written before run_state is published */
   int                 run_state;        /* (atomic) TASKER_RUN_STATE_* */
   int                 cancel_requested; /* (atomic) */
+  int                 shutdown_cancelled; /* (atomic) the manager's shutdown, not anyone before it, cancelled it */
   int                 dirty;            /* (atomic) queued for a sync on the manager's context */
   guint64             shared_progress;  /* (atomic) bits of a double in [0, 1] */
   char               *shared_message;   /* (owned) (nullable) protected by @lock */

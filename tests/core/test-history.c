@@ -373,6 +373,7 @@ shutdown_leaves_durable_tasks_interrupted (void)
     g_autoptr(TaskerTask) waiting = NULL;
     g_autoptr(TaskerTask) plain = NULL;
     g_autoptr(TaskerTask) cancelled = NULL;
+    g_autoptr(TaskerTask) cancelled_late = NULL;
 
     tasker_manager_set_max_threads (manager, 1);
     tasker_manager_set_history_path (manager, path);
@@ -383,8 +384,13 @@ shutdown_leaves_durable_tasks_interrupted (void)
     cancelled = submit_named (manager, "cancelled", TRUE);
     tasker_task_cancel (cancelled);
     test_wait_for (tasker_manager_get_context (manager), test_task_is_final, cancelled);
+    /* Cancelled by the user, ending only during the shutdown: not interrupted. */
+    cancelled_late = submit_named (manager, "cancelled late", TRUE);
+    test_spin (tasker_manager_get_context (manager), 50);
+    tasker_task_cancel (cancelled_late);
 
     tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+    g_assert_cmpint (tasker_task_get_status (cancelled_late), ==, TASKER_TASK_STATUS_CANCELLED);
     g_assert_cmpint (tasker_task_get_status (running), ==, TASKER_TASK_STATUS_CANCELLED);
   }
 
@@ -408,7 +414,10 @@ shutdown_leaves_durable_tasks_interrupted (void)
     g_assert_cmpstr (tasker_history_record_get_description (record, "command-line"), ==, "waiting");
 
     tasker_history_query_set_interrupted (q, FALSE);
-    all = query_until_n (manager, q, 4);
+    all = query_until_n (manager, q, 5);
+    g_assert_false (tasker_history_record_get_interrupted (find_record (all, "cancelled late")));
+    g_assert_cmpint (tasker_history_record_get_status (find_record (all, "cancelled late")), ==,
+                     TASKER_TASK_STATUS_CANCELLED);
     g_assert_false (tasker_history_record_get_interrupted (find_record (all, "plain")));
     g_assert_cmpint (tasker_history_record_get_status (find_record (all, "plain")), ==,
                      TASKER_TASK_STATUS_CANCELLED);

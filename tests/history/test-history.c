@@ -620,6 +620,51 @@ test_retention_count (HistFixture   *f,
   g_assert_cmpuint (count_records (f), ==, 6);
 }
 
+/* Retention never deletes a durable task's record while the task runs:
+ * its end updates that row, and a crash before then must leave it. */
+static void
+test_retention_keeps_live_durable (HistFixture   *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) running = NULL;
+  g_autoptr(TaskerTask) done = NULL;
+  g_autoptr(GListModel) model = NULL;
+  TestGate gate;
+  HistWork wait_work = { "waiting", -1, NULL, 0, &gate };
+  HistWork done_work = { NULL, -1, NULL, 0, NULL };
+  gint64 old = g_get_real_time () - 30 * DAY_US;
+
+  test_gate_init (&gate);
+  done = make_finished_task (f, NULL, &done_work);
+  hist_open (f, NULL, 0, 0);
+  tasker_task_options_set_durable (options, TRUE);
+  running = hist_submit (f, NULL, options, &wait_work);
+  test_gate_block_until_waiting (&gate, 1);
+  /* Its unfinished record, written a month ago, and older finished ones. */
+  _tasker_history_add_full (f->history, running, old, 0);
+  for (guint i = 0; i < 5; i++)
+    _tasker_history_add_full (f->history, done, old - 1000 + i, 0);
+  flush_or_fail (f);
+  g_assert_cmpuint (count_records (f), ==, 6);
+
+  _tasker_history_set_limits (f->history, 1, 1);
+  TEST_WAIT_UNTIL (f->base.context, count_records (f) == 1);
+  model = hist_query_all (f);
+  {
+    g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (model, 0);
+
+    g_assert_cmpuint (tasker_history_record_get_task_id (record), ==, tasker_task_get_id (running));
+    /* Unfinished: pending or running, as the manager last saw it. */
+    g_assert_cmpint (tasker_history_record_get_status (record), <=, TASKER_TASK_STATUS_RUNNING);
+    g_assert_false (tasker_history_record_get_interrupted (record));
+  }
+
+  test_gate_open (&gate);
+  TEST_WAIT_UNTIL (f->base.context, tasker_task_is_final (running));
+  test_gate_clear (&gate);
+}
+
 /* Records older than max_age_days go; descriptions go with them. */
 static void
 test_retention_age (HistFixture   *f,
@@ -946,6 +991,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/History/query/properties", test_query_properties);
   HIST_TEST_ADD ("/Tasker/History/retention/count", test_retention_count);
   HIST_TEST_ADD ("/Tasker/History/retention/age", test_retention_age);
+  HIST_TEST_ADD ("/Tasker/History/retention/keeps-live-durable", test_retention_keeps_live_durable);
   HIST_TEST_ADD ("/Tasker/History/retention/at-open", test_retention_at_open);
   HIST_TEST_ADD ("/Tasker/History/unwritable", test_unwritable);
   HIST_TEST_ADD ("/Tasker/History/corrupt", test_corrupt);
