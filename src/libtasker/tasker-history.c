@@ -83,6 +83,9 @@
 #define QUEUE_MAX              200000
 /* The writer thread's nice value (Linux): background work. */
 #define WRITER_NICE            10
+/* A durable task's record is what a restart trusts: one in a batch that
+ * failed is tried again with the next batches, this many times. */
+#define DURABLE_RETRIES        3
 /* Written entries kept for reuse: the main thread then rarely allocates an
  * Entry, and never frees one the writer thread allocated or the reverse. */
 #define SPARE_MAX              (4 * BATCH_MAX)
@@ -118,6 +121,7 @@ struct _Entry
   char             *log;             /* (owned) (nullable) lines joined with '\n' */
   char            **descriptions;    /* (owned) (nullable) key, value, key, value, …, NULL; sorted by key */
   guint             durable : 1;     /* its record may exist already, unfinished */
+  guint             retries : 2;     /* batches that failed with it (durable entries only) */
   guint             final : 1;       /* the task's last record */
   guint             interrupted : 1;
 };
@@ -159,6 +163,7 @@ struct _TaskerHistory
   sqlite3_stmt   *insert_task;           /* (owned) (nullable) */
   sqlite3_stmt   *update_task;           /* (owned) (nullable) */
   GHashTable     *open_rows;             /* (owned) task id → row of the durable tasks' unfinished records */
+  GArray         *closing;               /* (owned) task ids whose last record the batch writes */
   sqlite3_stmt   *insert_description;    /* (owned) (nullable) */
   sqlite3_stmt   *select_descriptions;   /* (owned) (nullable) */
   gint64          last_retention;        /* monotonic */
@@ -642,8 +647,9 @@ write_entry (TaskerHistory *self,
     }
 
 done:
+  /* Forgotten once the batch is committed: a batch that fails is retried. */
   if (entry->durable && entry->final)
-    g_hash_table_remove (self->open_rows, &entry->task_id);
+    g_array_append_val (self->closing, entry->task_id);
   else if (entry->durable)
     g_hash_table_insert (self->open_rows, g_memdup2 (&entry->task_id, sizeof entry->task_id),
                          g_memdup2 (&row, sizeof row));
@@ -656,6 +662,8 @@ static gboolean
 write_batch (TaskerHistory *self,
              Entry         *batch)
 {
+  g_array_set_size (self->closing, 0);
+
   if (!exec_sql (self, "BEGIN IMMEDIATE"))
     {
       warn_write_failure (self, "starting a transaction");
@@ -679,7 +687,46 @@ write_batch (TaskerHistory *self,
       return FALSE;
     }
 
+  for (guint i = 0; i < self->closing->len; i++)
+    g_hash_table_remove (self->open_rows, &g_array_index (self->closing, guint64, i));
+
   return TRUE;
+}
+
+/* Takes the durable entries out of @batch, a batch that failed, for another
+ * try (each at most DURABLE_RETRIES times); updates @last and @n for what
+ * is left. Returns them, in order. */
+static Entry *
+take_retries (Entry  **batch,
+              Entry  **last,
+              guint   *n)
+{
+  Entry *retries = NULL;
+  Entry **retries_tail = &retries;
+  Entry **link = batch;
+
+  *last = NULL;
+  while (*link != NULL)
+    {
+      Entry *entry = *link;
+
+      if (entry->durable && entry->retries < DURABLE_RETRIES)
+        {
+          *link = entry->next;
+          entry->next = NULL;
+          entry->retries++;
+          *retries_tail = entry;
+          retries_tail = &entry->next;
+          (*n)--;
+        }
+      else
+        {
+          *last = entry;
+          link = &entry->next;
+        }
+    }
+
+  return retries;
 }
 
 static gboolean
@@ -1009,6 +1056,7 @@ history_destroy (TaskerHistory *self)
   g_clear_pointer (&self->disabled_reason, g_free);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->open_rows, g_hash_table_unref);
+  g_clear_pointer (&self->closing, g_array_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->work_cond);
   g_cond_clear (&self->done_cond);
@@ -1151,14 +1199,40 @@ writer_thread_func (gpointer data)
 
       if (batch != NULL && !disabled && !abandon)
         committed = write_batch (self, batch);
+      if (batch != NULL && !committed && !disabled && !abandon)
+        {
+          Entry *retries = take_retries (&batch, &last, &n);
+
+          if (retries != NULL)
+            {
+              Entry *retries_last = retries;
+              guint n_retries = 1;
+
+              while (retries_last->next != NULL)
+                {
+                  retries_last = retries_last->next;
+                  n_retries++;
+                }
+              g_mutex_lock (&self->lock);
+              retries_last->next = self->head;
+              if (self->head == NULL)
+                {
+                  self->tail = retries_last;
+                  self->first_queued_time = g_get_monotonic_time ();
+                }
+              self->head = retries;
+              self->n_queued += n_retries;
+              g_mutex_unlock (&self->lock);
+            }
+        }
       for (Entry *entry = batch; entry != NULL; entry = entry->next)
         entry_clear (entry);
 
       /* Flush waits for the batch only, not for the queries and retention. */
-      if (n > 0)
+      if (batch_seq > 0)
         {
           g_mutex_lock (&self->lock);
-          if (self->n_spare < SPARE_MAX)
+          if (self->n_spare < SPARE_MAX && batch != NULL)
             {
               last->next = self->spare;
               self->spare = g_steal_pointer (&batch);
@@ -1222,6 +1296,7 @@ _tasker_history_new (const char *path,
   self = g_new0 (TaskerHistory, 1);
   self->path = g_strdup (path);
   self->open_rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->closing = g_array_new (FALSE, FALSE, sizeof (guint64));
   self->max_age_days = max_age_days;
   self->max_count = max_count;
   g_mutex_init (&self->lock);

@@ -665,6 +665,56 @@ test_retention_keeps_live_durable (HistFixture   *f,
   test_gate_clear (&gate);
 }
 
+static gboolean
+last_record_is (HistFixture *f,
+                const char  *sql,
+                const char  *expected)
+{
+  g_autofree char *text = sqlite_text (f->path, sql);
+
+  return g_strcmp0 (text, expected) == 0;
+}
+
+/* A durable task's end in a batch that fails (the database locked by
+ * another program past the busy timeout) is written with a later batch:
+ * otherwise its unfinished record would make the next start run it again. */
+static void
+test_durable_end_retried (HistFixture   *f,
+                          gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) task = NULL;
+  TestGate gate;
+  HistWork work = { "done", -1, NULL, 0, &gate };
+  sqlite3 *db = NULL;
+
+  test_gate_init (&gate);
+  hist_open (f, NULL, 0, 0);
+  tasker_task_options_set_durable (options, TRUE);
+  task = hist_submit (f, NULL, options, &work);
+  test_gate_block_until_waiting (&gate, 1);
+  _tasker_history_add (f->history, task);   /* its unfinished record */
+  flush_or_fail (f);
+  g_assert_true (last_record_is (f, "SELECT count(*) FROM tasks WHERE status <= 1", "1"));
+
+  /* Another program holds the write lock while the end is written. */
+  g_assert_cmpint (sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==, SQLITE_OK);
+  hist_warnings_catch (TRUE);
+  test_gate_open (&gate);
+  hist_wait_finished (f, 1);          /* the fixture adds the end record */
+  g_assert_false (_tasker_history_flush (f->history, 10000));
+  g_assert_cmpuint (hist_warnings_count (), ==, 1);
+  g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  /* The retry lands: one row, ended. */
+  TEST_WAIT_UNTIL (f->base.context,
+                   last_record_is (f, "SELECT group_concat(status) FROM tasks", "2"));
+  hist_warnings_catch (FALSE);
+  test_gate_clear (&gate);
+}
+
 /* Records older than max_age_days go; descriptions go with them. */
 static void
 test_retention_age (HistFixture   *f,
@@ -992,6 +1042,7 @@ main (int   argc,
   HIST_TEST_ADD ("/Tasker/History/retention/count", test_retention_count);
   HIST_TEST_ADD ("/Tasker/History/retention/age", test_retention_age);
   HIST_TEST_ADD ("/Tasker/History/retention/keeps-live-durable", test_retention_keeps_live_durable);
+  HIST_TEST_ADD ("/Tasker/History/durable-end-retried", test_durable_end_retried);
   HIST_TEST_ADD ("/Tasker/History/retention/at-open", test_retention_at_open);
   HIST_TEST_ADD ("/Tasker/History/unwritable", test_unwritable);
   HIST_TEST_ADD ("/Tasker/History/corrupt", test_corrupt);
