@@ -214,15 +214,16 @@ quit_on_signal_cb (gpointer user_data)
 }
 
 /* A command that was queued when Tasker last quit. */
-static void
+static TaskerTask *
 requeue_cb (TaskerApplication *self,
             TaskerCommand     *command)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(TaskerTask) task = tasker_application_run_command (self, command, &error);
+  TaskerTask *task = tasker_application_run_command (self, command, &error);
 
   if (task == NULL)
     g_warning ("Cannot queue “%s” again: %s", tasker_command_get_command_line (command), error->message);
+  return task;
 }
 
 static void

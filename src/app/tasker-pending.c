@@ -81,6 +81,55 @@ compare_created (gconstpointer a,
   return ia < ib ? -1 : ia > ib;
 }
 
+typedef struct
+{
+  TaskerPending       *self;     /* (owned) */
+  TaskerHistoryRecord *record;   /* (owned) */
+} Forget;
+
+static void
+forget_free (gpointer data,
+             GClosure *closure)
+{
+  Forget *forget_data = data;
+
+  g_object_unref (forget_data->self);
+  g_object_unref (forget_data->record);
+  g_free (forget_data);
+}
+
+static void
+requeued_status_cb (TaskerTask *task,
+                    GParamSpec *pspec,
+                    Forget     *data)
+{
+  if (tasker_task_get_status (task) == TASKER_TASK_STATUS_PENDING)
+    return;
+  forget (data->self, data->record);
+  g_signal_handlers_disconnect_by_func (task, requeued_status_cb, data);
+}
+
+/* The old record goes once the new task has left the queue: by then its
+ * own record was queued for the disk before the deletion, so a crash in
+ * between leaves the command listed twice, never not at all. */
+static void
+forget_when_recorded (TaskerPending       *self,
+                      TaskerTask          *task,
+                      TaskerHistoryRecord *record)
+{
+  Forget *data = g_new0 (Forget, 1);
+
+  data->self = g_object_ref (self);
+  data->record = g_object_ref (record);
+  if (tasker_task_get_status (task) != TASKER_TASK_STATUS_PENDING)
+    {
+      forget (self, record);
+      forget_free (data, NULL);
+      return;
+    }
+  g_signal_connect_data (task, "notify::status", G_CALLBACK (requeued_status_cb), data, forget_free, 0);
+}
+
 static void
 restored_cb (GObject      *object,
              GAsyncResult *result,
@@ -121,8 +170,11 @@ restored_cb (GObject      *object,
 
       if (tasker_history_record_get_status (record) == TASKER_TASK_STATUS_PENDING)
         {
-          g_signal_emit (self, signals[REQUEUE], 0, command);
-          forget (self, record);
+          g_autoptr(TaskerTask) task = NULL;
+
+          g_signal_emit (self, signals[REQUEUE], 0, command, &task);
+          if (task != NULL)
+            forget_when_recorded (self, task, record);
         }
       else
         {
@@ -169,13 +221,15 @@ tasker_pending_class_init (TaskerPendingClass *klass)
    * @command: a command that was queued, not started, when Tasker last quit
    *
    * Asks for @command to be run again; emitted by restore(), oldest first.
+   *
+   * Returns: (transfer full) (nullable): the new task
    */
   signals[REQUEUE] =
     g_signal_new ("requeue",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, TASKER_TYPE_COMMAND);
+                  0, g_signal_accumulator_first_wins, NULL, NULL,
+                  TASKER_TYPE_TASK, 1, TASKER_TYPE_COMMAND);
 }
 
 static void

@@ -713,6 +713,8 @@ test_restart (void)
   window = ui_test_app_window (app);
   g_assert_true (ui_test_wait (pending_is_restored, tasker_application_get_pending (app), 5000));
   wait_for_n_tasks (&(Fixture) { app, window, NULL }, 2);
+  /* Each once: the records of the commands queued again were replaced. */
+  g_assert_cmpuint (g_list_model_get_n_items (tasker_window_get_tasks (window)), ==, 2);
   g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 0)), ==, "sleep 32");
   g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 1)), ==, "sleep 30");
   {
