@@ -351,7 +351,9 @@ test_refresh_on_finish (Fixture       *f,
   wait_loaded (view);
   g_assert_cmpuint (n_records (view), ==, 1);
 
+  /* One after the other: two pool threads would end them in any order. */
   submit (f, "second", "echo 2", NULL);
+  settle (f);
   submit (f, "third", "echo 3", NULL);
   settle (f);
   /* Throttled to once a second, never missed. */
