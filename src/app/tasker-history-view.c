@@ -796,7 +796,8 @@ show_details (TaskerHistoryView   *self,
   gint64 finished = tasker_history_record_get_finished_time (record);
   g_auto(GStrv) log = tasker_history_record_dup_log (record);
   g_autofree char *started_text = format_full_time (started);
-  g_autofree char *finished_text = format_full_time (finished);
+  /* An unfinished record's time is when it was last written, not an end. */
+  g_autofree char *finished_text = record_is_final (record) ? format_full_time (finished) : NULL;
   g_autofree char *duration_text = NULL;
   g_autofree char *attempts_text = NULL;
   g_autofree char *log_text = NULL;
