@@ -253,9 +253,25 @@ send_output_line_locked (guint64     task_id,
   append_locked (TASKER_WORKER_MSG_LOG, g_variant_new ("(ts)", task_id, valid));
 }
 
+static guint64
+running_task_id (void)
+{
+  guint64 id;
+
+  g_mutex_lock (&worker.lock);
+  id = worker.running != NULL ? worker.running->id : 0;
+  g_mutex_unlock (&worker.lock);
+
+  return id;
+}
+
+/* For capture_read_locked(): the task running once the pipe has been read. */
+#define RUNNING_TASK G_MAXUINT64
+
 /* Reads what the pipe holds now and sends its lines for @task_id (0: the
- * output of no task, dropped). With @at_end, a line without its end is
- * sent too. Called with @capture_lock held. Returns whether it sent any. */
+ * output of no task, dropped; RUNNING_TASK: see there). With @at_end, a
+ * line without its end is sent too. Called with @capture_lock held.
+ * Returns whether it sent any. */
 static gboolean
 capture_read_locked (Capture *capture,
                      guint64  task_id,
@@ -276,6 +292,13 @@ capture_read_locked (Capture *capture,
       g_string_append_len (capture->partial, chunk, n);
     }
 
+  /* Only now: a task that wrote what we read was running when it wrote it
+   * and stays running until its capture_task_end(), which waits for our
+   * lock. Asked before reading, the id could be the last task's or 0 while
+   * the next task started and wrote. */
+  if (task_id == RUNNING_TASK)
+    task_id = running_task_id ();
+
   g_mutex_lock (&worker.out_lock);
   for (gsize i = 0; i < capture->partial->len; i++)
     if (capture->partial->str[i] == '\n')
@@ -295,18 +318,6 @@ capture_read_locked (Capture *capture,
   g_string_erase (capture->partial, 0, start);
 
   return sent;
-}
-
-static guint64
-running_task_id (void)
-{
-  guint64 id;
-
-  g_mutex_lock (&worker.lock);
-  id = worker.running != NULL ? worker.running->id : 0;
-  g_mutex_unlock (&worker.lock);
-
-  return id;
 }
 
 static gpointer
@@ -331,7 +342,7 @@ output_thread (gpointer data)
       for (guint i = 0; i < 2; i++)
         if (fds[i].revents != 0)
           {
-            sent |= capture_read_locked (&worker.captures[i], running_task_id (), FALSE);
+            sent |= capture_read_locked (&worker.captures[i], RUNNING_TASK, FALSE);
             /* Every writer closed it (a task closed fd 1 or 2): stop watching. */
             if ((fds[i].revents & (POLLHUP | POLLERR)) && !(fds[i].revents & POLLIN))
               fds[i].fd = -1;
