@@ -664,9 +664,10 @@ class Worker:
 
     def _capture_read_locked(self, capture, task_id, at_end):
         """Reads what the pipe holds now and sends its lines for `task_id`
-        (0: the output of no task, dropped). With `at_end`, a line without
-        its end is sent too. Called with the capture lock held. Returns
-        whether it sent any."""
+        (0: the output of no task, dropped; None: the task running once the
+        pipe has been read). With `at_end`, a line without its end is sent
+        too. Called with the capture lock held. Returns whether it sent
+        any."""
         while capture.open:
             try:
                 chunk = os.read(capture.fd, 65536)
@@ -682,6 +683,13 @@ class Worker:
                 at_end = True
                 break
             capture.partial += chunk
+
+        # Only now: the task that wrote what we read stays running until its
+        # _capture_task_end(), which waits for the capture lock we hold.
+        # Asked before reading, the id could be the last task's, or 0, while
+        # the next task started and wrote.
+        if task_id is None:
+            task_id = self._running_id()
 
         sent = False
         start = 0
@@ -716,12 +724,11 @@ class Worker:
             events = poller.poll()
             sent = False
             with self.capture_lock:
-                task_id = self._running_id()
                 for fd, _ in events:
                     capture = by_fd.get(fd)
                     if capture is None:
                         continue
-                    sent |= self._capture_read_locked(capture, task_id, False)
+                    sent |= self._capture_read_locked(capture, None, False)
                     if not capture.open:
                         poller.unregister(fd)
                         del by_fd[fd]
