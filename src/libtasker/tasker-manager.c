@@ -1225,7 +1225,9 @@ tasker_manager_class_init (TaskerManagerClass *klass)
    *
    * The manager-wide policy defaults: timeout, retry, queue and priority
    * settings given on these options apply to every task whose own options
-   * do not give them. Names, functions and descriptions are not inherited.
+   * do not give them. Only those: names, descriptions, parents, trace ids,
+   * workers, ignore-child-failures, children-weight and durable are each
+   * task's own.
    *
    * Since: 1.0
    */
