@@ -217,15 +217,24 @@ update_expanders (TaskerWindow *self)
       set_row_expander (self, row, tasker_task_row_get_task (row));
 }
 
-/* @parent, listed, now has a listed child: its row offers to hide them. */
+/* @parent, if listed, has a listed child. Returns whether that is news. */
+static gboolean
+add_parent (TaskerWindow *self,
+            TaskerTask   *parent)
+{
+  if (parent == NULL || !has_id (self->by_id, parent) || has_id (self->parents, parent))
+    return FALSE;
+  g_hash_table_add (self->parents, dup_id (parent));
+  return TRUE;
+}
+
+/* ...and its row offers to hide them. */
 static void
 note_parent (TaskerWindow *self,
              TaskerTask   *parent)
 {
-  if (parent == NULL || !has_id (self->by_id, parent) || has_id (self->parents, parent))
-    return;
-  g_hash_table_add (self->parents, dup_id (parent));
-  update_expanders (self);
+  if (add_parent (self, parent))
+    update_expanders (self);
 }
 
 /* Shows or hides the children of @task (and theirs). */
@@ -503,7 +512,7 @@ clear_finished_action (GtkWidget  *widget,
   g_hash_table_remove_all (self->parents);
   g_list_store_splice (self->tasks, 0, n, kept->pdata, kept->len);
   for (guint i = 0; i < kept->len; i++)
-    note_parent (self, tasker_task_get_parent (kept->pdata[i]));
+    add_parent (self, tasker_task_get_parent (kept->pdata[i]));
   /* A cleared parent that was collapsed no longer hides its children. */
   {
     GHashTableIter iter;
