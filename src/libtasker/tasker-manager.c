@@ -513,7 +513,8 @@ static TaskerTaskStatus
 attempt_outcome (TaskerTask  *task,
                  GError     **error)
 {
-  if (g_atomic_int_get (&task->cancel_requested))
+  /* A cancel or timeout counts only if it came before the function's return. */
+  if (_tasker_task_cancelled_at_return (task))
     {
       *error = cancel_error (task);
       /* A timeout is a cancel that counts as a failure. */

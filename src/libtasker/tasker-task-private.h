@@ -134,6 +134,7 @@ struct _TaskerTask
   guint               shared_message_changed : 1; /* protected by @lock */
   guint               manager_message : 1; /* the manager wrote it: cleared at start, protected by @lock */
   guint               returned : 1;     /* protected by @lock */
+  guint               cancelled_at_return : 1; /* a cancel came before the return, protected by @lock */
   guint               final : 1;        /* protected by @lock */
 };
 
@@ -160,6 +161,7 @@ void           _tasker_task_store_message   (TaskerTask        *self,
 void           _tasker_task_append_log      (TaskerTask        *self,
                                              const char        *text);
 gboolean       _tasker_task_begin_return    (TaskerTask        *self);
+gboolean       _tasker_task_cancelled_at_return (TaskerTask    *self);
 guint          _tasker_task_prepare_retry   (TaskerTask        *self);
 gboolean       _tasker_task_store_manager_message (TaskerTask  *self,
                                                    const char  *message);

@@ -503,7 +503,10 @@ _tasker_task_append_log (TaskerTask *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* Any thread: the first return wins; later ones are programmer errors. */
+/* Any thread: the first return wins; later ones are programmer errors.
+ * Whether a cancel (or a timeout) came before it is settled here, under the
+ * lock a cancel takes too: one that comes after finds the result there and
+ * changes nothing (DESIGN.md §4 Completion wins). */
 gboolean
 _tasker_task_begin_return (TaskerTask *self)
 {
@@ -511,10 +514,27 @@ _tasker_task_begin_return (TaskerTask *self)
 
   g_mutex_lock (&self->lock);
   first = !self->returned;
+  if (first)
+    self->cancelled_at_return = g_atomic_int_get (&self->cancel_requested);
   self->returned = TRUE;
   g_mutex_unlock (&self->lock);
 
   return first;
+}
+
+/* Manager's context, once the return was reported: whether the attempt
+ * counts as cancelled. */
+gboolean
+_tasker_task_cancelled_at_return (TaskerTask *self)
+{
+  gboolean cancelled;
+
+  g_mutex_lock (&self->lock);
+  cancelled = self->returned ? self->cancelled_at_return
+                             : g_atomic_int_get (&self->cancel_requested);
+  g_mutex_unlock (&self->lock);
+
+  return cancelled;
 }
 
 /* Manager's context: copy what the function shared into what the UI sees. */
@@ -572,6 +592,7 @@ _tasker_task_prepare_retry (TaskerTask *self)
 {
   g_mutex_lock (&self->lock);
   self->returned = FALSE;
+  self->cancelled_at_return = FALSE;
   g_atomic_int_set (&self->cancel_requested, FALSE);
   g_clear_error (&self->cancel_reason);
   /* A cancellable that fired stays fired: the next attempt gets a new one. */

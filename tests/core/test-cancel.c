@@ -5,6 +5,8 @@
 
 #include "test-util.h"
 
+#include "tasker-task-private.h"
+
 typedef struct
 {
   TestGate gate;
@@ -307,6 +309,94 @@ running_task_sees_cancel (void)
   test_gate_clear (&co.started);
 }
 
+/* Waits, without iterating the manager's context, until the runner has
+ * reported the function's return: the result exists, the manager has not
+ * seen it yet. */
+static void
+wait_until_returned (TaskerTask *task)
+{
+  gint64 deadline = g_get_monotonic_time () + TEST_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  gboolean returned = FALSE;
+
+  while (!returned)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_mutex_lock (&task->lock);
+      returned = task->returned;
+      g_mutex_unlock (&task->lock);
+      if (!returned)
+        g_thread_yield ();
+    }
+}
+
+/* A cancel or a timeout that fires after the function returned, but before
+ * the manager has processed the return, changes nothing: the task completed,
+ * once, and is not retried (DESIGN.md §4 Completion wins). */
+static void
+completion_wins (gconstpointer data)
+{
+  gboolean by_timeout = GPOINTER_TO_INT (data);
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autoptr(TaskerTaskOptions) options = NULL;
+  g_autoptr(TaskerTask) task = NULL;
+  guint n_done = 0;
+  Shared shared = { 0 };
+
+  options = test_options_counting_done (&n_done);
+  tasker_task_options_set_retry (options, 2, 0, 2.0, 0, 0.0);
+  tasker_task_options_set_timeout (options, 60 * 1000);
+  task = tasker_manager_run_thread (manager, NULL, options, count_func, &shared, NULL, NULL);
+
+  wait_until_returned (task);
+  if (by_timeout)
+    {
+      /* What the timeout's timer does when it fires. */
+      g_autoptr(GError) reason = g_error_new (TASKER_ERROR, TASKER_ERROR_TIMED_OUT,
+                                              "timed out after 60000 ms");
+      _tasker_manager_task_cancel (manager, task, reason);
+    }
+  else
+    tasker_task_cancel (task);
+
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
+  g_assert_no_error (tasker_task_get_error (task));
+  g_assert_cmpuint (tasker_task_get_attempt (task), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&shared.n_ran), ==, 1);
+  g_assert_cmpuint (n_done, ==, 1);
+}
+
+/* The other order: a cancel before the return still wins, and a timeout
+ * before the return still fails the attempt and retries it. */
+static void
+cancel_before_return_wins (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autoptr(TaskerTaskOptions) options = NULL;
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GError) reason = NULL;
+  guint n_done = 0;
+  Shared shared = { 0 };
+
+  test_gate_init (&shared.gate);
+  options = test_options_counting_done (&n_done);
+  tasker_task_options_set_retry (options, 2, 0, 2.0, 0, 0.0);
+  task = tasker_manager_run_thread (manager, NULL, options, blocker_func, &shared, NULL, NULL);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task);
+
+  reason = g_error_new (TASKER_ERROR, TASKER_ERROR_TIMED_OUT, "timed out after 5 ms");
+  _tasker_manager_task_cancel (manager, task, reason);
+  test_gate_open (&shared.gate);
+
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  /* Timed out once, retried, and the second attempt ran to the end. */
+  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
+  g_assert_cmpuint (tasker_task_get_attempt (task), ==, 2);
+  g_assert_cmpint (g_atomic_int_get (&shared.n_ran), ==, 2);
+  g_assert_cmpuint (n_done, ==, 1);
+  test_gate_clear (&shared.gate);
+}
+
 static void
 shutdown_cancels_everything (void)
 {
@@ -342,6 +432,9 @@ main (int   argc,
   g_test_add_func ("/Tasker/Cancel/pending-never-runs", pending_task_cancelled_never_runs);
   g_test_add_func ("/Tasker/Cancel/running-sees-cancel", running_task_sees_cancel);
   g_test_add_func ("/Tasker/Cancel/shutdown-cancels-everything", shutdown_cancels_everything);
+  g_test_add_data_func ("/Tasker/Cancel/completion-wins-over-late-cancel", GINT_TO_POINTER (FALSE), completion_wins);
+  g_test_add_data_func ("/Tasker/Cancel/completion-wins-over-late-timeout", GINT_TO_POINTER (TRUE), completion_wins);
+  g_test_add_func ("/Tasker/Cancel/timeout-before-return-retries", cancel_before_return_wins);
 
   return g_test_run ();
 }
