@@ -54,6 +54,10 @@ gboolean       _tasker_history_flush         (TaskerHistory       *self,
 /* Flushes (at most 2 s), stops the writer thread and closes the database.
  * Records still queued after the flush timed out are dropped. Any thread. */
 void           _tasker_history_free          (TaskerHistory       *self);
+/* Keeps the struct alive (not the writer) for a flush from another thread
+ * than the owner's; any thread. */
+TaskerHistory *_tasker_history_ref           (TaskerHistory       *self);
+void           _tasker_history_unref         (TaskerHistory       *self);
 /* Runs @query (copied at the call) on the writer thread and hands back a
  * GListModel of TaskerHistoryRecord, newest first, on the caller's
  * thread-default main context. */

@@ -129,6 +129,7 @@ struct _Entry
 struct _TaskerHistory
 {
   char           *path;                  /* (owned) immutable */
+  gint            ref_count;             /* (atomic) the owner's, the writer's and each _tasker_history_ref()'s */
   GThread        *thread;                /* (owned) (nullable) the writer; NULL once detached */
 
   GMutex          lock;
@@ -155,7 +156,6 @@ struct _TaskerHistory
   guint           stopping : 1;          /* protected by @lock */
   guint           abandon : 1;           /* drop what is left, protected by @lock */
   guint           exited : 1;            /* the writer is done with everything, protected by @lock */
-  guint           orphaned : 1;          /* the writer frees @self, protected by @lock */
   guint           overflow_warned : 1;   /* protected by @lock */
 
   /* The writer thread's own. */
@@ -1102,7 +1102,6 @@ writer_thread_func (gpointer data)
   TaskerHistory *self = data;
   g_autofree char *reason = NULL;
   gboolean opened;
-  gboolean orphaned;
 
   lower_priority ();
   opened = history_open (self, &reason);
@@ -1271,12 +1270,11 @@ writer_thread_func (gpointer data)
 
   g_mutex_lock (&self->lock);
   self->exited = TRUE;
-  orphaned = self->orphaned;
   g_cond_broadcast (&self->done_cond);
   g_mutex_unlock (&self->lock);
 
-  if (orphaned)
-    history_destroy (self);
+  /* The writer's reference: the last one when free() left it behind. */
+  _tasker_history_unref (self);
 
   return NULL;
 }
@@ -1304,9 +1302,12 @@ _tasker_history_new (const char *path,
   g_cond_init (&self->done_cond);
   g_queue_init (&self->queries);
 
+  /* The owner's reference and the writer's. */
+  self->ref_count = 2;
   self->thread = g_thread_try_new ("tasker-history", writer_thread_func, self, &error);
   if (self->thread == NULL)
     {
+      self->ref_count = 1;
       g_warning ("Task history disabled: cannot use “%s”: %s", path, error->message);
       g_mutex_lock (&self->lock);
       disable_locked (self, g_strdup (error->message));
@@ -1516,21 +1517,38 @@ _tasker_history_free (TaskerHistory *self)
     }
   exited = self->exited;
   thread = g_steal_pointer (&self->thread);
-  if (!exited)
-    self->orphaned = TRUE;
   g_mutex_unlock (&self->lock);
 
   if (exited)
     {
       if (thread != NULL)
         g_thread_join (thread);
-      history_destroy (self);
     }
   else
     {
-      /* A writer stuck on the disk: it frees @self when it is done. */
+      /* A writer stuck on the disk: it drops its reference when it is done. */
       g_thread_unref (thread);
     }
+  _tasker_history_unref (self);
+}
+
+/* For another thread's flush while the owner may free the history. */
+TaskerHistory *
+_tasker_history_ref (TaskerHistory *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_int_inc (&self->ref_count);
+  return self;
+}
+
+void
+_tasker_history_unref (TaskerHistory *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (g_atomic_int_dec_and_test (&self->ref_count))
+    history_destroy (self);
 }
 
 void

@@ -2226,8 +2226,11 @@ tasker_manager_wait_until_settled (TaskerManager *self,
  * as [method@Tasker.Manager.wait_until_settled] does. Then it kills every
  * worker process and command still running and reaps them all, so no child
  * outlives this call. Thread tasks that ignore cancellation cannot be
- * stopped by force; they end when their function returns. May be called
- * more than once.
+ * stopped by force; they end when their function returns. With a history
+ * ([property@Tasker.Manager:history-path]), every task that ended before
+ * this call returns is in the database when it returns, from any thread and
+ * whether or not anyone iterates the manager's context (the wait for the
+ * disk is bounded by @grace_ms, at least 1 s). May be called more than once.
  *
  * Since: 1.0
  */
@@ -2238,6 +2241,7 @@ tasker_manager_shutdown (TaskerManager *self,
   g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) reason = NULL;
   TaskerProcessRunner *processes;
+  TaskerHistory *history = NULL;
   gboolean settled;
 
   g_return_if_fail (TASKER_IS_MANAGER (self));
@@ -2263,9 +2267,19 @@ tasker_manager_shutdown (TaskerManager *self,
   settled = !_tasker_thread_runner_in_pool_thread () &&
             tasker_manager_wait_until_settled (self, grace_ms);
 
-  /* What has ended is on disk before shutdown returns. */
-  if (self->history != NULL && g_main_context_is_owner (self->context))
-    _tasker_history_flush (self->history, MAX (grace_ms, 1000));
+  /* What has ended is on disk before shutdown returns, whichever thread
+   * calls and whether or not anyone iterates the context: the flush only
+   * waits for the writer thread. A reference, as the context may replace
+   * the history meanwhile. */
+  g_mutex_lock (&self->lock);
+  if (self->history != NULL)
+    history = _tasker_history_ref (self->history);
+  g_mutex_unlock (&self->lock);
+  if (history != NULL)
+    {
+      _tasker_history_flush (history, MAX (grace_ms, 1000));
+      _tasker_history_unref (history);
+    }
 
   /* Kill what is left and reap every worker; what they ran ends now. */
   g_mutex_lock (&self->lock);
@@ -2815,8 +2829,11 @@ swap_history_cb (gpointer data)
 
   if (path != NULL)
     history = _tasker_history_new (path, max_age_days, max_count);
+  /* Under @lock: shutdown() takes it from any thread. */
+  g_mutex_lock (&self->lock);
   old = self->history;
   self->history = history;
+  g_mutex_unlock (&self->lock);
 
   if (old != NULL)
     g_thread_unref (g_thread_new ("tasker-history-close", free_history_thread, old));

@@ -6,6 +6,7 @@
 #include "test-util.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -282,7 +283,7 @@ make_history_dir (void)
 static void
 remove_history_dir (const char *dir)
 {
-  const char *suffixes[] = { "", "-wal", "-shm" };
+  const char *suffixes[] = { "", "-wal", "-shm", ".lock" };
 
   for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
     {
@@ -597,6 +598,130 @@ text_search_covers_name_and_descriptions (void)
   remove_history_dir (dir);
 }
 
+/* Shutdown's flush */
+
+/* The rows of @path, read with a connection of our own, as another program
+ * would right after shutdown() returned. */
+static guint
+count_rows (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint n = 0;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM tasks WHERE status = 2", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return n;
+}
+
+#define N_FLUSHED 5
+
+static void
+run_until_final (TaskerManager *manager,
+                 TaskerTask    *tasks[N_FLUSHED])
+{
+  for (guint i = 0; i < N_FLUSHED; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      tasks[i] = tasker_manager_run_thread (manager, NULL, NULL, ok_func, (gpointer) "flushed", NULL, &error);
+      g_assert_no_error (error);
+    }
+}
+
+/* Nobody iterates the context when shutdown() is called from the main
+ * thread after the tasks ended: every one is on disk when it returns. */
+static void
+shutdown_flushes_without_iteration (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  TaskerTask *tasks[N_FLUSHED];
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+
+    tasker_manager_set_history_path (manager, path);
+    run_until_final (manager, tasks);
+    g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+    for (guint i = 0; i < N_FLUSHED; i++)
+      g_assert_cmpint (tasker_task_get_status (tasks[i]), ==, TASKER_TASK_STATUS_COMPLETED);
+
+    g_assert_false (g_main_context_is_owner (tasker_manager_get_context (manager)));
+    tasker_manager_shutdown (manager, 2000);
+    g_assert_cmpuint (count_rows (path), ==, N_FLUSHED);
+  }
+
+  for (guint i = 0; i < N_FLUSHED; i++)
+    g_object_unref (tasks[i]);
+  remove_history_dir (dir);
+}
+
+typedef struct
+{
+  TaskerManager *manager;
+  const char    *path;
+  guint          n_rows;
+  gboolean       done;   /* atomic */
+} ShutdownThread;
+
+static gpointer
+shutdown_thread_func (gpointer data)
+{
+  ShutdownThread *st = data;
+
+  tasker_manager_shutdown (st->manager, 2000);
+  st->n_rows = count_rows (st->path);
+  g_atomic_int_set (&st->done, TRUE);
+  g_main_context_wakeup (tasker_manager_get_context (st->manager));
+
+  return NULL;
+}
+
+static gboolean
+shutdown_thread_done (gpointer data)
+{
+  ShutdownThread *st = data;
+
+  return g_atomic_int_get (&st->done);
+}
+
+/* shutdown() from another thread while the main thread iterates the
+ * context: every task that ended is on disk when it returns. */
+static void
+shutdown_from_thread_flushes (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  TaskerTask *tasks[N_FLUSHED];
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    ShutdownThread st = { manager, path, 0, FALSE };
+    GThread *thread;
+
+    tasker_manager_set_history_path (manager, path);
+    run_until_final (manager, tasks);
+    for (guint i = 0; i < N_FLUSHED; i++)
+      test_wait_for (tasker_manager_get_context (manager), test_task_is_final, tasks[i]);
+
+    thread = g_thread_new ("shutdown", shutdown_thread_func, &st);
+    test_wait_for (tasker_manager_get_context (manager), shutdown_thread_done, &st);
+    g_thread_join (thread);
+    g_assert_cmpuint (st.n_rows, ==, N_FLUSHED);
+  }
+
+  for (guint i = 0; i < N_FLUSHED; i++)
+    g_object_unref (tasks[i]);
+  remove_history_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -610,6 +735,8 @@ main (int   argc,
   g_test_add_func ("/Tasker/History/durable/death-interrupts", death_leaves_durable_tasks_interrupted);
   g_test_add_func ("/Tasker/History/text-search", text_search_covers_name_and_descriptions);
   g_test_add_func ("/Tasker/History/delete-refuses-foreign", delete_refuses_foreign_records);
+  g_test_add_func ("/Tasker/History/shutdown/flushes-without-iteration", shutdown_flushes_without_iteration);
+  g_test_add_func ("/Tasker/History/shutdown/flushes-from-thread", shutdown_from_thread_flushes);
 
   return g_test_run ();
 }
