@@ -25,8 +25,9 @@ typedef struct _TaskerHistory TaskerHistory;
 
 /* Opens (creating, mode 0600, parent directories 0700) the SQLite database at
  * @path in WAL mode, on a writer thread of its own: never blocks on the disk.
- * An unwritable or corrupt database disables the history with one g_warning
- * naming the path and the reason; later adds are dropped silently.
+ * An unwritable, corrupt or foreign database, or one another process has
+ * open (@path.lock), disables the history with one g_warning naming the path
+ * and the reason; later adds are dropped silently.
  * 0 = no limit for either retention limit. */
 TaskerHistory *_tasker_history_new           (const char          *path,
                                               guint                max_age_days,

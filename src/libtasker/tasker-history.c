@@ -24,7 +24,8 @@
  * necessarily a power loss. _tasker_history_flush() returns TRUE only once
  * every record queued before it is committed.
  *
- * Schema (PRAGMA user_version = 1):
+ * Schema (PRAGMA user_version = 2, TASKER_HISTORY_SCHEMA_VERSION; version 1,
+ * without `interrupted`, is upgraded in place):
  *
  *   tasks         one row per finished task: `row` (INTEGER PRIMARY KEY; task
  *                 ids restart with every process, so they are not the key),
@@ -33,8 +34,9 @@
  *                 (the quark's string), error_code, error_message, attempts,
  *                 created_time, started_time, finished_time (µs since the
  *                 epoch), trace_id and parent_id (the 64-bit values stored as
- *                 signed integers), log (the lines joined with '\n'), and
- *                 n_descriptions
+ *                 signed integers), log (the lines joined with '\n'),
+ *                 n_descriptions and interrupted (a durable task's record
+ *                 left unfinished by a program that has ended)
  *   descriptions  the task's descriptions, one row per key: task_row
  *                 (→ tasks.row, ON DELETE CASCADE), key, value
  *
@@ -47,10 +49,17 @@
  * not free each other's memory. The writer runs at nice +10 (Linux): under
  * load, the main loop and the task threads get the CPU first.
  *
- * Failures. A database that cannot be created or opened, or a file that is
- * not a database, disables the history with one warning; the file is never
- * removed or rewritten. A write that fails drops its batch with one warning
- * (for the life of the history) and the writer carries on.
+ * One database, one live program: PATH.lock is flock()ed while the database
+ * is open (the histories of one process share the lock); a second process
+ * is refused, history off, with one warning naming the process that has it.
+ *
+ * Failures. A database that cannot be created or opened, a file that is not
+ * a database, another program's database or a later schema version
+ * disables the history with one warning naming the path and the reason;
+ * the file is checked before anything is written to it (WAL mode and the
+ * 0600 mode included), and is never removed or rewritten. A write that
+ * fails drops its batch with one warning (for the life of the history) and
+ * the writer carries on.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -61,6 +70,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -96,6 +106,7 @@
 #define QUERY_CANCEL_CHECK     64
 
 typedef struct _Entry Entry;
+typedef struct _DbLock DbLock;
 
 /* One finished task, as _tasker_history_add() copied it. */
 struct _Entry
@@ -160,6 +171,7 @@ struct _TaskerHistory
 
   /* The writer thread's own. */
   sqlite3        *db;                    /* (owned) (nullable) */
+  DbLock         *db_lock;               /* (owned) (nullable) */
   sqlite3_stmt   *insert_task;           /* (owned) (nullable) */
   sqlite3_stmt   *update_task;           /* (owned) (nullable) */
   GHashTable     *open_rows;             /* (owned) task id → row of the durable tasks' unfinished records */
@@ -402,9 +414,146 @@ static const char mark_interrupted_sql[] =
   "error_message, attempts, created_time, started_time, finished_time, trace_id, " \
   "parent_id, log, n_descriptions, interrupted"
 
-/* Creates the file (0600) and its directory (0700) if needed, opens it in WAL
- * mode, creates or checks the schema and prepares the statements. On failure
- * @reason says why, and nothing was removed or rewritten. */
+/* One database, one live program (DESIGN.md §4 Durability): an exclusive
+ * flock() on PATH.lock, held while the database is open and released by
+ * the kernel when the process dies, however it dies. The histories of one
+ * process share it (a lock file is known by its device and inode); its
+ * content is the owner's pid, for the refusal's message. */
+struct _DbLock
+{
+  dev_t  dev;
+  ino_t  ino;
+  pid_t  pid;     /* a child forked with the table does not own its locks */
+  int    fd;
+  guint  users;
+};
+
+static GMutex db_locks_mutex;
+static GSList *db_locks;   /* (element-type DbLock) (owned) protected by @db_locks_mutex */
+
+static DbLock *
+lock_database (const char  *path,
+               char       **reason)
+{
+  g_autofree char *lock_path = g_strconcat (path, ".lock", NULL);
+  DbLock *lock = NULL;
+  struct stat st;
+  char pid_text[32];
+  int fd;
+
+  fd = g_open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      int saved_errno = errno;
+
+      *reason = g_strdup_printf ("cannot open the lock file “%s”: %s", lock_path, g_strerror (saved_errno));
+      if (fd >= 0)
+        close (fd);
+      return NULL;
+    }
+
+  g_mutex_lock (&db_locks_mutex);
+  for (GSList *l = db_locks; l != NULL; l = l->next)
+    {
+      DbLock *known = l->data;
+
+      if (known->dev == st.st_dev && known->ino == st.st_ino && known->pid == getpid ())
+        {
+          lock = known;
+          lock->users++;
+          break;
+        }
+    }
+  if (lock != NULL)
+    {
+      g_mutex_unlock (&db_locks_mutex);
+      close (fd);
+      return lock;
+    }
+
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int saved_errno = errno;
+
+      g_mutex_unlock (&db_locks_mutex);
+      if (saved_errno == EWOULDBLOCK)
+        {
+          gssize n = pread (fd, pid_text, sizeof pid_text - 1, 0);
+
+          pid_text[MAX (n, 0)] = '\0';
+          g_strstrip (pid_text);
+          *reason = g_strdup_printf ("the database is in use by process %s",
+                                     pid_text[0] != '\0' ? pid_text : "(unknown)");
+        }
+      else
+        {
+          *reason = g_strdup_printf ("cannot lock “%s”: %s", lock_path, g_strerror (saved_errno));
+        }
+      close (fd);
+      return NULL;
+    }
+
+  g_snprintf (pid_text, sizeof pid_text, "%d\n", (int) getpid ());
+  /* Only a refusal's message reads it. */
+  if (ftruncate (fd, 0) != 0 || pwrite (fd, pid_text, strlen (pid_text), 0) < 0)
+    g_debug ("Task history: cannot write the pid to “%s.lock”: %s", path, g_strerror (errno));
+
+  lock = g_new0 (DbLock, 1);
+  lock->dev = st.st_dev;
+  lock->ino = st.st_ino;
+  lock->pid = getpid ();
+  lock->fd = fd;
+  lock->users = 1;
+  db_locks = g_slist_prepend (db_locks, lock);
+  g_mutex_unlock (&db_locks_mutex);
+
+  return lock;
+}
+
+static void
+unlock_database (DbLock *lock)
+{
+  g_mutex_lock (&db_locks_mutex);
+  if (--lock->users == 0)
+    {
+      db_locks = g_slist_remove (db_locks, lock);
+      /* The file stays: removing it would race with the next opener. */
+      close (lock->fd);
+      g_free (lock);
+    }
+  g_mutex_unlock (&db_locks_mutex);
+}
+
+/* The database and the files SQLite keeps beside it are the user's alone,
+ * whatever mode an earlier version or another program left them with. */
+static gboolean
+make_private (const char  *path,
+              char       **reason)
+{
+  static const char * const suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      if (g_chmod (file, 0600) != 0 && (errno != ENOENT || i == 0))
+        {
+          int saved_errno = errno;
+
+          *reason = g_strdup_printf ("cannot make “%s” private: %s", file, g_strerror (saved_errno));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* Takes the database's lock, creates the file (0600) and its directory
+ * (0700) if needed, checks that it is a Tasker history this version knows
+ * before changing anything, makes it and its -wal and -shm files 0600, opens
+ * it in WAL mode, creates or upgrades the schema and prepares the
+ * statements. On failure @reason says why, and nothing was removed or
+ * rewritten. */
 static gboolean
 history_open (TaskerHistory  *self,
               char          **reason)
@@ -412,6 +561,7 @@ history_open (TaskerHistory  *self,
   g_autofree char *dir = g_path_get_dirname (self->path);
   g_autofree char *journal_mode = NULL;
   g_autofree char *user_version = NULL;
+  g_autofree char *n_objects = NULL;
   int fd;
   int rc;
 
@@ -422,6 +572,12 @@ history_open (TaskerHistory  *self,
       *reason = g_strdup_printf ("cannot create the directory “%s”: %s", dir, g_strerror (saved_errno));
       return FALSE;
     }
+
+  /* Before anything reads the database: marking a live program's tasks
+   * interrupted would make the next start run them twice. */
+  self->db_lock = lock_database (self->path, reason);
+  if (self->db_lock == NULL)
+    return FALSE;
 
   /* SQLite would create the file with 0644 less the umask: create it
    * ourselves. Its -wal and -shm files take the database file's mode. */
@@ -458,8 +614,29 @@ history_open (TaskerHistory  *self,
   sqlite3_extended_result_codes (self->db, TRUE);
   sqlite3_busy_timeout (self->db, 2000);
 
-  /* The first statement that reads the file: a file that is not a
-   * database fails here, before anything was written to it. */
+  /* The first statements read the file without writing to it: a file that
+   * is not a database, another program's database or a later version of
+   * ours is refused as it is, before WAL mode would change its header. */
+  if (!query_text (self, "PRAGMA user_version", &user_version)
+      || !query_text (self, "SELECT count(*) FROM sqlite_master", &n_objects))
+    goto fail;
+  if (g_strcmp0 (user_version, "0") == 0 && g_strcmp0 (n_objects, "0") != 0)
+    {
+      *reason = g_strdup ("not a Tasker history (it has tables of another program)");
+      return FALSE;
+    }
+  if (g_strcmp0 (user_version, "0") != 0
+      && g_strcmp0 (user_version, "1") != 0
+      && g_strcmp0 (user_version, G_STRINGIFY (TASKER_HISTORY_SCHEMA_VERSION)) != 0)
+    {
+      *reason = g_strdup_printf ("unknown schema version %s (this version of Tasker knows %d)",
+                                 user_version, TASKER_HISTORY_SCHEMA_VERSION);
+      return FALSE;
+    }
+
+  if (!make_private (self->path, reason))
+    return FALSE;
+
   if (!query_text (self, "PRAGMA journal_mode=WAL", &journal_mode))
     goto fail;
   if (g_ascii_strcasecmp (journal_mode != NULL ? journal_mode : "", "wal") != 0)
@@ -471,8 +648,6 @@ history_open (TaskerHistory  *self,
   if (!exec_sql (self, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON"))
     goto fail;
 
-  if (!query_text (self, "PRAGMA user_version", &user_version))
-    goto fail;
   if (g_strcmp0 (user_version, "0") == 0)
     {
       if (!exec_sql (self, schema_sql))
@@ -490,12 +665,6 @@ history_open (TaskerHistory  *self,
           exec_sql (self, "ROLLBACK");
           return FALSE;
         }
-    }
-  else if (g_strcmp0 (user_version, G_STRINGIFY (TASKER_HISTORY_SCHEMA_VERSION)) != 0)
-    {
-      *reason = g_strdup_printf ("unknown schema version %s (this version of Tasker knows %d)",
-                                 user_version, TASKER_HISTORY_SCHEMA_VERSION);
-      return FALSE;
     }
 
   if (!exec_sql (self, mark_interrupted_sql))
@@ -545,6 +714,7 @@ history_close (TaskerHistory *self)
   g_clear_pointer (&self->select_descriptions, sqlite3_finalize);
   /* The last connection checkpoints the WAL and removes it. */
   g_clear_pointer (&self->db, sqlite3_close);
+  g_clear_pointer (&self->db_lock, unlock_database);
 }
 
 static void

@@ -1243,10 +1243,13 @@ tasker_manager_class_init (TaskerManagerClass *klass)
    * 0600) written by a background thread in batched transactions, so the
    * main loop never waits on the disk; %NULL for no history (the default).
    * Applications usually set `$XDG_DATA_HOME/tasker/history.sqlite3`. An
-   * unwritable or corrupt database turns the history off with one warning.
-   * Query it with [method@Tasker.Manager.query_history_async]. One manager
-   * per database at a time: opening it marks the unfinished records of
-   * durable tasks ([property@Tasker.TaskOptions:durable]) interrupted.
+   * unwritable, corrupt or foreign database turns the history off with one
+   * warning. Query it with [method@Tasker.Manager.query_history_async]. One
+   * process per database at a time (a lock on `PATH.lock`, which dies with
+   * the process): while another process has it open, the history is off
+   * with a warning naming that process. Opening it marks the unfinished
+   * records of durable tasks ([property@Tasker.TaskOptions:durable])
+   * interrupted: the programs that wrote them have ended.
    *
    * Since: 1.0
    */

@@ -35,6 +35,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -153,6 +154,68 @@ child_main (const char *path)
         return 3;
       write_all (STDOUT_FILENO, ids->str, ids->len);
     }
+
+  return 0;
+}
+
+/* --hold-child PATH: a manager with its history at PATH and one durable
+ * task running, reported on stdout ("ready\n") once its record is on
+ * disk; it lives until the parent kills it. */
+
+static void
+hold_task_func (TaskerContext *context,
+                gpointer       data)
+{
+  while (!tasker_context_is_cancelled (context))
+    g_usleep (1000);
+}
+
+static gboolean
+running_record_on_disk (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gboolean found = FALSE;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK
+      && sqlite3_prepare_v2 (db, "SELECT count(*) FROM tasks WHERE status = 1 AND NOT interrupted",
+                             -1, &stmt, NULL) == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    found = sqlite3_column_int (stmt, 0) == 1;
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return found;
+}
+
+static int
+hold_child_main (const char *path)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaskerManager) manager = NULL;
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) task = NULL;
+  gint64 end = g_get_monotonic_time () + CHILD_MAX_SECONDS * G_USEC_PER_SEC;
+
+  /* Gone with the test, even one that failed before killing us. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  g_main_context_push_thread_default (context);
+  manager = tasker_manager_new (context);
+  tasker_manager_set_history_path (manager, path);
+  tasker_task_options_set_durable (options, TRUE);
+  task = tasker_manager_run_thread (manager, NULL, options, hold_task_func, NULL, NULL, NULL);
+  while (!running_record_on_disk (path))
+    {
+      if (g_get_monotonic_time () > end)
+        return 3;
+      g_main_context_iteration (context, FALSE);
+      g_usleep (1000);
+    }
+  write_all (STDOUT_FILENO, "ready\n", 6);
+
+  /* Until the parent kills us; the deadline only guards a lost parent. */
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (context, TRUE);
 
   return 0;
 }
@@ -311,6 +374,110 @@ crash_round (const char *dir,
   check_database (path, ids);
 }
 
+static gboolean
+wait_disabled (TaskerHistory *history)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) test_timeout_ms () * 1000;
+
+  while (!_tasker_history_is_disabled (history))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static char *
+sqlite_text (const char *path,
+             const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *text = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return text;
+}
+
+/* One database, one live program (DESIGN.md §4 Durability): while another
+ * process has the database open, a second history is refused with one
+ * warning naming that process, and the first one's running durable task is
+ * not marked interrupted; once that process is dead (SIGKILL: the lock dies
+ * with it) the database opens, and the dead one's task is interrupted. */
+static void
+test_second_process_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tasker-history-two-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autofree char *exe = self_exe ();
+  g_autofree char *expected = NULL;
+  g_autofree char *warnings = NULL;
+  g_autofree char *interrupted = NULL;
+  const char *argv[] = { exe, "--hold-child", path, NULL };
+  g_autoptr(GString) ready = g_string_new (NULL);
+  TaskerHistory *history;
+  GPid pid = 0;
+  int out_fd = -1;
+  int status = 0;
+
+  g_assert_no_error (error);
+  g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                            NULL, NULL, &pid, NULL, &out_fd, NULL, &error);
+  g_assert_no_error (error);
+
+  /* "ready\n" */
+  while (!g_str_has_suffix (ready->str, "\n"))
+    {
+      char c;
+      gssize n = read (out_fd, &c, 1);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      g_assert_cmpint (n, ==, 1);
+      g_string_append_c (ready, c);
+    }
+  g_assert_cmpstr (ready->str, ==, "ready\n");
+
+  hist_warnings_catch (TRUE);
+  history = _tasker_history_new (path, 0, 0);
+  g_assert_true (wait_disabled (history));
+  _tasker_history_free (history);
+  warnings = hist_warnings_dup ();
+  g_test_message ("warnings: %s", warnings);
+  g_assert_cmpuint (hist_warnings_count (), ==, 1);
+  expected = g_strdup_printf ("in use by process %d", (int) pid);
+  g_assert_nonnull (strstr (warnings, expected));
+  g_assert_nonnull (strstr (warnings, path));
+  hist_warnings_catch (FALSE);
+
+  /* The live program's task was left alone. */
+  interrupted = sqlite_text (path, "SELECT group_concat (status || ':' || interrupted) FROM tasks");
+  g_assert_cmpstr (interrupted, ==, "1:0");
+  g_clear_pointer (&interrupted, g_free);
+
+  g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  close (out_fd);
+
+  history = _tasker_history_new (path, 0, 0);
+  g_assert_true (_tasker_history_flush (history, test_timeout_ms ()));
+  g_assert_false (_tasker_history_is_disabled (history));
+  _tasker_history_free (history);
+  interrupted = sqlite_text (path, "SELECT group_concat (status || ':' || interrupted) FROM tasks");
+  g_assert_cmpstr (interrupted, ==, "1:1");
+
+  hist_rm_rf (dir);
+}
+
 static void
 test_crash (void)
 {
@@ -330,10 +497,14 @@ main (int   argc,
 {
   if (argc == 3 && g_str_equal (argv[1], "--crash-child"))
     return child_main (argv[2]);
+  if (argc == 3 && g_str_equal (argv[1], "--hold-child"))
+    return hold_child_main (argv[2]);
 
   g_test_init (&argc, &argv, NULL);
+  hist_warnings_init ();
 
   g_test_add_func ("/Tasker/History/crash/sigkill", test_crash);
+  g_test_add_func ("/Tasker/History/two-processes/refused", test_second_process_refused);
 
   return g_test_run ();
 }

@@ -246,7 +246,7 @@ file_mode (const char *path)
 }
 
 /* The file is made 0600 (whatever the umask), its new directories 0700, in
- * WAL mode, with user_version 1. */
+ * WAL mode, with user_version 2. */
 static void
 test_file (HistFixture   *f,
            gconstpointer  data)
@@ -897,6 +897,68 @@ test_unknown_schema (HistFixture   *f,
 
   version = sqlite_text (f->path, "PRAGMA user_version");
   g_assert_cmpstr (version, ==, "7");
+  /* Checked before anything changed it: still in its own journal mode. */
+  g_clear_pointer (&version, g_free);
+  version = sqlite_text (f->path, "PRAGMA journal_mode");
+  g_assert_cmpstr (version, ==, "delete");
+}
+
+/* Another program's database (no schema version, tables of its own) is
+ * refused untouched: no tables of ours, no WAL mode. */
+static void
+test_foreign_database (HistFixture   *f,
+                       gconstpointer  data)
+{
+  sqlite3 *db = NULL;
+  g_autofree char *tables = NULL;
+  g_autofree char *journal_mode = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE notes (x); INSERT INTO notes VALUES ('mine')",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (g_chmod (f->path, 0644), ==, 0);
+
+  check_disabled (f, f->path, "not a Tasker history");
+
+  tables = sqlite_text (f->path, "SELECT group_concat (name) FROM sqlite_master");
+  g_assert_cmpstr (tables, ==, "notes");
+  journal_mode = sqlite_text (f->path, "PRAGMA journal_mode");
+  g_assert_cmpstr (journal_mode, ==, "delete");
+  g_assert_cmpuint (file_mode (f->path), ==, 0644);
+}
+
+/* A history made with another mode (an older version, a copy) is made
+ * 0600 at every open, with its -wal and -shm files. */
+static void
+test_private_at_every_open (HistFixture   *f,
+                            gconstpointer  data)
+{
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (f->path, "-shm", NULL);
+  g_autoptr(TaskerTask) task = NULL;
+  HistWork work = { NULL, -1, NULL, 0, NULL };
+
+  task = make_finished_task (f, NULL, &work);
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_add (f->history, task);
+  flush_or_fail (f);
+  hist_close (f);
+
+  g_assert_cmpint (g_chmod (f->path, 0644), ==, 0);
+  /* Left over, empty, readable by all: SQLite keeps a file's mode. */
+  g_assert_true (g_file_set_contents (wal, "", 0, NULL));
+  g_assert_true (g_file_set_contents (shm, "", 0, NULL));
+  g_assert_cmpint (g_chmod (wal, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (shm, 0644), ==, 0);
+
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_add (f->history, task);
+  flush_or_fail (f);
+  g_assert_cmpuint (count_records (f), ==, 2);
+  g_assert_cmpuint (file_mode (f->path), ==, 0600);
+  g_assert_cmpuint (file_mode (wal), ==, 0600);
+  g_assert_cmpuint (file_mode (shm), ==, 0600);
 }
 
 /* A version 1 database (before interrupted tasks) is upgraded in place:
@@ -1047,6 +1109,8 @@ main (int   argc,
   HIST_TEST_ADD ("/Tasker/History/unwritable", test_unwritable);
   HIST_TEST_ADD ("/Tasker/History/corrupt", test_corrupt);
   HIST_TEST_ADD ("/Tasker/History/unknown-schema", test_unknown_schema);
+  HIST_TEST_ADD ("/Tasker/History/foreign-database", test_foreign_database);
+  HIST_TEST_ADD ("/Tasker/History/private-at-every-open", test_private_at_every_open);
   HIST_TEST_ADD ("/Tasker/History/upgrade-from-1", test_upgrade_from_1);
   HIST_TEST_ADD ("/Tasker/History/flush-timeout", test_flush_timeout);
   HIST_TEST_ADD ("/Tasker/History/free-writes-queued", test_free_writes_queued);
