@@ -53,8 +53,18 @@ void           _tasker_history_set_limits    (TaskerHistory       *self,
 gboolean       _tasker_history_flush         (TaskerHistory       *self,
                                               guint                timeout_ms);
 /* Flushes (at most 2 s), stops the writer thread and closes the database.
- * Records still queued after the flush timed out are dropped. Any thread. */
+ * Records still queued after the flush timed out are dropped, with one
+ * warning saying how many and why. Any thread. */
 void           _tasker_history_free          (TaskerHistory       *self);
+/* Tests only: runs @func with the writer's connection on the writer thread
+ * (before its next batch) and waits for it; fault injection such as
+ * `PRAGMA max_page_count` (a full disk) or sqlite3_limit(). */
+struct sqlite3;
+typedef void (*TaskerHistoryTestFunc) (struct sqlite3 *db,
+                                       gpointer        data);
+void           _tasker_history_run_for_test  (TaskerHistory       *self,
+                                              TaskerHistoryTestFunc func,
+                                              gpointer             data);
 /* Keeps the struct alive (not the writer) for a flush from another thread
  * than the owner's; any thread. */
 TaskerHistory *_tasker_history_ref           (TaskerHistory       *self);

@@ -58,8 +58,15 @@
  * disables the history with one warning naming the path and the reason;
  * the file is checked before anything is written to it (WAL mode and the
  * 0600 mode included), and is never removed or rewritten. A write that
- * fails drops its batch with one warning (for the life of the history) and
- * the writer carries on.
+ * fails (database locked by another program past the busy timeout, disk
+ * full, an I/O error) keeps its batch and tries it again after a delay
+ * (RETRY_DELAY_US, doubling), with one warning for the life of the history;
+ * records are dropped only when the history is closed before they could be
+ * written, or the queue overflows, each with one warning saying how many and
+ * why. A damaged database found while writing turns the history off, with
+ * one warning. A record SQLite cannot take (a text beyond its length limit)
+ * is left out with one warning; every bind is checked, since a parameter
+ * that failed to bind would be written as NULL.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -93,9 +100,12 @@
 #define QUEUE_MAX              200000
 /* The writer thread's nice value (Linux): background work. */
 #define WRITER_NICE            10
-/* A durable task's record is what a restart trusts: one in a batch that
- * failed is tried again with the next batches, this many times. */
-#define DURABLE_RETRIES        3
+/* A batch that fails (database locked past the busy timeout, disk full, an
+ * I/O error) is kept and tried again after this long, doubling up to the
+ * cap: records are only dropped when the history is closed (or the queue
+ * overflows), and then with one warning. */
+#define RETRY_DELAY_US         (100 * 1000)
+#define RETRY_DELAY_MAX_US     (2 * G_USEC_PER_SEC)
 /* Written entries kept for reuse: the main thread then rarely allocates an
  * Entry, and never frees one the writer thread allocated or the reverse. */
 #define SPARE_MAX              (4 * BATCH_MAX)
@@ -132,7 +142,6 @@ struct _Entry
   char             *log;             /* (owned) (nullable) lines joined with '\n' */
   char            **descriptions;    /* (owned) (nullable) key, value, key, value, …, NULL; sorted by key */
   guint             durable : 1;     /* its record may exist already, unfinished */
-  guint             retries : 2;     /* batches that failed with it (durable entries only) */
   guint             final : 1;       /* the task's last record */
   guint             interrupted : 1;
 };
@@ -168,6 +177,10 @@ struct _TaskerHistory
   guint           abandon : 1;           /* drop what is left, protected by @lock */
   guint           exited : 1;            /* the writer is done with everything, protected by @lock */
   guint           overflow_warned : 1;   /* protected by @lock */
+  gint64          retry_time;            /* monotonic; a failed batch waits until then, protected by @lock */
+  TaskerHistoryTestFunc test_func;       /* (nullable) protected by @lock */
+  gpointer        test_data;             /* protected by @lock */
+  guint           test_done : 1;         /* protected by @lock */
 
   /* The writer thread's own. */
   sqlite3        *db;                    /* (owned) (nullable) */
@@ -179,7 +192,13 @@ struct _TaskerHistory
   sqlite3_stmt   *insert_description;    /* (owned) (nullable) */
   sqlite3_stmt   *select_descriptions;   /* (owned) (nullable) */
   gint64          last_retention;        /* monotonic */
+  gint64          retry_delay;           /* µs; 0 after a batch that committed */
+  char           *write_error;           /* (owned) (nullable) why the last write failed */
+  guint           n_unwritable;          /* records left out because they cannot be bound */
+  guint           n_abandoned;           /* records dropped at close, not written */
+  int             bind_rc;               /* why the last record left out could not be bound */
   gboolean        write_warned;
+  gboolean        unwritable_warned;
 };
 
 /* Entries */
@@ -717,47 +736,95 @@ history_close (TaskerHistory *self)
   g_clear_pointer (&self->db_lock, unlock_database);
 }
 
+/* Once for the life of the history: the records are kept and tried again
+ * (see RETRY_DELAY_US); losing them is a warning of its own. */
 static void
 warn_write_failure (TaskerHistory *self,
                     const char    *what)
 {
+  g_free (self->write_error);
+  self->write_error = g_strdup (sqlite3_errmsg (self->db));
   if (self->write_warned)
     return;
   self->write_warned = TRUE;
-  g_warning ("Task history “%s”: %s failed: %s", self->path, what, sqlite3_errmsg (self->db));
+  g_warning ("Task history “%s”: %s failed: %s; the records are kept and tried again",
+             self->path, what, self->write_error);
 }
 
-/* The insert's parameters, which the update shares. */
-static void
+/* The insert's parameters, which the update shares. Returns the first
+ * error: a parameter that failed to bind would be written as NULL. */
+static int
 bind_entry (sqlite3_stmt *stmt,
             Entry        *entry,
             guint         n_descriptions)
 {
-  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) entry->task_id);
-  sqlite3_bind_text (stmt, 2, entry->key, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, entry->name, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 4, entry->kind);
-  sqlite3_bind_int (stmt, 5, entry->status);
-  sqlite3_bind_text (stmt, 6, entry->message, -1, SQLITE_STATIC);
-  sqlite3_bind_double (stmt, 7, entry->progress);
-  sqlite3_bind_text (stmt, 8, entry->error_domain, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 9, entry->error_code);
-  sqlite3_bind_text (stmt, 10, entry->error_message, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 11, entry->attempts);
-  sqlite3_bind_int64 (stmt, 12, entry->created_time);
-  sqlite3_bind_int64 (stmt, 13, entry->started_time);
-  sqlite3_bind_int64 (stmt, 14, entry->finished_time);
-  sqlite3_bind_int64 (stmt, 15, (sqlite3_int64) entry->trace_id);
-  sqlite3_bind_int64 (stmt, 16, (sqlite3_int64) entry->parent_id);
-  sqlite3_bind_text (stmt, 17, entry->log, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 18, n_descriptions);
-  sqlite3_bind_int (stmt, 19, entry->interrupted);
+  int rc = SQLITE_OK;
+
+#define BIND(call) G_STMT_START { if (rc == SQLITE_OK) rc = (call); } G_STMT_END
+  BIND (sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) entry->task_id));
+  BIND (sqlite3_bind_text (stmt, 2, entry->key, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_text (stmt, 3, entry->name, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_int (stmt, 4, entry->kind));
+  BIND (sqlite3_bind_int (stmt, 5, entry->status));
+  BIND (sqlite3_bind_text (stmt, 6, entry->message, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_double (stmt, 7, entry->progress));
+  BIND (sqlite3_bind_text (stmt, 8, entry->error_domain, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_int (stmt, 9, entry->error_code));
+  BIND (sqlite3_bind_text (stmt, 10, entry->error_message, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_int64 (stmt, 11, entry->attempts));
+  BIND (sqlite3_bind_int64 (stmt, 12, entry->created_time));
+  BIND (sqlite3_bind_int64 (stmt, 13, entry->started_time));
+  BIND (sqlite3_bind_int64 (stmt, 14, entry->finished_time));
+  BIND (sqlite3_bind_int64 (stmt, 15, (sqlite3_int64) entry->trace_id));
+  BIND (sqlite3_bind_int64 (stmt, 16, (sqlite3_int64) entry->parent_id));
+  BIND (sqlite3_bind_text (stmt, 17, entry->log, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_int (stmt, 18, n_descriptions));
+  BIND (sqlite3_bind_int (stmt, 19, entry->interrupted));
+#undef BIND
+
+  return rc;
 }
 
-/* A durable task's later records update its first one. Returns FALSE on an
- * error; *@updated says whether there was a row to update (one lost with
- * a batch that failed is written afresh). */
-static gboolean
+/* write_entry()'s answer for a record that cannot be bound. */
+#define UNWRITABLE (-1)
+
+/* A record whose values cannot be bound (a text beyond SQLite's length
+ * limit) would fail every retry: it is left out, with one warning. */
+static void
+warn_unwritable (TaskerHistory *self,
+                 Entry         *entry,
+                 int            rc)
+{
+  self->n_unwritable++;
+  if (self->unwritable_warned)
+    return;
+  self->unwritable_warned = TRUE;
+  g_warning ("Task history “%s”: the record of task %" G_GUINT64_FORMAT " “%s” cannot be written"
+             " (%s); it is left out",
+             self->path, entry->task_id, entry->name != NULL ? entry->name : "", sqlite3_errstr (rc));
+}
+
+/* A bind that failed: UNWRITABLE, or SQLITE_NOMEM, which a retry may cure. */
+static int
+bind_failed (TaskerHistory *self,
+             sqlite3_stmt  *stmt,
+             int            rc)
+{
+  sqlite3_clear_bindings (stmt);
+  if (rc == SQLITE_NOMEM)
+    return rc;
+  self->bind_rc = rc;
+  return UNWRITABLE;
+}
+
+static gboolean exec_delete (TaskerHistory *self,
+                             const char    *sql,
+                             sqlite3_int64  arg);
+
+/* A durable task's later records update its first one. Returns SQLITE_OK,
+ * UNWRITABLE or an error; *@updated says whether there was a row to update
+ * (one lost with a batch that failed is written afresh). */
+static int
 update_entry (TaskerHistory *self,
               Entry         *entry,
               sqlite3_int64  row,
@@ -766,16 +833,21 @@ update_entry (TaskerHistory *self,
   sqlite3_stmt *stmt = self->update_task;
   int rc;
 
-  bind_entry (stmt, entry, 0);
-  sqlite3_bind_int64 (stmt, 20, row);
+  rc = bind_entry (stmt, entry, 0);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64 (stmt, 20, row);
+  if (rc != SQLITE_OK)
+    return bind_failed (self, stmt, rc);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   *updated = rc == SQLITE_DONE && sqlite3_changes (self->db) > 0;
 
-  return rc == SQLITE_DONE;
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static gboolean
+/* Returns SQLITE_OK, UNWRITABLE when the entry's values cannot be bound
+ * (nothing was written for it), or an error. */
+static int
 write_entry (TaskerHistory *self,
              Entry         *entry)
 {
@@ -791,29 +863,42 @@ write_entry (TaskerHistory *self,
       gboolean updated;
 
       row = *(sqlite3_int64 *) open_row;
-      if (!update_entry (self, entry, row, &updated))
-        return FALSE;
+      rc = update_entry (self, entry, row, &updated);
+      if (rc != SQLITE_OK)
+        return rc;
       if (updated)
         goto done;
     }
 
-  bind_entry (stmt, entry, n_descriptions);
+  rc = bind_entry (stmt, entry, n_descriptions);
+  if (rc != SQLITE_OK)
+    return bind_failed (self, stmt, rc);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
-    return FALSE;
+    return rc;
   row = sqlite3_last_insert_rowid (self->db);
 
   stmt = self->insert_description;
   for (guint i = 0; n_descriptions > 0 && entry->descriptions[i] != NULL; i += 2)
     {
-      sqlite3_bind_int64 (stmt, 1, row);
-      sqlite3_bind_text (stmt, 2, entry->descriptions[i], -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, entry->descriptions[i + 1], -1, SQLITE_STATIC);
+      rc = sqlite3_bind_int64 (stmt, 1, row);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text (stmt, 2, entry->descriptions[i], -1, SQLITE_STATIC);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text (stmt, 3, entry->descriptions[i + 1], -1, SQLITE_STATIC);
+      if (rc != SQLITE_OK)
+        {
+          /* Its row goes too (its descriptions with it): all or nothing. */
+          rc = bind_failed (self, stmt, rc);
+          if (rc == UNWRITABLE && !exec_delete (self, "DELETE FROM tasks WHERE row = ?1", row))
+            return SQLITE_ERROR;
+          return rc;
+        }
       rc = sqlite3_step (stmt);
       sqlite3_reset (stmt);
       if (rc != SQLITE_DONE)
-        return FALSE;
+        return rc;
     }
 
 done:
@@ -824,15 +909,18 @@ done:
     g_hash_table_insert (self->open_rows, g_memdup2 (&entry->task_id, sizeof entry->task_id),
                          g_memdup2 (&row, sizeof row));
 
-  return TRUE;
+  return SQLITE_OK;
 }
 
-/* One transaction for the whole batch. */
+/* One transaction for the whole batch; *@left_out says whether a record
+ * was left out (see warn_unwritable()). */
 static gboolean
 write_batch (TaskerHistory *self,
-             Entry         *batch)
+             Entry         *batch,
+             gboolean      *left_out)
 {
   g_array_set_size (self->closing, 0);
+  *left_out = FALSE;
 
   if (!exec_sql (self, "BEGIN IMMEDIATE"))
     {
@@ -842,7 +930,14 @@ write_batch (TaskerHistory *self,
 
   for (Entry *entry = batch; entry != NULL; entry = entry->next)
     {
-      if (!write_entry (self, entry))
+      int rc = write_entry (self, entry);
+
+      if (rc == UNWRITABLE)
+        {
+          warn_unwritable (self, entry, self->bind_rc);
+          *left_out = TRUE;
+        }
+      else if (rc != SQLITE_OK)
         {
           warn_write_failure (self, "writing a record");
           exec_sql (self, "ROLLBACK");
@@ -863,42 +958,6 @@ write_batch (TaskerHistory *self,
   return TRUE;
 }
 
-/* Takes the durable entries out of @batch, a batch that failed, for another
- * try (each at most DURABLE_RETRIES times); updates @last and @n for what
- * is left. Returns them, in order. */
-static Entry *
-take_retries (Entry  **batch,
-              Entry  **last,
-              guint   *n)
-{
-  Entry *retries = NULL;
-  Entry **retries_tail = &retries;
-  Entry **link = batch;
-
-  *last = NULL;
-  while (*link != NULL)
-    {
-      Entry *entry = *link;
-
-      if (entry->durable && entry->retries < DURABLE_RETRIES)
-        {
-          *link = entry->next;
-          entry->next = NULL;
-          entry->retries++;
-          *retries_tail = entry;
-          retries_tail = &entry->next;
-          (*n)--;
-        }
-      else
-        {
-          *last = entry;
-          link = &entry->next;
-        }
-    }
-
-  return retries;
-}
-
 static gboolean
 exec_delete (TaskerHistory *self,
              const char    *sql,
@@ -909,8 +968,9 @@ exec_delete (TaskerHistory *self,
 
   if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, arg);
-  rc = sqlite3_step (stmt);
+  rc = sqlite3_bind_int64 (stmt, 1, arg);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
   sqlite3_finalize (stmt);
 
   return rc == SQLITE_DONE;
@@ -970,7 +1030,8 @@ load_descriptions (TaskerHistory       *self,
   g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
-  sqlite3_bind_int64 (stmt, 1, row);
+  if (sqlite3_bind_int64 (stmt, 1, row) != SQLITE_OK)
+    return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       g_ptr_array_add (keys, dup_column_text (stmt, 0));
@@ -1104,22 +1165,18 @@ run_query (TaskerHistory       *self,
   if (sqlite3_prepare_v2 (self->db, sql->str, -1, &stmt, NULL) != SQLITE_OK)
     goto fail;
 
-  if (query->status >= 0)
-    sqlite3_bind_int (stmt, 1, query->status);
-  if (query->key != NULL)
-    sqlite3_bind_text (stmt, 2, query->key, -1, SQLITE_STATIC);
-  if (query->name != NULL)
-    sqlite3_bind_text (stmt, 3, query->name, -1, SQLITE_STATIC);
-  if (text != NULL)
-    sqlite3_bind_text (stmt, 4, text, -1, SQLITE_STATIC);
-  if (query->since != 0)
-    sqlite3_bind_int64 (stmt, 5, query->since);
-  if (query->until != 0)
-    sqlite3_bind_int64 (stmt, 6, query->until);
-  if (query->parent_id != 0)
-    sqlite3_bind_int64 (stmt, 7, (sqlite3_int64) query->parent_id);
-  sqlite3_bind_int64 (stmt, 8, query->limit != 0 ? (sqlite3_int64) query->limit : -1);
-  sqlite3_bind_int64 (stmt, 9, query->offset);
+  /* A parameter that failed to bind would match as NULL: the query fails. */
+  if ((query->status >= 0 && sqlite3_bind_int (stmt, 1, query->status) != SQLITE_OK)
+      || (query->key != NULL && sqlite3_bind_text (stmt, 2, query->key, -1, SQLITE_STATIC) != SQLITE_OK)
+      || (query->name != NULL && sqlite3_bind_text (stmt, 3, query->name, -1, SQLITE_STATIC) != SQLITE_OK)
+      || (text != NULL && sqlite3_bind_text (stmt, 4, text, -1, SQLITE_STATIC) != SQLITE_OK)
+      || (query->since != 0 && sqlite3_bind_int64 (stmt, 5, query->since) != SQLITE_OK)
+      || (query->until != 0 && sqlite3_bind_int64 (stmt, 6, query->until) != SQLITE_OK)
+      || (query->parent_id != 0
+          && sqlite3_bind_int64 (stmt, 7, (sqlite3_int64) query->parent_id) != SQLITE_OK)
+      || sqlite3_bind_int64 (stmt, 8, query->limit != 0 ? (sqlite3_int64) query->limit : -1) != SQLITE_OK
+      || sqlite3_bind_int64 (stmt, 9, query->offset) != SQLITE_OK)
+    goto fail;
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -1227,6 +1284,7 @@ history_destroy (TaskerHistory *self)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->open_rows, g_hash_table_unref);
   g_clear_pointer (&self->closing, g_array_unref);
+  g_clear_pointer (&self->write_error, g_free);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->work_cond);
   g_cond_clear (&self->done_cond);
@@ -1310,16 +1368,33 @@ writer_thread_func (gpointer data)
       gboolean disabled;
       gboolean abandon;
       gboolean committed = FALSE;
+      gboolean left_out = FALSE;
+      gboolean retry_wait = FALSE;
+      TaskerHistoryTestFunc test_func = NULL;
+      gpointer test_data = NULL;
 
       /* Wait for work, and let a batch fill. */
       for (;;)
         {
           gboolean have_work = self->head != NULL || self->queries.length > 0 || self->limits_changed;
+          gint64 now = g_get_monotonic_time ();
 
-          if (self->abandon || (self->stopping && !self->paused))
+          /* A batch that failed waits out its delay, unless the history
+           * is closing (then it is tried once more, or dropped). */
+          retry_wait = self->head != NULL && now < self->retry_time
+                       && !self->stopping && !self->abandon;
+
+          if (self->abandon || (self->stopping && !self->paused) || self->test_func != NULL)
             break;
           if (have_work && !self->paused)
             {
+              if (retry_wait && self->queries.length == 0 && !self->limits_changed)
+                {
+                  g_cond_wait_until (&self->work_cond, &self->lock, self->retry_time);
+                  continue;
+                }
+              if (retry_wait)
+                break;
               if (self->head != NULL
                   && self->n_queued < BATCH_MAX
                   && self->n_flushing == 0
@@ -1339,7 +1414,9 @@ writer_thread_func (gpointer data)
         }
 
       /* Take a batch, the queries and the limits. */
-      for (Entry *entry = self->head; entry != NULL && n < BATCH_MAX; entry = entry->next)
+      test_func = self->test_func;
+      test_data = self->test_data;
+      for (Entry *entry = retry_wait ? NULL : self->head; entry != NULL && n < BATCH_MAX; entry = entry->next)
         {
           last = entry;
           n++;
@@ -1366,32 +1443,51 @@ writer_thread_func (gpointer data)
       abandon = self->abandon;
       g_mutex_unlock (&self->lock);
 
+      if (test_func != NULL)
+        {
+          if (self->db != NULL)
+            test_func (self->db, test_data);
+          g_mutex_lock (&self->lock);
+          self->test_func = NULL;
+          self->test_done = TRUE;
+          g_cond_broadcast (&self->done_cond);
+          g_mutex_unlock (&self->lock);
+        }
+
       if (batch != NULL && !disabled && !abandon)
-        committed = write_batch (self, batch);
+        committed = write_batch (self, batch, &left_out);
+      if (committed)
+        self->retry_delay = 0;
+      if (batch != NULL && abandon)
+        self->n_abandoned += n;
       if (batch != NULL && !committed && !disabled && !abandon)
         {
-          Entry *retries = take_retries (&batch, &last, &n);
+          int code = sqlite3_errcode (self->db);
 
-          if (retries != NULL)
+          if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
             {
-              Entry *retries_last = retries;
-              guint n_retries = 1;
-
-              while (retries_last->next != NULL)
-                {
-                  retries_last = retries_last->next;
-                  n_retries++;
-                }
+              /* No retry can help: the history is off, and says why. */
+              g_warning ("Task history disabled: “%s” is damaged: %s", self->path, self->write_error);
               g_mutex_lock (&self->lock);
-              retries_last->next = self->head;
-              if (self->head == NULL)
-                {
-                  self->tail = retries_last;
-                  self->first_queued_time = g_get_monotonic_time ();
-                }
-              self->head = retries;
-              self->n_queued += n_retries;
+              disable_locked (self, g_strdup_printf ("the database is damaged: %s", self->write_error));
               g_mutex_unlock (&self->lock);
+            }
+          else
+            {
+              /* Kept, in order, ahead of what came since; tried again
+               * after a delay that grows while the failures last. */
+              self->retry_delay = CLAMP (self->retry_delay * 2, RETRY_DELAY_US, RETRY_DELAY_MAX_US);
+              g_mutex_lock (&self->lock);
+              last->next = self->head;
+              if (self->head == NULL)
+                self->tail = last;
+              self->head = batch;
+              self->n_queued += n;
+              self->first_queued_time = g_get_monotonic_time ();
+              self->retry_time = g_get_monotonic_time () + self->retry_delay;
+              g_mutex_unlock (&self->lock);
+              batch = NULL;
+              batch_seq = 0;
             }
         }
       for (Entry *entry = batch; entry != NULL; entry = entry->next)
@@ -1410,7 +1506,7 @@ writer_thread_func (gpointer data)
           self->processed_seq = MAX (self->processed_seq, batch_seq);
           if (committed)
             self->n_transactions++;
-          else
+          if (!committed || left_out)
             self->last_drop_seq = MAX (self->last_drop_seq, batch_seq);
           g_cond_broadcast (&self->done_cond);
           g_mutex_unlock (&self->lock);
@@ -1435,6 +1531,12 @@ writer_thread_func (gpointer data)
         break;
     }
   g_mutex_unlock (&self->lock);
+
+  /* Giving up: said once, with the reason. */
+  if (self->n_abandoned > 0)
+    g_warning ("Task history “%s”: %u records were not written before it was closed: %s",
+               self->path, self->n_abandoned,
+               self->write_error != NULL ? self->write_error : "the disk did not keep up");
 
   history_close (self);
 
@@ -1700,6 +1802,26 @@ _tasker_history_free (TaskerHistory *self)
       g_thread_unref (thread);
     }
   _tasker_history_unref (self);
+}
+
+void
+_tasker_history_run_for_test (TaskerHistory         *self,
+                              TaskerHistoryTestFunc  func,
+                              gpointer               data)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (func != NULL);
+
+  g_mutex_lock (&self->lock);
+  g_return_if_fail (self->test_func == NULL);
+  self->test_func = func;
+  self->test_data = data;
+  self->test_done = FALSE;
+  g_cond_signal (&self->work_cond);
+  while (!self->test_done && !self->exited)
+    g_cond_wait (&self->done_cond, &self->lock);
+  self->test_func = NULL;
+  g_mutex_unlock (&self->lock);
 }
 
 /* For another thread's flush while the owner may free the history. */
