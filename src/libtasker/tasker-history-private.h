@@ -81,7 +81,9 @@ GListModel    *_tasker_history_query_finish  (TaskerHistory       *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
-/* Deletes every record, after those queued before; on the writer thread. */
+/* Deletes every finished task's record (not those of tasks still running or
+ * waiting, nor interrupted ones), after those queued before; on the writer
+ * thread. */
 void           _tasker_history_clear_async   (TaskerHistory       *self,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,

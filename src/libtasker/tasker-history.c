@@ -1211,6 +1211,15 @@ fail:
   return NULL;
 }
 
+/* Clearing keeps the records of tasks that have not ended (durable ones
+ * running or waiting, here or interrupted): their end updates them, or a
+ * restart finds them. */
+#define CLEAR_SQL \
+  "BEGIN;" \
+  "DELETE FROM descriptions WHERE task_row IN (SELECT row FROM tasks WHERE status > 1);" \
+  "DELETE FROM tasks WHERE status > 1;" \
+  "COMMIT;"
+
 static void
 run_query_task (TaskerHistory *self,
                 GTask         *task,
@@ -1244,7 +1253,7 @@ run_query_task (TaskerHistory *self,
     {
       gint64 *row = g_task_get_task_data (task);
       gboolean deleted = row != NULL ? exec_delete (self, "DELETE FROM tasks WHERE row = ?1", *row)
-                                     : exec_sql (self, "BEGIN; DELETE FROM descriptions; DELETE FROM tasks; COMMIT;");
+                                     : exec_sql (self, CLEAR_SQL);
 
       if (deleted)
         g_task_return_boolean (task, TRUE);
@@ -1874,7 +1883,7 @@ _tasker_history_query_async (TaskerHistory       *self,
   g_cond_signal (&self->work_cond);
 }
 
-/* Deletes every record, after what was queued before. */
+/* Deletes every finished task's record, after what was queued before. */
 void
 _tasker_history_clear_async (TaskerHistory       *self,
                              GCancellable        *cancellable,

@@ -3043,12 +3043,14 @@ clear_done_cb (GObject      *object,
  * tasker_manager_clear_history_async:
  * @self: a #TaskerManager
  * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the history is empty
+ * @callback: (scope async): called when the finished tasks' records are gone
  * @user_data: data for @callback
  *
- * Deletes every record of the history (tasks that end later are recorded
- * as usual), on the history's own thread. Call it on the manager's main
- * context.
+ * Deletes the records of every finished task (tasks that end later are
+ * recorded as usual), on the history's own thread. The records of durable
+ * tasks that have not ended — still running or waiting here, or interrupted
+ * ([property@Tasker.HistoryRecord:interrupted]) — stay: they are what a
+ * restart trusts. Call it on the manager's main context.
  *
  * Since: 1.0
  */

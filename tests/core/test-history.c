@@ -598,6 +598,57 @@ text_search_covers_name_and_descriptions (void)
   remove_history_dir (dir);
 }
 
+/* Clearing the history deletes the finished tasks' records, not those of
+ * durable tasks still running or waiting: their end updates them, and a
+ * crash before then must leave them to be found. */
+static void
+clear_keeps_unfinished_durable_records (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+  g_autoptr(TaskerTask) running = NULL;
+  g_autoptr(TaskerTask) waiting = NULL;
+  g_autoptr(TaskerTask) done = NULL;
+  g_autoptr(GListModel) records = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean cleared = FALSE;
+
+  tasker_manager_set_max_threads (manager, 1);
+  tasker_manager_set_history_path (manager, path);
+  done = tasker_manager_run_thread (manager, NULL, NULL, ok_func, (gpointer) "finished", NULL, &error);
+  g_assert_no_error (error);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_final, done);
+  running = submit_named (manager, "running", TRUE);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running);
+  waiting = submit_named (manager, "waiting", TRUE);
+  records = query_until_n (manager, q, 3);
+  g_clear_object (&records);
+
+  tasker_manager_clear_history_async (manager, NULL, clear_cb, &cleared);
+  test_wait_for (tasker_manager_get_context (manager), is_true, &cleared);
+  records = query_until_n (manager, q, 2);
+  g_assert_nonnull (find_record (records, "running"));
+  g_assert_nonnull (find_record (records, "waiting"));
+  g_clear_object (&records);
+
+  /* Their ends update those records: one each. */
+  tasker_task_cancel (running);
+  tasker_task_cancel (waiting);
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  records = query_until_n (manager, q, 2);
+  g_assert_cmpint (tasker_history_record_get_status (find_record (records, "running")), ==,
+                   TASKER_TASK_STATUS_CANCELLED);
+  g_assert_cmpint (tasker_history_record_get_status (find_record (records, "waiting")), ==,
+                   TASKER_TASK_STATUS_CANCELLED);
+  g_clear_object (&records);
+
+  g_clear_object (&manager);
+  remove_history_dir (dir);
+}
+
 /* Shutdown's flush */
 
 /* The rows of @path, read with a connection of our own, as another program
@@ -735,6 +786,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/History/durable/death-interrupts", death_leaves_durable_tasks_interrupted);
   g_test_add_func ("/Tasker/History/text-search", text_search_covers_name_and_descriptions);
   g_test_add_func ("/Tasker/History/delete-refuses-foreign", delete_refuses_foreign_records);
+  g_test_add_func ("/Tasker/History/clear-keeps-unfinished-durable", clear_keeps_unfinished_durable_records);
   g_test_add_func ("/Tasker/History/shutdown/flushes-without-iteration", shutdown_flushes_without_iteration);
   g_test_add_func ("/Tasker/History/shutdown/flushes-from-thread", shutdown_from_thread_flushes);
 
