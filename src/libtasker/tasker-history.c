@@ -141,6 +141,8 @@ struct _Entry
   guint64           parent_id;
   char             *log;             /* (owned) (nullable) lines joined with '\n' */
   char            **descriptions;    /* (owned) (nullable) key, value, key, value, …, NULL; sorted by key */
+  gint64            replaces_row;    /* 0, or the interrupted record its first record replaces */
+  gint64            replaces_created; /* that record's created_time, against a reused row number */
   guint             durable : 1;     /* its record may exist already, unfinished */
   guint             final : 1;       /* the task's last record */
   guint             interrupted : 1;
@@ -845,6 +847,29 @@ update_entry (TaskerHistory *self,
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Deletes the interrupted record @entry's task replaces (see
+ * TaskerTaskOptions:replaces-record), if it is still unfinished. */
+static int
+delete_replaced (TaskerHistory *self,
+                 Entry         *entry)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (self->db,
+                           "DELETE FROM tasks WHERE row = ?1 AND created_time = ?2 AND status <= 1",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64 (stmt, 1, entry->replaces_row);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64 (stmt, 2, entry->replaces_created);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Returns SQLITE_OK, UNWRITABLE when the entry's values cannot be bound
  * (nothing was written for it), or an error. */
 static int
@@ -868,6 +893,15 @@ write_entry (TaskerHistory *self,
         return rc;
       if (updated)
         goto done;
+    }
+
+  /* The job's earlier record goes in the same transaction as its new one
+   * comes: whenever the program dies, one of them is there, never both. */
+  if (entry->replaces_row != 0)
+    {
+      rc = delete_replaced (self, entry);
+      if (rc != SQLITE_OK)
+        return rc;
     }
 
   rc = bind_entry (stmt, entry, n_descriptions);
@@ -1641,6 +1675,16 @@ add_entry (TaskerHistory *self,
     return;
 
   entry_fill (&fill, task, finished_time, parent_id);
+  if (fill.durable && task->options != NULL)
+    {
+      TaskerHistoryRecord *replaced = tasker_task_options_get_replaces_record (task->options);
+
+      if (replaced != NULL && g_strcmp0 (replaced->origin, self->path) == 0)
+        {
+          fill.replaces_row = replaced->row;
+          fill.replaces_created = replaced->created_time;
+        }
+    }
   if (interrupted)
     {
       /* As it was before the shutdown cancelled it; its last record. */
