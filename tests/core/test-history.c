@@ -649,6 +649,96 @@ clear_keeps_unfinished_durable_records (void)
   remove_history_dir (dir);
 }
 
+static TaskerTask *
+submit_replacing (TaskerManager       *manager,
+                  const char          *name,
+                  TaskerHistoryRecord *replaced)
+{
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(GError) error = NULL;
+  TaskerTask *task;
+
+  tasker_task_options_set_name (options, name);
+  tasker_task_options_set_durable (options, TRUE);
+  tasker_task_options_set_replaces_record (options, replaced);
+  g_assert_true (tasker_task_options_get_replaces_record (options) == replaced);
+  task = tasker_manager_run_thread (manager, NULL, options, until_cancelled_func, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return task;
+}
+
+/* A durable task that runs an interrupted job again replaces its record
+ * (one record per job, whenever the program dies); a record that ended is
+ * never replaced. */
+static void
+replaces_record_keeps_one_record_per_job (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+  g_autoptr(TaskerHistoryQuery) interrupted_q = tasker_history_query_new ();
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    g_autoptr(TaskerTask) done = NULL;
+    g_autoptr(TaskerTask) waiting = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+
+    tasker_manager_set_max_threads (manager, 1);
+    tasker_manager_set_history_path (manager, path);
+    tasker_task_options_set_name (options, "done");
+    tasker_task_options_set_durable (options, TRUE);
+    done = tasker_manager_run_thread (manager, NULL, options, ok_func, (gpointer) "ok", NULL, &error);
+    g_assert_no_error (error);
+    test_wait_for (tasker_manager_get_context (manager), test_task_is_final, done);
+    g_object_unref (submit_named (manager, "running", TRUE));
+    waiting = submit_named (manager, "waiting", TRUE);
+    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  }
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    g_autoptr(GListModel) interrupted = NULL;
+    g_autoptr(GListModel) all = NULL;
+    g_autoptr(GListModel) finished = NULL;
+    g_autoptr(TaskerTask) again = NULL;
+    g_autoptr(TaskerTask) not_again = NULL;
+
+    tasker_manager_set_max_threads (manager, 1);
+    tasker_manager_set_history_path (manager, path);
+    tasker_history_query_set_interrupted (interrupted_q, TRUE);
+    interrupted = query_until_n (manager, interrupted_q, 2);
+    all = query_until_n (manager, q, 3);
+
+    again = submit_replacing (manager, "waiting again", find_record (interrupted, "waiting"));
+    not_again = submit_replacing (manager, "done again", find_record (all, "done"));
+    g_clear_object (&all);
+
+    /* The job's old record went with the new one's first write. */
+    all = query_until_n (manager, q, 4);
+    g_assert_null (find_record (all, "waiting"));
+    g_assert_nonnull (find_record (all, "waiting again"));
+    g_assert_false (tasker_history_record_get_interrupted (find_record (all, "waiting again")));
+    g_assert_nonnull (find_record (all, "running"));
+    g_assert_nonnull (find_record (all, "done"));
+    g_assert_nonnull (find_record (all, "done again"));
+    g_clear_object (&interrupted);
+    interrupted = query_until_n (manager, interrupted_q, 1);
+    g_assert_nonnull (find_record (interrupted, "running"));
+
+    tasker_task_cancel (again);
+    tasker_task_cancel (not_again);
+    g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+    finished = query_until_n (manager, q, 4);
+    g_assert_cmpint (tasker_history_record_get_status (find_record (finished, "waiting again")), ==,
+                     TASKER_TASK_STATUS_CANCELLED);
+  }
+
+  remove_history_dir (dir);
+}
+
 /* Shutdown's flush */
 
 /* The rows of @path, read with a connection of our own, as another program
@@ -787,6 +877,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/History/text-search", text_search_covers_name_and_descriptions);
   g_test_add_func ("/Tasker/History/delete-refuses-foreign", delete_refuses_foreign_records);
   g_test_add_func ("/Tasker/History/clear-keeps-unfinished-durable", clear_keeps_unfinished_durable_records);
+  g_test_add_func ("/Tasker/History/durable/replaces-record", replaces_record_keeps_one_record_per_job);
   g_test_add_func ("/Tasker/History/shutdown/flushes-without-iteration", shutdown_flushes_without_iteration);
   g_test_add_func ("/Tasker/History/shutdown/flushes-from-thread", shutdown_from_thread_flushes);
 
