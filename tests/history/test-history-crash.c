@@ -25,6 +25,12 @@
  * database passes its integrity check. Records that were not reported may or
  * may not be there.
  *
+ * The durable rounds do the same with durable tasks of a manager's own
+ * history, then reopen the database as the next program would: a completed
+ * task has one record and is never marked interrupted. The two-process test
+ * checks that a second process is refused the database while the first
+ * lives (DESIGN.md §4 Durability).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -152,6 +158,99 @@ child_main (const char *path)
 
       if (!_tasker_history_flush (child.history, 30000))
         return 3;
+      write_all (STDOUT_FILENO, ids->str, ids->len);
+    }
+
+  return 0;
+}
+
+/* --durable-crash-child PATH: the same rounds with durable tasks of a
+ * manager whose history-path is PATH (each has a record from its
+ * submission on, which its end updates). A group is reported once another
+ * connection sees every one of its records completed. */
+
+static gboolean
+group_completed (const char *path,
+                 GString    *ids)
+{
+  g_autofree char *sql = NULL;
+  g_auto(GStrv) lines = g_strsplit (ids->str, "\n", -1);
+  g_autoptr(GString) list = g_string_new (NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint n_lines = 0;
+  gboolean done = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (lines[i][0] == '\0')
+        continue;
+      g_string_append_printf (list, "%s%s", list->len > 0 ? "," : "", lines[i]);
+      n_lines++;
+    }
+  sql = g_strdup_printf ("SELECT count(*) FROM tasks WHERE status = 2 AND task_id IN (%s)", list->str);
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK
+      && sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    done = (guint) sqlite3_column_int (stmt, 0) == n_lines;
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return done;
+}
+
+static int
+durable_child_main (const char *path)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaskerManager) manager = NULL;
+  g_autoptr(TaskerTaskOptions) options = NULL;
+  g_autoptr(TaskerTaskOptions) background = NULL;
+  Child child = { 0 };
+  gint64 end = g_get_monotonic_time () + CHILD_MAX_SECONDS * G_USEC_PER_SEC;
+
+  g_main_context_push_thread_default (context);
+  manager = tasker_manager_new (context);
+  tasker_manager_set_history_path (manager, path);
+  options = tasker_task_options_new ();
+  tasker_task_options_set_durable (options, TRUE);
+  tasker_task_options_set_done_func (options, child_done_cb, &child, NULL);
+  background = tasker_task_options_new ();
+  tasker_task_options_set_durable (background, TRUE);
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_autoptr(GString) ids = g_string_new (NULL);
+
+      child.n_done = 0;
+      for (guint i = 0; i < GROUP_SIZE; i++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(TaskerTask) task = NULL;
+
+          task = tasker_manager_run_thread (manager, NULL, options, child_task_func,
+                                            NULL, NULL, &error);
+          if (task == NULL)
+            g_error ("run_thread: %s", error->message);
+          g_string_append_printf (ids, "%" G_GUINT64_FORMAT "\n", tasker_task_get_id (task));
+        }
+      for (guint i = 0; i < 4 * GROUP_SIZE; i++)
+        {
+          g_autoptr(TaskerTask) task = NULL;
+
+          task = tasker_manager_run_thread (manager, NULL, background, background_task_func,
+                                            NULL, NULL, NULL);
+        }
+      while (child.n_done < GROUP_SIZE)
+        g_main_context_iteration (context, TRUE);
+
+      while (!group_completed (path, ids))
+        {
+          if (g_get_monotonic_time () > end)
+            return 3;
+          g_main_context_iteration (context, FALSE);
+          g_usleep (1000);
+        }
       write_all (STDOUT_FILENO, ids->str, ids->len);
     }
 
@@ -293,7 +392,8 @@ read_ids (int      fd,
 
 static void
 check_database (const char *path,
-                GArray     *ids)
+                GArray     *ids,
+                gboolean    durable)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
@@ -308,7 +408,7 @@ check_database (const char *path,
   sqlite3_finalize (check);
 
   g_assert_cmpint (sqlite3_prepare_v2 (db,
-                                       "SELECT status, message, log FROM tasks WHERE task_id = ?1",
+                                       "SELECT status, message, log, interrupted FROM tasks WHERE task_id = ?1",
                                        -1, &stmt, NULL), ==, SQLITE_OK);
   for (guint i = 0; i < ids->len; i++)
     {
@@ -322,6 +422,8 @@ check_database (const char *path,
       g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, TASKER_TASK_STATUS_COMPLETED);
       g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, "crash test task");
       g_assert_true (g_str_has_suffix ((const char *) sqlite3_column_text (stmt, 2), " working"));
+      /* Completed: never interrupted, so never run again. */
+      g_assert_cmpint (sqlite3_column_int (stmt, 3), ==, 0);
       /* Exactly once. */
       g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
       sqlite3_reset (stmt);
@@ -332,6 +434,22 @@ check_database (const char *path,
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   n_rows = sqlite3_column_int (stmt, 0);
   sqlite3_finalize (stmt);
+
+  /* One record per durable task; only the unfinished ones interrupted. */
+  if (durable)
+    {
+      g_autofree char *bad = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                           "SELECT (SELECT count(*) FROM (SELECT task_id FROM tasks"
+                                           "  GROUP BY task_id HAVING count(*) > 1))"
+                                           " || ' ' || (SELECT count(*) FROM tasks WHERE interrupted AND status > 1)",
+                                           -1, &stmt, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      bad = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_finalize (stmt);
+      g_assert_cmpstr (bad, ==, "0 0");
+    }
   sqlite3_close (db);
 
   g_test_message ("%u ids reported, %u records in the database", ids->len, n_rows);
@@ -340,11 +458,12 @@ check_database (const char *path,
 
 static void
 crash_round (const char *dir,
-             guint       round)
+             guint       round,
+             gboolean    durable)
 {
   g_autofree char *exe = self_exe ();
-  g_autofree char *path = g_strdup_printf ("%s/round-%u.sqlite3", dir, round);
-  const char *argv[] = { exe, "--crash-child", path, NULL };
+  g_autofree char *path = g_strdup_printf ("%s/round-%u%s.sqlite3", dir, round, durable ? "-durable" : "");
+  const char *argv[] = { exe, durable ? "--durable-crash-child" : "--crash-child", path, NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
   g_autoptr(GString) pending = g_string_new (NULL);
@@ -371,7 +490,17 @@ crash_round (const char *dir,
 
   g_test_message ("round %u: killed after %u ids, %u reported in all (%zu bytes of a torn line)",
                   round, kill_after, ids->len, pending->len);
-  check_database (path, ids);
+  if (durable)
+    {
+      /* The next program opens it: what was unfinished is interrupted,
+       * nothing that completed. */
+      TaskerHistory *history = _tasker_history_new (path, 0, 0);
+
+      g_assert_true (_tasker_history_flush (history, test_timeout_ms ()));
+      g_assert_false (_tasker_history_is_disabled (history));
+      _tasker_history_free (history);
+    }
+  check_database (path, ids, durable);
 }
 
 static gboolean
@@ -487,7 +616,23 @@ test_crash (void)
 
   g_assert_no_error (error);
   for (guint round = 0; round < n_rounds; round++)
-    crash_round (dir, round);
+    crash_round (dir, round, FALSE);
+  hist_rm_rf (dir);
+}
+
+/* The same with durable tasks of a manager's own history, then reopened
+ * as the next program would: every completed task has one record, not
+ * interrupted (a restart would not run it again). */
+static void
+test_crash_durable (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tasker-history-crash-XXXXXX", &error);
+  guint n_rounds = test_under_valgrind () ? 1 : 3;
+
+  g_assert_no_error (error);
+  for (guint round = 0; round < n_rounds; round++)
+    crash_round (dir, round, TRUE);
   hist_rm_rf (dir);
 }
 
@@ -499,11 +644,14 @@ main (int   argc,
     return child_main (argv[2]);
   if (argc == 3 && g_str_equal (argv[1], "--hold-child"))
     return hold_child_main (argv[2]);
+  if (argc == 3 && g_str_equal (argv[1], "--durable-crash-child"))
+    return durable_child_main (argv[2]);
 
   g_test_init (&argc, &argv, NULL);
   hist_warnings_init ();
 
   g_test_add_func ("/Tasker/History/crash/sigkill", test_crash);
+  g_test_add_func ("/Tasker/History/crash/sigkill-durable", test_crash_durable);
   g_test_add_func ("/Tasker/History/two-processes/refused", test_second_process_refused);
 
   return g_test_run ();
