@@ -2270,20 +2270,6 @@ tasker_manager_shutdown (TaskerManager *self,
   settled = !_tasker_thread_runner_in_pool_thread () &&
             tasker_manager_wait_until_settled (self, grace_ms);
 
-  /* What has ended is on disk before shutdown returns, whichever thread
-   * calls and whether or not anyone iterates the context: the flush only
-   * waits for the writer thread. A reference, as the context may replace
-   * the history meanwhile. */
-  g_mutex_lock (&self->lock);
-  if (self->history != NULL)
-    history = _tasker_history_ref (self->history);
-  g_mutex_unlock (&self->lock);
-  if (history != NULL)
-    {
-      _tasker_history_flush (history, MAX (grace_ms, 1000));
-      _tasker_history_unref (history);
-    }
-
   /* Kill what is left and reap every worker; what they ran ends now. */
   g_mutex_lock (&self->lock);
   processes = self->processes;
@@ -2293,6 +2279,20 @@ tasker_manager_shutdown (TaskerManager *self,
       _tasker_process_runner_stop_all (processes);
       if (!settled)
         tasker_manager_wait_until_settled (self, MIN (grace_ms, 100));
+    }
+
+  /* Last: what has ended — the tasks killed just now included — is on disk
+   * before shutdown returns, whichever thread calls and whether or not
+   * anyone iterates the context: the flush only waits for the writer
+   * thread. A reference, as the context may replace the history meanwhile. */
+  g_mutex_lock (&self->lock);
+  if (self->history != NULL)
+    history = _tasker_history_ref (self->history);
+  g_mutex_unlock (&self->lock);
+  if (history != NULL)
+    {
+      _tasker_history_flush (history, MAX (grace_ms, 1000));
+      _tasker_history_unref (history);
     }
 }
 

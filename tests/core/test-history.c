@@ -863,6 +863,51 @@ shutdown_from_thread_flushes (void)
   remove_history_dir (dir);
 }
 
+/* A command that ignores SIGTERM outlives the grace: shutdown kills it,
+ * and it ends before shutdown() returns, so its record is on disk too. */
+static void
+shutdown_flushes_what_it_killed (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  const char *argv[] = { "sh", "-c", "trap '' TERM; echo started; while :; do sleep 1; done", NULL };
+  g_autoptr(TaskerTask) task = NULL;
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+    g_autoptr(GError) error = NULL;
+
+    tasker_manager_set_history_path (manager, path);
+    tasker_task_options_set_name (options, "stubborn");
+    task = tasker_manager_run_command (manager, NULL, options, argv, NULL, NULL, &error);
+    g_assert_no_error (error);
+    test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task);
+
+    tasker_manager_shutdown (manager, 100);
+    if (tasker_task_is_final (task))
+      {
+        g_autofree char *sql = NULL;
+        sqlite3 *db = NULL;
+        sqlite3_stmt *stmt = NULL;
+
+        g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+        g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM tasks WHERE name = 'stubborn'",
+                                             -1, &stmt, NULL), ==, SQLITE_OK);
+        g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+        g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+        sqlite3_finalize (stmt);
+        sqlite3_close (db);
+      }
+    else
+      {
+        g_test_incomplete ("the command did not end within the shutdown");
+      }
+  }
+
+  remove_history_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -880,6 +925,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/History/durable/replaces-record", replaces_record_keeps_one_record_per_job);
   g_test_add_func ("/Tasker/History/shutdown/flushes-without-iteration", shutdown_flushes_without_iteration);
   g_test_add_func ("/Tasker/History/shutdown/flushes-from-thread", shutdown_from_thread_flushes);
+  g_test_add_func ("/Tasker/History/shutdown/flushes-what-it-killed", shutdown_flushes_what_it_killed);
 
   return g_test_run ();
 }
