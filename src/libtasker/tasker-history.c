@@ -196,6 +196,7 @@ struct _TaskerHistory
   gint64          last_retention;        /* monotonic */
   gint64          retry_delay;           /* µs; 0 after a batch that committed */
   char           *write_error;           /* (owned) (nullable) why the last write failed */
+  int             write_rc;              /* and its (primary) result code */
   guint           n_unwritable;          /* records left out because they cannot be bound */
   guint           n_abandoned;           /* records dropped at close, not written */
   int             bind_rc;               /* why the last record left out could not be bound */
@@ -746,7 +747,9 @@ warn_write_failure (TaskerHistory *self,
 {
   g_free (self->write_error);
   self->write_error = g_strdup (sqlite3_errmsg (self->db));
-  if (self->write_warned)
+  self->write_rc = sqlite3_errcode (self->db);
+  /* A damaged database turns the history off, saying so (writer_thread_func). */
+  if (self->write_warned || self->write_rc == SQLITE_CORRUPT || self->write_rc == SQLITE_NOTADB)
     return;
   self->write_warned = TRUE;
   g_warning ("Task history “%s”: %s failed: %s; the records are kept and tried again",
@@ -1505,9 +1508,7 @@ writer_thread_func (gpointer data)
         self->n_abandoned += n;
       if (batch != NULL && !committed && !disabled && !abandon)
         {
-          int code = sqlite3_errcode (self->db);
-
-          if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+          if (self->write_rc == SQLITE_CORRUPT || self->write_rc == SQLITE_NOTADB)
             {
               /* No retry can help: the history is off, and says why. */
               g_warning ("Task history disabled: “%s” is damaged: %s", self->path, self->write_error);

@@ -882,6 +882,54 @@ test_corrupt (HistFixture   *f,
   g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
 }
 
+/* A database damaged where only writing finds it (an index every insert
+ * updates): the history turns off and says why, once, with the path,
+ * instead of failing every batch. */
+static void
+test_damaged_found_writing (HistFixture   *f,
+                            gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_autofree char *root = NULL;
+  g_autofree char *page_size = NULL;
+  g_autofree char *warnings = NULL;
+  g_autofree char *garbage = NULL;
+  HistWork work = { NULL, -1, NULL, 0, NULL };
+  gsize size;
+  FILE *file;
+
+  task = make_finished_task (f, NULL, &work);
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_add (f->history, task);
+  flush_or_fail (f);
+  hist_close (f);
+
+  root = sqlite_text (f->path, "SELECT rootpage FROM sqlite_master WHERE name = 'tasks_by_finished_time'");
+  page_size = sqlite_text (f->path, "PRAGMA page_size");
+  size = g_ascii_strtoull (page_size, NULL, 10);
+  garbage = g_malloc (size);
+  memset (garbage, 0xa5, size);
+  file = fopen (f->path, "r+b");
+  g_assert_nonnull (file);
+  g_assert_cmpint (fseek (file, (long) ((g_ascii_strtoull (root, NULL, 10) - 1) * size), SEEK_SET), ==, 0);
+  g_assert_cmpuint (fwrite (garbage, 1, size, file), ==, size);
+  fclose (file);
+
+  hist_warnings_catch (TRUE);
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_add (f->history, task);
+  TEST_WAIT_UNTIL (f->base.context, _tasker_history_is_disabled (f->history));
+  g_assert_false (_tasker_history_flush (f->history, 0));
+  hist_close (f);
+
+  warnings = hist_warnings_dup ();
+  g_test_message ("warnings: %s", warnings);
+  g_assert_cmpuint (hist_warnings_count (), ==, 1);
+  g_assert_nonnull (strstr (warnings, f->path));
+  g_assert_nonnull (strstr (warnings, "malformed"));
+  hist_warnings_catch (FALSE);
+}
+
 /* A database of a later schema version is left alone. */
 static void
 test_unknown_schema (HistFixture   *f,
@@ -1343,6 +1391,7 @@ main (int   argc,
   HIST_TEST_ADD ("/Tasker/History/retention/at-open", test_retention_at_open);
   HIST_TEST_ADD ("/Tasker/History/unwritable", test_unwritable);
   HIST_TEST_ADD ("/Tasker/History/corrupt", test_corrupt);
+  HIST_TEST_ADD ("/Tasker/History/damaged-found-writing", test_damaged_found_writing);
   HIST_TEST_ADD ("/Tasker/History/unknown-schema", test_unknown_schema);
   HIST_TEST_ADD ("/Tasker/History/foreign-database", test_foreign_database);
   HIST_TEST_ADD ("/Tasker/History/private-at-every-open", test_private_at_every_open);
