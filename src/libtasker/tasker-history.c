@@ -151,7 +151,7 @@ struct _Entry
 struct _TaskerHistory
 {
   char           *path;                  /* (owned) immutable */
-  gint            ref_count;             /* (atomic) the owner's, the writer's and each _tasker_history_ref()'s */
+  gint            ref_count;             /* (atomic) the owner's, the writer's, each ref()'s */
   GThread        *thread;                /* (owned) (nullable) the writer; NULL once detached */
 
   GMutex          lock;
@@ -179,7 +179,7 @@ struct _TaskerHistory
   guint           abandon : 1;           /* drop what is left, protected by @lock */
   guint           exited : 1;            /* the writer is done with everything, protected by @lock */
   guint           overflow_warned : 1;   /* protected by @lock */
-  gint64          retry_time;            /* monotonic; a failed batch waits until then, protected by @lock */
+  gint64          retry_time;            /* monotonic: a failed batch waits till then, @lock */
   TaskerHistoryTestFunc test_func;       /* (nullable) protected by @lock */
   gpointer        test_data;             /* protected by @lock */
   guint           test_done : 1;         /* protected by @lock */
@@ -468,7 +468,8 @@ lock_database (const char  *path,
     {
       int saved_errno = errno;
 
-      *reason = g_strdup_printf ("cannot open the lock file “%s”: %s", lock_path, g_strerror (saved_errno));
+      *reason = g_strdup_printf ("cannot open the lock file “%s”: %s",
+                                 lock_path, g_strerror (saved_errno));
       if (fd >= 0)
         close (fd);
       return NULL;
@@ -562,7 +563,8 @@ make_private (const char  *path,
         {
           int saved_errno = errno;
 
-          *reason = g_strdup_printf ("cannot make “%s” private: %s", file, g_strerror (saved_errno));
+          *reason = g_strdup_printf ("cannot make “%s” private: %s",
+                                     file, g_strerror (saved_errno));
           return FALSE;
         }
     }
@@ -806,7 +808,8 @@ warn_unwritable (TaskerHistory *self,
   self->unwritable_warned = TRUE;
   g_warning ("Task history “%s”: the record of task %" G_GUINT64_FORMAT " “%s” cannot be written"
              " (%s); it is left out",
-             self->path, entry->task_id, entry->name != NULL ? entry->name : "", sqlite3_errstr (rc));
+             self->path, entry->task_id, entry->name != NULL ? entry->name : "",
+             sqlite3_errstr (rc));
 }
 
 /* A bind that failed: UNWRITABLE, or SQLITE_NOMEM, which a retry may cure. */
@@ -1204,14 +1207,17 @@ run_query (TaskerHistory       *self,
 
   /* A parameter that failed to bind would match as NULL: the query fails. */
   if ((query->status >= 0 && sqlite3_bind_int (stmt, 1, query->status) != SQLITE_OK)
-      || (query->key != NULL && sqlite3_bind_text (stmt, 2, query->key, -1, SQLITE_STATIC) != SQLITE_OK)
-      || (query->name != NULL && sqlite3_bind_text (stmt, 3, query->name, -1, SQLITE_STATIC) != SQLITE_OK)
+      || (query->key != NULL
+          && sqlite3_bind_text (stmt, 2, query->key, -1, SQLITE_STATIC) != SQLITE_OK)
+      || (query->name != NULL
+          && sqlite3_bind_text (stmt, 3, query->name, -1, SQLITE_STATIC) != SQLITE_OK)
       || (text != NULL && sqlite3_bind_text (stmt, 4, text, -1, SQLITE_STATIC) != SQLITE_OK)
       || (query->since != 0 && sqlite3_bind_int64 (stmt, 5, query->since) != SQLITE_OK)
       || (query->until != 0 && sqlite3_bind_int64 (stmt, 6, query->until) != SQLITE_OK)
       || (query->parent_id != 0
           && sqlite3_bind_int64 (stmt, 7, (sqlite3_int64) query->parent_id) != SQLITE_OK)
-      || sqlite3_bind_int64 (stmt, 8, query->limit != 0 ? (sqlite3_int64) query->limit : -1) != SQLITE_OK
+      || sqlite3_bind_int64 (stmt, 8,
+                             query->limit != 0 ? (sqlite3_int64) query->limit : -1) != SQLITE_OK
       || sqlite3_bind_int64 (stmt, 9, query->offset) != SQLITE_OK)
     goto fail;
 
@@ -1462,7 +1468,9 @@ writer_thread_func (gpointer data)
       /* Take a batch, the queries and the limits. */
       test_func = self->test_func;
       test_data = self->test_data;
-      for (Entry *entry = retry_wait ? NULL : self->head; entry != NULL && n < BATCH_MAX; entry = entry->next)
+      for (Entry *entry = retry_wait ? NULL : self->head;
+           entry != NULL && n < BATCH_MAX;
+           entry = entry->next)
         {
           last = entry;
           n++;
@@ -1511,9 +1519,11 @@ writer_thread_func (gpointer data)
           if (self->write_rc == SQLITE_CORRUPT || self->write_rc == SQLITE_NOTADB)
             {
               /* No retry can help: the history is off, and says why. */
-              g_warning ("Task history disabled: “%s” is damaged: %s", self->path, self->write_error);
+              g_warning ("Task history disabled: “%s” is damaged: %s",
+                         self->path, self->write_error);
               g_mutex_lock (&self->lock);
-              disable_locked (self, g_strdup_printf ("the database is damaged: %s", self->write_error));
+              disable_locked (self, g_strdup_printf ("the database is damaged: %s",
+                                                     self->write_error));
               g_mutex_unlock (&self->lock);
             }
           else
