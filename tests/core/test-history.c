@@ -159,10 +159,12 @@ finished_tasks_are_recorded_and_queried (void)
   {
     g_autofree char *wal = g_strconcat (path, "-wal", NULL);
     g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+    g_autofree char *lock = g_strconcat (path, ".lock", NULL);
     g_autofree char *sub = g_path_get_dirname (path);
 
     g_remove (wal);
     g_remove (shm);
+    g_remove (lock);
     g_rmdir (sub);
     g_rmdir (dir);
   }
