@@ -68,6 +68,8 @@ void           _tasker_history_run_for_test  (TaskerHistory       *self,
 /* Keeps the struct alive (not the writer) for a flush from another thread
  * than the owner's; any thread. */
 TaskerHistory *_tasker_history_ref           (TaskerHistory       *self);
+/* Whether the writer thread has ended (after _tasker_history_free()). */
+gboolean       _tasker_history_is_closed     (TaskerHistory       *self);
 void           _tasker_history_unref         (TaskerHistory       *self);
 /* Runs @query (copied at the call) on the writer thread and hands back a
  * GListModel of TaskerHistoryRecord, newest first, on the caller's

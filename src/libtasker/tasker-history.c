@@ -1888,6 +1888,21 @@ _tasker_history_run_for_test (TaskerHistory         *self,
   g_mutex_unlock (&self->lock);
 }
 
+/* Whether the writer is done: everything it was given is written or dropped. */
+gboolean
+_tasker_history_is_closed (TaskerHistory *self)
+{
+  gboolean exited;
+
+  g_return_val_if_fail (self != NULL, TRUE);
+
+  g_mutex_lock (&self->lock);
+  exited = self->exited;
+  g_mutex_unlock (&self->lock);
+
+  return exited;
+}
+
 /* For another thread's flush while the owner may free the history. */
 TaskerHistory *
 _tasker_history_ref (TaskerHistory *self)

@@ -102,6 +102,7 @@ struct _TaskerManager
   char               *history_path;       /* (owned) (nullable) protected by @lock */
   guint               history_max_age_days; /* protected by @lock */
   guint               history_max_count;  /* protected by @lock */
+  GPtrArray          *closing_histories;  /* (owned) (nullable) refs of replaced ones still closing, @lock */
   guint               shut_down : 1;      /* protected by @lock */
   guint               settled : 1;        /* protected by @lock */
 
@@ -965,6 +966,7 @@ tasker_manager_finalize (GObject *object)
   g_clear_pointer (&self->keys, g_hash_table_unref);
   g_clear_pointer (&self->queues, g_hash_table_unref);
   g_clear_pointer (&self->history, _tasker_history_free);
+  g_clear_pointer (&self->closing_histories, g_ptr_array_unref);
   g_clear_pointer (&self->history_path, g_free);
   g_clear_object (&self->default_options);
   _tasker_policy_clear (&self->default_policy);
@@ -2242,9 +2244,10 @@ tasker_manager_shutdown (TaskerManager *self,
                          guint          grace_ms)
 {
   g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) histories = g_ptr_array_new_with_free_func ((GDestroyNotify) _tasker_history_unref);
   g_autoptr(GError) reason = NULL;
   TaskerProcessRunner *processes;
-  TaskerHistory *history = NULL;
+  gint64 deadline;
   gboolean settled;
 
   g_return_if_fail (TASKER_IS_MANAGER (self));
@@ -2284,15 +2287,21 @@ tasker_manager_shutdown (TaskerManager *self,
   /* Last: what has ended — the tasks killed just now included — is on disk
    * before shutdown returns, whichever thread calls and whether or not
    * anyone iterates the context: the flush only waits for the writer
-   * thread. A reference, as the context may replace the history meanwhile. */
+   * thread. The histories a new history-path replaced too, as they may
+   * still be writing the tasks that ended before. References, as the
+   * context may replace the history meanwhile. */
   g_mutex_lock (&self->lock);
   if (self->history != NULL)
-    history = _tasker_history_ref (self->history);
+    g_ptr_array_add (histories, _tasker_history_ref (self->history));
+  for (guint i = 0; self->closing_histories != NULL && i < self->closing_histories->len; i++)
+    g_ptr_array_add (histories, _tasker_history_ref (self->closing_histories->pdata[i]));
   g_mutex_unlock (&self->lock);
-  if (history != NULL)
+  deadline = g_get_monotonic_time () + (gint64) MAX (grace_ms, 1000) * 1000;
+  for (guint i = 0; i < histories->len; i++)
     {
-      _tasker_history_flush (history, MAX (grace_ms, 1000));
-      _tasker_history_unref (history);
+      gint64 left = MAX (deadline - g_get_monotonic_time (), 0);
+
+      _tasker_history_flush (histories->pdata[i], (guint) (left / 1000));
     }
 }
 
@@ -2832,10 +2841,25 @@ swap_history_cb (gpointer data)
 
   if (path != NULL)
     history = _tasker_history_new (path, max_age_days, max_count);
-  /* Under @lock: shutdown() takes it from any thread. */
+  /* Under @lock: shutdown() takes it from any thread, and flushes the
+   * replaced ones until they are closed. */
   g_mutex_lock (&self->lock);
   old = self->history;
   self->history = history;
+  if (self->closing_histories != NULL)
+    {
+      for (guint i = self->closing_histories->len; i-- > 0; )
+        {
+          if (_tasker_history_is_closed (self->closing_histories->pdata[i]))
+            g_ptr_array_remove_index_fast (self->closing_histories, i);
+        }
+    }
+  if (old != NULL)
+    {
+      if (self->closing_histories == NULL)
+        self->closing_histories = g_ptr_array_new_with_free_func ((GDestroyNotify) _tasker_history_unref);
+      g_ptr_array_add (self->closing_histories, _tasker_history_ref (old));
+    }
   g_mutex_unlock (&self->lock);
 
   if (old != NULL)

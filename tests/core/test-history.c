@@ -753,6 +753,8 @@ count_rows (const char *path)
   guint n = 0;
 
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  /* A history closing meanwhile checkpoints its WAL, locking the file briefly. */
+  sqlite3_busy_timeout (db, TEST_TIMEOUT_MS);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM tasks WHERE status = 2", -1, &stmt, NULL),
                    ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
@@ -865,6 +867,34 @@ shutdown_from_thread_flushes (void)
   remove_history_dir (dir);
 }
 
+/* The tasks recorded in a history that a new history-path replaced are on
+ * disk too when shutdown() returns. */
+static void
+shutdown_flushes_replaced_history (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autofree char *other_dir = make_history_dir ();
+  g_autofree char *other = g_build_filename (other_dir, "history.sqlite3", NULL);
+  TaskerTask *tasks[N_FLUSHED];
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+
+    tasker_manager_set_history_path (manager, path);
+    run_until_final (manager, tasks);
+    g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+    tasker_manager_set_history_path (manager, other);
+    tasker_manager_shutdown (manager, 2000);
+    g_assert_cmpuint (count_rows (path), ==, N_FLUSHED);
+  }
+
+  for (guint i = 0; i < N_FLUSHED; i++)
+    g_object_unref (tasks[i]);
+  remove_history_dir (dir);
+  remove_history_dir (other_dir);
+}
+
 /* A command that ignores SIGTERM outlives the grace: shutdown kills it,
  * and it ends before shutdown() returns, so its record is on disk too. */
 static void
@@ -928,6 +958,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/History/shutdown/flushes-without-iteration", shutdown_flushes_without_iteration);
   g_test_add_func ("/Tasker/History/shutdown/flushes-from-thread", shutdown_from_thread_flushes);
   g_test_add_func ("/Tasker/History/shutdown/flushes-what-it-killed", shutdown_flushes_what_it_killed);
+  g_test_add_func ("/Tasker/History/shutdown/flushes-replaced-history", shutdown_flushes_replaced_history);
 
   return g_test_run ();
 }
