@@ -26,6 +26,7 @@ struct _TaskerCommand
   char     *queue;         /* (owned) (nullable) NULL: the manager's default */
   guint     timeout_s;     /* 0: none */
   guint     retries;       /* attempts after the first */
+  TaskerHistoryRecord *replaces; /* (owned) (nullable) the interrupted record it runs again */
 };
 
 G_DEFINE_FINAL_TYPE (TaskerCommand, tasker_command, G_TYPE_OBJECT)
@@ -45,6 +46,7 @@ tasker_command_finalize (GObject *object)
   g_clear_pointer (&self->command_line, g_free);
   g_clear_pointer (&self->cwd, g_free);
   g_clear_pointer (&self->queue, g_free);
+  g_clear_object (&self->replaces);
 
   G_OBJECT_CLASS (tasker_command_parent_class)->finalize (object);
 }
@@ -301,8 +303,23 @@ tasker_command_make_options (TaskerCommand *self)
                                      RETRY_FACTOR, RETRY_MAX_DELAY_MS, RETRY_JITTER);
       describe_uint (options, "retries", self->retries);
     }
+  /* Its record takes the old one's place in one transaction: a crash at
+   * any moment leaves one of them, so the job never runs twice. */
+  tasker_task_options_set_replaces_record (options, self->replaces);
 
   return g_steal_pointer (&options);
+}
+
+/* The interrupted record whose command this one runs again (see
+ * TaskerTaskOptions:replaces-record). */
+void
+tasker_command_set_replaces_record (TaskerCommand       *self,
+                                    TaskerHistoryRecord *record)
+{
+  g_return_if_fail (TASKER_IS_COMMAND (self));
+  g_return_if_fail (record == NULL || TASKER_IS_HISTORY_RECORD (record));
+
+  g_set_object (&self->replaces, record);
 }
 
 TaskerTask *

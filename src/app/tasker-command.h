@@ -26,6 +26,8 @@ const char         *tasker_command_get_cwd            (TaskerCommand       *self
 void                tasker_command_set_cwd            (TaskerCommand       *self,
                                                        const char          *cwd);
 const char         *tasker_command_get_queue          (TaskerCommand       *self);
+void                tasker_command_set_replaces_record (TaskerCommand      *self,
+                                                       TaskerHistoryRecord *record);
 void                tasker_command_set_queue          (TaskerCommand       *self,
                                                        const char          *queue);
 guint               tasker_command_get_timeout        (TaskerCommand       *self);

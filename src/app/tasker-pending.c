@@ -18,8 +18,10 @@
  *
  * At the next start, restore() looks them up. A command that had not
  * started goes back in the queue, in its original order (the "requeue"
- * signal: the application runs it, as a new durable task, and its old record
- * is deleted). One that was running cannot be resumed half-way: it goes to
+ * signal: the application runs it, as a new durable task whose first record
+ * replaces the old one in the same transaction — TaskerTaskOptions:
+ * replaces-record — so a crash at any moment leaves one record of it, and
+ * it runs once). One that was running cannot be resumed half-way: it goes to
  * the "interrupted" model, which the window lists with Re-run and Dismiss;
  * its record stays until the user does either, so it is offered again after
  * another restart.
@@ -81,55 +83,6 @@ compare_created (gconstpointer a,
   return ia < ib ? -1 : ia > ib;
 }
 
-typedef struct
-{
-  TaskerPending       *self;     /* (owned) */
-  TaskerHistoryRecord *record;   /* (owned) */
-} Forget;
-
-static void
-forget_free (gpointer data,
-             GClosure *closure)
-{
-  Forget *forget_data = data;
-
-  g_object_unref (forget_data->self);
-  g_object_unref (forget_data->record);
-  g_free (forget_data);
-}
-
-static void
-requeued_status_cb (TaskerTask *task,
-                    GParamSpec *pspec,
-                    Forget     *data)
-{
-  if (tasker_task_get_status (task) == TASKER_TASK_STATUS_PENDING)
-    return;
-  forget (data->self, data->record);
-  g_signal_handlers_disconnect_by_func (task, requeued_status_cb, data);
-}
-
-/* The old record goes once the new task has left the queue: by then its
- * own record was queued for the disk before the deletion, so a crash in
- * between leaves the command listed twice, never not at all. */
-static void
-forget_when_recorded (TaskerPending       *self,
-                      TaskerTask          *task,
-                      TaskerHistoryRecord *record)
-{
-  Forget *data = g_new0 (Forget, 1);
-
-  data->self = g_object_ref (self);
-  data->record = g_object_ref (record);
-  if (tasker_task_get_status (task) != TASKER_TASK_STATUS_PENDING)
-    {
-      forget (self, record);
-      forget_free (data, NULL);
-      return;
-    }
-  g_signal_connect_data (task, "notify::status", G_CALLBACK (requeued_status_cb), data, forget_free, 0);
-}
-
 static void
 restored_cb (GObject      *object,
              GAsyncResult *result,
@@ -172,9 +125,8 @@ restored_cb (GObject      *object,
         {
           g_autoptr(TaskerTask) task = NULL;
 
+          tasker_command_set_replaces_record (command, record);
           g_signal_emit (self, signals[REQUEUE], 0, command, &task);
-          if (task != NULL)
-            forget_when_recorded (self, task, record);
         }
       else
         {

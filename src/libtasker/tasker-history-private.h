@@ -25,8 +25,9 @@ typedef struct _TaskerHistory TaskerHistory;
 
 /* Opens (creating, mode 0600, parent directories 0700) the SQLite database at
  * @path in WAL mode, on a writer thread of its own: never blocks on the disk.
- * An unwritable or corrupt database disables the history with one g_warning
- * naming the path and the reason; later adds are dropped silently.
+ * An unwritable, corrupt or foreign database, or one another process has
+ * open (@path.lock), disables the history with one g_warning naming the path
+ * and the reason; later adds are dropped silently.
  * 0 = no limit for either retention limit. */
 TaskerHistory *_tasker_history_new           (const char          *path,
                                               guint                max_age_days,
@@ -52,8 +53,24 @@ void           _tasker_history_set_limits    (TaskerHistory       *self,
 gboolean       _tasker_history_flush         (TaskerHistory       *self,
                                               guint                timeout_ms);
 /* Flushes (at most 2 s), stops the writer thread and closes the database.
- * Records still queued after the flush timed out are dropped. Any thread. */
+ * Records still queued after the flush timed out are dropped, with one
+ * warning saying how many and why. Any thread. */
 void           _tasker_history_free          (TaskerHistory       *self);
+/* Tests only: runs @func with the writer's connection on the writer thread
+ * (before its next batch) and waits for it; fault injection such as
+ * `PRAGMA max_page_count` (a full disk) or sqlite3_limit(). */
+struct sqlite3;
+typedef void (*TaskerHistoryTestFunc) (struct sqlite3 *db,
+                                       gpointer        data);
+void           _tasker_history_run_for_test  (TaskerHistory       *self,
+                                              TaskerHistoryTestFunc func,
+                                              gpointer             data);
+/* Keeps the struct alive (not the writer) for a flush from another thread
+ * than the owner's; any thread. */
+TaskerHistory *_tasker_history_ref           (TaskerHistory       *self);
+/* Whether the writer thread has ended (after _tasker_history_free()). */
+gboolean       _tasker_history_is_closed     (TaskerHistory       *self);
+void           _tasker_history_unref         (TaskerHistory       *self);
 /* Runs @query (copied at the call) on the writer thread and hands back a
  * GListModel of TaskerHistoryRecord, newest first, on the caller's
  * thread-default main context. */
@@ -66,7 +83,9 @@ GListModel    *_tasker_history_query_finish  (TaskerHistory       *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
-/* Deletes every record, after those queued before; on the writer thread. */
+/* Deletes every finished task's record (not those of tasks still running or
+ * waiting, nor interrupted ones), after those queued before; on the writer
+ * thread. */
 void           _tasker_history_clear_async   (TaskerHistory       *self,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,

@@ -24,7 +24,8 @@
  * necessarily a power loss. _tasker_history_flush() returns TRUE only once
  * every record queued before it is committed.
  *
- * Schema (PRAGMA user_version = 1):
+ * Schema (PRAGMA user_version = 2, TASKER_HISTORY_SCHEMA_VERSION; version 1,
+ * without `interrupted`, is upgraded in place):
  *
  *   tasks         one row per finished task: `row` (INTEGER PRIMARY KEY; task
  *                 ids restart with every process, so they are not the key),
@@ -33,8 +34,9 @@
  *                 (the quark's string), error_code, error_message, attempts,
  *                 created_time, started_time, finished_time (µs since the
  *                 epoch), trace_id and parent_id (the 64-bit values stored as
- *                 signed integers), log (the lines joined with '\n'), and
- *                 n_descriptions
+ *                 signed integers), log (the lines joined with '\n'),
+ *                 n_descriptions and interrupted (a durable task's record
+ *                 left unfinished by a program that has ended)
  *   descriptions  the task's descriptions, one row per key: task_row
  *                 (→ tasks.row, ON DELETE CASCADE), key, value
  *
@@ -47,10 +49,24 @@
  * not free each other's memory. The writer runs at nice +10 (Linux): under
  * load, the main loop and the task threads get the CPU first.
  *
- * Failures. A database that cannot be created or opened, or a file that is
- * not a database, disables the history with one warning; the file is never
- * removed or rewritten. A write that fails drops its batch with one warning
- * (for the life of the history) and the writer carries on.
+ * One database, one live program: PATH.lock is flock()ed while the database
+ * is open (the histories of one process share the lock); a second process
+ * is refused, history off, with one warning naming the process that has it.
+ *
+ * Failures. A database that cannot be created or opened, a file that is not
+ * a database, another program's database or a later schema version
+ * disables the history with one warning naming the path and the reason;
+ * the file is checked before anything is written to it (WAL mode and the
+ * 0600 mode included), and is never removed or rewritten. A write that
+ * fails (database locked by another program past the busy timeout, disk
+ * full, an I/O error) keeps its batch and tries it again after a delay
+ * (RETRY_DELAY_US, doubling), with one warning for the life of the history;
+ * records are dropped only when the history is closed before they could be
+ * written, or the queue overflows, each with one warning saying how many and
+ * why. A damaged database found while writing turns the history off, with
+ * one warning. A record SQLite cannot take (a text beyond its length limit)
+ * is left out with one warning; every bind is checked, since a parameter
+ * that failed to bind would be written as NULL.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -61,6 +77,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -83,9 +100,12 @@
 #define QUEUE_MAX              200000
 /* The writer thread's nice value (Linux): background work. */
 #define WRITER_NICE            10
-/* A durable task's record is what a restart trusts: one in a batch that
- * failed is tried again with the next batches, this many times. */
-#define DURABLE_RETRIES        3
+/* A batch that fails (database locked past the busy timeout, disk full, an
+ * I/O error) is kept and tried again after this long, doubling up to the
+ * cap: records are only dropped when the history is closed (or the queue
+ * overflows), and then with one warning. */
+#define RETRY_DELAY_US         (100 * 1000)
+#define RETRY_DELAY_MAX_US     (2 * G_USEC_PER_SEC)
 /* Written entries kept for reuse: the main thread then rarely allocates an
  * Entry, and never frees one the writer thread allocated or the reverse. */
 #define SPARE_MAX              (4 * BATCH_MAX)
@@ -96,6 +116,7 @@
 #define QUERY_CANCEL_CHECK     64
 
 typedef struct _Entry Entry;
+typedef struct _DbLock DbLock;
 
 /* One finished task, as _tasker_history_add() copied it. */
 struct _Entry
@@ -120,8 +141,9 @@ struct _Entry
   guint64           parent_id;
   char             *log;             /* (owned) (nullable) lines joined with '\n' */
   char            **descriptions;    /* (owned) (nullable) key, value, key, value, …, NULL; sorted by key */
+  gint64            replaces_row;    /* 0, or the interrupted record its first record replaces */
+  gint64            replaces_created; /* that record's created_time, against a reused row number */
   guint             durable : 1;     /* its record may exist already, unfinished */
-  guint             retries : 2;     /* batches that failed with it (durable entries only) */
   guint             final : 1;       /* the task's last record */
   guint             interrupted : 1;
 };
@@ -129,6 +151,7 @@ struct _Entry
 struct _TaskerHistory
 {
   char           *path;                  /* (owned) immutable */
+  gint            ref_count;             /* (atomic) the owner's, the writer's, each ref()'s */
   GThread        *thread;                /* (owned) (nullable) the writer; NULL once detached */
 
   GMutex          lock;
@@ -155,11 +178,15 @@ struct _TaskerHistory
   guint           stopping : 1;          /* protected by @lock */
   guint           abandon : 1;           /* drop what is left, protected by @lock */
   guint           exited : 1;            /* the writer is done with everything, protected by @lock */
-  guint           orphaned : 1;          /* the writer frees @self, protected by @lock */
   guint           overflow_warned : 1;   /* protected by @lock */
+  gint64          retry_time;            /* monotonic: a failed batch waits till then, @lock */
+  TaskerHistoryTestFunc test_func;       /* (nullable) protected by @lock */
+  gpointer        test_data;             /* protected by @lock */
+  guint           test_done : 1;         /* protected by @lock */
 
   /* The writer thread's own. */
   sqlite3        *db;                    /* (owned) (nullable) */
+  DbLock         *db_lock;               /* (owned) (nullable) */
   sqlite3_stmt   *insert_task;           /* (owned) (nullable) */
   sqlite3_stmt   *update_task;           /* (owned) (nullable) */
   GHashTable     *open_rows;             /* (owned) task id → row of the durable tasks' unfinished records */
@@ -167,7 +194,14 @@ struct _TaskerHistory
   sqlite3_stmt   *insert_description;    /* (owned) (nullable) */
   sqlite3_stmt   *select_descriptions;   /* (owned) (nullable) */
   gint64          last_retention;        /* monotonic */
+  gint64          retry_delay;           /* µs; 0 after a batch that committed */
+  char           *write_error;           /* (owned) (nullable) why the last write failed */
+  int             write_rc;              /* and its (primary) result code */
+  guint           n_unwritable;          /* records left out because they cannot be bound */
+  guint           n_abandoned;           /* records dropped at close, not written */
+  int             bind_rc;               /* why the last record left out could not be bound */
   gboolean        write_warned;
+  gboolean        unwritable_warned;
 };
 
 /* Entries */
@@ -402,9 +436,148 @@ static const char mark_interrupted_sql[] =
   "error_message, attempts, created_time, started_time, finished_time, trace_id, " \
   "parent_id, log, n_descriptions, interrupted"
 
-/* Creates the file (0600) and its directory (0700) if needed, opens it in WAL
- * mode, creates or checks the schema and prepares the statements. On failure
- * @reason says why, and nothing was removed or rewritten. */
+/* One database, one live program (DESIGN.md §4 Durability): an exclusive
+ * flock() on PATH.lock, held while the database is open and released by
+ * the kernel when the process dies, however it dies. The histories of one
+ * process share it (a lock file is known by its device and inode); its
+ * content is the owner's pid, for the refusal's message. */
+struct _DbLock
+{
+  dev_t  dev;
+  ino_t  ino;
+  pid_t  pid;     /* a child forked with the table does not own its locks */
+  int    fd;
+  guint  users;
+};
+
+static GMutex db_locks_mutex;
+static GSList *db_locks;   /* (element-type DbLock) (owned) protected by @db_locks_mutex */
+
+static DbLock *
+lock_database (const char  *path,
+               char       **reason)
+{
+  g_autofree char *lock_path = g_strconcat (path, ".lock", NULL);
+  DbLock *lock = NULL;
+  struct stat st;
+  char pid_text[32];
+  int fd;
+
+  fd = g_open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      int saved_errno = errno;
+
+      *reason = g_strdup_printf ("cannot open the lock file “%s”: %s",
+                                 lock_path, g_strerror (saved_errno));
+      if (fd >= 0)
+        close (fd);
+      return NULL;
+    }
+
+  g_mutex_lock (&db_locks_mutex);
+  for (GSList *l = db_locks; l != NULL; l = l->next)
+    {
+      DbLock *known = l->data;
+
+      if (known->dev == st.st_dev && known->ino == st.st_ino && known->pid == getpid ())
+        {
+          lock = known;
+          lock->users++;
+          break;
+        }
+    }
+  if (lock != NULL)
+    {
+      g_mutex_unlock (&db_locks_mutex);
+      close (fd);
+      return lock;
+    }
+
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int saved_errno = errno;
+
+      g_mutex_unlock (&db_locks_mutex);
+      if (saved_errno == EWOULDBLOCK)
+        {
+          gssize n = pread (fd, pid_text, sizeof pid_text - 1, 0);
+
+          pid_text[MAX (n, 0)] = '\0';
+          g_strstrip (pid_text);
+          *reason = g_strdup_printf ("the database is in use by process %s",
+                                     pid_text[0] != '\0' ? pid_text : "(unknown)");
+        }
+      else
+        {
+          *reason = g_strdup_printf ("cannot lock “%s”: %s", lock_path, g_strerror (saved_errno));
+        }
+      close (fd);
+      return NULL;
+    }
+
+  g_snprintf (pid_text, sizeof pid_text, "%d\n", (int) getpid ());
+  /* Only a refusal's message reads it. */
+  if (ftruncate (fd, 0) != 0 || pwrite (fd, pid_text, strlen (pid_text), 0) < 0)
+    g_debug ("Task history: cannot write the pid to “%s.lock”: %s", path, g_strerror (errno));
+
+  lock = g_new0 (DbLock, 1);
+  lock->dev = st.st_dev;
+  lock->ino = st.st_ino;
+  lock->pid = getpid ();
+  lock->fd = fd;
+  lock->users = 1;
+  db_locks = g_slist_prepend (db_locks, lock);
+  g_mutex_unlock (&db_locks_mutex);
+
+  return lock;
+}
+
+static void
+unlock_database (DbLock *lock)
+{
+  g_mutex_lock (&db_locks_mutex);
+  if (--lock->users == 0)
+    {
+      db_locks = g_slist_remove (db_locks, lock);
+      /* The file stays: removing it would race with the next opener. */
+      close (lock->fd);
+      g_free (lock);
+    }
+  g_mutex_unlock (&db_locks_mutex);
+}
+
+/* The database and the files SQLite keeps beside it are the user's alone,
+ * whatever mode an earlier version or another program left them with. */
+static gboolean
+make_private (const char  *path,
+              char       **reason)
+{
+  static const char * const suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      if (g_chmod (file, 0600) != 0 && (errno != ENOENT || i == 0))
+        {
+          int saved_errno = errno;
+
+          *reason = g_strdup_printf ("cannot make “%s” private: %s",
+                                     file, g_strerror (saved_errno));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* Takes the database's lock, creates the file (0600) and its directory
+ * (0700) if needed, checks that it is a Tasker history this version knows
+ * before changing anything, makes it and its -wal and -shm files 0600, opens
+ * it in WAL mode, creates or upgrades the schema and prepares the
+ * statements. On failure @reason says why, and nothing was removed or
+ * rewritten. */
 static gboolean
 history_open (TaskerHistory  *self,
               char          **reason)
@@ -412,6 +585,7 @@ history_open (TaskerHistory  *self,
   g_autofree char *dir = g_path_get_dirname (self->path);
   g_autofree char *journal_mode = NULL;
   g_autofree char *user_version = NULL;
+  g_autofree char *n_objects = NULL;
   int fd;
   int rc;
 
@@ -422,6 +596,12 @@ history_open (TaskerHistory  *self,
       *reason = g_strdup_printf ("cannot create the directory “%s”: %s", dir, g_strerror (saved_errno));
       return FALSE;
     }
+
+  /* Before anything reads the database: marking a live program's tasks
+   * interrupted would make the next start run them twice. */
+  self->db_lock = lock_database (self->path, reason);
+  if (self->db_lock == NULL)
+    return FALSE;
 
   /* SQLite would create the file with 0644 less the umask: create it
    * ourselves. Its -wal and -shm files take the database file's mode. */
@@ -458,8 +638,29 @@ history_open (TaskerHistory  *self,
   sqlite3_extended_result_codes (self->db, TRUE);
   sqlite3_busy_timeout (self->db, 2000);
 
-  /* The first statement that reads the file: a file that is not a
-   * database fails here, before anything was written to it. */
+  /* The first statements read the file without writing to it: a file that
+   * is not a database, another program's database or a later version of
+   * ours is refused as it is, before WAL mode would change its header. */
+  if (!query_text (self, "PRAGMA user_version", &user_version)
+      || !query_text (self, "SELECT count(*) FROM sqlite_master", &n_objects))
+    goto fail;
+  if (g_strcmp0 (user_version, "0") == 0 && g_strcmp0 (n_objects, "0") != 0)
+    {
+      *reason = g_strdup ("not a Tasker history (it has tables of another program)");
+      return FALSE;
+    }
+  if (g_strcmp0 (user_version, "0") != 0
+      && g_strcmp0 (user_version, "1") != 0
+      && g_strcmp0 (user_version, G_STRINGIFY (TASKER_HISTORY_SCHEMA_VERSION)) != 0)
+    {
+      *reason = g_strdup_printf ("unknown schema version %s (this version of Tasker knows %d)",
+                                 user_version, TASKER_HISTORY_SCHEMA_VERSION);
+      return FALSE;
+    }
+
+  if (!make_private (self->path, reason))
+    return FALSE;
+
   if (!query_text (self, "PRAGMA journal_mode=WAL", &journal_mode))
     goto fail;
   if (g_ascii_strcasecmp (journal_mode != NULL ? journal_mode : "", "wal") != 0)
@@ -471,8 +672,6 @@ history_open (TaskerHistory  *self,
   if (!exec_sql (self, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON"))
     goto fail;
 
-  if (!query_text (self, "PRAGMA user_version", &user_version))
-    goto fail;
   if (g_strcmp0 (user_version, "0") == 0)
     {
       if (!exec_sql (self, schema_sql))
@@ -490,12 +689,6 @@ history_open (TaskerHistory  *self,
           exec_sql (self, "ROLLBACK");
           return FALSE;
         }
-    }
-  else if (g_strcmp0 (user_version, G_STRINGIFY (TASKER_HISTORY_SCHEMA_VERSION)) != 0)
-    {
-      *reason = g_strdup_printf ("unknown schema version %s (this version of Tasker knows %d)",
-                                 user_version, TASKER_HISTORY_SCHEMA_VERSION);
-      return FALSE;
     }
 
   if (!exec_sql (self, mark_interrupted_sql))
@@ -545,49 +738,101 @@ history_close (TaskerHistory *self)
   g_clear_pointer (&self->select_descriptions, sqlite3_finalize);
   /* The last connection checkpoints the WAL and removes it. */
   g_clear_pointer (&self->db, sqlite3_close);
+  g_clear_pointer (&self->db_lock, unlock_database);
 }
 
+/* Once for the life of the history: the records are kept and tried again
+ * (see RETRY_DELAY_US); losing them is a warning of its own. */
 static void
 warn_write_failure (TaskerHistory *self,
                     const char    *what)
 {
-  if (self->write_warned)
+  g_free (self->write_error);
+  self->write_error = g_strdup (sqlite3_errmsg (self->db));
+  self->write_rc = sqlite3_errcode (self->db);
+  /* A damaged database turns the history off, saying so (writer_thread_func). */
+  if (self->write_warned || self->write_rc == SQLITE_CORRUPT || self->write_rc == SQLITE_NOTADB)
     return;
   self->write_warned = TRUE;
-  g_warning ("Task history “%s”: %s failed: %s", self->path, what, sqlite3_errmsg (self->db));
+  g_warning ("Task history “%s”: %s failed: %s; the records are kept and tried again",
+             self->path, what, self->write_error);
 }
 
-/* The insert's parameters, which the update shares. */
-static void
+/* The insert's parameters, which the update shares. Returns the first
+ * error: a parameter that failed to bind would be written as NULL. */
+static int
 bind_entry (sqlite3_stmt *stmt,
             Entry        *entry,
             guint         n_descriptions)
 {
-  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) entry->task_id);
-  sqlite3_bind_text (stmt, 2, entry->key, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, entry->name, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 4, entry->kind);
-  sqlite3_bind_int (stmt, 5, entry->status);
-  sqlite3_bind_text (stmt, 6, entry->message, -1, SQLITE_STATIC);
-  sqlite3_bind_double (stmt, 7, entry->progress);
-  sqlite3_bind_text (stmt, 8, entry->error_domain, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 9, entry->error_code);
-  sqlite3_bind_text (stmt, 10, entry->error_message, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 11, entry->attempts);
-  sqlite3_bind_int64 (stmt, 12, entry->created_time);
-  sqlite3_bind_int64 (stmt, 13, entry->started_time);
-  sqlite3_bind_int64 (stmt, 14, entry->finished_time);
-  sqlite3_bind_int64 (stmt, 15, (sqlite3_int64) entry->trace_id);
-  sqlite3_bind_int64 (stmt, 16, (sqlite3_int64) entry->parent_id);
-  sqlite3_bind_text (stmt, 17, entry->log, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 18, n_descriptions);
-  sqlite3_bind_int (stmt, 19, entry->interrupted);
+  int rc = SQLITE_OK;
+
+#define BIND(call) G_STMT_START { if (rc == SQLITE_OK) rc = (call); } G_STMT_END
+  BIND (sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) entry->task_id));
+  BIND (sqlite3_bind_text (stmt, 2, entry->key, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_text (stmt, 3, entry->name, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_int (stmt, 4, entry->kind));
+  BIND (sqlite3_bind_int (stmt, 5, entry->status));
+  BIND (sqlite3_bind_text (stmt, 6, entry->message, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_double (stmt, 7, entry->progress));
+  BIND (sqlite3_bind_text (stmt, 8, entry->error_domain, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_int (stmt, 9, entry->error_code));
+  BIND (sqlite3_bind_text (stmt, 10, entry->error_message, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_int64 (stmt, 11, entry->attempts));
+  BIND (sqlite3_bind_int64 (stmt, 12, entry->created_time));
+  BIND (sqlite3_bind_int64 (stmt, 13, entry->started_time));
+  BIND (sqlite3_bind_int64 (stmt, 14, entry->finished_time));
+  BIND (sqlite3_bind_int64 (stmt, 15, (sqlite3_int64) entry->trace_id));
+  BIND (sqlite3_bind_int64 (stmt, 16, (sqlite3_int64) entry->parent_id));
+  BIND (sqlite3_bind_text (stmt, 17, entry->log, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_int (stmt, 18, n_descriptions));
+  BIND (sqlite3_bind_int (stmt, 19, entry->interrupted));
+#undef BIND
+
+  return rc;
 }
 
-/* A durable task's later records update its first one. Returns FALSE on an
- * error; *@updated says whether there was a row to update (one lost with
- * a batch that failed is written afresh). */
-static gboolean
+/* write_entry()'s answer for a record that cannot be bound. */
+#define UNWRITABLE (-1)
+
+/* A record whose values cannot be bound (a text beyond SQLite's length
+ * limit) would fail every retry: it is left out, with one warning. */
+static void
+warn_unwritable (TaskerHistory *self,
+                 Entry         *entry,
+                 int            rc)
+{
+  self->n_unwritable++;
+  if (self->unwritable_warned)
+    return;
+  self->unwritable_warned = TRUE;
+  g_warning ("Task history “%s”: the record of task %" G_GUINT64_FORMAT " “%s” cannot be written"
+             " (%s); it is left out",
+             self->path, entry->task_id, entry->name != NULL ? entry->name : "",
+             sqlite3_errstr (rc));
+}
+
+/* A bind that failed: UNWRITABLE, or SQLITE_NOMEM, which a retry may cure. */
+static int
+bind_failed (TaskerHistory *self,
+             sqlite3_stmt  *stmt,
+             int            rc)
+{
+  sqlite3_clear_bindings (stmt);
+  if (rc == SQLITE_NOMEM)
+    return rc;
+  self->bind_rc = rc;
+  return UNWRITABLE;
+}
+
+static gboolean exec_delete (TaskerHistory *self,
+                             const char    *sql,
+                             sqlite3_int64  arg);
+
+/* A durable task's later records update its first one. Returns SQLITE_OK,
+ * UNWRITABLE or an error; *@updated says whether there was a row to update
+ * (one lost with a batch that failed is written afresh). */
+static int
 update_entry (TaskerHistory *self,
               Entry         *entry,
               sqlite3_int64  row,
@@ -596,16 +841,44 @@ update_entry (TaskerHistory *self,
   sqlite3_stmt *stmt = self->update_task;
   int rc;
 
-  bind_entry (stmt, entry, 0);
-  sqlite3_bind_int64 (stmt, 20, row);
+  rc = bind_entry (stmt, entry, 0);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64 (stmt, 20, row);
+  if (rc != SQLITE_OK)
+    return bind_failed (self, stmt, rc);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   *updated = rc == SQLITE_DONE && sqlite3_changes (self->db) > 0;
 
-  return rc == SQLITE_DONE;
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static gboolean
+/* Deletes the interrupted record @entry's task replaces (see
+ * TaskerTaskOptions:replaces-record), if it is still unfinished. */
+static int
+delete_replaced (TaskerHistory *self,
+                 Entry         *entry)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (self->db,
+                           "DELETE FROM tasks WHERE row = ?1 AND created_time = ?2 AND status <= 1",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64 (stmt, 1, entry->replaces_row);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64 (stmt, 2, entry->replaces_created);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Returns SQLITE_OK, UNWRITABLE when the entry's values cannot be bound
+ * (nothing was written for it), or an error. */
+static int
 write_entry (TaskerHistory *self,
              Entry         *entry)
 {
@@ -621,29 +894,51 @@ write_entry (TaskerHistory *self,
       gboolean updated;
 
       row = *(sqlite3_int64 *) open_row;
-      if (!update_entry (self, entry, row, &updated))
-        return FALSE;
+      rc = update_entry (self, entry, row, &updated);
+      if (rc != SQLITE_OK)
+        return rc;
       if (updated)
         goto done;
     }
 
-  bind_entry (stmt, entry, n_descriptions);
+  /* The job's earlier record goes in the same transaction as its new one
+   * comes: whenever the program dies, one of them is there, never both. */
+  if (entry->replaces_row != 0)
+    {
+      rc = delete_replaced (self, entry);
+      if (rc != SQLITE_OK)
+        return rc;
+    }
+
+  rc = bind_entry (stmt, entry, n_descriptions);
+  if (rc != SQLITE_OK)
+    return bind_failed (self, stmt, rc);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
-    return FALSE;
+    return rc;
   row = sqlite3_last_insert_rowid (self->db);
 
   stmt = self->insert_description;
   for (guint i = 0; n_descriptions > 0 && entry->descriptions[i] != NULL; i += 2)
     {
-      sqlite3_bind_int64 (stmt, 1, row);
-      sqlite3_bind_text (stmt, 2, entry->descriptions[i], -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, entry->descriptions[i + 1], -1, SQLITE_STATIC);
+      rc = sqlite3_bind_int64 (stmt, 1, row);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text (stmt, 2, entry->descriptions[i], -1, SQLITE_STATIC);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text (stmt, 3, entry->descriptions[i + 1], -1, SQLITE_STATIC);
+      if (rc != SQLITE_OK)
+        {
+          /* Its row goes too (its descriptions with it): all or nothing. */
+          rc = bind_failed (self, stmt, rc);
+          if (rc == UNWRITABLE && !exec_delete (self, "DELETE FROM tasks WHERE row = ?1", row))
+            return SQLITE_ERROR;
+          return rc;
+        }
       rc = sqlite3_step (stmt);
       sqlite3_reset (stmt);
       if (rc != SQLITE_DONE)
-        return FALSE;
+        return rc;
     }
 
 done:
@@ -654,15 +949,18 @@ done:
     g_hash_table_insert (self->open_rows, g_memdup2 (&entry->task_id, sizeof entry->task_id),
                          g_memdup2 (&row, sizeof row));
 
-  return TRUE;
+  return SQLITE_OK;
 }
 
-/* One transaction for the whole batch. */
+/* One transaction for the whole batch; *@left_out says whether a record
+ * was left out (see warn_unwritable()). */
 static gboolean
 write_batch (TaskerHistory *self,
-             Entry         *batch)
+             Entry         *batch,
+             gboolean      *left_out)
 {
   g_array_set_size (self->closing, 0);
+  *left_out = FALSE;
 
   if (!exec_sql (self, "BEGIN IMMEDIATE"))
     {
@@ -672,7 +970,14 @@ write_batch (TaskerHistory *self,
 
   for (Entry *entry = batch; entry != NULL; entry = entry->next)
     {
-      if (!write_entry (self, entry))
+      int rc = write_entry (self, entry);
+
+      if (rc == UNWRITABLE)
+        {
+          warn_unwritable (self, entry, self->bind_rc);
+          *left_out = TRUE;
+        }
+      else if (rc != SQLITE_OK)
         {
           warn_write_failure (self, "writing a record");
           exec_sql (self, "ROLLBACK");
@@ -693,42 +998,6 @@ write_batch (TaskerHistory *self,
   return TRUE;
 }
 
-/* Takes the durable entries out of @batch, a batch that failed, for another
- * try (each at most DURABLE_RETRIES times); updates @last and @n for what
- * is left. Returns them, in order. */
-static Entry *
-take_retries (Entry  **batch,
-              Entry  **last,
-              guint   *n)
-{
-  Entry *retries = NULL;
-  Entry **retries_tail = &retries;
-  Entry **link = batch;
-
-  *last = NULL;
-  while (*link != NULL)
-    {
-      Entry *entry = *link;
-
-      if (entry->durable && entry->retries < DURABLE_RETRIES)
-        {
-          *link = entry->next;
-          entry->next = NULL;
-          entry->retries++;
-          *retries_tail = entry;
-          retries_tail = &entry->next;
-          (*n)--;
-        }
-      else
-        {
-          *last = entry;
-          link = &entry->next;
-        }
-    }
-
-  return retries;
-}
-
 static gboolean
 exec_delete (TaskerHistory *self,
              const char    *sql,
@@ -739,8 +1008,9 @@ exec_delete (TaskerHistory *self,
 
   if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, arg);
-  rc = sqlite3_step (stmt);
+  rc = sqlite3_bind_int64 (stmt, 1, arg);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
   sqlite3_finalize (stmt);
 
   return rc == SQLITE_DONE;
@@ -800,7 +1070,8 @@ load_descriptions (TaskerHistory       *self,
   g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
-  sqlite3_bind_int64 (stmt, 1, row);
+  if (sqlite3_bind_int64 (stmt, 1, row) != SQLITE_OK)
+    return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       g_ptr_array_add (keys, dup_column_text (stmt, 0));
@@ -934,22 +1205,21 @@ run_query (TaskerHistory       *self,
   if (sqlite3_prepare_v2 (self->db, sql->str, -1, &stmt, NULL) != SQLITE_OK)
     goto fail;
 
-  if (query->status >= 0)
-    sqlite3_bind_int (stmt, 1, query->status);
-  if (query->key != NULL)
-    sqlite3_bind_text (stmt, 2, query->key, -1, SQLITE_STATIC);
-  if (query->name != NULL)
-    sqlite3_bind_text (stmt, 3, query->name, -1, SQLITE_STATIC);
-  if (text != NULL)
-    sqlite3_bind_text (stmt, 4, text, -1, SQLITE_STATIC);
-  if (query->since != 0)
-    sqlite3_bind_int64 (stmt, 5, query->since);
-  if (query->until != 0)
-    sqlite3_bind_int64 (stmt, 6, query->until);
-  if (query->parent_id != 0)
-    sqlite3_bind_int64 (stmt, 7, (sqlite3_int64) query->parent_id);
-  sqlite3_bind_int64 (stmt, 8, query->limit != 0 ? (sqlite3_int64) query->limit : -1);
-  sqlite3_bind_int64 (stmt, 9, query->offset);
+  /* A parameter that failed to bind would match as NULL: the query fails. */
+  if ((query->status >= 0 && sqlite3_bind_int (stmt, 1, query->status) != SQLITE_OK)
+      || (query->key != NULL
+          && sqlite3_bind_text (stmt, 2, query->key, -1, SQLITE_STATIC) != SQLITE_OK)
+      || (query->name != NULL
+          && sqlite3_bind_text (stmt, 3, query->name, -1, SQLITE_STATIC) != SQLITE_OK)
+      || (text != NULL && sqlite3_bind_text (stmt, 4, text, -1, SQLITE_STATIC) != SQLITE_OK)
+      || (query->since != 0 && sqlite3_bind_int64 (stmt, 5, query->since) != SQLITE_OK)
+      || (query->until != 0 && sqlite3_bind_int64 (stmt, 6, query->until) != SQLITE_OK)
+      || (query->parent_id != 0
+          && sqlite3_bind_int64 (stmt, 7, (sqlite3_int64) query->parent_id) != SQLITE_OK)
+      || sqlite3_bind_int64 (stmt, 8,
+                             query->limit != 0 ? (sqlite3_int64) query->limit : -1) != SQLITE_OK
+      || sqlite3_bind_int64 (stmt, 9, query->offset) != SQLITE_OK)
+    goto fail;
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -984,6 +1254,15 @@ fail:
   return NULL;
 }
 
+/* Clearing keeps the records of tasks that have not ended (durable ones
+ * running or waiting, here or interrupted): their end updates them, or a
+ * restart finds them. */
+#define CLEAR_SQL \
+  "BEGIN;" \
+  "DELETE FROM descriptions WHERE task_row IN (SELECT row FROM tasks WHERE status > 1);" \
+  "DELETE FROM tasks WHERE status > 1;" \
+  "COMMIT;"
+
 static void
 run_query_task (TaskerHistory *self,
                 GTask         *task,
@@ -1017,7 +1296,7 @@ run_query_task (TaskerHistory *self,
     {
       gint64 *row = g_task_get_task_data (task);
       gboolean deleted = row != NULL ? exec_delete (self, "DELETE FROM tasks WHERE row = ?1", *row)
-                                     : exec_sql (self, "BEGIN; DELETE FROM descriptions; DELETE FROM tasks; COMMIT;");
+                                     : exec_sql (self, CLEAR_SQL);
 
       if (deleted)
         g_task_return_boolean (task, TRUE);
@@ -1057,6 +1336,7 @@ history_destroy (TaskerHistory *self)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->open_rows, g_hash_table_unref);
   g_clear_pointer (&self->closing, g_array_unref);
+  g_clear_pointer (&self->write_error, g_free);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->work_cond);
   g_cond_clear (&self->done_cond);
@@ -1102,7 +1382,6 @@ writer_thread_func (gpointer data)
   TaskerHistory *self = data;
   g_autofree char *reason = NULL;
   gboolean opened;
-  gboolean orphaned;
 
   lower_priority ();
   opened = history_open (self, &reason);
@@ -1141,16 +1420,33 @@ writer_thread_func (gpointer data)
       gboolean disabled;
       gboolean abandon;
       gboolean committed = FALSE;
+      gboolean left_out = FALSE;
+      gboolean retry_wait = FALSE;
+      TaskerHistoryTestFunc test_func = NULL;
+      gpointer test_data = NULL;
 
       /* Wait for work, and let a batch fill. */
       for (;;)
         {
           gboolean have_work = self->head != NULL || self->queries.length > 0 || self->limits_changed;
+          gint64 now = g_get_monotonic_time ();
 
-          if (self->abandon || (self->stopping && !self->paused))
+          /* A batch that failed waits out its delay, unless the history
+           * is closing (then it is tried once more, or dropped). */
+          retry_wait = self->head != NULL && now < self->retry_time
+                       && !self->stopping && !self->abandon;
+
+          if (self->abandon || (self->stopping && !self->paused) || self->test_func != NULL)
             break;
           if (have_work && !self->paused)
             {
+              if (retry_wait && self->queries.length == 0 && !self->limits_changed)
+                {
+                  g_cond_wait_until (&self->work_cond, &self->lock, self->retry_time);
+                  continue;
+                }
+              if (retry_wait)
+                break;
               if (self->head != NULL
                   && self->n_queued < BATCH_MAX
                   && self->n_flushing == 0
@@ -1170,7 +1466,11 @@ writer_thread_func (gpointer data)
         }
 
       /* Take a batch, the queries and the limits. */
-      for (Entry *entry = self->head; entry != NULL && n < BATCH_MAX; entry = entry->next)
+      test_func = self->test_func;
+      test_data = self->test_data;
+      for (Entry *entry = retry_wait ? NULL : self->head;
+           entry != NULL && n < BATCH_MAX;
+           entry = entry->next)
         {
           last = entry;
           n++;
@@ -1197,32 +1497,51 @@ writer_thread_func (gpointer data)
       abandon = self->abandon;
       g_mutex_unlock (&self->lock);
 
+      if (test_func != NULL)
+        {
+          if (self->db != NULL)
+            test_func (self->db, test_data);
+          g_mutex_lock (&self->lock);
+          self->test_func = NULL;
+          self->test_done = TRUE;
+          g_cond_broadcast (&self->done_cond);
+          g_mutex_unlock (&self->lock);
+        }
+
       if (batch != NULL && !disabled && !abandon)
-        committed = write_batch (self, batch);
+        committed = write_batch (self, batch, &left_out);
+      if (committed)
+        self->retry_delay = 0;
+      if (batch != NULL && abandon)
+        self->n_abandoned += n;
       if (batch != NULL && !committed && !disabled && !abandon)
         {
-          Entry *retries = take_retries (&batch, &last, &n);
-
-          if (retries != NULL)
+          if (self->write_rc == SQLITE_CORRUPT || self->write_rc == SQLITE_NOTADB)
             {
-              Entry *retries_last = retries;
-              guint n_retries = 1;
-
-              while (retries_last->next != NULL)
-                {
-                  retries_last = retries_last->next;
-                  n_retries++;
-                }
+              /* No retry can help: the history is off, and says why. */
+              g_warning ("Task history disabled: “%s” is damaged: %s",
+                         self->path, self->write_error);
               g_mutex_lock (&self->lock);
-              retries_last->next = self->head;
-              if (self->head == NULL)
-                {
-                  self->tail = retries_last;
-                  self->first_queued_time = g_get_monotonic_time ();
-                }
-              self->head = retries;
-              self->n_queued += n_retries;
+              disable_locked (self, g_strdup_printf ("the database is damaged: %s",
+                                                     self->write_error));
               g_mutex_unlock (&self->lock);
+            }
+          else
+            {
+              /* Kept, in order, ahead of what came since; tried again
+               * after a delay that grows while the failures last. */
+              self->retry_delay = CLAMP (self->retry_delay * 2, RETRY_DELAY_US, RETRY_DELAY_MAX_US);
+              g_mutex_lock (&self->lock);
+              last->next = self->head;
+              if (self->head == NULL)
+                self->tail = last;
+              self->head = batch;
+              self->n_queued += n;
+              self->first_queued_time = g_get_monotonic_time ();
+              self->retry_time = g_get_monotonic_time () + self->retry_delay;
+              g_mutex_unlock (&self->lock);
+              batch = NULL;
+              batch_seq = 0;
             }
         }
       for (Entry *entry = batch; entry != NULL; entry = entry->next)
@@ -1241,7 +1560,7 @@ writer_thread_func (gpointer data)
           self->processed_seq = MAX (self->processed_seq, batch_seq);
           if (committed)
             self->n_transactions++;
-          else
+          if (!committed || left_out)
             self->last_drop_seq = MAX (self->last_drop_seq, batch_seq);
           g_cond_broadcast (&self->done_cond);
           g_mutex_unlock (&self->lock);
@@ -1267,16 +1586,21 @@ writer_thread_func (gpointer data)
     }
   g_mutex_unlock (&self->lock);
 
+  /* Giving up: said once, with the reason. */
+  if (self->n_abandoned > 0)
+    g_warning ("Task history “%s”: %u records were not written before it was closed: %s",
+               self->path, self->n_abandoned,
+               self->write_error != NULL ? self->write_error : "the disk did not keep up");
+
   history_close (self);
 
   g_mutex_lock (&self->lock);
   self->exited = TRUE;
-  orphaned = self->orphaned;
   g_cond_broadcast (&self->done_cond);
   g_mutex_unlock (&self->lock);
 
-  if (orphaned)
-    history_destroy (self);
+  /* The writer's reference: the last one when free() left it behind. */
+  _tasker_history_unref (self);
 
   return NULL;
 }
@@ -1304,9 +1628,12 @@ _tasker_history_new (const char *path,
   g_cond_init (&self->done_cond);
   g_queue_init (&self->queries);
 
+  /* The owner's reference and the writer's. */
+  self->ref_count = 2;
   self->thread = g_thread_try_new ("tasker-history", writer_thread_func, self, &error);
   if (self->thread == NULL)
     {
+      self->ref_count = 1;
       g_warning ("Task history disabled: cannot use “%s”: %s", path, error->message);
       g_mutex_lock (&self->lock);
       disable_locked (self, g_strdup (error->message));
@@ -1359,6 +1686,16 @@ add_entry (TaskerHistory *self,
     return;
 
   entry_fill (&fill, task, finished_time, parent_id);
+  if (fill.durable && task->options != NULL)
+    {
+      TaskerHistoryRecord *replaced = tasker_task_options_get_replaces_record (task->options);
+
+      if (replaced != NULL && g_strcmp0 (replaced->origin, self->path) == 0)
+        {
+          fill.replaces_row = replaced->row;
+          fill.replaces_created = replaced->created_time;
+        }
+    }
   if (interrupted)
     {
       /* As it was before the shutdown cancelled it; its last record. */
@@ -1516,21 +1853,73 @@ _tasker_history_free (TaskerHistory *self)
     }
   exited = self->exited;
   thread = g_steal_pointer (&self->thread);
-  if (!exited)
-    self->orphaned = TRUE;
   g_mutex_unlock (&self->lock);
 
   if (exited)
     {
       if (thread != NULL)
         g_thread_join (thread);
-      history_destroy (self);
     }
   else
     {
-      /* A writer stuck on the disk: it frees @self when it is done. */
+      /* A writer stuck on the disk: it drops its reference when it is done. */
       g_thread_unref (thread);
     }
+  _tasker_history_unref (self);
+}
+
+void
+_tasker_history_run_for_test (TaskerHistory         *self,
+                              TaskerHistoryTestFunc  func,
+                              gpointer               data)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (func != NULL);
+
+  g_mutex_lock (&self->lock);
+  g_return_if_fail (self->test_func == NULL);
+  self->test_func = func;
+  self->test_data = data;
+  self->test_done = FALSE;
+  g_cond_signal (&self->work_cond);
+  while (!self->test_done && !self->exited)
+    g_cond_wait (&self->done_cond, &self->lock);
+  self->test_func = NULL;
+  g_mutex_unlock (&self->lock);
+}
+
+/* Whether the writer is done: everything it was given is written or dropped. */
+gboolean
+_tasker_history_is_closed (TaskerHistory *self)
+{
+  gboolean exited;
+
+  g_return_val_if_fail (self != NULL, TRUE);
+
+  g_mutex_lock (&self->lock);
+  exited = self->exited;
+  g_mutex_unlock (&self->lock);
+
+  return exited;
+}
+
+/* For another thread's flush while the owner may free the history. */
+TaskerHistory *
+_tasker_history_ref (TaskerHistory *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_int_inc (&self->ref_count);
+  return self;
+}
+
+void
+_tasker_history_unref (TaskerHistory *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (g_atomic_int_dec_and_test (&self->ref_count))
+    history_destroy (self);
 }
 
 void
@@ -1564,7 +1953,7 @@ _tasker_history_query_async (TaskerHistory       *self,
   g_cond_signal (&self->work_cond);
 }
 
-/* Deletes every record, after what was queued before. */
+/* Deletes every finished task's record, after what was queued before. */
 void
 _tasker_history_clear_async (TaskerHistory       *self,
                              GCancellable        *cancellable,

@@ -102,6 +102,7 @@ struct _TaskerManager
   char               *history_path;       /* (owned) (nullable) protected by @lock */
   guint               history_max_age_days; /* protected by @lock */
   guint               history_max_count;  /* protected by @lock */
+  GPtrArray          *closing_histories;  /* (owned) (nullable) refs of replaced ones still closing, @lock */
   guint               shut_down : 1;      /* protected by @lock */
   guint               settled : 1;        /* protected by @lock */
 
@@ -966,6 +967,7 @@ tasker_manager_finalize (GObject *object)
   g_clear_pointer (&self->keys, g_hash_table_unref);
   g_clear_pointer (&self->queues, g_hash_table_unref);
   g_clear_pointer (&self->history, _tasker_history_free);
+  g_clear_pointer (&self->closing_histories, g_ptr_array_unref);
   g_clear_pointer (&self->history_path, g_free);
   g_clear_object (&self->default_options);
   _tasker_policy_clear (&self->default_policy);
@@ -1244,10 +1246,13 @@ tasker_manager_class_init (TaskerManagerClass *klass)
    * 0600) written by a background thread in batched transactions, so the
    * main loop never waits on the disk; %NULL for no history (the default).
    * Applications usually set `$XDG_DATA_HOME/tasker/history.sqlite3`. An
-   * unwritable or corrupt database turns the history off with one warning.
-   * Query it with [method@Tasker.Manager.query_history_async]. One manager
-   * per database at a time: opening it marks the unfinished records of
-   * durable tasks ([property@Tasker.TaskOptions:durable]) interrupted.
+   * unwritable, corrupt or foreign database turns the history off with one
+   * warning. Query it with [method@Tasker.Manager.query_history_async]. One
+   * process per database at a time (a lock on `PATH.lock`, which dies with
+   * the process): while another process has it open, the history is off
+   * with a warning naming that process. Opening it marks the unfinished
+   * records of durable tasks ([property@Tasker.TaskOptions:durable])
+   * interrupted: the programs that wrote them have ended.
    *
    * Since: 1.0
    */
@@ -2227,8 +2232,11 @@ tasker_manager_wait_until_settled (TaskerManager *self,
  * as [method@Tasker.Manager.wait_until_settled] does. Then it kills every
  * worker process and command still running and reaps them all, so no child
  * outlives this call. Thread tasks that ignore cancellation cannot be
- * stopped by force; they end when their function returns. May be called
- * more than once.
+ * stopped by force; they end when their function returns. With a history
+ * ([property@Tasker.Manager:history-path]), every task that ended before
+ * this call returns is in the database when it returns, from any thread and
+ * whether or not anyone iterates the manager's context (the wait for the
+ * disk is bounded by @grace_ms, at least 1 s). May be called more than once.
  *
  * Since: 1.0
  */
@@ -2237,8 +2245,10 @@ tasker_manager_shutdown (TaskerManager *self,
                          guint          grace_ms)
 {
   g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) histories = g_ptr_array_new_with_free_func ((GDestroyNotify) _tasker_history_unref);
   g_autoptr(GError) reason = NULL;
   TaskerProcessRunner *processes;
+  gint64 deadline;
   gboolean settled;
 
   g_return_if_fail (TASKER_IS_MANAGER (self));
@@ -2264,10 +2274,6 @@ tasker_manager_shutdown (TaskerManager *self,
   settled = !_tasker_thread_runner_in_pool_thread () &&
             tasker_manager_wait_until_settled (self, grace_ms);
 
-  /* What has ended is on disk before shutdown returns. */
-  if (self->history != NULL && g_main_context_is_owner (self->context))
-    _tasker_history_flush (self->history, MAX (grace_ms, 1000));
-
   /* Kill what is left and reap every worker; what they ran ends now. */
   g_mutex_lock (&self->lock);
   processes = self->processes;
@@ -2277,6 +2283,26 @@ tasker_manager_shutdown (TaskerManager *self,
       _tasker_process_runner_stop_all (processes);
       if (!settled)
         tasker_manager_wait_until_settled (self, MIN (grace_ms, 100));
+    }
+
+  /* Last: what has ended — the tasks killed just now included — is on disk
+   * before shutdown returns, whichever thread calls and whether or not
+   * anyone iterates the context: the flush only waits for the writer
+   * thread. The histories a new history-path replaced too, as they may
+   * still be writing the tasks that ended before. References, as the
+   * context may replace the history meanwhile. */
+  g_mutex_lock (&self->lock);
+  if (self->history != NULL)
+    g_ptr_array_add (histories, _tasker_history_ref (self->history));
+  for (guint i = 0; self->closing_histories != NULL && i < self->closing_histories->len; i++)
+    g_ptr_array_add (histories, _tasker_history_ref (self->closing_histories->pdata[i]));
+  g_mutex_unlock (&self->lock);
+  deadline = g_get_monotonic_time () + (gint64) MAX (grace_ms, 1000) * 1000;
+  for (guint i = 0; i < histories->len; i++)
+    {
+      gint64 left = MAX (deadline - g_get_monotonic_time (), 0);
+
+      _tasker_history_flush (histories->pdata[i], (guint) (left / 1000));
     }
 }
 
@@ -2816,8 +2842,26 @@ swap_history_cb (gpointer data)
 
   if (path != NULL)
     history = _tasker_history_new (path, max_age_days, max_count);
+  /* Under @lock: shutdown() takes it from any thread, and flushes the
+   * replaced ones until they are closed. */
+  g_mutex_lock (&self->lock);
   old = self->history;
   self->history = history;
+  if (self->closing_histories != NULL)
+    {
+      for (guint i = self->closing_histories->len; i-- > 0; )
+        {
+          if (_tasker_history_is_closed (self->closing_histories->pdata[i]))
+            g_ptr_array_remove_index_fast (self->closing_histories, i);
+        }
+    }
+  if (old != NULL)
+    {
+      if (self->closing_histories == NULL)
+        self->closing_histories = g_ptr_array_new_with_free_func ((GDestroyNotify) _tasker_history_unref);
+      g_ptr_array_add (self->closing_histories, _tasker_history_ref (old));
+    }
+  g_mutex_unlock (&self->lock);
 
   if (old != NULL)
     g_thread_unref (g_thread_new ("tasker-history-close", free_history_thread, old));
@@ -3024,12 +3068,14 @@ clear_done_cb (GObject      *object,
  * tasker_manager_clear_history_async:
  * @self: a #TaskerManager
  * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the history is empty
+ * @callback: (scope async): called when the finished tasks' records are gone
  * @user_data: data for @callback
  *
- * Deletes every record of the history (tasks that end later are recorded
- * as usual), on the history's own thread. Call it on the manager's main
- * context.
+ * Deletes the records of every finished task (tasks that end later are
+ * recorded as usual), on the history's own thread. The records of durable
+ * tasks that have not ended — still running or waiting here, or interrupted
+ * ([property@Tasker.HistoryRecord:interrupted]) — stay: they are what a
+ * restart trusts. Call it on the manager's main context.
  *
  * Since: 1.0
  */

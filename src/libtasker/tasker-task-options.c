@@ -51,6 +51,7 @@ struct _TaskerTaskOptions
   guint64     trace_id;
   gboolean    ignore_child_failures;
   gboolean    durable;
+  TaskerHistoryRecord *replaces_record; /* (owned) (nullable) */
   double      children_weight;
   int         sealed;        /* (atomic) */
 };
@@ -70,6 +71,7 @@ enum {
   PROP_TRACE_ID,
   PROP_IGNORE_CHILD_FAILURES,
   PROP_DURABLE,
+  PROP_REPLACES_RECORD,
   PROP_CHILDREN_WEIGHT,
   PROP_WORKER,
   N_PROPS
@@ -109,6 +111,7 @@ tasker_task_options_finalize (GObject *object)
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->worker, g_strfreev);
   g_clear_object (&self->parent);
+  g_clear_object (&self->replaces_record);
   _tasker_policy_clear (&self->policy);
   g_clear_pointer (&self->descriptions, g_hash_table_unref);
   handler_clear (&self->done);
@@ -234,6 +237,10 @@ tasker_task_options_get_property (GObject    *object,
       g_value_set_boolean (value, self->durable);
       break;
 
+    case PROP_REPLACES_RECORD:
+      g_value_set_object (value, self->replaces_record);
+      break;
+
     case PROP_CHILDREN_WEIGHT:
       g_value_set_double (value, self->children_weight);
       break;
@@ -289,6 +296,10 @@ tasker_task_options_set_property (GObject      *object,
 
     case PROP_DURABLE:
       tasker_task_options_set_durable (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_REPLACES_RECORD:
+      tasker_task_options_set_replaces_record (self, g_value_get_object (value));
       break;
 
     case PROP_CHILDREN_WEIGHT:
@@ -493,6 +504,24 @@ tasker_task_options_class_init (TaskerTaskOptionsClass *klass)
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
+   * TaskerTaskOptions:replaces-record:
+   *
+   * For a durable task ([property@Tasker.TaskOptions:durable]) that runs
+   * again the job of an interrupted record (one a query with
+   * [method@Tasker.HistoryQuery.set_interrupted] found): that record. The
+   * task's first record replaces it in one transaction, so the job has one
+   * record across restarts whatever moment the program dies at — never two
+   * that would both be run again. A record that has meanwhile ended, or that
+   * is from another database, is left alone.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_REPLACES_RECORD] =
+    g_param_spec_object ("replaces-record", NULL, NULL,
+                         TASKER_TYPE_HISTORY_RECORD,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
    * TaskerTaskOptions:children-weight:
    *
    * How much of a parent's progress comes from its children: with 0.8, the
@@ -575,6 +604,7 @@ tasker_task_options_copy (TaskerTaskOptions *self)
   copy->trace_id = self->trace_id;
   copy->ignore_child_failures = self->ignore_child_failures;
   copy->durable = self->durable;
+  g_set_object (&copy->replaces_record, self->replaces_record);
   copy->children_weight = self->children_weight;
 
   if (self->descriptions != NULL)
@@ -1047,6 +1077,45 @@ tasker_task_options_get_durable (TaskerTaskOptions *self)
 {
   g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), FALSE);
   return self->durable;
+}
+
+/**
+ * tasker_task_options_set_replaces_record:
+ * @self: a #TaskerTaskOptions
+ * @record: (nullable): the interrupted record whose job the task runs again
+ *
+ * Sets [property@Tasker.TaskOptions:replaces-record].
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_replaces_record (TaskerTaskOptions   *self,
+                                         TaskerHistoryRecord *record)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+  g_return_if_fail (record == NULL || TASKER_IS_HISTORY_RECORD (record));
+
+  if (!check_not_sealed (self))
+    return;
+  if (g_set_object (&self->replaces_record, record))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REPLACES_RECORD]);
+}
+
+/**
+ * tasker_task_options_get_replaces_record:
+ * @self: a #TaskerTaskOptions
+ *
+ * Gets [property@Tasker.TaskOptions:replaces-record].
+ *
+ * Returns: (transfer none) (nullable): the record the task's first record replaces
+ *
+ * Since: 1.0
+ */
+TaskerHistoryRecord *
+tasker_task_options_get_replaces_record (TaskerTaskOptions *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), NULL);
+  return self->replaces_record;
 }
 
 const TaskerPolicy *

@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 
+#include "tasker-history-record.h"
 #include "tasker-task.h"
 #include "tasker-version-macros.h"
 
@@ -63,6 +64,11 @@ void               tasker_task_options_set_durable     (TaskerTaskOptions   *sel
                                                         gboolean             durable);
 TASKER_AVAILABLE_IN_1_0
 gboolean           tasker_task_options_get_durable     (TaskerTaskOptions   *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_replaces_record (TaskerTaskOptions   *self,
+                                                            TaskerHistoryRecord *record);
+TASKER_AVAILABLE_IN_1_0
+TaskerHistoryRecord *tasker_task_options_get_replaces_record (TaskerTaskOptions *self);
 TASKER_AVAILABLE_IN_1_0
 const char * const *tasker_task_options_get_worker     (TaskerTaskOptions   *self);
 TASKER_AVAILABLE_IN_1_0

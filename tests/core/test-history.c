@@ -6,6 +6,7 @@
 #include "test-util.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -158,10 +159,12 @@ finished_tasks_are_recorded_and_queried (void)
   {
     g_autofree char *wal = g_strconcat (path, "-wal", NULL);
     g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+    g_autofree char *lock = g_strconcat (path, ".lock", NULL);
     g_autofree char *sub = g_path_get_dirname (path);
 
     g_remove (wal);
     g_remove (shm);
+    g_remove (lock);
     g_rmdir (sub);
     g_rmdir (dir);
   }
@@ -282,7 +285,7 @@ make_history_dir (void)
 static void
 remove_history_dir (const char *dir)
 {
-  const char *suffixes[] = { "", "-wal", "-shm" };
+  const char *suffixes[] = { "", "-wal", "-shm", ".lock" };
 
   for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
     {
@@ -597,6 +600,346 @@ text_search_covers_name_and_descriptions (void)
   remove_history_dir (dir);
 }
 
+/* Clearing the history deletes the finished tasks' records, not those of
+ * durable tasks still running or waiting: their end updates them, and a
+ * crash before then must leave them to be found. */
+static void
+clear_keeps_unfinished_durable_records (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+  g_autoptr(TaskerTask) running = NULL;
+  g_autoptr(TaskerTask) waiting = NULL;
+  g_autoptr(TaskerTask) done = NULL;
+  g_autoptr(GListModel) records = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean cleared = FALSE;
+
+  tasker_manager_set_max_threads (manager, 1);
+  tasker_manager_set_history_path (manager, path);
+  done = tasker_manager_run_thread (manager, NULL, NULL, ok_func, (gpointer) "finished", NULL, &error);
+  g_assert_no_error (error);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_final, done);
+  running = submit_named (manager, "running", TRUE);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running);
+  waiting = submit_named (manager, "waiting", TRUE);
+  records = query_until_n (manager, q, 3);
+  g_clear_object (&records);
+
+  tasker_manager_clear_history_async (manager, NULL, clear_cb, &cleared);
+  test_wait_for (tasker_manager_get_context (manager), is_true, &cleared);
+  records = query_until_n (manager, q, 2);
+  g_assert_nonnull (find_record (records, "running"));
+  g_assert_nonnull (find_record (records, "waiting"));
+  g_clear_object (&records);
+
+  /* Their ends update those records: one each. */
+  tasker_task_cancel (running);
+  tasker_task_cancel (waiting);
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  records = query_until_n (manager, q, 2);
+  g_assert_cmpint (tasker_history_record_get_status (find_record (records, "running")), ==,
+                   TASKER_TASK_STATUS_CANCELLED);
+  g_assert_cmpint (tasker_history_record_get_status (find_record (records, "waiting")), ==,
+                   TASKER_TASK_STATUS_CANCELLED);
+  g_clear_object (&records);
+
+  g_clear_object (&manager);
+  remove_history_dir (dir);
+}
+
+static TaskerTask *
+submit_replacing (TaskerManager       *manager,
+                  const char          *name,
+                  TaskerHistoryRecord *replaced)
+{
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(GError) error = NULL;
+  TaskerTask *task;
+
+  tasker_task_options_set_name (options, name);
+  tasker_task_options_set_durable (options, TRUE);
+  tasker_task_options_set_replaces_record (options, replaced);
+  g_assert_true (tasker_task_options_get_replaces_record (options) == replaced);
+  task = tasker_manager_run_thread (manager, NULL, options, until_cancelled_func, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return task;
+}
+
+/* A durable task that runs an interrupted job again replaces its record
+ * (one record per job, whenever the program dies); a record that ended is
+ * never replaced. */
+static void
+replaces_record_keeps_one_record_per_job (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+  g_autoptr(TaskerHistoryQuery) interrupted_q = tasker_history_query_new ();
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    g_autoptr(TaskerTask) done = NULL;
+    g_autoptr(TaskerTask) waiting = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+
+    tasker_manager_set_max_threads (manager, 1);
+    tasker_manager_set_history_path (manager, path);
+    tasker_task_options_set_name (options, "done");
+    tasker_task_options_set_durable (options, TRUE);
+    done = tasker_manager_run_thread (manager, NULL, options, ok_func, (gpointer) "ok", NULL, &error);
+    g_assert_no_error (error);
+    test_wait_for (tasker_manager_get_context (manager), test_task_is_final, done);
+    g_object_unref (submit_named (manager, "running", TRUE));
+    waiting = submit_named (manager, "waiting", TRUE);
+    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  }
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    g_autoptr(GListModel) interrupted = NULL;
+    g_autoptr(GListModel) all = NULL;
+    g_autoptr(GListModel) finished = NULL;
+    g_autoptr(TaskerTask) again = NULL;
+    g_autoptr(TaskerTask) not_again = NULL;
+
+    tasker_manager_set_max_threads (manager, 1);
+    tasker_manager_set_history_path (manager, path);
+    tasker_history_query_set_interrupted (interrupted_q, TRUE);
+    interrupted = query_until_n (manager, interrupted_q, 2);
+    all = query_until_n (manager, q, 3);
+
+    again = submit_replacing (manager, "waiting again", find_record (interrupted, "waiting"));
+    not_again = submit_replacing (manager, "done again", find_record (all, "done"));
+    g_clear_object (&all);
+
+    /* The job's old record went with the new one's first write. */
+    all = query_until_n (manager, q, 4);
+    g_assert_null (find_record (all, "waiting"));
+    g_assert_nonnull (find_record (all, "waiting again"));
+    g_assert_false (tasker_history_record_get_interrupted (find_record (all, "waiting again")));
+    g_assert_nonnull (find_record (all, "running"));
+    g_assert_nonnull (find_record (all, "done"));
+    g_assert_nonnull (find_record (all, "done again"));
+    g_clear_object (&interrupted);
+    interrupted = query_until_n (manager, interrupted_q, 1);
+    g_assert_nonnull (find_record (interrupted, "running"));
+
+    tasker_task_cancel (again);
+    tasker_task_cancel (not_again);
+    g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+    finished = query_until_n (manager, q, 4);
+    g_assert_cmpint (tasker_history_record_get_status (find_record (finished, "waiting again")), ==,
+                     TASKER_TASK_STATUS_CANCELLED);
+  }
+
+  remove_history_dir (dir);
+}
+
+/* Shutdown's flush */
+
+/* The rows of @path, read with a connection of our own, as another program
+ * would right after shutdown() returned. */
+static guint
+count_rows (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint n = 0;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  /* A history closing meanwhile checkpoints its WAL, locking the file briefly. */
+  sqlite3_busy_timeout (db, TEST_TIMEOUT_MS);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM tasks WHERE status = 2", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return n;
+}
+
+#define N_FLUSHED 5
+
+static void
+run_until_final (TaskerManager *manager,
+                 TaskerTask    *tasks[N_FLUSHED])
+{
+  for (guint i = 0; i < N_FLUSHED; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      tasks[i] = tasker_manager_run_thread (manager, NULL, NULL, ok_func, (gpointer) "flushed", NULL, &error);
+      g_assert_no_error (error);
+    }
+}
+
+/* Nobody iterates the context when shutdown() is called from the main
+ * thread after the tasks ended: every one is on disk when it returns. */
+static void
+shutdown_flushes_without_iteration (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  TaskerTask *tasks[N_FLUSHED];
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+
+    tasker_manager_set_history_path (manager, path);
+    run_until_final (manager, tasks);
+    g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+    for (guint i = 0; i < N_FLUSHED; i++)
+      g_assert_cmpint (tasker_task_get_status (tasks[i]), ==, TASKER_TASK_STATUS_COMPLETED);
+
+    g_assert_false (g_main_context_is_owner (tasker_manager_get_context (manager)));
+    tasker_manager_shutdown (manager, 2000);
+    g_assert_cmpuint (count_rows (path), ==, N_FLUSHED);
+  }
+
+  for (guint i = 0; i < N_FLUSHED; i++)
+    g_object_unref (tasks[i]);
+  remove_history_dir (dir);
+}
+
+typedef struct
+{
+  TaskerManager *manager;
+  const char    *path;
+  guint          n_rows;
+  gboolean       done;   /* atomic */
+} ShutdownThread;
+
+static gpointer
+shutdown_thread_func (gpointer data)
+{
+  ShutdownThread *st = data;
+
+  tasker_manager_shutdown (st->manager, 2000);
+  st->n_rows = count_rows (st->path);
+  g_atomic_int_set (&st->done, TRUE);
+  g_main_context_wakeup (tasker_manager_get_context (st->manager));
+
+  return NULL;
+}
+
+static gboolean
+shutdown_thread_done (gpointer data)
+{
+  ShutdownThread *st = data;
+
+  return g_atomic_int_get (&st->done);
+}
+
+/* shutdown() from another thread while the main thread iterates the
+ * context: every task that ended is on disk when it returns. */
+static void
+shutdown_from_thread_flushes (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  TaskerTask *tasks[N_FLUSHED];
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    ShutdownThread st = { manager, path, 0, FALSE };
+    GThread *thread;
+
+    tasker_manager_set_history_path (manager, path);
+    run_until_final (manager, tasks);
+    for (guint i = 0; i < N_FLUSHED; i++)
+      test_wait_for (tasker_manager_get_context (manager), test_task_is_final, tasks[i]);
+
+    thread = g_thread_new ("shutdown", shutdown_thread_func, &st);
+    test_wait_for (tasker_manager_get_context (manager), shutdown_thread_done, &st);
+    g_thread_join (thread);
+    g_assert_cmpuint (st.n_rows, ==, N_FLUSHED);
+  }
+
+  for (guint i = 0; i < N_FLUSHED; i++)
+    g_object_unref (tasks[i]);
+  remove_history_dir (dir);
+}
+
+/* The tasks recorded in a history that a new history-path replaced are on
+ * disk too when shutdown() returns. */
+static void
+shutdown_flushes_replaced_history (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autofree char *other_dir = make_history_dir ();
+  g_autofree char *other = g_build_filename (other_dir, "history.sqlite3", NULL);
+  TaskerTask *tasks[N_FLUSHED];
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+
+    tasker_manager_set_history_path (manager, path);
+    run_until_final (manager, tasks);
+    g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+    tasker_manager_set_history_path (manager, other);
+    tasker_manager_shutdown (manager, 2000);
+    g_assert_cmpuint (count_rows (path), ==, N_FLUSHED);
+  }
+
+  for (guint i = 0; i < N_FLUSHED; i++)
+    g_object_unref (tasks[i]);
+  remove_history_dir (dir);
+  remove_history_dir (other_dir);
+}
+
+/* A command that ignores SIGTERM outlives the grace: shutdown kills it,
+ * and it ends before shutdown() returns, so its record is on disk too. */
+static void
+shutdown_flushes_what_it_killed (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  const char *argv[] = { "sh", "-c", "trap '' TERM; echo started; while :; do sleep 1; done", NULL };
+  g_autoptr(TaskerTask) task = NULL;
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+    g_autoptr(GError) error = NULL;
+
+    tasker_manager_set_history_path (manager, path);
+    tasker_task_options_set_name (options, "stubborn");
+    task = tasker_manager_run_command (manager, NULL, options, argv, NULL, NULL, &error);
+    g_assert_no_error (error);
+    test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task);
+
+    tasker_manager_shutdown (manager, 100);
+    if (tasker_task_is_final (task))
+      {
+        g_autofree char *sql = NULL;
+        sqlite3 *db = NULL;
+        sqlite3_stmt *stmt = NULL;
+
+        g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+        g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM tasks WHERE name = 'stubborn'",
+                                             -1, &stmt, NULL), ==, SQLITE_OK);
+        g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+        g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+        sqlite3_finalize (stmt);
+        sqlite3_close (db);
+      }
+    else
+      {
+        g_test_incomplete ("the command did not end within the shutdown");
+      }
+  }
+
+  remove_history_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -610,6 +953,12 @@ main (int   argc,
   g_test_add_func ("/Tasker/History/durable/death-interrupts", death_leaves_durable_tasks_interrupted);
   g_test_add_func ("/Tasker/History/text-search", text_search_covers_name_and_descriptions);
   g_test_add_func ("/Tasker/History/delete-refuses-foreign", delete_refuses_foreign_records);
+  g_test_add_func ("/Tasker/History/clear-keeps-unfinished-durable", clear_keeps_unfinished_durable_records);
+  g_test_add_func ("/Tasker/History/durable/replaces-record", replaces_record_keeps_one_record_per_job);
+  g_test_add_func ("/Tasker/History/shutdown/flushes-without-iteration", shutdown_flushes_without_iteration);
+  g_test_add_func ("/Tasker/History/shutdown/flushes-from-thread", shutdown_from_thread_flushes);
+  g_test_add_func ("/Tasker/History/shutdown/flushes-what-it-killed", shutdown_flushes_what_it_killed);
+  g_test_add_func ("/Tasker/History/shutdown/flushes-replaced-history", shutdown_flushes_replaced_history);
 
   return g_test_run ();
 }

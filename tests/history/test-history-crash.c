@@ -25,6 +25,12 @@
  * database passes its integrity check. Records that were not reported may or
  * may not be there.
  *
+ * The durable rounds do the same with durable tasks of a manager's own
+ * history, then reopen the database as the next program would: a completed
+ * task has one record and is never marked interrupted. The two-process test
+ * checks that a second process is refused the database while the first
+ * lives (DESIGN.md §4 Durability).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -35,6 +41,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -157,6 +164,161 @@ child_main (const char *path)
   return 0;
 }
 
+/* --durable-crash-child PATH: the same rounds with durable tasks of a
+ * manager whose history-path is PATH (each has a record from its
+ * submission on, which its end updates). A group is reported once another
+ * connection sees every one of its records completed. */
+
+static gboolean
+group_completed (const char *path,
+                 GString    *ids)
+{
+  g_autofree char *sql = NULL;
+  g_auto(GStrv) lines = g_strsplit (ids->str, "\n", -1);
+  g_autoptr(GString) list = g_string_new (NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint n_lines = 0;
+  gboolean done = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (lines[i][0] == '\0')
+        continue;
+      g_string_append_printf (list, "%s%s", list->len > 0 ? "," : "", lines[i]);
+      n_lines++;
+    }
+  sql = g_strdup_printf ("SELECT count(*) FROM tasks WHERE status = 2 AND task_id IN (%s)", list->str);
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK
+      && sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    done = (guint) sqlite3_column_int (stmt, 0) == n_lines;
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return done;
+}
+
+static int
+durable_child_main (const char *path)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaskerManager) manager = NULL;
+  g_autoptr(TaskerTaskOptions) options = NULL;
+  g_autoptr(TaskerTaskOptions) background = NULL;
+  Child child = { 0 };
+  gint64 end = g_get_monotonic_time () + CHILD_MAX_SECONDS * G_USEC_PER_SEC;
+
+  g_main_context_push_thread_default (context);
+  manager = tasker_manager_new (context);
+  tasker_manager_set_history_path (manager, path);
+  options = tasker_task_options_new ();
+  tasker_task_options_set_durable (options, TRUE);
+  tasker_task_options_set_done_func (options, child_done_cb, &child, NULL);
+  background = tasker_task_options_new ();
+  tasker_task_options_set_durable (background, TRUE);
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_autoptr(GString) ids = g_string_new (NULL);
+
+      child.n_done = 0;
+      for (guint i = 0; i < GROUP_SIZE; i++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(TaskerTask) task = NULL;
+
+          task = tasker_manager_run_thread (manager, NULL, options, child_task_func,
+                                            NULL, NULL, &error);
+          if (task == NULL)
+            g_error ("run_thread: %s", error->message);
+          g_string_append_printf (ids, "%" G_GUINT64_FORMAT "\n", tasker_task_get_id (task));
+        }
+      for (guint i = 0; i < 4 * GROUP_SIZE; i++)
+        {
+          g_autoptr(TaskerTask) task = NULL;
+
+          task = tasker_manager_run_thread (manager, NULL, background, background_task_func,
+                                            NULL, NULL, NULL);
+        }
+      while (child.n_done < GROUP_SIZE)
+        g_main_context_iteration (context, TRUE);
+
+      while (!group_completed (path, ids))
+        {
+          if (g_get_monotonic_time () > end)
+            return 3;
+          g_main_context_iteration (context, FALSE);
+          g_usleep (1000);
+        }
+      write_all (STDOUT_FILENO, ids->str, ids->len);
+    }
+
+  return 0;
+}
+
+/* --hold-child PATH: a manager with its history at PATH and one durable
+ * task running, reported on stdout ("ready\n") once its record is on
+ * disk; it lives until the parent kills it. */
+
+static void
+hold_task_func (TaskerContext *context,
+                gpointer       data)
+{
+  while (!tasker_context_is_cancelled (context))
+    g_usleep (1000);
+}
+
+static gboolean
+running_record_on_disk (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gboolean found = FALSE;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK
+      && sqlite3_prepare_v2 (db, "SELECT count(*) FROM tasks WHERE status = 1 AND NOT interrupted",
+                             -1, &stmt, NULL) == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    found = sqlite3_column_int (stmt, 0) == 1;
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return found;
+}
+
+static int
+hold_child_main (const char *path)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaskerManager) manager = NULL;
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) task = NULL;
+  gint64 end = g_get_monotonic_time () + CHILD_MAX_SECONDS * G_USEC_PER_SEC;
+
+  /* Gone with the test, even one that failed before killing us. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  g_main_context_push_thread_default (context);
+  manager = tasker_manager_new (context);
+  tasker_manager_set_history_path (manager, path);
+  tasker_task_options_set_durable (options, TRUE);
+  task = tasker_manager_run_thread (manager, NULL, options, hold_task_func, NULL, NULL, NULL);
+  while (!running_record_on_disk (path))
+    {
+      if (g_get_monotonic_time () > end)
+        return 3;
+      g_main_context_iteration (context, FALSE);
+      g_usleep (1000);
+    }
+  write_all (STDOUT_FILENO, "ready\n", 6);
+
+  /* Until the parent kills us; the deadline only guards a lost parent. */
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (context, TRUE);
+
+  return 0;
+}
+
 /* The parent */
 
 static char *
@@ -230,7 +392,8 @@ read_ids (int      fd,
 
 static void
 check_database (const char *path,
-                GArray     *ids)
+                GArray     *ids,
+                gboolean    durable)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
@@ -245,7 +408,7 @@ check_database (const char *path,
   sqlite3_finalize (check);
 
   g_assert_cmpint (sqlite3_prepare_v2 (db,
-                                       "SELECT status, message, log FROM tasks WHERE task_id = ?1",
+                                       "SELECT status, message, log, interrupted FROM tasks WHERE task_id = ?1",
                                        -1, &stmt, NULL), ==, SQLITE_OK);
   for (guint i = 0; i < ids->len; i++)
     {
@@ -259,6 +422,8 @@ check_database (const char *path,
       g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, TASKER_TASK_STATUS_COMPLETED);
       g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, "crash test task");
       g_assert_true (g_str_has_suffix ((const char *) sqlite3_column_text (stmt, 2), " working"));
+      /* Completed: never interrupted, so never run again. */
+      g_assert_cmpint (sqlite3_column_int (stmt, 3), ==, 0);
       /* Exactly once. */
       g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
       sqlite3_reset (stmt);
@@ -269,6 +434,22 @@ check_database (const char *path,
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   n_rows = sqlite3_column_int (stmt, 0);
   sqlite3_finalize (stmt);
+
+  /* One record per durable task; only the unfinished ones interrupted. */
+  if (durable)
+    {
+      g_autofree char *bad = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                           "SELECT (SELECT count(*) FROM (SELECT task_id FROM tasks"
+                                           "  GROUP BY task_id HAVING count(*) > 1))"
+                                           " || ' ' || (SELECT count(*) FROM tasks WHERE interrupted AND status > 1)",
+                                           -1, &stmt, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      bad = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_finalize (stmt);
+      g_assert_cmpstr (bad, ==, "0 0");
+    }
   sqlite3_close (db);
 
   g_test_message ("%u ids reported, %u records in the database", ids->len, n_rows);
@@ -277,11 +458,12 @@ check_database (const char *path,
 
 static void
 crash_round (const char *dir,
-             guint       round)
+             guint       round,
+             gboolean    durable)
 {
   g_autofree char *exe = self_exe ();
-  g_autofree char *path = g_strdup_printf ("%s/round-%u.sqlite3", dir, round);
-  const char *argv[] = { exe, "--crash-child", path, NULL };
+  g_autofree char *path = g_strdup_printf ("%s/round-%u%s.sqlite3", dir, round, durable ? "-durable" : "");
+  const char *argv[] = { exe, durable ? "--durable-crash-child" : "--crash-child", path, NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
   g_autoptr(GString) pending = g_string_new (NULL);
@@ -308,7 +490,121 @@ crash_round (const char *dir,
 
   g_test_message ("round %u: killed after %u ids, %u reported in all (%zu bytes of a torn line)",
                   round, kill_after, ids->len, pending->len);
-  check_database (path, ids);
+  if (durable)
+    {
+      /* The next program opens it: what was unfinished is interrupted,
+       * nothing that completed. */
+      TaskerHistory *history = _tasker_history_new (path, 0, 0);
+
+      g_assert_true (_tasker_history_flush (history, test_timeout_ms ()));
+      g_assert_false (_tasker_history_is_disabled (history));
+      _tasker_history_free (history);
+    }
+  check_database (path, ids, durable);
+}
+
+static gboolean
+wait_disabled (TaskerHistory *history)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) test_timeout_ms () * 1000;
+
+  while (!_tasker_history_is_disabled (history))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static char *
+sqlite_text (const char *path,
+             const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *text = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return text;
+}
+
+/* One database, one live program (DESIGN.md §4 Durability): while another
+ * process has the database open, a second history is refused with one
+ * warning naming that process, and the first one's running durable task is
+ * not marked interrupted; once that process is dead (SIGKILL: the lock dies
+ * with it) the database opens, and the dead one's task is interrupted. */
+static void
+test_second_process_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tasker-history-two-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autofree char *exe = self_exe ();
+  g_autofree char *expected = NULL;
+  g_autofree char *warnings = NULL;
+  g_autofree char *interrupted = NULL;
+  const char *argv[] = { exe, "--hold-child", path, NULL };
+  g_autoptr(GString) ready = g_string_new (NULL);
+  TaskerHistory *history;
+  GPid pid = 0;
+  int out_fd = -1;
+  int status = 0;
+
+  g_assert_no_error (error);
+  g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                            NULL, NULL, &pid, NULL, &out_fd, NULL, &error);
+  g_assert_no_error (error);
+
+  /* "ready\n" */
+  while (!g_str_has_suffix (ready->str, "\n"))
+    {
+      char c;
+      gssize n = read (out_fd, &c, 1);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      g_assert_cmpint (n, ==, 1);
+      g_string_append_c (ready, c);
+    }
+  g_assert_cmpstr (ready->str, ==, "ready\n");
+
+  hist_warnings_catch (TRUE);
+  history = _tasker_history_new (path, 0, 0);
+  g_assert_true (wait_disabled (history));
+  _tasker_history_free (history);
+  warnings = hist_warnings_dup ();
+  g_test_message ("warnings: %s", warnings);
+  g_assert_cmpuint (hist_warnings_count (), ==, 1);
+  expected = g_strdup_printf ("in use by process %d", (int) pid);
+  g_assert_nonnull (strstr (warnings, expected));
+  g_assert_nonnull (strstr (warnings, path));
+  hist_warnings_catch (FALSE);
+
+  /* The live program's task was left alone. */
+  interrupted = sqlite_text (path, "SELECT group_concat (status || ':' || interrupted) FROM tasks");
+  g_assert_cmpstr (interrupted, ==, "1:0");
+  g_clear_pointer (&interrupted, g_free);
+
+  g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  close (out_fd);
+
+  history = _tasker_history_new (path, 0, 0);
+  g_assert_true (_tasker_history_flush (history, test_timeout_ms ()));
+  g_assert_false (_tasker_history_is_disabled (history));
+  _tasker_history_free (history);
+  interrupted = sqlite_text (path, "SELECT group_concat (status || ':' || interrupted) FROM tasks");
+  g_assert_cmpstr (interrupted, ==, "1:1");
+
+  hist_rm_rf (dir);
 }
 
 static void
@@ -320,7 +616,23 @@ test_crash (void)
 
   g_assert_no_error (error);
   for (guint round = 0; round < n_rounds; round++)
-    crash_round (dir, round);
+    crash_round (dir, round, FALSE);
+  hist_rm_rf (dir);
+}
+
+/* The same with durable tasks of a manager's own history, then reopened
+ * as the next program would: every completed task has one record, not
+ * interrupted (a restart would not run it again). */
+static void
+test_crash_durable (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tasker-history-crash-XXXXXX", &error);
+  guint n_rounds = test_under_valgrind () ? 1 : 3;
+
+  g_assert_no_error (error);
+  for (guint round = 0; round < n_rounds; round++)
+    crash_round (dir, round, TRUE);
   hist_rm_rf (dir);
 }
 
@@ -330,10 +642,17 @@ main (int   argc,
 {
   if (argc == 3 && g_str_equal (argv[1], "--crash-child"))
     return child_main (argv[2]);
+  if (argc == 3 && g_str_equal (argv[1], "--hold-child"))
+    return hold_child_main (argv[2]);
+  if (argc == 3 && g_str_equal (argv[1], "--durable-crash-child"))
+    return durable_child_main (argv[2]);
 
   g_test_init (&argc, &argv, NULL);
+  hist_warnings_init ();
 
   g_test_add_func ("/Tasker/History/crash/sigkill", test_crash);
+  g_test_add_func ("/Tasker/History/crash/sigkill-durable", test_crash_durable);
+  g_test_add_func ("/Tasker/History/two-processes/refused", test_second_process_refused);
 
   return g_test_run ();
 }

@@ -12,7 +12,9 @@
 #include "history-test.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -246,7 +248,7 @@ file_mode (const char *path)
 }
 
 /* The file is made 0600 (whatever the umask), its new directories 0700, in
- * WAL mode, with user_version 1. */
+ * WAL mode, with user_version 2. */
 static void
 test_file (HistFixture   *f,
            gconstpointer  data)
@@ -703,8 +705,8 @@ test_durable_end_retried (HistFixture   *f,
   hist_warnings_catch (TRUE);
   test_gate_open (&gate);
   hist_wait_finished (f, 1);          /* the fixture adds the end record */
-  g_assert_false (_tasker_history_flush (f->history, 10000));
-  g_assert_cmpuint (hist_warnings_count (), ==, 1);
+  TEST_WAIT_UNTIL (f->base.context, hist_warnings_count () == 1);
+  g_assert_false (_tasker_history_flush (f->history, 0));
   g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
@@ -880,6 +882,54 @@ test_corrupt (HistFixture   *f,
   g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
 }
 
+/* A database damaged where only writing finds it (an index every insert
+ * updates): the history turns off and says why, once, with the path,
+ * instead of failing every batch. */
+static void
+test_damaged_found_writing (HistFixture   *f,
+                            gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_autofree char *root = NULL;
+  g_autofree char *page_size = NULL;
+  g_autofree char *warnings = NULL;
+  g_autofree char *garbage = NULL;
+  HistWork work = { NULL, -1, NULL, 0, NULL };
+  gsize size;
+  FILE *file;
+
+  task = make_finished_task (f, NULL, &work);
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_add (f->history, task);
+  flush_or_fail (f);
+  hist_close (f);
+
+  root = sqlite_text (f->path, "SELECT rootpage FROM sqlite_master WHERE name = 'tasks_by_finished_time'");
+  page_size = sqlite_text (f->path, "PRAGMA page_size");
+  size = g_ascii_strtoull (page_size, NULL, 10);
+  garbage = g_malloc (size);
+  memset (garbage, 0xa5, size);
+  file = fopen (f->path, "r+b");
+  g_assert_nonnull (file);
+  g_assert_cmpint (fseek (file, (long) ((g_ascii_strtoull (root, NULL, 10) - 1) * size), SEEK_SET), ==, 0);
+  g_assert_cmpuint (fwrite (garbage, 1, size, file), ==, size);
+  fclose (file);
+
+  hist_warnings_catch (TRUE);
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_add (f->history, task);
+  TEST_WAIT_UNTIL (f->base.context, _tasker_history_is_disabled (f->history));
+  g_assert_false (_tasker_history_flush (f->history, 0));
+  hist_close (f);
+
+  warnings = hist_warnings_dup ();
+  g_test_message ("warnings: %s", warnings);
+  g_assert_cmpuint (hist_warnings_count (), ==, 1);
+  g_assert_nonnull (strstr (warnings, f->path));
+  g_assert_nonnull (strstr (warnings, "malformed"));
+  hist_warnings_catch (FALSE);
+}
+
 /* A database of a later schema version is left alone. */
 static void
 test_unknown_schema (HistFixture   *f,
@@ -897,6 +947,68 @@ test_unknown_schema (HistFixture   *f,
 
   version = sqlite_text (f->path, "PRAGMA user_version");
   g_assert_cmpstr (version, ==, "7");
+  /* Checked before anything changed it: still in its own journal mode. */
+  g_clear_pointer (&version, g_free);
+  version = sqlite_text (f->path, "PRAGMA journal_mode");
+  g_assert_cmpstr (version, ==, "delete");
+}
+
+/* Another program's database (no schema version, tables of its own) is
+ * refused untouched: no tables of ours, no WAL mode. */
+static void
+test_foreign_database (HistFixture   *f,
+                       gconstpointer  data)
+{
+  sqlite3 *db = NULL;
+  g_autofree char *tables = NULL;
+  g_autofree char *journal_mode = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE notes (x); INSERT INTO notes VALUES ('mine')",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (g_chmod (f->path, 0644), ==, 0);
+
+  check_disabled (f, f->path, "not a Tasker history");
+
+  tables = sqlite_text (f->path, "SELECT group_concat (name) FROM sqlite_master");
+  g_assert_cmpstr (tables, ==, "notes");
+  journal_mode = sqlite_text (f->path, "PRAGMA journal_mode");
+  g_assert_cmpstr (journal_mode, ==, "delete");
+  g_assert_cmpuint (file_mode (f->path), ==, 0644);
+}
+
+/* A history made with another mode (an older version, a copy) is made
+ * 0600 at every open, with its -wal and -shm files. */
+static void
+test_private_at_every_open (HistFixture   *f,
+                            gconstpointer  data)
+{
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (f->path, "-shm", NULL);
+  g_autoptr(TaskerTask) task = NULL;
+  HistWork work = { NULL, -1, NULL, 0, NULL };
+
+  task = make_finished_task (f, NULL, &work);
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_add (f->history, task);
+  flush_or_fail (f);
+  hist_close (f);
+
+  g_assert_cmpint (g_chmod (f->path, 0644), ==, 0);
+  /* Left over, empty, readable by all: SQLite keeps a file's mode. */
+  g_assert_true (g_file_set_contents (wal, "", 0, NULL));
+  g_assert_true (g_file_set_contents (shm, "", 0, NULL));
+  g_assert_cmpint (g_chmod (wal, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (shm, 0644), ==, 0);
+
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_add (f->history, task);
+  flush_or_fail (f);
+  g_assert_cmpuint (count_records (f), ==, 2);
+  g_assert_cmpuint (file_mode (f->path), ==, 0600);
+  g_assert_cmpuint (file_mode (wal), ==, 0600);
+  g_assert_cmpuint (file_mode (shm), ==, 0600);
 }
 
 /* A version 1 database (before interrupted tasks) is upgraded in place:
@@ -1024,6 +1136,235 @@ test_many_tasks (HistFixture   *f,
   g_assert_cmpuint (_tasker_history_get_n_transactions (f->history), <, n);
 }
 
+/* Fault injection (DESIGN.md §4 Durability): a write that fails is kept
+ * and tried again, never dropped silently. */
+
+static guint
+count_rows (HistFixture *f,
+            const char  *where)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM tasks WHERE %s", where);
+  g_autofree char *text = sqlite_text (f->path, sql);
+
+  return (guint) g_ascii_strtoull (text, NULL, 10);
+}
+
+/* Another *process* holds the write lock past the busy timeout while a
+ * batch is written: one warning, the records wait, and once the lock is
+ * gone every one is written, once. */
+static void
+test_locked_by_process (HistFixture   *f,
+                        gconstpointer  data)
+{
+  g_autofree char *python = g_find_program_in_path ("python3");
+  g_autofree char *warnings = NULL;
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  HistWork work = { "locked out", -1, NULL, 0, NULL };
+  const char *script =
+    "import sqlite3, sys\n"
+    "db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)\n"
+    "db.execute('BEGIN EXCLUSIVE')\n"
+    "print('locked', flush=True)\n"
+    "sys.stdin.readline()\n"
+    "db.execute('COMMIT')\n";
+  const char *argv[] = { python, "-c", script, f->path, NULL };
+  GPid pid = 0;
+  int in_fd = -1, out_fd = -1;
+  int status = 0;
+  char line[8] = { 0 };
+  guint n = 50;
+
+  if (python == NULL)
+    {
+      g_test_skip ("python3 is not installed");
+      return;
+    }
+
+  task = make_finished_task (f, NULL, &work);
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_add (f->history, task);
+  flush_or_fail (f);
+
+  g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
+                            G_SPAWN_DO_NOT_REAP_CHILD,
+                            NULL, NULL, &pid, &in_fd, &out_fd, NULL, &error);
+  g_assert_no_error (error);
+  for (gsize got = 0; got < 7 && strchr (line, '\n') == NULL; )
+    {
+      gssize r = read (out_fd, line + got, 7 - got);
+
+      if (r < 0 && errno == EINTR)
+        continue;
+      g_assert_cmpint (r, >, 0);
+      got += r;
+    }
+  g_assert_cmpstr (line, ==, "locked\n");
+
+  hist_warnings_catch (TRUE);
+  for (guint i = 0; i < n; i++)
+    _tasker_history_add (f->history, task);
+  TEST_WAIT_UNTIL (f->base.context, hist_warnings_count () == 1);
+  g_assert_false (_tasker_history_flush (f->history, 0));
+
+  /* The lock goes: everything lands, once. */
+  g_assert_cmpint (write (in_fd, "\n", 1), ==, 1);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  close (in_fd);
+  close (out_fd);
+
+  flush_or_fail (f);
+  g_assert_cmpuint (count_rows (f, "message = 'locked out'"), ==, n + 1);
+  warnings = hist_warnings_dup ();
+  g_test_message ("warnings: %s", warnings);
+  g_assert_cmpuint (hist_warnings_count (), ==, 1);
+  g_assert_nonnull (strstr (warnings, f->path));
+  g_assert_nonnull (strstr (warnings, "locked"));
+  hist_warnings_catch (FALSE);
+}
+
+static void
+set_max_page_count (struct sqlite3 *db,
+                    gpointer        data)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA max_page_count = %u", GPOINTER_TO_UINT (data));
+
+  /* It cannot go below the database's size: 1 means "full now". */
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+}
+
+/* Records that need pages the "disk" does not have. */
+static void
+add_big_records (HistFixture *f,
+                 TaskerTask  *task,
+                 guint        n)
+{
+  for (guint i = 0; i < n; i++)
+    _tasker_history_add (f->history, task);
+}
+
+static TaskerTask *
+make_big_task (HistFixture *f)
+{
+  static char line[16 * 1024];
+  static const char * const log[] = { line, NULL };
+  HistWork work = { "big", -1, log, 0, NULL };
+
+  memset (line, 'x', sizeof line - 1);
+  return make_finished_task (f, NULL, &work);
+}
+
+/* A full disk: one warning, the records wait; once there is room, every
+ * one is written, once. */
+static void
+test_disk_full (HistFixture   *f,
+                gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = make_big_task (f);
+  g_autofree char *warnings = NULL;
+  guint n = 20;
+
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_add (f->history, task);
+  flush_or_fail (f);
+
+  hist_warnings_catch (TRUE);
+  _tasker_history_run_for_test (f->history, set_max_page_count, GUINT_TO_POINTER (1));
+  add_big_records (f, task, n);
+  TEST_WAIT_UNTIL (f->base.context, hist_warnings_count () == 1);
+  g_assert_false (_tasker_history_flush (f->history, 0));
+
+  _tasker_history_run_for_test (f->history, set_max_page_count, GUINT_TO_POINTER (G_MAXINT32));
+  flush_or_fail (f);
+  g_assert_cmpuint (count_rows (f, "message = 'big'"), ==, n + 1);
+
+  warnings = hist_warnings_dup ();
+  g_test_message ("warnings: %s", warnings);
+  g_assert_cmpuint (hist_warnings_count (), ==, 1);
+  g_assert_nonnull (strstr (warnings, f->path));
+  g_assert_nonnull (strstr (warnings, "full"));
+  hist_warnings_catch (FALSE);
+}
+
+/* The disk stays full until the history is closed: the history gives up,
+ * and says so once, with how many records and why. */
+static void
+test_disk_full_gives_up (HistFixture   *f,
+                         gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = make_big_task (f);
+  g_autofree char *warnings = NULL;
+  g_autofree char *expected = NULL;
+  guint n = 20;
+
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_add (f->history, task);
+  flush_or_fail (f);
+
+  hist_warnings_catch (TRUE);
+  _tasker_history_run_for_test (f->history, set_max_page_count, GUINT_TO_POINTER (1));
+  add_big_records (f, task, n);
+  TEST_WAIT_UNTIL (f->base.context, hist_warnings_count () == 1);
+  hist_close (f);
+
+  warnings = hist_warnings_dup ();
+  g_test_message ("warnings: %s", warnings);
+  g_assert_cmpuint (hist_warnings_count (), ==, 2);
+  expected = g_strdup_printf ("%u records were not written", n);
+  g_assert_nonnull (strstr (warnings, expected));
+  g_assert_nonnull (strstr (strstr (warnings, expected), "full"));
+  hist_warnings_catch (FALSE);
+  g_assert_cmpuint (count_rows (f, "message = 'big'"), ==, 1);
+}
+
+static void
+limit_length (struct sqlite3 *db,
+              gpointer        data)
+{
+  sqlite3_limit (db, SQLITE_LIMIT_LENGTH, GPOINTER_TO_INT (data));
+}
+
+/* A record whose text SQLite refuses to bind (beyond its length limit) is
+ * left out with one warning, not written with that text missing (an unchecked
+ * bind leaves the parameter NULL); the rest of its batch is written. */
+static void
+test_unbindable_record (HistFixture   *f,
+                        gconstpointer  data)
+{
+  g_autoptr(TaskerTask) big = make_big_task (f);
+  g_autoptr(TaskerTask) small = NULL;
+  g_autofree char *warnings = NULL;
+  g_autofree char *expected = NULL;
+  HistWork work = { "small", -1, NULL, 0, NULL };
+
+  small = make_finished_task (f, NULL, &work);
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_run_for_test (f->history, limit_length, GINT_TO_POINTER (8 * 1024));
+
+  hist_warnings_catch (TRUE);
+  _tasker_history_add (f->history, small);
+  _tasker_history_add (f->history, big);
+  _tasker_history_add (f->history, small);
+  /* One was left out: the flush says so. */
+  g_assert_false (_tasker_history_flush (f->history, test_timeout_ms ()));
+  g_assert_cmpuint (count_rows (f, "message = 'small'"), ==, 2);
+  g_assert_cmpuint (count_rows (f, "message = 'big'"), ==, 0);
+
+  warnings = hist_warnings_dup ();
+  g_test_message ("warnings: %s", warnings);
+  g_assert_cmpuint (hist_warnings_count (), ==, 1);
+  expected = g_strdup_printf ("task %" G_GUINT64_FORMAT, tasker_task_get_id (big));
+  g_assert_nonnull (strstr (warnings, expected));
+  hist_warnings_catch (FALSE);
+
+  /* Later records are written as usual. */
+  _tasker_history_add (f->history, small);
+  flush_or_fail (f);
+  g_assert_cmpuint (count_rows (f, "message = 'small'"), ==, 3);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1043,10 +1384,17 @@ main (int   argc,
   HIST_TEST_ADD ("/Tasker/History/retention/age", test_retention_age);
   HIST_TEST_ADD ("/Tasker/History/retention/keeps-live-durable", test_retention_keeps_live_durable);
   HIST_TEST_ADD ("/Tasker/History/durable-end-retried", test_durable_end_retried);
+  HIST_TEST_ADD ("/Tasker/History/faults/locked-by-process", test_locked_by_process);
+  HIST_TEST_ADD ("/Tasker/History/faults/disk-full", test_disk_full);
+  HIST_TEST_ADD ("/Tasker/History/faults/disk-full-gives-up", test_disk_full_gives_up);
+  HIST_TEST_ADD ("/Tasker/History/faults/unbindable-record", test_unbindable_record);
   HIST_TEST_ADD ("/Tasker/History/retention/at-open", test_retention_at_open);
   HIST_TEST_ADD ("/Tasker/History/unwritable", test_unwritable);
   HIST_TEST_ADD ("/Tasker/History/corrupt", test_corrupt);
+  HIST_TEST_ADD ("/Tasker/History/damaged-found-writing", test_damaged_found_writing);
   HIST_TEST_ADD ("/Tasker/History/unknown-schema", test_unknown_schema);
+  HIST_TEST_ADD ("/Tasker/History/foreign-database", test_foreign_database);
+  HIST_TEST_ADD ("/Tasker/History/private-at-every-open", test_private_at_every_open);
   HIST_TEST_ADD ("/Tasker/History/upgrade-from-1", test_upgrade_from_1);
   HIST_TEST_ADD ("/Tasker/History/flush-timeout", test_flush_timeout);
   HIST_TEST_ADD ("/Tasker/History/free-writes-queued", test_free_writes_queued);

@@ -181,6 +181,27 @@ def test_durable_task_survives_shutdown_as_interrupted(ctx, manager, tmp_path):
     again.shutdown(2000)
 
 
+def test_shutdown_leaves_every_ended_task_on_disk(tmp_path):
+    """DESIGN.md §4 Durability: the tasks that ended before shutdown() are in the database
+    when it returns, though nobody iterates (or owns) the context at that moment."""
+    import sqlite3
+
+    context = GLib.MainContext.new()   # not pushed: nobody owns it between iterations
+    manager = Tasker.Manager.new(context)
+    path = str(tmp_path / "history.sqlite3")
+    manager.props.history_path = path
+    tasks = [manager.run_thread(lambda c, i=i: i) for i in range(5)]
+    assert iterate_until(context, lambda: all(t.is_final() for t in tasks))
+    manager.shutdown(2000)
+
+    db = sqlite3.connect(path)
+    try:
+        (n,) = db.execute("SELECT count(*) FROM tasks WHERE status = 2").fetchone()
+    finally:
+        db.close()
+    assert n == 5
+
+
 @ISSUE_5
 def test_node_id_default_zero_and_writable(manager):
     assert manager.props.node_id == 0

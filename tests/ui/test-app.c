@@ -756,6 +756,155 @@ test_restart (void)
   ui_test_remove_dir (data_dir);
 }
 
+/* The records named @name in @app's history, @interrupted ones or the others. */
+static guint
+count_records (TaskerApplication *app,
+               const char        *name,
+               gboolean           interrupted)
+{
+  g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
+  g_autoptr(GListModel) records = NULL;
+  guint n = 0;
+
+  tasker_history_query_set_name (query, name);
+  tasker_manager_query_history_async (tasker_application_get_manager (app), query, NULL,
+                                      records_cb, &records);
+  g_assert_true (ui_test_wait (is_set, &records, 5000));
+  for (guint i = 0; i < g_list_model_get_n_items (records); i++)
+    {
+      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (records, i);
+
+      n += tasker_history_record_get_interrupted (record) == interrupted;
+    }
+  return n;
+}
+
+typedef struct
+{
+  TaskerApplication *app;
+  const char        *name;
+} Named;
+
+static gboolean
+has_live_record (gpointer data)
+{
+  Named *named = data;
+
+  return count_records (named->app, named->name, FALSE) == 1;
+}
+
+static guint
+count_tasks_named (TaskerWindow *window,
+                   const char   *name)
+{
+  GListModel *tasks = tasker_window_get_tasks (window);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (tasks); i++)
+    n += g_strcmp0 (tasker_task_get_name (get_task_of (window, i)), name) == 0;
+  return n;
+}
+
+/* What a crash leaves: the committed database as it is on disk now. */
+static void
+copy_history (const char *from_dir,
+              const char *to_dir)
+{
+  static const char * const suffixes[] = { "", "-wal" };
+
+  g_assert_cmpint (g_mkdir_with_parents (to_dir, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *name = g_strconcat ("history.sqlite3", suffixes[i], NULL);
+      g_autofree char *from = g_build_filename (from_dir, name, NULL);
+      g_autofree char *to = g_build_filename (to_dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+      g_autoptr(GError) error = NULL;
+
+      if (!g_file_get_contents (from, &contents, &length, NULL))
+        continue;
+      g_file_set_contents_full (to, contents, length, G_FILE_SET_CONTENTS_NONE, 0600, &error);
+      g_assert_no_error (error);
+    }
+}
+
+/* A crash while a restored command still waits in its queue: at the next
+ * start it is queued once, not twice (the old record and the new one both
+ * listed as unfinished made copies double with every crash). */
+static void
+test_crash_while_requeued (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("tasker-ui-XXXXXX", &error);
+  g_autofree char *crashed_dir = NULL;
+  TaskerApplication *app;
+  TaskerWindow *window;
+
+  g_assert_no_error (error);
+  crashed_dir = g_build_filename (data_dir, "crashed", NULL);
+
+  /* One runs, one waits; Tasker quits. */
+  app = ui_test_app_new (data_dir);
+  window = ui_test_app_window (app);
+  tasker_manager_configure_queue (tasker_application_get_manager (app), "one", 1, 0);
+  {
+    g_autoptr(TaskerCommand) running = tasker_command_new_from_line ("sleep 40", NULL);
+    g_autoptr(TaskerCommand) waiting = tasker_command_new_from_line ("sleep 41", NULL);
+    g_autoptr(TaskerTask) t1 = NULL;
+    g_autoptr(TaskerTask) t2 = NULL;
+
+    tasker_command_set_queue (running, "one");
+    tasker_command_set_queue (waiting, "one");
+    t1 = tasker_application_run_command (app, running, &error);
+    g_assert_no_error (error);
+    t2 = tasker_application_run_command (app, waiting, &error);
+    g_assert_no_error (error);
+    g_assert_true (ui_test_wait (is_running, t1, 5000));
+  }
+  ui_test_app_free (app);
+
+  /* The next start queues the waiting one again, behind a command that
+   * holds the queue's one slot; it is still waiting when Tasker "crashes". */
+  app = ui_test_app_new (data_dir);
+  window = ui_test_app_window (app);
+  tasker_manager_configure_queue (tasker_application_get_manager (app), "one", 1, 0);
+  {
+    g_autoptr(TaskerCommand) blocker = tasker_command_new_from_line ("sleep 42", NULL);
+    g_autoptr(TaskerTask) t = NULL;
+    Named named = { app, "sleep 41" };
+
+    tasker_command_set_queue (blocker, "one");
+    t = tasker_application_run_command (app, blocker, &error);
+    g_assert_no_error (error);
+    g_assert_true (ui_test_wait (is_running, t, 5000));
+    g_assert_true (ui_test_wait (pending_is_restored, tasker_application_get_pending (app), 5000));
+    wait_for_n_tasks (&(Fixture) { app, window, NULL }, 2);
+    g_assert_cmpuint (count_tasks_named (window, "sleep 41"), ==, 1);
+    /* Its new record is on disk. */
+    g_assert_true (ui_test_wait (has_live_record, &named, 10000));
+    copy_history (data_dir, crashed_dir);
+  }
+  ui_test_app_free (app);
+
+  /* Started again from what the crash left: queued once, one record. */
+  app = ui_test_app_new (crashed_dir);
+  window = ui_test_app_window (app);
+  tasker_manager_configure_queue (tasker_application_get_manager (app), "one", 1, 0);
+  g_assert_true (ui_test_wait (pending_is_restored, tasker_application_get_pending (app), 5000));
+  /* restore() queues synchronously once its query answered: all there. */
+  wait_for_n_tasks (&(Fixture) { app, window, NULL }, 1);
+  g_assert_cmpuint (count_tasks_named (window, "sleep 41"), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (tasker_window_get_tasks (window)), ==, 1);
+  /* 42 was running: offered for re-run, not run again. */
+  g_assert_cmpuint (g_list_model_get_n_items (tasker_pending_get_interrupted (tasker_application_get_pending (app))),
+                    ==, 2);   /* 40 and 42 */
+  g_assert_cmpuint (count_records (app, "sleep 41", TRUE) + count_records (app, "sleep 41", FALSE), ==, 1);
+  ui_test_app_free (app);
+
+  ui_test_remove_dir (data_dir);
+}
+
 static void
 test_shortcuts_and_about (Fixture       *f,
                           gconstpointer  data)
@@ -895,6 +1044,7 @@ main (int   argc,
   ADD ("bad-command-line", test_bad_command_line);
 #undef ADD
   g_test_add_func ("/Tasker/UI/restart", test_restart);
+  g_test_add_func ("/Tasker/UI/crash-while-requeued", test_crash_while_requeued);
   g_test_add_func ("/Tasker/UI/command-line", test_command_line);
 
   return g_test_run ();
