@@ -47,6 +47,7 @@
 #define PIPELINE_MAX 16             /* tasks queued in one worker, at most */
 #define KILL_AFTER_TERM_MS 100
 #define HELLO_TIMEOUT_MS 10000
+#define SUPERVISOR_STATUS_FD 6      /* where tasker-supervisor reports a failed exec */
 
 typedef struct _Child Child;
 
@@ -91,6 +92,7 @@ struct _Child
   GSource             *idle_timer;   /* (owned) (nullable) */
   GPid                 pid;
   gboolean             is_worker;
+  gboolean             supervised;   /* pid is its tasker-supervisor's */
   char               **program;      /* (owned) (nullable) a worker's, as its jobs ask; NULL for tasker-worker */
 
   /* Workers only. */
@@ -125,6 +127,7 @@ struct _TaskerProcessRunner
   GMainContext        *context;        /* (owned) */
   GSource             *wakeup;         /* (owned) */
   char                *worker_path;    /* (owned) */
+  char                *supervisor_path; /* (owned) (nullable) none found: children run bare */
 
   /* The runner's thread only. */
   TaskerProcessLimits  current;
@@ -227,6 +230,18 @@ child_setup (gpointer data)
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   /* The parent may have died before the line above. */
+  if (getppid () != parent)
+    _exit (127);
+}
+
+/* tasker-supervisor hears of our death as SIGTERM, so that it can end
+ * what it runs (SIGTERM, then SIGKILL after the grace). */
+static void
+supervisor_child_setup (gpointer data)
+{
+  pid_t parent = GPOINTER_TO_INT (data);
+
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
   if (getppid () != parent)
     _exit (127);
 }
@@ -368,6 +383,15 @@ static void
 signal_child (Child *child,
               int    signum)
 {
+  /* The supervisor ends the whole tree: SIGTERM, SIGKILL after its grace;
+   * SIGUSR1 is SIGKILL at once. Killing the supervisor itself would leave
+   * the tree behind. */
+  if (child->supervised)
+    {
+      kill (child->pid, signum == SIGKILL ? SIGUSR1 : signum);
+      return;
+    }
+
   /* A command runs in its own process group. */
   if (kill (child->is_worker ? child->pid : -child->pid, signum) < 0 && !child->is_worker)
     kill (child->pid, signum);
@@ -990,6 +1014,57 @@ child_reaped (Child *child,
   child_free (child);
 }
 
+/* With a supervisor, the argv that runs @argv under it, and the pipe its
+ * failed exec is reported on. */
+static char **
+supervised_argv (TaskerProcessRunner *self,
+                 const char * const  *argv,
+                 guint                grace_ms)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *grace = g_strdup_printf ("%u", grace_ms);
+  g_autofree char *status_fd = g_strdup_printf ("%d", SUPERVISOR_STATUS_FD);
+
+  g_strv_builder_add_many (builder, self->supervisor_path, grace, status_fd, NULL);
+  g_strv_builder_addv (builder, (const char **) argv);
+
+  return g_strv_builder_end (builder);
+}
+
+/* Waits for the supervisor to have executed its program (the pipe's end),
+ * or to report why it could not. */
+static gboolean
+supervisor_check_exec (GPid         pid,
+                       int          status_fd,
+                       const char  *program,
+                       GError     **error)
+{
+  int saved = 0;
+  gsize got = 0;
+
+  while (got < sizeof saved)
+    {
+      ssize_t n = read (status_fd, (char *) &saved + got, sizeof saved - got);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      got += n;
+    }
+  close (status_fd);
+
+  if (got < sizeof saved)
+    return TRUE;
+
+  /* It leaves at once; it is ours to reap. */
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
+               "Failed to execute child process “%s” (%s)", program, g_strerror (saved));
+  return FALSE;
+}
+
 static Child *
 spawn (TaskerProcessRunner  *self,
        const char * const   *argv,
@@ -1000,7 +1075,25 @@ spawn (TaskerProcessRunner  *self,
 {
   GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_CLOEXEC_PIPES;
   int stdout_fd = -1, stderr_fd = -1;
+  int status[2] = { -1, -1 };
+  int source_fds[4], target_fds[4];
+  guint n_fds = 0;
+  g_auto(GStrv) run_argv = NULL;
+  GSpawnChildSetupFunc setup = is_worker ? child_setup : command_child_setup;
   GPid pid;
+  Child *child;
+
+  if (self->supervisor_path != NULL)
+    {
+      if (!g_unix_open_pipe (status, FD_CLOEXEC, error))
+        return NULL;
+      run_argv = supervised_argv (self, argv,
+                                  is_worker ? KILL_AFTER_TERM_MS : self->current.cancel_grace_ms);
+      argv = (const char * const *) run_argv;
+      setup = supervisor_child_setup;
+      source_fds[n_fds] = status[1];
+      target_fds[n_fds++] = SUPERVISOR_STATUS_FD;
+    }
 
   if (is_worker)
     {
@@ -1008,16 +1101,15 @@ spawn (TaskerProcessRunner  *self,
        * it reads them itself so that its output keeps its place among its
        * frames; we keep them too, for what is left if it dies. */
       int sv[2], out[2], err[2];
-      int source_fds[3], target_fds[3];
       gboolean ok;
 
       if (!g_unix_open_pipe (out, FD_CLOEXEC, error))
-        return NULL;
+        goto fail;
       if (!g_unix_open_pipe (err, FD_CLOEXEC, error))
         {
           close (out[0]);
           close (out[1]);
-          return NULL;
+          goto fail;
         }
       if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         {
@@ -1029,27 +1121,33 @@ spawn (TaskerProcessRunner  *self,
           close (out[1]);
           close (err[0]);
           close (err[1]);
-          return NULL;
+          goto fail;
         }
 
-      source_fds[0] = sv[1];
-      target_fds[0] = TASKER_WORKER_SOCKET_FD;
-      source_fds[1] = out[0];
-      target_fds[1] = TASKER_WORKER_STDOUT_FD;
-      source_fds[2] = err[0];
-      target_fds[2] = TASKER_WORKER_STDERR_FD;
+      source_fds[n_fds] = sv[1];
+      target_fds[n_fds++] = TASKER_WORKER_SOCKET_FD;
+      source_fds[n_fds] = out[0];
+      target_fds[n_fds++] = TASKER_WORKER_STDOUT_FD;
+      source_fds[n_fds] = err[0];
+      target_fds[n_fds++] = TASKER_WORKER_STDERR_FD;
 
       ok = g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags | G_SPAWN_SEARCH_PATH,
-                                             child_setup, GINT_TO_POINTER (getpid ()),
+                                             setup, GINT_TO_POINTER (getpid ()),
                                              -1, out[1], err[1],
-                                             source_fds, target_fds, G_N_ELEMENTS (source_fds),
+                                             source_fds, target_fds, n_fds,
                                              &pid, NULL, NULL, NULL,
                                              error);
       close (sv[1]);
       close (out[1]);
       close (err[1]);
+      if (status[1] >= 0)
+        close (status[1]);
+      if (ok && status[0] >= 0)
+        ok = supervisor_check_exec (pid, g_steal_fd (&status[0]), run_argv[3], error);
       if (!ok)
         {
+          if (status[0] >= 0)
+            close (status[0]);
           close (sv[0]);
           close (out[0]);
           close (err[0]);
@@ -1057,18 +1155,38 @@ spawn (TaskerProcessRunner  *self,
         }
 
       g_unix_set_fd_nonblocking (sv[0], TRUE, NULL);
-      return child_new (self, pid, TRUE, sv[0], out[0], err[0]);
+      child = child_new (self, pid, TRUE, sv[0], out[0], err[0]);
+      child->supervised = run_argv != NULL;
+      return child;
     }
 
   if (!g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags | G_SPAWN_SEARCH_PATH,
-                                         command_child_setup, GINT_TO_POINTER (getpid ()),
+                                         setup, GINT_TO_POINTER (getpid ()),
                                          -1, -1, -1,
-                                         NULL, NULL, 0,
+                                         source_fds, target_fds, n_fds,
                                          &pid, NULL, &stdout_fd, &stderr_fd,
                                          error))
-    return NULL;
+    goto fail;
+  if (status[1] >= 0)
+    close (status[1]);
+  if (status[0] >= 0 &&
+      !supervisor_check_exec (pid, g_steal_fd (&status[0]), run_argv[3], error))
+    {
+      close (stdout_fd);
+      close (stderr_fd);
+      return NULL;
+    }
 
-  return child_new (self, pid, FALSE, -1, stdout_fd, stderr_fd);
+  child = child_new (self, pid, FALSE, -1, stdout_fd, stderr_fd);
+  child->supervised = run_argv != NULL;
+  return child;
+
+fail:
+  if (status[0] >= 0)
+    close (status[0]);
+  if (status[1] >= 0)
+    close (status[1]);
+  return NULL;
 }
 
 /* --- scheduling --------------------------------------------------------------- */
@@ -1513,6 +1631,7 @@ _tasker_process_runner_new (const TaskerProcessLimits *limits)
 {
   TaskerProcessRunner *self = g_new0 (TaskerProcessRunner, 1);
   const char *worker_path = g_getenv ("TASKER_WORKER");
+  const char *supervisor_path = g_getenv ("TASKER_SUPERVISOR");
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -1524,6 +1643,19 @@ _tasker_process_runner_new (const TaskerProcessLimits *limits)
   self->worker_path = g_strdup (worker_path != NULL && *worker_path != '\0'
                                 ? worker_path
                                 : TASKER_LIBEXECDIR "/tasker-worker");
+
+  /* Next to the worker: installed, or in a build tree. Without one, the
+   * children run bare (their descendants are not ours to end). */
+  if (supervisor_path != NULL && *supervisor_path != '\0')
+    self->supervisor_path = g_strdup (supervisor_path);
+  else
+    {
+      g_autofree char *dir = g_path_get_dirname (self->worker_path);
+
+      self->supervisor_path = g_build_filename (dir, "tasker-supervisor", NULL);
+    }
+  if (!g_file_test (self->supervisor_path, G_FILE_TEST_IS_EXECUTABLE))
+    g_clear_pointer (&self->supervisor_path, g_free);
 
   self->context = g_main_context_new ();
   self->wakeup = g_source_new (&wakeup_source_funcs, sizeof (WakeupSource));
@@ -1556,6 +1688,7 @@ runner_destroy (TaskerProcessRunner *self)
   g_main_context_unref (self->context);
   g_ptr_array_unref (self->children);
   g_free (self->worker_path);
+  g_free (self->supervisor_path);
   g_cond_clear (&self->cond);
   g_mutex_clear (&self->lock);
   g_free (self);
