@@ -51,6 +51,7 @@ EXPORT_ENTRY (sized_result);
 EXPORT_ENTRY (print);
 EXPORT_ENTRY (print_return);
 EXPORT_ENTRY (load_gtk_check);
+EXPORT_ENTRY (spawn_sleeper);
 
 #define TEST_ERROR_DOMAIN "tasker-test-entry-error-quark"
 
@@ -328,6 +329,29 @@ garbage (TaskerContext  *context,
     g_usleep (1000);
 
   return NULL;
+}
+
+static void
+new_session (gpointer data)
+{
+  setsid ();
+}
+
+/* Starts `sleep 306` in a session of its own (as a daemon would), leaves it
+ * running and returns (i) its pid. */
+GVariant *
+spawn_sleeper (TaskerContext  *context,
+               GVariant       *args,
+               GError        **error)
+{
+  const char *argv[] = { "sleep", "306", NULL };
+  GPid child;
+
+  if (!g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                      new_session, NULL, &child, error))
+    return NULL;
+
+  return g_variant_new ("(i)", (int) child);
 }
 
 /* Ignores cancellation: sleeps in 10 ms steps for up to 60 s. */

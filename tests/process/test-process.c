@@ -1316,6 +1316,51 @@ test_null_manager (void)
   g_assert_null (task);
 }
 
+/* Workers run in a session of their own: Ctrl-C in the manager's terminal
+ * (SIGINT to its foreground process group) does not reach the pool. */
+static void
+test_worker_own_session (TestFixture   *f,
+                         gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  GPid pid;
+
+  task = run_process (f, NULL, NULL, EP ("pid"), NULL);
+  wait_done (f, task);
+  pid = assert_task_pid (task);
+
+  g_assert_cmpint (proc_stat_field (pid, 5), >, 0);
+  g_assert_cmpint (proc_stat_field (pid, 5), !=, getpgrp ());
+  g_assert_cmpint (proc_stat_field (pid, 6), !=, getsid (0));
+}
+
+/* A process a task started, even in a session of its own, ends with its
+ * worker (here replaced after each task). */
+static void
+test_worker_descendants_end (TestFixture   *f,
+                             gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GVariant) result = NULL;
+  int sleeper = 0;
+
+  tasker_manager_set_worker_max_tasks (f->manager, 1);
+  task = run_process (f, NULL, NULL, EP ("spawn_sleeper"), NULL);
+  wait_done (f, task);
+  result = assert_task_result (task, "(i)");
+  g_variant_get (result, "(i)", &sleeper);
+  g_assert_cmpint (sleeper, >, 0);
+  proc_note_pid (sleeper);
+
+  /* Gone with its worker, before any shutdown. */
+  if (!test_try_wait_for (f->context, proc_pid_gone_cb, GINT_TO_POINTER (sleeper),
+                          test_timeout_ms ()))
+    {
+      kill (sleeper, SIGKILL);
+      g_error ("process %d outlived its worker", sleeper);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1358,6 +1403,8 @@ main (int    argc,
   PROC_ADD ("/Tasker/Process/large-result", test_large_result);
   PROC_ADD ("/Tasker/Process/max-workers", test_max_workers);
   PROC_ADD ("/Tasker/Process/submit-from-thread", test_submit_from_thread);
+  PROC_ADD ("/Tasker/Process/worker-own-session", test_worker_own_session);
+  PROC_ADD ("/Tasker/Process/worker-descendants-end", test_worker_descendants_end);
   g_test_add_func ("/Tasker/Process/null-manager", test_null_manager);
 
   return g_test_run ();
