@@ -59,6 +59,7 @@ typedef struct
   TaskerCall  *call;         /* (unowned) the task's */
   Child       *child;        /* (unowned) (nullable) where it runs */
   gboolean     started;      /* claimed by us: ours to report on */
+  gboolean     seen_start;   /* its worker said STARTED */
   gboolean     cancel_sent;
 } Job;
 
@@ -90,6 +91,7 @@ struct _Child
   GSource             *watch;        /* (owned) (nullable) child watch */
   GSource             *kill_timer;   /* (owned) (nullable) */
   GSource             *idle_timer;   /* (owned) (nullable) */
+  GSource             *hello_timer;  /* (owned) (nullable) until a worker's HELLO */
   GPid                 pid;
   gboolean             is_worker;
   gboolean             supervised;   /* pid is its tasker-supervisor's */
@@ -110,6 +112,7 @@ struct _Child
   LineReader           stdout_lines;
   LineReader           stderr_lines;
   guint                kill_stage;   /* 0, 1 once SIGTERM went, 2 once SIGKILL went */
+  gboolean             cancel_kill;  /* killed because a cancelled task outlived the grace */
 };
 
 struct _TaskerProcessRunner
@@ -128,6 +131,7 @@ struct _TaskerProcessRunner
   GSource             *wakeup;         /* (owned) */
   char                *worker_path;    /* (owned) */
   char                *supervisor_path; /* (owned) (nullable) none found: children run bare */
+  guint                hello_timeout_ms;
 
   /* The runner's thread only. */
   TaskerProcessLimits  current;
@@ -197,6 +201,17 @@ job_fail_unstarted (Job    *job,
 
   job->started = TRUE;
   job_return (job, error);
+}
+
+/* Lets go of a cancelled job: one that started (and went back to the queue
+ * when its worker was killed for another task) still reports its end. */
+static void
+job_drop (Job *job)
+{
+  if (job->started)
+    job_return (job, NULL);
+  else
+    job_free (job);
 }
 
 static void
@@ -397,12 +412,29 @@ signal_child (Child *child,
     kill (child->pid, signum);
 }
 
+static void kill_now (Child  *child,
+                      GError *death);
+
+static gboolean
+hello_timer_cb (gpointer data)
+{
+  Child *child = data;
+  g_autofree char *message = g_strdup_printf ("worker sent no HELLO within %u ms",
+                                              child->runner->hello_timeout_ms);
+
+  g_clear_pointer (&child->hello_timer, g_source_unref);
+  kill_now (child, g_error_new_literal (TASKER_ERROR, TASKER_ERROR_WORKER_FAILED, message));
+
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 kill_timer_cb (gpointer data)
 {
   Child *child = data;
 
   g_clear_pointer (&child->kill_timer, g_source_unref);
+  child->cancel_kill = TRUE;
 
   if (child->kill_stage == 0 && child->is_worker)
     {
@@ -587,14 +619,30 @@ send_cancel (Child *child,
   child_write (child);
 }
 
-static void
+static GError *bad_frame (const char *message);
+
+/* A worker runs its tasks one at a time, in the order given. */
+static gboolean
 handle_started (Child   *child,
                 guint64  id)
 {
   Job *job = find_job (child, id);
+  Job *head = g_queue_peek_head (&child->jobs);
 
-  if (job == NULL || job->started)
-    return;
+  if (job == NULL || job->seen_start || job != head)
+    {
+      g_autofree char *message = g_strdup_printf ("STARTED for task %" G_GUINT64_FORMAT ", %s", id,
+                                                  job == NULL ? "which it was not given"
+                                                  : job->seen_start ? "which had started already"
+                                                  : "before the tasks given before it had ended");
+      kill_now (child, bad_frame (message));
+      return FALSE;
+    }
+  job->seen_start = TRUE;
+
+  /* Back from a worker that was killed for another task's cancel. */
+  if (job->started)
+    return TRUE;
 
   if (_tasker_task_claim_start (job->task))
     job_mark_started (job);
@@ -605,20 +653,35 @@ handle_started (Child   *child,
         send_cancel (child, job);
       arm_kill_timer (child);
     }
+
+  return TRUE;
 }
 
-static void
-handle_end (Child    *child,
-            guint64   id,
-            GVariant *result,
-            GError   *error)
+static gboolean
+handle_end (Child       *child,
+            const char  *what,
+            guint64      id,
+            GVariant    *result,
+            GError      *error)
 {
   Job *job = find_job (child, id);
 
-  if (job == NULL)
+  if (job == NULL || (!job->seen_start && !g_atomic_int_get (&job->task->cancel_requested)))
     {
+      g_autofree char *message = g_strdup_printf ("%s for task %" G_GUINT64_FORMAT ", %s", what, id,
+                                                  job == NULL ? "which it was not given"
+                                                  : "before its STARTED");
+
+      /* The task it names fails now, not when the worker is reaped. */
       g_clear_error (&error);
-      return;
+      if (job != NULL)
+        {
+          g_queue_remove (&child->jobs, job);
+          job->child = NULL;
+          job_fail_unstarted (job, bad_frame (message));
+        }
+      kill_now (child, bad_frame (message));
+      return FALSE;
     }
 
   /* Lines a command printed before it ended are its own. */
@@ -654,6 +717,8 @@ handle_end (Child    *child,
 
   if (child->jobs.length == 0)
     child_became_idle (child);
+
+  return TRUE;
 }
 
 static GError *
@@ -676,6 +741,15 @@ handle_frame (Child           *child,
   if (type != TASKER_WORKER_MSG_HELLO && type != TASKER_WORKER_MSG_EXIT)
     memcpy (&id, g_variant_get_data (body), sizeof id);
 
+  if (!child->hello && type != TASKER_WORKER_MSG_HELLO)
+    {
+      g_autofree char *message = g_strdup_printf ("a %s message before HELLO",
+                                                  _tasker_worker_msg_get_name (type));
+
+      kill_now (child, bad_frame (message));
+      return FALSE;
+    }
+
   switch (type)
     {
     case TASKER_WORKER_MSG_HELLO:
@@ -689,11 +763,13 @@ handle_frame (Child           *child,
             return FALSE;
           }
         child->hello = TRUE;
+        clear_source (&child->hello_timer);
       }
       break;
 
     case TASKER_WORKER_MSG_STARTED:
-      handle_started (child, id);
+      if (!handle_started (child, id))
+        return FALSE;
       break;
 
     case TASKER_WORKER_MSG_PROGRESS:
@@ -742,7 +818,8 @@ handle_frame (Child           *child,
         g_autoptr(GVariant) boxed = g_variant_get_child_value (body, 1);
         g_autoptr(GVariant) result = g_variant_get_variant (boxed);
 
-        handle_end (child, id, result, NULL);
+        if (!handle_end (child, "RESULT", id, result, NULL))
+          return FALSE;
       }
       break;
 
@@ -753,9 +830,17 @@ handle_frame (Child           *child,
         GQuark quark;
 
         g_variant_get (body, "(t&si&s)", NULL, &domain, &code, &message);
-        /* Known domains keep their quark; an unknown one is made. */
-        quark = g_quark_from_string (domain);
-        handle_end (child, id, NULL, g_error_new_literal (quark, code, message));
+        /* Known domains keep their quark and code. Making one for any
+         * string a worker sends would grow the quark table without bound:
+         * an unknown domain is a worker failure, with its message. */
+        quark = g_quark_try_string (domain);
+        if (quark == 0)
+          {
+            quark = TASKER_ERROR;
+            code = TASKER_ERROR_WORKER_FAILED;
+          }
+        if (!handle_end (child, "ERROR", id, NULL, g_error_new_literal (quark, code, message)))
+          return FALSE;
       }
       break;
 
@@ -890,8 +975,13 @@ child_watch_cb (GPid     pid,
 {
   Child *child = data;
 
+  TaskerProcessRunner *self = child->runner;
+
   g_clear_pointer (&child->watch, g_source_unref);
   child_reaped (child, wait_status);
+
+  /* Its queued tasks went back to the queue: they need a worker. */
+  schedule (self);
 }
 
 static Child *
@@ -920,6 +1010,11 @@ child_new (TaskerProcessRunner *self,
       child->decoder = _tasker_worker_decoder_new ();
       child->socket_tag = g_source_add_unix_fd (child->source, socket_fd,
                                                 G_IO_IN | G_IO_HUP | G_IO_ERR);
+
+      /* One that never says hello must not hold its tasks for ever. */
+      child->hello_timer = g_timeout_source_new (self->hello_timeout_ms);
+      g_source_set_callback (child->hello_timer, hello_timer_cb, child, NULL);
+      g_source_attach (child->hello_timer, self->context);
     }
   line_reader_init (&child->stdout_lines, child, stdout_fd, !is_worker);
   line_reader_init (&child->stderr_lines, child, stderr_fd, !is_worker);
@@ -939,6 +1034,7 @@ child_free (Child *child)
 {
   clear_source (&child->kill_timer);
   clear_source (&child->idle_timer);
+  clear_source (&child->hello_timer);
   clear_source (&child->watch);
   close_socket (child);
   line_reader_close (&child->stdout_lines);
@@ -972,6 +1068,16 @@ child_reaped (Child *child,
   line_reader_close (&child->stderr_lines);
 
   head = g_queue_pop_head (&child->jobs);
+
+  /* Killed because a cancelled task outlived its grace: a task that started
+   * after that one ended is not to blame. It runs again elsewhere. */
+  if (head != NULL && child->is_worker && child->cancel_kill && child->death == NULL &&
+      !g_atomic_int_get (&head->task->cancel_requested))
+    {
+      g_queue_push_head (&child->jobs, head);
+      head = NULL;
+    }
+
   if (head != NULL)
     {
       GError *error;
@@ -1003,8 +1109,9 @@ child_reaped (Child *child,
       Job *job = l->data;
 
       job->child = NULL;
+      job->seen_start = FALSE;
       if (g_atomic_int_get (&job->task->cancel_requested))
-        job_free (job);
+        job_drop (job);
       else
         g_queue_push_head (&self->waiting, job);
     }
@@ -1351,7 +1458,7 @@ schedule (TaskerProcessRunner *self)
 
       if (g_atomic_int_get (&job->task->cancel_requested))
         {
-          job_free (g_queue_pop_head (&self->waiting));
+          job_drop (g_queue_pop_head (&self->waiting));
           continue;
         }
 
@@ -1423,7 +1530,7 @@ remove_waiting (TaskerProcessRunner *self,
       if (job->task == task)
         {
           g_queue_delete_link (&self->waiting, l);
-          job_free (job);
+          job_drop (job);
           return TRUE;
         }
     }
@@ -1632,6 +1739,7 @@ _tasker_process_runner_new (const TaskerProcessLimits *limits)
   TaskerProcessRunner *self = g_new0 (TaskerProcessRunner, 1);
   const char *worker_path = g_getenv ("TASKER_WORKER");
   const char *supervisor_path = g_getenv ("TASKER_SUPERVISOR");
+  const char *hello_timeout = g_getenv ("TASKER_WORKER_HELLO_TIMEOUT_MS");
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -1640,6 +1748,18 @@ _tasker_process_runner_new (const TaskerProcessLimits *limits)
   self->limits = *limits;
   self->current = *limits;
   self->children = g_ptr_array_new ();
+  /* The domains of the errors workers send most: known by name before any
+   * worker's ERROR is looked up (only known domains are, see
+   * handle_frame()). */
+  (void) G_IO_ERROR;
+  (void) G_FILE_ERROR;
+  (void) G_SPAWN_ERROR;
+  (void) TASKER_ERROR;
+
+  /* Tests shorten it. */
+  self->hello_timeout_ms = hello_timeout != NULL ? (guint) g_ascii_strtoull (hello_timeout, NULL, 10) : 0;
+  if (self->hello_timeout_ms == 0)
+    self->hello_timeout_ms = HELLO_TIMEOUT_MS;
   self->worker_path = g_strdup (worker_path != NULL && *worker_path != '\0'
                                 ? worker_path
                                 : TASKER_LIBEXECDIR "/tasker-worker");
