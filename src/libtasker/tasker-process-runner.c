@@ -60,6 +60,7 @@ typedef struct
   Child       *child;        /* (unowned) (nullable) where it runs */
   gboolean     started;      /* claimed by us: ours to report on */
   gboolean     seen_start;   /* its worker said STARTED */
+  gboolean     exited_before_cancel; /* a command that had exited when its cancel came */
   gboolean     cancel_sent;
 } Job;
 
@@ -163,10 +164,13 @@ job_free (Job *job)
 
 /* Reports the end of an attempt that is ours, and lets go of the job. The
  * manager's own reference keeps the task alive until it has handled that, so
- * ours goes first: the task is never finalized here because of us. */
+ * ours goes first: the task is never finalized here because of us.
+ * @before_cancel: it ended (its function returned, its command exited)
+ * before any cancel reached it, whatever the cancel flag says by now. */
 static void
-job_return (Job    *job,
-            GError *error)
+job_return_full (Job      *job,
+                 GError   *error,
+                 gboolean  before_cancel)
 {
   TaskerTask *task = g_steal_pointer (&job->task);
   TaskerManager *manager = task->manager;
@@ -179,11 +183,21 @@ job_return (Job    *job,
       task->result_error = error;
     }
 
-  _tasker_task_begin_return (task);
+  if (before_cancel)
+    _tasker_task_begin_return_uncancelled (task);
+  else
+    _tasker_task_begin_return (task);
   g_object_unref (task);
   _tasker_manager_task_returned (manager, task);
 
   job_free (job);
+}
+
+static void
+job_return (Job    *job,
+            GError *error)
+{
+  job_return_full (job, error, FALSE);
 }
 
 /* Ends a job that never got to run: claims it first, so a cancel that got
@@ -662,7 +676,8 @@ handle_end (Child       *child,
             const char  *what,
             guint64      id,
             GVariant    *result,
-            GError      *error)
+            GError      *error,
+            gboolean     before_cancel)
 {
   Job *job = find_job (child, id);
 
@@ -712,7 +727,7 @@ handle_end (Child       *child,
           g_value_init (&job->task->result_value, G_TYPE_VARIANT);
           g_value_set_variant (&job->task->result_value, result);
         }
-      job_return (job, error);
+      job_return_full (job, error, before_cancel);
     }
 
   if (child->jobs.length == 0)
@@ -736,6 +751,9 @@ handle_frame (Child           *child,
 {
   guint64 id = 0;
   Job *job;
+  /* The worker says its task returned before any cancel reached it. */
+  gboolean before_cancel = (_tasker_worker_decoder_get_flags (child->decoder) &
+                            TASKER_WORKER_FLAG_BEFORE_CANCEL) != 0;
 
   /* Every other body starts with the task id: its first 8 bytes. */
   if (type != TASKER_WORKER_MSG_HELLO && type != TASKER_WORKER_MSG_EXIT)
@@ -818,7 +836,7 @@ handle_frame (Child           *child,
         g_autoptr(GVariant) boxed = g_variant_get_child_value (body, 1);
         g_autoptr(GVariant) result = g_variant_get_variant (boxed);
 
-        if (!handle_end (child, "RESULT", id, result, NULL))
+        if (!handle_end (child, "RESULT", id, result, NULL, before_cancel))
           return FALSE;
       }
       break;
@@ -839,7 +857,8 @@ handle_frame (Child           *child,
             quark = TASKER_ERROR;
             code = TASKER_ERROR_WORKER_FAILED;
           }
-        if (!handle_end (child, "ERROR", id, NULL, g_error_new_literal (quark, code, message)))
+        if (!handle_end (child, "ERROR", id, NULL, g_error_new_literal (quark, code, message),
+                         before_cancel))
           return FALSE;
       }
       break;
@@ -1096,7 +1115,9 @@ child_reaped (Child *child,
         }
 
       head->child = NULL;
-      if (error == NULL)
+      if (head->exited_before_cancel && head->started)
+        job_return_full (head, error, TRUE);
+      else if (error == NULL)
         job_return (head, NULL);
       else
         job_fail_unstarted (head, error);
@@ -1554,6 +1575,19 @@ cancel_task (TaskerProcessRunner *self,
 
       if (!child->is_worker)
         {
+          siginfo_t info = { 0 };
+          int waited;
+
+          /* One that exited already, not yet reaped here (or reaped by
+           * GLib, not yet reported), ends with its own status: the cancel
+           * came after its end (DESIGN.md §4, Completion wins). */
+          waited = waitid (P_PID, child->pid, &info, WEXITED | WNOHANG | WNOWAIT);
+          if ((waited == 0 && info.si_pid == child->pid) || (waited < 0 && errno == ECHILD))
+            {
+              job->exited_before_cancel = TRUE;
+              return;
+            }
+
           /* A program's cancel message is SIGTERM. */
           signal_child (child, SIGTERM);
           arm_kill_timer (child);

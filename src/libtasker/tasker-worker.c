@@ -566,6 +566,8 @@ run_job (Job        *job,
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) result = NULL;
   TaskerProcessFunc func;
+  gboolean before_cancel;
+  gsize end_offset;
 
   /* What the last task said goes out before this one can crash: the
    * manager then knows the task in flight is the oldest it has not heard
@@ -587,16 +589,22 @@ run_job (Job        *job,
 
   capture_task_end (job->id);
 
+  /* From here a CANCEL finds no running task: whether one had reached it is
+   * settled, and the manager is told (DESIGN.md §4, Completion wins). */
   g_mutex_lock (&worker.lock);
+  before_cancel = !g_atomic_int_get (&task->cancel_requested);
   g_clear_object (&worker.running);
   g_mutex_unlock (&worker.lock);
 
   g_mutex_lock (&worker.out_lock);
   append_state_locked (task);
+  end_offset = worker.out->len;
   if (error != NULL)
     append_error_locked (job->id, error);
   else
     append_result_locked (job->id, result);
+  if (before_cancel && worker.out->len > end_offset)
+    _tasker_worker_protocol_set_flags (worker.out, end_offset, TASKER_WORKER_FLAG_BEFORE_CANCEL);
   g_mutex_unlock (&worker.out_lock);
 }
 

@@ -3,6 +3,9 @@
 # in one way, for tests/process/test-process.c. Frames are built by hand.
 #
 #   result-before-started  says HELLO, then answers each RUN with a RESULT and no STARTED
+#   result-after-cancel    starts each task, waits for its CANCEL, then sends a RESULT
+#                          flagged as returned before the cancel reached it (as a
+#                          worker's RESULT that crossed the CANCEL on the way would be)
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -11,12 +14,13 @@ import struct
 import sys
 
 SOCKET_FD = 3
-HELLO, RUN, RESULT = 1, 2, 9
+HELLO, RUN, CANCEL, STARTED, RESULT = 1, 2, 3, 4, 9
+FLAG_BEFORE_CANCEL = 0x1
 
 
-def frame(msg_type, body_data, body_type):
+def frame(msg_type, body_data, body_type, flags=0):
     # (uuv) in normal form: type, flags, the body's data, NUL, its type string.
-    payload = struct.pack("<II", msg_type, 0) + body_data + b"\0" + body_type
+    payload = struct.pack("<II", msg_type, flags) + body_data + b"\0" + body_type
     return struct.pack("<I", len(payload)) + payload
 
 
@@ -42,10 +46,16 @@ def main():
         (length,) = struct.unpack("<I", read_exact(4))
         payload = read_exact(length)
         (msg_type,) = struct.unpack("<I", payload[:4])
-        if msg_type == RUN and mode == "result-before-started":
+        if msg_type in (RUN, CANCEL):
             (task_id,) = struct.unpack("<Q", payload[8:16])
-            # (tv): the id, then the variant <int32 1>.
+        # (tv): the id, then the variant <int32 1>.
+        if msg_type == RUN and mode == "result-before-started":
             send(frame(RESULT, struct.pack("<Qi", task_id, 1) + b"\0i", b"(tv)"))
+        elif msg_type == RUN and mode == "result-after-cancel":
+            send(frame(STARTED, struct.pack("<Q", task_id), b"(t)"))
+        elif msg_type == CANCEL and mode == "result-after-cancel":
+            send(frame(RESULT, struct.pack("<Qi", task_id, 1) + b"\0i", b"(tv)",
+                       FLAG_BEFORE_CANCEL))
 
 
 main()

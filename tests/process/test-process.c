@@ -1419,6 +1419,31 @@ test_result_before_started (TestFixture   *f,
   assert_task_failed (task, TASKER_ERROR, TASKER_ERROR_WORKER_FAILED, expected, NULL, NULL);
 }
 
+/* A result the worker sent before the cancel reached it stands, although
+ * the manager's timeout fired before the runner read it: COMPLETED, not
+ * retried (DESIGN.md §4, Completion wins). The fake worker sends its result
+ * only once the CANCEL came, flagged as sent before it. */
+static void
+test_result_before_cancel_wins (TestFixture   *f,
+                                gconstpointer  data)
+{
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "fake-worker.py", NULL);
+  const char *worker[] = { "python3", script, "result-after-cancel", NULL };
+  g_autoptr(TaskerTaskOptions) options = test_recorder_options (&f->rec);
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GVariant) result = NULL;
+
+  tasker_task_options_set_worker (options, worker);
+  tasker_task_options_set_timeout (options, 300);
+  tasker_task_options_set_retry (options, 2, 0, 1.0, 0, 0.0);
+  task = run_process (f, NULL, options, EP ("pid"), NULL);
+  wait_done (f, task);
+
+  result = assert_task_result (task, "i");
+  g_assert_cmpint (g_variant_get_int32 (result), ==, 1);
+  g_assert_cmpuint (tasker_task_get_attempt (task), ==, 1);
+}
+
 /* A cancelled task that ends only once its worker is sent SIGTERM (after
  * cancel-grace) lets the next task in that worker's inbox start; the SIGKILL
  * that follows must not fail that one: it runs again in another worker
@@ -1506,6 +1531,7 @@ main (int    argc,
   PROC_ADD ("/Tasker/Process/no-hello", test_no_hello);
   PROC_ADD ("/Tasker/Process/result-before-started", test_result_before_started);
   PROC_ADD ("/Tasker/Process/cancel-spares-next", test_cancel_spares_next);
+  PROC_ADD ("/Tasker/Process/result-before-cancel-wins", test_result_before_cancel_wins);
   PROC_ADD ("/Tasker/Process/worker-descendants-end", test_worker_descendants_end);
   g_test_add_func ("/Tasker/Process/null-manager", test_null_manager);
 
