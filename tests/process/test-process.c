@@ -1380,6 +1380,40 @@ test_worker_descendants_end (TestFixture   *f,
     }
 }
 
+/* A process a task started and left running, even in a session of its own,
+ * ends with the task, before the task's end is reported, while its worker
+ * stays for the next task (DESIGN.md §4, Process trees). */
+static void
+test_task_descendants_end (TestFixture   *f,
+                           gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(TaskerTask) next = NULL;
+  g_autoptr(GVariant) result = NULL;
+  int sleeper = 0;
+
+  tasker_manager_set_max_workers (f->manager, 1);
+  tasker_manager_set_worker_max_tasks (f->manager, 0);
+
+  task = run_process (f, NULL, NULL, EP ("spawn_sleeper"), NULL);
+  wait_done (f, task);
+  result = assert_task_result (task, "(i)");
+  g_variant_get (result, "(i)", &sleeper);
+  g_assert_cmpint (sleeper, >, 0);
+  proc_note_pid (sleeper);
+
+  if (!proc_pid_gone (sleeper))
+    {
+      kill (sleeper, SIGKILL);
+      g_error ("process %d outlived its task", sleeper);
+    }
+
+  /* The worker carries on. */
+  next = run_process (f, NULL, NULL, EP ("pid"), NULL);
+  wait_done (f, next);
+  assert_task_pid (next);
+}
+
 /* A worker that never says HELLO fails its task with a clear message, in
  * bounded time (shortened for the tests in main()). */
 static void
@@ -1533,6 +1567,7 @@ main (int    argc,
   PROC_ADD ("/Tasker/Process/cancel-spares-next", test_cancel_spares_next);
   PROC_ADD ("/Tasker/Process/result-before-cancel-wins", test_result_before_cancel_wins);
   PROC_ADD ("/Tasker/Process/worker-descendants-end", test_worker_descendants_end);
+  PROC_ADD ("/Tasker/Process/task-descendants-end", test_task_descendants_end);
   g_test_add_func ("/Tasker/Process/null-manager", test_null_manager);
 
   return g_test_run ();

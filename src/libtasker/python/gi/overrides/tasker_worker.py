@@ -983,6 +983,7 @@ class Worker:
         finally:
             self._leave_main()
 
+        _end_descendants()
         self._capture_task_end(task.id)
 
         # From here a CANCEL finds no running task: whether one had reached
@@ -1068,6 +1069,83 @@ def _guarded(target):
     return run
 
 
+# --- what a task started -------------------------------------------------------
+
+_PR_SET_CHILD_SUBREAPER = 36
+_DESCENDANTS_GRACE_S = 0.1      # SIGTERM, then SIGKILL: as the manager kills a worker
+
+
+def _become_subreaper():
+    """What a task leaves running comes to us, to end with the task."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _has_children():
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return True
+
+
+def _signal_descendants(signum):
+    """Sends `signum` to every descendant: as their subreaper we are the end
+    of each one's chain of parents."""
+    parents = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # "pid (comm) state ppid …": comm may hold anything, even ")".
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 1:
+            parents[int(name)] = int(fields[1])
+    me = os.getpid()
+    for pid, ppid in parents.items():
+        for _ in range(len(parents)):
+            if ppid <= 1 or ppid == me:
+                break
+            ppid = parents.get(ppid, 0)
+        if ppid == me:
+            try:
+                os.kill(pid, signum)
+            except OSError:
+                pass
+
+
+def _end_descendants():
+    """Every process the task started and left ends now, before its result
+    goes (DESIGN.md §4, Process trees). One that started none costs one
+    waitid()."""
+    if not _has_children():
+        return
+    _signal_descendants(signal.SIGTERM)
+    deadline = time.monotonic() + _DESCENDANTS_GRACE_S
+    killed = False
+    while True:
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            return
+        if not _has_children():
+            return
+        # Again each time: one may have forked in between.
+        if killed or time.monotonic() >= deadline:
+            _signal_descendants(signal.SIGKILL)
+            killed = True
+        time.sleep(0.001)
+
+
 def _open_captures():
     """Started by a manager, fds 4 and 5 read our own output; run by hand,
     they are not there and output goes where it goes."""
@@ -1090,6 +1168,7 @@ def main(argv=None):
 
     # Die of Ctrl-C like the C worker, rather than raise in a task.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    _become_subreaper()
 
     try:
         sock = socket.socket(fileno=SOCKET_FD)
