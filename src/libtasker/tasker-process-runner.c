@@ -993,7 +993,6 @@ child_watch_cb (GPid     pid,
                 gpointer data)
 {
   Child *child = data;
-
   TaskerProcessRunner *self = child->runner;
 
   g_clear_pointer (&child->watch, g_source_unref);
@@ -1142,8 +1141,9 @@ child_reaped (Child *child,
   child_free (child);
 }
 
-/* With a supervisor, the argv that runs @argv under it, and the pipe its
- * failed exec is reported on. */
+/* The argv that runs @argv under tasker-supervisor: it ends @argv's tree
+ * with @grace_ms between SIGTERM and SIGKILL, and reports a failed exec on
+ * SUPERVISOR_STATUS_FD. */
 static char **
 supervised_argv (TaskerProcessRunner *self,
                  const char * const  *argv,

@@ -1429,7 +1429,7 @@ test_no_hello (TestFixture   *f,
   wait_done (f, task);
 
   assert_task_failed (task, TASKER_ERROR, TASKER_ERROR_WORKER_FAILED,
-                      "worker sent no HELLO within 2000 ms", NULL, NULL);
+                      "worker sent no HELLO within 3000 ms", NULL, NULL);
 }
 
 /* A worker that sends RESULT before STARTED fails that task with a clear
@@ -1520,7 +1520,7 @@ main (int    argc,
 {
   /* Before any thread exists: a worker that never says hello fails its
    * task sooner than the default 10 s. */
-  g_setenv ("TASKER_WORKER_HELLO_TIMEOUT_MS", "2000", TRUE);
+  g_setenv ("TASKER_WORKER_HELLO_TIMEOUT_MS", "3000", TRUE);
 
   g_test_init (&argc, &argv, NULL);
 
