@@ -88,7 +88,8 @@ decode (const guint8 *data,
           g_assert (type > 0 && type < TASKER_WORKER_N_MSGS);
           g_assert (g_variant_is_of_type (body, _tasker_worker_msg_get_body_type (type)));
           g_assert (g_variant_is_normal_form (body));
-          g_ptr_array_add (o->types, GUINT_TO_POINTER (type));
+          /* The type, and its flags above it. */
+          g_ptr_array_add (o->types, GUINT_TO_POINTER (type | (_tasker_worker_decoder_get_flags (dec) << 8)));
           g_ptr_array_add (o->bodies, body);
         }
 
@@ -143,13 +144,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   for (guint i = 0; i < whole.types->len; i++)
     {
       GVariant *body = whole.bodies->pdata[i];
+      guint     type_flags = GPOINTER_TO_UINT (whole.types->pdata[i]);
       guint32   len;
       g_autoptr(GBytes) payload = NULL;
       g_autoptr(GVariant) frame = NULL;
 
       g_byte_array_set_size (again, 0);
-      g_assert (_tasker_worker_protocol_append (again, GPOINTER_TO_UINT (whole.types->pdata[i]),
-                                                body, NULL));
+      g_assert (_tasker_worker_protocol_append (again, type_flags & 0xff, body, NULL));
+      _tasker_worker_protocol_set_flags (again, 0, type_flags >> 8);
       g_assert (off + again->len <= size);
       g_assert (memcmp (data + off, again->data, again->len) == 0);
 

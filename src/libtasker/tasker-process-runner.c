@@ -47,6 +47,7 @@
 #define PIPELINE_MAX 16             /* tasks queued in one worker, at most */
 #define KILL_AFTER_TERM_MS 100
 #define HELLO_TIMEOUT_MS 10000
+#define SUPERVISOR_STATUS_FD 6      /* where tasker-supervisor reports a failed exec */
 
 typedef struct _Child Child;
 
@@ -58,6 +59,8 @@ typedef struct
   TaskerCall  *call;         /* (unowned) the task's */
   Child       *child;        /* (unowned) (nullable) where it runs */
   gboolean     started;      /* claimed by us: ours to report on */
+  gboolean     seen_start;   /* its worker said STARTED */
+  gboolean     exited_before_cancel; /* a command that had exited when its cancel came */
   gboolean     cancel_sent;
 } Job;
 
@@ -89,8 +92,10 @@ struct _Child
   GSource             *watch;        /* (owned) (nullable) child watch */
   GSource             *kill_timer;   /* (owned) (nullable) */
   GSource             *idle_timer;   /* (owned) (nullable) */
+  GSource             *hello_timer;  /* (owned) (nullable) until a worker's HELLO */
   GPid                 pid;
   gboolean             is_worker;
+  gboolean             supervised;   /* pid is its tasker-supervisor's */
   char               **program;      /* (owned) (nullable) a worker's, as its jobs ask; NULL for tasker-worker */
 
   /* Workers only. */
@@ -108,6 +113,7 @@ struct _Child
   LineReader           stdout_lines;
   LineReader           stderr_lines;
   guint                kill_stage;   /* 0, 1 once SIGTERM went, 2 once SIGKILL went */
+  gboolean             cancel_kill;  /* killed because a cancelled task outlived the grace */
 };
 
 struct _TaskerProcessRunner
@@ -125,6 +131,8 @@ struct _TaskerProcessRunner
   GMainContext        *context;        /* (owned) */
   GSource             *wakeup;         /* (owned) */
   char                *worker_path;    /* (owned) */
+  char                *supervisor_path; /* (owned) (nullable) none found: children run bare */
+  guint                hello_timeout_ms;
 
   /* The runner's thread only. */
   TaskerProcessLimits  current;
@@ -156,10 +164,13 @@ job_free (Job *job)
 
 /* Reports the end of an attempt that is ours, and lets go of the job. The
  * manager's own reference keeps the task alive until it has handled that, so
- * ours goes first: the task is never finalized here because of us. */
+ * ours goes first: the task is never finalized here because of us.
+ * @before_cancel: it ended (its function returned, its command exited)
+ * before any cancel reached it, whatever the cancel flag says by now. */
 static void
-job_return (Job    *job,
-            GError *error)
+job_return_full (Job      *job,
+                 GError   *error,
+                 gboolean  before_cancel)
 {
   TaskerTask *task = g_steal_pointer (&job->task);
   TaskerManager *manager = task->manager;
@@ -172,11 +183,21 @@ job_return (Job    *job,
       task->result_error = error;
     }
 
-  _tasker_task_begin_return (task);
+  if (before_cancel)
+    _tasker_task_begin_return_uncancelled (task);
+  else
+    _tasker_task_begin_return (task);
   g_object_unref (task);
   _tasker_manager_task_returned (manager, task);
 
   job_free (job);
+}
+
+static void
+job_return (Job    *job,
+            GError *error)
+{
+  job_return_full (job, error, FALSE);
 }
 
 /* Ends a job that never got to run: claims it first, so a cancel that got
@@ -194,6 +215,17 @@ job_fail_unstarted (Job    *job,
 
   job->started = TRUE;
   job_return (job, error);
+}
+
+/* Lets go of a cancelled job: one that started (and went back to the queue
+ * when its worker was killed for another task) still reports its end. */
+static void
+job_drop (Job *job)
+{
+  if (job->started)
+    job_return (job, NULL);
+  else
+    job_free (job);
 }
 
 static void
@@ -227,6 +259,18 @@ child_setup (gpointer data)
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   /* The parent may have died before the line above. */
+  if (getppid () != parent)
+    _exit (127);
+}
+
+/* tasker-supervisor hears of our death as SIGTERM, so that it can end
+ * what it runs (SIGTERM, then SIGKILL after the grace). */
+static void
+supervisor_child_setup (gpointer data)
+{
+  pid_t parent = GPOINTER_TO_INT (data);
+
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
   if (getppid () != parent)
     _exit (127);
 }
@@ -368,9 +412,34 @@ static void
 signal_child (Child *child,
               int    signum)
 {
+  /* The supervisor ends the whole tree: SIGTERM, SIGKILL after its grace;
+   * SIGUSR1 is SIGKILL at once. Killing the supervisor itself would leave
+   * the tree behind. */
+  if (child->supervised)
+    {
+      kill (child->pid, signum == SIGKILL ? SIGUSR1 : signum);
+      return;
+    }
+
   /* A command runs in its own process group. */
   if (kill (child->is_worker ? child->pid : -child->pid, signum) < 0 && !child->is_worker)
     kill (child->pid, signum);
+}
+
+static void kill_now (Child  *child,
+                      GError *death);
+
+static gboolean
+hello_timer_cb (gpointer data)
+{
+  Child *child = data;
+  g_autofree char *message = g_strdup_printf ("worker sent no HELLO within %u ms",
+                                              child->runner->hello_timeout_ms);
+
+  g_clear_pointer (&child->hello_timer, g_source_unref);
+  kill_now (child, g_error_new_literal (TASKER_ERROR, TASKER_ERROR_WORKER_FAILED, message));
+
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -379,6 +448,7 @@ kill_timer_cb (gpointer data)
   Child *child = data;
 
   g_clear_pointer (&child->kill_timer, g_source_unref);
+  child->cancel_kill = TRUE;
 
   if (child->kill_stage == 0 && child->is_worker)
     {
@@ -563,14 +633,30 @@ send_cancel (Child *child,
   child_write (child);
 }
 
-static void
+static GError *bad_frame (const char *message);
+
+/* A worker runs its tasks one at a time, in the order given. */
+static gboolean
 handle_started (Child   *child,
                 guint64  id)
 {
   Job *job = find_job (child, id);
+  Job *head = g_queue_peek_head (&child->jobs);
 
-  if (job == NULL || job->started)
-    return;
+  if (job == NULL || job->seen_start || job != head)
+    {
+      g_autofree char *message = g_strdup_printf ("STARTED for task %" G_GUINT64_FORMAT ", %s", id,
+                                                  job == NULL ? "which it was not given"
+                                                  : job->seen_start ? "which had started already"
+                                                  : "before the tasks given before it had ended");
+      kill_now (child, bad_frame (message));
+      return FALSE;
+    }
+  job->seen_start = TRUE;
+
+  /* Back from a worker that was killed for another task's cancel. */
+  if (job->started)
+    return TRUE;
 
   if (_tasker_task_claim_start (job->task))
     job_mark_started (job);
@@ -581,20 +667,36 @@ handle_started (Child   *child,
         send_cancel (child, job);
       arm_kill_timer (child);
     }
+
+  return TRUE;
 }
 
-static void
-handle_end (Child    *child,
-            guint64   id,
-            GVariant *result,
-            GError   *error)
+static gboolean
+handle_end (Child       *child,
+            const char  *what,
+            guint64      id,
+            GVariant    *result,
+            GError      *error,
+            gboolean     before_cancel)
 {
   Job *job = find_job (child, id);
 
-  if (job == NULL)
+  if (job == NULL || (!job->seen_start && !g_atomic_int_get (&job->task->cancel_requested)))
     {
+      g_autofree char *message = g_strdup_printf ("%s for task %" G_GUINT64_FORMAT ", %s", what, id,
+                                                  job == NULL ? "which it was not given"
+                                                  : "before its STARTED");
+
+      /* The task it names fails now, not when the worker is reaped. */
       g_clear_error (&error);
-      return;
+      if (job != NULL)
+        {
+          g_queue_remove (&child->jobs, job);
+          job->child = NULL;
+          job_fail_unstarted (job, bad_frame (message));
+        }
+      kill_now (child, bad_frame (message));
+      return FALSE;
     }
 
   /* Lines a command printed before it ended are its own. */
@@ -625,11 +727,13 @@ handle_end (Child    *child,
           g_value_init (&job->task->result_value, G_TYPE_VARIANT);
           g_value_set_variant (&job->task->result_value, result);
         }
-      job_return (job, error);
+      job_return_full (job, error, before_cancel);
     }
 
   if (child->jobs.length == 0)
     child_became_idle (child);
+
+  return TRUE;
 }
 
 static GError *
@@ -647,10 +751,22 @@ handle_frame (Child           *child,
 {
   guint64 id = 0;
   Job *job;
+  /* The worker says its task returned before any cancel reached it. */
+  gboolean before_cancel = (_tasker_worker_decoder_get_flags (child->decoder) &
+                            TASKER_WORKER_FLAG_BEFORE_CANCEL) != 0;
 
   /* Every other body starts with the task id: its first 8 bytes. */
   if (type != TASKER_WORKER_MSG_HELLO && type != TASKER_WORKER_MSG_EXIT)
     memcpy (&id, g_variant_get_data (body), sizeof id);
+
+  if (!child->hello && type != TASKER_WORKER_MSG_HELLO)
+    {
+      g_autofree char *message = g_strdup_printf ("a %s message before HELLO",
+                                                  _tasker_worker_msg_get_name (type));
+
+      kill_now (child, bad_frame (message));
+      return FALSE;
+    }
 
   switch (type)
     {
@@ -665,11 +781,13 @@ handle_frame (Child           *child,
             return FALSE;
           }
         child->hello = TRUE;
+        clear_source (&child->hello_timer);
       }
       break;
 
     case TASKER_WORKER_MSG_STARTED:
-      handle_started (child, id);
+      if (!handle_started (child, id))
+        return FALSE;
       break;
 
     case TASKER_WORKER_MSG_PROGRESS:
@@ -718,7 +836,8 @@ handle_frame (Child           *child,
         g_autoptr(GVariant) boxed = g_variant_get_child_value (body, 1);
         g_autoptr(GVariant) result = g_variant_get_variant (boxed);
 
-        handle_end (child, id, result, NULL);
+        if (!handle_end (child, "RESULT", id, result, NULL, before_cancel))
+          return FALSE;
       }
       break;
 
@@ -729,9 +848,18 @@ handle_frame (Child           *child,
         GQuark quark;
 
         g_variant_get (body, "(t&si&s)", NULL, &domain, &code, &message);
-        /* Known domains keep their quark; an unknown one is made. */
-        quark = g_quark_from_string (domain);
-        handle_end (child, id, NULL, g_error_new_literal (quark, code, message));
+        /* Known domains keep their quark and code. Making one for any
+         * string a worker sends would grow the quark table without bound:
+         * an unknown domain is a worker failure, with its message. */
+        quark = g_quark_try_string (domain);
+        if (quark == 0)
+          {
+            quark = TASKER_ERROR;
+            code = TASKER_ERROR_WORKER_FAILED;
+          }
+        if (!handle_end (child, "ERROR", id, NULL, g_error_new_literal (quark, code, message),
+                         before_cancel))
+          return FALSE;
       }
       break;
 
@@ -865,9 +993,13 @@ child_watch_cb (GPid     pid,
                 gpointer data)
 {
   Child *child = data;
+  TaskerProcessRunner *self = child->runner;
 
   g_clear_pointer (&child->watch, g_source_unref);
   child_reaped (child, wait_status);
+
+  /* Its queued tasks went back to the queue: they need a worker. */
+  schedule (self);
 }
 
 static Child *
@@ -896,6 +1028,11 @@ child_new (TaskerProcessRunner *self,
       child->decoder = _tasker_worker_decoder_new ();
       child->socket_tag = g_source_add_unix_fd (child->source, socket_fd,
                                                 G_IO_IN | G_IO_HUP | G_IO_ERR);
+
+      /* One that never says hello must not hold its tasks for ever. */
+      child->hello_timer = g_timeout_source_new (self->hello_timeout_ms);
+      g_source_set_callback (child->hello_timer, hello_timer_cb, child, NULL);
+      g_source_attach (child->hello_timer, self->context);
     }
   line_reader_init (&child->stdout_lines, child, stdout_fd, !is_worker);
   line_reader_init (&child->stderr_lines, child, stderr_fd, !is_worker);
@@ -915,6 +1052,7 @@ child_free (Child *child)
 {
   clear_source (&child->kill_timer);
   clear_source (&child->idle_timer);
+  clear_source (&child->hello_timer);
   clear_source (&child->watch);
   close_socket (child);
   line_reader_close (&child->stdout_lines);
@@ -948,6 +1086,16 @@ child_reaped (Child *child,
   line_reader_close (&child->stderr_lines);
 
   head = g_queue_pop_head (&child->jobs);
+
+  /* Killed because a cancelled task outlived its grace: a task that started
+   * after that one ended is not to blame. It runs again elsewhere. */
+  if (head != NULL && child->is_worker && child->cancel_kill && child->death == NULL &&
+      !g_atomic_int_get (&head->task->cancel_requested))
+    {
+      g_queue_push_head (&child->jobs, head);
+      head = NULL;
+    }
+
   if (head != NULL)
     {
       GError *error;
@@ -966,7 +1114,9 @@ child_reaped (Child *child,
         }
 
       head->child = NULL;
-      if (error == NULL)
+      if (head->exited_before_cancel && head->started)
+        job_return_full (head, error, TRUE);
+      else if (error == NULL)
         job_return (head, NULL);
       else
         job_fail_unstarted (head, error);
@@ -979,8 +1129,9 @@ child_reaped (Child *child,
       Job *job = l->data;
 
       job->child = NULL;
+      job->seen_start = FALSE;
       if (g_atomic_int_get (&job->task->cancel_requested))
-        job_free (job);
+        job_drop (job);
       else
         g_queue_push_head (&self->waiting, job);
     }
@@ -988,6 +1139,58 @@ child_reaped (Child *child,
 
   g_ptr_array_remove_fast (self->children, child);
   child_free (child);
+}
+
+/* The argv that runs @argv under tasker-supervisor: it ends @argv's tree
+ * with @grace_ms between SIGTERM and SIGKILL, and reports a failed exec on
+ * SUPERVISOR_STATUS_FD. */
+static char **
+supervised_argv (TaskerProcessRunner *self,
+                 const char * const  *argv,
+                 guint                grace_ms)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *grace = g_strdup_printf ("%u", grace_ms);
+  g_autofree char *status_fd = g_strdup_printf ("%d", SUPERVISOR_STATUS_FD);
+
+  g_strv_builder_add_many (builder, self->supervisor_path, grace, status_fd, NULL);
+  g_strv_builder_addv (builder, (const char **) argv);
+
+  return g_strv_builder_end (builder);
+}
+
+/* Waits for the supervisor to have executed its program (the pipe's end),
+ * or to report why it could not. */
+static gboolean
+supervisor_check_exec (GPid         pid,
+                       int          status_fd,
+                       const char  *program,
+                       GError     **error)
+{
+  int saved = 0;
+  gsize got = 0;
+
+  while (got < sizeof saved)
+    {
+      ssize_t n = read (status_fd, (char *) &saved + got, sizeof saved - got);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      got += n;
+    }
+  close (status_fd);
+
+  if (got < sizeof saved)
+    return TRUE;
+
+  /* It leaves at once; it is ours to reap. */
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
+               "Failed to execute child process “%s” (%s)", program, g_strerror (saved));
+  return FALSE;
 }
 
 static Child *
@@ -1000,7 +1203,25 @@ spawn (TaskerProcessRunner  *self,
 {
   GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_CLOEXEC_PIPES;
   int stdout_fd = -1, stderr_fd = -1;
+  int status[2] = { -1, -1 };
+  int source_fds[4], target_fds[4];
+  guint n_fds = 0;
+  g_auto(GStrv) run_argv = NULL;
+  GSpawnChildSetupFunc setup = is_worker ? child_setup : command_child_setup;
   GPid pid;
+  Child *child;
+
+  if (self->supervisor_path != NULL)
+    {
+      if (!g_unix_open_pipe (status, FD_CLOEXEC, error))
+        return NULL;
+      run_argv = supervised_argv (self, argv,
+                                  is_worker ? KILL_AFTER_TERM_MS : self->current.cancel_grace_ms);
+      argv = (const char * const *) run_argv;
+      setup = supervisor_child_setup;
+      source_fds[n_fds] = status[1];
+      target_fds[n_fds++] = SUPERVISOR_STATUS_FD;
+    }
 
   if (is_worker)
     {
@@ -1008,16 +1229,15 @@ spawn (TaskerProcessRunner  *self,
        * it reads them itself so that its output keeps its place among its
        * frames; we keep them too, for what is left if it dies. */
       int sv[2], out[2], err[2];
-      int source_fds[3], target_fds[3];
       gboolean ok;
 
       if (!g_unix_open_pipe (out, FD_CLOEXEC, error))
-        return NULL;
+        goto fail;
       if (!g_unix_open_pipe (err, FD_CLOEXEC, error))
         {
           close (out[0]);
           close (out[1]);
-          return NULL;
+          goto fail;
         }
       if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         {
@@ -1029,27 +1249,33 @@ spawn (TaskerProcessRunner  *self,
           close (out[1]);
           close (err[0]);
           close (err[1]);
-          return NULL;
+          goto fail;
         }
 
-      source_fds[0] = sv[1];
-      target_fds[0] = TASKER_WORKER_SOCKET_FD;
-      source_fds[1] = out[0];
-      target_fds[1] = TASKER_WORKER_STDOUT_FD;
-      source_fds[2] = err[0];
-      target_fds[2] = TASKER_WORKER_STDERR_FD;
+      source_fds[n_fds] = sv[1];
+      target_fds[n_fds++] = TASKER_WORKER_SOCKET_FD;
+      source_fds[n_fds] = out[0];
+      target_fds[n_fds++] = TASKER_WORKER_STDOUT_FD;
+      source_fds[n_fds] = err[0];
+      target_fds[n_fds++] = TASKER_WORKER_STDERR_FD;
 
       ok = g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags | G_SPAWN_SEARCH_PATH,
-                                             child_setup, GINT_TO_POINTER (getpid ()),
+                                             setup, GINT_TO_POINTER (getpid ()),
                                              -1, out[1], err[1],
-                                             source_fds, target_fds, G_N_ELEMENTS (source_fds),
+                                             source_fds, target_fds, n_fds,
                                              &pid, NULL, NULL, NULL,
                                              error);
       close (sv[1]);
       close (out[1]);
       close (err[1]);
+      if (status[1] >= 0)
+        close (status[1]);
+      if (ok && status[0] >= 0)
+        ok = supervisor_check_exec (pid, g_steal_fd (&status[0]), run_argv[3], error);
       if (!ok)
         {
+          if (status[0] >= 0)
+            close (status[0]);
           close (sv[0]);
           close (out[0]);
           close (err[0]);
@@ -1057,18 +1283,38 @@ spawn (TaskerProcessRunner  *self,
         }
 
       g_unix_set_fd_nonblocking (sv[0], TRUE, NULL);
-      return child_new (self, pid, TRUE, sv[0], out[0], err[0]);
+      child = child_new (self, pid, TRUE, sv[0], out[0], err[0]);
+      child->supervised = run_argv != NULL;
+      return child;
     }
 
   if (!g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags | G_SPAWN_SEARCH_PATH,
-                                         command_child_setup, GINT_TO_POINTER (getpid ()),
+                                         setup, GINT_TO_POINTER (getpid ()),
                                          -1, -1, -1,
-                                         NULL, NULL, 0,
+                                         source_fds, target_fds, n_fds,
                                          &pid, NULL, &stdout_fd, &stderr_fd,
                                          error))
-    return NULL;
+    goto fail;
+  if (status[1] >= 0)
+    close (status[1]);
+  if (status[0] >= 0 &&
+      !supervisor_check_exec (pid, g_steal_fd (&status[0]), run_argv[3], error))
+    {
+      close (stdout_fd);
+      close (stderr_fd);
+      return NULL;
+    }
 
-  return child_new (self, pid, FALSE, -1, stdout_fd, stderr_fd);
+  child = child_new (self, pid, FALSE, -1, stdout_fd, stderr_fd);
+  child->supervised = run_argv != NULL;
+  return child;
+
+fail:
+  if (status[0] >= 0)
+    close (status[0]);
+  if (status[1] >= 0)
+    close (status[1]);
+  return NULL;
 }
 
 /* --- scheduling --------------------------------------------------------------- */
@@ -1233,7 +1479,7 @@ schedule (TaskerProcessRunner *self)
 
       if (g_atomic_int_get (&job->task->cancel_requested))
         {
-          job_free (g_queue_pop_head (&self->waiting));
+          job_drop (g_queue_pop_head (&self->waiting));
           continue;
         }
 
@@ -1305,7 +1551,7 @@ remove_waiting (TaskerProcessRunner *self,
       if (job->task == task)
         {
           g_queue_delete_link (&self->waiting, l);
-          job_free (job);
+          job_drop (job);
           return TRUE;
         }
     }
@@ -1329,6 +1575,19 @@ cancel_task (TaskerProcessRunner *self,
 
       if (!child->is_worker)
         {
+          siginfo_t info = { 0 };
+          int waited;
+
+          /* One that exited already, not yet reaped here (or reaped by
+           * GLib, not yet reported), ends with its own status: the cancel
+           * came after its end (DESIGN.md §4, Completion wins). */
+          waited = waitid (P_PID, child->pid, &info, WEXITED | WNOHANG | WNOWAIT);
+          if ((waited == 0 && info.si_pid == child->pid) || (waited < 0 && errno == ECHILD))
+            {
+              job->exited_before_cancel = TRUE;
+              return;
+            }
+
           /* A program's cancel message is SIGTERM. */
           signal_child (child, SIGTERM);
           arm_kill_timer (child);
@@ -1513,6 +1772,8 @@ _tasker_process_runner_new (const TaskerProcessLimits *limits)
 {
   TaskerProcessRunner *self = g_new0 (TaskerProcessRunner, 1);
   const char *worker_path = g_getenv ("TASKER_WORKER");
+  const char *supervisor_path = g_getenv ("TASKER_SUPERVISOR");
+  const char *hello_timeout = g_getenv ("TASKER_WORKER_HELLO_TIMEOUT_MS");
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -1521,9 +1782,34 @@ _tasker_process_runner_new (const TaskerProcessLimits *limits)
   self->limits = *limits;
   self->current = *limits;
   self->children = g_ptr_array_new ();
+  /* The domains of the errors workers send most: known by name before any
+   * worker's ERROR is looked up (only known domains are, see
+   * handle_frame()). */
+  (void) G_IO_ERROR;
+  (void) G_FILE_ERROR;
+  (void) G_SPAWN_ERROR;
+  (void) TASKER_ERROR;
+
+  /* Tests shorten it. */
+  self->hello_timeout_ms = hello_timeout != NULL ? (guint) g_ascii_strtoull (hello_timeout, NULL, 10) : 0;
+  if (self->hello_timeout_ms == 0)
+    self->hello_timeout_ms = HELLO_TIMEOUT_MS;
   self->worker_path = g_strdup (worker_path != NULL && *worker_path != '\0'
                                 ? worker_path
                                 : TASKER_LIBEXECDIR "/tasker-worker");
+
+  /* Next to the worker: installed, or in a build tree. Without one, the
+   * children run bare (their descendants are not ours to end). */
+  if (supervisor_path != NULL && *supervisor_path != '\0')
+    self->supervisor_path = g_strdup (supervisor_path);
+  else
+    {
+      g_autofree char *dir = g_path_get_dirname (self->worker_path);
+
+      self->supervisor_path = g_build_filename (dir, "tasker-supervisor", NULL);
+    }
+  if (!g_file_test (self->supervisor_path, G_FILE_TEST_IS_EXECUTABLE))
+    g_clear_pointer (&self->supervisor_path, g_free);
 
   self->context = g_main_context_new ();
   self->wakeup = g_source_new (&wakeup_source_funcs, sizeof (WakeupSource));
@@ -1556,6 +1842,7 @@ runner_destroy (TaskerProcessRunner *self)
   g_main_context_unref (self->context);
   g_ptr_array_unref (self->children);
   g_free (self->worker_path);
+  g_free (self->supervisor_path);
   g_cond_clear (&self->cond);
   g_mutex_clear (&self->lock);
   g_free (self);

@@ -161,6 +161,7 @@ void           _tasker_task_store_message   (TaskerTask        *self,
 void           _tasker_task_append_log      (TaskerTask        *self,
                                              const char        *text);
 gboolean       _tasker_task_begin_return    (TaskerTask        *self);
+gboolean       _tasker_task_begin_return_uncancelled (TaskerTask *self);
 gboolean       _tasker_task_cancelled_at_return (TaskerTask    *self);
 guint          _tasker_task_prepare_retry   (TaskerTask        *self);
 gboolean       _tasker_task_store_manager_message (TaskerTask  *self,

@@ -522,6 +522,24 @@ _tasker_task_begin_return (TaskerTask *self)
   return first;
 }
 
+/* Any thread: as _tasker_task_begin_return(), for a return that happened
+ * elsewhere (in a worker) before any cancel reached it there: whatever the
+ * cancel flag says now came later and changes nothing. */
+gboolean
+_tasker_task_begin_return_uncancelled (TaskerTask *self)
+{
+  gboolean first;
+
+  g_mutex_lock (&self->lock);
+  first = !self->returned;
+  if (first)
+    self->cancelled_at_return = FALSE;
+  self->returned = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  return first;
+}
+
 /* Manager's context, once the return was reported: whether the attempt
  * counts as cancelled. */
 gboolean

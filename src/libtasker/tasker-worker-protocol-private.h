@@ -41,6 +41,12 @@ typedef enum
   TASKER_WORKER_N_MSGS
 } TaskerWorkerMsg;
 
+/* The only flag version 1 defines, on RESULT and ERROR frames alone: the
+ * task's function returned before any cancel reached it in the worker, so
+ * the result stands even if the manager cancelled the task (or it timed out)
+ * meanwhile (DESIGN.md §4, Completion wins). */
+#define TASKER_WORKER_FLAG_BEFORE_CANCEL (1u << 0)
+
 typedef struct _TaskerWorkerDecoder TaskerWorkerDecoder;
 
 const char          *_tasker_worker_msg_get_name              (TaskerWorkerMsg       type);
@@ -66,6 +72,9 @@ gboolean             _tasker_worker_protocol_append_result    (GByteArray       
                                                                guint64               task_id,
                                                                GVariant             *value,
                                                                GError              **error);
+void                 _tasker_worker_protocol_set_flags        (GByteArray           *out,
+                                                               gsize                 frame_offset,
+                                                               guint32               flags);
 gboolean             _tasker_worker_protocol_check_hello      (GVariant             *body,
                                                                gint32               *pid,
                                                                GError              **error);
@@ -82,6 +91,7 @@ gboolean             _tasker_worker_decoder_next              (TaskerWorkerDecod
 gboolean             _tasker_worker_decoder_end               (TaskerWorkerDecoder  *self,
                                                                GError              **error);
 gsize                _tasker_worker_decoder_get_buffered_size (TaskerWorkerDecoder  *self);
+guint32              _tasker_worker_decoder_get_flags         (TaskerWorkerDecoder  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TaskerWorkerDecoder, _tasker_worker_decoder_free)
 

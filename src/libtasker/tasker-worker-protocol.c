@@ -38,6 +38,7 @@ struct _TaskerWorkerDecoder
   gsize   end;   /* offset one past the last byte fed */
   gsize   alloc; /* size of @buf */
   GError *error; /* (owned) (nullable) the first error; once set, the decoder is failed */
+  guint32 flags; /* of the message last taken */
 
   /* One empty value of each body type, never read: GLib frees a container
    * type's description when no value uses it any more and rebuilds it for
@@ -234,6 +235,41 @@ _tasker_worker_protocol_append (GByteArray     *out,
    * may start anywhere in @out. */
   append_frame (out, type, g_variant_get_data (body), body_size);
   return TRUE;
+}
+
+/* The flags a message type may carry. */
+static guint32
+allowed_flags (guint32 type)
+{
+  return type == TASKER_WORKER_MSG_RESULT || type == TASKER_WORKER_MSG_ERROR
+         ? TASKER_WORKER_FLAG_BEFORE_CANCEL : 0;
+}
+
+/**
+ * _tasker_worker_protocol_set_flags:
+ * @out: a buffer
+ * @frame_offset: where a frame appended to @out starts
+ * @flags: flags that frame's message type may carry
+ *
+ * Sets the flags of a frame already in @out (appended by any of the
+ * functions above): only %TASKER_WORKER_FLAG_BEFORE_CANCEL, on a RESULT or
+ * an ERROR.
+ */
+void
+_tasker_worker_protocol_set_flags (GByteArray *out,
+                                   gsize       frame_offset,
+                                   guint32     flags)
+{
+  guint32 type;
+
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (frame_offset + TASKER_WORKER_PROTOCOL_HEADER_SIZE + 2 * sizeof (guint32) <= out->len);
+
+  memcpy (&type, out->data + frame_offset + TASKER_WORKER_PROTOCOL_HEADER_SIZE, sizeof type);
+  g_return_if_fail ((flags & ~allowed_flags (type)) == 0);
+
+  memcpy (out->data + frame_offset + TASKER_WORKER_PROTOCOL_HEADER_SIZE + sizeof type,
+          &flags, sizeof flags);
 }
 
 /**
@@ -824,10 +860,15 @@ diagnose_payload (const guint8 *payload,
 
   info = &msg_info[header[0]];
 
-  if (header[1] != 0)
+  if ((header[1] & ~allowed_flags (header[0])) != 0)
     {
-      g_set_error (error, TASKER_ERROR, TASKER_ERROR_WORKER_FAILED,
-                   "%s has flags 0x%x, but none are defined", info->name, header[1]);
+      if (allowed_flags (header[0]) == 0)
+        g_set_error (error, TASKER_ERROR, TASKER_ERROR_WORKER_FAILED,
+                     "%s has flags 0x%x, but none are defined", info->name, header[1]);
+      else
+        g_set_error (error, TASKER_ERROR, TASKER_ERROR_WORKER_FAILED,
+                     "%s has flags 0x%x, but only 0x%x is defined", info->name, header[1],
+                     allowed_flags (header[0]));
       return FALSE;
     }
 
@@ -847,6 +888,7 @@ diagnose_payload (const guint8 *payload,
 static gboolean
 decode_payload (const guint8    *payload,
                 gsize            size,
+                guint32         *out_flags,
                 TaskerWorkerMsg *out_type,
                 GVariant       **out_body,
                 GError         **error)
@@ -862,13 +904,14 @@ decode_payload (const guint8    *payload,
   if (size < sizeof header)
     return garbled (error);
 
-  /* The way a good frame goes: a known type, no flags, and a payload that
+  /* The way a good frame goes: a known type, only its flags, and a payload that
    * ends in a NUL and exactly the body type of that message. Then that NUL
    * is the variant's separator (a type string holds no NUL) and the
    * (uuv) is in normal form if and only if the body is. */
   memcpy (header, payload, sizeof header);
-  if (!msg_is_valid (header[0]) || header[1] != 0)
+  if (!msg_is_valid (header[0]) || (header[1] & ~allowed_flags (header[0])) != 0)
     return diagnose_payload (payload, size, error);
+  *out_flags = header[1];
 
   info = &msg_info[header[0]];
   if (size < sizeof header + 1 + info->type_len ||
@@ -998,7 +1041,7 @@ _tasker_worker_decoder_next (TaskerWorkerDecoder *self,
   payload = self->buf + self->start + TASKER_WORKER_PROTOCOL_HEADER_SIZE;
   self->start += TASKER_WORKER_PROTOCOL_HEADER_SIZE + size;
 
-  if (!decode_payload (payload, size, type, body, &local_error))
+  if (!decode_payload (payload, size, &self->flags, type, body, &local_error))
     return decoder_fail (self, local_error, error);
 
   return TRUE;
@@ -1069,4 +1112,20 @@ _tasker_worker_decoder_get_buffered_size (TaskerWorkerDecoder *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->end - self->start;
+}
+
+/**
+ * _tasker_worker_decoder_get_flags:
+ * @self: a decoder
+ *
+ * Returns: the flags of the message _tasker_worker_decoder_next() returned
+ *   last (0 for all but %TASKER_WORKER_FLAG_BEFORE_CANCEL on a RESULT or an
+ *   ERROR)
+ */
+guint32
+_tasker_worker_decoder_get_flags (TaskerWorkerDecoder *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->flags;
 }

@@ -8,10 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gmodule.h>
@@ -47,6 +50,7 @@
 
 #define SOCKET_FD TASKER_WORKER_SOCKET_FD
 #define FLUSH_SIZE (64 * 1024)
+#define DESCENDANTS_GRACE_MS 100    /* SIGTERM, then SIGKILL: as the manager kills a worker */
 
 typedef struct
 {
@@ -356,6 +360,96 @@ output_thread (gpointer data)
   return NULL;
 }
 
+/* --- what a task started ------------------------------------------------- */
+
+static pid_t
+read_ppid (const char *pid)
+{
+  g_autofree char *path = g_build_filename ("/proc", pid, "stat", NULL);
+  g_autofree char *stat = NULL;
+  const char *close_paren;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return -1;
+  /* "pid (comm) state ppid …": comm may hold anything, even ")". */
+  close_paren = strrchr (stat, ')');
+  if (close_paren == NULL || close_paren[1] != ' ' || close_paren[2] == '\0' || close_paren[3] != ' ')
+    return -1;
+
+  return (pid_t) atoi (close_paren + 4);
+}
+
+/* Sends @signum to every descendant of ours: as their subreaper we are the
+ * end of each one's chain of parents. */
+static void
+signal_descendants (int signum)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  g_autoptr(GHashTable) parents = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+  const char *name;
+  pid_t self = getpid ();
+
+  if (dir == NULL)
+    return;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      pid_t ppid;
+
+      if (!g_ascii_isdigit (name[0]) || (ppid = read_ppid (name)) <= 0)
+        continue;
+      g_hash_table_insert (parents, GINT_TO_POINTER (atoi (name)), GINT_TO_POINTER (ppid));
+    }
+
+  g_hash_table_iter_init (&iter, parents);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      pid_t ppid = GPOINTER_TO_INT (value);
+
+      /* Up the chain, at most as far as there are processes. */
+      for (guint depth = 0; ppid > 1 && ppid != self && depth < g_hash_table_size (parents); depth++)
+        ppid = GPOINTER_TO_INT (g_hash_table_lookup (parents, GINT_TO_POINTER (ppid)));
+      if (ppid == self)
+        kill (GPOINTER_TO_INT (key), signum);
+    }
+}
+
+/* Main thread, when a task has returned: every process it started and left
+ * ends now, before its result goes (DESIGN.md §4, Process trees). One that
+ * started none costs one waitid(). */
+static void
+end_descendants (void)
+{
+  siginfo_t info = { 0 };
+  gint64 deadline;
+  gboolean killed = FALSE;
+
+  /* ECHILD: no child, and so no descendant (orphans come to us). */
+  if (waitid (P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0)
+    return;
+
+  signal_descendants (SIGTERM);
+  deadline = g_get_monotonic_time () + DESCENDANTS_GRACE_MS * 1000;
+
+  for (;;)
+    {
+      while (waitpid (-1, NULL, WNOHANG) > 0)
+        ;
+      if (waitid (P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD)
+        return;
+
+      /* Again each time: one may have forked in between. */
+      if (g_get_monotonic_time () >= deadline || killed)
+        {
+          signal_descendants (SIGKILL);
+          killed = TRUE;
+        }
+      g_usleep (1000);
+    }
+}
+
 /* Main thread, when a task has returned: what it printed goes before its end. */
 static void
 capture_task_end (guint64 task_id)
@@ -566,6 +660,8 @@ run_job (Job        *job,
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) result = NULL;
   TaskerProcessFunc func;
+  gboolean before_cancel;
+  gsize end_offset;
 
   /* What the last task said goes out before this one can crash: the
    * manager then knows the task in flight is the oldest it has not heard
@@ -585,18 +681,25 @@ run_job (Job        *job,
         result = g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
     }
 
+  end_descendants ();
   capture_task_end (job->id);
 
+  /* From here a CANCEL finds no running task: whether one had reached it is
+   * settled, and the manager is told (DESIGN.md §4, Completion wins). */
   g_mutex_lock (&worker.lock);
+  before_cancel = !g_atomic_int_get (&task->cancel_requested);
   g_clear_object (&worker.running);
   g_mutex_unlock (&worker.lock);
 
   g_mutex_lock (&worker.out_lock);
   append_state_locked (task);
+  end_offset = worker.out->len;
   if (error != NULL)
     append_error_locked (job->id, error);
   else
     append_result_locked (job->id, result);
+  if (before_cancel && worker.out->len > end_offset)
+    _tasker_worker_protocol_set_flags (worker.out, end_offset, TASKER_WORKER_FLAG_BEFORE_CANCEL);
   g_mutex_unlock (&worker.out_lock);
 }
 
@@ -671,6 +774,9 @@ _tasker_worker_main (int    argc,
 
   /* The manager reads our output as lines of the running task's log. */
   setvbuf (stdout, NULL, _IOLBF, 0);
+
+  /* What a task leaves running comes to us, to end with the task. */
+  prctl (PR_SET_CHILD_SUBREAPER, 1);
 
   /* Programs a task starts must not hold our socket and pipes open. */
   for (int fd = TASKER_WORKER_SOCKET_FD; fd <= TASKER_WORKER_STDERR_FD; fd++)

@@ -299,6 +299,57 @@ wait_for_logged_pid (GMainContext *context,
   return pid;
 }
 
+/* Field @field (1-based, as in proc(5): 4 ppid, 5 pgrp, 6 session) of
+ * /proc/<pid>/stat, or -1. */
+static inline gint64
+proc_stat_field (GPid pid,
+                 guint field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *close_paren;
+
+  g_assert_cmpuint (field, >=, 3);
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return -1;
+  close_paren = strrchr (stat, ')');
+  if (close_paren == NULL || close_paren[1] != ' ')
+    return -1;
+  fields = g_strsplit (close_paren + 2, " ", -1);
+  if (g_strv_length (fields) < field - 2)
+    return -1;
+
+  return g_ascii_strtoll (fields[field - 3], NULL, 10);
+}
+
+/* All "pid <n>" log lines' pids, in order. */
+static inline GArray *
+log_dup_pids (TaskerTask *task)
+{
+  g_auto(GStrv) lines = tasker_task_dup_log (task);
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (GPid));
+
+  for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
+    {
+      const char *p = strstr (lines[i], "pid ");
+      char *end = NULL;
+      gint64 pid;
+
+      if (p == NULL || (p != lines[i] && p[-1] != ' '))
+        continue;
+      pid = g_ascii_strtoll (p + 4, &end, 10);
+      if (end != p + 4 && *end == '\0' && pid > 0)
+        {
+          GPid value = (GPid) pid;
+
+          g_array_append_val (pids, value);
+        }
+    }
+
+  return pids;
+}
+
 /* Recorded values of a task's progress and message, as notified. */
 typedef struct
 {

@@ -379,6 +379,126 @@ test_timeout (TestFixture   *f,
   test_wait_for (f->context, proc_pid_gone_cb, GINT_TO_POINTER (pid), test_timeout_ms ());
 }
 
+/* A cancel ends the command's whole tree, even a process that ignores
+ * SIGTERM after its shell has gone (SIGKILL after cancel-grace), before the
+ * task ends (DESIGN.md §4, Process trees). */
+static void
+test_cancel_tree (TestFixture   *f,
+                  gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  GPid pid;
+
+  tasker_manager_set_cancel_grace (f->manager, 500);
+  task = run_script (f, "(trap '' TERM; exec sleep 301) & echo \"pid $!\"; wait");
+  pid = wait_for_logged_pid (f->context, task);
+  TEST_WAIT_UNTIL (f->context, test_task_is_running (task));
+
+  tasker_task_cancel (task);
+  wait_done (f, task);
+  assert_task_cancelled (task);
+  g_assert_true (proc_pid_gone (pid));
+}
+
+/* A command that completes takes what it left running with it. */
+static void
+test_completion_ends_tree (TestFixture   *f,
+                           gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GArray) pids = NULL;
+
+  task = run_script (f, "sleep 304 & echo \"pid $!\"; exit 0");
+  wait_done (f, task);
+  assert_completed (task);
+  pids = log_dup_pids (task);
+  g_assert_cmpuint (pids->len, ==, 1);
+  proc_note_pid (g_array_index (pids, GPid, 0));
+  g_assert_true (proc_pid_gone (g_array_index (pids, GPid, 0)));
+}
+
+/* A timeout's retry starts only once the first attempt's tree is gone: the
+ * second attempt checks that the survivor of the first is. */
+static void
+test_timeout_retry_alone (TestFixture   *f,
+                          gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) options = test_recorder_options (&f->rec);
+  g_autofree char *dir = g_dir_make_tmp ("tasker-test-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "first", NULL);
+  g_autofree char *script = NULL;
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GArray) pids = NULL;
+
+  g_assert_nonnull (dir);
+  script = g_strdup_printf ("F='%s'; "
+                            "if [ -e \"$F\" ]; then "
+                            "  if kill -0 \"$(cat \"$F\")\" 2>/dev/null; then echo beside; exit 7; fi; "
+                            "  echo alone; exit 0; "
+                            "fi; "
+                            "(trap '' TERM; exec sleep 305) & echo $! > \"$F\"; echo \"pid $!\"; wait",
+                            file);
+  tasker_manager_set_cancel_grace (f->manager, 500);
+  tasker_task_options_set_timeout (options, 300);
+  tasker_task_options_set_retry (options, 2, 0, 1.0, 0, 0.0);
+
+  {
+    const char *argv[] = { "/bin/sh", "-c", script, NULL };
+
+    task = run_command (f, options, argv, NULL, NULL);
+  }
+  wait_done (f, task);
+  dump_log (task);
+  pids = log_dup_pids (task);
+  for (guint i = 0; i < pids->len; i++)
+    proc_note_pid (g_array_index (pids, GPid, i));
+
+  assert_completed (task);
+  g_assert_cmpuint (tasker_task_get_attempt (task), ==, 2);
+  g_assert_true (log_has_suffix (task, "alone"));
+  g_assert_false (log_has_suffix (task, "beside"));
+
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
+/* A command runs in a session of its own (no controlling terminal, so one
+ * that asks for a password on /dev/tty fails instead of stopping), with
+ * stdin from /dev/null. */
+static void
+test_own_session (TestFixture   *f,
+                  gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(TaskerTask) tty = NULL;
+  g_autofree char *fd0_path = NULL;
+  g_autofree char *stdin_target = NULL;
+  GPid pid;
+
+  tasker_manager_set_cancel_grace (f->manager, 60 * 1000);
+  task = run_script (f, "echo \"pid $$\"; exec sleep 30");
+  pid = wait_for_logged_pid (f->context, task);
+
+  g_assert_cmpint (proc_stat_field (pid, 6), >, 0);
+  g_assert_cmpint (proc_stat_field (pid, 6), !=, getsid (0));
+  g_assert_cmpint (proc_stat_field (pid, 5), !=, getpgrp ());
+  /* tty_nr: no controlling terminal. */
+  g_assert_cmpint (proc_stat_field (pid, 7), ==, 0);
+  fd0_path = g_strdup_printf ("/proc/%d/fd/0", (int) pid);
+  stdin_target = g_file_read_link (fd0_path, NULL);
+  g_assert_cmpstr (stdin_target, ==, "/dev/null");
+
+  tasker_task_cancel (task);
+  wait_done (f, task);
+  assert_task_cancelled (task);
+
+  /* Opening /dev/tty fails at once. */
+  tty = run_script (f, "if (exec 3</dev/tty) 2>/dev/null; then echo tty; exit 1; fi; echo no-tty");
+  wait_done (f, tty);
+  assert_completed (tty);
+  g_assert_true (log_has_suffix (tty, "no-tty"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -399,6 +519,10 @@ main (int    argc,
   PROC_ADD ("/Tasker/Command/cancel", test_cancel);
   PROC_ADD ("/Tasker/Command/cancel-ignoring-term", test_cancel_ignoring_term);
   PROC_ADD ("/Tasker/Command/timeout", test_timeout);
+  PROC_ADD ("/Tasker/Command/cancel-tree", test_cancel_tree);
+  PROC_ADD ("/Tasker/Command/completion-ends-tree", test_completion_ends_tree);
+  PROC_ADD ("/Tasker/Command/timeout-retry-alone", test_timeout_retry_alone);
+  PROC_ADD ("/Tasker/Command/own-session", test_own_session);
 
   return g_test_run ();
 }

@@ -51,6 +51,9 @@ EXPORT_ENTRY (sized_result);
 EXPORT_ENTRY (print);
 EXPORT_ENTRY (print_return);
 EXPORT_ENTRY (load_gtk_check);
+EXPORT_ENTRY (spawn_sleeper);
+EXPORT_ENTRY (fail_domain);
+EXPORT_ENTRY (return_on_term);
 
 #define TEST_ERROR_DOMAIN "tasker-test-entry-error-quark"
 
@@ -267,6 +270,21 @@ fail_custom (TaskerContext  *context,
   return NULL;
 }
 
+/* args (s): fails with that domain, code 7. */
+GVariant *
+fail_domain (TaskerContext  *context,
+             GVariant       *args,
+             GError        **error)
+{
+  const char *domain = "tasker-test-fallback-quark";
+
+  if (args != NULL && g_variant_is_of_type (args, G_VARIANT_TYPE ("(s)")))
+    g_variant_get (args, "(&s)", &domain);
+  g_set_error_literal (error, g_quark_from_string (domain), 7, "failure in its own domain");
+
+  return NULL;
+}
+
 GVariant *
 segv (TaskerContext  *context,
       GVariant       *args,
@@ -328,6 +346,57 @@ garbage (TaskerContext  *context,
     g_usleep (1000);
 
   return NULL;
+}
+
+static void
+new_session (gpointer data)
+{
+  setsid ();
+}
+
+/* Starts `sleep 306` in a session of its own (as a daemon would), leaves it
+ * running and returns (i) its pid. */
+GVariant *
+spawn_sleeper (TaskerContext  *context,
+               GVariant       *args,
+               GError        **error)
+{
+  const char *argv[] = { "sleep", "306", NULL };
+  GPid child;
+
+  if (!g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                      new_session, NULL, &child, error))
+    return NULL;
+
+  return g_variant_new ("(i)", (int) child);
+}
+
+static volatile sig_atomic_t term_seen;
+
+static void
+term_handler (int signum)
+{
+  term_seen = 1;
+}
+
+/* Ignores cancellation, and returns () once its worker gets SIGTERM (which
+ * stays handled: only SIGKILL ends that worker then). Up to 60 s. */
+GVariant *
+return_on_term (TaskerContext  *context,
+                GVariant       *args,
+                GError        **error)
+{
+  struct sigaction action = { .sa_handler = term_handler };
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  sigemptyset (&action.sa_mask);
+  sigaction (SIGTERM, &action, NULL);
+  log_pid_and_flush (context);
+
+  while (!term_seen && g_get_monotonic_time () < end)
+    g_usleep (1000);
+
+  return g_variant_new ("()");
 }
 
 /* Ignores cancellation: sleeps in 10 ms steps for up to 60 s. */

@@ -6,7 +6,8 @@
  * SIGKILL by the test (mode "kill") or leaves with _exit() without shutting
  * its manager down (mode "exit"). Either way the workers must be gone soon
  * after: re-parented, they are reaped by init or a subreaper, so a zombie
- * counts as gone.
+ * counts as gone. In mode "command" the child runs a command that leaves two
+ * sleeps running and is killed: the sleeps must go too.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -30,6 +31,49 @@ child_fail (const char *what)
   _exit (1);
 }
 
+/* Mode "command": a command that leaves two sleeps running, then killed
+ * with SIGKILL. Its "worker" lines are the sleeps' pids. */
+static int
+child_command_main (void)
+{
+  const char *argv[] = { "/bin/sh", "-c",
+                         "sleep 302 & echo \"pid $!\"; sleep 303 & echo \"pid $!\"; wait", NULL };
+  GMainContext *context = g_main_context_default ();
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) pids = NULL;
+  TaskerManager *manager;
+  TaskerTask *task;
+
+  alarm (60);
+
+  manager = tasker_manager_new (context);
+  task = tasker_manager_run_command (manager, NULL, NULL, argv, NULL, NULL, &error);
+  if (task == NULL)
+    child_fail (error->message);
+
+  for (;;)
+    {
+      g_clear_pointer (&pids, g_array_unref);
+      pids = log_dup_pids (task);
+      if (pids->len >= 2)
+        break;
+      if (tasker_task_is_final (task))
+        child_fail ("the command ended");
+      if (g_get_monotonic_time () > deadline)
+        child_fail ("timed out waiting for the command's sleeps");
+      test_iterate (context);
+    }
+
+  for (guint i = 0; i < pids->len; i++)
+    printf ("worker %d\n", (int) g_array_index (pids, GPid, i));
+  printf ("ready\n");
+  fflush (stdout);
+
+  for (;;)
+    test_iterate (context);
+}
+
 static int
 child_main (const char *mode)
 {
@@ -38,6 +82,9 @@ child_main (const char *mode)
   TaskerTask *tasks[2];
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   char line[64];
+
+  if (g_str_equal (mode, "command"))
+    return child_command_main ();
 
   /* Never outlive a broken test. */
   alarm (60);
@@ -157,7 +204,7 @@ test_parent_death (gconstpointer data)
   for (guint i = 0; i < pids->len; i++)
     g_assert_false (pid_gone_or_zombie (g_array_index (pids, GPid, i)));
 
-  if (g_str_equal (mode, "kill"))
+  if (!g_str_equal (mode, "exit"))
     {
       g_subprocess_force_exit (child);
       g_assert_true (g_subprocess_wait (child, NULL, &error));
@@ -219,6 +266,8 @@ main (int    argc,
 
   g_test_add_data_func ("/Tasker/ParentDeath/kill", "kill", test_parent_death);
   g_test_add_data_func ("/Tasker/ParentDeath/exit", "exit", test_parent_death);
+  /* A command's processes, beyond its own, die with the manager too. */
+  g_test_add_data_func ("/Tasker/ParentDeath/command", "command", test_parent_death);
 
   return g_test_run ();
 }

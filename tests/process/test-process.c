@@ -135,11 +135,13 @@ test_result (TestFixture   *f,
   g_assert_cmpuint (test_recorder_n_done (&f->rec), ==, 5);
 }
 
-/* Errors keep their domain, code and message. */
+/* Errors keep their domain, code and message, when the manager's process
+ * knows the domain. */
 static void
 test_error (TestFixture   *f,
             gconstpointer  data)
 {
+  GQuark known = g_quark_from_static_string ("tasker-test-entry-error-quark");
   g_autoptr(TaskerTask) io = NULL;
   g_autoptr(TaskerTask) custom = NULL;
 
@@ -148,9 +150,26 @@ test_error (TestFixture   *f,
   test_settle (f->manager);
 
   assert_task_failed (io, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no such thing", NULL, NULL);
-  /* A domain only the worker registered comes back by name. */
-  assert_task_failed (custom, g_quark_from_static_string ("tasker-test-entry-error-quark"),
-                      42, "custom failure 42", NULL, NULL);
+  assert_task_failed (custom, known, 42, "custom failure 42", NULL, NULL);
+}
+
+/* A domain the manager's process does not know is not interned (a worker
+ * must not grow the quark table without bound): the task fails as a worker
+ * failure, with the worker's message. */
+static void
+test_error_unknown_domain (TestFixture   *f,
+                           gconstpointer  data)
+{
+  g_autofree char *domain = g_strdup_printf ("tasker-test-unknown-%d-%u-quark",
+                                             (int) getpid (), g_random_int ());
+  g_autoptr(TaskerTask) task = NULL;
+
+  task = run_process (f, NULL, NULL, EP ("fail_domain"), g_variant_new ("(s)", domain));
+  wait_done (f, task);
+
+  assert_task_failed (task, TASKER_ERROR, TASKER_ERROR_WORKER_FAILED, "failure in its own domain",
+                      NULL, NULL);
+  g_assert_cmpuint (g_quark_try_string (domain), ==, 0);
 }
 
 static char *
@@ -1316,10 +1335,193 @@ test_null_manager (void)
   g_assert_null (task);
 }
 
+/* Workers run in a session of their own: Ctrl-C in the manager's terminal
+ * (SIGINT to its foreground process group) does not reach the pool. */
+static void
+test_worker_own_session (TestFixture   *f,
+                         gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  GPid pid;
+
+  task = run_process (f, NULL, NULL, EP ("pid"), NULL);
+  wait_done (f, task);
+  pid = assert_task_pid (task);
+
+  g_assert_cmpint (proc_stat_field (pid, 5), >, 0);
+  g_assert_cmpint (proc_stat_field (pid, 5), !=, getpgrp ());
+  g_assert_cmpint (proc_stat_field (pid, 6), !=, getsid (0));
+}
+
+/* A process a task started, even in a session of its own, ends with its
+ * worker (here replaced after each task). */
+static void
+test_worker_descendants_end (TestFixture   *f,
+                             gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GVariant) result = NULL;
+  int sleeper = 0;
+
+  tasker_manager_set_worker_max_tasks (f->manager, 1);
+  task = run_process (f, NULL, NULL, EP ("spawn_sleeper"), NULL);
+  wait_done (f, task);
+  result = assert_task_result (task, "(i)");
+  g_variant_get (result, "(i)", &sleeper);
+  g_assert_cmpint (sleeper, >, 0);
+  proc_note_pid (sleeper);
+
+  /* Gone with its worker, before any shutdown. */
+  if (!test_try_wait_for (f->context, proc_pid_gone_cb, GINT_TO_POINTER (sleeper),
+                          test_timeout_ms ()))
+    {
+      kill (sleeper, SIGKILL);
+      g_error ("process %d outlived its worker", sleeper);
+    }
+}
+
+/* A process a task started and left running, even in a session of its own,
+ * ends with the task, before the task's end is reported, while its worker
+ * stays for the next task (DESIGN.md §4, Process trees). */
+static void
+test_task_descendants_end (TestFixture   *f,
+                           gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(TaskerTask) next = NULL;
+  g_autoptr(GVariant) result = NULL;
+  int sleeper = 0;
+
+  tasker_manager_set_max_workers (f->manager, 1);
+  tasker_manager_set_worker_max_tasks (f->manager, 0);
+
+  task = run_process (f, NULL, NULL, EP ("spawn_sleeper"), NULL);
+  wait_done (f, task);
+  result = assert_task_result (task, "(i)");
+  g_variant_get (result, "(i)", &sleeper);
+  g_assert_cmpint (sleeper, >, 0);
+  proc_note_pid (sleeper);
+
+  if (!proc_pid_gone (sleeper))
+    {
+      kill (sleeper, SIGKILL);
+      g_error ("process %d outlived its task", sleeper);
+    }
+
+  /* The worker carries on. */
+  next = run_process (f, NULL, NULL, EP ("pid"), NULL);
+  wait_done (f, next);
+  assert_task_pid (next);
+}
+
+/* A worker that never says HELLO fails its task with a clear message, in
+ * bounded time (shortened for the tests in main()). */
+static void
+test_no_hello (TestFixture   *f,
+               gconstpointer  data)
+{
+  const char *worker[] = { "/bin/sh", "-c", "exec sleep 60", "sh", NULL };
+  g_autoptr(TaskerTaskOptions) options = test_recorder_options (&f->rec);
+  g_autoptr(TaskerTask) task = NULL;
+
+  tasker_task_options_set_worker (options, worker);
+  task = run_process (f, NULL, options, EP ("pid"), NULL);
+  wait_done (f, task);
+
+  assert_task_failed (task, TASKER_ERROR, TASKER_ERROR_WORKER_FAILED,
+                      "worker sent no HELLO within 3000 ms", NULL, NULL);
+}
+
+/* A worker that sends RESULT before STARTED fails that task with a clear
+ * message (it used to stay PENDING for ever). */
+static void
+test_result_before_started (TestFixture   *f,
+                            gconstpointer  data)
+{
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "fake-worker.py", NULL);
+  const char *worker[] = { "python3", script, "result-before-started", NULL };
+  g_autoptr(TaskerTaskOptions) options = test_recorder_options (&f->rec);
+  g_autoptr(TaskerTask) task = NULL;
+  g_autofree char *expected = NULL;
+
+  tasker_task_options_set_worker (options, worker);
+  task = run_process (f, NULL, options, EP ("pid"), NULL);
+  wait_done (f, task);
+
+  expected = g_strdup_printf ("bad frame from worker: RESULT for task %" G_GUINT64_FORMAT
+                              ", before its STARTED", tasker_task_get_id (task));
+  assert_task_failed (task, TASKER_ERROR, TASKER_ERROR_WORKER_FAILED, expected, NULL, NULL);
+}
+
+/* A result the worker sent before the cancel reached it stands, although
+ * the manager's timeout fired before the runner read it: COMPLETED, not
+ * retried (DESIGN.md §4, Completion wins). The fake worker sends its result
+ * only once the CANCEL came, flagged as sent before it. */
+static void
+test_result_before_cancel_wins (TestFixture   *f,
+                                gconstpointer  data)
+{
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "fake-worker.py", NULL);
+  const char *worker[] = { "python3", script, "result-after-cancel", NULL };
+  g_autoptr(TaskerTaskOptions) options = test_recorder_options (&f->rec);
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GVariant) result = NULL;
+
+  tasker_task_options_set_worker (options, worker);
+  tasker_task_options_set_timeout (options, 300);
+  tasker_task_options_set_retry (options, 2, 0, 1.0, 0, 0.0);
+  task = run_process (f, NULL, options, EP ("pid"), NULL);
+  wait_done (f, task);
+
+  result = assert_task_result (task, "i");
+  g_assert_cmpint (g_variant_get_int32 (result), ==, 1);
+  g_assert_cmpuint (tasker_task_get_attempt (task), ==, 1);
+}
+
+/* A cancelled task that ends only once its worker is sent SIGTERM (after
+ * cancel-grace) lets the next task in that worker's inbox start; the SIGKILL
+ * that follows must not fail that one: it runs again in another worker
+ * (DESIGN.md §4: cancelling one task never fails another task that shares
+ * its worker). */
+static void
+test_cancel_spares_next (TestFixture   *f,
+                         gconstpointer  data)
+{
+  g_autoptr(TaskerTask) first = NULL;
+  g_autoptr(TaskerTask) next = NULL;
+  g_autoptr(GVariant) result = NULL;
+  GPid worker;
+  int pid = 0;
+
+  tasker_manager_set_max_workers (f->manager, 1);
+  tasker_manager_set_worker_max_tasks (f->manager, 0);
+  tasker_manager_set_cancel_grace (f->manager, 200);
+
+  /* The second is queued in the first one's worker (one worker, a backlog
+   * of one) before the first is cancelled. */
+  first = run_process (f, NULL, NULL, EP ("return_on_term"), NULL);
+  next = run_process (f, NULL, NULL, EP ("sleep_ms"), g_variant_new ("(u)", 1000));
+  worker = wait_for_logged_pid (f->context, first);
+
+  tasker_task_cancel (first);
+  wait_done (f, first);
+  assert_task_cancelled (first);
+
+  wait_done (f, next);
+  result = assert_task_result (next, "(i)");
+  g_variant_get (result, "(i)", &pid);
+  g_assert_cmpint (pid, !=, worker);
+  proc_note_pid (pid);
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  /* Before any thread exists: a worker that never says hello fails its
+   * task sooner than the default 10 s. */
+  g_setenv ("TASKER_WORKER_HELLO_TIMEOUT_MS", "3000", TRUE);
+
   g_test_init (&argc, &argv, NULL);
 
   if (g_getenv ("TASKER_WORKER") == NULL)
@@ -1358,6 +1560,14 @@ main (int    argc,
   PROC_ADD ("/Tasker/Process/large-result", test_large_result);
   PROC_ADD ("/Tasker/Process/max-workers", test_max_workers);
   PROC_ADD ("/Tasker/Process/submit-from-thread", test_submit_from_thread);
+  PROC_ADD ("/Tasker/Process/worker-own-session", test_worker_own_session);
+  PROC_ADD ("/Tasker/Process/error-unknown-domain", test_error_unknown_domain);
+  PROC_ADD ("/Tasker/Process/no-hello", test_no_hello);
+  PROC_ADD ("/Tasker/Process/result-before-started", test_result_before_started);
+  PROC_ADD ("/Tasker/Process/cancel-spares-next", test_cancel_spares_next);
+  PROC_ADD ("/Tasker/Process/result-before-cancel-wins", test_result_before_cancel_wins);
+  PROC_ADD ("/Tasker/Process/worker-descendants-end", test_worker_descendants_end);
+  PROC_ADD ("/Tasker/Process/task-descendants-end", test_task_descendants_end);
   g_test_add_func ("/Tasker/Process/null-manager", test_null_manager);
 
   return g_test_run ();

@@ -96,6 +96,7 @@ append_raw_frame (GByteArray   *out,
 typedef struct
 {
   TaskerWorkerMsg type;
+  guint32         flags;
   GVariant       *body; /* (owned) */
 } Msg;
 
@@ -138,6 +139,7 @@ decode_all (const guint8 *data,
 
           g_assert_true (g_variant_is_of_type (body, _tasker_worker_msg_get_body_type (type)));
           msg->type = type;
+          msg->flags = _tasker_worker_decoder_get_flags (dec);
           msg->body = body;
           g_ptr_array_add (msgs, msg);
         }
@@ -671,6 +673,61 @@ test_flags (void)
 {
   assert_frame_error (TASKER_WORKER_MSG_STARTED, 0x10, g_variant_new ("(t)", (guint64) 1),
                       "STARTED has flags 0x10, but none are defined");
+  assert_frame_error (TASKER_WORKER_MSG_STARTED, TASKER_WORKER_FLAG_BEFORE_CANCEL,
+                      g_variant_new ("(t)", (guint64) 1),
+                      "STARTED has flags 0x1, but none are defined");
+  assert_frame_error (TASKER_WORKER_MSG_RESULT, 0x2,
+                      g_variant_new ("(tv)", (guint64) 1, g_variant_new ("()")),
+                      "RESULT has flags 0x2, but only 0x1 is defined");
+  assert_frame_error (TASKER_WORKER_MSG_ERROR, 0x3,
+                      g_variant_new ("(tsis)", (guint64) 1, "d", 1, "m"),
+                      "ERROR has flags 0x3, but only 0x1 is defined");
+}
+
+/* RESULT and ERROR may say that their task returned before any cancel
+ * reached it: byte for byte GLib's (uuv) with flags 1, and decoded with
+ * those flags (docs/worker-protocol.md). */
+static void
+test_flag_before_cancel (void)
+{
+  const TaskerWorkerMsg types[] = { TASKER_WORKER_MSG_RESULT, TASKER_WORKER_MSG_ERROR };
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      g_autoptr(GByteArray) ours = g_byte_array_new ();
+      g_autoptr(GByteArray) glibs = g_byte_array_new ();
+      g_autoptr(GPtrArray) msgs = NULL;
+      g_autoptr(GError) error = NULL;
+      GVariant *body = types[i] == TASKER_WORKER_MSG_RESULT
+                       ? g_variant_new ("(tv)", (guint64) 7, g_variant_new ("(i)", 3))
+                       : g_variant_new ("(tsis)", (guint64) 7, "g-io-error-quark", 19, "no");
+      gsize offset;
+      Msg *msg;
+
+      g_variant_ref_sink (body);
+
+      /* The frame before it keeps its flags: only the one at the offset
+       * changes. */
+      _tasker_worker_protocol_append_id (ours, TASKER_WORKER_MSG_STARTED, 7);
+      offset = ours->len;
+      g_assert_true (_tasker_worker_protocol_append (ours, types[i], body, NULL));
+      _tasker_worker_protocol_set_flags (ours, offset, TASKER_WORKER_FLAG_BEFORE_CANCEL);
+      append_glib_frame (glibs, TASKER_WORKER_MSG_STARTED, 0, g_variant_new ("(t)", (guint64) 7));
+      append_glib_frame (glibs, types[i], TASKER_WORKER_FLAG_BEFORE_CANCEL, body);
+      g_assert_cmpmem (ours->data, ours->len, glibs->data, glibs->len);
+
+      msgs = decode_all (ours->data, ours->len, 0, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (msgs->len, ==, 2);
+      msg = g_ptr_array_index (msgs, 0);
+      g_assert_cmpuint (msg->flags, ==, 0);
+      msg = g_ptr_array_index (msgs, 1);
+      g_assert_cmpint (msg->type, ==, types[i]);
+      g_assert_cmpuint (msg->flags, ==, TASKER_WORKER_FLAG_BEFORE_CANCEL);
+      g_assert_true (g_variant_equal (msg->body, body));
+
+      g_variant_unref (body);
+    }
 }
 
 static void
@@ -1037,6 +1094,7 @@ test_differential (void)
           msg = g_ptr_array_index (msgs, 0);
           g_assert_true (glib_says_normal (payload->data, payload->len));
           g_assert_true (_tasker_worker_protocol_append (again, msg->type, msg->body, NULL));
+          _tasker_worker_protocol_set_flags (again, 0, msg->flags);
           g_assert_cmpmem (again->data, again->len, bytes->data, bytes->len);
           accepted++;
         }
@@ -1212,6 +1270,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/WorkerProtocol/wrong-body-type", test_wrong_body_type);
   g_test_add_func ("/Tasker/WorkerProtocol/unknown-type", test_unknown_type);
   g_test_add_func ("/Tasker/WorkerProtocol/flags", test_flags);
+  g_test_add_func ("/Tasker/WorkerProtocol/flag-before-cancel", test_flag_before_cancel);
   g_test_add_func ("/Tasker/WorkerProtocol/zero-task-id", test_zero_task_id);
   g_test_add_func ("/Tasker/WorkerProtocol/bad-fields", test_bad_fields);
   g_test_add_func ("/Tasker/WorkerProtocol/not-normal", test_not_normal);

@@ -179,3 +179,15 @@ def fail_until_marker(context, path):
             pass
         raise RuntimeError("first time")
     return "second time"
+
+
+def spawn_sleeper(context):
+    """Starts `sleep 308` in a session of its own, leaves it running and
+    returns its pid."""
+    import subprocess
+    return subprocess.Popen(["sleep", "308"], start_new_session=True,
+                            stdin=subprocess.DEVNULL).pid
+
+
+def pgid_and_sid(context):
+    return os.getpgid(0), os.getsid(0)

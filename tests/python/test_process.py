@@ -339,3 +339,39 @@ def test_result_readable_in_when_done_without_keeping_the_task(manager):
     manager.run_process(pyfuncs.quick, {"k": 1}, when_done=lambda t: results.append(t.result()))
     assert manager.wait_until_settled(SETTLE_MS)
     assert results == [{"k": 1}]
+
+
+def _gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_process_a_task_left_running_ends_with_it(manager):
+    # DESIGN.md §4, Process trees: even one in a session of its own, before
+    # the task's end is reported; the worker carries on.
+    manager.set_max_workers(1)
+    t = manager.run_process(pyfuncs.spawn_sleeper)
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert nick(t) == "completed", t.get_error()
+    sleeper = t.result()
+    try:
+        assert _gone(sleeper)
+    finally:
+        if not _gone(sleeper):
+            os.kill(sleeper, 9)
+    after = manager.run_process(pyfuncs.quick, 5)
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert after.result() == 5
+
+
+def test_worker_out_of_the_managers_process_group(manager):
+    # Ctrl-C in the terminal (SIGINT to the foreground process group) does
+    # not reach the pool.
+    t = manager.run_process(pyfuncs.pgid_and_sid)
+    assert manager.wait_until_settled(SETTLE_MS)
+    pgid, sid = t.result()
+    assert pgid != os.getpgid(0)
+    assert sid != os.getsid(0)

@@ -60,15 +60,17 @@ TASKER_DOMAIN = "tasker-error-quark"
 FAILED, INVALID_ARGUMENT, SERIALIZATION = 0, 1, 5
 IO_DOMAIN = "g-io-error-quark"
 IO_ERROR_CANCELLED = 19
+# On RESULT and ERROR: the function returned before any cancel reached it.
+FLAG_BEFORE_CANCEL = 0x1
 
 
 # --- a tiny codec ---------------------------------------------------------------
 
-def encode(msg_type, body):
+def encode(msg_type, body, flags=0):
     """A frame: 4-byte little-endian length, then the (uuv) payload laid out
     as the protocol page says: type, flags, the body's data at offset 8, a NUL
     and the body's type string."""
-    payload = (struct.pack("=II", msg_type, 0) + body.get_data_as_bytes().get_data()
+    payload = (struct.pack("=II", msg_type, flags) + body.get_data_as_bytes().get_data()
                + b"\0" + body.get_type_string().encode("ascii"))
     return struct.pack("<I", len(payload)) + payload
 
@@ -76,9 +78,10 @@ def encode(msg_type, body):
 class Frame:
     """A decoded frame: its type, task id (None for HELLO/EXIT) and fields."""
 
-    def __init__(self, msg_type, body):
+    def __init__(self, msg_type, body, flags=0):
         self.type = msg_type
         self.body = body
+        self.flags = flags
         self.id = None
         if msg_type == HELLO:
             self.fields = body.unpack()
@@ -122,7 +125,7 @@ class Frame:
 def decode(payload):
     """Checks a payload is what the protocol allows and decodes it."""
     msg_type, flags = struct.unpack_from("=II", payload)
-    assert flags == 0
+    assert flags & ~(FLAG_BEFORE_CANCEL if msg_type in (RESULT, ERROR) else 0) == 0
     separator = payload.rfind(b"\0")
     body_type = payload[separator + 1:].decode("ascii")
     assert body_type == BODY_TYPES[msg_type], (msg_type, body_type)
@@ -133,8 +136,8 @@ def decode(payload):
                                        GLib.Bytes.new(payload[8:separator]), False)
     assert body.is_normal_form()
     # Canonical: encoding the decoded message gives back the same bytes.
-    assert encode(msg_type, body)[4:] == payload
-    return Frame(msg_type, body)
+    assert encode(msg_type, body, flags)[4:] == payload
+    return Frame(msg_type, body, flags)
 
 
 def run_body(task_id, payload, entry_point="python:func", trace_id=0x1234):
@@ -314,6 +317,9 @@ def test_result_round_trip(worker):
     assert [f.type for f in frames] == [STARTED, RESULT]
     assert frames[0].id == task
     assert frames[1].value == 5
+    # No cancel had reached it: its result stands, whatever the manager does
+    # meanwhile.
+    assert frames[1].flags == FLAG_BEFORE_CANCEL
 
 
 def test_kwargs_and_objects(worker):
@@ -394,6 +400,7 @@ def test_exception(worker):
     assert "in fail" in tb_text and "ValueError: bad value" in tb_text
     assert "tasker_worker.py" not in tb_text
     assert error.fields == (TASKER_DOMAIN, FAILED, "ValueError: bad value")
+    assert error.flags == FLAG_BEFORE_CANCEL
 
 
 def test_exception_that_does_not_pickle(worker):
@@ -540,6 +547,7 @@ def test_cancel_running_task(worker):
     worker.cancel(task)
     frames = worker.read_task(task)
     assert frames[-1].value == ("cancelled", True, True)
+    assert frames[-1].flags == 0
 
 
 def test_cancel_queued_task(worker):
@@ -558,8 +566,8 @@ def test_cancel_queued_task(worker):
     frames = worker.read_task(third)
 
     assert of_task(frames, first, RESULT)[0].value[0] == "cancelled"
-    assert [(f.type, f.fields) for f in of_task(frames, second)] == [
-        (ERROR, (IO_DOMAIN, IO_ERROR_CANCELLED, "Task was cancelled"))]
+    assert [(f.type, f.fields, f.flags) for f in of_task(frames, second)] == [
+        (ERROR, (IO_DOMAIN, IO_ERROR_CANCELLED, "Task was cancelled"), 0)]
     assert single(of_task(frames, third), RESULT).value == 3
     assert not [f for f in frames if f.id == 12345]
 

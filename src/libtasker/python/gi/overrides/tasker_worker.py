@@ -79,6 +79,10 @@ RESULT = 9
 ERROR = 10
 EXIT = 11
 
+# The only flag: on RESULT and ERROR, the task's function returned before any
+# cancel reached it, so its outcome stands (DESIGN.md §4, Completion wins).
+FLAG_BEFORE_CANCEL = 0x1
+
 MESSAGE_NAMES = {
     HELLO: "HELLO", RUN: "RUN", CANCEL: "CANCEL", STARTED: "STARTED",
     PROGRESS: "PROGRESS", MESSAGE: "MESSAGE", EVENT: "EVENT", LOG: "LOG",
@@ -112,7 +116,7 @@ class ProtocolError(Exception):
     """A frame the manager sent is not what the protocol allows."""
 
 
-def _frame(msg_type, body_data, body_type):
+def _frame(msg_type, body_data, body_type, flags=0):
     """A whole frame for a body given as its serialised data and type string.
 
     Only the last member of `(uuv)` has a variable size, so the payload is the
@@ -121,14 +125,14 @@ def _frame(msg_type, body_data, body_type):
     payload_size = _HEADER.size + len(body_data) + 1 + len(body_type)
     if payload_size > MAX_FRAME:
         raise OverflowError(payload_size)
-    return b"".join((_LENGTH.pack(payload_size), _HEADER.pack(msg_type, 0),
+    return b"".join((_LENGTH.pack(payload_size), _HEADER.pack(msg_type, flags),
                      body_data, b"\0", body_type.encode("ascii")))
 
 
-def encode_frame(msg_type, body):
+def encode_frame(msg_type, body, flags=0):
     """A whole frame for `body`, a GLib.Variant of the type `msg_type` wants.
     Raises OverflowError(payload size) beyond the frame limit."""
-    return _frame(msg_type, body.get_data_as_bytes().get_data(), body.get_type_string())
+    return _frame(msg_type, body.get_data_as_bytes().get_data(), body.get_type_string(), flags)
 
 
 # The hot messages skip GLib: their bodies are fixed-size data or end with
@@ -147,9 +151,9 @@ def encode_log_frame(task_id, text):
     return _frame(LOG, _ID.pack(task_id) + valid_utf8(text).encode("utf-8") + b"\0", "(ts)")
 
 
-def encode_result_frame(task_id, data):
+def encode_result_frame(task_id, data, flags=0):
     """RESULT with an `ay` value holding `data` (bytes)."""
-    return _frame(RESULT, b"".join((_ID.pack(task_id), data, b"\0ay")), "(tv)")
+    return _frame(RESULT, b"".join((_ID.pack(task_id), data, b"\0ay")), "(tv)", flags)
 
 
 def valid_utf8(text):
@@ -210,7 +214,10 @@ def decode_payload(payload):
     name = MESSAGE_NAMES.get(msg_type)
     if name is None:
         raise ProtocolError(f"unknown message type {msg_type}")
-    if flags != 0:
+    allowed = FLAG_BEFORE_CANCEL if msg_type in (RESULT, ERROR) else 0
+    if flags & ~allowed:
+        if allowed:
+            raise ProtocolError(f"{name} has flags {flags:#x}, but only {allowed:#x} is defined")
         raise ProtocolError(f"{name} has flags {flags:#x}, but none are defined")
     expected = BODY_TYPES[msg_type]
     if body_type != expected:
@@ -552,12 +559,14 @@ class _Capture:
 # --- the worker -------------------------------------------------------------------
 
 class _Outcome:
-    """How a task ended: the frames that go after its state."""
+    """How a task ended: the frames that go after its state, then its result
+    or error."""
 
-    def __init__(self, frames=(), error=None, exit_status=None):
+    def __init__(self, frames=(), error=None, exit_status=None, result=None):
         self.frames = list(frames)
         self.error = error              # TaskError or None
         self.exit_status = exit_status  # the task called sys.exit()
+        self.result = result            # the pickled result (bytes) or None
 
 
 class Worker:
@@ -944,12 +953,7 @@ class Worker:
             return _Outcome(error=_serialisation_error(f"cannot pickle result: {error}"))
         finally:
             del result
-        try:
-            return _Outcome(frames=[encode_result_frame(task.id, data)])
-        except OverflowError as error:
-            return _Outcome(error=_serialisation_error(
-                f"cannot serialise result: {error.args[0]} bytes exceed the frame limit "
-                f"of {MAX_FRAME} bytes"))
+        return _Outcome(result=data)
 
     def _exception_outcome(self, task, exception):
         # The first entry of the traceback is _call's own frame.
@@ -979,25 +983,36 @@ class Worker:
         finally:
             self._leave_main()
 
+        _end_descendants()
         self._capture_task_end(task.id)
 
+        # From here a CANCEL finds no running task: whether one had reached
+        # it is settled, and the manager is told.
         with self._lock:
+            flags = 0 if task.cancelled else FLAG_BEFORE_CANCEL
             self._running = None
 
         with self._out_lock:
             self._append_state_locked(task)
             for frame in outcome.frames:
                 self._append_locked(frame)
+            if outcome.result is not None:
+                try:
+                    self._append_locked(encode_result_frame(task.id, outcome.result, flags))
+                except OverflowError as error:
+                    outcome.error = _serialisation_error(
+                        f"cannot serialise result: {error.args[0]} bytes exceed the frame limit "
+                        f"of {MAX_FRAME} bytes")
             if outcome.error is not None:
                 self._append_error_locked(task.id, outcome.error.domain, outcome.error.code,
-                                          outcome.error.message)
+                                          outcome.error.message, flags)
             if outcome.exit_status is not None:
                 self._flush_locked()
                 os._exit(outcome.exit_status)
 
-    def _append_error_locked(self, task_id, domain, code, message):
+    def _append_error_locked(self, task_id, domain, code, message, flags=0):
         self._append_locked(encode_frame(ERROR, GLib.Variant(
-            "(tsis)", (task_id, domain, code, valid_utf8(message)))))
+            "(tsis)", (task_id, domain, code, valid_utf8(message))), flags))
 
     def main_loop(self):
         while True:
@@ -1054,6 +1069,83 @@ def _guarded(target):
     return run
 
 
+# --- what a task started -------------------------------------------------------
+
+_PR_SET_CHILD_SUBREAPER = 36
+_DESCENDANTS_GRACE_S = 0.1      # SIGTERM, then SIGKILL: as the manager kills a worker
+
+
+def _become_subreaper():
+    """What a task leaves running comes to us, to end with the task."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _has_children():
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return True
+
+
+def _signal_descendants(signum):
+    """Sends `signum` to every descendant: as their subreaper we are the end
+    of each one's chain of parents."""
+    parents = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # "pid (comm) state ppid …": comm may hold anything, even ")".
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 1:
+            parents[int(name)] = int(fields[1])
+    me = os.getpid()
+    for pid, ppid in parents.items():
+        for _ in range(len(parents)):
+            if ppid <= 1 or ppid == me:
+                break
+            ppid = parents.get(ppid, 0)
+        if ppid == me:
+            try:
+                os.kill(pid, signum)
+            except OSError:
+                pass
+
+
+def _end_descendants():
+    """Every process the task started and left ends now, before its result
+    goes (DESIGN.md §4, Process trees). One that started none costs one
+    waitid()."""
+    if not _has_children():
+        return
+    _signal_descendants(signal.SIGTERM)
+    deadline = time.monotonic() + _DESCENDANTS_GRACE_S
+    killed = False
+    while True:
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            return
+        if not _has_children():
+            return
+        # Again each time: one may have forked in between.
+        if killed or time.monotonic() >= deadline:
+            _signal_descendants(signal.SIGKILL)
+            killed = True
+        time.sleep(0.001)
+
+
 def _open_captures():
     """Started by a manager, fds 4 and 5 read our own output; run by hand,
     they are not there and output goes where it goes."""
@@ -1076,6 +1168,7 @@ def main(argv=None):
 
     # Die of Ctrl-C like the C worker, rather than raise in a task.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    _become_subreaper()
 
     try:
         sock = socket.socket(fileno=SOCKET_FD)
