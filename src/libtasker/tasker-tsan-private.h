@@ -8,11 +8,12 @@
  *
  * Debian's GLib is not built with TSan. GMutex and GCond are futexes and
  * atomics inside libglib, GThreadPool hands data over through a GAsyncQueue
- * there, and a GAtomicRcBox counts in there too, so TSan sees none of these
+ * there, a GAtomicRcBox counts in there too, and a GTask returned on one
+ * thread reaches another through GMainContext, so TSan sees none of these
  * happens-before edges and reports every access they order as a race. Here
  * each of those calls is wrapped to tell TSan about the edge it makes, on the
- * address of the object that makes it (the mutex, the pushed data, the box):
- * nothing is ordered that GLib does not order.
+ * address of the object that makes it (the mutex, the pushed data, the box,
+ * the GTask): nothing is ordered that GLib does not order.
  */
 
 #pragma once
