@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "tasker-application.h"
 #include "tasker-window.h"
@@ -297,10 +298,35 @@ static int
 tasker_application_handle_local_options (GApplication *app,
                                          GVariantDict *options)
 {
+  g_autofree const char **argv = NULL;
+
   if (g_variant_dict_contains (options, "version"))
     {
       g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
       return 0;
+    }
+
+  /* A command that cannot start is refused here, in the `tasker` process the
+   * user ran: it has the user's PATH and directory (the primary instance
+   * checks again with its own, see below). GApplication forwards "/" for a
+   * directory that getcwd() cannot name, so only this process can tell. */
+  if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&s", &argv))
+    {
+      g_autofree char *cwd = getcwd (NULL, 0);
+      g_autoptr(GError) error = NULL;
+
+      if (cwd == NULL)
+        g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno),
+                     _("directory “%s” does not exist"),
+                     g_getenv ("PWD") != NULL ? g_getenv ("PWD") : ".");
+      else
+        tasker_command_check_runnable (argv, cwd, &error);
+
+      if (error != NULL)
+        {
+          g_printerr ("tasker: %s\n", error->message);
+          return 1;
+        }
     }
 
   return -1;
@@ -323,12 +349,22 @@ tasker_application_command_line (GApplication            *app,
   g_variant_dict_lookup (options, "timeout", "i", &timeout);
   g_variant_dict_lookup (options, "retries", "i", &retries);
 
-  if (argv != NULL && argv[0] != NULL)
+  if (argv != NULL)
     {
-      g_autoptr(TaskerCommand) command = tasker_command_new (argv);
+      g_autoptr(TaskerCommand) command = NULL;
       g_autoptr(TaskerTask) task = NULL;
       g_autoptr(GError) error = NULL;
 
+      /* Also here: the forwarding process checked with its own PATH, but
+       * this one spawns it, and may not see the same directories. */
+      if (!tasker_command_check_runnable (argv, g_application_command_line_get_cwd (command_line),
+                                          &error))
+        {
+          g_application_command_line_printerr (command_line, "tasker: %s\n", error->message);
+          return 1;
+        }
+
+      command = tasker_command_new (argv);
       tasker_command_set_cwd (command, g_application_command_line_get_cwd (command_line));
       tasker_command_set_queue (command, queue);
       tasker_command_set_timeout (command, (guint) MAX (timeout, 0));

@@ -322,6 +322,56 @@ tasker_command_set_replaces_record (TaskerCommand       *self,
   g_set_object (&self->replaces, record);
 }
 
+/* Whether @argv names a program that can start in @cwd (NULL: this process's
+ * directory): not empty, @cwd a directory, the program found in this process's
+ * PATH (or, with a '/', relative to @cwd) and executable. A command that would
+ * fail at once is refused before it is added, with a message for the user.
+ * The manager spawns with G_SPAWN_SEARCH_PATH, so it looks the way it does. */
+gboolean
+tasker_command_check_runnable (const char * const  *argv,
+                               const char          *cwd,
+                               GError             **error)
+{
+  g_autofree char *found = NULL;
+  const char *c = argv != NULL && argv[0] != NULL ? argv[0] : "";
+
+  while (g_ascii_isspace (*c))
+    c++;
+  if (*c == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("no command given"));
+      return FALSE;
+    }
+
+  if (cwd != NULL && !g_file_test (cwd, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("directory “%s” does not exist"), cwd);
+      return FALSE;
+    }
+
+  if (strchr (argv[0], '/') != NULL)
+    {
+      g_autofree char *path = g_path_is_absolute (argv[0]) || cwd == NULL
+                              ? g_strdup (argv[0]) : g_build_filename (cwd, argv[0], NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test (path, G_FILE_TEST_IS_DIR))
+        return TRUE;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("cannot run “%s”: no such executable file"), argv[0]);
+      return FALSE;
+    }
+
+  found = g_find_program_in_path (argv[0]);
+  if (found == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("cannot run “%s”: not found in PATH"), argv[0]);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 TaskerTask *
 tasker_command_run (TaskerCommand  *self,
                     TaskerManager  *manager,

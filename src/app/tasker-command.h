@@ -37,6 +37,9 @@ guint               tasker_command_get_retries        (TaskerCommand       *self
 void                tasker_command_set_retries        (TaskerCommand       *self,
                                                        guint                retries);
 TaskerTaskOptions  *tasker_command_make_options       (TaskerCommand       *self) G_GNUC_WARN_UNUSED_RESULT;
+gboolean            tasker_command_check_runnable     (const char * const  *argv,
+                                                       const char          *cwd,
+                                                       GError             **error);
 TaskerTask         *tasker_command_run                (TaskerCommand       *self,
                                                        TaskerManager       *manager,
                                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;

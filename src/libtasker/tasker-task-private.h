@@ -100,7 +100,10 @@ struct _TaskerTask
   gint64              finished_time;
   GError             *error;            /* (owned) (nullable) */
   guint64             list_seq;         /* order of joining the manager's live list */
-  guint               has_event_func : 1; /* set at submit: options are the manager's only */
+  /* Set at submit, read by the task's own thread (tasker_context_send_event):
+   * not a bit beside in_list and counted, which the manager's context writes
+   * meanwhile (bits of one word are one memory location: a data race). */
+  gboolean            has_event_func;
   guint               in_list : 1;
   guint               counted : 1;      /* seen by the current batch */
 

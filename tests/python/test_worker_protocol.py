@@ -765,3 +765,40 @@ def test_frames_split_anywhere(worker):
         worker.sock.sendall(data[i:i + 1])
     frames = worker.read_task(3)
     assert [f.value for f in frames if f.type == RESULT] == [2, 3, 4]
+
+
+def load_worker_module():
+    """tasker_worker.py as a module, for its decoder (its main() does not run)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("tasker_worker_under_test", WORKER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def decode_stream(module, data, chunk):
+    """(the (type, body) of every frame, the ProtocolError's text or None)."""
+    decoder = module.Decoder()
+    messages = []
+    try:
+        for start in range(0, len(data), chunk):
+            messages += [(t, b.print_(True)) for t, b in decoder.feed(data[start:start + chunk])]
+    except module.ProtocolError as error:
+        return messages, str(error)
+    return messages, None
+
+
+CORPUS = os.path.join(SOURCE_ROOT, "tests", "protocol", "corpus")
+
+
+@pytest.mark.parametrize("name", sorted(os.listdir(CORPUS)))
+def test_decoder_over_the_fuzz_corpus(name):
+    """The fuzzer's seed corpus (fuzz/, tests/protocol/corpus): each file
+    decodes or fails with the decoder's own ProtocolError (any other exception
+    fails the test), and the same whether fed whole or a byte at a time."""
+    module = load_worker_module()
+    with open(os.path.join(CORPUS, name), "rb") as f:
+        data = f.read()
+    whole = decode_stream(module, data, max(len(data), 1))
+    assert decode_stream(module, data, 1) == whole
+    assert decode_stream(module, data, 7) == whole

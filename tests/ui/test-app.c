@@ -5,7 +5,11 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+
+#include <glib/gstdio.h>
 
 #include "tasker-format.h"
 #include "ui-test.h"
@@ -1025,6 +1029,137 @@ test_command_line (void)
   ui_test_remove_dir (data_dir);
 }
 
+static gboolean
+app_name_has_owner (gpointer data)
+{
+  GDBusConnection *bus = data;
+  g_autoptr(GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", TASKER_APP_ID), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+  return has_owner;
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* Runs @argv to its end: its exit status, what it wrote to stdout and stderr. */
+static int
+run_remote (GSubprocessLauncher  *launcher,
+            const char * const   *argv,
+            char                **out,
+            char                **err)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) remote = g_subprocess_launcher_spawnv (launcher, argv, &error);
+
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (remote, NULL, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s %s: exit %d, stdout “%s”, stderr “%s”", argv[0], argv[2], g_subprocess_get_exit_status (remote), *out, *err);
+  g_assert_true (g_subprocess_get_if_exited (remote));
+  return g_subprocess_get_exit_status (remote);
+}
+
+/* `tasker -- …` with a command that cannot start: the forwarding `tasker`
+ * says why on stderr and exits with status 1, and nothing is added (the good
+ * command after them is task 1). */
+static void
+test_command_line_bad_input (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("tasker-ui-XXXXXX", &error);
+  g_autofree char *gone_dir = g_build_filename (data_dir, "gone", NULL);
+  g_autofree char *gone_message = g_strdup_printf ("tasker: directory “%s” does not exist\n", gone_dir);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) primary = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  const struct {
+    const char *argv[8];
+    const char *message;
+  } cases[] = {
+    { { TASKER_BIN, "--", "", NULL }, "tasker: no command given\n" },
+    { { TASKER_BIN, "--", "  ", "x", NULL }, "tasker: no command given\n" },
+    { { TASKER_BIN, "--", "tasker-test-no-such-program", "1", NULL },
+      "tasker: cannot run “tasker-test-no-such-program”: not found in PATH\n" },
+    { { TASKER_BIN, "--", "./no-such-script", NULL },
+      "tasker: cannot run “./no-such-script”: no such executable file\n" },
+    /* its directory removed under it: getcwd() fails */
+    { { "/bin/sh", "-c", "cd \"$1\" && export PWD && rmdir \"$1\" && exec \"$2\" -- true",
+        "sh", gone_dir, TASKER_BIN, NULL }, gone_message },
+  };
+
+  g_assert_no_error (error);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_dir, TRUE);
+  g_subprocess_launcher_set_cwd (launcher, data_dir);
+  /* A failed assertion aborts this process: the primary must not outlive it. */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+
+  primary = g_subprocess_launcher_spawn (launcher, &error, TASKER_BIN, NULL);
+  g_assert_no_error (error);
+  g_assert_true (ui_test_wait (app_name_has_owner, bus, 30000));
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+
+      g_assert_no_errno (g_mkdir_with_parents (gone_dir, 0700));
+      g_assert_cmpint (run_remote (launcher, cases[i].argv, &out, &err), ==, 1);
+      g_assert_cmpstr (err, ==, cases[i].message);
+      g_assert_cmpstr (out, ==, "");
+    }
+
+  /* The primary instance checks too, with its own PATH: the one it spawns
+   * with. Here only the caller's PATH has the program. */
+  {
+    const char *argv[] = { TASKER_BIN, "--", "tasker-test-only-here", NULL };
+    g_autofree char *bin_dir = g_build_filename (data_dir, "bin", NULL);
+    g_autofree char *program = g_build_filename (bin_dir, "tasker-test-only-here", NULL);
+    g_autofree char *path = g_strconcat (bin_dir, ":", g_getenv ("PATH"), NULL);
+    g_autoptr(GSubprocessLauncher) other_path = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                           G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    g_assert_no_errno (g_mkdir_with_parents (bin_dir, 0700));
+    g_file_set_contents (program, "#!/bin/sh\nexit 0\n", -1, &error);
+    g_assert_no_error (error);
+    g_assert_no_errno (g_chmod (program, 0700));
+    g_subprocess_launcher_setenv (other_path, "XDG_DATA_HOME", data_dir, TRUE);
+    g_subprocess_launcher_setenv (other_path, "PATH", path, TRUE);
+    g_subprocess_launcher_set_cwd (other_path, data_dir);
+    g_subprocess_launcher_set_child_setup (other_path, die_with_parent, NULL, NULL);
+
+    g_assert_cmpint (run_remote (other_path, argv, &out, &err), ==, 1);
+    g_assert_cmpstr (err, ==, "tasker: cannot run “tasker-test-only-here”: not found in PATH\n");
+    g_assert_cmpstr (out, ==, "");
+  }
+
+  {
+    const char *argv[] = { TASKER_BIN, "--", "true", NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint (run_remote (launcher, argv, &out, &err), ==, 0);
+    g_assert_cmpstr (out, ==, "Added task 1: true\n");
+  }
+
+  g_subprocess_send_signal (primary, SIGTERM);
+  g_subprocess_wait (primary, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (primary));
+  ui_test_remove_dir (data_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1046,6 +1181,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/UI/restart", test_restart);
   g_test_add_func ("/Tasker/UI/crash-while-requeued", test_crash_while_requeued);
   g_test_add_func ("/Tasker/UI/command-line", test_command_line);
+  g_test_add_func ("/Tasker/UI/command-line-bad-input", test_command_line_bad_input);
 
   return g_test_run ();
 }
