@@ -212,6 +212,8 @@ tasker_context_set_total (TaskerContext *self,
  * @message: (nullable): a short, human-readable status, or %NULL to clear it
  *
  * Sets the task's message. Messages from sub contexts go to the task too.
+ * A message longer than 4 KiB is cut (on a character boundary, ending with
+ * `…`).
  *
  * Since: 1.0
  */
@@ -345,7 +347,9 @@ tasker_context_send_event (TaskerContext *self,
  * @text: a line of text (several lines if it has newlines)
  *
  * Appends a timestamped line to the task's log. The log keeps the newest
- * 1000 lines.
+ * lines within the manager's [property@Tasker.Manager:log-max-lines] and
+ * [property@Tasker.Manager:log-max-bytes]; a line longer than 64 KiB is cut
+ * (see [method@Tasker.Task.dup_log]).
  *
  * Since: 1.0
  */

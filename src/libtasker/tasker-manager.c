@@ -102,6 +102,8 @@ struct _TaskerManager
   char               *history_path;       /* (owned) (nullable) protected by @lock */
   guint               history_max_age_days; /* protected by @lock */
   guint               history_max_count;  /* protected by @lock */
+  guint               log_max_lines;      /* protected by @lock */
+  guint               log_max_bytes;      /* protected by @lock */
   guint               shut_down : 1;      /* protected by @lock */
   guint               settled : 1;        /* protected by @lock */
 
@@ -136,6 +138,8 @@ enum {
   PROP_HISTORY_PATH,
   PROP_HISTORY_MAX_AGE_DAYS,
   PROP_HISTORY_MAX_COUNT,
+  PROP_LOG_MAX_LINES,
+  PROP_LOG_MAX_BYTES,
   N_PROPS
 };
 
@@ -364,6 +368,9 @@ clear_source (GSource **source)
 static guint get_process_limit (TaskerManager *self,
                                 const guint   *field);
 static void set_history_limit  (TaskerManager *self,
+                                guint          prop_id,
+                                guint          value);
+static void set_log_limit      (TaskerManager *self,
                                 guint          prop_id,
                                 guint          value);
 static void finish_parent      (TaskerManager *self,
@@ -1040,6 +1047,14 @@ tasker_manager_get_property (GObject    *object,
       g_value_set_uint (value, get_process_limit (self, &self->history_max_count));
       break;
 
+    case PROP_LOG_MAX_LINES:
+      g_value_set_uint (value, get_process_limit (self, &self->log_max_lines));
+      break;
+
+    case PROP_LOG_MAX_BYTES:
+      g_value_set_uint (value, get_process_limit (self, &self->log_max_bytes));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1098,6 +1113,11 @@ tasker_manager_set_property (GObject      *object,
     case PROP_HISTORY_MAX_AGE_DAYS:
     case PROP_HISTORY_MAX_COUNT:
       set_history_limit (self, prop_id, g_value_get_uint (value));
+      break;
+
+    case PROP_LOG_MAX_LINES:
+    case PROP_LOG_MAX_BYTES:
+      set_log_limit (self, prop_id, g_value_get_uint (value));
       break;
 
     default:
@@ -1280,6 +1300,37 @@ tasker_manager_class_init (TaskerManagerClass *klass)
                        0, G_MAXUINT, 10000,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * TaskerManager:log-max-lines:
+   *
+   * How many lines a task's log keeps at most, the newest (see
+   * [method@Tasker.Task.dup_log]); older ones are dropped, and one marker
+   * line says how many. Applies to tasks submitted afterwards, and what the
+   * history records is what the task kept. Default 1000; at least 1.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LOG_MAX_LINES] =
+    g_param_spec_uint ("log-max-lines", NULL, NULL,
+                       1, G_MAXUINT, TASKER_TASK_LOG_MAX_LINES,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerManager:log-max-bytes:
+   *
+   * How many bytes of lines a task's log keeps at most, the newest lines
+   * (the newest one always stays; a single line longer than 64 KiB is cut);
+   * older ones are dropped as with [property@Tasker.Manager:log-max-lines].
+   * However much a task prints, its log holds no more. Applies to tasks
+   * submitted afterwards. Default 1 MiB (1048576).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LOG_MAX_BYTES] =
+    g_param_spec_uint ("log-max-bytes", NULL, NULL,
+                       1, G_MAXUINT, TASKER_TASK_LOG_MAX_BYTES,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1367,6 +1418,8 @@ tasker_manager_init (TaskerManager *self)
   self->process_limits.update_interval_ms = self->update_interval_ms;
   self->history_max_age_days = 90;
   self->history_max_count = 10000;
+  self->log_max_lines = TASKER_TASK_LOG_MAX_LINES;
+  self->log_max_bytes = TASKER_TASK_LOG_MAX_BYTES;
   self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) _tasker_queue_free);
 }
 
@@ -1688,6 +1741,9 @@ submit (TaskerManager      *self,
     trace_id = parent->trace_id;
   task->trace_id = trace_id != 0 ? _tasker_trace_relay (trace_id, self->node_id)
                                  : _tasker_trace_new (self->node_id);
+
+  task->log_max_lines = self->log_max_lines;
+  task->log_max_bytes = self->log_max_bytes;
 
   unfinished_link_locked (self, task);
   self->settled = FALSE;
@@ -2943,6 +2999,23 @@ set_history_limit (TaskerManager *self,
 
   schedule_on_context (self, apply_history_limits_cb);
   notify_on_context (self, prop_id);
+}
+
+static void
+set_log_limit (TaskerManager *self,
+               guint          prop_id,
+               guint          value)
+{
+  guint *field = prop_id == PROP_LOG_MAX_LINES ? &self->log_max_lines : &self->log_max_bytes;
+  gboolean changed;
+
+  g_mutex_lock (&self->lock);
+  changed = *field != value;
+  *field = value;
+  g_mutex_unlock (&self->lock);
+
+  if (changed)
+    notify_on_context (self, prop_id);
 }
 
 static void

@@ -17,8 +17,13 @@
 
 G_BEGIN_DECLS
 
-/* How many log lines a task keeps; older ones are dropped with a marker. */
+/* What a task's log keeps by default (the manager's log-max-lines and
+ * log-max-bytes); older lines are dropped with one marker. */
 #define TASKER_TASK_LOG_MAX_LINES 1000
+#define TASKER_TASK_LOG_MAX_BYTES (1024 * 1024)
+/* A longer log line is cut, with a marker; a longer message is cut. */
+#define TASKER_TASK_LOG_LINE_MAX (64 * 1024)
+#define TASKER_TASK_MESSAGE_MAX (4 * 1024)
 
 /* Who got to the task first: the runner starting it, or a cancel before it started. */
 enum {
@@ -131,6 +136,9 @@ struct _TaskerTask
   GError             *cancel_reason;    /* (owned) (nullable) protected by @lock */
   GQueue              log;              /* (element-type utf8) protected by @lock */
   guint               log_dropped;      /* protected by @lock */
+  gsize               log_bytes;        /* of the lines in @log, protected by @lock */
+  guint               log_max_lines;    /* set at submit; 0 = no bound (a worker's stand-in) */
+  gsize               log_max_bytes;    /* set at submit; 0 = no bound */
   guint               shared_message_changed : 1; /* protected by @lock */
   guint               manager_message : 1; /* the manager wrote it: cleared at start, protected by @lock */
   guint               returned : 1;     /* protected by @lock */
@@ -159,6 +167,14 @@ void           _tasker_task_store_message   (TaskerTask        *self,
                                              const char        *message);
 void           _tasker_task_append_log      (TaskerTask        *self,
                                              const char        *text);
+void           _tasker_task_append_log_line (TaskerTask        *self,
+                                             const char        *line,
+                                             gsize              len,
+                                             gsize              cut);
+char          *_tasker_task_dup_log_text    (TaskerTask        *self);
+gsize          _tasker_utf8_cut             (const char        *text,
+                                             gsize              len,
+                                             gsize              max);
 gboolean       _tasker_task_begin_return    (TaskerTask        *self);
 guint          _tasker_task_prepare_retry   (TaskerTask        *self);
 gboolean       _tasker_task_store_manager_message (TaskerTask  *self,
