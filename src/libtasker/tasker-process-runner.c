@@ -18,6 +18,7 @@
 
 #include "tasker-command-progress-private.h"
 #include "tasker-error.h"
+#include "tasker-line-splitter-private.h"
 #include "tasker-manager-private.h"
 #include "tasker-process-runner-private.h"
 #include "tasker-task-private.h"
@@ -66,7 +67,7 @@ typedef struct
   Child   *child;
   int      fd;               /* -1 once closed */
   gpointer tag;
-  GString *partial;          /* a line without its end yet */
+  TaskerLineSplitter lines;  /* the line being read */
 } LineReader;
 
 typedef enum {
@@ -249,19 +250,23 @@ running_job (Child *child)
   return job != NULL && job->started && job->task != NULL ? job : NULL;
 }
 
+/* A line of a child's output, or a redraw of one (see TaskerLineSplitter):
+ * a command's is read for its progress at each state, and logged once. */
 static void
-take_line (Child      *child,
-           const char *line,
+take_line (const char *line,
            gsize       len,
-           gboolean    logged)
+           gsize       cut,
+           gboolean    parse,
+           gboolean    log,
+           gpointer    user_data)
 {
+  Child *child = user_data;
   Job *job = running_job (child);
-  g_autofree char *valid = NULL;
 
   if (job == NULL)
     return;
 
-  if (!child->is_worker)
+  if (parse && !child->is_worker)
     {
       double fraction;
       g_autofree char *message = NULL;
@@ -274,40 +279,8 @@ take_line (Child      *child,
         }
     }
 
-  if (!logged)
-    return;
-
-  valid = g_utf8_make_valid (line, len);
-  _tasker_task_append_log (job->task, valid);
-}
-
-/* Splits what came into lines. A carriage return ends a line that is
- * redrawn in place (a progress bar): it is read for progress, not logged. */
-static void
-split_lines (LineReader *reader,
-             gboolean    at_end)
-{
-  GString *buffer = reader->partial;
-  gsize start = 0;
-
-  for (gsize i = 0; i < buffer->len; i++)
-    {
-      char c = buffer->str[i];
-
-      if (c == '\n' || c == '\r')
-        {
-          take_line (reader->child, buffer->str + start, i - start, c == '\n');
-          start = i + 1;
-        }
-    }
-
-  if (at_end && start < buffer->len)
-    {
-      take_line (reader->child, buffer->str + start, buffer->len - start, TRUE);
-      start = buffer->len;
-    }
-
-  g_string_erase (buffer, 0, start);
+  if (log)
+    _tasker_task_append_log_line (job->task, line, len, cut);
 }
 
 static void
@@ -316,7 +289,7 @@ line_reader_close (LineReader *reader)
   if (reader->fd < 0)
     return;
 
-  split_lines (reader, TRUE);
+  _tasker_line_splitter_finish (&reader->lines, take_line, reader->child);
   if (reader->tag != NULL)
     g_source_remove_unix_fd (reader->child->source, reader->tag);
   close (reader->fd);
@@ -345,13 +318,9 @@ line_reader_drain (LineReader *reader)
           break;
         }
 
-      g_string_append_len (reader->partial, chunk, n);
       total += n;
-      split_lines (reader, FALSE);
-
-      /* A child that never ends its line cannot make us hold it all. */
-      if (reader->partial->len > 64 * 1024)
-        split_lines (reader, TRUE);
+      /* However long a line, the splitter holds at most its bound. */
+      _tasker_line_splitter_feed (&reader->lines, chunk, n, take_line, reader->child);
     }
 }
 
@@ -853,7 +822,7 @@ line_reader_init (LineReader *reader,
 {
   reader->child = child;
   reader->fd = fd;
-  reader->partial = g_string_new (NULL);
+  _tasker_line_splitter_init (&reader->lines);
   g_unix_set_fd_nonblocking (fd, TRUE, NULL);
   if (watch)
     reader->tag = g_source_add_unix_fd (child->source, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
@@ -919,8 +888,8 @@ child_free (Child *child)
   close_socket (child);
   line_reader_close (&child->stdout_lines);
   line_reader_close (&child->stderr_lines);
-  g_string_free (child->stdout_lines.partial, TRUE);
-  g_string_free (child->stderr_lines.partial, TRUE);
+  _tasker_line_splitter_clear (&child->stdout_lines.lines);
+  _tasker_line_splitter_clear (&child->stderr_lines.lines);
   clear_source (&child->source);
   g_clear_pointer (&child->out, g_byte_array_unref);
   g_clear_pointer (&child->decoder, _tasker_worker_decoder_free);

@@ -50,6 +50,7 @@ EXPORT_ENTRY (big_result);
 EXPORT_ENTRY (sized_result);
 EXPORT_ENTRY (print);
 EXPORT_ENTRY (print_return);
+EXPORT_ENTRY (print_shapes);
 EXPORT_ENTRY (load_gtk_check);
 
 #define TEST_ERROR_DOMAIN "tasker-test-entry-error-quark"
@@ -482,6 +483,29 @@ print_return (TaskerContext  *context,
   fflush (stderr);
 
   return g_variant_new ("(i)", (int) getpid ());
+}
+
+/* Prints lines of every shape to stdout (CRLF, a bar redrawn with \r, a
+ * 100,000-byte line, one never ended) and logs a 100,000-byte line, then
+ * returns. */
+GVariant *
+print_shapes (TaskerContext  *context,
+              GVariant       *args,
+              GError        **error)
+{
+  g_autofree char *long_line = g_strnfill (100000, 'y');
+
+  printf ("crlf\r\n");
+  printf ("bar 10%%\r");
+  fflush (stdout);
+  printf ("bar 20%%\rbar 30%%\r\n");
+  printf ("%s\n", long_line);
+  fflush (stdout);
+  tasker_context_log (context, long_line);
+  printf ("unended");
+  fflush (stdout);
+
+  return g_variant_new ("()");
 }
 
 /* Returns (b) whether any GTK library is mapped into the worker. */

@@ -1023,6 +1023,47 @@ test_stdio_log (TestFixture   *f,
   g_assert_false (log_has_suffix (after, "err line 1"));
 }
 
+/* A worker's output lines: CRLF ends a line, a bare \r redraws it, a line
+ * over 64 KiB (printed or logged) is cut in the worker with a marker. */
+static void
+test_stdio_line_shapes (TestFixture   *f,
+                        gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) texts = g_ptr_array_new ();
+
+  task = run_process (f, NULL, NULL, EP ("print_shapes"), NULL);
+  wait_done (f, task);
+  test_assert_status (task, TASKER_TASK_STATUS_COMPLETED);
+
+  lines = tasker_task_dup_log (task);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *text = strstr (lines[i], "] ");
+
+      g_assert_nonnull (text);
+      g_ptr_array_add (texts, (char *) text + 2);
+    }
+
+  g_assert_cmpuint (texts->len, ==, 5);
+  g_assert_cmpstr (texts->pdata[0], ==, "crlf");
+  g_assert_cmpstr (texts->pdata[1], ==, "bar 30%");
+  for (guint i = 2; i <= 3; i++)
+    {
+      const char *text = texts->pdata[i];
+      const char *marker = strstr (text, " … [cut ");
+
+      /* Cut within the bound, in the worker: the marker fits in 64 KiB. */
+      g_assert_nonnull (marker);
+      g_assert_cmpuint (strlen (text), <=, 64 * 1024);
+      g_assert_cmpuint (strspn (text, "y"), ==, marker - text);
+      g_assert_cmpuint (marker - text, >, 60000);
+      g_assert_true (g_str_has_suffix (text, " bytes]"));
+    }
+  g_assert_cmpstr (texts->pdata[4], ==, "unended");
+}
+
 /* Lines a function printed before it returned belong to its task, not to
  * the next one its worker runs. */
 static void
@@ -1351,6 +1392,7 @@ main (int    argc,
   PROC_ADD ("/Tasker/Process/unref-reaps", test_unref_reaps);
   PROC_ADD ("/Tasker/Process/stdio-log", test_stdio_log);
   PROC_ADD ("/Tasker/Process/stdio-log-ordering", test_stdio_log_ordering);
+  PROC_ADD ("/Tasker/Process/stdio-line-shapes", test_stdio_line_shapes);
   PROC_ADD ("/Tasker/Process/no-gtk", test_no_gtk);
   PROC_ADD ("/Tasker/Process/key", test_key);
   PROC_ADD ("/Tasker/Process/many", test_many);
