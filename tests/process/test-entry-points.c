@@ -494,6 +494,7 @@ print_shapes (TaskerContext  *context,
               GError        **error)
 {
   g_autofree char *long_line = g_strnfill (100000, 'y');
+  g_autofree char *long_log = g_strnfill (100000, 'z');
 
   printf ("crlf\r\n");
   printf ("bar 10%%\r");
@@ -501,7 +502,7 @@ print_shapes (TaskerContext  *context,
   printf ("bar 20%%\rbar 30%%\r\n");
   printf ("%s\n", long_line);
   fflush (stdout);
-  tasker_context_log (context, long_line);
+  tasker_context_log (context, long_log);
   printf ("unended");
   fflush (stdout);
 
