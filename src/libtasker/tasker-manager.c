@@ -854,6 +854,9 @@ tasker_manager_dispatch (TaskerManager *self)
           self->batch_live_progress += task->progress;
           share_with_parent (self, task, task->progress);
           self->emit_pending = TRUE;
+          /* Its runner holds it back: its message says why. */
+          if (g_atomic_int_get (&task->waits_for) != TASKER_WAIT_NONE)
+            sync_task (self, task);
         }
     }
   /* The references move on: they are the manager's until the task finishes. */
@@ -1576,7 +1579,17 @@ dispatch_locked (TaskerManager *self,
     }
 
   if (task->kind == TASKER_TASK_KIND_THREAD && task->func != NULL)
-    _tasker_thread_runner_push (self->threads, task);
+    {
+      /* A task that finds every thread busy waits, and its sync says so. A
+       * new one is looked at when it joins the live list (not counted yet,
+       * it is ours alone here); one seen before needs a sync of its own. */
+      if (_tasker_thread_runner_push (self->threads, task) && task->counted &&
+          !__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
+        {
+          g_ptr_array_add (self->dirty, g_object_ref (task));
+          wake_later_locked (self);
+        }
+    }
   else if (task->call != NULL)
     {
       if (self->processes == NULL)

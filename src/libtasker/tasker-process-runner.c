@@ -60,6 +60,7 @@ typedef struct
   Child       *child;        /* (unowned) (nullable) where it runs */
   gboolean     started;      /* claimed by us: ours to report on */
   gboolean     cancel_sent;
+  gboolean     wait_shown;   /* its task says it waits for a free worker */
 } Job;
 
 typedef struct
@@ -130,6 +131,7 @@ struct _TaskerProcessRunner
   /* The runner's thread only. */
   TaskerProcessLimits  current;
   GQueue               waiting;        /* (element-type Job) process tasks for a worker */
+  guint                n_unshown;      /* jobs that joined @waiting since it was last looked at */
   GPtrArray           *children;       /* (element-type Child) */
 };
 
@@ -205,6 +207,22 @@ job_mark_started (Job *job)
   job->started = TRUE;
 
   /* The dirty mark makes the manager see RUNNING. */
+  if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
+    _tasker_manager_task_dirty (task->manager, task);
+}
+
+/* The task waits for a worker to be free: the manager's message says so
+ * until it starts (DESIGN.md §4 Messages). */
+static void
+show_waiting (Job *job)
+{
+  TaskerTask *task = job->task;
+
+  if (job->wait_shown)
+    return;
+  job->wait_shown = TRUE;
+
+  g_atomic_int_set (&task->waits_for, TASKER_WAIT_WORKER);
   if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
     _tasker_manager_task_dirty (task->manager, task);
 }
@@ -1154,6 +1172,10 @@ send_run (Child  *child,
       return FALSE;
     }
 
+  /* Queued behind another task of that worker. */
+  if (child->jobs.length > 0)
+    show_waiting (job);
+
   job->child = child;
   g_queue_push_tail (&child->jobs, job);
   clear_source (&child->idle_timer);
@@ -1213,6 +1235,14 @@ schedule (TaskerProcessRunner *self)
       g_queue_pop_head (&self->waiting);
       if (child == NULL || !send_run (child, job, &error))
         job_fail_unstarted (job, g_steal_pointer (&error));
+    }
+
+  /* What is left waits for a worker; the message is set once per job. */
+  if (self->n_unshown > 0)
+    {
+      for (GList *l = self->waiting.head; l != NULL; l = l->next)
+        show_waiting (l->data);
+      self->n_unshown = 0;
     }
 
   trim_pool (self);
@@ -1343,6 +1373,9 @@ wait_for_worker (TaskerProcessRunner *self,
 {
   int priority = job->task->policy.priority;
   GList *l;
+
+  if (!job->wait_shown)
+    self->n_unshown++;
 
   for (l = self->waiting.tail; l != NULL; l = l->prev)
     if (((Job *) l->data)->task->policy.priority <= priority)

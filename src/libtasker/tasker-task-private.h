@@ -32,6 +32,14 @@ enum {
   TASKER_RUN_STATE_CLAIMED  = 2,
 };
 
+/* What a pending task waits for, as its runner found it: the manager's
+ * message says so until it starts (DESIGN.md §4 Messages). */
+enum {
+  TASKER_WAIT_NONE   = 0,
+  TASKER_WAIT_THREAD = 1,
+  TASKER_WAIT_WORKER = 2,
+};
+
 /* Where the reports of a task go when it runs inside a tasker-worker
  * process: there is no manager there, only the protocol back to one. */
 typedef struct
@@ -100,7 +108,8 @@ struct _TaskerTask
   guint               n_children_seen;  /* manager's context */
   double              parent_share;     /* manager's context: what this task adds to its parent's sum */
   guint               shared_with_parent : 1; /* manager's context */
-  char               *message;          /* (owned) (nullable): written under @lock so dup_message works anywhere */
+  char               *message;          /* (owned) (nullable): written under @lock so dup_message works anywhere;
+                                         * or one of the static wait messages */
   gint64              started_time;
   gint64              finished_time;
   GError             *error;            /* (owned) (nullable) */
@@ -127,6 +136,7 @@ struct _TaskerTask
   guint               waits_for_slot : 1; /* in @queue; manager's lock */
   gint64              shared_started_time; /* written before run_state is published */
   int                 run_state;        /* (atomic) TASKER_RUN_STATE_* */
+  int                 waits_for;        /* (atomic) TASKER_WAIT_*, set by its runner for this attempt */
   int                 cancel_requested; /* (atomic) */
   int                 shutdown_cancelled; /* (atomic) the manager's shutdown, not anyone before it, cancelled it */
   int                 dirty;            /* (atomic) queued for a sync on the manager's context */

@@ -64,6 +64,28 @@ bits_to_double (guint64 bits)
   return value;
 }
 
+/* The manager's messages for a task its runner holds back: static, shown
+ * only on the manager's context, so waiting costs no allocation. */
+static const char wait_messages[][32] = {
+  [TASKER_WAIT_NONE] = "",
+  [TASKER_WAIT_THREAD] = "Waiting for a free thread",
+  [TASKER_WAIT_WORKER] = "Waiting for a free worker",
+};
+
+static inline gboolean
+is_wait_message (const char *message)
+{
+  return message == wait_messages[TASKER_WAIT_THREAD] || message == wait_messages[TASKER_WAIT_WORKER];
+}
+
+static void
+clear_message (TaskerTask *self)
+{
+  if (!is_wait_message (self->message))
+    g_free (self->message);
+  self->message = NULL;
+}
+
 static void
 clear_result (TaskerTask *self)
 {
@@ -108,7 +130,7 @@ tasker_task_finalize (GObject *object)
   g_clear_pointer (&self->key, g_free);
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->descriptions, g_hash_table_unref);
-  g_clear_pointer (&self->message, g_free);
+  clear_message (self);
   g_clear_pointer (&self->shared_message, g_free);
   g_queue_clear_full (&self->log, g_free);
   g_mutex_clear (&self->lock);
@@ -617,6 +639,7 @@ _tasker_task_sync (TaskerTask *self)
 {
   guint changed = 0;
   double progress;
+  int wait;
 
   if (tasker_task_is_final (self))
     return 0;
@@ -647,11 +670,26 @@ _tasker_task_sync (TaskerTask *self)
       self->shared_message_changed = FALSE;
       if (g_strcmp0 (self->message, self->shared_message) != 0)
         {
-          g_free (self->message);
+          clear_message (self);
           self->message = g_steal_pointer (&self->shared_message);
           changed |= TASKER_TASK_CHANGED_MESSAGE;
         }
       g_clear_pointer (&self->shared_message, g_free);
+    }
+  /* Held back by its runner (no thread or worker free), with no message of
+   * its own: the manager says so until it starts, or ends without starting. */
+  wait = self->status == TASKER_TASK_STATUS_PENDING &&
+         g_atomic_int_get (&self->run_state) == TASKER_RUN_STATE_WAITING
+         ? g_atomic_int_get (&self->waits_for) : TASKER_WAIT_NONE;
+  if (wait != TASKER_WAIT_NONE && self->message == NULL)
+    {
+      self->message = (char *) wait_messages[wait];
+      changed |= TASKER_TASK_CHANGED_MESSAGE;
+    }
+  else if (wait == TASKER_WAIT_NONE && is_wait_message (self->message))
+    {
+      self->message = NULL;
+      changed |= TASKER_TASK_CHANGED_MESSAGE;
     }
   g_mutex_unlock (&self->lock);
 
@@ -673,6 +711,7 @@ _tasker_task_prepare_retry (TaskerTask *self)
   g_mutex_unlock (&self->lock);
 
   g_atomic_int_set (&self->run_state, TASKER_RUN_STATE_WAITING);
+  g_atomic_int_set (&self->waits_for, TASKER_WAIT_NONE);
   clear_result (self);
   g_clear_error (&self->result_error);
   __atomic_store_n (&self->shared_progress, 0, __ATOMIC_RELAXED);

@@ -1306,6 +1306,34 @@ count_status (GPtrArray        *tasks,
   return n;
 }
 
+/* A process task held back because the one worker is busy says "Waiting
+ * for a free worker" until it starts; the one that got the worker never
+ * says it (DESIGN.md §4 Messages). */
+static void
+test_waiting_for_a_worker_message (TestFixture   *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(TaskerTask) busy = NULL;
+  g_autoptr(TaskerTask) waiter = NULL;
+
+  tasker_manager_set_max_workers (f->manager, 1);
+
+  busy = run_process (f, NULL, NULL, EP ("wait_cancel"), NULL);
+  wait_for_logged_pid (f->context, busy);
+  waiter = run_process (f, NULL, NULL, EP ("trivial"), NULL);
+
+  TEST_WAIT_UNTIL (f->context, tasker_task_get_message (waiter) != NULL || tasker_task_is_final (waiter));
+  test_assert_status (waiter, TASKER_TASK_STATUS_PENDING);
+  g_assert_cmpstr (tasker_task_get_message (waiter), ==, "Waiting for a free worker");
+  g_assert_null (tasker_task_get_message (busy));
+
+  tasker_task_cancel (busy);
+  wait_done (f, waiter);
+  test_assert_status (waiter, TASKER_TASK_STATUS_COMPLETED);
+  g_assert_null (tasker_task_get_message (waiter));
+  g_assert_null (tasker_task_get_message (busy));
+}
+
 /* No more than max-workers tasks run at once, each in its own worker. */
 static void
 test_max_workers (TestFixture   *f,
@@ -1411,6 +1439,7 @@ main (int    argc,
   PROC_ADD ("/Tasker/Process/worker-killed", test_worker_killed);
   PROC_ADD ("/Tasker/Process/large-result", test_large_result);
   PROC_ADD ("/Tasker/Process/max-workers", test_max_workers);
+  PROC_ADD ("/Tasker/Process/waiting-for-a-worker-message", test_waiting_for_a_worker_message);
   PROC_ADD ("/Tasker/Process/submit-from-thread", test_submit_from_thread);
   g_test_add_func ("/Tasker/Process/null-manager", test_null_manager);
 
