@@ -84,6 +84,7 @@ struct _TaskerManager
 
   GMutex              lock;
   GCond               settled_cond;
+  GCond               events_cond;        /* a task's undelivered events went down to half the bound */
   GHashTable         *keys;               /* (owned) key → live task (borrowed), protected by @lock */
   GPtrArray          *submitted;          /* (owned) (element-type TaskerTask) the manager's references, protected by @lock */
   GPtrArray          *dirty;              /* (owned) (element-type TaskerTask) protected by @lock */
@@ -118,8 +119,10 @@ struct _TaskerManager
   guint               batch_seen;
   guint               batch_finished;
   double              batch_live_progress;  /* sum of the progress of the batch's unfinished tasks */
+  gint64              busy_usec;          /* spent dispatching since the source last yielded */
   guint               emit_pending : 1;
   guint               dispatching : 1;    /* inside tasker_manager_dispatch() */
+  guint               yielding : 1;       /* the source runs at YIELD_PRIORITY once */
 
   guint64             n_wakeups;          /* (atomic) */
 };
@@ -156,6 +159,17 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 #define DISPATCH_BUDGET_USEC (8 * 1000)
+
+/* The manager's source runs at G_PRIORITY_DEFAULT, so that ends and events
+ * reach the program as soon as its main loop is free. Under a flood that
+ * would keep it ready at every iteration and starve everything of lower
+ * priority: GTK's layout and painting (GDK_PRIORITY_REDRAW, that is
+ * G_PRIORITY_HIGH_IDLE + 20; the library does not link GTK) and idle work.
+ * So once it has spent DISPATCH_BUDGET_USEC, in one dispatch or several, it
+ * drops to this priority for one dispatch: that main-loop iteration paints a
+ * due frame and runs the ready idle sources of G_PRIORITY_DEFAULT_IDLE
+ * along with it (DESIGN.md §4 Bounds: the manager yields within a frame). */
+#define YIELD_PRIORITY G_PRIORITY_DEFAULT_IDLE
 
 static void
 msg_clear (Msg *msg)
@@ -726,6 +740,27 @@ handle_cancel (TaskerManager *self,
     finish_cancelled (self, task);
 }
 
+/* An event of @task leaves the inbox: its senders may go on once half the
+ * bound is free (fewer wake-ups than at every event). */
+static void
+event_taken (TaskerManager *self,
+             TaskerTask    *task)
+{
+  g_mutex_lock (&self->lock);
+  task->events_queued--;
+  if (task->events_queued <= TASKER_TASK_EVENTS_MAX / 2)
+    {
+      if (task->events_waiters > 0)
+        g_cond_broadcast (&self->events_cond);
+      if (task->events_throttled)
+        {
+          task->events_throttled = FALSE;
+          _tasker_process_runner_resume (self->processes, task);
+        }
+    }
+  g_mutex_unlock (&self->lock);
+}
+
 static void
 handle_msg (TaskerManager *self,
             Msg           *msg)
@@ -737,6 +772,7 @@ handle_msg (TaskerManager *self,
       break;
 
     case MSG_EVENT:
+      event_taken (self, msg->task);
       if (!tasker_task_is_final (msg->task) && msg->task->options != NULL)
         {
           sync_task (self, msg->task);
@@ -814,6 +850,13 @@ tasker_manager_dispatch (TaskerManager *self)
   /* A done function may drop the last reference to the manager. */
   g_object_ref (self);
   self->dispatching = TRUE;
+
+  /* Yielded once: back to our own priority. */
+  if (self->yielding)
+    {
+      self->yielding = FALSE;
+      g_source_set_priority (self->source, G_PRIORITY_DEFAULT);
+    }
 
   g_mutex_lock (&self->lock);
   g_source_set_ready_time (self->source, -1);
@@ -921,6 +964,16 @@ tasker_manager_dispatch (TaskerManager *self)
 
   maybe_emit (self, g_get_monotonic_time ());
 
+  /* A frame's worth of work since we last let lower priorities run (in one
+   * flood or over a long time, both harmless): yield, see YIELD_PRIORITY. */
+  self->busy_usec += g_get_monotonic_time () - now;
+  if (self->busy_usec > DISPATCH_BUDGET_USEC)
+    {
+      self->busy_usec = 0;
+      self->yielding = TRUE;
+      g_source_set_priority (self->source, YIELD_PRIORITY);
+    }
+
   self->dispatching = FALSE;
   g_object_unref (self);
 
@@ -987,6 +1040,7 @@ tasker_manager_finalize (GObject *object)
   g_clear_pointer (&self->work_inbox, g_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_cond_clear (&self->settled_cond);
+  g_cond_clear (&self->events_cond);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (tasker_manager_parent_class)->finalize (object);
@@ -1402,6 +1456,7 @@ tasker_manager_init (TaskerManager *self)
 {
   g_mutex_init (&self->lock);
   g_cond_init (&self->settled_cond);
+  g_cond_init (&self->events_cond);
   self->keys = g_hash_table_new (g_str_hash, g_str_equal);
   self->submitted = g_ptr_array_new ();
   self->work_submitted = g_ptr_array_new ();
@@ -1547,6 +1602,9 @@ cancel_tree_locked (TaskerManager *self,
     {
       push_msg_locked (self, MSG_CANCEL, task, NULL, NULL);
       cancel_in_runner_locked (self, task);
+      /* A sender waiting for room stops waiting (see _tasker_manager_task_event). */
+      if (task->events_waiters > 0)
+        g_cond_broadcast (&self->events_cond);
     }
   if (cancellable != NULL)
     g_ptr_array_add (to_fire, cancellable);
@@ -3283,15 +3341,71 @@ _tasker_manager_task_flush (TaskerManager *self,
   g_mutex_unlock (&self->lock);
 }
 
-void
+/* Any thread: queues an event of @task. Nothing a task sends grows the
+ * manager without limit (DESIGN.md §4 Bounds): with TASKER_TASK_EVENTS_MAX
+ * of its events undelivered, a sender that @may_wait waits until the
+ * manager's context has delivered half of them. The process runner, which
+ * serves every worker, may not: it is told the task is over the bound (TRUE)
+ * and reads no more of that worker until _tasker_process_runner_resume().
+ * The thread running the manager's context cannot wait for itself (a
+ * coroutine's events queue on); a cancelled task's events past the bound are
+ * dropped, so that a task nobody drains any more can still end. */
+gboolean
 _tasker_manager_task_event (TaskerManager *self,
                             TaskerTask    *task,
                             const char    *name,
-                            GVariant      *data)
+                            GVariant      *data,
+                            gboolean       may_wait)
 {
+  gboolean over;
+
   g_mutex_lock (&self->lock);
+  if (may_wait && task->events_queued >= TASKER_TASK_EVENTS_MAX &&
+      !g_main_context_is_owner (self->context))
+    {
+      task->events_waiters++;
+      while (task->events_queued >= TASKER_TASK_EVENTS_MAX && !g_atomic_int_get (&task->cancel_requested))
+        g_cond_wait (&self->events_cond, &self->lock);
+      task->events_waiters--;
+      if (task->events_queued >= TASKER_TASK_EVENTS_MAX)
+        {
+          g_mutex_unlock (&self->lock);
+          return FALSE;
+        }
+    }
+  task->events_queued++;
   push_msg_locked (self, MSG_EVENT, task, name, data);
+  over = task->events_queued >= TASKER_TASK_EVENTS_MAX;
+  if (over && !may_wait)
+    task->events_throttled = TRUE;
   g_mutex_unlock (&self->lock);
+
+  return over;
+}
+
+guint
+_tasker_manager_count_events (TaskerManager *self,
+                              TaskerTask    *task)
+{
+  guint n = 0;
+
+  /* Delivered ones have let go of their task. */
+  for (guint i = self->work_inbox_pos; i < self->work_inbox->len; i++)
+    {
+      Msg *msg = &g_array_index (self->work_inbox, Msg, i);
+
+      n += msg->type == MSG_EVENT && msg->task == task;
+    }
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->inbox->len; i++)
+    {
+      Msg *msg = &g_array_index (self->inbox, Msg, i);
+
+      n += msg->type == MSG_EVENT && msg->task == task;
+    }
+  g_mutex_unlock (&self->lock);
+
+  return n;
 }
 
 /* Any thread: the task's function has ended (a thread task's returned, or a

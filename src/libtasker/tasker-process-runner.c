@@ -75,13 +75,14 @@ typedef enum {
   REQ_RUN,
   REQ_CANCEL,
   REQ_STOP_ALL,
+  REQ_RESUME,
 } RequestType;
 
 typedef struct
 {
   RequestType  type;
   Job         *job;          /* (owned) for REQ_RUN */
-  TaskerTask  *task;         /* (owned) for REQ_CANCEL */
+  TaskerTask  *task;         /* (owned) for REQ_CANCEL and REQ_RESUME */
 } Request;
 
 struct _Child
@@ -104,6 +105,8 @@ struct _Child
   guint                hello : 1;
   guint                retiring : 1; /* takes no more tasks; leaves when idle */
   guint                lost : 1;     /* killed, or its socket closed: no more frames */
+  guint                paused : 1;   /* its task's events are over their bound: not read */
+  guint                reaped : 1;   /* dead: what it sent is read whatever the bound */
   GError              *death;        /* (owned) (nullable) why its task in flight fails */
 
   GQueue               jobs;         /* (element-type Job) in the order given */
@@ -441,6 +444,25 @@ close_socket (Child *child)
   child->lost = TRUE;
 }
 
+/* What the socket is watched for: not its frames while they are paused. */
+static void
+watch_socket (Child *child)
+{
+  g_source_modify_unix_fd (child->source, child->socket_tag,
+                           (child->paused ? 0 : G_IO_IN) | G_IO_HUP | G_IO_ERR |
+                           (child->out->len > 0 ? G_IO_OUT : 0));
+}
+
+static void
+pause_reading (Child *child)
+{
+  if (child->paused || child->reaped)
+    return;
+  child->paused = TRUE;
+  if (child->socket_fd >= 0)
+    watch_socket (child);
+}
+
 static void
 child_write (Child *child)
 {
@@ -472,8 +494,7 @@ child_write (Child *child)
     }
 
   g_byte_array_remove_range (child->out, 0, written);
-  g_source_modify_unix_fd (child->source, child->socket_tag,
-                           G_IO_IN | G_IO_HUP | G_IO_ERR | (child->out->len > 0 ? G_IO_OUT : 0));
+  watch_socket (child);
 }
 
 /* Lets an idle worker go: it reads the end of its stream and exits. */
@@ -696,7 +717,11 @@ handle_frame (Child           *child,
           g_autoptr(GVariant) data = NULL;
 
           g_variant_get (body, "(t&smv)", NULL, &name, &data);
-          _tasker_manager_task_event (job->task->manager, job->task, name, data);
+          /* Back-pressure: past the task's bound, the worker's frames wait in
+           * its socket (and the worker in its writes) until the manager has
+           * delivered some; see _tasker_process_runner_resume(). */
+          if (_tasker_manager_task_event (job->task->manager, job->task, name, data, FALSE))
+            pause_reading (child);
         }
       break;
 
@@ -741,17 +766,50 @@ handle_frame (Child           *child,
   return TRUE;
 }
 
+/* Handles the frames decoded so far, unless the reading is paused. FALSE
+ * when the worker must go (its socket is closed then). */
+static gboolean
+handle_frames (Child *child)
+{
+  g_autoptr(GError) error = NULL;
+  TaskerWorkerMsg type;
+  GVariant *body;
+
+  while ((!child->paused || child->reaped) &&
+         _tasker_worker_decoder_next (child->decoder, &type, &body, &error))
+    {
+      gboolean keep = handle_frame (child, type, body);
+
+      g_variant_unref (body);
+      if (!keep)
+        {
+          close_socket (child);
+          return FALSE;
+        }
+    }
+
+  if (error != NULL)
+    {
+      kill_now (child, bad_frame (error->message));
+      close_socket (child);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static void
 read_socket (Child *child)
 {
   guint8 chunk[READ_CHUNK];
   gsize total = 0;
 
-  while (child->socket_fd >= 0 && total < READ_BUDGET)
+  /* Frames left when the reading was paused go first. */
+  if (!handle_frames (child))
+    return;
+
+  while (child->socket_fd >= 0 && total < READ_BUDGET && (!child->paused || child->reaped))
     {
-      g_autoptr(GError) error = NULL;
-      TaskerWorkerMsg type;
-      GVariant *body;
       ssize_t n;
 
       n = recv (child->socket_fd, chunk, sizeof chunk, MSG_DONTWAIT);
@@ -772,24 +830,8 @@ read_socket (Child *child)
       total += n;
 
       _tasker_worker_decoder_feed (child->decoder, chunk, n);
-      while (_tasker_worker_decoder_next (child->decoder, &type, &body, &error))
-        {
-          gboolean keep = handle_frame (child, type, body);
-
-          g_variant_unref (body);
-          if (!keep)
-            {
-              close_socket (child);
-              return;
-            }
-        }
-
-      if (error != NULL)
-        {
-          kill_now (child, bad_frame (error->message));
-          close_socket (child);
-          return;
-        }
+      if (!handle_frames (child))
+        return;
     }
 }
 
@@ -927,8 +969,10 @@ child_reaped (Child *child,
   Job *head;
   GList *rest;
 
-  /* What it said and printed before it went still counts. */
-  if (child->socket_fd >= 0)
+  /* What it said and printed before it went still counts, whatever the
+   * bound of its events: it sends no more. */
+  child->reaped = TRUE;
+  if (child->socket_fd >= 0 || child->paused)
     read_socket (child);
   drain_output (child);
   line_reader_close (&child->stdout_lines);
@@ -1387,6 +1431,26 @@ wait_for_worker (TaskerProcessRunner *self,
     g_queue_push_head (&self->waiting, job);
 }
 
+/* The manager has delivered enough of @task's events: its worker is read
+ * again. */
+static void
+resume_reading (TaskerProcessRunner *self,
+                TaskerTask          *task)
+{
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      Child *child = g_ptr_array_index (self->children, i);
+
+      if (!child->paused || find_job (child, task->id) == NULL)
+        continue;
+      child->paused = FALSE;
+      if (child->socket_fd >= 0)
+        watch_socket (child);
+      read_socket (child);
+      break;
+    }
+}
+
 static gboolean
 wakeup_dispatch (GSource     *source,
                  GSourceFunc  callback,
@@ -1419,6 +1483,11 @@ wakeup_dispatch (GSource     *source,
 
         case REQ_CANCEL:
           cancel_task (self, request->task);
+          g_object_unref (request->task);
+          break;
+
+        case REQ_RESUME:
+          resume_reading (self, request->task);
           g_object_unref (request->task);
           break;
 
@@ -1619,6 +1688,16 @@ _tasker_process_runner_cancel (TaskerProcessRunner *self,
 {
   g_mutex_lock (&self->lock);
   push_request_locked (self, REQ_CANCEL, NULL, task);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Any thread: @task's events went back under their bound. */
+void
+_tasker_process_runner_resume (TaskerProcessRunner *self,
+                               TaskerTask          *task)
+{
+  g_mutex_lock (&self->lock);
+  push_request_locked (self, REQ_RESUME, NULL, task);
   g_mutex_unlock (&self->lock);
 }
 

@@ -21,6 +21,8 @@ G_BEGIN_DECLS
  * log-max-bytes); older lines are dropped with one marker. */
 #define TASKER_TASK_LOG_MAX_LINES 1000
 #define TASKER_TASK_LOG_MAX_BYTES (1024 * 1024)
+/* How many events of a task may wait for delivery (DESIGN.md §4 Bounds). */
+#define TASKER_TASK_EVENTS_MAX 256
 /* A longer log line is cut, with a marker; a longer message is cut. */
 #define TASKER_TASK_LOG_LINE_MAX (64 * 1024)
 #define TASKER_TASK_MESSAGE_MAX (4 * 1024)
@@ -131,6 +133,9 @@ struct _TaskerTask
   TaskerTask         *unfinished_next;  /* protected by the manager's lock */
   GPtrArray          *children;         /* (nullable) (element-type TaskerTask) unfinished ones, borrowed; manager's lock */
   GError             *child_error;      /* (owned) (nullable) the first failed child's; manager's lock */
+  guint               events_queued;    /* undelivered, in the manager's inbox; manager's lock */
+  guint               events_waiters;   /* senders waiting for room; manager's lock */
+  gboolean            events_throttled; /* its worker is not read until room is made; manager's lock */
   guint               unfinished : 1;   /* manager's lock */
   guint               holds_slot : 1;   /* in @queue; manager's lock */
   guint               waits_for_slot : 1; /* in @queue; manager's lock */

@@ -51,6 +51,7 @@ EXPORT_ENTRY (sized_result);
 EXPORT_ENTRY (print);
 EXPORT_ENTRY (print_return);
 EXPORT_ENTRY (print_shapes);
+EXPORT_ENTRY (event_flood);
 EXPORT_ENTRY (load_gtk_check);
 
 #define TEST_ERROR_DOMAIN "tasker-test-entry-error-quark"
@@ -507,6 +508,22 @@ print_shapes (TaskerContext  *context,
   fflush (stdout);
 
   return g_variant_new ("()");
+}
+
+/* args (u) n: sends n events "n" with data u, 0 to n-1, as fast as it can;
+ * returns (u) n. */
+GVariant *
+event_flood (TaskerContext  *context,
+             GVariant       *args,
+             GError        **error)
+{
+  guint32 n = 0;
+
+  g_variant_get (args, "(u)", &n);
+  for (guint32 i = 0; i < n; i++)
+    tasker_context_send_event (context, "n", g_variant_new_uint32 (i));
+
+  return g_variant_new ("(u)", n);
 }
 
 /* Returns (b) whether any GTK library is mapped into the worker. */

@@ -11,6 +11,8 @@
 
 #include <glib/gstdio.h>
 
+#include "tasker-task-private.h"
+
 static TaskerTask *
 run_process (TestFixture       *f,
              const char        *key,
@@ -1306,6 +1308,66 @@ count_status (GPtrArray        *tasks,
   return n;
 }
 
+typedef struct
+{
+  TaskerManager *manager;
+  guint          delivered;
+  guint          out_of_order;
+  guint          max_waiting;   /* most undelivered events seen at once */
+  guint          at_done;
+  gboolean       done;
+} WorkerFlood;
+
+static void
+worker_flood_event_cb (TaskerTask *task,
+                       const char *name,
+                       GVariant   *data,
+                       gpointer    user_data)
+{
+  WorkerFlood *flood = user_data;
+  guint waiting = _tasker_manager_count_events (flood->manager, task);
+
+  if (g_variant_get_uint32 (data) != flood->delivered)
+    flood->out_of_order++;
+  flood->delivered++;
+  flood->max_waiting = MAX (flood->max_waiting, waiting);
+}
+
+static void
+worker_flood_done_cb (TaskerTask *task,
+                      gpointer    user_data)
+{
+  WorkerFlood *flood = user_data;
+
+  flood->at_done = flood->delivered;
+  flood->done = TRUE;
+}
+
+/* A worker sending events as fast as it can: the runner stops reading it
+ * while the task has TASKER_TASK_EVENTS_MAX undelivered (the worker waits in
+ * its writes), and every event arrives, in order, before when_done. */
+static void
+test_event_flood_back_pressure (TestFixture   *f,
+                                gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) task = NULL;
+  WorkerFlood flood = { f->manager };
+  guint n = test_scale (50000);
+
+  tasker_task_options_set_event_func (options, worker_flood_event_cb, &flood, NULL);
+  tasker_task_options_set_done_func (options, worker_flood_done_cb, &flood, NULL);
+  task = run_process (f, NULL, options, EP ("event_flood"), g_variant_new ("(u)", n));
+  TEST_WAIT_UNTIL (f->context, flood.done);
+
+  test_assert_status (task, TASKER_TASK_STATUS_COMPLETED);
+  g_assert_cmpuint (flood.delivered, ==, n);
+  g_assert_cmpuint (flood.at_done, ==, n);
+  g_assert_cmpuint (flood.out_of_order, ==, 0);
+  /* The one being delivered, and at most the bound behind it. */
+  g_assert_cmpuint (flood.max_waiting, <=, TASKER_TASK_EVENTS_MAX + 1);
+}
+
 /* A process task held back because the one worker is busy says "Waiting
  * for a free worker" until it starts; the one that got the worker never
  * says it (DESIGN.md §4 Messages). */
@@ -1440,6 +1502,7 @@ main (int    argc,
   PROC_ADD ("/Tasker/Process/large-result", test_large_result);
   PROC_ADD ("/Tasker/Process/max-workers", test_max_workers);
   PROC_ADD ("/Tasker/Process/waiting-for-a-worker-message", test_waiting_for_a_worker_message);
+  PROC_ADD ("/Tasker/Process/event-flood-back-pressure", test_event_flood_back_pressure);
   PROC_ADD ("/Tasker/Process/submit-from-thread", test_submit_from_thread);
   g_test_add_func ("/Tasker/Process/null-manager", test_null_manager);
 
