@@ -1161,6 +1161,63 @@ tasker_task_dup_log (TaskerTask *self)
   return (char **) g_ptr_array_free (lines, FALSE);
 }
 
+/**
+ * tasker_task_dup_log_since:
+ * @self: a #TaskerTask
+ * @position: how many lines of the log were read before: 0 the first time,
+ *   then the @next_position of the last call
+ * @next_position: (out): where the next call starts: the number of lines
+ *   the task has logged so far
+ * @n_dropped: (out) (optional): how many of the oldest lines the log has
+ *   dropped so far (line numbers below it are gone)
+ *
+ * Copies the lines logged since @position that the log still holds, as
+ * [method@Tasker.Task.dup_log] gives them but without the marker line: a
+ * view that follows a running task's log reads only what is new at each
+ * refresh, and drops from its own start what the task dropped. Line `i`
+ * (counting from 0 since the task started) is `i - @position` in the result
+ * when @position is at least @n_dropped; lines dropped before they were read
+ * are skipped, and the result then starts at line @n_dropped. Safe from any
+ * thread.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the new lines
+ *
+ * Since: 1.0
+ */
+char **
+tasker_task_dup_log_since (TaskerTask *self,
+                           guint64     position,
+                           guint64    *next_position,
+                           guint64    *n_dropped)
+{
+  GPtrArray *lines;
+  guint64 first, total;
+  const GList *l;
+
+  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
+  g_return_val_if_fail (next_position != NULL, NULL);
+
+  g_mutex_lock (&self->lock);
+  first = self->log_dropped;
+  total = first + self->log.length;
+  position = CLAMP (position, first, total);
+  lines = g_ptr_array_sized_new (total - position + 1);
+  /* The new lines are at the end: walk back to the first of them. */
+  l = self->log.tail;
+  for (guint64 i = total; i > position + 1 && l != NULL; i--)
+    l = l->prev;
+  for (; position < total && l != NULL; l = l->next)
+    g_ptr_array_add (lines, g_strdup (l->data));
+  g_mutex_unlock (&self->lock);
+
+  g_ptr_array_add (lines, NULL);
+  *next_position = total;
+  if (n_dropped != NULL)
+    *n_dropped = first;
+
+  return (char **) g_ptr_array_free (lines, FALSE);
+}
+
 /* The log as tasker_task_dup_log() gives it, joined with newlines in one
  * copy (at most the task's byte bound); %NULL when there is none. */
 char *

@@ -384,6 +384,64 @@ long_message_is_cut (void)
   g_assert_cmpstr (dup, ==, message);
 }
 
+static void
+assert_lines (char       **lines,
+              guint        first,
+              guint        n)
+{
+  g_assert_cmpuint (g_strv_length (lines), >=, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *suffix = g_strdup_printf ("] line %u", first + i);
+
+      g_assert_true (g_str_has_suffix (lines[i], suffix));
+    }
+}
+
+/* A view following the log reads only what is new, and learns what the
+ * bounded log dropped (numbered from 0: "line 1" is line 0). */
+static void
+log_read_since_a_position (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autoptr(TaskerTask) task = NULL;
+  guint64 next = 0, dropped = 0;
+
+  g_object_set (manager, "log-max-lines", 10, NULL);
+  task = tasker_manager_run_thread (manager, NULL, NULL, log_func, GUINT_TO_POINTER (25), NULL, NULL);
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  /* 25 lines and "two", "lines": 27 logged, the newest 10 kept. */
+
+  {
+    g_auto(GStrv) all = tasker_task_dup_log (task);
+    g_auto(GStrv) lines = tasker_task_dup_log_since (task, 0, &next, &dropped);
+
+    g_assert_cmpuint (next, ==, 27);
+    g_assert_cmpuint (dropped, ==, 17);
+    /* The kept lines, without the marker. */
+    g_assert_cmpuint (g_strv_length (lines), ==, 10);
+    g_assert_cmpstrv ((const char * const *) lines, (const char * const *) all + 1);
+    assert_lines (lines, 18, 8);
+  }
+  {
+    g_auto(GStrv) lines = tasker_task_dup_log_since (task, 20, &next, NULL);
+
+    g_assert_cmpuint (next, ==, 27);
+    assert_lines (lines, 21, 5);
+    g_assert_true (g_str_has_suffix (lines[5], "] two"));
+    g_assert_true (g_str_has_suffix (lines[6], "] lines"));
+    g_assert_cmpuint (g_strv_length (lines), ==, 7);
+  }
+  {
+    g_auto(GStrv) none = tasker_task_dup_log_since (task, 27, &next, &dropped);
+    g_auto(GStrv) beyond = tasker_task_dup_log_since (task, 40, &next, &dropped);
+
+    g_assert_cmpuint (g_strv_length (none), ==, 0);
+    g_assert_cmpuint (g_strv_length (beyond), ==, 0);
+    g_assert_cmpuint (next, ==, 27);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -399,6 +457,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/Context/log-bounded-in-bytes", log_is_bounded_in_bytes);
   g_test_add_func ("/Tasker/Context/long-log-line-cut", long_line_is_cut);
   g_test_add_func ("/Tasker/Context/long-message-cut", long_message_is_cut);
+  g_test_add_func ("/Tasker/Context/log-read-since", log_read_since_a_position);
 
   return g_test_run ();
 }
