@@ -118,7 +118,12 @@ refresh_log (TaskerTaskDetails *self)
   /* The marker, first, says how many lines went. */
   if (dropped > 0)
     {
-      g_autofree char *marker = g_strdup_printf (_("… %" G_GUINT64_FORMAT " earlier lines dropped"), dropped);
+      g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, dropped);
+      /* Translators: first line of a task's log when older lines were dropped; %s is their number */
+      g_autofree char *marker = g_strdup_printf (ngettext ("… %s earlier line dropped",
+                                                           "… %s earlier lines dropped",
+                                                           (gulong) MIN (dropped, G_MAXULONG)),
+                                                 count);
 
       gtk_text_buffer_get_start_iter (self->log_buffer, &start);
       if (self->log_marker)
