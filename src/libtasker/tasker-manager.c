@@ -1222,6 +1222,8 @@ tasker_manager_class_init (TaskerManagerClass *klass)
    * TaskerManager:max-threads:
    *
    * How many thread tasks may run at once. Defaults to the number of CPUs.
+   * A task that finds them all busy waits, with the message “Waiting for a
+   * free thread”.
    *
    * Since: 1.0
    */
@@ -1234,7 +1236,8 @@ tasker_manager_class_init (TaskerManagerClass *klass)
    * TaskerManager:max-workers:
    *
    * How many `tasker-worker` processes may run process tasks at once.
-   * Defaults to the number of CPUs.
+   * Defaults to the number of CPUs. A process task that waits for one to be
+   * free has the message “Waiting for a free worker”.
    *
    * Since: 1.0
    */

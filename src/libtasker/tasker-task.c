@@ -269,7 +269,12 @@ tasker_task_class_init (TaskerTaskClass *klass)
   /**
    * TaskerTask:message:
    *
-   * The last message the task's function set, or %NULL.
+   * The last message the task's function set, or %NULL. While the task
+   * is pending because something holds it back, the manager says what:
+   * “Waiting for a free slot” (its queue), “Waiting for a free thread” (every
+   * [property@Tasker.Manager:max-threads] busy), “Waiting for a free worker”
+   * ([property@Tasker.Manager:max-workers]) or “Retrying in 2 s, attempt 2 of
+   * 3”; that message goes when the task starts. At most 4 KiB.
    *
    * Since: 1.0
    */
