@@ -102,6 +102,13 @@ def chatter(context):
     return "chatted"
 
 
+def event_flood(context, n):
+    """Sends n events "seq" with data 0 to n-1, as fast as it can."""
+    for i in range(n):
+        context.send_event("seq", i)
+    return n
+
+
 def print_shapes(context):
     """Output lines of every shape: CRLF, a bar redrawn with \\r, a line of
     100,000 bytes, one never ended; and a logged line of 100,000 bytes."""

@@ -282,6 +282,18 @@ def test_log_from_context_and_output(manager):
     assert "line from stderr" in text
 
 
+def test_event_flood_back_pressure(manager, recorder):
+    """A worker sending far more events than the bound is read no faster than
+    they are delivered; all arrive in order, before when_done."""
+    n = 5000
+    t = manager.run_process(pyfuncs.event_flood, n, when_event=recorder.when_event,
+                            when_done=recorder.when_done)
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert t.result() == n
+    assert [e[2] for e in recorder.events] == list(range(n))
+    assert not any(e[4] for e in recorder.events), "an event came after when_done"
+
+
 def test_output_line_shapes(manager):
     """CRLF ends a line, a bare \\r redraws it, a line over 64 KiB (printed or
     logged) is cut in the worker with a marker, within the bound."""
