@@ -151,9 +151,9 @@ struct _TaskerTask
   GError             *cancel_reason;    /* (owned) (nullable) protected by @lock */
   GQueue              log;              /* (element-type utf8) protected by @lock */
   guint               log_dropped;      /* protected by @lock */
-  gsize               log_bytes;        /* of the lines in @log, protected by @lock */
   guint               log_max_lines;    /* set at submit; 0 = no bound (a worker's stand-in) */
-  gsize               log_max_bytes;    /* set at submit; 0 = no bound */
+  gsize               log_bytes;        /* of the lines in @log, protected by @lock */
+  guint               log_max_bytes;    /* set at submit; 0 = no bound */
   guint               shared_message_changed : 1; /* protected by @lock */
   guint               manager_message : 1; /* the manager wrote it: cleared at start, protected by @lock */
   guint               returned : 1;     /* protected by @lock */
