@@ -19,7 +19,7 @@ builddir=${1:-$srcdir/build}
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 
-programs="bench-throughput bench-submit bench-progress bench-cancel bench-memory bench-process bench-history"
+programs="bench-throughput bench-submit bench-progress bench-cancel bench-memory bench-process bench-history bench-log-flood"
 # The application benchmark, when the build has the application (-Dapp=true).
 if ninja -C "$builddir" -t targets all 2>/dev/null | grep -q '^bench/bench-app:'; then
   programs="$programs bench-app"

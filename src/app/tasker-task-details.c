@@ -13,9 +13,9 @@
 /* TaskerTaskDetails: the details pane. Its fields follow the task's
  * notifications; the log has none (lines arrive in the task without a
  * signal), so while a running task is shown the pane polls it every
- * LOG_POLL_MS and appends only the new lines, scrolling along when the view
- * was at the bottom, so reading older lines is not disturbed. Main thread
- * only. */
+ * LOG_POLL_MS and copies and appends only the new lines (see refresh_log()),
+ * scrolling along when the view was at the bottom, so reading older lines is
+ * not disturbed. Main thread only. */
 
 #define LOG_POLL_MS 250
 
@@ -26,9 +26,10 @@ struct _TaskerTaskDetails
   TaskerTask    *task;           /* (owned) (nullable) */
   gulong         notify_id;
   guint          poll_id;
-  guint          n_log_lines;    /* lines in the buffer */
+  guint64        log_position;   /* lines of the task's log read so far */
+  guint64        log_first;      /* number of the first log line shown */
+  gboolean       log_marker;     /* the first line of the buffer says how many were dropped */
   gboolean       follow;         /* keep the newest log line in view */
-  char          *first_log_line; /* (owned) (nullable) to notice dropped lines */
 
   /* template children */
   GtkImage      *status_image;
@@ -61,41 +62,85 @@ set_label (GtkLabel   *label,
   gtk_label_set_label (label, text != NULL && *text != '\0' ? text : "—");
 }
 
+/* Shows what the task logged since the last refresh: only the new lines
+ * are copied and added, and the lines the task's bounded log dropped leave
+ * the view's start too, under one marker line, so the view holds what the
+ * task holds (however long the task runs or much it prints). */
 static void
 refresh_log (TaskerTaskDetails *self)
 {
   g_auto(GStrv) lines = NULL;
-  guint n, from;
-  GtkTextIter end;
+  guint64 next, dropped, first_new;
+  guint n, first_line;
+  GtkTextIter start, end;
 
   if (self->task == NULL)
     return;
 
-  lines = tasker_task_dup_log (self->task);
+  lines = tasker_task_dup_log_since (self->task, self->log_position, &next, &dropped);
   n = g_strv_length (lines);
+  if (next == self->log_position)
+    return;
+  first_new = next - n;
 
-  /* Appending is right while the log only grew; once the task's bounded log
-   * drops old lines the first line changes, and the view starts over. */
-  if (n >= self->n_log_lines && (self->n_log_lines == 0 || g_strcmp0 (lines[0], self->first_log_line) == 0))
-    from = self->n_log_lines;
-  else
+  /* Lines the task dropped go from the view (all of them when it dropped
+   * lines the view never had). */
+  first_line = self->log_marker ? 1 : 0;
+  if (first_new > self->log_position)
     {
       gtk_text_buffer_set_text (self->log_buffer, "", 0);
-      from = 0;
+      self->log_marker = FALSE;
+      first_line = 0;
+      self->log_first = first_new;
     }
-  if (from == n)
-    return;
+  else if (dropped > self->log_first && self->log_first < self->log_position)
+    {
+      guint64 gone = MIN (dropped, self->log_position) - self->log_first;
+
+      gtk_text_buffer_get_iter_at_line (self->log_buffer, &start, first_line);
+      if (!gtk_text_buffer_get_iter_at_line (self->log_buffer, &end, first_line + gone))
+        gtk_text_buffer_get_end_iter (self->log_buffer, &end);
+      gtk_text_buffer_delete (self->log_buffer, &start, &end);
+      self->log_first += gone;
+    }
+  if (self->log_first < dropped)
+    self->log_first = dropped;
 
   gtk_text_buffer_get_end_iter (self->log_buffer, &end);
-  for (guint i = from; i < n; i++)
+  for (guint i = 0; i < n; i++)
     {
-      if (i > 0)
+      if (gtk_text_buffer_get_char_count (self->log_buffer) > 0)
         gtk_text_buffer_insert (self->log_buffer, &end, "\n", 1);
       gtk_text_buffer_insert (self->log_buffer, &end, lines[i], -1);
     }
-  self->n_log_lines = n;
-  g_free (self->first_log_line);
-  self->first_log_line = n > 0 ? g_strdup (lines[0]) : NULL;
+  self->log_position = next;
+
+  /* The marker, first, says how many lines went. */
+  if (dropped > 0)
+    {
+      g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, dropped);
+      /* Translators: first line of a task's log when older lines were dropped; %s is their number */
+      g_autofree char *marker = g_strdup_printf (ngettext ("… %s earlier line dropped",
+                                                           "… %s earlier lines dropped",
+                                                           (gulong) MIN (dropped, G_MAXULONG)),
+                                                 count);
+
+      gtk_text_buffer_get_start_iter (self->log_buffer, &start);
+      if (self->log_marker)
+        {
+          end = start;
+          gtk_text_iter_forward_to_line_end (&end);
+          gtk_text_buffer_delete (self->log_buffer, &start, &end);
+          gtk_text_buffer_insert (self->log_buffer, &start, marker, -1);
+        }
+      else
+        {
+          g_autofree char *line = g_strconcat (marker, gtk_text_buffer_get_char_count (self->log_buffer) > 0 ? "\n" : "", NULL);
+
+          gtk_text_buffer_insert (self->log_buffer, &start, line, -1);
+          self->log_marker = TRUE;
+        }
+    }
 
   /* Following the end happens in log_upper_changed_cb(), once the new lines
    * are laid out, by setting the adjustment: scroll_to_mark() animates, and
@@ -280,23 +325,12 @@ tasker_task_details_dispose (GObject *object)
 }
 
 static void
-tasker_task_details_finalize (GObject *object)
-{
-  TaskerTaskDetails *self = (TaskerTaskDetails *) object;
-
-  g_clear_pointer (&self->first_log_line, g_free);
-
-  G_OBJECT_CLASS (tasker_task_details_parent_class)->finalize (object);
-}
-
-static void
 tasker_task_details_class_init (TaskerTaskDetailsClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = tasker_task_details_dispose;
-  object_class->finalize = tasker_task_details_finalize;
   widget_class->map = tasker_task_details_map;
   widget_class->unmap = tasker_task_details_unmap;
 
@@ -373,9 +407,10 @@ tasker_task_details_set_task (TaskerTaskDetails *self,
 
   if (self->log_buffer != NULL)
     gtk_text_buffer_set_text (self->log_buffer, "", 0);
-  self->n_log_lines = 0;
+  self->log_position = 0;
+  self->log_first = 0;
+  self->log_marker = FALSE;
   self->follow = TRUE;
-  g_clear_pointer (&self->first_log_line, g_free);
 
   if (task != NULL)
     {

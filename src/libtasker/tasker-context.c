@@ -212,6 +212,8 @@ tasker_context_set_total (TaskerContext *self,
  * @message: (nullable): a short, human-readable status, or %NULL to clear it
  *
  * Sets the task's message. Messages from sub contexts go to the task too.
+ * A message longer than 4 KiB is cut (on a character boundary, ending with
+ * `…`).
  *
  * Since: 1.0
  */
@@ -314,6 +316,13 @@ tasker_context_sub_context (TaskerContext *self,
  * context. Events of one task arrive in the order they were sent, and all
  * of them before the task's done function.
  *
+ * At most 256 events of a task wait for delivery: past that, this call waits
+ * until the manager's context has delivered half of them (in a worker
+ * process, the worker waits the same way), so a task cannot flood the
+ * program faster than it takes them. Called on the thread running the
+ * manager's context (a coroutine task), it never waits. Once the task is
+ * cancelled it no longer waits either: events past the bound are dropped.
+ *
  * Since: 1.0
  */
 void
@@ -336,7 +345,7 @@ tasker_context_send_event (TaskerContext *self,
   if (self->task->remote != NULL)
     self->task->remote->event (self->task, name, owned);
   else if ((manager = _tasker_task_ref_manager (self->task)))
-    _tasker_manager_task_event (manager, self->task, name, owned);
+    _tasker_manager_task_event (manager, self->task, name, owned, TRUE);
 }
 
 /**
@@ -345,7 +354,9 @@ tasker_context_send_event (TaskerContext *self,
  * @text: a line of text (several lines if it has newlines)
  *
  * Appends a timestamped line to the task's log. The log keeps the newest
- * 1000 lines.
+ * lines within the manager's [property@Tasker.Manager:log-max-lines] and
+ * [property@Tasker.Manager:log-max-bytes]; a line longer than 64 KiB is cut
+ * (see [method@Tasker.Task.dup_log]).
  *
  * Since: 1.0
  */

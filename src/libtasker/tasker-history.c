@@ -275,7 +275,6 @@ entry_fill (Entry      *entry,
 {
   const GError *error;
   TaskerTask *parent;
-  gboolean has_log;
 
   entry->task_id = tasker_task_get_id (task);
   entry->durable = task->durable;
@@ -309,16 +308,9 @@ entry_fill (Entry      *entry,
   else if (parent != NULL)
     entry->parent_id = tasker_task_get_id (parent);
 
-  /* Most tasks log nothing: look before copying. */
-  g_mutex_lock (&task->lock);
-  has_log = task->log.length > 0 || task->log_dropped > 0;
-  g_mutex_unlock (&task->lock);
-  if (has_log)
-    {
-      g_auto(GStrv) lines = tasker_task_dup_log (task);
-
-      entry->log = g_strjoinv ("\n", lines);
-    }
+  /* What the task kept (its bounded log), in one copy; NULL when it logged
+   * nothing. */
+  entry->log = _tasker_task_dup_log_text (task);
 
   /* Shared with the task's sealed options: immutable. */
   if (task->descriptions != NULL && g_hash_table_size (task->descriptions) > 0)

@@ -18,15 +18,21 @@ G_BEGIN_DECLS
  * (main-loop wake-ups spent on this manager). For tests and benchmarks. */
 guint64 _tasker_manager_get_n_wakeups (TaskerManager *self);
 
+/* How many events of @task wait for delivery (its inbox messages, the one
+ * being delivered included). For tests, on the manager's context. */
+guint   _tasker_manager_count_events  (TaskerManager *self,
+                                       TaskerTask    *task);
+
 /* Called by runners and contexts, from any thread. */
 void    _tasker_manager_task_dirty    (TaskerManager *self,
                                        TaskerTask    *task);
 void    _tasker_manager_task_flush    (TaskerManager *self,
                                        TaskerTask    *task);
-void    _tasker_manager_task_event    (TaskerManager *self,
+gboolean _tasker_manager_task_event   (TaskerManager *self,
                                        TaskerTask    *task,
                                        const char    *name,
-                                       GVariant      *data);
+                                       GVariant      *data,
+                                       gboolean       may_wait);
 void    _tasker_manager_task_returned (TaskerManager *self,
                                        TaskerTask    *task);
 void    _tasker_manager_task_cancel   (TaskerManager *self,

@@ -84,6 +84,7 @@ struct _TaskerManager
 
   GMutex              lock;
   GCond               settled_cond;
+  GCond               events_cond;        /* a task's undelivered events went down to half the bound */
   GHashTable         *keys;               /* (owned) key → live task (borrowed), protected by @lock */
   GPtrArray          *submitted;          /* (owned) (element-type TaskerTask) the manager's references, protected by @lock */
   GPtrArray          *dirty;              /* (owned) (element-type TaskerTask) protected by @lock */
@@ -103,6 +104,8 @@ struct _TaskerManager
   guint               history_max_age_days; /* protected by @lock */
   guint               history_max_count;  /* protected by @lock */
   GPtrArray          *closing_histories;  /* (owned) (nullable) refs of replaced ones still closing, @lock */
+  guint               log_max_lines;      /* protected by @lock */
+  guint               log_max_bytes;      /* protected by @lock */
   guint               shut_down : 1;      /* protected by @lock */
   guint               settled : 1;        /* protected by @lock */
 
@@ -117,8 +120,10 @@ struct _TaskerManager
   guint               batch_seen;
   guint               batch_finished;
   double              batch_live_progress;  /* sum of the progress of the batch's unfinished tasks */
+  gint64              busy_usec;          /* spent dispatching since the source last yielded */
   guint               emit_pending : 1;
   guint               dispatching : 1;    /* inside tasker_manager_dispatch() */
+  guint               yielding : 1;       /* the source runs at YIELD_PRIORITY once */
 
   guint64             n_wakeups;          /* (atomic) */
 };
@@ -137,6 +142,8 @@ enum {
   PROP_HISTORY_PATH,
   PROP_HISTORY_MAX_AGE_DAYS,
   PROP_HISTORY_MAX_COUNT,
+  PROP_LOG_MAX_LINES,
+  PROP_LOG_MAX_BYTES,
   N_PROPS
 };
 
@@ -153,6 +160,17 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 #define DISPATCH_BUDGET_USEC (8 * 1000)
+
+/* The manager's source runs at G_PRIORITY_DEFAULT, so that ends and events
+ * reach the program as soon as its main loop is free. Under a flood that
+ * would keep it ready at every iteration and starve everything of lower
+ * priority: GTK's layout and painting (GDK_PRIORITY_REDRAW, that is
+ * G_PRIORITY_HIGH_IDLE + 20; the library does not link GTK) and idle work.
+ * So once it has spent DISPATCH_BUDGET_USEC, in one dispatch or several, it
+ * drops to this priority for one dispatch: that main-loop iteration paints a
+ * due frame and runs the ready idle sources of G_PRIORITY_DEFAULT_IDLE
+ * along with it (DESIGN.md §4 Bounds: the manager yields within a frame). */
+#define YIELD_PRIORITY G_PRIORITY_DEFAULT_IDLE
 
 static void
 msg_clear (Msg *msg)
@@ -365,6 +383,9 @@ clear_source (GSource **source)
 static guint get_process_limit (TaskerManager *self,
                                 const guint   *field);
 static void set_history_limit  (TaskerManager *self,
+                                guint          prop_id,
+                                guint          value);
+static void set_log_limit      (TaskerManager *self,
                                 guint          prop_id,
                                 guint          value);
 static void finish_parent      (TaskerManager *self,
@@ -721,6 +742,27 @@ handle_cancel (TaskerManager *self,
     finish_cancelled (self, task);
 }
 
+/* An event of @task leaves the inbox: its senders may go on once half the
+ * bound is free (fewer wake-ups than at every event). */
+static void
+event_taken (TaskerManager *self,
+             TaskerTask    *task)
+{
+  g_mutex_lock (&self->lock);
+  task->events_queued--;
+  if (task->events_queued <= TASKER_TASK_EVENTS_MAX / 2)
+    {
+      if (task->events_waiters > 0)
+        g_cond_broadcast (&self->events_cond);
+      if (task->events_throttled)
+        {
+          task->events_throttled = FALSE;
+          _tasker_process_runner_resume (self->processes, task);
+        }
+    }
+  g_mutex_unlock (&self->lock);
+}
+
 static void
 handle_msg (TaskerManager *self,
             Msg           *msg)
@@ -732,6 +774,7 @@ handle_msg (TaskerManager *self,
       break;
 
     case MSG_EVENT:
+      event_taken (self, msg->task);
       if (!tasker_task_is_final (msg->task) && msg->task->options != NULL)
         {
           sync_task (self, msg->task);
@@ -810,6 +853,13 @@ tasker_manager_dispatch (TaskerManager *self)
   g_object_ref (self);
   self->dispatching = TRUE;
 
+  /* Yielded once: back to our own priority. */
+  if (self->yielding)
+    {
+      self->yielding = FALSE;
+      g_source_set_priority (self->source, G_PRIORITY_DEFAULT);
+    }
+
   g_mutex_lock (&self->lock);
   g_source_set_ready_time (self->source, -1);
   self->wake = WAKE_NONE;
@@ -849,6 +899,9 @@ tasker_manager_dispatch (TaskerManager *self)
           self->batch_live_progress += task->progress;
           share_with_parent (self, task, task->progress);
           self->emit_pending = TRUE;
+          /* Its runner holds it back: its message says why. */
+          if (g_atomic_int_get (&task->waits_for) != TASKER_WAIT_NONE)
+            sync_task (self, task);
         }
     }
   /* The references move on: they are the manager's until the task finishes. */
@@ -912,6 +965,16 @@ tasker_manager_dispatch (TaskerManager *self)
     self->emit_pending = TRUE;
 
   maybe_emit (self, g_get_monotonic_time ());
+
+  /* A frame's worth of work since we last let lower priorities run (in one
+   * flood or over a long time, both harmless): yield, see YIELD_PRIORITY. */
+  self->busy_usec += g_get_monotonic_time () - now;
+  if (self->busy_usec > DISPATCH_BUDGET_USEC)
+    {
+      self->busy_usec = 0;
+      self->yielding = TRUE;
+      g_source_set_priority (self->source, YIELD_PRIORITY);
+    }
 
   self->dispatching = FALSE;
   g_object_unref (self);
@@ -980,6 +1043,7 @@ tasker_manager_finalize (GObject *object)
   g_clear_pointer (&self->work_inbox, g_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_cond_clear (&self->settled_cond);
+  g_cond_clear (&self->events_cond);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (tasker_manager_parent_class)->finalize (object);
@@ -1043,6 +1107,14 @@ tasker_manager_get_property (GObject    *object,
       g_value_set_uint (value, get_process_limit (self, &self->history_max_count));
       break;
 
+    case PROP_LOG_MAX_LINES:
+      g_value_set_uint (value, get_process_limit (self, &self->log_max_lines));
+      break;
+
+    case PROP_LOG_MAX_BYTES:
+      g_value_set_uint (value, get_process_limit (self, &self->log_max_bytes));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1103,6 +1175,11 @@ tasker_manager_set_property (GObject      *object,
       set_history_limit (self, prop_id, g_value_get_uint (value));
       break;
 
+    case PROP_LOG_MAX_LINES:
+    case PROP_LOG_MAX_BYTES:
+      set_log_limit (self, prop_id, g_value_get_uint (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1148,6 +1225,8 @@ tasker_manager_class_init (TaskerManagerClass *klass)
    * TaskerManager:max-threads:
    *
    * How many thread tasks may run at once. Defaults to the number of CPUs.
+   * A task that finds them all busy waits, with the message “Waiting for a
+   * free thread”.
    *
    * Since: 1.0
    */
@@ -1160,7 +1239,8 @@ tasker_manager_class_init (TaskerManagerClass *klass)
    * TaskerManager:max-workers:
    *
    * How many `tasker-worker` processes may run process tasks at once.
-   * Defaults to the number of CPUs.
+   * Defaults to the number of CPUs. A process task that waits for one to be
+   * free has the message “Waiting for a free worker”.
    *
    * Since: 1.0
    */
@@ -1286,6 +1366,37 @@ tasker_manager_class_init (TaskerManagerClass *klass)
                        0, G_MAXUINT, 10000,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * TaskerManager:log-max-lines:
+   *
+   * How many lines a task's log keeps at most, the newest (see
+   * [method@Tasker.Task.dup_log]); older ones are dropped, and one marker
+   * line says how many. Applies to tasks submitted afterwards, and what the
+   * history records is what the task kept. Default 1000; at least 1.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LOG_MAX_LINES] =
+    g_param_spec_uint ("log-max-lines", NULL, NULL,
+                       1, G_MAXUINT, TASKER_TASK_LOG_MAX_LINES,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerManager:log-max-bytes:
+   *
+   * How many bytes of lines a task's log keeps at most, the newest lines
+   * (the newest one always stays; a single line longer than 64 KiB is cut);
+   * older ones are dropped as with [property@Tasker.Manager:log-max-lines].
+   * However much a task prints, its log holds no more. Applies to tasks
+   * submitted afterwards. Default 1 MiB (1048576).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LOG_MAX_BYTES] =
+    g_param_spec_uint ("log-max-bytes", NULL, NULL,
+                       1, G_MAXUINT, TASKER_TASK_LOG_MAX_BYTES,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1354,6 +1465,7 @@ tasker_manager_init (TaskerManager *self)
 {
   g_mutex_init (&self->lock);
   g_cond_init (&self->settled_cond);
+  g_cond_init (&self->events_cond);
   self->keys = g_hash_table_new (g_str_hash, g_str_equal);
   self->submitted = g_ptr_array_new ();
   self->work_submitted = g_ptr_array_new ();
@@ -1373,6 +1485,8 @@ tasker_manager_init (TaskerManager *self)
   self->process_limits.update_interval_ms = self->update_interval_ms;
   self->history_max_age_days = 90;
   self->history_max_count = 10000;
+  self->log_max_lines = TASKER_TASK_LOG_MAX_LINES;
+  self->log_max_bytes = TASKER_TASK_LOG_MAX_BYTES;
   self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) _tasker_queue_free);
 }
 
@@ -1497,6 +1611,9 @@ cancel_tree_locked (TaskerManager *self,
     {
       push_msg_locked (self, MSG_CANCEL, task, NULL, NULL);
       cancel_in_runner_locked (self, task);
+      /* A sender waiting for room stops waiting (see _tasker_manager_task_event). */
+      if (task->events_waiters > 0)
+        g_cond_broadcast (&self->events_cond);
     }
   if (cancellable != NULL)
     g_ptr_array_add (to_fire, cancellable);
@@ -1529,7 +1646,17 @@ dispatch_locked (TaskerManager *self,
     }
 
   if (task->kind == TASKER_TASK_KIND_THREAD && task->func != NULL)
-    _tasker_thread_runner_push (self->threads, task);
+    {
+      /* A task that finds every thread busy waits, and its sync says so. A
+       * new one is looked at when it joins the live list (not counted yet,
+       * it is ours alone here); one seen before needs a sync of its own. */
+      if (_tasker_thread_runner_push (self->threads, task) && task->counted &&
+          !__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
+        {
+          g_ptr_array_add (self->dirty, g_object_ref (task));
+          wake_later_locked (self);
+        }
+    }
   else if (task->call != NULL)
     {
       if (self->processes == NULL)
@@ -1694,6 +1821,9 @@ submit (TaskerManager      *self,
     trace_id = parent->trace_id;
   task->trace_id = trace_id != 0 ? _tasker_trace_relay (trace_id, self->node_id)
                                  : _tasker_trace_new (self->node_id);
+
+  task->log_max_lines = self->log_max_lines;
+  task->log_max_bytes = self->log_max_bytes;
 
   unfinished_link_locked (self, task);
   self->settled = FALSE;
@@ -2991,6 +3121,23 @@ set_history_limit (TaskerManager *self,
 }
 
 static void
+set_log_limit (TaskerManager *self,
+               guint          prop_id,
+               guint          value)
+{
+  guint *field = prop_id == PROP_LOG_MAX_LINES ? &self->log_max_lines : &self->log_max_bytes;
+  gboolean changed;
+
+  g_mutex_lock (&self->lock);
+  changed = *field != value;
+  *field = value;
+  g_mutex_unlock (&self->lock);
+
+  if (changed)
+    notify_on_context (self, prop_id);
+}
+
+static void
 query_done_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
@@ -3244,15 +3391,71 @@ _tasker_manager_task_flush (TaskerManager *self,
   g_mutex_unlock (&self->lock);
 }
 
-void
+/* Any thread: queues an event of @task. Nothing a task sends grows the
+ * manager without limit (DESIGN.md §4 Bounds): with TASKER_TASK_EVENTS_MAX
+ * of its events undelivered, a sender that @may_wait waits until the
+ * manager's context has delivered half of them. The process runner, which
+ * serves every worker, may not: it is told the task is over the bound (TRUE)
+ * and reads no more of that worker until _tasker_process_runner_resume().
+ * The thread running the manager's context cannot wait for itself (a
+ * coroutine's events queue on); a cancelled task's events past the bound are
+ * dropped, so that a task nobody drains any more can still end. */
+gboolean
 _tasker_manager_task_event (TaskerManager *self,
                             TaskerTask    *task,
                             const char    *name,
-                            GVariant      *data)
+                            GVariant      *data,
+                            gboolean       may_wait)
 {
+  gboolean over;
+
   g_mutex_lock (&self->lock);
+  if (may_wait && task->events_queued >= TASKER_TASK_EVENTS_MAX &&
+      !g_main_context_is_owner (self->context))
+    {
+      task->events_waiters++;
+      while (task->events_queued >= TASKER_TASK_EVENTS_MAX && !g_atomic_int_get (&task->cancel_requested))
+        g_cond_wait (&self->events_cond, &self->lock);
+      task->events_waiters--;
+      if (task->events_queued >= TASKER_TASK_EVENTS_MAX)
+        {
+          g_mutex_unlock (&self->lock);
+          return FALSE;
+        }
+    }
+  task->events_queued++;
   push_msg_locked (self, MSG_EVENT, task, name, data);
+  over = task->events_queued >= TASKER_TASK_EVENTS_MAX;
+  if (over && !may_wait)
+    task->events_throttled = TRUE;
   g_mutex_unlock (&self->lock);
+
+  return over;
+}
+
+guint
+_tasker_manager_count_events (TaskerManager *self,
+                              TaskerTask    *task)
+{
+  guint n = 0;
+
+  /* Delivered ones have let go of their task. */
+  for (guint i = self->work_inbox_pos; i < self->work_inbox->len; i++)
+    {
+      Msg *msg = &g_array_index (self->work_inbox, Msg, i);
+
+      n += msg->type == MSG_EVENT && msg->task == task;
+    }
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->inbox->len; i++)
+    {
+      Msg *msg = &g_array_index (self->inbox, Msg, i);
+
+      n += msg->type == MSG_EVENT && msg->task == task;
+    }
+  g_mutex_unlock (&self->lock);
+
+  return n;
 }
 
 /* Any thread: the task's function has ended (a thread task's returned, or a

@@ -33,5 +33,7 @@ void                 _tasker_process_runner_push         (TaskerProcessRunner   
 void                 _tasker_process_runner_cancel       (TaskerProcessRunner       *self,
                                                           TaskerTask                *task);
 void                 _tasker_process_runner_stop_all     (TaskerProcessRunner       *self);
+void                 _tasker_process_runner_resume       (TaskerProcessRunner       *self,
+                                                          TaskerTask                *task);
 
 G_END_DECLS

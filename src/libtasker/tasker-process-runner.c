@@ -18,6 +18,7 @@
 
 #include "tasker-command-progress-private.h"
 #include "tasker-error.h"
+#include "tasker-line-splitter-private.h"
 #include "tasker-manager-private.h"
 #include "tasker-process-runner-private.h"
 #include "tasker-task-private.h"
@@ -62,6 +63,7 @@ typedef struct
   gboolean     seen_start;   /* its worker said STARTED */
   gboolean     exited_before_cancel; /* a command that had exited when its cancel came */
   gboolean     cancel_sent;
+  gboolean     wait_shown;   /* its task says it waits for a free worker */
 } Job;
 
 typedef struct
@@ -69,20 +71,21 @@ typedef struct
   Child   *child;
   int      fd;               /* -1 once closed */
   gpointer tag;
-  GString *partial;          /* a line without its end yet */
+  TaskerLineSplitter lines;  /* the line being read */
 } LineReader;
 
 typedef enum {
   REQ_RUN,
   REQ_CANCEL,
   REQ_STOP_ALL,
+  REQ_RESUME,
 } RequestType;
 
 typedef struct
 {
   RequestType  type;
   Job         *job;          /* (owned) for REQ_RUN */
-  TaskerTask  *task;         /* (owned) for REQ_CANCEL */
+  TaskerTask  *task;         /* (owned) for REQ_CANCEL and REQ_RESUME */
 } Request;
 
 struct _Child
@@ -107,6 +110,8 @@ struct _Child
   guint                hello : 1;
   guint                retiring : 1; /* takes no more tasks; leaves when idle */
   guint                lost : 1;     /* killed, or its socket closed: no more frames */
+  guint                paused : 1;   /* its task's events are over their bound: not read */
+  guint                reaped : 1;   /* dead: what it sent is read whatever the bound */
   GError              *death;        /* (owned) (nullable) why its task in flight fails */
 
   GQueue               jobs;         /* (element-type Job) in the order given */
@@ -137,6 +142,7 @@ struct _TaskerProcessRunner
   /* The runner's thread only. */
   TaskerProcessLimits  current;
   GQueue               waiting;        /* (element-type Job) process tasks for a worker */
+  guint                n_unshown;      /* jobs that joined @waiting since it was last looked at */
   GPtrArray           *children;       /* (element-type Child) */
 };
 
@@ -240,6 +246,22 @@ job_mark_started (Job *job)
     _tasker_manager_task_dirty (task->manager, task);
 }
 
+/* The task waits for a worker to be free: the manager's message says so
+ * until it starts (DESIGN.md §4 Messages). */
+static void
+show_waiting (Job *job)
+{
+  TaskerTask *task = job->task;
+
+  if (job->wait_shown)
+    return;
+  job->wait_shown = TRUE;
+
+  g_atomic_int_set (&task->waits_for, TASKER_WAIT_WORKER);
+  if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
+    _tasker_manager_task_dirty (task->manager, task);
+}
+
 static char *
 describe_wait_status (const char *what,
                       int         wait_status)
@@ -293,19 +315,23 @@ running_job (Child *child)
   return job != NULL && job->started && job->task != NULL ? job : NULL;
 }
 
+/* A line of a child's output, or a redraw of one (see TaskerLineSplitter):
+ * a command's is read for its progress at each state, and logged once. */
 static void
-take_line (Child      *child,
-           const char *line,
+take_line (const char *line,
            gsize       len,
-           gboolean    logged)
+           gsize       cut,
+           gboolean    parse,
+           gboolean    log,
+           gpointer    user_data)
 {
+  Child *child = user_data;
   Job *job = running_job (child);
-  g_autofree char *valid = NULL;
 
   if (job == NULL)
     return;
 
-  if (!child->is_worker)
+  if (parse && !child->is_worker)
     {
       double fraction;
       g_autofree char *message = NULL;
@@ -318,40 +344,8 @@ take_line (Child      *child,
         }
     }
 
-  if (!logged)
-    return;
-
-  valid = g_utf8_make_valid (line, len);
-  _tasker_task_append_log (job->task, valid);
-}
-
-/* Splits what came into lines. A carriage return ends a line that is
- * redrawn in place (a progress bar): it is read for progress, not logged. */
-static void
-split_lines (LineReader *reader,
-             gboolean    at_end)
-{
-  GString *buffer = reader->partial;
-  gsize start = 0;
-
-  for (gsize i = 0; i < buffer->len; i++)
-    {
-      char c = buffer->str[i];
-
-      if (c == '\n' || c == '\r')
-        {
-          take_line (reader->child, buffer->str + start, i - start, c == '\n');
-          start = i + 1;
-        }
-    }
-
-  if (at_end && start < buffer->len)
-    {
-      take_line (reader->child, buffer->str + start, buffer->len - start, TRUE);
-      start = buffer->len;
-    }
-
-  g_string_erase (buffer, 0, start);
+  if (log)
+    _tasker_task_append_log_line (job->task, line, len, cut);
 }
 
 static void
@@ -360,7 +354,7 @@ line_reader_close (LineReader *reader)
   if (reader->fd < 0)
     return;
 
-  split_lines (reader, TRUE);
+  _tasker_line_splitter_finish (&reader->lines, take_line, reader->child);
   if (reader->tag != NULL)
     g_source_remove_unix_fd (reader->child->source, reader->tag);
   close (reader->fd);
@@ -389,13 +383,9 @@ line_reader_drain (LineReader *reader)
           break;
         }
 
-      g_string_append_len (reader->partial, chunk, n);
       total += n;
-      split_lines (reader, FALSE);
-
-      /* A child that never ends its line cannot make us hold it all. */
-      if (reader->partial->len > 64 * 1024)
-        split_lines (reader, TRUE);
+      /* However long a line, the splitter holds at most its bound. */
+      _tasker_line_splitter_feed (&reader->lines, chunk, n, take_line, reader->child);
     }
 }
 
@@ -524,6 +514,25 @@ close_socket (Child *child)
   child->lost = TRUE;
 }
 
+/* What the socket is watched for: not its frames while they are paused. */
+static void
+watch_socket (Child *child)
+{
+  g_source_modify_unix_fd (child->source, child->socket_tag,
+                           (child->paused ? 0 : G_IO_IN) | G_IO_HUP | G_IO_ERR |
+                           (child->out->len > 0 ? G_IO_OUT : 0));
+}
+
+static void
+pause_reading (Child *child)
+{
+  if (child->paused || child->reaped)
+    return;
+  child->paused = TRUE;
+  if (child->socket_fd >= 0)
+    watch_socket (child);
+}
+
 static void
 child_write (Child *child)
 {
@@ -555,8 +564,7 @@ child_write (Child *child)
     }
 
   g_byte_array_remove_range (child->out, 0, written);
-  g_source_modify_unix_fd (child->source, child->socket_tag,
-                           G_IO_IN | G_IO_HUP | G_IO_ERR | (child->out->len > 0 ? G_IO_OUT : 0));
+  watch_socket (child);
 }
 
 /* Lets an idle worker go: it reads the end of its stream and exits. */
@@ -827,7 +835,11 @@ handle_frame (Child           *child,
           g_autoptr(GVariant) data = NULL;
 
           g_variant_get (body, "(t&smv)", NULL, &name, &data);
-          _tasker_manager_task_event (job->task->manager, job->task, name, data);
+          /* Back-pressure: past the task's bound, the worker's frames wait in
+           * its socket (and the worker in its writes) until the manager has
+           * delivered some; see _tasker_process_runner_resume(). */
+          if (_tasker_manager_task_event (job->task->manager, job->task, name, data, FALSE))
+            pause_reading (child);
         }
       break;
 
@@ -882,17 +894,50 @@ handle_frame (Child           *child,
   return TRUE;
 }
 
+/* Handles the frames decoded so far, unless the reading is paused. FALSE
+ * when the worker must go (its socket is closed then). */
+static gboolean
+handle_frames (Child *child)
+{
+  g_autoptr(GError) error = NULL;
+  TaskerWorkerMsg type;
+  GVariant *body;
+
+  while ((!child->paused || child->reaped) &&
+         _tasker_worker_decoder_next (child->decoder, &type, &body, &error))
+    {
+      gboolean keep = handle_frame (child, type, body);
+
+      g_variant_unref (body);
+      if (!keep)
+        {
+          close_socket (child);
+          return FALSE;
+        }
+    }
+
+  if (error != NULL)
+    {
+      kill_now (child, bad_frame (error->message));
+      close_socket (child);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static void
 read_socket (Child *child)
 {
   guint8 chunk[READ_CHUNK];
   gsize total = 0;
 
-  while (child->socket_fd >= 0 && total < READ_BUDGET)
+  /* Frames left when the reading was paused go first. */
+  if (!handle_frames (child))
+    return;
+
+  while (child->socket_fd >= 0 && total < READ_BUDGET && (!child->paused || child->reaped))
     {
-      g_autoptr(GError) error = NULL;
-      TaskerWorkerMsg type;
-      GVariant *body;
       ssize_t n;
 
       n = recv (child->socket_fd, chunk, sizeof chunk, MSG_DONTWAIT);
@@ -913,24 +958,8 @@ read_socket (Child *child)
       total += n;
 
       _tasker_worker_decoder_feed (child->decoder, chunk, n);
-      while (_tasker_worker_decoder_next (child->decoder, &type, &body, &error))
-        {
-          gboolean keep = handle_frame (child, type, body);
-
-          g_variant_unref (body);
-          if (!keep)
-            {
-              close_socket (child);
-              return;
-            }
-        }
-
-      if (error != NULL)
-        {
-          kill_now (child, bad_frame (error->message));
-          close_socket (child);
-          return;
-        }
+      if (!handle_frames (child))
+        return;
     }
 }
 
@@ -981,7 +1010,7 @@ line_reader_init (LineReader *reader,
 {
   reader->child = child;
   reader->fd = fd;
-  reader->partial = g_string_new (NULL);
+  _tasker_line_splitter_init (&reader->lines);
   g_unix_set_fd_nonblocking (fd, TRUE, NULL);
   if (watch)
     reader->tag = g_source_add_unix_fd (child->source, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
@@ -1057,8 +1086,8 @@ child_free (Child *child)
   close_socket (child);
   line_reader_close (&child->stdout_lines);
   line_reader_close (&child->stderr_lines);
-  g_string_free (child->stdout_lines.partial, TRUE);
-  g_string_free (child->stderr_lines.partial, TRUE);
+  _tasker_line_splitter_clear (&child->stdout_lines.lines);
+  _tasker_line_splitter_clear (&child->stderr_lines.lines);
   clear_source (&child->source);
   g_clear_pointer (&child->out, g_byte_array_unref);
   g_clear_pointer (&child->decoder, _tasker_worker_decoder_free);
@@ -1078,8 +1107,10 @@ child_reaped (Child *child,
   Job *head;
   GList *rest;
 
-  /* What it said and printed before it went still counts. */
-  if (child->socket_fd >= 0)
+  /* What it said and printed before it went still counts, whatever the
+   * bound of its events: it sends no more. */
+  child->reaped = TRUE;
+  if (child->socket_fd >= 0 || child->paused)
     read_socket (child);
   drain_output (child);
   line_reader_close (&child->stdout_lines);
@@ -1431,6 +1462,10 @@ send_run (Child  *child,
       return FALSE;
     }
 
+  /* Queued behind another task of that worker. */
+  if (child->jobs.length > 0)
+    show_waiting (job);
+
   job->child = child;
   g_queue_push_tail (&child->jobs, job);
   clear_source (&child->idle_timer);
@@ -1490,6 +1525,14 @@ schedule (TaskerProcessRunner *self)
       g_queue_pop_head (&self->waiting);
       if (child == NULL || !send_run (child, job, &error))
         job_fail_unstarted (job, g_steal_pointer (&error));
+    }
+
+  /* What is left waits for a worker; the message is set once per job. */
+  if (self->n_unshown > 0)
+    {
+      for (GList *l = self->waiting.head; l != NULL; l = l->next)
+        show_waiting (l->data);
+      self->n_unshown = 0;
     }
 
   trim_pool (self);
@@ -1634,6 +1677,9 @@ wait_for_worker (TaskerProcessRunner *self,
   int priority = job->task->policy.priority;
   GList *l;
 
+  if (!job->wait_shown)
+    self->n_unshown++;
+
   for (l = self->waiting.tail; l != NULL; l = l->prev)
     if (((Job *) l->data)->task->policy.priority <= priority)
       break;
@@ -1642,6 +1688,26 @@ wait_for_worker (TaskerProcessRunner *self,
     g_queue_insert_after (&self->waiting, l, job);
   else
     g_queue_push_head (&self->waiting, job);
+}
+
+/* The manager has delivered enough of @task's events: its worker is read
+ * again. */
+static void
+resume_reading (TaskerProcessRunner *self,
+                TaskerTask          *task)
+{
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      Child *child = g_ptr_array_index (self->children, i);
+
+      if (!child->paused || find_job (child, task->id) == NULL)
+        continue;
+      child->paused = FALSE;
+      if (child->socket_fd >= 0)
+        watch_socket (child);
+      read_socket (child);
+      break;
+    }
 }
 
 static gboolean
@@ -1676,6 +1742,11 @@ wakeup_dispatch (GSource     *source,
 
         case REQ_CANCEL:
           cancel_task (self, request->task);
+          g_object_unref (request->task);
+          break;
+
+        case REQ_RESUME:
+          resume_reading (self, request->task);
           g_object_unref (request->task);
           break;
 
@@ -1904,6 +1975,16 @@ _tasker_process_runner_cancel (TaskerProcessRunner *self,
 {
   g_mutex_lock (&self->lock);
   push_request_locked (self, REQ_CANCEL, NULL, task);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Any thread: @task's events went back under their bound. */
+void
+_tasker_process_runner_resume (TaskerProcessRunner *self,
+                               TaskerTask          *task)
+{
+  g_mutex_lock (&self->lock);
+  push_request_locked (self, REQ_RESUME, NULL, task);
   g_mutex_unlock (&self->lock);
 }
 

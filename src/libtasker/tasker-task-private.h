@@ -17,14 +17,29 @@
 
 G_BEGIN_DECLS
 
-/* How many log lines a task keeps; older ones are dropped with a marker. */
+/* What a task's log keeps by default (the manager's log-max-lines and
+ * log-max-bytes); older lines are dropped with one marker. */
 #define TASKER_TASK_LOG_MAX_LINES 1000
+#define TASKER_TASK_LOG_MAX_BYTES (1024 * 1024)
+/* How many events of a task may wait for delivery (DESIGN.md §4 Bounds). */
+#define TASKER_TASK_EVENTS_MAX 256
+/* A longer log line is cut, with a marker; a longer message is cut. */
+#define TASKER_TASK_LOG_LINE_MAX (64 * 1024)
+#define TASKER_TASK_MESSAGE_MAX (4 * 1024)
 
 /* Who got to the task first: the runner starting it, or a cancel before it started. */
 enum {
   TASKER_RUN_STATE_WAITING  = 0,
   TASKER_RUN_STATE_STARTED  = 1,
   TASKER_RUN_STATE_CLAIMED  = 2,
+};
+
+/* What a pending task waits for, as its runner found it: the manager's
+ * message says so until it starts (DESIGN.md §4 Messages). */
+enum {
+  TASKER_WAIT_NONE   = 0,
+  TASKER_WAIT_THREAD = 1,
+  TASKER_WAIT_WORKER = 2,
 };
 
 /* Where the reports of a task go when it runs inside a tasker-worker
@@ -95,7 +110,8 @@ struct _TaskerTask
   guint               n_children_seen;  /* manager's context */
   double              parent_share;     /* manager's context: what this task adds to its parent's sum */
   guint               shared_with_parent : 1; /* manager's context */
-  char               *message;          /* (owned) (nullable): written under @lock so dup_message works anywhere */
+  char               *message;          /* (owned) (nullable): written under @lock so dup_message works anywhere;
+                                         * or one of the static wait messages */
   gint64              started_time;
   gint64              finished_time;
   GError             *error;            /* (owned) (nullable) */
@@ -120,11 +136,15 @@ struct _TaskerTask
   TaskerTask         *unfinished_next;  /* protected by the manager's lock */
   GPtrArray          *children;         /* (nullable) (element-type TaskerTask) unfinished ones, borrowed; manager's lock */
   GError             *child_error;      /* (owned) (nullable) the first failed child's; manager's lock */
+  guint               events_queued;    /* undelivered, in the manager's inbox; manager's lock */
+  guint               events_waiters;   /* senders waiting for room; manager's lock */
+  gboolean            events_throttled; /* its worker is not read until room is made; manager's lock */
   guint               unfinished : 1;   /* manager's lock */
   guint               holds_slot : 1;   /* in @queue; manager's lock */
   guint               waits_for_slot : 1; /* in @queue; manager's lock */
   gint64              shared_started_time; /* written before run_state is published */
   int                 run_state;        /* (atomic) TASKER_RUN_STATE_* */
+  int                 waits_for;        /* (atomic) TASKER_WAIT_*, set by its runner for this attempt */
   int                 cancel_requested; /* (atomic) */
   int                 shutdown_cancelled; /* (atomic) the manager's shutdown, not anyone before it, cancelled it */
   int                 dirty;            /* (atomic) queued for a sync on the manager's context */
@@ -134,6 +154,9 @@ struct _TaskerTask
   GError             *cancel_reason;    /* (owned) (nullable) protected by @lock */
   GQueue              log;              /* (element-type utf8) protected by @lock */
   guint               log_dropped;      /* protected by @lock */
+  guint               log_max_lines;    /* set at submit; 0 = no bound (a worker's stand-in) */
+  gsize               log_bytes;        /* of the lines in @log, protected by @lock */
+  guint               log_max_bytes;    /* set at submit; 0 = no bound */
   guint               shared_message_changed : 1; /* protected by @lock */
   guint               manager_message : 1; /* the manager wrote it: cleared at start, protected by @lock */
   guint               returned : 1;     /* protected by @lock */
@@ -163,6 +186,14 @@ void           _tasker_task_store_message   (TaskerTask        *self,
                                              const char        *message);
 void           _tasker_task_append_log      (TaskerTask        *self,
                                              const char        *text);
+void           _tasker_task_append_log_line (TaskerTask        *self,
+                                             const char        *line,
+                                             gsize              len,
+                                             gsize              cut);
+char          *_tasker_task_dup_log_text    (TaskerTask        *self);
+gsize          _tasker_utf8_cut             (const char        *text,
+                                             gsize              len,
+                                             gsize              max);
 gboolean       _tasker_task_begin_return    (TaskerTask        *self);
 gboolean       _tasker_task_begin_return_uncancelled (TaskerTask *self);
 gboolean       _tasker_task_cancelled_at_return (TaskerTask    *self);

@@ -64,6 +64,28 @@ bits_to_double (guint64 bits)
   return value;
 }
 
+/* The manager's messages for a task its runner holds back: static, shown
+ * only on the manager's context, so waiting costs no allocation. */
+static const char wait_messages[][32] = {
+  [TASKER_WAIT_NONE] = "",
+  [TASKER_WAIT_THREAD] = "Waiting for a free thread",
+  [TASKER_WAIT_WORKER] = "Waiting for a free worker",
+};
+
+static inline gboolean
+is_wait_message (const char *message)
+{
+  return message == wait_messages[TASKER_WAIT_THREAD] || message == wait_messages[TASKER_WAIT_WORKER];
+}
+
+static void
+clear_message (TaskerTask *self)
+{
+  if (!is_wait_message (self->message))
+    g_free (self->message);
+  self->message = NULL;
+}
+
 static void
 clear_result (TaskerTask *self)
 {
@@ -108,7 +130,7 @@ tasker_task_finalize (GObject *object)
   g_clear_pointer (&self->key, g_free);
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->descriptions, g_hash_table_unref);
-  g_clear_pointer (&self->message, g_free);
+  clear_message (self);
   g_clear_pointer (&self->shared_message, g_free);
   g_queue_clear_full (&self->log, g_free);
   g_mutex_clear (&self->lock);
@@ -247,7 +269,12 @@ tasker_task_class_init (TaskerTaskClass *klass)
   /**
    * TaskerTask:message:
    *
-   * The last message the task's function set, or %NULL.
+   * The last message the task's function set, or %NULL. While the task
+   * is pending because something holds it back, the manager says what:
+   * “Waiting for a free slot” (its queue), “Waiting for a free thread” (every
+   * [property@Tasker.Manager:max-threads] busy), “Waiting for a free worker”
+   * ([property@Tasker.Manager:max-workers]) or “Retrying in 2 s, attempt 2 of
+   * 3”; that message goes when the task starts. At most 4 KiB.
    *
    * Since: 1.0
    */
@@ -431,6 +458,48 @@ _tasker_task_store_progress (TaskerTask *self,
     mark_dirty (self);
 }
 
+/* The longest prefix of @text (@len bytes) that has at most @max bytes and
+ * does not end inside a UTF-8 sequence. */
+gsize
+_tasker_utf8_cut (const char *text,
+                  gsize       len,
+                  gsize       max)
+{
+  gsize cut;
+
+  if (len <= max)
+    return len;
+
+  /* Back over continuation bytes to the start of the cut character. */
+  cut = max;
+  for (guint i = 0; i < 3 && cut > 0 && ((guchar) text[cut] & 0xC0) == 0x80; i++)
+    cut--;
+
+  return cut;
+}
+
+/* A message longer than TASKER_TASK_MESSAGE_MAX is cut, with an ellipsis. */
+static char *
+dup_message (const char *message)
+{
+  gsize len, cut;
+  char *copy;
+
+  if (message == NULL)
+    return NULL;
+
+  len = strlen (message);
+  if (len <= TASKER_TASK_MESSAGE_MAX)
+    return g_strdup (message);
+
+  cut = _tasker_utf8_cut (message, len, TASKER_TASK_MESSAGE_MAX - strlen ("…"));
+  copy = g_malloc (cut + strlen ("…") + 1);
+  memcpy (copy, message, cut);
+  strcpy (copy + cut, "…");
+
+  return copy;
+}
+
 void
 _tasker_task_store_message (TaskerTask *self,
                             const char *message)
@@ -442,7 +511,7 @@ _tasker_task_store_message (TaskerTask *self,
       return;
     }
   g_free (self->shared_message);
-  self->shared_message = g_strdup (message);
+  self->shared_message = dup_message (message);
   self->shared_message_changed = TRUE;
   self->manager_message = FALSE;
   g_mutex_unlock (&self->lock);
@@ -451,20 +520,60 @@ _tasker_task_store_message (TaskerTask *self,
     mark_dirty (self);
 }
 
+/* "HH:MM:SS.mmm [trace id] text", and a marker for what a line longer than
+ * TASKER_TASK_LOG_LINE_MAX lost. The trace ties lines of several tasks,
+ * processes and programs together. */
 static char *
 format_log_line (GDateTime  *now,
                  guint64     trace_id,
                  const char *text,
-                 gsize       len)
+                 gsize       len,
+                 gsize       cut)
 {
-  /* "HH:MM:SS.mmm [trace id] text": the trace ties lines of several tasks,
-   * processes and programs together. */
+  g_autofree char *valid = NULL;
+  gsize keep = _tasker_utf8_cut (text, len, TASKER_TASK_LOG_LINE_MAX);
+
+  cut += len - keep;
+  if (!g_utf8_validate_len (text, keep, NULL))
+    text = valid = g_utf8_make_valid (text, keep), keep = strlen (valid);
+
+  if (cut > 0)
+    return g_strdup_printf ("%02d:%02d:%02d.%03d [%016" G_GINT64_MODIFIER "x] %.*s … [cut %"
+                            G_GSIZE_FORMAT " bytes]",
+                            g_date_time_get_hour (now),
+                            g_date_time_get_minute (now),
+                            g_date_time_get_second (now),
+                            g_date_time_get_microsecond (now) / 1000,
+                            trace_id, (int) keep, text, cut);
+
   return g_strdup_printf ("%02d:%02d:%02d.%03d [%016" G_GINT64_MODIFIER "x] %.*s",
                           g_date_time_get_hour (now),
                           g_date_time_get_minute (now),
                           g_date_time_get_second (now),
                           g_date_time_get_microsecond (now) / 1000,
-                          trace_id, (int) len, text);
+                          trace_id, (int) keep, text);
+}
+
+/* Keeps the newest lines within the task's bounds; what goes is counted for
+ * the one marker line tasker_task_dup_log() shows. The newest line always
+ * stays. */
+static void
+push_log_line_locked (TaskerTask *self,
+                      char       *line)
+{
+  g_queue_push_tail (&self->log, line);
+  self->log_bytes += strlen (line);
+
+  while (self->log.length > 1 &&
+         ((self->log_max_lines > 0 && self->log.length > self->log_max_lines) ||
+          (self->log_max_bytes > 0 && self->log_bytes > self->log_max_bytes)))
+    {
+      char *oldest = g_queue_pop_head (&self->log);
+
+      self->log_bytes -= strlen (oldest);
+      self->log_dropped++;
+      g_free (oldest);
+    }
 }
 
 void
@@ -488,18 +597,30 @@ _tasker_task_append_log (TaskerTask *self,
     {
       const char *end = strchr (line, '\n');
       gsize len = end != NULL ? (gsize) (end - line) : strlen (line);
+      gsize shown = len > 0 && line[len - 1] == '\r' ? len - 1 : len;
 
-      /* A trailing newline does not make an empty line. */
+      /* A trailing newline does not make an empty line; \r\n ends one too. */
       if (end == NULL || end[1] != '\0' || len > 0)
-        g_queue_push_tail (&self->log, format_log_line (now, self->trace_id, line, len));
-      while (self->log.length > TASKER_TASK_LOG_MAX_LINES)
-        {
-          g_free (g_queue_pop_head (&self->log));
-          self->log_dropped++;
-        }
+        push_log_line_locked (self, format_log_line (now, self->trace_id, line, shown, 0));
       line = end != NULL ? end + 1 : NULL;
     }
   while (line != NULL && *line != '\0');
+  g_mutex_unlock (&self->lock);
+}
+
+/* One line of output (@len bytes, any bytes but newlines), of which @cut
+ * more were already dropped by whoever read it. */
+void
+_tasker_task_append_log_line (TaskerTask *self,
+                              const char *line,
+                              gsize       len,
+                              gsize       cut)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  char *formatted = format_log_line (now, self->trace_id, line, len, cut);
+
+  g_mutex_lock (&self->lock);
+  push_log_line_locked (self, formatted);
   g_mutex_unlock (&self->lock);
 }
 
@@ -561,6 +682,7 @@ _tasker_task_sync (TaskerTask *self)
 {
   guint changed = 0;
   double progress;
+  int wait;
 
   if (tasker_task_is_final (self))
     return 0;
@@ -591,11 +713,26 @@ _tasker_task_sync (TaskerTask *self)
       self->shared_message_changed = FALSE;
       if (g_strcmp0 (self->message, self->shared_message) != 0)
         {
-          g_free (self->message);
+          clear_message (self);
           self->message = g_steal_pointer (&self->shared_message);
           changed |= TASKER_TASK_CHANGED_MESSAGE;
         }
       g_clear_pointer (&self->shared_message, g_free);
+    }
+  /* Held back by its runner (no thread or worker free), with no message of
+   * its own: the manager says so until it starts, or ends without starting. */
+  wait = self->status == TASKER_TASK_STATUS_PENDING &&
+         g_atomic_int_get (&self->run_state) == TASKER_RUN_STATE_WAITING
+         ? g_atomic_int_get (&self->waits_for) : TASKER_WAIT_NONE;
+  if (wait != TASKER_WAIT_NONE && self->message == NULL)
+    {
+      self->message = (char *) wait_messages[wait];
+      changed |= TASKER_TASK_CHANGED_MESSAGE;
+    }
+  else if (wait == TASKER_WAIT_NONE && is_wait_message (self->message))
+    {
+      self->message = NULL;
+      changed |= TASKER_TASK_CHANGED_MESSAGE;
     }
   g_mutex_unlock (&self->lock);
 
@@ -618,6 +755,7 @@ _tasker_task_prepare_retry (TaskerTask *self)
   g_mutex_unlock (&self->lock);
 
   g_atomic_int_set (&self->run_state, TASKER_RUN_STATE_WAITING);
+  g_atomic_int_set (&self->waits_for, TASKER_WAIT_NONE);
   clear_result (self);
   g_clear_error (&self->result_error);
   __atomic_store_n (&self->shared_progress, 0, __ATOMIC_RELAXED);
@@ -1028,14 +1166,25 @@ tasker_task_get_description (TaskerTask *self,
  * Copies the task's log: one line per entry, each a local time
  * (`HH:MM:SS.mmm`), the task's trace id in brackets (16 hex digits, see
  * [method@Tasker.Task.get_trace_id]) and the text, separated by spaces:
- * `12:04:33.016 [0000a1c3002a0000] copying`. At most 1000 lines are kept;
- * when older ones were dropped, the first line says how many. Safe from any
- * thread.
+ * `12:04:33.016 [0000a1c3002a0000] copying`. The log keeps the newest lines
+ * within [property@Tasker.Manager:log-max-lines] and
+ * [property@Tasker.Manager:log-max-bytes] (as they were when the task was
+ * submitted); when older ones were dropped, the first line says how many
+ * (`… 12 earlier lines dropped`). A line longer than 64 KiB is cut and ends
+ * with `… [cut N bytes]`. Safe from any thread.
  *
  * Returns: (transfer full) (array zero-terminated=1): the log lines
  *
  * Since: 1.0
  */
+static char *
+format_marker_locked (TaskerTask *self)
+{
+  const char *oldest = g_queue_peek_head (&self->log);
+
+  return g_strdup_printf ("%.12s … %u earlier lines dropped", oldest, self->log_dropped);
+}
+
 char **
 tasker_task_dup_log (TaskerTask *self)
 {
@@ -1043,16 +1192,10 @@ tasker_task_dup_log (TaskerTask *self)
 
   g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
 
-  lines = g_ptr_array_new ();
-
   g_mutex_lock (&self->lock);
+  lines = g_ptr_array_sized_new (self->log.length + 2);
   if (self->log_dropped > 0)
-    {
-      const char *oldest = g_queue_peek_head (&self->log);
-
-      g_ptr_array_add (lines, g_strdup_printf ("%.12s … %u earlier lines dropped",
-                                               oldest, self->log_dropped));
-    }
+    g_ptr_array_add (lines, format_marker_locked (self));
   for (const GList *l = self->log.head; l != NULL; l = l->next)
     g_ptr_array_add (lines, g_strdup (l->data));
   g_mutex_unlock (&self->lock);
@@ -1060,6 +1203,95 @@ tasker_task_dup_log (TaskerTask *self)
   g_ptr_array_add (lines, NULL);
 
   return (char **) g_ptr_array_free (lines, FALSE);
+}
+
+/**
+ * tasker_task_dup_log_since:
+ * @self: a #TaskerTask
+ * @position: how many lines of the log were read before: 0 the first time,
+ *   then the @next_position of the last call
+ * @next_position: (out): where the next call starts: the number of lines
+ *   the task has logged so far
+ * @n_dropped: (out) (optional): how many of the oldest lines the log has
+ *   dropped so far (line numbers below it are gone)
+ *
+ * Copies the lines logged since @position that the log still holds, as
+ * [method@Tasker.Task.dup_log] gives them but without the marker line: a
+ * view that follows a running task's log reads only what is new at each
+ * refresh, and drops from its own start what the task dropped. Line `i`
+ * (counting from 0 since the task started) is `i - @position` in the result
+ * when @position is at least @n_dropped; lines dropped before they were read
+ * are skipped, and the result then starts at line @n_dropped. Safe from any
+ * thread.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the new lines
+ *
+ * Since: 1.0
+ */
+char **
+tasker_task_dup_log_since (TaskerTask *self,
+                           guint64     position,
+                           guint64    *next_position,
+                           guint64    *n_dropped)
+{
+  GPtrArray *lines;
+  guint64 first, total;
+  const GList *l;
+
+  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
+  g_return_val_if_fail (next_position != NULL, NULL);
+
+  g_mutex_lock (&self->lock);
+  first = self->log_dropped;
+  total = first + self->log.length;
+  position = CLAMP (position, first, total);
+  lines = g_ptr_array_sized_new (total - position + 1);
+  /* The new lines are at the end: walk back to the first of them. */
+  l = self->log.tail;
+  for (guint64 i = total; i > position + 1 && l != NULL; i--)
+    l = l->prev;
+  for (; position < total && l != NULL; l = l->next)
+    g_ptr_array_add (lines, g_strdup (l->data));
+  g_mutex_unlock (&self->lock);
+
+  g_ptr_array_add (lines, NULL);
+  *next_position = total;
+  if (n_dropped != NULL)
+    *n_dropped = first;
+
+  return (char **) g_ptr_array_free (lines, FALSE);
+}
+
+/* The log as tasker_task_dup_log() gives it, joined with newlines in one
+ * copy (at most the task's byte bound); %NULL when there is none. */
+char *
+_tasker_task_dup_log_text (TaskerTask *self)
+{
+  GString *text;
+
+  g_mutex_lock (&self->lock);
+  if (self->log.length == 0)
+    {
+      g_mutex_unlock (&self->lock);
+      return NULL;
+    }
+  text = g_string_sized_new (self->log_bytes + self->log.length + 64);
+  if (self->log_dropped > 0)
+    {
+      g_autofree char *marker = format_marker_locked (self);
+
+      g_string_append (text, marker);
+      g_string_append_c (text, '\n');
+    }
+  for (const GList *l = self->log.head; l != NULL; l = l->next)
+    {
+      g_string_append (text, l->data);
+      if (l->next != NULL)
+        g_string_append_c (text, '\n');
+    }
+  g_mutex_unlock (&self->lock);
+
+  return g_string_free (text, FALSE);
 }
 
 /**

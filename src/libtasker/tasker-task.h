@@ -130,6 +130,11 @@ const char       *tasker_task_get_description    (TaskerTask  *self,
 TASKER_AVAILABLE_IN_1_0
 char            **tasker_task_dup_log            (TaskerTask  *self) G_GNUC_WARN_UNUSED_RESULT;
 TASKER_AVAILABLE_IN_1_0
+char            **tasker_task_dup_log_since      (TaskerTask  *self,
+                                                  guint64      position,
+                                                  guint64     *next_position,
+                                                  guint64     *n_dropped) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
 const GError     *tasker_task_get_error          (TaskerTask  *self);
 TASKER_AVAILABLE_IN_1_0
 gboolean          tasker_task_propagate_value    (TaskerTask  *self,

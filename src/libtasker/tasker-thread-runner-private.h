@@ -17,7 +17,7 @@ typedef struct _TaskerThreadRunner TaskerThreadRunner;
 
 TaskerThreadRunner *_tasker_thread_runner_new             (guint               max_threads);
 void                _tasker_thread_runner_free            (TaskerThreadRunner *self);
-void                _tasker_thread_runner_push            (TaskerThreadRunner *self,
+gboolean            _tasker_thread_runner_push            (TaskerThreadRunner *self,
                                                            TaskerTask         *task);
 void                _tasker_thread_runner_set_max_threads (TaskerThreadRunner *self,
                                                            guint               max_threads);

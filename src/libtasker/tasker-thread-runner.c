@@ -152,12 +152,15 @@ _tasker_thread_runner_free (TaskerThreadRunner *self)
   runner_unref (self);
 }
 
-/* Any thread. Takes a reference on @task until it has run or been skipped. */
-void
+/* Any thread. Takes a reference on @task until it has run or been skipped.
+ * Returns whether it waits because every thread is busy: marked so before
+ * any thread can start it, for the manager to show (DESIGN.md §4 Messages). */
+gboolean
 _tasker_thread_runner_push (TaskerThreadRunner *self,
                             TaskerTask         *task)
 {
   gboolean need_drainer = FALSE;
+  gboolean waits = FALSE;
 
   g_object_ref (task);
 
@@ -186,10 +189,16 @@ _tasker_thread_runner_push (TaskerThreadRunner *self,
       self->n_drainers++;
       need_drainer = TRUE;
     }
+  else
+    waits = TRUE;
+  /* Before it can start: a flag, no allocation on this hot path. */
+  g_atomic_int_set (&task->waits_for, waits ? TASKER_WAIT_THREAD : TASKER_WAIT_NONE);
   g_mutex_unlock (&self->lock);
 
   if (need_drainer)
     g_thread_pool_push (self->pool, runner_ref (self), NULL);
+
+  return waits;
 }
 
 void

@@ -21,6 +21,7 @@
 
 #include "tasker-context-private.h"
 #include "tasker-error.h"
+#include "tasker-line-splitter-private.h"
 #include "tasker-task-private.h"
 #include "tasker-worker-private.h"
 #include "tasker-worker-protocol-private.h"
@@ -64,7 +65,7 @@ typedef struct
 typedef struct
 {
   int          fd;             /* -1 when not captured */
-  GString     *partial;        /* a line without its end yet */
+  TaskerLineSplitter lines;    /* the line being read */
 } Capture;
 
 typedef struct
@@ -222,14 +223,63 @@ sink_event (TaskerTask *task,
   wake_ticker ();
 }
 
+/* A LOG frame holds at most TASKER_TASK_LOG_LINE_MAX bytes of text: a
+ * longer line is cut here, its marker inside the bound, so the manager keeps
+ * it as it comes. */
+#define LOG_TEXT_MAX (TASKER_TASK_LOG_LINE_MAX - 64)
+
+static void
+append_log_line_locked (guint64     task_id,
+                        const char *line,
+                        gsize       len,
+                        gsize       cut)
+{
+  g_autofree char *valid = NULL;
+  gsize keep = _tasker_utf8_cut (line, len, cut > 0 ? LOG_TEXT_MAX : TASKER_TASK_LOG_LINE_MAX);
+
+  if (keep < len)
+    keep = _tasker_utf8_cut (line, len, LOG_TEXT_MAX);
+  cut += len - keep;
+  valid = g_utf8_make_valid (line, keep);
+  if (cut > 0)
+    {
+      g_autofree char *marked = g_strdup_printf ("%s … [cut %" G_GSIZE_FORMAT " bytes]", valid, cut);
+
+      append_locked (TASKER_WORKER_MSG_LOG, g_variant_new ("(ts)", task_id, marked));
+    }
+  else
+    append_locked (TASKER_WORKER_MSG_LOG, g_variant_new ("(ts)", task_id, valid));
+}
+
 static void
 sink_log (TaskerTask *task,
           const char *text)
 {
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  gsize len = strlen (text);
 
   g_mutex_lock (&worker.out_lock);
-  append_locked (TASKER_WORKER_MSG_LOG, g_variant_new ("(ts)", task->id, valid));
+  if (len <= TASKER_TASK_LOG_LINE_MAX)
+    {
+      g_autofree char *valid = g_utf8_make_valid (text, len);
+
+      append_locked (TASKER_WORKER_MSG_LOG, g_variant_new ("(ts)", task->id, valid));
+    }
+  else
+    {
+      /* Line by line, each within the bound. */
+      const char *line = text;
+
+      do
+        {
+          const char *end = strchr (line, '\n');
+          gsize line_len = end != NULL ? (gsize) (end - line) : strlen (line);
+
+          if (end == NULL || end[1] != '\0' || line_len > 0)
+            append_log_line_locked (task->id, line, line_len, 0);
+          line = end != NULL ? end + 1 : NULL;
+        }
+      while (line != NULL && *line != '\0');
+    }
   g_mutex_unlock (&worker.out_lock);
   wake_ticker ();
 }
@@ -241,20 +291,29 @@ static const TaskerRemoteSink sink = {
   .log = sink_log,
 };
 
-static void
-send_output_line_locked (guint64     task_id,
-                         const char *line,
-                         gsize       len)
+typedef struct
 {
-  g_autofree char *valid = NULL;
+  guint64  task_id;   /* 0: the output of no task, dropped */
+  gboolean sent;
+} Sending;
 
-  if (len > 0 && line[len - 1] == '\r')
-    len--;
-  if (task_id == 0)
+/* A line of output (TaskerLineFunc; a redraw is not sent), with out_lock
+ * held. */
+static void
+send_output_line_locked (const char *line,
+                         gsize       len,
+                         gsize       cut,
+                         gboolean    parse,
+                         gboolean    log,
+                         gpointer    user_data)
+{
+  Sending *sending = user_data;
+
+  if (!log || sending->task_id == 0)
     return;
 
-  valid = g_utf8_make_valid (line, len);
-  append_locked (TASKER_WORKER_MSG_LOG, g_variant_new ("(ts)", task_id, valid));
+  append_log_line_locked (sending->task_id, line, len, cut);
+  sending->sent = TRUE;
 }
 
 static guint64
@@ -282,8 +341,9 @@ capture_read_locked (Capture *capture,
                      gboolean at_end)
 {
   char chunk[4096];
-  gboolean sent = FALSE;
-  gsize start = 0;
+  Sending sending = { task_id, FALSE };
+  gboolean asked = task_id != RUNNING_TASK;
+  gboolean full;
 
   for (;;)
     {
@@ -293,35 +353,37 @@ capture_read_locked (Capture *capture,
         continue;
       if (n <= 0)
         break;
-      g_string_append_len (capture->partial, chunk, n);
+
+      /* Only now: a task that wrote what we read was running when it wrote
+       * it and stays running until its capture_task_end(), which waits for
+       * our lock. Asked before reading, the id could be the last task's or
+       * 0 while the next task started and wrote. */
+      if (!asked)
+        {
+          sending.task_id = running_task_id ();
+          asked = TRUE;
+        }
+
+      /* Chunk by chunk: the splitter holds at most one bounded line, and a
+       * task printing without pause has its lines written as they come. */
+      g_mutex_lock (&worker.out_lock);
+      _tasker_line_splitter_feed (&capture->lines, chunk, n, send_output_line_locked, &sending);
+      full = worker.out->len > 16 * FLUSH_SIZE;
+      g_mutex_unlock (&worker.out_lock);
+      if (full)
+        flush_out ();
     }
 
-  /* Only now: a task that wrote what we read was running when it wrote it
-   * and stays running until its capture_task_end(), which waits for our
-   * lock. Asked before reading, the id could be the last task's or 0 while
-   * the next task started and wrote. */
-  if (task_id == RUNNING_TASK)
-    task_id = running_task_id ();
-
-  g_mutex_lock (&worker.out_lock);
-  for (gsize i = 0; i < capture->partial->len; i++)
-    if (capture->partial->str[i] == '\n')
-      {
-        send_output_line_locked (task_id, capture->partial->str + start, i - start);
-        start = i + 1;
-        sent = TRUE;
-      }
-  if ((at_end || capture->partial->len - start > 64 * 1024) && start < capture->partial->len)
+  if (at_end)
     {
-      send_output_line_locked (task_id, capture->partial->str + start, capture->partial->len - start);
-      start = capture->partial->len;
-      sent = TRUE;
+      if (!asked)
+        sending.task_id = running_task_id ();
+      g_mutex_lock (&worker.out_lock);
+      _tasker_line_splitter_finish (&capture->lines, send_output_line_locked, &sending);
+      g_mutex_unlock (&worker.out_lock);
     }
-  g_mutex_unlock (&worker.out_lock);
 
-  g_string_erase (capture->partial, 0, start);
-
-  return sent;
+  return sending.sent;
 }
 
 static gpointer
@@ -812,7 +874,7 @@ _tasker_worker_main (int    argc,
   worker.captures[1].fd = TASKER_WORKER_STDERR_FD;
   for (guint i = 0; i < 2; i++)
     {
-      worker.captures[i].partial = g_string_new (NULL);
+      _tasker_line_splitter_init (&worker.captures[i].lines);
       if (fcntl (worker.captures[i].fd, F_SETFL, O_NONBLOCK) < 0)
         worker.captures[0].fd = worker.captures[1].fd = -1;
     }

@@ -6,6 +6,7 @@
 #include "test-util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tasker-task-private.h"
@@ -238,6 +239,209 @@ log_is_timestamped_and_bounded (void)
   g_assert_true (g_str_has_suffix (big_log[TASKER_TASK_LOG_MAX_LINES], " lines"));
 }
 
+/* Lines of 10 KiB each, numbered, and one line of 100 KiB. */
+static void
+big_lines_func (TaskerContext *context,
+                gpointer       data)
+{
+  guint n = GPOINTER_TO_UINT (data);
+  g_autofree char *filler = g_strnfill (10 * 1024, 'x');
+
+  for (guint i = 1; i <= n; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("line %u %s", i, filler);
+      tasker_context_log (context, line);
+    }
+}
+
+static gsize
+log_bytes (char **log)
+{
+  gsize bytes = 0;
+
+  for (guint i = 0; log[i] != NULL; i++)
+    bytes += strlen (log[i]);
+  return bytes;
+}
+
+/* 500 lines of 10 KiB (5 MiB) fit the 1,000 lines but not the 1 MiB: the
+ * newest that fit stay, after one marker counting the others. */
+static void
+log_is_bounded_in_bytes (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autoptr(TaskerTask) task = NULL;
+  g_auto(GStrv) log = NULL;
+  guint n, n_lines, dropped = 0;
+  guint max_lines, max_bytes;
+  g_autofree char *first_kept = NULL;
+
+  g_object_get (manager, "log-max-lines", &max_lines, "log-max-bytes", &max_bytes, NULL);
+  g_assert_cmpuint (max_lines, ==, 1000);
+  g_assert_cmpuint (max_bytes, ==, 1024 * 1024);
+
+  task = tasker_manager_run_thread (manager, NULL, NULL, big_lines_func, GUINT_TO_POINTER (500), NULL, NULL);
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+
+  log = tasker_task_dup_log (task);
+  n = g_strv_length (log);
+  g_assert_cmpuint (n, >, 90);
+  g_assert_cmpuint (n, <, 110);
+  g_assert_cmpuint (log_bytes (log), <=, 1024 * 1024 + 100);
+  /* One marker, first, counting what went; then the newest lines in order. */
+  g_assert_true (g_regex_match_simple ("^\\d\\d:\\d\\d:\\d\\d\\.\\d\\d\\d … \\d+ earlier lines dropped$", log[0], 0, 0));
+  g_assert_cmpint (sscanf (strstr (log[0], "… ") + strlen ("… "), "%u", &dropped), ==, 1);
+  n_lines = n - 1;
+  g_assert_cmpuint (dropped + n_lines, ==, 500);
+  first_kept = g_strdup_printf (" line %u x", dropped + 1);
+  g_assert_nonnull (strstr (log[1], first_kept));
+  g_assert_nonnull (strstr (log[n - 1], " line 500 x"));
+  for (guint i = 1; i < n; i++)
+    g_assert_null (strstr (log[i], "dropped"));
+
+  /* Smaller bounds for the tasks submitted afterwards. */
+  g_object_set (manager, "log-max-lines", 20, "log-max-bytes", 50 * 1024, NULL);
+  {
+    g_autoptr(TaskerTask) small = tasker_manager_run_thread (manager, NULL, NULL, big_lines_func, GUINT_TO_POINTER (30), NULL, NULL);
+    g_auto(GStrv) small_log = NULL;
+
+    g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+    small_log = tasker_task_dup_log (small);
+    /* 4 lines of 10 KiB fit 50 KiB: 26 dropped. */
+    g_assert_cmpuint (g_strv_length (small_log), ==, 5);
+    g_assert_nonnull (strstr (small_log[0], " … 26 earlier lines dropped"));
+    g_assert_nonnull (strstr (small_log[1], " line 27 x"));
+    g_assert_nonnull (strstr (small_log[4], " line 30 x"));
+  }
+}
+
+static void
+long_line_func (TaskerContext *context,
+                gpointer       data)
+{
+  /* "a" and 50,000 "é" (2 bytes each, one across the 64 KiB cut): 100,001 bytes. */
+  GString *line = g_string_new (NULL);
+
+  g_string_append_c (line, 'a');
+  while (line->len < 100000)
+    g_string_append (line, "é");
+  tasker_context_log (context, line->str);
+  tasker_context_log (context, "after");
+  g_string_free (line, TRUE);
+}
+
+static void
+long_line_is_cut (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autoptr(TaskerTask) task = tasker_manager_run_thread (manager, NULL, NULL, long_line_func, NULL, NULL, NULL);
+  g_auto(GStrv) log = NULL;
+  const char *text;
+  const char *marker;
+
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  log = tasker_task_dup_log (task);
+  g_assert_cmpuint (g_strv_length (log), ==, 2);
+  g_assert_true (g_utf8_validate (log[0], -1, NULL));
+  text = strstr (log[0], "] ") + 2;
+  marker = strstr (text, " … [cut ");
+  g_assert_nonnull (marker);
+  /* 65,535 bytes kept (the "é" across 64 KiB goes whole), 34,466 counted. */
+  g_assert_cmpuint (marker - text, ==, 65535);
+  g_assert_cmpstr (marker, ==, " … [cut 34466 bytes]");
+  g_assert_true (g_str_has_suffix (log[1], "] after"));
+}
+
+static void
+long_message_func (TaskerContext *context,
+                   gpointer       data)
+{
+  GString *message = g_string_new ("m");
+
+  while (message->len < 10000)
+    g_string_append (message, "€");   /* 3 bytes */
+  tasker_context_set_message (context, message->str);
+  g_string_free (message, TRUE);
+}
+
+static void
+long_message_is_cut (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autoptr(TaskerTask) task = tasker_manager_run_thread (manager, NULL, NULL, long_message_func, NULL, NULL, NULL);
+  const char *message;
+  g_autofree char *dup = NULL;
+
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  message = tasker_task_get_message (task);
+  g_assert_true (g_utf8_validate (message, -1, NULL));
+  g_assert_cmpuint (strlen (message), <=, 4096);
+  /* "m", as many "€" as fit before the "…" (also 3 bytes), the "…". */
+  g_assert_cmpuint (strlen (message), ==, 1 + 3 * 1364 + 3);
+  g_assert_true (g_str_has_prefix (message, "m€€"));
+  g_assert_true (g_str_has_suffix (message, "€…"));
+  dup = tasker_task_dup_message (task);
+  g_assert_cmpstr (dup, ==, message);
+}
+
+static void
+assert_lines (char       **lines,
+              guint        first,
+              guint        n)
+{
+  g_assert_cmpuint (g_strv_length (lines), >=, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *suffix = g_strdup_printf ("] line %u", first + i);
+
+      g_assert_true (g_str_has_suffix (lines[i], suffix));
+    }
+}
+
+/* A view following the log reads only what is new, and learns what the
+ * bounded log dropped (numbered from 0: "line 1" is line 0). */
+static void
+log_read_since_a_position (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autoptr(TaskerTask) task = NULL;
+  guint64 next = 0, dropped = 0;
+
+  g_object_set (manager, "log-max-lines", 10, NULL);
+  task = tasker_manager_run_thread (manager, NULL, NULL, log_func, GUINT_TO_POINTER (25), NULL, NULL);
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  /* 25 lines and "two", "lines": 27 logged, the newest 10 kept. */
+
+  {
+    g_auto(GStrv) all = tasker_task_dup_log (task);
+    g_auto(GStrv) lines = tasker_task_dup_log_since (task, 0, &next, &dropped);
+
+    g_assert_cmpuint (next, ==, 27);
+    g_assert_cmpuint (dropped, ==, 17);
+    /* The kept lines, without the marker. */
+    g_assert_cmpuint (g_strv_length (lines), ==, 10);
+    g_assert_cmpstrv ((const char * const *) lines, (const char * const *) all + 1);
+    assert_lines (lines, 18, 8);
+  }
+  {
+    g_auto(GStrv) lines = tasker_task_dup_log_since (task, 20, &next, NULL);
+
+    g_assert_cmpuint (next, ==, 27);
+    assert_lines (lines, 21, 5);
+    g_assert_true (g_str_has_suffix (lines[5], "] two"));
+    g_assert_true (g_str_has_suffix (lines[6], "] lines"));
+    g_assert_cmpuint (g_strv_length (lines), ==, 7);
+  }
+  {
+    g_auto(GStrv) none = tasker_task_dup_log_since (task, 27, &next, &dropped);
+    g_auto(GStrv) beyond = tasker_task_dup_log_since (task, 40, &next, &dropped);
+
+    g_assert_cmpuint (g_strv_length (none), ==, 0);
+    g_assert_cmpuint (g_strv_length (beyond), ==, 0);
+    g_assert_cmpuint (next, ==, 27);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -250,6 +454,10 @@ main (int   argc,
   g_test_add_func ("/Tasker/Context/sub-contexts-compose", sub_contexts_compose);
   g_test_add_func ("/Tasker/Context/sub-context-messages-go-to-task", sub_context_messages_go_to_the_task);
   g_test_add_func ("/Tasker/Context/log-timestamped-and-bounded", log_is_timestamped_and_bounded);
+  g_test_add_func ("/Tasker/Context/log-bounded-in-bytes", log_is_bounded_in_bytes);
+  g_test_add_func ("/Tasker/Context/long-log-line-cut", long_line_is_cut);
+  g_test_add_func ("/Tasker/Context/long-message-cut", long_message_is_cut);
+  g_test_add_func ("/Tasker/Context/log-read-since", log_read_since_a_position);
 
   return g_test_run ();
 }

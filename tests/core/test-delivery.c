@@ -441,6 +441,153 @@ progress_stored_during_a_sync_is_not_lost (void)
   test_gate_clear (&once.release);
 }
 
+typedef struct
+{
+  TaskerManager *manager;
+  guint          n;            /* events to send */
+  int            sent;         /* (atomic) send_event calls returned */
+  guint          delivered;
+  guint          out_of_order;
+  guint          max_waiting;  /* most undelivered events seen at once */
+  guint          at_done;      /* delivered when when_done ran */
+  gboolean       done;
+  guint          idle_runs;
+  guint          delivered_at_idle; /* delivered when the idle source first ran */
+  gboolean       idle_attached;
+  gboolean       count_waiting;
+} Flood;
+
+static void
+flood_func (TaskerContext *context,
+            gpointer       data)
+{
+  Flood *flood = data;
+
+  for (guint i = 0; i < flood->n; i++)
+    {
+      tasker_context_send_event (context, "n", g_variant_new_uint32 (i));
+      g_atomic_int_inc (&flood->sent);
+    }
+}
+
+static gboolean
+idle_cb (gpointer data)
+{
+  Flood *flood = data;
+
+  if (flood->idle_runs++ == 0)
+    flood->delivered_at_idle = flood->delivered;
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+flood_event_cb (TaskerTask *task,
+                const char *name,
+                GVariant   *data,
+                gpointer    user_data)
+{
+  Flood *flood = user_data;
+  /* (A scan of the inbox: only where it is bounded.) */
+  guint waiting = flood->count_waiting ? _tasker_manager_count_events (flood->manager, task) : 0;
+
+  if (g_variant_get_uint32 (data) != flood->delivered)
+    flood->out_of_order++;
+  flood->delivered++;
+  flood->max_waiting = MAX (flood->max_waiting, waiting);
+
+  /* Well into the flood: an idle source of the program's must still get
+   * its turn before the flood is over. */
+  if (flood->delivered == 1000 && !flood->idle_attached)
+    {
+      GSource *idle = g_idle_source_new ();
+
+      flood->idle_attached = TRUE;
+      g_source_set_priority (idle, G_PRIORITY_DEFAULT_IDLE);
+      g_source_set_callback (idle, idle_cb, flood, NULL);
+      g_source_attach (idle, tasker_manager_get_context (flood->manager));
+      g_source_unref (idle);
+    }
+}
+
+static void
+flood_done_cb (TaskerTask *task,
+               gpointer    user_data)
+{
+  Flood *flood = user_data;
+
+  flood->at_done = flood->delivered;
+  flood->done = TRUE;
+}
+
+static gboolean
+flood_is_done (gpointer data)
+{
+  return ((Flood *) data)->done;
+}
+
+/* A task sending events as fast as it can: at most TASKER_TASK_EVENTS_MAX
+ * wait for delivery at any time (the sender waits), all arrive in order and
+ * before when_done, and the flood does not keep an idle source of
+ * G_PRIORITY_DEFAULT_IDLE from running (DESIGN.md §4 Bounds, Events). */
+static void
+event_flood_is_bounded_and_yields (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) task = NULL;
+  Flood flood = { manager, 100000 };
+
+  flood.count_waiting = TRUE;
+  tasker_task_options_set_event_func (options, flood_event_cb, &flood, NULL);
+  tasker_task_options_set_done_func (options, flood_done_cb, &flood, NULL);
+  task = tasker_manager_run_thread (manager, NULL, options, flood_func, &flood, NULL, NULL);
+  test_wait_for (tasker_manager_get_context (manager), flood_is_done, &flood);
+
+  g_assert_cmpuint (flood.delivered, ==, flood.n);
+  g_assert_cmpuint (flood.at_done, ==, flood.n);
+  g_assert_cmpuint (flood.out_of_order, ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&flood.sent), ==, flood.n);
+  /* The one being delivered, and at most the bound behind it. */
+  g_assert_cmpuint (flood.max_waiting, <=, TASKER_TASK_EVENTS_MAX + 1);
+  g_assert_true (flood.idle_attached);
+  g_assert_cmpuint (flood.idle_runs, ==, 1);
+  g_assert_cmpuint (flood.delivered_at_idle, <, flood.n);
+}
+
+static void
+flood_coroutine (TaskerContext *context,
+                 gpointer       data)
+{
+  flood_func (context, data);
+  tasker_context_return_value (context, NULL);
+}
+
+/* A coroutine on the manager's own thread cannot wait for room: its whole
+ * flood is queued at once. Delivering it still leaves the main loop to
+ * lower priorities within a frame's worth of work (the manager's source
+ * yields), so the idle source runs long before the flood is over. */
+static void
+event_flood_on_the_main_thread_yields (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) task = NULL;
+  Flood flood = { manager, 100000 };
+
+  tasker_task_options_set_event_func (options, flood_event_cb, &flood, NULL);
+  tasker_task_options_set_done_func (options, flood_done_cb, &flood, NULL);
+  task = tasker_manager_add_coroutine (manager, NULL, options, flood_coroutine, &flood, NULL, NULL);
+  test_wait_for (tasker_manager_get_context (manager), flood_is_done, &flood);
+
+  g_assert_cmpuint (flood.delivered, ==, flood.n);
+  g_assert_cmpuint (flood.at_done, ==, flood.n);
+  g_assert_cmpuint (flood.out_of_order, ==, 0);
+  g_assert_true (flood.idle_attached);
+  g_assert_cmpuint (flood.idle_runs, ==, 1);
+  g_assert_cmpuint (flood.delivered_at_idle, <, flood.n);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -453,6 +600,8 @@ main (int   argc,
   g_test_add_func ("/Tasker/Delivery/settled-means-delivered", settled_means_everything_delivered);
   g_test_add_func ("/Tasker/Delivery/wait-times-out", wait_times_out);
   g_test_add_func ("/Tasker/Delivery/progress-stored-during-sync", progress_stored_during_a_sync_is_not_lost);
+  g_test_add_func ("/Tasker/Delivery/event-flood-bounded-and-yields", event_flood_is_bounded_and_yields);
+  g_test_add_func ("/Tasker/Delivery/event-flood-main-thread-yields", event_flood_on_the_main_thread_yields);
 
   return g_test_run ();
 }

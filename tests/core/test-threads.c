@@ -335,6 +335,86 @@ max_threads_bounds_concurrency (void)
   test_gate_clear (&c.gate);
 }
 
+/* Every message a task showed, in order ("" for none). */
+static void
+record_message_cb (GObject    *object,
+                   GParamSpec *pspec,
+                   gpointer    data)
+{
+  const char *message = tasker_task_get_message (TASKER_TASK (object));
+
+  g_ptr_array_add (data, g_strdup (message != NULL ? message : ""));
+}
+
+static void
+says_own_message (TaskerContext *context,
+                  gpointer       data)
+{
+  tasker_context_set_message (context, "working");
+}
+
+static gboolean
+task_is_pending_with_message (gpointer data)
+{
+  return tasker_task_get_status (data) == TASKER_TASK_STATUS_PENDING &&
+         tasker_task_get_message (data) != NULL;
+}
+
+/* A task that finds every pool thread busy says "Waiting for a free thread"
+ * until it starts; one that finds a free thread never says it; one cancelled
+ * while it waits ends with no message (DESIGN.md §4 Messages). */
+static void
+waiting_for_a_thread_has_a_message (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  GMainContext *context = tasker_manager_get_context (manager);
+  g_autoptr(GPtrArray) first_seen = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) waiter_seen = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(TaskerTask) first = NULL;
+  g_autoptr(TaskerTask) waiter = NULL;
+  g_autoptr(TaskerTask) cancelled = NULL;
+  Concurrency c = { 0 };
+
+  test_gate_init (&c.gate);
+  tasker_manager_set_max_threads (manager, 1);
+
+  first = tasker_manager_run_thread (manager, NULL, NULL, concurrency_func, &c, NULL, NULL);
+  g_signal_connect (first, "notify::message", G_CALLBACK (record_message_cb), first_seen);
+  test_wait_for (context, test_task_is_running, first);
+
+  waiter = tasker_manager_run_thread (manager, NULL, NULL, says_own_message, NULL, NULL, NULL);
+  g_signal_connect (waiter, "notify::message", G_CALLBACK (record_message_cb), waiter_seen);
+  cancelled = tasker_manager_run_thread (manager, NULL, NULL, says_own_message, NULL, NULL, NULL);
+  test_wait_for (context, task_is_pending_with_message, waiter);
+  test_wait_for (context, task_is_pending_with_message, cancelled);
+  g_assert_cmpstr (tasker_task_get_message (waiter), ==, "Waiting for a free thread");
+  g_assert_cmpstr (tasker_task_get_message (cancelled), ==, "Waiting for a free thread");
+  {
+    g_autofree char *dup = tasker_task_dup_message (waiter);
+
+    g_assert_cmpstr (dup, ==, "Waiting for a free thread");
+  }
+
+  tasker_task_cancel (cancelled);
+  test_wait_for (context, test_task_is_final, cancelled);
+  g_assert_null (tasker_task_get_message (cancelled));
+
+  test_gate_open (&c.gate);
+  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+
+  /* The first found the thread free: no message at all. */
+  g_assert_cmpuint (first_seen->len, ==, 0);
+  g_assert_null (tasker_task_get_message (first));
+  /* The waiter's message went as it started; its own stays after it ends. */
+  g_assert_cmpstr (tasker_task_get_message (waiter), ==, "working");
+  g_assert_cmpuint (waiter_seen->len, >=, 2);
+  g_assert_cmpstr (g_ptr_array_index (waiter_seen, 0), ==, "Waiting for a free thread");
+  g_assert_cmpstr (g_ptr_array_index (waiter_seen, waiter_seen->len - 1), ==, "working");
+  for (guint i = 1; i < waiter_seen->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (waiter_seen, i), !=, "Waiting for a free thread");
+  test_gate_clear (&c.gate);
+}
+
 typedef struct
 {
   GThread *thread;      /* where notify::max-workers ran */
@@ -400,6 +480,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/Threads/default-context", callbacks_run_on_the_default_context);
   g_test_add_func ("/Tasker/Threads/own-context-other-thread", callbacks_run_on_the_managers_own_context);
   g_test_add_func ("/Tasker/Threads/max-threads", max_threads_bounds_concurrency);
+  g_test_add_func ("/Tasker/Threads/waiting-for-a-thread-message", waiting_for_a_thread_has_a_message);
   g_test_add_func ("/Tasker/Threads/property-notify-on-context", property_notify_runs_on_the_context);
 
   return g_test_run ();

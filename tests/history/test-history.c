@@ -1115,6 +1115,42 @@ test_free_writes_queued (HistFixture   *f,
   g_assert_cmpuint (g_ascii_strtoull (count, NULL, 10), ==, n);
 }
 
+/* The history stores what the task retained: a task that logged 3 MB keeps
+ * (and records) at most the 1 MiB bound, one marker first. */
+static void
+test_log_bounded (HistFixture   *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *filler = g_strnfill (10 * 1024, 'l');
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GListModel) model = NULL;
+  g_auto(GStrv) record_log = NULL;
+  HistWork work = { "loud", -1, NULL, 0, NULL };
+  gsize bytes = 0;
+
+  for (guint i = 0; i < 300; i++)
+    g_ptr_array_add (lines, g_strdup_printf ("%u %s", i, filler));
+  g_ptr_array_add (lines, NULL);
+  work.log = (const char * const *) lines->pdata;
+
+  hist_open (f, NULL, 0, 0);
+  task = hist_submit (f, NULL, NULL, &work);
+  hist_wait_finished (f, 1);
+  test_settle (f->base.manager);
+  flush_or_fail (f);
+
+  model = hist_query_all (f);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  assert_record_matches (find_record (model, tasker_task_get_id (task)), task);
+  record_log = tasker_history_record_dup_log (find_record (model, tasker_task_get_id (task)));
+  for (guint i = 0; record_log[i] != NULL; i++)
+    bytes += strlen (record_log[i]) + 1;
+  g_assert_cmpuint (bytes, <=, 1024 * 1024 + 100);
+  g_assert_nonnull (strstr (record_log[0], " earlier lines dropped"));
+  g_assert_nonnull (strstr (record_log[g_strv_length (record_log) - 1], "] 299 l"));
+}
+
 /* Adds from the manager's own task-finished signal, as the manager's hook
  * will, while the writer is busy: every one gets in. */
 static void
@@ -1376,6 +1412,7 @@ main (int   argc,
   HIST_TEST_ADD ("/Tasker/History/file", test_file);
   HIST_TEST_ADD ("/Tasker/History/batching", test_batching);
   HIST_TEST_ADD ("/Tasker/History/many-tasks", test_many_tasks);
+  HIST_TEST_ADD ("/Tasker/History/log-bounded", test_log_bounded);
   HIST_TEST_ADD ("/Tasker/History/query/filters", test_query_filters);
   HIST_TEST_ADD ("/Tasker/History/query/paging", test_query_paging);
   HIST_TEST_ADD ("/Tasker/History/query/cancelled", test_query_cancelled);

@@ -200,6 +200,151 @@ test_progress (TestFixture   *f,
   g_rmdir (dir);
 }
 
+/* The log lines after their "HH:MM:SS.mmm [trace id] " stamps. */
+static GStrv
+log_texts (TaskerTask *task)
+{
+  g_auto(GStrv) lines = tasker_task_dup_log (task);
+  GStrvBuilder *texts = g_strv_builder_new ();
+  GStrv result;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *text = strstr (lines[i], "] ");
+
+      g_strv_builder_add (texts, text != NULL ? text + 2 : lines[i]);
+    }
+  result = g_strv_builder_end (texts);
+  g_strv_builder_unref (texts);
+
+  return result;
+}
+
+/* A line ends at \n or \r\n: CRLF output keeps its text, with no empty lines. */
+static void
+test_crlf (TestFixture   *f,
+           gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_auto(GStrv) texts = NULL;
+
+  task = run_script (f, "printf 'one\r\ntwo\r\n\r\nfour 50%%\r\n'; printf 'err\r\n' >&2");
+  wait_done (f, task);
+  assert_completed (task);
+
+  texts = log_texts (task);
+  g_assert_cmpuint (g_strv_length (texts), ==, 5);
+  g_assert_cmpstr (texts[0], ==, "one");
+  g_assert_cmpstr (texts[1], ==, "two");
+  g_assert_cmpstr (texts[2], ==, "");       /* the program's own blank line */
+  g_assert_cmpstr (texts[3], ==, "four 50%");
+  g_assert_cmpstr (texts[4], ==, "err");
+}
+
+/* A progress bar redrawn with a bare \r is read at each redraw, while the
+ * command runs, and leaves one line in its last state; no empty line. */
+static void
+test_carriage_return_redraws (TestFixture   *f,
+                              gconstpointer  data)
+{
+  static const char *script =
+    "d=\"$1\"\n"
+    "wait_for () {\n"
+    "  n=0\n"
+    "  while [ ! -e \"$d/$1\" ]; do\n"
+    "    n=$((n + 1)); [ $n -gt 3000 ] && exit 99\n"
+    "    sleep 0.01\n"
+    "  done\n"
+    "}\n"
+    "echo before\n"
+    "printf 'copying [#   ] 10%%\\r'\n"
+    "wait_for 1\n"
+    "printf 'copying [##  ] 20%%\\r'\n"
+    "wait_for 2\n"
+    "printf 'TASKER-PROGRESS 0.3 nearly\\r'\n"
+    "wait_for 3\n"
+    "printf 'copying [####] 40%%\\r\\r'\n"
+    "wait_for 4\n"
+    "printf '\\n'\n"
+    "printf 'tail 70%%\\r'\n";
+  g_autofree char *dir = g_dir_make_tmp ("tasker-test-XXXXXX", NULL);
+  const char *argv[] = { "/bin/sh", "-c", script, "sh", dir, NULL };
+  const double stages[] = { 0.1, 0.2, 0.3, 0.4 };
+  g_autoptr(TaskerTask) task = NULL;
+  g_auto(GStrv) texts = NULL;
+
+  g_assert_nonnull (dir);
+  task = run_command (f, NULL, argv, NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (stages); i++)
+    {
+      TEST_WAIT_UNTIL (f->context, progress_is (task, stages[i]) || tasker_task_is_final (task));
+      test_assert_status (task, TASKER_TASK_STATUS_RUNNING);
+      if (i == 2)
+        g_assert_cmpstr (tasker_task_get_message (task), ==, "nearly");
+      touch_stage (dir, i + 1);
+    }
+
+  wait_done (f, task);
+  assert_completed (task);
+  texts = log_texts (task);
+  g_assert_cmpuint (g_strv_length (texts), ==, 3);
+  g_assert_cmpstr (texts[0], ==, "before");
+  g_assert_cmpstr (texts[1], ==, "copying [####] 40%");
+  /* The last state of a line the command never ended. */
+  g_assert_cmpstr (texts[2], ==, "tail 70%");
+
+  for (int i = 1; i <= 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%d", i);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+/* A line longer than 64 KiB is cut with a marker, as one line. */
+static void
+test_long_line (TestFixture   *f,
+                gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_auto(GStrv) texts = NULL;
+
+  task = run_script (f, "head -c 100000 /dev/zero | tr '\\0' x; echo; echo after");
+  wait_done (f, task);
+  assert_completed (task);
+
+  texts = log_texts (task);
+  g_assert_cmpuint (g_strv_length (texts), ==, 2);
+  g_assert_cmpuint (strlen (texts[0]), ==, 65536 + strlen (" … [cut 34464 bytes]"));
+  g_assert_true (g_str_has_suffix (texts[0], "xxx … [cut 34464 bytes]"));
+  g_assert_cmpstr (texts[1], ==, "after");
+}
+
+/* However much a command prints, its task keeps at most its byte bound. */
+static void
+test_output_flood (TestFixture   *f,
+                   gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_auto(GStrv) lines = NULL;
+  gsize bytes = 0;
+
+  /* 20 MB in lines of 60 KB. */
+  task = run_script (f, "yes \"$(head -c 60000 /dev/zero | tr '\\0' x)\" | head -c 20000000; echo; echo last");
+  wait_done (f, task);
+  assert_completed (task);
+
+  lines = tasker_task_dup_log (task);
+  for (guint i = 0; lines[i] != NULL; i++)
+    bytes += strlen (lines[i]);
+  g_assert_cmpuint (bytes, <=, 1024 * 1024 + 100);
+  g_assert_true (strstr (lines[0], " earlier lines dropped") != NULL);
+  g_assert_true (log_has_suffix (task, "] last"));
+}
+
 /* A non-zero exit status fails the task. */
 static void
 test_exit_status (TestFixture   *f,
@@ -510,6 +655,10 @@ main (int    argc,
 
   PROC_ADD ("/Tasker/Command/log", test_log);
   PROC_ADD ("/Tasker/Command/progress", test_progress);
+  PROC_ADD ("/Tasker/Command/crlf", test_crlf);
+  PROC_ADD ("/Tasker/Command/carriage-return-redraws", test_carriage_return_redraws);
+  PROC_ADD ("/Tasker/Command/long-line", test_long_line);
+  PROC_ADD ("/Tasker/Command/output-flood", test_output_flood);
   PROC_ADD ("/Tasker/Command/exit-status", test_exit_status);
   PROC_ADD ("/Tasker/Command/signal", test_signal);
   PROC_ADD ("/Tasker/Command/not-found", test_not_found);

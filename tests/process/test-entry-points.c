@@ -50,6 +50,8 @@ EXPORT_ENTRY (big_result);
 EXPORT_ENTRY (sized_result);
 EXPORT_ENTRY (print);
 EXPORT_ENTRY (print_return);
+EXPORT_ENTRY (print_shapes);
+EXPORT_ENTRY (event_flood);
 EXPORT_ENTRY (load_gtk_check);
 EXPORT_ENTRY (spawn_sleeper);
 EXPORT_ENTRY (fail_domain);
@@ -551,6 +553,46 @@ print_return (TaskerContext  *context,
   fflush (stderr);
 
   return g_variant_new ("(i)", (int) getpid ());
+}
+
+/* Prints lines of every shape to stdout (CRLF, a bar redrawn with \r, a
+ * 100,000-byte line, one never ended) and logs a 100,000-byte line, then
+ * returns. */
+GVariant *
+print_shapes (TaskerContext  *context,
+              GVariant       *args,
+              GError        **error)
+{
+  g_autofree char *long_line = g_strnfill (100000, 'y');
+  g_autofree char *long_log = g_strnfill (100000, 'z');
+
+  printf ("crlf\r\n");
+  printf ("bar 10%%\r");
+  fflush (stdout);
+  printf ("bar 20%%\rbar 30%%\r\n");
+  printf ("%s\n", long_line);
+  fflush (stdout);
+  tasker_context_log (context, long_log);
+  printf ("unended");
+  fflush (stdout);
+
+  return g_variant_new ("()");
+}
+
+/* args (u) n: sends n events "n" with data u, 0 to n-1, as fast as it can;
+ * returns (u) n. */
+GVariant *
+event_flood (TaskerContext  *context,
+             GVariant       *args,
+             GError        **error)
+{
+  guint32 n = 0;
+
+  g_variant_get (args, "(u)", &n);
+  for (guint32 i = 0; i < n; i++)
+    tasker_context_send_event (context, "n", g_variant_new_uint32 (i));
+
+  return g_variant_new ("(u)", n);
 }
 
 /* Returns (b) whether any GTK library is mapped into the worker. */

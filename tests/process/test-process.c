@@ -11,6 +11,8 @@
 
 #include <glib/gstdio.h>
 
+#include "tasker-task-private.h"
+
 static TaskerTask *
 run_process (TestFixture       *f,
              const char        *key,
@@ -1042,6 +1044,59 @@ test_stdio_log (TestFixture   *f,
   g_assert_false (log_has_suffix (after, "err line 1"));
 }
 
+/* A worker's output lines: CRLF ends a line, a bare \r redraws it, a line
+ * over 64 KiB (printed or logged) is cut in the worker with a marker. */
+static void
+test_stdio_line_shapes (TestFixture   *f,
+                        gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) texts = g_ptr_array_new ();
+  const char *logged = NULL;
+
+  task = run_process (f, NULL, NULL, EP ("print_shapes"), NULL);
+  wait_done (f, task);
+  test_assert_status (task, TASKER_TASK_STATUS_COMPLETED);
+
+  /* tasker_context_log() does not wait for the output thread: the logged
+   * line may come anywhere; the printed ones keep their order. */
+  lines = tasker_task_dup_log (task);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *text = strstr (lines[i], "] ");
+
+      g_assert_nonnull (text);
+      if (text[2] == 'z')
+        {
+          g_assert_null (logged);
+          logged = text + 2;
+        }
+      else
+        g_ptr_array_add (texts, (char *) text + 2);
+    }
+
+  g_assert_nonnull (logged);
+  g_assert_cmpuint (texts->len, ==, 4);
+  g_assert_cmpstr (texts->pdata[0], ==, "crlf");
+  g_assert_cmpstr (texts->pdata[1], ==, "bar 30%");
+  g_assert_cmpstr (texts->pdata[3], ==, "unended");
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *text = i == 0 ? texts->pdata[2] : logged;
+      const char *fill = i == 0 ? "y" : "z";
+      const char *marker = strstr (text, " … [cut ");
+
+      /* Cut within the bound, in the worker: the marker fits in 64 KiB. */
+      g_assert_nonnull (marker);
+      g_assert_cmpuint (strlen (text), <=, 64 * 1024);
+      g_assert_cmpuint (strspn (text, fill), ==, marker - text);
+      g_assert_cmpuint (marker - text, >, 60000);
+      g_assert_true (g_str_has_suffix (text, " bytes]"));
+    }
+}
+
 /* Lines a function printed before it returned belong to its task, not to
  * the next one its worker runs. */
 static void
@@ -1270,6 +1325,94 @@ count_status (GPtrArray        *tasks,
       n++;
 
   return n;
+}
+
+typedef struct
+{
+  TaskerManager *manager;
+  guint          delivered;
+  guint          out_of_order;
+  guint          max_waiting;   /* most undelivered events seen at once */
+  guint          at_done;
+  gboolean       done;
+} WorkerFlood;
+
+static void
+worker_flood_event_cb (TaskerTask *task,
+                       const char *name,
+                       GVariant   *data,
+                       gpointer    user_data)
+{
+  WorkerFlood *flood = user_data;
+  guint waiting = _tasker_manager_count_events (flood->manager, task);
+
+  if (g_variant_get_uint32 (data) != flood->delivered)
+    flood->out_of_order++;
+  flood->delivered++;
+  flood->max_waiting = MAX (flood->max_waiting, waiting);
+}
+
+static void
+worker_flood_done_cb (TaskerTask *task,
+                      gpointer    user_data)
+{
+  WorkerFlood *flood = user_data;
+
+  flood->at_done = flood->delivered;
+  flood->done = TRUE;
+}
+
+/* A worker sending events as fast as it can: the runner stops reading it
+ * while the task has TASKER_TASK_EVENTS_MAX undelivered (the worker waits in
+ * its writes), and every event arrives, in order, before when_done. */
+static void
+test_event_flood_back_pressure (TestFixture   *f,
+                                gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) task = NULL;
+  WorkerFlood flood = { f->manager };
+  guint n = test_scale (50000);
+
+  tasker_task_options_set_event_func (options, worker_flood_event_cb, &flood, NULL);
+  tasker_task_options_set_done_func (options, worker_flood_done_cb, &flood, NULL);
+  task = run_process (f, NULL, options, EP ("event_flood"), g_variant_new ("(u)", n));
+  TEST_WAIT_UNTIL (f->context, flood.done);
+
+  test_assert_status (task, TASKER_TASK_STATUS_COMPLETED);
+  g_assert_cmpuint (flood.delivered, ==, n);
+  g_assert_cmpuint (flood.at_done, ==, n);
+  g_assert_cmpuint (flood.out_of_order, ==, 0);
+  /* The one being delivered, and at most the bound behind it. */
+  g_assert_cmpuint (flood.max_waiting, <=, TASKER_TASK_EVENTS_MAX + 1);
+}
+
+/* A process task held back because the one worker is busy says "Waiting
+ * for a free worker" until it starts; the one that got the worker never
+ * says it (DESIGN.md §4 Messages). */
+static void
+test_waiting_for_a_worker_message (TestFixture   *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(TaskerTask) busy = NULL;
+  g_autoptr(TaskerTask) waiter = NULL;
+
+  tasker_manager_set_max_workers (f->manager, 1);
+
+  busy = run_process (f, NULL, NULL, EP ("wait_cancel"), NULL);
+  wait_for_logged_pid (f->context, busy);
+  waiter = run_process (f, NULL, NULL, EP ("trivial"), NULL);
+
+  TEST_WAIT_UNTIL (f->context, tasker_task_get_message (waiter) != NULL || tasker_task_is_final (waiter));
+  test_assert_status (waiter, TASKER_TASK_STATUS_PENDING);
+  g_assert_cmpstr (tasker_task_get_message (waiter), ==, "Waiting for a free worker");
+  g_assert_null (tasker_task_get_message (busy));
+
+  tasker_task_cancel (busy);
+  wait_done (f, waiter);
+  test_assert_status (waiter, TASKER_TASK_STATUS_COMPLETED);
+  g_assert_null (tasker_task_get_message (waiter));
+  g_assert_null (tasker_task_get_message (busy));
 }
 
 /* No more than max-workers tasks run at once, each in its own worker. */
@@ -1553,12 +1696,15 @@ main (int    argc,
   PROC_ADD ("/Tasker/Process/unref-reaps", test_unref_reaps);
   PROC_ADD ("/Tasker/Process/stdio-log", test_stdio_log);
   PROC_ADD ("/Tasker/Process/stdio-log-ordering", test_stdio_log_ordering);
+  PROC_ADD ("/Tasker/Process/stdio-line-shapes", test_stdio_line_shapes);
   PROC_ADD ("/Tasker/Process/no-gtk", test_no_gtk);
   PROC_ADD ("/Tasker/Process/key", test_key);
   PROC_ADD ("/Tasker/Process/many", test_many);
   PROC_ADD ("/Tasker/Process/worker-killed", test_worker_killed);
   PROC_ADD ("/Tasker/Process/large-result", test_large_result);
   PROC_ADD ("/Tasker/Process/max-workers", test_max_workers);
+  PROC_ADD ("/Tasker/Process/waiting-for-a-worker-message", test_waiting_for_a_worker_message);
+  PROC_ADD ("/Tasker/Process/event-flood-back-pressure", test_event_flood_back_pressure);
   PROC_ADD ("/Tasker/Process/submit-from-thread", test_submit_from_thread);
   PROC_ADD ("/Tasker/Process/worker-own-session", test_worker_own_session);
   PROC_ADD ("/Tasker/Process/error-unknown-domain", test_error_unknown_domain);

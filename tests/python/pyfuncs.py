@@ -102,6 +102,29 @@ def chatter(context):
     return "chatted"
 
 
+def event_flood(context, n):
+    """Sends n events "seq" with data 0 to n-1, as fast as it can."""
+    for i in range(n):
+        context.send_event("seq", i)
+    return n
+
+
+def print_shapes(context):
+    """Output lines of every shape: CRLF, a bar redrawn with \\r, a line of
+    100,000 bytes, one never ended; and a logged line of 100,000 bytes."""
+    out = sys.stdout
+    out.write("crlf\r\n")
+    out.write("bar 10%\r")
+    out.flush()
+    out.write("bar 20%\rbar 30%\r\n")
+    out.write("y" * 100000 + "\n")
+    out.flush()
+    context.log("z" * 100000)
+    out.write("unended")
+    out.flush()
+    return "printed"
+
+
 def _wait_for_cancel(context, limit=30.0):
     cancellable = context.get_cancellable()
     deadline = time.monotonic() + limit

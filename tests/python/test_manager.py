@@ -114,6 +114,8 @@ def test_property_defaults(manager):
     assert manager.props.max_workers == GLib.get_num_processors()
     assert manager.get_property("update-interval") == 16
     assert manager.get_property("cancel-grace") == 2000
+    assert manager.props.log_max_lines == 1000
+    assert manager.props.log_max_bytes == 1024 * 1024
 
 
 @pytest.mark.parametrize("name,value", [
@@ -121,12 +123,44 @@ def test_property_defaults(manager):
     ("cancel-grace", 500),
     ("max-threads", 3),
     ("max-workers", 1),
+    ("log-max-lines", 20),
+    ("log-max-bytes", 4096),
 ])
 def test_properties_writable(manager, name, value):
     manager.set_property(name, value)
     assert manager.get_property(name) == value
     manager.set_property(name, value + 1)
     assert getattr(manager.props, name.replace("-", "_")) == value + 1
+
+
+def _log_lines(context, n, size):
+    for i in range(n):
+        context.log(f"{i} " + "x" * size)
+
+
+def test_log_bounds(manager):
+    """The log keeps the newest lines within log-max-lines and log-max-bytes,
+    after one marker; dup_log_since() reads only the new ones."""
+    manager.props.log_max_lines = 50
+    manager.props.log_max_bytes = 10000
+    by_lines = manager.run_thread(_log_lines, 80, 10)
+    by_bytes = manager.run_thread(_log_lines, 80, 1000)
+    assert manager.wait_until_settled(SETTLE_MS)
+
+    log = by_lines.get_log()
+    assert len(log) == 51
+    assert log[0].endswith(" … 30 earlier lines dropped")
+    assert log[1].split("] ", 1)[1].startswith("30 ")
+
+    log = by_bytes.get_log()
+    assert sum(len(line.encode()) for line in log[1:]) <= 10000
+    dropped = int(log[0].split(" … ", 1)[1].split()[0])
+    assert dropped + len(log) - 1 == 80
+    assert log[-1].split("] ", 1)[1].startswith("79 ")
+
+    lines, position, n_dropped = by_lines.dup_log_since(75)
+    assert (position, n_dropped) == (80, 30)
+    assert [line.split("] ", 1)[1].split()[0] for line in lines] == ["75", "76", "77", "78", "79"]
 
 
 @ISSUE_5

@@ -282,6 +282,42 @@ def test_log_from_context_and_output(manager):
     assert "line from stderr" in text
 
 
+def test_event_flood_back_pressure(manager, recorder):
+    """A worker sending far more events than the bound is read no faster than
+    they are delivered; all arrive in order, before when_done."""
+    n = 5000
+    t = manager.run_process(pyfuncs.event_flood, n, when_event=recorder.when_event,
+                            when_done=recorder.when_done)
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert t.result() == n
+    assert [e[2] for e in recorder.events] == list(range(n))
+    assert not any(e[4] for e in recorder.events), "an event came after when_done"
+
+
+def test_output_line_shapes(manager):
+    """CRLF ends a line, a bare \\r redraws it, a line over 64 KiB (printed or
+    logged) is cut in the worker with a marker, within the bound."""
+    t = manager.run_process(pyfuncs.print_shapes)
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert t.result() == "printed"
+    texts = [line.split("] ", 1)[1] for line in t.get_log()]
+    assert len(texts) == 5, texts
+    # context.log() does not wait for the output thread: the logged line may
+    # come anywhere; the printed ones keep their order.
+    logged = [text for text in texts if text.startswith("z")]
+    printed = [text for text in texts if not text.startswith("z")]
+    assert len(logged) == 1
+    assert printed[0] == "crlf"
+    assert printed[1] == "bar 30%"
+    assert printed[3] == "unended"
+    for text, char in ((printed[2], "y"), (logged[0], "z")):
+        body, marker = text.split(" … [cut ", 1)
+        assert set(body) == {char}
+        assert len(text.encode()) <= 64 * 1024
+        assert 60000 < len(body)
+        assert marker == f"{100000 - len(body)} bytes]"
+
+
 # --------------------------------------------------------------------------- cancellation
 
 def test_cancel_running_process_task(ctx, manager, recorder, main_thread):

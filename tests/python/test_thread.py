@@ -499,6 +499,24 @@ def test_result_readable_in_when_done_without_keeping_the_task(manager):
     assert len(results) == 1 and results[0] is obj
 
 
+def test_event_flood_waits_for_room(manager, recorder):
+    """A thread task sending far more events than the bound: the sender waits
+    for the main thread (the GIL is not held while it waits), every event
+    arrives in order, all before when_done."""
+    n = 3000
+
+    def work(c):
+        for i in range(n):
+            c.send_event("seq", i)
+        return "flooded"
+
+    t = manager.run_thread(work, when_event=recorder.when_event, when_done=recorder.when_done)
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert t.result() == "flooded"
+    assert [e[2] for e in recorder.events] == list(range(n))
+    assert not any(e[4] for e in recorder.events), "an event came after when_done"
+
+
 def test_sub_context_events_pass_objects_through(manager, recorder):
     obj = object()
 

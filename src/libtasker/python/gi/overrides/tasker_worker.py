@@ -42,6 +42,7 @@ import math
 import operator
 import os
 import pickle
+import re
 import select
 import signal
 import socket
@@ -149,6 +150,85 @@ def encode_progress_frame(task_id, fraction):
 
 def encode_log_frame(task_id, text):
     return _frame(LOG, _ID.pack(task_id) + valid_utf8(text).encode("utf-8") + b"\0", "(ts)")
+
+
+# --- log lines (DESIGN.md §4 Logs; the C worker's tasker-line-splitter.c) -------
+
+# A log line keeps at most this many bytes; a LOG frame's text stays within
+# it, a longer line cut here with its marker inside the bound.
+LOG_LINE_MAX = 64 * 1024
+_LOG_TEXT_MAX = LOG_LINE_MAX - 64
+_LINE_STOP = re.compile(rb"[\r\n]")
+
+
+def _utf8_cut(data, max_len):
+    """The longest prefix of `data` (bytes) of at most `max_len` bytes that
+    does not end inside a UTF-8 sequence."""
+    if len(data) <= max_len:
+        return len(data)
+    cut = max_len
+    for _ in range(3):
+        if cut == 0 or (data[cut] & 0xC0) != 0x80:
+            break
+        cut -= 1
+    return cut
+
+
+def log_line_text(line, cut=0):
+    """A LOG frame's text for `line` (bytes, no newline), of which `cut`
+    more bytes were already dropped."""
+    keep = _utf8_cut(line, LOG_LINE_MAX if cut == 0 else _LOG_TEXT_MAX)
+    if keep < len(line):
+        keep = _utf8_cut(line, _LOG_TEXT_MAX)
+    cut += len(line) - keep
+    text = bytes(line[:keep]).decode("utf-8", "replace")
+    if cut:
+        text += f" … [cut {cut} bytes]"
+    return text
+
+
+class _LineSplitter:
+    """Cuts output into lines as a terminal shows them: a line ends at \\n or
+    \\r\\n; a bare \\r rewinds it, so a bar redrawn in place leaves its last
+    state; no text becomes an empty line. Holds at most LOG_LINE_MAX bytes."""
+
+    def __init__(self):
+        self.line = bytearray()
+        self.cut = 0
+        self.rewound = False
+
+    def _start_over(self):
+        self.line.clear()
+        self.cut = 0
+        self.rewound = False
+
+    def feed(self, data, emit):
+        """Calls emit(line, cut) for each line `data` ends."""
+        pos = 0
+        while pos < len(data):
+            match = _LINE_STOP.search(data, pos)
+            stop = match.start() if match is not None else len(data)
+            if stop > pos:
+                if self.rewound:
+                    self._start_over()
+                room = max(LOG_LINE_MAX - len(self.line), 0)
+                run = stop - pos
+                self.line += data[pos:pos + min(run, room)]
+                self.cut += run - min(run, room)
+            if match is None:
+                break
+            if data[stop] == 0x0A:
+                emit(bytes(self.line), self.cut)
+                self._start_over()
+            else:
+                self.rewound = True
+            pos = stop + 1
+
+    def finish(self, emit):
+        """The end of the stream: a line without its end still counts."""
+        if self.line or self.cut:
+            emit(bytes(self.line), self.cut)
+        self._start_over()
 
 
 def encode_result_frame(task_id, data, flags=0):
@@ -552,7 +632,7 @@ class _Capture:
 
     def __init__(self, fd):
         self.fd = fd
-        self.partial = bytearray()      # a line without its end yet
+        self.lines = _LineSplitter()    # the line being read
         self.open = True
 
 
@@ -655,21 +735,21 @@ class Worker:
         self.wake_ticker()
 
     def send_log(self, task_id, text):
-        try:
-            frame = encode_log_frame(task_id, text)
-        except OverflowError:
-            frame = encode_log_frame(task_id, text[:MAX_FRAME // 8] + " [cut]")
+        data = valid_utf8(text).encode("utf-8")
+        if len(data) <= LOG_LINE_MAX:
+            frames = [encode_log_frame(task_id, text)]
+        else:
+            # Line by line, each within the bound.
+            lines = data.split(b"\n")
+            if lines[-1] == b"":
+                lines.pop()
+            frames = [encode_log_frame(task_id, log_line_text(line)) for line in lines]
         with self._out_lock:
-            self._append_locked(frame)
+            for frame in frames:
+                self._append_locked(frame)
         self.wake_ticker()
 
     # Output capture --------------------------------------------------------
-
-    def _send_output_line_locked(self, task_id, line):
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        if task_id != 0:
-            self._append_locked(encode_log_frame(task_id, line.decode("utf-8", "replace")))
 
     def _capture_read_locked(self, capture, task_id, at_end):
         """Reads what the pipe holds now and sends its lines for `task_id`
@@ -677,6 +757,14 @@ class Worker:
         pipe has been read). With `at_end`, a line without its end is sent
         too. Called with the capture lock held. Returns whether it sent
         any."""
+        sent = False
+
+        def send(line, cut):
+            nonlocal sent
+            if task_id != 0:
+                self._append_locked(encode_log_frame(task_id, log_line_text(line, cut)))
+                sent = True
+
         while capture.open:
             try:
                 chunk = os.read(capture.fd, 65536)
@@ -691,32 +779,26 @@ class Worker:
                 capture.open = False
                 at_end = True
                 break
-            capture.partial += chunk
 
-        # Only now: the task that wrote what we read stays running until its
-        # _capture_task_end(), which waits for the capture lock we hold.
-        # Asked before reading, the id could be the last task's, or 0, while
-        # the next task started and wrote.
-        if task_id is None:
-            task_id = self._running_id()
+            # Only now: the task that wrote what we read stays running until
+            # its _capture_task_end(), which waits for the capture lock we
+            # hold. Asked before reading, the id could be the last task's,
+            # or 0, while the next task started and wrote.
+            if task_id is None:
+                task_id = self._running_id()
 
-        sent = False
-        start = 0
-        partial = capture.partial
-        with self._out_lock:
-            while True:
-                end = partial.find(b"\n", start)
-                if end < 0:
-                    break
-                self._send_output_line_locked(task_id, bytes(partial[start:end]))
-                start = end + 1
-                sent = True
-            # A child that never ends its line cannot make us hold it all.
-            if (at_end or len(partial) - start > 64 * 1024) and start < len(partial):
-                self._send_output_line_locked(task_id, bytes(partial[start:]))
-                start = len(partial)
-                sent = True
-        del partial[:start]
+            # Chunk by chunk: the splitter holds at most one bounded line, and
+            # a task printing without pause has its lines written as they come.
+            with self._out_lock:
+                capture.lines.feed(chunk, send)
+                if len(self._out) > 1024 * 1024:
+                    self._flush_locked()
+
+        if at_end:
+            if task_id is None:
+                task_id = self._running_id()
+            with self._out_lock:
+                capture.lines.finish(send)
         return sent
 
     def _running_id(self):
