@@ -15,7 +15,8 @@
 # run, then one last line "N passed, N failed[, N skipped]" over all the runs
 # (Ok and Expected Fail count as passed; Fail, Unexpected Pass and Timeout as
 # failed; a stage that breaks before meson prints a summary counts as one
-# failure). Without clang the fuzz stage is left out (and says so). Exits non-zero if anything failed. Runs headless, never prompts.
+# failure). Without clang the fuzz stage is left out (and says so). Exits
+# non-zero if anything failed. Runs headless, never prompts.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
