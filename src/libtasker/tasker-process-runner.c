@@ -48,6 +48,7 @@
 #define PIPELINE_MAX 16             /* tasks queued in one worker, at most */
 #define KILL_AFTER_TERM_MS 100
 #define HELLO_TIMEOUT_MS 10000
+#define LOST_RUN_MAX 3              /* workers a task's RUN frame may be lost to */
 #define SUPERVISOR_STATUS_FD 6      /* where tasker-supervisor reports a failed exec */
 
 typedef struct _Child Child;
@@ -64,6 +65,8 @@ typedef struct
   gboolean     exited_before_cancel; /* a command that had exited when its cancel came */
   gboolean     cancel_sent;
   gboolean     wait_shown;   /* its task says it waits for a free worker */
+  guint64      run_end;      /* where its RUN frame ends in the worker's stream */
+  guint        n_lost;       /* workers that died before taking its RUN frame */
 } Job;
 
 typedef struct
@@ -119,6 +122,8 @@ struct _Child
   LineReader           stderr_lines;
   guint                kill_stage;   /* 0, 1 once SIGTERM went, 2 once SIGKILL went */
   gboolean             cancel_kill;  /* killed because a cancelled task outlived the grace */
+  guint64              bytes_queued; /* bytes of frames given to @out, ever */
+  guint64              bytes_sent;   /* bytes of them the socket took */
 };
 
 struct _TaskerProcessRunner
@@ -561,6 +566,7 @@ child_write (Child *child)
           return;
         }
       written += n;
+      child->bytes_sent += n;
     }
 
   g_byte_array_remove_range (child->out, 0, written);
@@ -1118,6 +1124,16 @@ child_reaped (Child *child,
 
   head = g_queue_pop_head (&child->jobs);
 
+  /* A worker that died before its socket took the task's RUN frame (killed
+   * while idle, before we heard of it) never saw the task: it runs elsewhere.
+   * Bounded, for a worker program that dies every time before reading. */
+  if (head != NULL && child->is_worker && head->run_end > child->bytes_sent &&
+      ++head->n_lost < LOST_RUN_MAX)
+    {
+      g_queue_push_head (&child->jobs, head);
+      head = NULL;
+    }
+
   /* Killed because a cancelled task outlived its grace: a task that started
    * after that one ended is not to blame. It runs again elsewhere. */
   if (head != NULL && child->is_worker && child->cancel_kill && child->death == NULL &&
@@ -1452,6 +1468,7 @@ send_run (Child  *child,
           GError **error)
 {
   g_autoptr(GError) local_error = NULL;
+  guint before = child->out->len;
 
   if (!_tasker_worker_protocol_append_run (child->out, job->task->id, job->call->entry_point,
                                            job->call->args, job->task->trace_id, &local_error))
@@ -1466,6 +1483,8 @@ send_run (Child  *child,
   if (child->jobs.length > 0)
     show_waiting (job);
 
+  child->bytes_queued += child->out->len - before;
+  job->run_end = child->bytes_queued;
   job->child = child;
   g_queue_push_tail (&child->jobs, job);
   clear_source (&child->idle_timer);

@@ -6,10 +6,17 @@
 #   result-after-cancel    starts each task, waits for its CANCEL, then sends a RESULT
 #                          flagged as returned before the cancel reached it (as a
 #                          worker's RESULT that crossed the CANCEL on the way would be)
+#   lose-second-run MARKER the first one (MARKER does not exist yet: it makes it) runs
+#                          one task, then stops reading, so the next RUN it is sent never
+#                          reaches it, and exits once the manager lets go of its socket
+#                          (a worker that died while idle, before the manager heard of
+#                          it); later ones answer each RUN with STARTED and RESULT <int32 1>
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import os
+import select
+import socket
 import struct
 import sys
 
@@ -39,8 +46,29 @@ def read_exact(n):
     return data
 
 
+def go_deaf():
+    """From now on a send to us fails with EPIPE; exit once the manager lets go."""
+    sock = socket.socket(fileno=SOCKET_FD)
+    sock.shutdown(socket.SHUT_RD)
+    sock.detach()   # the descriptor stays open
+
+
+def wait_for_hangup():
+    poller = select.poll()
+    poller.register(SOCKET_FD, select.POLLHUP)
+    while not any(ev & select.POLLHUP for _, ev in poller.poll()):
+        pass
+    sys.exit(0)
+
+
 def main():
     mode = sys.argv[1]
+    if mode == "lose-second-run":
+        try:
+            os.close(os.open(sys.argv[2], os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            mode = "deaf-after-one"
+        except FileExistsError:
+            mode = "good"
     send(frame(HELLO, struct.pack("<Ii", 1, os.getpid()), b"(ui)"))
     while True:
         (length,) = struct.unpack("<I", read_exact(4))
@@ -53,6 +81,13 @@ def main():
             send(frame(RESULT, struct.pack("<Qi", task_id, 1) + b"\0i", b"(tv)"))
         elif msg_type == RUN and mode == "result-after-cancel":
             send(frame(STARTED, struct.pack("<Q", task_id), b"(t)"))
+        elif msg_type == RUN and mode in ("good", "deaf-after-one"):
+            send(frame(STARTED, struct.pack("<Q", task_id), b"(t)"))
+            if mode == "deaf-after-one":
+                go_deaf()
+            send(frame(RESULT, struct.pack("<Qi", task_id, 1) + b"\0i", b"(tv)"))
+            if mode == "deaf-after-one":
+                wait_for_hangup()
         elif msg_type == CANCEL and mode == "result-after-cancel":
             send(frame(RESULT, struct.pack("<Qi", task_id, 1) + b"\0i", b"(tv)",
                        FLAG_BEFORE_CANCEL))

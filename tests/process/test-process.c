@@ -1596,6 +1596,37 @@ test_result_before_started (TestFixture   *f,
   assert_task_failed (task, TASKER_ERROR, TASKER_ERROR_WORKER_FAILED, expected, NULL, NULL);
 }
 
+/* A worker that died before it could be sent its task (killed while idle,
+ * before the manager heard of it) never saw the task: the task runs in the
+ * next worker instead of failing. The fake worker's first instance runs one
+ * task, then refuses what it is sent (EPIPE) and exits once the runner lets
+ * go of it. */
+static void
+test_lost_run_goes_elsewhere (TestFixture   *f,
+                              gconstpointer  data)
+{
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "fake-worker.py", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("tasker-test-XXXXXX", NULL);
+  g_autofree char *marker = g_build_filename (dir, "first-worker", NULL);
+  const char *worker[] = { "python3", script, "lose-second-run", marker, NULL };
+  g_autoptr(TaskerTaskOptions) options = test_recorder_options (&f->rec);
+
+  tasker_manager_set_max_workers (f->manager, 1);
+  tasker_task_options_set_worker (options, worker);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(TaskerTask) task = run_process (f, NULL, options, EP ("pid"), NULL);
+      g_autoptr(GVariant) result = NULL;
+
+      wait_done (f, task);
+      result = assert_task_result (task, "i");
+      g_assert_cmpint (g_variant_get_int32 (result), ==, 1);
+    }
+
+  g_assert_cmpint (g_unlink (marker), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 /* A result the worker sent before the cancel reached it stands, although
  * the manager's timeout fired before the runner read it: COMPLETED, not
  * retried (DESIGN.md §4, Completion wins). The fake worker sends its result
@@ -1710,6 +1741,7 @@ main (int    argc,
   PROC_ADD ("/Tasker/Process/error-unknown-domain", test_error_unknown_domain);
   PROC_ADD ("/Tasker/Process/no-hello", test_no_hello);
   PROC_ADD ("/Tasker/Process/result-before-started", test_result_before_started);
+  PROC_ADD ("/Tasker/Process/lost-run-goes-elsewhere", test_lost_run_goes_elsewhere);
   PROC_ADD ("/Tasker/Process/cancel-spares-next", test_cancel_spares_next);
   PROC_ADD ("/Tasker/Process/result-before-cancel-wins", test_result_before_cancel_wins);
   PROC_ADD ("/Tasker/Process/worker-descendants-end", test_worker_descendants_end);
