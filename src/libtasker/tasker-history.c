@@ -178,6 +178,7 @@ struct _TaskerHistory
   guint           stopping : 1;          /* protected by @lock */
   guint           abandon : 1;           /* drop what is left, protected by @lock */
   guint           exited : 1;            /* the writer is done with everything, protected by @lock */
+  guint           ready : 1;             /* opened (or failed to) and retention run, protected by @lock */
   guint           overflow_warned : 1;   /* protected by @lock */
   gint64          retry_time;            /* monotonic: a failed batch waits till then, @lock */
   TaskerHistoryTestFunc test_func;       /* (nullable) protected by @lock */
@@ -1397,6 +1398,8 @@ writer_thread_func (gpointer data)
       run_retention (self, max_age_days, max_count);
       g_mutex_lock (&self->lock);
     }
+  self->ready = TRUE;
+  g_cond_broadcast (&self->done_cond);
 
   for (;;)
     {
@@ -1801,7 +1804,9 @@ _tasker_history_flush (TaskerHistory *self,
   base = self->processed_seq;
   self->n_flushing++;
   g_cond_signal (&self->work_cond);
-  while (self->processed_seq < target && !g_atomic_int_get (&self->disabled))
+  /* Also the opening: a flush that returns leaves the writer idle, not
+   * still opening or trimming the file while its owner moves on. */
+  while ((self->processed_seq < target || !self->ready) && !g_atomic_int_get (&self->disabled))
     {
       if (!g_cond_wait_until (&self->done_cond, &self->lock, deadline))
         break;

@@ -887,6 +887,9 @@ shutdown_flushes_replaced_history (void)
     tasker_manager_set_history_path (manager, other);
     tasker_manager_shutdown (manager, 2000);
     g_assert_cmpuint (count_rows (path), ==, N_FLUSHED);
+    /* The new one is open, with its tables, and its writer idle: nothing of
+     * it touches the directory once shutdown() has returned. */
+    g_assert_cmpuint (count_rows (other), ==, 0);
   }
 
   for (guint i = 0; i < N_FLUSHED; i++)
