@@ -2,7 +2,7 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
-"""The Python worker (src/libtasker/python/gi/overrides/tasker_worker.py) at
+"""The Python worker (src/libtasker/python/tasker/worker.py) at
 the level of docs/worker-protocol.md, without the override or a manager.
 
 Each test spawns the worker as a manager would: the socket on fd 3, the read
@@ -40,8 +40,7 @@ if HERE not in sys.path:
 import worker_funcs  # noqa: E402
 
 SOURCE_ROOT = os.path.dirname(os.path.dirname(HERE))
-WORKER = os.path.join(SOURCE_ROOT, "src", "libtasker", "python", "gi", "overrides",
-                      "tasker_worker.py")
+WORKER = os.path.join(SOURCE_ROOT, "src", "libtasker", "python", "tasker", "worker.py")
 PYTHON = "/usr/bin/python3"
 INTERVAL_MS = 5
 
@@ -398,7 +397,7 @@ def test_exception(worker):
     assert isinstance(exception, ValueError)
     assert exception.args == ("bad value",)
     assert "in fail" in tb_text and "ValueError: bad value" in tb_text
-    assert "tasker_worker.py" not in tb_text
+    assert os.path.join("tasker", "worker.py") not in tb_text
     assert error.fields == (TASKER_DOMAIN, FAILED, "ValueError: bad value")
     assert error.flags == FLAG_BEFORE_CANCEL
 
@@ -654,7 +653,7 @@ def test_function_of_the_main_script(worker, tmp_path, name):
 
     # Afterwards __main__ is the worker's own again.
     task = worker.run("main_file")
-    assert worker.read_task(task)[-1].value.endswith("tasker_worker.py")
+    assert worker.read_task(task)[-1].value.endswith(os.path.join("tasker", "worker.py"))
 
 
 def test_objects_of_the_main_script_go_back_as_main(worker, tmp_path):
@@ -768,11 +767,11 @@ def test_frames_split_anywhere(worker):
 
 
 def load_worker_module():
-    """tasker_worker.py as a module, for its decoder (its main() does not run)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("tasker_worker_under_test", WORKER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    """tasker/worker.py as a module, for its decoder (its main() does not run):
+    the one at WORKER, found through PYTHONPATH as when running uninstalled."""
+    import importlib
+    module = importlib.import_module("tasker.worker")
+    assert os.path.samefile(module.__file__, WORKER)
     return module
 
 

@@ -1,11 +1,11 @@
-# tasker_worker.py
+# tasker/worker.py
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 """The Python worker of Tasker: runs process tasks submitted with
 `Tasker.Manager.run_process()` (docs/python.md, docs/worker-protocol.md).
 
-A manager runs it as `python3 tasker_worker.py --update-interval=MS`, with
+A manager runs it as `python3 <dir>/tasker/worker.py --update-interval=MS`, with
 the socket to the manager on fd 3 and the read ends of the worker's own
 standard output and error on fds 4 and 5, exactly like the C `tasker-worker`
 (src/libtasker/tasker-worker.c), whose behaviour this script mirrors.
@@ -1242,7 +1242,7 @@ def _open_captures():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="tasker_worker.py",
+    parser = argparse.ArgumentParser(prog="tasker/worker.py",
                                      description="Runs Python process tasks for a Tasker manager.")
     parser.add_argument("--update-interval", type=int, default=16, metavar="MS",
                         help="how often to send progress, in milliseconds")
