@@ -790,14 +790,39 @@ def decode_stream(module, data, chunk):
 CORPUS = os.path.join(SOURCE_ROOT, "tests", "protocol", "corpus")
 
 
+CORPUS_OUTCOMES = os.path.join(SOURCE_ROOT, "tests", "protocol", "corpus-outcomes.txt")
+
+
+def corpus_outcomes():
+    """corpus-outcomes.txt: for each corpus file, what the C decoder makes of
+    it (tests/protocol/test-worker-protocol.c, /Tasker/WorkerProtocol/corpus,
+    checks the C decoder against the same file)."""
+    outcomes = {}
+    with open(CORPUS_OUTCOMES, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("  "):
+                outcomes[name].append(line)
+            else:
+                name = line.rstrip("\n")
+                outcomes[name] = []
+    return outcomes
+
+
 @pytest.mark.parametrize("name", sorted(os.listdir(CORPUS)))
 def test_decoder_over_the_fuzz_corpus(name):
     """The fuzzer's seed corpus (fuzz/, tests/protocol/corpus): each file
     decodes or fails with the decoder's own ProtocolError (any other exception
-    fails the test), and the same whether fed whole or a byte at a time."""
+    fails the test), the same whether fed whole or a byte at a time, and to
+    the same messages and error as the C decoder."""
     module = load_worker_module()
     with open(os.path.join(CORPUS, name), "rb") as f:
         data = f.read()
     whole = decode_stream(module, data, max(len(data), 1))
     assert decode_stream(module, data, 1) == whole
     assert decode_stream(module, data, 7) == whole
+
+    messages, error = whole
+    outcome = [f"  {module.MESSAGE_NAMES[t]} {body}\n" for t, body in messages]
+    if error is not None:
+        outcome.append(f"  error: {error}\n")
+    assert outcome == corpus_outcomes()[name]
