@@ -1411,7 +1411,9 @@ main_tick_cb (gpointer data)
 
           violation ("stuck: %u task(s) still unfinished %d s after submitting paused: %s",
                      soak.in_flight->len, DRAIN_DEADLINE_S, text);
-          soak.phase_since_us = now;
+          /* (With --keep-going) on to the shutdown, which must end them. */
+          soak.phase = PHASE_END;
+          return G_SOURCE_REMOVE;
         }
       break;
 
