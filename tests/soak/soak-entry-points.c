@@ -32,6 +32,8 @@ EXPORT_ENTRY (soak_once);
 EXPORT_ENTRY (soak_spawn_bg);
 
 #define SOAK_ERROR (g_quark_from_static_string ("tasker-soak-error-quark"))
+/* As in tasker-soak.c: returning this long before the deadline is no race. */
+#define SOAK_RERUN_MARGIN_US (100 * 1000)
 
 /* Keeps the compiler from treating the crashing entry points as noreturn. */
 static volatile gboolean really = TRUE;
@@ -155,21 +157,37 @@ soak_hang (TaskerContext  *context,
   return NULL;
 }
 
-/* (su): works for u ms, then creates the file s and succeeds. Finding the
- * file already there means an attempt of this task already succeeded, and
- * this one should never have run: it fails with SOAK-RAN-AGAIN. */
+/* (suu): works for the first u ms (unless cancelled), then writes the file s
+ * and succeeds; the second u is the attempt's timeout. The file holds when
+ * this attempt returned and the earliest its deadline can be (the manager
+ * starts the timeout once it hears STARTED, which is sent before the function
+ * runs). Finding the file means an earlier attempt succeeded and this one
+ * runs again: an error SOAK-RAN-AGAIN-EARLY if that attempt returned well
+ * before its deadline (Completion wins was broken), else SOAK-RAN-AGAIN (the
+ * timeout may really have fired first). */
 GVariant *
 soak_once (TaskerContext  *context,
            GVariant       *args,
            GError        **error)
 {
+  gint64 start = g_get_monotonic_time ();
+  g_autofree char *text = NULL;
+  g_autofree char *mark = NULL;
   const char *path = NULL;
-  guint ms = 0;
+  guint ms = 0, timeout_ms = 0;
 
-  g_variant_get (args, "(&su)", &path, &ms);
-  if (g_file_test (path, G_FILE_TEST_EXISTS))
+  g_variant_get (args, "(&suu)", &path, &ms, &timeout_ms);
+  if (g_file_get_contents (path, &text, NULL, NULL))
     {
-      g_set_error (error, SOAK_ERROR, 99, "SOAK-RAN-AGAIN: an attempt already succeeded (%s)", path);
+      gint64 returned = 0, deadline = 0;
+
+      if (sscanf (text, "%" G_GINT64_FORMAT " %" G_GINT64_FORMAT, &returned, &deadline) == 2 &&
+          returned + SOAK_RERUN_MARGIN_US < deadline)
+        g_set_error (error, SOAK_ERROR, 98,
+                     "SOAK-RAN-AGAIN-EARLY: an earlier attempt returned %" G_GINT64_FORMAT
+                     " ms before its deadline", (deadline - returned) / 1000);
+      else
+        g_set_error (error, SOAK_ERROR, 99, "SOAK-RAN-AGAIN: an earlier attempt succeeded");
       return NULL;
     }
   if (!work_for (context, ms, FALSE))
@@ -177,13 +195,15 @@ soak_once (TaskerContext  *context,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
       return NULL;
     }
-  if (!g_file_set_contents (path, "", 0, error))
+  mark = g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
+                          g_get_monotonic_time (), start + (gint64) timeout_ms * 1000);
+  if (!g_file_set_contents (path, mark, -1, error))
     return NULL;
 
   return g_variant_new ("(i)", (int) getpid ());
 }
 
-/* Starts a `sleep 30` that leaves this worker (GLib's double fork: it is
+/* Starts a `sleep 33` that leaves this worker (GLib's double fork: it is
  * reparented at once), and returns: the task owns it, so it must end with
  * the task (DESIGN.md §4 "Process trees"). */
 GVariant *
@@ -191,7 +211,7 @@ soak_spawn_bg (TaskerContext  *context,
                GVariant       *args,
                GError        **error)
 {
-  const char *argv[] = { "sleep", "30", NULL };
+  const char *argv[] = { "sleep", "33", NULL };
 
   if (!g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
                       NULL, NULL, NULL, error))

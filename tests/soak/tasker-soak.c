@@ -13,8 +13,8 @@
  *     after its status is final; events never come after it;
  *   - a task nothing disturbed (no cancel, key, tree, nor the final shutdown)
  *     ends as its kind of work must (a crash FAILED, after every attempt …);
- *   - a thread task is never run again once an attempt returned before its
- *     timeout fired (Completion wins);
+ *   - a thread or process task is never run again once an attempt returned
+ *     well (100 ms) before its timeout fired (Completion wins);
  *   - nothing stuck: every few seconds submitting pauses until every task has
  *     ended (deadline) and every worker has gone idle and exited, and at the
  *     end shutdown(grace) then wait_until_settled() leave every task final;
@@ -588,7 +588,10 @@ check_outcome (TaskInfo   *info,
   const char *message = error != NULL ? error->message : "";
   guint attempt = tasker_task_get_attempt (task);
 
-  if (status == TASKER_TASK_STATUS_FAILED && strstr (message, "SOAK-RAN-AGAIN") != NULL)
+  if (status == TASKER_TASK_STATUS_FAILED && strstr (message, "SOAK-RAN-AGAIN-EARLY") != NULL)
+    violation ("task %" G_GUINT64_FORMAT " (%s) ran again after it completed: %s",
+               info->id, v->name, message);
+  else if (status == TASKER_TASK_STATUS_FAILED && strstr (message, "SOAK-RAN-AGAIN") != NULL)
     soak.n_reruns_seen++;
   if (info->variant == V_C_ONCE && status == TASKER_TASK_STATUS_FAILED &&
       strstr (message, "status 99") != NULL)
@@ -1110,7 +1113,7 @@ submit (VariantId  id,
         TaskerTask *task;
 
         g_mutex_init (&once->lock);
-        once->ms = timeout - MIN (timeout, rand_range (0, 30));
+        once->ms = timeout - MIN (timeout, rand_range (0, 150));
         tasker_task_options_set_timeout (options, timeout);
         task = tasker_manager_run_thread (m, key, options, thread_once, once, once_free, error);
         if (task != NULL)
@@ -1136,10 +1139,12 @@ submit (VariantId  id,
         g_autofree char *path = once_path ();
         guint timeout = rand_range (100, 300);
 
+        /* Some return well before the deadline: those must never run again. */
         tasker_task_options_set_timeout (options, timeout);
         return tasker_manager_run_process (m, key, options, EP ("soak_once"),
-                                           g_variant_new ("(su)", path,
-                                                          timeout - MIN (timeout, rand_range (0, 30))),
+                                           g_variant_new ("(suu)", path,
+                                                          timeout - MIN (timeout, rand_range (0, 150)),
+                                                          timeout),
                                            error);
       }
     case V_P_SPAWN_BG:
