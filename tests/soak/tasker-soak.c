@@ -19,8 +19,8 @@
  *     ended (deadline) and every worker has gone idle and exited, and at the
  *     end shutdown(grace) then wait_until_settled() leave every task final;
  *   - at those quiet points, RSS (/proc/self/statm) and open fds
- *     (/proc/self/fd) are sampled; from the first third of the run on they may
- *     grow by less than 10 %;
+ *     (/proc/self/fd) are sampled; from the first third of the run on (15 s at
+ *     least) they may grow by less than 10 %;
  *   - no child of ours stays a zombie (one seen twice 5 s apart), and no
  *     process carrying this run's SOAK_RUN_ID in its environment survives
  *     its task (checked at the quiet points and at the end);
@@ -134,6 +134,7 @@ typedef struct
   VariantId   variant;
   guint       max_attempts;
   guint       index;        /* in soak.in_flight */
+  int         last_step;    /* the last "step" event's number, -1 before */
   gboolean    disturbed;    /* cancelled by us, keyed, in a tree, or shut down */
 } TaskInfo;
 
@@ -597,6 +598,19 @@ check_outcome (TaskInfo   *info,
       strstr (message, "status 99") != NULL)
     soak.n_reruns_seen++;
 
+  /* What a final status comes with (§4 Status, Cancellation). */
+  if (status == TASKER_TASK_STATUS_COMPLETED &&
+      (error != NULL || tasker_task_get_progress (task) != 1.0))
+    violation ("task %" G_GUINT64_FORMAT " (%s) COMPLETED with progress %g and error “%s”",
+               info->id, v->name, tasker_task_get_progress (task), message);
+  else if (status == TASKER_TASK_STATUS_FAILED && error == NULL)
+    violation ("task %" G_GUINT64_FORMAT " (%s) FAILED without an error", info->id, v->name);
+  else if (status == TASKER_TASK_STATUS_CANCELLED &&
+           !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    violation ("task %" G_GUINT64_FORMAT " (%s) CANCELLED with error “%s” (%s, %d), not G_IO_ERROR_CANCELLED",
+               info->id, v->name, message, error != NULL ? g_quark_to_string (error->domain) : "none",
+               error != NULL ? error->code : 0);
+
   /* Attempt 0: cancelled before it ever started. */
   if ((attempt == 0 && status != TASKER_TASK_STATUS_CANCELLED) || attempt > info->max_attempts)
     violation ("task %" G_GUINT64_FORMAT " (%s) ended at attempt %u of %u",
@@ -676,8 +690,27 @@ event_cb (TaskerTask *task,
 {
   guint64 id = tasker_task_get_id (task);
 
+  guint64 key = id;
+  TaskInfo *info;
+
   if (*seen_byte (id) & SEEN_DONE)
-    violation ("event “%s” of task %" G_GUINT64_FORMAT " came after its when_done", name, id);
+    {
+      violation ("event “%s” of task %" G_GUINT64_FORMAT " came after its when_done", name, id);
+      return;
+    }
+  /* Each attempt sends step 0, 1, 2…: in order, none lost in between. */
+  info = g_hash_table_lookup (soak.infos, &key);
+  if (info != NULL && g_strcmp0 (name, "step") == 0 && data != NULL &&
+      g_variant_is_of_type (data, G_VARIANT_TYPE ("(i)")))
+    {
+      int step;
+
+      g_variant_get (data, "(i)", &step);
+      if (step != 0 && step != info->last_step + 1)
+        violation ("task %" G_GUINT64_FORMAT " (%s): event step %d came after step %d",
+                   id, variants[info->variant].name, step, info->last_step);
+      info->last_step = step;
+    }
 }
 
 /* Thread tasks -------------------------------------------------------------- */
@@ -1274,6 +1307,7 @@ submit_tracked (VariantId   id,
   info->max_attempts = max_attempts;
   info->disturbed = disturbed;
   info->index = soak.in_flight->len;
+  info->last_step = -1;
   g_ptr_array_add (soak.in_flight, info);
   g_hash_table_insert (soak.infos, &info->id, info);
 
@@ -1455,11 +1489,12 @@ main_tick_cb (gpointer data)
 }
 
 /* The growth of RSS and fds from the first sample at or after a third of
- * the run to the last one. */
+ * the run (the warm-up) to the last one. */
 static void
 check_growth (void)
 {
-  gint64 warm_us = (gint64) soak.duration_s * G_USEC_PER_SEC / 3;
+  /* (At least 15 s: the first seconds fill the pools, caches and arenas.) */
+  gint64 warm_us = MAX ((gint64) soak.duration_s * G_USEC_PER_SEC / 3, 15 * G_USEC_PER_SEC);
   Sample *first = NULL, *last = NULL;
 
   for (guint i = 0; i < soak.samples->len; i++)
