@@ -45,6 +45,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
@@ -1773,6 +1774,17 @@ finish_and_exit (int status)
   _exit (status);
 }
 
+/* Stopped from outside (meson's timeout, Ctrl-C): leave nothing behind. */
+static gboolean
+signal_cb (gpointer data)
+{
+  soak.n_violations++;
+  printf ("soak: FAIL: stopped by signal %d\n", GPOINTER_TO_INT (data));
+  finish_and_exit (1);
+
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 parse_shutdown_mode (const char  *option,
                      const char  *value,
@@ -1868,6 +1880,8 @@ main (int    argc,
   fflush (stdout);
 
   soak.context = g_main_context_default ();
+  g_unix_signal_add (SIGTERM, signal_cb, GINT_TO_POINTER (SIGTERM));
+  g_unix_signal_add (SIGINT, signal_cb, GINT_TO_POINTER (SIGINT));
   soak.manager = tasker_manager_new (soak.context);
   tasker_manager_set_max_threads (soak.manager, 4);
   tasker_manager_set_max_workers (soak.manager, 3);
