@@ -28,6 +28,11 @@
  *     task, with its final status, when shutdown() returns for the tasks that
  *     ended before it was called, and at the end for all.
  *
+ * The end varies with the seed (or --shutdown, --end): shutdown() is called
+ * from the main thread, from another thread while the main one iterates, or
+ * from another thread while the main one holds the context; with tasks in
+ * flight, or once every task has ended.
+ *
  * Nothing here sleeps to synchronise: it waits for conditions with deadlines
  * while iterating the main context. Tasks themselves sleep to stand for work.
  *
@@ -182,6 +187,8 @@ static struct
   gboolean      keep_going;
   gboolean      verbose;
   ShutdownMode  shutdown_mode;
+  gboolean      settle_first;  /* every task ends before shutdown() */
+  gboolean      end_given;
   char        **skip;
 
   GRand        *rand;
@@ -242,8 +249,9 @@ violation (const char *format,
 
   soak.n_violations++;
   printf ("soak: FAIL: %s\n", text);
-  printf ("soak: reproduce with: tasker-soak --seed %u --duration %u --shutdown %s\n",
-          soak.seed, soak.duration_s, shutdown_names[soak.shutdown_mode]);
+  printf ("soak: reproduce with: tasker-soak --seed %u --duration %u --shutdown %s --end %s\n",
+          soak.seed, soak.duration_s, shutdown_names[soak.shutdown_mode],
+          soak.settle_first ? "settled" : "in-flight");
   fflush (stdout);
   if (!soak.keep_going)
     finish_and_exit (1);
@@ -1786,6 +1794,23 @@ signal_cb (gpointer data)
 }
 
 static gboolean
+parse_end (const char  *option,
+           const char  *value,
+           gpointer     data,
+           GError     **error)
+{
+  if (g_strcmp0 (value, "settled") == 0 || g_strcmp0 (value, "in-flight") == 0)
+    {
+      soak.settle_first = g_strcmp0 (value, "settled") == 0;
+      soak.end_given = TRUE;
+      return TRUE;
+    }
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--end: settled or in-flight");
+
+  return FALSE;
+}
+
+static gboolean
 parse_shutdown_mode (const char  *option,
                      const char  *value,
                      gpointer     data,
@@ -1823,6 +1848,9 @@ main (int    argc,
     { "max-in-flight", 0, 0, G_OPTION_ARG_INT, &max_in_flight, "Tasks in flight at most (200)", "N" },
     { "shutdown", 0, 0, G_OPTION_ARG_CALLBACK, parse_shutdown_mode,
       "How to shut down: main, thread or thread-blocked (default: from the seed)", "MODE" },
+    { "end", 0, 0, G_OPTION_ARG_CALLBACK, parse_end,
+      "Shut down with tasks in flight, or once every task has ended: in-flight or settled "
+      "(default: from the seed)", "HOW" },
     { "skip", 0, 0, G_OPTION_ARG_STRING, &skip,
       "Comma-separated kinds of work not to submit (prefixes of their names, e.g. command-ignore,process-spawn)", "LIST" },
     { "keep-going", 'k', 0, G_OPTION_ARG_NONE, &soak.keep_going, "Report every violation, not only the first", NULL },
@@ -1833,6 +1861,7 @@ main (int    argc,
   soak.shutdown_mode = N_SHUTDOWN_MODES;
   options = g_option_context_new ("— soak test of libtasker");
   g_option_context_add_main_entries (options, entries, NULL);
+
   if (!g_option_context_parse (options, &argc, &argv, &error))
     {
       fprintf (stderr, "tasker-soak: %s\n", error->message);
@@ -1847,6 +1876,8 @@ main (int    argc,
   soak.rand = g_rand_new_with_seed (soak.seed);
   if (!shutdown_given)
     soak.shutdown_mode = soak.seed % N_SHUTDOWN_MODES;
+  if (!soak.end_given)
+    soak.settle_first = (soak.seed / N_SHUTDOWN_MODES) % 2 == 0;
   if (skip != NULL)
     soak.skip = g_strsplit (skip, ",", -1);
   for (guint i = 0; i < N_VARIANTS; i++)
@@ -1873,9 +1904,9 @@ main (int    argc,
   soak.zombies = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   soak.samples = g_array_new (FALSE, FALSE, sizeof (Sample));
 
-  printf ("soak: seed %u, %u s, up to %u in flight, shutdown from %s, run id %s\n",
+  printf ("soak: seed %u, %u s, up to %u in flight, shutdown from %s with tasks %s, run id %s\n",
           soak.seed, soak.duration_s, soak.max_in_flight, shutdown_names[soak.shutdown_mode],
-          soak.run_id);
+          soak.settle_first ? "settled" : "in flight", soak.run_id);
   printf ("soak: reproduce with: tasker-soak --seed %u --duration %u\n", soak.seed, soak.duration_s);
   fflush (stdout);
 
@@ -1918,6 +1949,20 @@ main (int    argc,
   g_byte_array_append (ended_before_shutdown, soak.seen->data, soak.seen->len);
   for (guint i = 0; i < soak.in_flight->len; i++)
     ((TaskInfo *) g_ptr_array_index (soak.in_flight, i))->disturbed = TRUE;
+  if (soak.settle_first)
+    {
+      /* shutdown() then has nothing to end: it returns at once, and what
+       * ended just before must be on disk all the same. */
+      if (!tasker_manager_wait_until_settled (soak.manager, SETTLE_DEADLINE_MS))
+        {
+          g_autofree char *text = describe_in_flight ();
+
+          violation ("stuck: wait_until_settled() before shutdown() did not return TRUE within %d ms; "
+                     "unfinished: %s", SETTLE_DEADLINE_MS, text);
+        }
+      g_byte_array_set_size (ended_before_shutdown, 0);
+      g_byte_array_append (ended_before_shutdown, soak.seen->data, soak.seen->len);
+    }
   if (soak.verbose)
     printf ("soak: shutting down with %u task(s) in flight\n", soak.in_flight->len);
 
