@@ -8,10 +8,12 @@
 # command and coroutine tasks with cancels, keys, timeouts, retries, crashing
 # and hanging workers, trees and the history on, and checks DESIGN.md §4 as it
 # runs: when_done once, nothing stuck, RSS and fds flat, no zombie or orphan,
-# one history record per task. It prints its seed; pass `--seed N` (and the
-# `--shutdown MODE` a failure names) to replay the same choices. Other
-# arguments: `--keep-going` (report every violation), `--verbose`,
-# `--skip LIST`, `--max-in-flight N`; see `tasker-soak --help`.
+# one history record per task. It prints its seed; a failure prints the
+# arguments that replay the same choices (`--seed N --duration S --shutdown
+# MODE --end HOW`). Other arguments: `--keep-going` (report every violation),
+# `--skip LIST` (kinds of work not to submit), `--max-in-flight N`,
+# `--inject fd,rss,zombie,orphan` (faults of its own, to see the checks fire);
+# see `tasker-soak --help-all`.
 #
 # Builds in $TASKER_SOAK_BUILDDIR (default build/) with -Dtests=true. Exits
 # with the soak's status: 0 for "soak: PASS".

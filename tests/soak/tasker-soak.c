@@ -42,6 +42,7 @@
 #include <tasker.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,7 @@ static struct
   gboolean      settle_first;  /* every task ends before shutdown() */
   gboolean      end_given;
   char        **skip;
+  char        **inject;        /* faults of our own, to see each check fire */
 
   GRand        *rand;
   char         *run_id;
@@ -525,12 +527,14 @@ check_zombies (void)
     {
       if (!g_hash_table_contains (now_zombies, key))
         g_hash_table_iter_remove (&iter);
-      else if (now - *(gint64 *) value > ZOMBIE_DEADLINE_S * G_USEC_PER_SEC)
+      else if (*(gint64 *) value != G_MAXINT64 &&
+               now - *(gint64 *) value > ZOMBIE_DEADLINE_S * G_USEC_PER_SEC)
         {
           g_autofree char *text = proc_describe (GPOINTER_TO_INT (key));
 
           violation ("a child stayed a zombie for more than %d s: %s", ZOMBIE_DEADLINE_S, text);
-          g_hash_table_iter_remove (&iter);
+          /* Reported once. */
+          *(gint64 *) value = G_MAXINT64;
         }
     }
 }
@@ -1379,6 +1383,48 @@ cancel_some (void)
 
 /* Quiet points -------------------------------------------------------------- */
 
+/* --inject: a fault of this program's own at each quiet point, to show the
+ * check that must catch it does. */
+static gboolean
+injecting (const char *what)
+{
+  return soak.inject != NULL && g_strv_contains ((const char * const *) soak.inject, what);
+}
+
+static void
+inject_faults (void)
+{
+  if (injecting ("fd"))
+    {
+      /* Leaked on purpose. */
+      int fd = g_open ("/dev/null", O_RDONLY, 0);
+
+      (void) fd;
+    }
+  if (injecting ("rss"))
+    {
+      gsize size = 4 * 1024 * 1024;
+      char *leak = g_malloc (size);
+
+      memset (leak, 1, size);
+    }
+  if (injecting ("zombie"))
+    {
+      /* A child nobody reaps. */
+      pid_t pid = fork ();
+
+      if (pid == 0)
+        _exit (0);
+    }
+  if (injecting ("orphan"))
+    {
+      const char *argv[] = { "sleep", "34", NULL };
+
+      /* Double fork: reparented at once, and it carries our marker. */
+      g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL);
+    }
+}
+
 static void
 take_sample (void)
 {
@@ -1482,6 +1528,7 @@ main_tick_cb (gpointer data)
           }
         check_orphans ("at a quiet point", FALSE);
         take_sample ();
+        inject_faults ();
         soak.n_quiet_points++;
         soak.phase = PHASE_RUN;
         soak.phase_since_us = g_get_monotonic_time ();
@@ -1837,6 +1884,7 @@ main (int    argc,
   int max_in_flight = 200;
   gboolean shutdown_given = FALSE;
   g_autofree char *skip = NULL;
+  g_autofree char *inject = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) options = NULL;
   g_autoptr(GByteArray) ended_before_shutdown = NULL;
@@ -1853,6 +1901,8 @@ main (int    argc,
       "(default: from the seed)", "HOW" },
     { "skip", 0, 0, G_OPTION_ARG_STRING, &skip,
       "Comma-separated kinds of work not to submit (prefixes of their names, e.g. command-ignore,process-spawn)", "LIST" },
+    { "inject", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &inject,
+      "Faults of its own at each quiet point, to see the checks fire: fd,rss,zombie,orphan", "LIST" },
     { "keep-going", 'k', 0, G_OPTION_ARG_NONE, &soak.keep_going, "Report every violation, not only the first", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &soak.verbose, "Print each sample and a line per kind of work", NULL },
     { NULL }
@@ -1880,6 +1930,8 @@ main (int    argc,
     soak.settle_first = (soak.seed / N_SHUTDOWN_MODES) % 2 == 0;
   if (skip != NULL)
     soak.skip = g_strsplit (skip, ",", -1);
+  if (inject != NULL)
+    soak.inject = g_strsplit (inject, ",", -1);
   for (guint i = 0; i < N_VARIANTS; i++)
     soak.variant_weight_total += variants[i].weight;
 
