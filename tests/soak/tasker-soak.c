@@ -1980,7 +1980,7 @@ main (int    argc,
   soak.phase_since_us = soak.start_us;
   soak.end_us = soak.start_us + (gint64) soak.duration_s * G_USEC_PER_SEC;
   soak.sample_interval_us = CLAMP ((gint64) soak.duration_s * G_USEC_PER_SEC / 12,
-                                   2 * G_USEC_PER_SEC, 60 * G_USEC_PER_SEC);
+                                   2 * G_USEC_PER_SEC, 30 * G_USEC_PER_SEC);
   soak.next_sample_us = soak.start_us + soak.sample_interval_us;
 
   {
