@@ -1908,6 +1908,9 @@ main (int    argc,
     { NULL }
   };
 
+  /* Each line as it comes, also into a pipe or a file (meson, CI logs). */
+  setvbuf (stdout, NULL, _IOLBF, 0);
+
   soak.shutdown_mode = N_SHUTDOWN_MODES;
   options = g_option_context_new ("— soak test of libtasker");
   g_option_context_add_main_entries (options, entries, NULL);
