@@ -113,6 +113,7 @@ struct _Child
   guint                hello : 1;
   guint                retiring : 1; /* takes no more tasks; leaves when idle */
   guint                lost : 1;     /* killed, or its socket closed: no more frames */
+  guint                write_failed : 1; /* its socket took no more: it is read to the end */
   guint                paused : 1;   /* its task's events are over their bound: not read */
   guint                reaped : 1;   /* dead: what it sent is read whatever the bound */
   GError              *death;        /* (owned) (nullable) why its task in flight fails */
@@ -543,7 +544,7 @@ child_write (Child *child)
 {
   gsize written = 0;
 
-  if (child->socket_fd < 0)
+  if (child->socket_fd < 0 || child->write_failed)
     {
       g_byte_array_set_size (child->out, 0);
       return;
@@ -560,9 +561,17 @@ child_write (Child *child)
         break;
       if (n < 0)
         {
-          /* It is gone; its exit status will say why. */
+          /* It is gone, or no longer reads: it gets nothing more, and must
+           * not linger with work given. What it sent before (a result, the
+           * STARTED of the task it died in) still counts, so the socket is
+           * read to its end: closing it here would blame its death on a task
+           * whose result was still unread. Its exit status will say why. */
           g_byte_array_set_size (child->out, 0);
-          close_socket (child);
+          child->write_failed = TRUE;
+          child->lost = TRUE;
+          watch_socket (child);
+          if (child->kill_stage < 2)
+            kill_now (child, NULL);
           return;
         }
       written += n;
