@@ -15,6 +15,16 @@
  * thread, which owns the only connection. The main loop never waits on the
  * disk.
  *
+ * The writer. It opens the database (writer_open()), then runs passes until
+ * the history is closed (writer_exit()). A pass waits for work
+ * (wait_for_work_locked()), takes it under @lock (take_work_locked()), and
+ * without the lock runs a test's function, writes the batch
+ * (write_batch_step()), hands the batch back (return_batch(): to the spare
+ * list once written or dropped, to the queue's head for a retry), answers
+ * the queries and runs retention when it is due. Its life is a WriterState:
+ * RUNNING until _tasker_history_free() asks it to stop, then STOPPING or
+ * ABANDONING, then EXITED.
+ *
  * Batches. The writer lets a batch fill for up to BATCH_DELAY_US after its
  * first record arrived (or until BATCH_MAX records are queued, a flush is
  * waiting, a query is queued or the history is stopping), then writes it in
@@ -85,6 +95,19 @@
 #define FREE_FLUSH_TIMEOUT_MS  2000
 #define FREE_EXIT_TIMEOUT_US   (500 * 1000)
 
+/* The writer thread's life. _tasker_history_free() ends RUNNING: in
+ * STOPPING (its flush found everything queued written) the writer writes
+ * what came since and stops; in ABANDONING (the flush timed out) it drops
+ * what is left and stops. The writer goes EXITED once it has closed the
+ * database; a history whose thread could not start is EXITED at once. */
+typedef enum
+{
+  WRITER_RUNNING,
+  WRITER_STOPPING,
+  WRITER_ABANDONING,
+  WRITER_EXITED,
+} WriterState;
+
 /* The queue's element, shared with tasker-history-db.c. */
 typedef TaskerHistoryEntry Entry;
 
@@ -97,6 +120,7 @@ struct _TaskerHistory
   GMutex          lock;
   GCond           work_cond;             /* the writer waits on it for work */
   GCond           done_cond;             /* flush and free wait on it for the writer */
+  WriterState     state;                 /* protected by @lock */
   Entry          *head;                  /* (owned) (nullable) protected by @lock */
   Entry          *tail;                  /* (unowned) (nullable) protected by @lock */
   guint           n_queued;              /* protected by @lock */
@@ -115,9 +139,6 @@ struct _TaskerHistory
   int             disabled;              /* (atomic) written under @lock */
   guint           limits_changed : 1;    /* protected by @lock */
   guint           paused : 1;            /* protected by @lock */
-  guint           stopping : 1;          /* protected by @lock */
-  guint           abandon : 1;           /* drop what is left, protected by @lock */
-  guint           exited : 1;            /* the writer is done with everything, protected by @lock */
   guint           ready : 1;             /* opened (or failed to) and retention run, protected by @lock */
   guint           overflow_warned : 1;   /* protected by @lock */
   gint64          retry_time;            /* monotonic: a failed batch waits till then, @lock */
@@ -247,82 +268,35 @@ entry_fill (Entry      *entry,
 
 /* The writer thread */
 
-static void
-writer_run_retention (TaskerHistory *self,
-                      guint          max_age_days,
-                      guint          max_count)
+/* What one pass of the writer took under @lock (take_work_locked()) and
+ * works on without it. */
+typedef struct
 {
-  self->last_retention = g_get_monotonic_time ();
-  _tasker_history_db_run_retention (self->db, max_age_days, max_count);
-}
+  Entry                 *batch;            /* (owned) (nullable) the oldest records, in order */
+  Entry                 *last;             /* (unowned) (nullable) @batch's last entry */
+  guint                  n;                /* entries in @batch */
+  guint64                seq;              /* @last's seq; 0 without a batch */
+  GQueue                 queries;          /* (element-type GTask) (owned) queries and deletions */
+  TaskerHistoryTestFunc  test_func;        /* (nullable) */
+  gpointer               test_data;
+  guint                  max_age_days;
+  guint                  max_count;
+  gboolean               limits_changed;   /* retention is due */
+  gboolean               disabled;
+  char                  *disabled_reason;  /* (owned) (nullable) why, when @disabled */
+  gboolean               abandon;          /* drop @batch, refuse the queries */
+} WriterPass;
 
-static void
-run_query_task (TaskerHistory *self,
-                GTask         *task,
-                const char    *disabled_reason,
-                gboolean       abandon)
+/* What became of a pass's batch (write_batch_step()). */
+typedef enum
 {
-  TaskerHistoryQuery *query = g_task_get_task_data (task);
-  GError *error = NULL;
-  GListModel *model;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  if (abandon)
-    {
-      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
-                               "The task history “%s” was closed", self->path);
-      return;
-    }
-
-  if (disabled_reason != NULL)
-    {
-      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_FAILED,
-                               "The task history “%s” is disabled: %s",
-                               self->path, disabled_reason);
-      return;
-    }
-
-  /* Deletion: one record, or all of them. */
-  if (g_task_get_source_tag (task) == _tasker_history_clear_async)
-    {
-      if (_tasker_history_db_delete (self->db, g_task_get_task_data (task), &error))
-        g_task_return_boolean (task, TRUE);
-      else
-        g_task_return_error (task, error);
-      return;
-    }
-
-  model = _tasker_history_db_query (self->db, query, g_task_get_cancellable (task), &error);
-  if (model == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, model, g_object_unref);
-}
-
-static void
-history_destroy (TaskerHistory *self)
-{
-  GTask *task;
-
-  g_assert (self->db == NULL);
-
-  entry_list_free (g_steal_pointer (&self->head));
-  entry_list_free (g_steal_pointer (&self->spare));
-  while ((task = g_queue_pop_head (&self->queries)) != NULL)
-    {
-      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
-                               "The task history “%s” was closed", self->path);
-      g_object_unref (task);
-    }
-  g_clear_pointer (&self->disabled_reason, g_free);
-  g_clear_pointer (&self->path, g_free);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->work_cond);
-  g_cond_clear (&self->done_cond);
-  g_free (self);
-}
+  BATCH_NONE,        /* the pass took no records */
+  BATCH_COMMITTED,   /* in the database */
+  BATCH_LEFT_OUT,    /* committed, but a record that cannot be written was left out */
+  BATCH_RETRY,       /* the write failed: back at the queue's head, tried again after a delay */
+  BATCH_DAMAGED,     /* the database is damaged: not written, and the history goes off */
+  BATCH_DROPPED,     /* not written: the history is off, or closed before it could be */
+} BatchOutcome;
 
 /* Disables the history: everything queued is dropped. Called with @lock held. */
 static void
@@ -357,24 +331,32 @@ lower_priority (void)
 #endif
 }
 
-static gpointer
-writer_thread_func (gpointer data)
+static void
+writer_run_retention (TaskerHistory *self,
+                      guint          max_age_days,
+                      guint          max_count)
 {
-  TaskerHistory *self = data;
-  g_autofree char *reason = NULL;
-  gboolean opened;
+  self->last_retention = g_get_monotonic_time ();
+  _tasker_history_db_run_retention (self->db, max_age_days, max_count);
+}
 
-  lower_priority ();
+/* The writer's first step: opens the database and runs retention, or turns
+ * the history off saying why. Flushes wait for it (@ready). */
+static void
+writer_open (TaskerHistory *self)
+{
+  g_autofree char *reason = NULL;
+
   self->db = _tasker_history_db_open (self->path, &reason);
-  opened = self->db != NULL;
-  if (!opened)
+  if (self->db == NULL)
     g_warning ("Task history disabled: cannot use “%s”: %s", self->path, reason);
 
   g_mutex_lock (&self->lock);
-  if (!opened)
-    disable_locked (self, g_steal_pointer (&reason));
-
-  if (opened)
+  if (self->db == NULL)
+    {
+      disable_locked (self, g_steal_pointer (&reason));
+    }
+  else
     {
       guint max_age_days = self->max_age_days;
       guint max_count = self->max_count;
@@ -386,188 +368,285 @@ writer_thread_func (gpointer data)
     }
   self->ready = TRUE;
   g_cond_broadcast (&self->done_cond);
+  g_mutex_unlock (&self->lock);
+}
 
+/* Waits, with @lock held, for something to do: records (once their batch
+ * has filled or its time is up), queries, new limits, a test's function or
+ * the end. Returns whether the queued records are a failed batch that must
+ * still wait out its retry delay (the pass then leaves them queued). */
+static gboolean
+wait_for_work_locked (TaskerHistory *self)
+{
   for (;;)
     {
-      Entry *batch = NULL;
-      Entry *last = NULL;
-      GQueue queries = G_QUEUE_INIT;
-      g_autofree char *disabled_reason = NULL;
-      GTask *task;
-      guint64 batch_seq = 0;
-      guint n = 0;
-      guint max_age_days, max_count;
-      gboolean retention;
-      gboolean disabled;
-      gboolean abandon;
-      gboolean committed = FALSE;
-      gboolean left_out = FALSE;
-      gboolean retry_wait = FALSE;
-      TaskerHistoryTestFunc test_func = NULL;
-      gpointer test_data = NULL;
+      gboolean have_work = self->head != NULL || self->queries.length > 0 || self->limits_changed;
+      gint64 now = g_get_monotonic_time ();
+      gboolean retry_wait;
 
-      /* Wait for work, and let a batch fill. */
-      for (;;)
+      /* A batch that failed waits out its delay, unless the history is
+       * closing (then it is tried once more, or dropped). */
+      retry_wait = self->head != NULL && now < self->retry_time && self->state == WRITER_RUNNING;
+
+      if (self->state == WRITER_ABANDONING
+          || (self->state == WRITER_STOPPING && !self->paused)
+          || self->test_func != NULL)
+        return retry_wait;
+      if (have_work && !self->paused)
         {
-          gboolean have_work = self->head != NULL || self->queries.length > 0 || self->limits_changed;
-          gint64 now = g_get_monotonic_time ();
-
-          /* A batch that failed waits out its delay, unless the history
-           * is closing (then it is tried once more, or dropped). */
-          retry_wait = self->head != NULL && now < self->retry_time
-                       && !self->stopping && !self->abandon;
-
-          if (self->abandon || (self->stopping && !self->paused) || self->test_func != NULL)
-            break;
-          if (have_work && !self->paused)
+          if (retry_wait && self->queries.length == 0 && !self->limits_changed)
             {
-              if (retry_wait && self->queries.length == 0 && !self->limits_changed)
+              g_cond_wait_until (&self->work_cond, &self->lock, self->retry_time);
+              continue;
+            }
+          if (retry_wait)
+            return TRUE;
+          if (self->head != NULL
+              && self->n_queued < BATCH_MAX
+              && self->n_flushing == 0
+              && self->queries.length == 0)
+            {
+              gint64 deadline = self->first_queued_time + BATCH_DELAY_US;
+
+              if (g_get_monotonic_time () < deadline)
                 {
-                  g_cond_wait_until (&self->work_cond, &self->lock, self->retry_time);
+                  g_cond_wait_until (&self->work_cond, &self->lock, deadline);
                   continue;
                 }
-              if (retry_wait)
-                break;
-              if (self->head != NULL
-                  && self->n_queued < BATCH_MAX
-                  && self->n_flushing == 0
-                  && self->queries.length == 0)
-                {
-                  gint64 deadline = self->first_queued_time + BATCH_DELAY_US;
-
-                  if (g_get_monotonic_time () < deadline)
-                    {
-                      g_cond_wait_until (&self->work_cond, &self->lock, deadline);
-                      continue;
-                    }
-                }
-              break;
             }
-          g_cond_wait (&self->work_cond, &self->lock);
+          return FALSE;
         }
+      g_cond_wait (&self->work_cond, &self->lock);
+    }
+}
 
-      /* Take a batch, the queries and the limits. */
-      test_func = self->test_func;
-      test_data = self->test_data;
-      for (Entry *entry = retry_wait ? NULL : self->head;
-           entry != NULL && n < BATCH_MAX;
-           entry = entry->next)
-        {
-          last = entry;
-          n++;
-        }
-      if (last != NULL)
-        {
-          batch = self->head;
-          self->head = last->next;
-          last->next = NULL;
-          if (self->head == NULL)
-            self->tail = NULL;
-          self->n_queued -= n;
-          batch_seq = last->seq;
-        }
-      queries = self->queries;
-      g_queue_init (&self->queries);
-      retention = self->limits_changed;
-      self->limits_changed = FALSE;
-      max_age_days = self->max_age_days;
-      max_count = self->max_count;
-      disabled = g_atomic_int_get (&self->disabled);
-      if (disabled)
-        disabled_reason = g_strdup (self->disabled_reason);
-      abandon = self->abandon;
-      g_mutex_unlock (&self->lock);
+/* Takes a batch (unless @retry_wait), the queries, the limits and the
+ * test's function into @pass. Called with @lock held. */
+static void
+take_work_locked (TaskerHistory *self,
+                  gboolean       retry_wait,
+                  WriterPass    *pass)
+{
+  pass->test_func = self->test_func;
+  pass->test_data = self->test_data;
+  for (Entry *entry = retry_wait ? NULL : self->head;
+       entry != NULL && pass->n < BATCH_MAX;
+       entry = entry->next)
+    {
+      pass->last = entry;
+      pass->n++;
+    }
+  if (pass->last != NULL)
+    {
+      pass->batch = self->head;
+      self->head = pass->last->next;
+      pass->last->next = NULL;
+      if (self->head == NULL)
+        self->tail = NULL;
+      self->n_queued -= pass->n;
+      pass->seq = pass->last->seq;
+    }
+  pass->queries = self->queries;
+  g_queue_init (&self->queries);
+  pass->limits_changed = self->limits_changed;
+  self->limits_changed = FALSE;
+  pass->max_age_days = self->max_age_days;
+  pass->max_count = self->max_count;
+  pass->disabled = g_atomic_int_get (&self->disabled);
+  if (pass->disabled)
+    pass->disabled_reason = g_strdup (self->disabled_reason);
+  pass->abandon = self->state == WRITER_ABANDONING;
+}
 
-      if (test_func != NULL)
-        {
-          if (self->db != NULL)
-            test_func (_tasker_history_db_get_connection (self->db), test_data);
-          g_mutex_lock (&self->lock);
-          self->test_func = NULL;
-          self->test_done = TRUE;
-          g_cond_broadcast (&self->done_cond);
-          g_mutex_unlock (&self->lock);
-        }
+/* Runs the function _tasker_history_run_for_test() waits on, with the
+ * connection (none when the database could not be opened). */
+static void
+run_test_func (TaskerHistory *self,
+               WriterPass    *pass)
+{
+  if (pass->test_func == NULL)
+    return;
 
-      if (batch != NULL && !disabled && !abandon)
-        committed = _tasker_history_db_write_batch (self->db, batch, &left_out);
-      if (committed)
-        self->retry_delay = 0;
-      if (batch != NULL && abandon)
-        self->n_abandoned += n;
-      if (batch != NULL && !committed && !disabled && !abandon)
-        {
-          if (_tasker_history_db_is_damaged (self->db))
-            {
-              /* No retry can help: the history is off, and says why. */
-              g_warning ("Task history disabled: “%s” is damaged: %s",
-                         self->path, _tasker_history_db_get_write_error (self->db));
-              g_mutex_lock (&self->lock);
-              disable_locked (self, g_strdup_printf ("the database is damaged: %s",
-                                                     _tasker_history_db_get_write_error (self->db)));
-              g_mutex_unlock (&self->lock);
-            }
-          else
-            {
-              /* Kept, in order, ahead of what came since; tried again
-               * after a delay that grows while the failures last. */
-              self->retry_delay = CLAMP (self->retry_delay * 2, RETRY_DELAY_US, RETRY_DELAY_MAX_US);
-              g_mutex_lock (&self->lock);
-              last->next = self->head;
-              if (self->head == NULL)
-                self->tail = last;
-              self->head = batch;
-              self->n_queued += n;
-              self->first_queued_time = g_get_monotonic_time ();
-              self->retry_time = g_get_monotonic_time () + self->retry_delay;
-              g_mutex_unlock (&self->lock);
-              batch = NULL;
-              batch_seq = 0;
-            }
-        }
+  if (self->db != NULL)
+    pass->test_func (_tasker_history_db_get_connection (self->db), pass->test_data);
+  g_mutex_lock (&self->lock);
+  self->test_func = NULL;
+  self->test_done = TRUE;
+  g_cond_broadcast (&self->done_cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Writes the pass's batch in one transaction, unless the history is off or
+ * abandoned. */
+static BatchOutcome
+write_batch_step (TaskerHistory *self,
+                  WriterPass    *pass)
+{
+  gboolean left_out = FALSE;
+
+  if (pass->batch == NULL)
+    return BATCH_NONE;
+
+  if (pass->abandon)
+    {
+      self->n_abandoned += pass->n;
+      return BATCH_DROPPED;
+    }
+  if (pass->disabled)
+    return BATCH_DROPPED;
+
+  if (_tasker_history_db_write_batch (self->db, pass->batch, &left_out))
+    {
+      self->retry_delay = 0;
+      return left_out ? BATCH_LEFT_OUT : BATCH_COMMITTED;
+    }
+
+  if (_tasker_history_db_is_damaged (self->db))
+    {
+      /* No retry can help: the history is off, and says why. */
+      g_warning ("Task history disabled: “%s” is damaged: %s",
+                 self->path, _tasker_history_db_get_write_error (self->db));
+      return BATCH_DAMAGED;
+    }
+
+  /* Tried again after a delay that grows while the failures last. */
+  self->retry_delay = CLAMP (self->retry_delay * 2, RETRY_DELAY_US, RETRY_DELAY_MAX_US);
+  return BATCH_RETRY;
+}
+
+/* Hands the pass's batch back after @outcome: a batch to retry goes back to
+ * the queue's head, in order, ahead of what came since; any other goes to
+ * the spare entries (or is freed), and the flushes waiting for it are told
+ * how far the records are processed (they do not wait for the queries and
+ * retention). */
+static void
+return_batch (TaskerHistory *self,
+              WriterPass    *pass,
+              BatchOutcome   outcome)
+{
+  Entry *batch = g_steal_pointer (&pass->batch);
+
+  if (outcome == BATCH_NONE)
+    return;
+
+  if (outcome != BATCH_RETRY)
+    {
       for (Entry *entry = batch; entry != NULL; entry = entry->next)
         entry_clear (entry);
+    }
 
-      /* Flush waits for the batch only, not for the queries and retention. */
-      if (batch_seq > 0)
+  g_mutex_lock (&self->lock);
+  if (outcome == BATCH_RETRY)
+    {
+      pass->last->next = self->head;
+      if (self->head == NULL)
+        self->tail = pass->last;
+      self->head = g_steal_pointer (&batch);
+      self->n_queued += pass->n;
+      self->first_queued_time = g_get_monotonic_time ();
+      self->retry_time = g_get_monotonic_time () + self->retry_delay;
+    }
+  else
+    {
+      if (outcome == BATCH_DAMAGED)
+        disable_locked (self, g_strdup_printf ("the database is damaged: %s",
+                                               _tasker_history_db_get_write_error (self->db)));
+      if (self->n_spare < SPARE_MAX)
         {
-          g_mutex_lock (&self->lock);
-          if (self->n_spare < SPARE_MAX && batch != NULL)
-            {
-              last->next = self->spare;
-              self->spare = g_steal_pointer (&batch);
-              self->n_spare += n;
-            }
-          self->processed_seq = MAX (self->processed_seq, batch_seq);
-          if (committed)
-            self->n_transactions++;
-          if (!committed || left_out)
-            self->last_drop_seq = MAX (self->last_drop_seq, batch_seq);
-          g_cond_broadcast (&self->done_cond);
-          g_mutex_unlock (&self->lock);
-          entry_list_free (batch);
+          pass->last->next = self->spare;
+          self->spare = g_steal_pointer (&batch);
+          self->n_spare += pass->n;
         }
-
-      while ((task = g_queue_pop_head (&queries)) != NULL)
-        {
-          run_query_task (self, task, disabled ? disabled_reason : NULL, abandon);
-          g_object_unref (task);
-        }
-
-      if (!disabled && !abandon
-          && (retention
-              || (n > 0
-                  && g_get_monotonic_time () - self->last_retention >= RETENTION_INTERVAL_US)))
-        writer_run_retention (self, max_age_days, max_count);
-
-      g_mutex_lock (&self->lock);
-
-      if ((self->stopping || self->abandon) && self->head == NULL && self->queries.length == 0)
-        break;
+      self->processed_seq = MAX (self->processed_seq, pass->seq);
+      if (outcome == BATCH_COMMITTED || outcome == BATCH_LEFT_OUT)
+        self->n_transactions++;
+      if (outcome != BATCH_COMMITTED)
+        self->last_drop_seq = MAX (self->last_drop_seq, pass->seq);
+      g_cond_broadcast (&self->done_cond);
     }
   g_mutex_unlock (&self->lock);
 
-  /* Giving up: said once, with the reason. */
+  entry_list_free (batch);
+}
+
+/* Answers a query or deletion the pass took: refused when cancelled,
+ * abandoned or the history is off; run on the database otherwise. */
+static void
+run_query_task (TaskerHistory *self,
+                GTask         *task,
+                WriterPass    *pass)
+{
+  TaskerHistoryQuery *query = g_task_get_task_data (task);
+  GError *error = NULL;
+  GListModel *model;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (pass->abandon)
+    {
+      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
+                               "The task history “%s” was closed", self->path);
+      return;
+    }
+
+  if (pass->disabled_reason != NULL)
+    {
+      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_FAILED,
+                               "The task history “%s” is disabled: %s",
+                               self->path, pass->disabled_reason);
+      return;
+    }
+
+  /* Deletion: one record, or all of them. */
+  if (g_task_get_source_tag (task) == _tasker_history_clear_async)
+    {
+      if (_tasker_history_db_delete (self->db, g_task_get_task_data (task), &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+      return;
+    }
+
+  model = _tasker_history_db_query (self->db, query, g_task_get_cancellable (task), &error);
+  if (model == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, model, g_object_unref);
+}
+
+static void
+answer_queries (TaskerHistory *self,
+                WriterPass    *pass)
+{
+  GTask *task;
+
+  while ((task = g_queue_pop_head (&pass->queries)) != NULL)
+    {
+      run_query_task (self, task, pass);
+      g_object_unref (task);
+    }
+}
+
+/* Retention when the limits changed, and after batches at most once every
+ * RETENTION_INTERVAL_US. */
+static void
+maybe_run_retention (TaskerHistory *self,
+                     WriterPass    *pass)
+{
+  if (pass->disabled || pass->abandon)
+    return;
+
+  if (pass->limits_changed
+      || (pass->n > 0 && g_get_monotonic_time () - self->last_retention >= RETENTION_INTERVAL_US))
+    writer_run_retention (self, pass->max_age_days, pass->max_count);
+}
+
+/* The writer's last step: says once what it gave up, closes the database
+ * and drops its reference. */
+static void
+writer_exit (TaskerHistory *self)
+{
   if (self->n_abandoned > 0)
     {
       const char *why = self->db != NULL ? _tasker_history_db_get_write_error (self->db) : NULL;
@@ -579,12 +658,45 @@ writer_thread_func (gpointer data)
   g_clear_pointer (&self->db, _tasker_history_db_close);
 
   g_mutex_lock (&self->lock);
-  self->exited = TRUE;
+  self->state = WRITER_EXITED;
   g_cond_broadcast (&self->done_cond);
   g_mutex_unlock (&self->lock);
 
   /* The writer's reference: the last one when free() left it behind. */
   _tasker_history_unref (self);
+}
+
+static gpointer
+writer_thread_func (gpointer data)
+{
+  TaskerHistory *self = data;
+
+  lower_priority ();
+  writer_open (self);
+
+  g_mutex_lock (&self->lock);
+  for (;;)
+    {
+      WriterPass pass = { 0 };
+      gboolean retry_wait;
+
+      retry_wait = wait_for_work_locked (self);
+      take_work_locked (self, retry_wait, &pass);
+      g_mutex_unlock (&self->lock);
+
+      run_test_func (self, &pass);
+      return_batch (self, &pass, write_batch_step (self, &pass));
+      answer_queries (self, &pass);
+      maybe_run_retention (self, &pass);
+      g_free (pass.disabled_reason);
+
+      g_mutex_lock (&self->lock);
+      if (self->state != WRITER_RUNNING && self->head == NULL && self->queries.length == 0)
+        break;
+    }
+  g_mutex_unlock (&self->lock);
+
+  writer_exit (self);
 
   return NULL;
 }
@@ -619,7 +731,7 @@ _tasker_history_new (const char *path,
       g_warning ("Task history disabled: cannot use “%s”: %s", path, error->message);
       g_mutex_lock (&self->lock);
       disable_locked (self, g_strdup (error->message));
-      self->exited = TRUE;
+      self->state = WRITER_EXITED;
       g_mutex_unlock (&self->lock);
     }
 
@@ -690,7 +802,7 @@ add_entry (TaskerHistory *self,
     }
 
   g_mutex_lock (&self->lock);
-  if (g_atomic_int_get (&self->disabled) || self->stopping)
+  if (g_atomic_int_get (&self->disabled) || self->state != WRITER_RUNNING)
     {
       g_mutex_unlock (&self->lock);
       entry_clear (&fill);
@@ -825,17 +937,16 @@ _tasker_history_free (TaskerHistory *self)
   flushed = _tasker_history_flush (self, FREE_FLUSH_TIMEOUT_MS);
 
   g_mutex_lock (&self->lock);
-  self->stopping = TRUE;
-  if (!flushed)
-    self->abandon = TRUE;
+  if (self->state == WRITER_RUNNING)
+    self->state = flushed ? WRITER_STOPPING : WRITER_ABANDONING;
   g_cond_signal (&self->work_cond);
   deadline = g_get_monotonic_time () + FREE_EXIT_TIMEOUT_US;
-  while (!self->exited)
+  while (self->state != WRITER_EXITED)
     {
       if (!g_cond_wait_until (&self->done_cond, &self->lock, deadline))
         break;
     }
-  exited = self->exited;
+  exited = self->state == WRITER_EXITED;
   thread = g_steal_pointer (&self->thread);
   g_mutex_unlock (&self->lock);
 
@@ -866,7 +977,7 @@ _tasker_history_run_for_test (TaskerHistory         *self,
   self->test_data = data;
   self->test_done = FALSE;
   g_cond_signal (&self->work_cond);
-  while (!self->test_done && !self->exited)
+  while (!self->test_done && self->state != WRITER_EXITED)
     g_cond_wait (&self->done_cond, &self->lock);
   self->test_func = NULL;
   g_mutex_unlock (&self->lock);
@@ -881,7 +992,7 @@ _tasker_history_is_closed (TaskerHistory *self)
   g_return_val_if_fail (self != NULL, TRUE);
 
   g_mutex_lock (&self->lock);
-  exited = self->exited;
+  exited = self->state == WRITER_EXITED;
   g_mutex_unlock (&self->lock);
 
   return exited;
@@ -895,6 +1006,29 @@ _tasker_history_ref (TaskerHistory *self)
 
   g_atomic_int_inc (&self->ref_count);
   return self;
+}
+
+static void
+history_destroy (TaskerHistory *self)
+{
+  GTask *task;
+
+  g_assert (self->db == NULL);
+
+  entry_list_free (g_steal_pointer (&self->head));
+  entry_list_free (g_steal_pointer (&self->spare));
+  while ((task = g_queue_pop_head (&self->queries)) != NULL)
+    {
+      g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
+                               "The task history “%s” was closed", self->path);
+      g_object_unref (task);
+    }
+  g_clear_pointer (&self->disabled_reason, g_free);
+  g_clear_pointer (&self->path, g_free);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->work_cond);
+  g_cond_clear (&self->done_cond);
+  g_free (self);
 }
 
 void
@@ -924,7 +1058,7 @@ _tasker_history_query_async (TaskerHistory       *self,
   g_task_set_task_data (task, _tasker_history_query_copy (query), g_object_unref);
 
   g_mutex_lock (&self->lock);
-  if (self->stopping)
+  if (self->state != WRITER_RUNNING)
     {
       g_mutex_unlock (&self->lock);
       g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
@@ -972,7 +1106,7 @@ _tasker_history_delete_async (TaskerHistory       *self,
     g_task_set_task_data (task, g_memdup2 (&record->row, sizeof record->row), g_free);
 
   g_mutex_lock (&self->lock);
-  if (self->stopping)
+  if (self->state != WRITER_RUNNING)
     {
       g_mutex_unlock (&self->lock);
       g_task_return_new_error (task, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
