@@ -46,7 +46,7 @@ struct _TaskerHistoryEntry
   guint64           trace_id;
   guint64           parent_id;
   char             *log;             /* (owned) (nullable) lines joined with '\n' */
-  char            **descriptions;    /* (owned) (nullable) key, value, key, value, …, NULL; sorted by key */
+  char            **descriptions;    /* (owned) (nullable) key, value, …, NULL; sorted by key */
   gint64            replaces_row;    /* 0, or the interrupted record its first record replaces */
   gint64            replaces_created; /* that record's created_time, against a reused row number */
   guint             durable : 1;     /* its record may exist already, unfinished */

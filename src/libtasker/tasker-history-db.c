@@ -80,7 +80,7 @@ struct _TaskerHistoryDb
   sqlite3_stmt   *update_task;           /* (owned) (nullable) */
   sqlite3_stmt   *insert_description;    /* (owned) (nullable) */
   sqlite3_stmt   *select_descriptions;   /* (owned) (nullable) */
-  GHashTable     *open_rows;             /* (owned) task id → row of the durable tasks' unfinished records */
+  GHashTable     *open_rows;             /* (owned) task id → row, of unfinished durable records */
   GArray         *closing;               /* (owned) task ids whose last record the batch writes */
   char           *write_error;           /* (owned) (nullable) why the last write failed */
   int             write_rc;              /* and its result code */
@@ -389,7 +389,8 @@ create_and_connect (TaskerHistoryDb  *self,
     {
       int saved_errno = errno;
 
-      *reason = g_strdup_printf ("cannot create the directory “%s”: %s", dir, g_strerror (saved_errno));
+      *reason = g_strdup_printf ("cannot create the directory “%s”: %s",
+                                 dir, g_strerror (saved_errno));
       return FALSE;
     }
 
@@ -519,32 +520,42 @@ set_up_database (TaskerHistoryDb  *self,
   return TRUE;
 }
 
+static gboolean
+prepare (TaskerHistoryDb  *self,
+         const char       *sql,
+         sqlite3_stmt    **stmt)
+{
+  int rc = sqlite3_prepare_v3 (self->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
+
+  return rc == SQLITE_OK;
+}
+
 /* The statements every batch and query reuses. */
 static gboolean
 prepare_statements (TaskerHistoryDb  *self,
                     char            **reason)
 {
-  if (sqlite3_prepare_v3 (self->conn,
-                          "INSERT INTO tasks (task_id, key, name, kind, status, message, progress,"
-                          " error_domain, error_code, error_message, attempts, created_time,"
-                          " started_time, finished_time, trace_id, parent_id, log, n_descriptions,"
-                          " interrupted)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-                          " ?15, ?16, ?17, ?18, ?19)",
-                          -1, SQLITE_PREPARE_PERSISTENT, &self->insert_task, NULL) != SQLITE_OK
+  if (!prepare (self,
+                "INSERT INTO tasks (task_id, key, name, kind, status, message, progress,"
+                " error_domain, error_code, error_message, attempts, created_time,"
+                " started_time, finished_time, trace_id, parent_id, log, n_descriptions,"
+                " interrupted)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+                " ?15, ?16, ?17, ?18, ?19)",
+                &self->insert_task)
       /* The same numbers as the insert's, the row as ?20. */
-      || sqlite3_prepare_v3 (self->conn,
-                             "UPDATE tasks SET status = ?5, message = ?6, progress = ?7,"
-                             " error_domain = ?8, error_code = ?9, error_message = ?10, attempts = ?11,"
-                             " started_time = ?13, finished_time = ?14, log = ?17, interrupted = ?19"
-                             " WHERE row = ?20 AND ?1 = task_id",
-                             -1, SQLITE_PREPARE_PERSISTENT, &self->update_task, NULL) != SQLITE_OK
-      || sqlite3_prepare_v3 (self->conn,
-                             "INSERT INTO descriptions (task_row, key, value) VALUES (?1, ?2, ?3)",
-                             -1, SQLITE_PREPARE_PERSISTENT, &self->insert_description, NULL) != SQLITE_OK
-      || sqlite3_prepare_v3 (self->conn,
-                             "SELECT key, value FROM descriptions WHERE task_row = ?1 ORDER BY key",
-                             -1, SQLITE_PREPARE_PERSISTENT, &self->select_descriptions, NULL) != SQLITE_OK)
+      || !prepare (self,
+                   "UPDATE tasks SET status = ?5, message = ?6, progress = ?7,"
+                   " error_domain = ?8, error_code = ?9, error_message = ?10, attempts = ?11,"
+                   " started_time = ?13, finished_time = ?14, log = ?17, interrupted = ?19"
+                   " WHERE row = ?20 AND ?1 = task_id",
+                   &self->update_task)
+      || !prepare (self,
+                   "INSERT INTO descriptions (task_row, key, value) VALUES (?1, ?2, ?3)",
+                   &self->insert_description)
+      || !prepare (self,
+                   "SELECT key, value FROM descriptions WHERE task_row = ?1 ORDER BY key",
+                   &self->select_descriptions))
     return sqlite_failure (self, SQLITE_OK, reason);
 
   return TRUE;
@@ -1019,14 +1030,17 @@ _tasker_history_db_query (TaskerHistoryDb     *self,
         {
           text = like_pattern (query->text);
           g_string_append (sql, " AND (name LIKE ?4 ESCAPE '\\' OR message LIKE ?4 ESCAPE '\\'"
-                                " OR log LIKE ?4 ESCAPE '\\' OR row IN (SELECT task_row FROM descriptions"
+                                " OR log LIKE ?4 ESCAPE '\\'"
+                                " OR row IN (SELECT task_row FROM descriptions"
                                 " WHERE value LIKE ?4 ESCAPE '\\'))");
         }
       else
         {
           text = fold_text (query->text);
-          g_string_append (sql, " AND (tasker_icontains (name, ?4) OR tasker_icontains (message, ?4)"
-                                " OR tasker_icontains (log, ?4) OR row IN (SELECT task_row FROM descriptions"
+          g_string_append (sql, " AND (tasker_icontains (name, ?4)"
+                                " OR tasker_icontains (message, ?4)"
+                                " OR tasker_icontains (log, ?4)"
+                                " OR row IN (SELECT task_row FROM descriptions"
                                 " WHERE tasker_icontains (value, ?4)))");
         }
     }
