@@ -14,10 +14,8 @@
 #include <unistd.h>
 
 #include "tasker-application.h"
+#include "tasker-preferences-window.h"
 #include "tasker-window.h"
-#ifdef HAVE_TASKER_PREFERENCES_WINDOW
-# include "tasker-preferences-window.h"
-#endif
 
 /* TaskerApplication: owns the TaskerManager every window shows, its history
  * database, what the last run left unfinished (TaskerPending) and the
@@ -443,12 +441,7 @@ preferences_action (GSimpleAction *action,
   TaskerApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-#ifdef HAVE_TASKER_PREFERENCES_WINDOW
   gtk_window_present (GTK_WINDOW (tasker_preferences_window_new (parent)));
-#else
-  if (parent != NULL && TASKER_IS_WINDOW (parent))
-    tasker_window_show_toast (TASKER_WINDOW (parent), _("Preferences are not available in this build"));
-#endif
 }
 
 static const GActionEntry app_actions[] = {

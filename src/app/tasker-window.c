@@ -7,10 +7,8 @@
 
 #include <glib/gi18n.h>
 
+#include "tasker-history-view.h"
 #include "tasker-window.h"
-#ifdef HAVE_TASKER_HISTORY_VIEW
-# include "tasker-history-view.h"
-#endif
 
 /* TaskerWindow: the tasks page (the list, the commands interrupted by the
  * last quit, the details pane) and the history page, with the overall
@@ -583,7 +581,6 @@ search_history_action (GtkWidget  *widget,
     gtk_widget_grab_focus (self->history_view);
 }
 
-#ifdef HAVE_TASKER_HISTORY_VIEW
 static void
 history_rerun_cb (TaskerWindow        *self,
                   TaskerHistoryRecord *record)
@@ -603,7 +600,6 @@ history_rerun_cb (TaskerWindow        *self,
       tasker_window_show_page (self, "tasks");
     }
 }
-#endif
 
 static void
 interrupted_rerun_cb (GtkButton *button,
@@ -674,18 +670,10 @@ add_history_page (TaskerWindow *self)
 {
   AdwViewStackPage *page;
 
-#ifdef HAVE_TASKER_HISTORY_VIEW
   g_type_ensure (TASKER_TYPE_HISTORY_VIEW);
   self->history_view = GTK_WIDGET (tasker_history_view_new (self->manager));
   g_signal_connect_object (self->history_view, "rerun", G_CALLBACK (history_rerun_cb),
                            self, G_CONNECT_SWAPPED);
-#else
-  self->history_view = adw_status_page_new ();
-  adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->history_view), "document-open-recent-symbolic");
-  adw_status_page_set_title (ADW_STATUS_PAGE (self->history_view), _("No History"));
-  adw_status_page_set_description (ADW_STATUS_PAGE (self->history_view),
-                                   _("This build of Tasker cannot show the history"));
-#endif
 
   page = adw_view_stack_add_titled (self->view_stack, self->history_view, "history", _("History"));
   adw_view_stack_page_set_icon_name (page, "document-open-recent-symbolic");
