@@ -1,4 +1,4 @@
-/* test-history-view.c: TaskerHistoryView over a real manager and history
+/* test-history-view.c: TaskerAppHistoryView over a real manager and history
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -8,7 +8,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
-#include "tasker-history-view.h"
+#include "tasker-app-history-view.h"
 
 typedef struct
 {
@@ -110,36 +110,36 @@ fixture_teardown (Fixture       *f,
 }
 
 static guint
-n_records (TaskerHistoryView *view)
+n_records (TaskerAppHistoryView *view)
 {
-  return g_list_model_get_n_items (tasker_history_view_get_model (view));
+  return g_list_model_get_n_items (tasker_app_history_view_get_model (view));
 }
 
 static void
-wait_loaded (TaskerHistoryView *view)
+wait_loaded (TaskerAppHistoryView *view)
 {
-  WAIT_UNTIL (!tasker_history_view_is_loading (view));
+  WAIT_UNTIL (!tasker_app_history_view_is_loading (view));
 }
 
 static gpointer
-child (TaskerHistoryView *view,
+child (TaskerAppHistoryView *view,
        const char        *name)
 {
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (view), TASKER_TYPE_HISTORY_VIEW, name);
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (view), TASKER_APP_TYPE_HISTORY_VIEW, name);
 
   g_assert_nonnull (object);
   return object;
 }
 
 static const char *
-visible_page (TaskerHistoryView *view)
+visible_page (TaskerAppHistoryView *view)
 {
   return gtk_stack_get_visible_child_name (child (view, "stack"));
 }
 
 /* A view in a window, mapped: it reads the history by itself. */
 static GtkWindow *
-show_view (TaskerHistoryView *view)
+show_view (TaskerAppHistoryView *view)
 {
   GtkWindow *window = GTK_WINDOW (gtk_window_new ());
 
@@ -172,7 +172,7 @@ test_format_duration (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *text = _tasker_history_view_format_duration (cases[i].us);
+      g_autofree char *text = _tasker_app_history_view_format_duration (cases[i].us);
 
       g_assert_cmpstr (text, ==, cases[i].text);
     }
@@ -182,7 +182,7 @@ static void
 test_filter (Fixture       *f,
              gconstpointer  data)
 {
-  TaskerHistoryView *view;
+  TaskerAppHistoryView *view;
   GtkWindow *window;
 
   for (guint i = 0; i < 5; i++)
@@ -191,7 +191,7 @@ test_filter (Fixture       *f,
   submit (f, "broken", "false", "fail 2");
   settle (f);
 
-  view = TASKER_HISTORY_VIEW (tasker_history_view_new (f->manager));
+  view = TASKER_APP_HISTORY_VIEW (tasker_app_history_view_new (f->manager));
   window = show_view (view);
   wait_loaded (view);
   g_assert_cmpuint (n_records (view), ==, 7);
@@ -202,7 +202,7 @@ test_filter (Fixture       *f,
   g_assert_cmpuint (n_records (view), ==, 2);
   for (guint i = 0; i < 2; i++)
     {
-      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (tasker_history_view_get_model (view), i);
+      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (tasker_app_history_view_get_model (view), i);
 
       g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_FAILED);
     }
@@ -215,10 +215,10 @@ test_filter (Fixture       *f,
   gtk_drop_down_set_selected (child (view, "status_dropdown"), 0);  /* All */
   gtk_editable_set_text (child (view, "search_entry"), "NEEDLE");
   /* search-changed is debounced: wait for the query it starts */
-  WAIT_UNTIL (n_records (view) == 1 && !tasker_history_view_is_loading (view));
+  WAIT_UNTIL (n_records (view) == 1 && !tasker_app_history_view_is_loading (view));
 
   gtk_editable_set_text (child (view, "search_entry"), "no such text");
-  WAIT_UNTIL (n_records (view) == 0 && !tasker_history_view_is_loading (view));
+  WAIT_UNTIL (n_records (view) == 0 && !tasker_app_history_view_is_loading (view));
   g_assert_cmpstr (visible_page (view), ==, "empty");
 
   destroy_window (window);
@@ -253,7 +253,7 @@ test_interrupted (Fixture       *f,
   g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
   g_autoptr(TaskerTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  TaskerHistoryView *view;
+  TaskerAppHistoryView *view;
   GtkWindow *window;
 
   submit (f, "copy", "cp a b", "ok");
@@ -269,7 +269,7 @@ test_interrupted (Fixture       *f,
 
   f->manager = tasker_manager_new (NULL);
   tasker_manager_set_history_path (f->manager, f->path);
-  view = TASKER_HISTORY_VIEW (tasker_history_view_new (f->manager));
+  view = TASKER_APP_HISTORY_VIEW (tasker_app_history_view_new (f->manager));
   window = show_view (view);
   wait_loaded (view);
   g_assert_cmpuint (n_records (view), ==, 2);
@@ -279,7 +279,7 @@ test_interrupted (Fixture       *f,
   wait_loaded (view);
   g_assert_cmpuint (n_records (view), ==, 1);
   {
-    g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (tasker_history_view_get_model (view), 0);
+    g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (tasker_app_history_view_get_model (view), 0);
 
     g_assert_cmpstr (tasker_history_record_get_name (record), ==, "long");
     g_assert_true (tasker_history_record_get_interrupted (record));
@@ -293,15 +293,15 @@ static void
 test_paging (Fixture       *f,
              gconstpointer  data)
 {
-  g_autoptr(TaskerHistoryView) view = NULL;
+  g_autoptr(TaskerAppHistoryView) view = NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
 
   for (guint i = 0; i < 120; i++)
     submit (f, "step", "true", NULL);
   settle (f);
 
-  view = g_object_ref_sink (TASKER_HISTORY_VIEW (tasker_history_view_new (f->manager)));
-  tasker_history_view_refresh (view);
+  view = g_object_ref_sink (TASKER_APP_HISTORY_VIEW (tasker_app_history_view_new (f->manager)));
+  tasker_app_history_view_refresh (view);
   wait_loaded (view);
   g_assert_cmpuint (n_records (view), ==, 50);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "history.load-more", NULL));
@@ -316,14 +316,14 @@ test_paging (Fixture       *f,
   /* Every task once, newest first. */
   for (guint i = 0; i < 120; i++)
     {
-      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (tasker_history_view_get_model (view), i);
+      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (tasker_app_history_view_get_model (view), i);
       guint64 id = tasker_history_record_get_task_id (record);
 
       g_assert_false (g_hash_table_contains (seen, GSIZE_TO_POINTER (id)));
       g_hash_table_add (seen, GSIZE_TO_POINTER (id));
       if (i > 0)
         {
-          g_autoptr(TaskerHistoryRecord) previous = g_list_model_get_item (tasker_history_view_get_model (view), i - 1);
+          g_autoptr(TaskerHistoryRecord) previous = g_list_model_get_item (tasker_app_history_view_get_model (view), i - 1);
 
           g_assert_cmpint (tasker_history_record_get_finished_time (previous), >=,
                            tasker_history_record_get_finished_time (record));
@@ -331,7 +331,7 @@ test_paging (Fixture       *f,
     }
 
   /* A refresh keeps what is shown. */
-  tasker_history_view_refresh (view);
+  tasker_app_history_view_refresh (view);
   wait_loaded (view);
   g_assert_cmpuint (n_records (view), ==, 120);
 }
@@ -340,13 +340,13 @@ static void
 test_refresh_on_finish (Fixture       *f,
                         gconstpointer  data)
 {
-  TaskerHistoryView *view;
+  TaskerAppHistoryView *view;
   GtkWindow *window;
 
   submit (f, "first", "echo 1", NULL);
   settle (f);
 
-  view = TASKER_HISTORY_VIEW (tasker_history_view_new (f->manager));
+  view = TASKER_APP_HISTORY_VIEW (tasker_app_history_view_new (f->manager));
   window = show_view (view);
   wait_loaded (view);
   g_assert_cmpuint (n_records (view), ==, 1);
@@ -357,9 +357,9 @@ test_refresh_on_finish (Fixture       *f,
   submit (f, "third", "echo 3", NULL);
   settle (f);
   /* Throttled to once a second, never missed. */
-  WAIT_UNTIL (n_records (view) == 3 && !tasker_history_view_is_loading (view));
+  WAIT_UNTIL (n_records (view) == 3 && !tasker_app_history_view_is_loading (view));
   {
-    g_autoptr(TaskerHistoryRecord) newest = g_list_model_get_item (tasker_history_view_get_model (view), 0);
+    g_autoptr(TaskerHistoryRecord) newest = g_list_model_get_item (tasker_app_history_view_get_model (view), 0);
 
     g_assert_cmpstr (tasker_history_record_get_name (newest), ==, "third");
   }
@@ -379,7 +379,7 @@ find_buttons (GtkWidget  *widget,
 }
 
 static void
-rerun_cb (TaskerHistoryView    *view,
+rerun_cb (TaskerAppHistoryView    *view,
           TaskerHistoryRecord  *record,
           TaskerHistoryRecord **out)
 {
@@ -392,13 +392,13 @@ test_rerun (Fixture       *f,
 {
   g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
   g_autoptr(TaskerHistoryRecord) rerun = NULL;
-  TaskerHistoryView *view;
+  TaskerAppHistoryView *view;
   GtkWindow *window;
 
   submit (f, "backup", "rsync -a src dst", NULL);
   settle (f);
 
-  view = TASKER_HISTORY_VIEW (tasker_history_view_new (f->manager));
+  view = TASKER_APP_HISTORY_VIEW (tasker_app_history_view_new (f->manager));
   g_signal_connect (view, "rerun", G_CALLBACK (rerun_cb), &rerun);
   window = show_view (view);
   wait_loaded (view);
@@ -438,7 +438,7 @@ test_details (Fixture       *f,
 {
   g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
   g_autoptr(TaskerHistoryRecord) rerun = NULL;
-  TaskerHistoryView *view;
+  TaskerAppHistoryView *view;
   GtkWindow *window;
   GtkWindow *details = NULL;
   GListModel *toplevels = gtk_window_get_toplevels ();
@@ -449,7 +449,7 @@ test_details (Fixture       *f,
   submit (f, "echo", "echo <b>hi</b> & bye", "log hello from the log");
   settle (f);
 
-  view = TASKER_HISTORY_VIEW (tasker_history_view_new (f->manager));
+  view = TASKER_APP_HISTORY_VIEW (tasker_app_history_view_new (f->manager));
   g_signal_connect (view, "rerun", G_CALLBACK (rerun_cb), &rerun);
   window = show_view (view);
   wait_loaded (view);
@@ -507,7 +507,7 @@ static void
 test_clear (Fixture       *f,
             gconstpointer  data)
 {
-  TaskerHistoryView *view;
+  TaskerAppHistoryView *view;
   AdwMessageDialog *dialog;
   GtkWindow *window;
 
@@ -515,7 +515,7 @@ test_clear (Fixture       *f,
   submit (f, "two", "true", NULL);
   settle (f);
 
-  view = TASKER_HISTORY_VIEW (tasker_history_view_new (f->manager));
+  view = TASKER_APP_HISTORY_VIEW (tasker_app_history_view_new (f->manager));
   window = show_view (view);
   wait_loaded (view);
   g_assert_cmpuint (n_records (view), ==, 2);
@@ -527,7 +527,7 @@ test_clear (Fixture       *f,
   adw_message_dialog_response (dialog, "cancel");
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_assert_null (find_dialog ());
-  tasker_history_view_refresh (view);
+  tasker_app_history_view_refresh (view);
   wait_loaded (view);
   g_assert_cmpuint (n_records (view), ==, 2);
 
@@ -535,10 +535,10 @@ test_clear (Fixture       *f,
   WAIT_UNTIL ((dialog = find_dialog ()) != NULL);
   adw_message_dialog_response (dialog, "clear");
   gtk_window_destroy (GTK_WINDOW (dialog));
-  WAIT_UNTIL (n_records (view) == 0 && !tasker_history_view_is_loading (view)
+  WAIT_UNTIL (n_records (view) == 0 && !tasker_app_history_view_is_loading (view)
               && g_strcmp0 (visible_page (view), "empty") == 0);
   /* The history itself is empty, not just the view. */
-  tasker_history_view_refresh (view);
+  tasker_app_history_view_refresh (view);
   wait_loaded (view);
   g_assert_cmpuint (n_records (view), ==, 0);
 
@@ -549,9 +549,9 @@ static void
 test_history_off (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(TaskerHistoryView) view = g_object_ref_sink (TASKER_HISTORY_VIEW (tasker_history_view_new (f->manager)));
+  g_autoptr(TaskerAppHistoryView) view = g_object_ref_sink (TASKER_APP_HISTORY_VIEW (tasker_app_history_view_new (f->manager)));
 
-  tasker_history_view_refresh (view);
+  tasker_app_history_view_refresh (view);
   wait_loaded (view);
   g_assert_cmpuint (n_records (view), ==, 0);
   g_assert_cmpstr (visible_page (view), ==, "error");
@@ -560,11 +560,11 @@ test_history_off (Fixture       *f,
 static void
 test_no_manager (void)
 {
-  TaskerHistoryView *view = g_object_ref_sink (TASKER_HISTORY_VIEW (tasker_history_view_new (NULL)));
+  TaskerAppHistoryView *view = g_object_ref_sink (TASKER_APP_HISTORY_VIEW (tasker_app_history_view_new (NULL)));
 
-  g_assert_null (tasker_history_view_get_manager (view));
-  tasker_history_view_refresh (view);
-  g_assert_false (tasker_history_view_is_loading (view));
+  g_assert_null (tasker_app_history_view_get_manager (view));
+  tasker_app_history_view_refresh (view);
+  g_assert_false (tasker_app_history_view_is_loading (view));
   g_assert_finalize_object (view);
 }
 

@@ -1,4 +1,4 @@
-/* test-preferences-window.c: TaskerPreferencesWindow against GSettings
+/* test-preferences-window.c: TaskerAppPreferencesWindow against GSettings
  * (GSETTINGS_BACKEND=memory, GSETTINGS_SCHEMA_DIR=<build>/data)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -8,7 +8,7 @@
 
 #include <adwaita.h>
 
-#include "tasker-preferences-window.h"
+#include "tasker-app-preferences-window.h"
 
 #define WAIT_UNTIL(cond)                                                     \
   G_STMT_START {                                                             \
@@ -22,10 +22,10 @@
   } G_STMT_END
 
 static gpointer
-child (TaskerPreferencesWindow *window,
+child (TaskerAppPreferencesWindow *window,
        const char              *name)
 {
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), TASKER_TYPE_PREFERENCES_WINDOW, name);
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), TASKER_APP_TYPE_PREFERENCES_WINDOW, name);
 
   g_assert_nonnull (object);
   return object;
@@ -44,7 +44,7 @@ collect (GtkWidget *widget,
 
 /* The expander row of the queue @name, or NULL. */
 static AdwExpanderRow *
-queue_row (TaskerPreferencesWindow *window,
+queue_row (TaskerAppPreferencesWindow *window,
            const char              *name)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new ();
@@ -62,7 +62,7 @@ queue_row (TaskerPreferencesWindow *window,
 }
 
 static guint
-n_queue_rows (TaskerPreferencesWindow *window)
+n_queue_rows (TaskerAppPreferencesWindow *window)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new ();
 
@@ -106,7 +106,7 @@ queues_text (GSettings *settings)
 }
 
 static void
-add_queue (TaskerPreferencesWindow *window,
+add_queue (TaskerAppPreferencesWindow *window,
            const char              *name)
 {
   AdwEntryRow *entry = child (window, "new_queue_row");
@@ -116,7 +116,7 @@ add_queue (TaskerPreferencesWindow *window,
 }
 
 static void
-destroy_window (TaskerPreferencesWindow *window)
+destroy_window (TaskerAppPreferencesWindow *window)
 {
   g_object_ref (window);
   gtk_window_destroy (GTK_WINDOW (window));
@@ -127,11 +127,11 @@ static void
 test_defaults (void)
 {
   g_autoptr(GSettings) settings = g_settings_new ("io.github.tasker.Tasker");
-  TaskerPreferencesWindow *window;
+  TaskerAppPreferencesWindow *window;
 
   g_settings_reset (settings, "queues");
-  window = TASKER_PREFERENCES_WINDOW (tasker_preferences_window_new (NULL));
-  g_assert_nonnull (tasker_preferences_window_get_settings (window));
+  window = TASKER_APP_PREFERENCES_WINDOW (tasker_app_preferences_window_new (NULL));
+  g_assert_nonnull (tasker_app_preferences_window_get_settings (window));
   gtk_window_present (GTK_WINDOW (window));
 
   g_assert_cmpuint (n_queue_rows (window), ==, 1);
@@ -151,12 +151,12 @@ static void
 test_queues (void)
 {
   g_autoptr(GSettings) settings = g_settings_new ("io.github.tasker.Tasker");
-  TaskerPreferencesWindow *window;
+  TaskerAppPreferencesWindow *window;
   AdwExpanderRow *row;
   g_autofree char *text = NULL;
 
   g_settings_reset (settings, "queues");
-  window = g_object_new (TASKER_TYPE_PREFERENCES_WINDOW, "settings", settings, NULL);
+  window = g_object_new (TASKER_APP_TYPE_PREFERENCES_WINDOW, "settings", settings, NULL);
   gtk_window_present (GTK_WINDOW (window));
 
   /* Add */
@@ -205,9 +205,9 @@ static void
 test_history (void)
 {
   g_autoptr(GSettings) settings = g_settings_new ("io.github.tasker.Tasker");
-  TaskerPreferencesWindow *window;
+  TaskerAppPreferencesWindow *window;
 
-  window = g_object_new (TASKER_TYPE_PREFERENCES_WINDOW, "settings", settings, NULL);
+  window = g_object_new (TASKER_APP_TYPE_PREFERENCES_WINDOW, "settings", settings, NULL);
   gtk_window_present (GTK_WINDOW (window));
 
   gtk_spin_button_set_value (child (window, "history_days_spin"), 30);

@@ -1,4 +1,4 @@
-/* test-task-details.c: TaskerTaskDetails following a running task's log
+/* test-task-details.c: TaskerAppTaskDetails following a running task's log
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -8,7 +8,7 @@
 #include <adwaita.h>
 #include <string.h>
 
-#include "tasker-task-details.h"
+#include "tasker-app-task-details.h"
 
 #define WAIT_UNTIL(cond)                                                     \
   G_STMT_START {                                                             \
@@ -97,10 +97,10 @@ expected_text (TaskerTask *task)
 }
 
 static void
-assert_pane_shows_log (TaskerTaskDetails *details,
+assert_pane_shows_log (TaskerAppTaskDetails *details,
                        TaskerTask        *task)
 {
-  g_autofree char *shown = tasker_task_details_dup_log_text (details);
+  g_autofree char *shown = tasker_app_task_details_dup_log_text (details);
   g_autofree char *expected = expected_text (task);
 
   g_assert_cmpstr (shown, ==, expected);
@@ -115,7 +115,7 @@ test_follows_bounded_log (void)
 {
   g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
   g_autoptr(TaskerTask) task = NULL;
-  TaskerTaskDetails *details = g_object_ref_sink (g_object_new (TASKER_TYPE_TASK_DETAILS, NULL));
+  TaskerAppTaskDetails *details = g_object_ref_sink (g_object_new (TASKER_APP_TYPE_TASK_DETAILS, NULL));
   Logger logger = { 0 };
   static const guint stages[] = { 0, 600, 650, 1500, 5000, 5001 };
 
@@ -123,7 +123,7 @@ test_follows_bounded_log (void)
   g_cond_init (&logger.cond);
 
   task = tasker_manager_run_thread (manager, NULL, NULL, logger_func, &logger, NULL, NULL);
-  tasker_task_details_set_task (details, task);
+  tasker_app_task_details_set_task (details, task);
 
   for (guint i = 0; i < G_N_ELEMENTS (stages); i++)
     {
@@ -132,7 +132,7 @@ test_follows_bounded_log (void)
       assert_pane_shows_log (details, task);
     }
   {
-    g_autofree char *shown = tasker_task_details_dup_log_text (details);
+    g_autofree char *shown = tasker_app_task_details_dup_log_text (details);
 
     g_assert_true (g_str_has_prefix (shown, "… 4001 earlier lines dropped\n"));
     g_assert_true (g_str_has_suffix (shown, "] line 5000"));
@@ -142,7 +142,7 @@ test_follows_bounded_log (void)
   g_assert_true (tasker_manager_wait_until_settled (manager, 20000));
   assert_pane_shows_log (details, task);
 
-  tasker_task_details_set_task (details, NULL);
+  tasker_app_task_details_set_task (details, NULL);
   g_assert_finalize_object (details);
   g_mutex_clear (&logger.mutex);
   g_cond_clear (&logger.cond);

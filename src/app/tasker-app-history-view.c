@@ -1,19 +1,19 @@
-/* tasker-history-view.c
+/* tasker-app-history-view.c
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "config.h"
 
-#include "tasker-history-view.h"
+#include "tasker-app-history-view.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
-#include "tasker-format.h"
+#include "tasker-app-format.h"
 
 /**
- * TaskerHistoryView:
+ * TaskerAppHistoryView:
  *
  * The list of finished commands, read page by page from the manager's
  * history (see [property@Tasker.Manager:history-path]): a search entry
@@ -36,7 +36,7 @@
 #define PAGE_SIZE          50
 #define REFRESH_THROTTLE_MS 1000
 
-struct _TaskerHistoryView
+struct _TaskerAppHistoryView
 {
   GtkWidget       parent_instance;
 
@@ -77,7 +77,7 @@ enum {
   N_SIGNALS
 };
 
-G_DEFINE_FINAL_TYPE (TaskerHistoryView, tasker_history_view, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (TaskerAppHistoryView, tasker_app_history_view, GTK_TYPE_WIDGET)
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
@@ -85,7 +85,7 @@ static guint signals[N_SIGNALS];
 /* What a query was for, kept until its callback. */
 typedef struct
 {
-  TaskerHistoryView *self;     /* (owned) */
+  TaskerAppHistoryView *self;     /* (owned) */
   GCancellable      *cancellable; /* (owned): the query's; stale unless it is @self's */
   gboolean           append;   /* load more: append; else replace */
   guint              limit;
@@ -126,7 +126,7 @@ static const int dropdown_statuses[] = {
 /* Formatting */
 
 /**
- * _tasker_history_view_format_duration:
+ * _tasker_app_history_view_format_duration:
  * @duration_us: a duration in microseconds
  *
  * Formats a duration as people read it: "350 ms", "42 s", "1 min 5 s",
@@ -135,7 +135,7 @@ static const int dropdown_statuses[] = {
  * Returns: (transfer full): the text
  */
 char *
-_tasker_history_view_format_duration (gint64 duration_us)
+_tasker_app_history_view_format_duration (gint64 duration_us)
 {
   guint64 ms, s, min, h, d;
 
@@ -234,7 +234,7 @@ record_status_text (TaskerHistoryRecord *record)
 {
   if (tasker_history_record_get_interrupted (record))
     return _("Interrupted");
-  return tasker_format_status (tasker_history_record_get_status (record));
+  return tasker_app_format_status (tasker_history_record_get_status (record));
 }
 
 static gboolean
@@ -260,7 +260,7 @@ same_record (TaskerHistoryRecord *a,
 /* State */
 
 static gboolean
-has_filter (TaskerHistoryView *self)
+has_filter (TaskerAppHistoryView *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
@@ -269,7 +269,7 @@ has_filter (TaskerHistoryView *self)
 }
 
 static void
-update_state (TaskerHistoryView *self)
+update_state (TaskerAppHistoryView *self)
 {
   guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->store));
   const char *page;
@@ -309,7 +309,7 @@ update_state (TaskerHistoryView *self)
 }
 
 static void
-set_loading (TaskerHistoryView *self,
+set_loading (TaskerAppHistoryView *self,
              gboolean           loading)
 {
   loading = !!loading;
@@ -320,7 +320,7 @@ set_loading (TaskerHistoryView *self,
 }
 
 static void
-show_error (TaskerHistoryView *self,
+show_error (TaskerAppHistoryView *self,
             const GError      *error)
 {
   adw_status_page_set_description (self->error_page, error->message);
@@ -331,7 +331,7 @@ show_error (TaskerHistoryView *self,
 /* Replaces the store's contents with @records, keeping the rows that did
  * not change (new records come in at the top). */
 static void
-reconcile (TaskerHistoryView *self,
+reconcile (TaskerAppHistoryView *self,
            GListModel        *records)
 {
   guint old_n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
@@ -367,7 +367,7 @@ reconcile (TaskerHistoryView *self,
 }
 
 static void
-append_records (TaskerHistoryView *self,
+append_records (TaskerAppHistoryView *self,
                 GListModel        *records)
 {
   guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->store));
@@ -400,7 +400,7 @@ query_done_cb (GObject      *object,
                gpointer      user_data)
 {
   g_autoptr(QueryData) data = user_data;
-  TaskerHistoryView *self = data->self;
+  TaskerAppHistoryView *self = data->self;
   g_autoptr(GListModel) records = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -434,7 +434,7 @@ query_done_cb (GObject      *object,
 }
 
 static TaskerHistoryQuery *
-make_query (TaskerHistoryView *self)
+make_query (TaskerAppHistoryView *self)
 {
   g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
@@ -451,7 +451,7 @@ make_query (TaskerHistoryView *self)
 }
 
 static void
-start_query (TaskerHistoryView  *self,
+start_query (TaskerAppHistoryView  *self,
              TaskerHistoryQuery *query,
              gboolean            append)
 {
@@ -477,19 +477,19 @@ start_query (TaskerHistoryView  *self,
 }
 
 /**
- * tasker_history_view_refresh:
- * @self: a #TaskerHistoryView
+ * tasker_app_history_view_refresh:
+ * @self: a #TaskerAppHistoryView
  *
  * Reads the history again with the current search and status filter,
  * keeping as many records as are shown now (at least one page).
  */
 void
-tasker_history_view_refresh (TaskerHistoryView *self)
+tasker_app_history_view_refresh (TaskerAppHistoryView *self)
 {
   g_autoptr(TaskerHistoryQuery) query = NULL;
   guint n_items;
 
-  g_return_if_fail (TASKER_IS_HISTORY_VIEW (self));
+  g_return_if_fail (TASKER_APP_IS_HISTORY_VIEW (self));
 
   g_clear_handle_id (&self->refresh_source_id, g_source_remove);
   self->dirty = FALSE;
@@ -502,7 +502,7 @@ tasker_history_view_refresh (TaskerHistoryView *self)
 
 /* A new search or status starts from the first page. */
 static void
-restart (TaskerHistoryView *self)
+restart (TaskerAppHistoryView *self)
 {
   /* (a template child notifying while the template is disposed) */
   if (self->stack == NULL)
@@ -511,11 +511,11 @@ restart (TaskerHistoryView *self)
   g_list_store_remove_all (self->store);
   self->has_more = FALSE;
   self->loaded = FALSE;
-  tasker_history_view_refresh (self);
+  tasker_app_history_view_refresh (self);
 }
 
 static void
-load_more (TaskerHistoryView *self)
+load_more (TaskerAppHistoryView *self)
 {
   g_autoptr(TaskerHistoryQuery) query = NULL;
   g_autoptr(TaskerHistoryRecord) last = NULL;
@@ -549,11 +549,11 @@ load_more (TaskerHistoryView *self)
 static gboolean
 throttled_refresh_cb (gpointer user_data)
 {
-  TaskerHistoryView *self = user_data;
+  TaskerAppHistoryView *self = user_data;
 
   self->refresh_source_id = 0;
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    tasker_history_view_refresh (self);
+    tasker_app_history_view_refresh (self);
   else
     self->dirty = TRUE;
 
@@ -561,7 +561,7 @@ throttled_refresh_cb (gpointer user_data)
 }
 
 static void
-task_finished_cb (TaskerHistoryView *self,
+task_finished_cb (TaskerAppHistoryView *self,
                   TaskerTask        *task,
                   TaskerManager     *manager)
 {
@@ -589,10 +589,10 @@ static void
 rerun_clicked_cb (GtkButton   *button,
                   GtkListItem *list_item)
 {
-  TaskerHistoryView *self;
+  TaskerAppHistoryView *self;
   TaskerHistoryRecord *record;
 
-  self = TASKER_HISTORY_VIEW (gtk_widget_get_ancestor (GTK_WIDGET (button), TASKER_TYPE_HISTORY_VIEW));
+  self = TASKER_APP_HISTORY_VIEW (gtk_widget_get_ancestor (GTK_WIDGET (button), TASKER_APP_TYPE_HISTORY_VIEW));
   record = gtk_list_item_get_item (list_item);
   if (self != NULL && record != NULL)
     g_signal_emit (self, signals[RERUN], 0, record);
@@ -617,7 +617,7 @@ add_label (GtkBox     *box,
 static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
-              TaskerHistoryView        *self)
+              TaskerAppHistoryView        *self)
 {
   RowWidgets *row = g_new0 (RowWidgets, 1);
   GtkWidget *box, *texts;
@@ -666,7 +666,7 @@ setup_row_cb (GtkSignalListItemFactory *factory,
 static void
 bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *list_item,
-             TaskerHistoryView        *self)
+             TaskerAppHistoryView        *self)
 {
   RowWidgets *row = g_object_get_data (G_OBJECT (list_item), "tasker-row");
   TaskerHistoryRecord *record = gtk_list_item_get_item (list_item);
@@ -704,7 +704,7 @@ bind_row_cb (GtkSignalListItemFactory *factory,
     }
   else
     {
-      icon_name = tasker_format_status_icon (status);
+      icon_name = tasker_app_format_status_icon (status);
       css_class = status_css_class (status);
     }
   gtk_image_set_from_icon_name (row->status_icon, icon_name);
@@ -724,7 +724,7 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   gtk_widget_set_tooltip_text (GTK_WIDGET (row->finished), finished_tooltip);
 
   if (started > 0 && finished >= started && record_is_final (record))
-    duration_text = _tasker_history_view_format_duration (finished - started);
+    duration_text = _tasker_app_history_view_format_duration (finished - started);
   gtk_label_set_text (row->duration, duration_text != NULL ? duration_text : "—");
 
   /* Only commands can run again. */
@@ -734,7 +734,7 @@ bind_row_cb (GtkSignalListItemFactory *factory,
 static void
 unbind_row_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
-               TaskerHistoryView        *self)
+               TaskerAppHistoryView        *self)
 {
   RowWidgets *row = g_object_get_data (G_OBJECT (list_item), "tasker-row");
 
@@ -775,7 +775,7 @@ format_full_time (gint64 time_us)
 
 static void
 details_rerun_clicked_cb (GtkButton         *button,
-                          TaskerHistoryView *self)
+                          TaskerAppHistoryView *self)
 {
   TaskerHistoryRecord *record = g_object_get_data (G_OBJECT (button), "tasker-record");
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
@@ -786,7 +786,7 @@ details_rerun_clicked_cb (GtkButton         *button,
 }
 
 static GtkWidget *
-show_details (TaskerHistoryView   *self,
+show_details (TaskerAppHistoryView   *self,
               TaskerHistoryRecord *record)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
@@ -848,7 +848,7 @@ show_details (TaskerHistoryView   *self,
   gtk_box_append (GTK_BOX (box), list);
 
   if (started > 0 && finished >= started && record_is_final (record))
-    duration_text = _tasker_history_view_format_duration (finished - started);
+    duration_text = _tasker_app_history_view_format_duration (finished - started);
   if (tasker_history_record_get_attempts (record) > 1)
     attempts_text = g_strdup_printf ("%u", tasker_history_record_get_attempts (record));
 
@@ -894,7 +894,7 @@ show_details (TaskerHistoryView   *self,
 }
 
 static void
-row_activated_cb (TaskerHistoryView *self,
+row_activated_cb (TaskerAppHistoryView *self,
                   guint              position,
                   GtkListView       *list_view)
 {
@@ -907,21 +907,21 @@ row_activated_cb (TaskerHistoryView *self,
 /* Template callbacks */
 
 static void
-search_changed_cb (TaskerHistoryView *self,
+search_changed_cb (TaskerAppHistoryView *self,
                    GtkSearchEntry    *entry)
 {
   restart (self);
 }
 
 static void
-stop_search_cb (TaskerHistoryView *self,
+stop_search_cb (TaskerAppHistoryView *self,
                 GtkSearchEntry    *entry)
 {
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
 }
 
 static void
-status_changed_cb (TaskerHistoryView *self,
+status_changed_cb (TaskerAppHistoryView *self,
                    GParamSpec        *pspec,
                    GtkDropDown       *dropdown)
 {
@@ -929,7 +929,7 @@ status_changed_cb (TaskerHistoryView *self,
 }
 
 static void
-edge_reached_cb (TaskerHistoryView *self,
+edge_reached_cb (TaskerAppHistoryView *self,
                  GtkPositionType    pos,
                  GtkScrolledWindow *scroller)
 {
@@ -944,7 +944,7 @@ refresh_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *param)
 {
-  tasker_history_view_refresh (TASKER_HISTORY_VIEW (widget));
+  tasker_app_history_view_refresh (TASKER_APP_HISTORY_VIEW (widget));
 }
 
 static void
@@ -952,7 +952,7 @@ load_more_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *param)
 {
-  load_more (TASKER_HISTORY_VIEW (widget));
+  load_more (TASKER_APP_HISTORY_VIEW (widget));
 }
 
 static void
@@ -960,7 +960,7 @@ clear_done_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(TaskerHistoryView) self = user_data;
+  g_autoptr(TaskerAppHistoryView) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!tasker_manager_clear_history_finish (TASKER_MANAGER (object), result, &error))
@@ -975,13 +975,13 @@ clear_done_cb (GObject      *object,
 
   g_list_store_remove_all (self->store);
   self->has_more = FALSE;
-  tasker_history_view_refresh (self);
+  tasker_app_history_view_refresh (self);
 }
 
 static void
 clear_response_cb (AdwMessageDialog  *dialog,
                    const char        *response,
-                   TaskerHistoryView *self)
+                   TaskerAppHistoryView *self)
 {
   if (g_strcmp0 (response, "clear") != 0 || self->manager == NULL)
     return;
@@ -995,7 +995,7 @@ clear_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *param)
 {
-  TaskerHistoryView *self = TASKER_HISTORY_VIEW (widget);
+  TaskerAppHistoryView *self = TASKER_APP_HISTORY_VIEW (widget);
   GtkRoot *root = gtk_widget_get_root (widget);
   GtkWidget *dialog;
 
@@ -1018,30 +1018,30 @@ clear_action (GtkWidget  *widget,
 /* GObject */
 
 static void
-tasker_history_view_map (GtkWidget *widget)
+tasker_app_history_view_map (GtkWidget *widget)
 {
-  TaskerHistoryView *self = TASKER_HISTORY_VIEW (widget);
+  TaskerAppHistoryView *self = TASKER_APP_HISTORY_VIEW (widget);
 
-  GTK_WIDGET_CLASS (tasker_history_view_parent_class)->map (widget);
+  GTK_WIDGET_CLASS (tasker_app_history_view_parent_class)->map (widget);
 
   /* Whatever finished while hidden shows up now. */
   if (self->manager != NULL && !self->loading)
-    tasker_history_view_refresh (self);
+    tasker_app_history_view_refresh (self);
 }
 
 static gboolean
-tasker_history_view_grab_focus (GtkWidget *widget)
+tasker_app_history_view_grab_focus (GtkWidget *widget)
 {
-  TaskerHistoryView *self = TASKER_HISTORY_VIEW (widget);
+  TaskerAppHistoryView *self = TASKER_APP_HISTORY_VIEW (widget);
 
   /* Focusing the view means searching it. */
   return gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
 static void
-tasker_history_view_dispose (GObject *object)
+tasker_app_history_view_dispose (GObject *object)
 {
-  TaskerHistoryView *self = TASKER_HISTORY_VIEW (object);
+  TaskerAppHistoryView *self = TASKER_APP_HISTORY_VIEW (object);
   GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
@@ -1052,31 +1052,31 @@ tasker_history_view_dispose (GObject *object)
     g_clear_signal_handler (&self->task_finished_id, self->manager);
   g_clear_object (&self->manager);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_TYPE_HISTORY_VIEW);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_APP_TYPE_HISTORY_VIEW);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
 
-  G_OBJECT_CLASS (tasker_history_view_parent_class)->dispose (object);
+  G_OBJECT_CLASS (tasker_app_history_view_parent_class)->dispose (object);
 }
 
 static void
-tasker_history_view_finalize (GObject *object)
+tasker_app_history_view_finalize (GObject *object)
 {
-  TaskerHistoryView *self = TASKER_HISTORY_VIEW (object);
+  TaskerAppHistoryView *self = TASKER_APP_HISTORY_VIEW (object);
 
   g_clear_object (&self->store);
   g_clear_object (&self->clear_cancellable);
 
-  G_OBJECT_CLASS (tasker_history_view_parent_class)->finalize (object);
+  G_OBJECT_CLASS (tasker_app_history_view_parent_class)->finalize (object);
 }
 
 static void
-tasker_history_view_get_property (GObject    *object,
+tasker_app_history_view_get_property (GObject    *object,
                                   guint       prop_id,
                                   GValue     *value,
                                   GParamSpec *pspec)
 {
-  TaskerHistoryView *self = TASKER_HISTORY_VIEW (object);
+  TaskerAppHistoryView *self = TASKER_APP_HISTORY_VIEW (object);
 
   switch (prop_id)
     {
@@ -1094,17 +1094,17 @@ tasker_history_view_get_property (GObject    *object,
 }
 
 static void
-tasker_history_view_set_property (GObject      *object,
+tasker_app_history_view_set_property (GObject      *object,
                                   guint         prop_id,
                                   const GValue *value,
                                   GParamSpec   *pspec)
 {
-  TaskerHistoryView *self = TASKER_HISTORY_VIEW (object);
+  TaskerAppHistoryView *self = TASKER_APP_HISTORY_VIEW (object);
 
   switch (prop_id)
     {
     case PROP_MANAGER:
-      tasker_history_view_set_manager (self, g_value_get_object (value));
+      tasker_app_history_view_set_manager (self, g_value_get_object (value));
       break;
 
     default:
@@ -1113,21 +1113,21 @@ tasker_history_view_set_property (GObject      *object,
 }
 
 static void
-tasker_history_view_class_init (TaskerHistoryViewClass *klass)
+tasker_app_history_view_class_init (TaskerAppHistoryViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->dispose = tasker_history_view_dispose;
-  object_class->finalize = tasker_history_view_finalize;
-  object_class->get_property = tasker_history_view_get_property;
-  object_class->set_property = tasker_history_view_set_property;
+  object_class->dispose = tasker_app_history_view_dispose;
+  object_class->finalize = tasker_app_history_view_finalize;
+  object_class->get_property = tasker_app_history_view_get_property;
+  object_class->set_property = tasker_app_history_view_set_property;
 
-  widget_class->map = tasker_history_view_map;
-  widget_class->grab_focus = tasker_history_view_grab_focus;
+  widget_class->map = tasker_app_history_view_map;
+  widget_class->grab_focus = tasker_app_history_view_grab_focus;
 
   /**
-   * TaskerHistoryView:manager:
+   * TaskerAppHistoryView:manager:
    *
    * The manager whose history is shown.
    */
@@ -1137,7 +1137,7 @@ tasker_history_view_class_init (TaskerHistoryViewClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
-   * TaskerHistoryView:loading:
+   * TaskerAppHistoryView:loading:
    *
    * Whether a query of the history is in flight.
    */
@@ -1149,8 +1149,8 @@ tasker_history_view_class_init (TaskerHistoryViewClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
-   * TaskerHistoryView::rerun:
-   * @self: a #TaskerHistoryView
+   * TaskerAppHistoryView::rerun:
+   * @self: a #TaskerAppHistoryView
    * @record: the record to run again
    *
    * Emitted on the main thread when the user asks to run @record again
@@ -1166,17 +1166,17 @@ tasker_history_view_class_init (TaskerHistoryViewClass *klass)
                   NULL,
                   G_TYPE_NONE, 1, TASKER_TYPE_HISTORY_RECORD);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-history-view.ui");
-  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, search_entry);
-  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, status_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, clear_button);
-  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, stack);
-  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, spinner);
-  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, scroller);
-  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, list_view);
-  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, load_more_button);
-  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, empty_page);
-  gtk_widget_class_bind_template_child (widget_class, TaskerHistoryView, error_page);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-app-history-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppHistoryView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppHistoryView, status_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppHistoryView, clear_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppHistoryView, stack);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppHistoryView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppHistoryView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppHistoryView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppHistoryView, load_more_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppHistoryView, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppHistoryView, error_page);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
   gtk_widget_class_bind_template_callback (widget_class, status_changed_cb);
@@ -1198,7 +1198,7 @@ tasker_history_view_class_init (TaskerHistoryViewClass *klass)
 }
 
 static void
-tasker_history_view_init (TaskerHistoryView *self)
+tasker_app_history_view_init (TaskerAppHistoryView *self)
 {
   g_autoptr(GtkNoSelection) selection = NULL;
 
@@ -1216,50 +1216,50 @@ tasker_history_view_init (TaskerHistoryView *self)
 }
 
 /**
- * tasker_history_view_new:
+ * tasker_app_history_view_new:
  * @manager: (nullable): the manager whose history to show
  *
  * Creates a history view.
  *
- * Returns: (transfer floating): a new #TaskerHistoryView
+ * Returns: (transfer floating): a new #TaskerAppHistoryView
  */
 GtkWidget *
-tasker_history_view_new (TaskerManager *manager)
+tasker_app_history_view_new (TaskerManager *manager)
 {
   g_return_val_if_fail (manager == NULL || TASKER_IS_MANAGER (manager), NULL);
 
-  return g_object_new (TASKER_TYPE_HISTORY_VIEW,
+  return g_object_new (TASKER_APP_TYPE_HISTORY_VIEW,
                        "manager", manager,
                        NULL);
 }
 
 /**
- * tasker_history_view_get_manager:
- * @self: a #TaskerHistoryView
+ * tasker_app_history_view_get_manager:
+ * @self: a #TaskerAppHistoryView
  *
  * Returns: (transfer none) (nullable): the manager whose history is shown
  */
 TaskerManager *
-tasker_history_view_get_manager (TaskerHistoryView *self)
+tasker_app_history_view_get_manager (TaskerAppHistoryView *self)
 {
-  g_return_val_if_fail (TASKER_IS_HISTORY_VIEW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_HISTORY_VIEW (self), NULL);
 
   return self->manager;
 }
 
 /**
- * tasker_history_view_set_manager:
- * @self: a #TaskerHistoryView
+ * tasker_app_history_view_set_manager:
+ * @self: a #TaskerAppHistoryView
  * @manager: (nullable): a #TaskerManager
  *
  * Sets the manager whose history is shown, and reads it when the view is
  * mapped.
  */
 void
-tasker_history_view_set_manager (TaskerHistoryView *self,
+tasker_app_history_view_set_manager (TaskerAppHistoryView *self,
                                  TaskerManager     *manager)
 {
-  g_return_if_fail (TASKER_IS_HISTORY_VIEW (self));
+  g_return_if_fail (TASKER_APP_IS_HISTORY_VIEW (self));
   g_return_if_fail (manager == NULL || TASKER_IS_MANAGER (manager));
 
   if (self->manager == manager)
@@ -1280,7 +1280,7 @@ tasker_history_view_set_manager (TaskerHistoryView *self,
   self->loaded = FALSE;
   self->has_more = FALSE;
   if (manager != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))
-    tasker_history_view_refresh (self);
+    tasker_app_history_view_refresh (self);
   else
     update_state (self);
 
@@ -1288,30 +1288,30 @@ tasker_history_view_set_manager (TaskerHistoryView *self,
 }
 
 /**
- * tasker_history_view_get_model:
- * @self: a #TaskerHistoryView
+ * tasker_app_history_view_get_model:
+ * @self: a #TaskerAppHistoryView
  *
  * Returns: (transfer none): the records shown, a #GListModel of
  *   #TaskerHistoryRecord, newest first
  */
 GListModel *
-tasker_history_view_get_model (TaskerHistoryView *self)
+tasker_app_history_view_get_model (TaskerAppHistoryView *self)
 {
-  g_return_val_if_fail (TASKER_IS_HISTORY_VIEW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_HISTORY_VIEW (self), NULL);
 
   return G_LIST_MODEL (self->store);
 }
 
 /**
- * tasker_history_view_is_loading:
- * @self: a #TaskerHistoryView
+ * tasker_app_history_view_is_loading:
+ * @self: a #TaskerAppHistoryView
  *
  * Returns: whether a query of the history is in flight
  */
 gboolean
-tasker_history_view_is_loading (TaskerHistoryView *self)
+tasker_app_history_view_is_loading (TaskerAppHistoryView *self)
 {
-  g_return_val_if_fail (TASKER_IS_HISTORY_VIEW (self), FALSE);
+  g_return_val_if_fail (TASKER_APP_IS_HISTORY_VIEW (self), FALSE);
 
   return self->loading;
 }

@@ -1,16 +1,16 @@
-/* tasker-preferences-window.c
+/* tasker-app-preferences-window.c
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "config.h"
 
-#include "tasker-preferences-window.h"
+#include "tasker-app-preferences-window.h"
 
 #include <glib/gi18n.h>
 
 /**
- * TaskerPreferencesWindow:
+ * TaskerAppPreferencesWindow:
  *
  * The preferences: the queues (GSettings key `queues`, `a(suu)`: name, how
  * many commands run at once, how many more may wait with 0 for no limit)
@@ -33,7 +33,7 @@ typedef struct
   guint  capacity;
 } Queue;
 
-struct _TaskerPreferencesWindow
+struct _TaskerAppPreferencesWindow
 {
   AdwPreferencesWindow  parent_instance;
 
@@ -56,11 +56,11 @@ enum {
   N_PROPS
 };
 
-G_DEFINE_FINAL_TYPE (TaskerPreferencesWindow, tasker_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+G_DEFINE_FINAL_TYPE (TaskerAppPreferencesWindow, tasker_app_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
 static GParamSpec *properties[N_PROPS];
 
-static void rebuild_queue_rows (TaskerPreferencesWindow *self);
+static void rebuild_queue_rows (TaskerAppPreferencesWindow *self);
 
 static void
 queue_clear (gpointer data)
@@ -71,7 +71,7 @@ queue_clear (gpointer data)
 }
 
 static GVariant *
-queues_to_variant (TaskerPreferencesWindow *self)
+queues_to_variant (TaskerAppPreferencesWindow *self)
 {
   GVariantBuilder builder;
 
@@ -87,14 +87,14 @@ queues_to_variant (TaskerPreferencesWindow *self)
 }
 
 static void
-save_queues (TaskerPreferencesWindow *self)
+save_queues (TaskerAppPreferencesWindow *self)
 {
   if (self->settings != NULL)
     g_settings_set_value (self->settings, "queues", queues_to_variant (self));
 }
 
 static gboolean
-find_queue (TaskerPreferencesWindow *self,
+find_queue (TaskerAppPreferencesWindow *self,
             const char              *name,
             guint                   *index)
 {
@@ -145,7 +145,7 @@ row_queue_name (GtkWidget *widget)
 
 static void
 spin_changed_cb (GtkSpinButton           *spin,
-                 TaskerPreferencesWindow *self)
+                 TaskerAppPreferencesWindow *self)
 {
   const char *name = row_queue_name (GTK_WIDGET (spin));
   const char *field = g_object_get_data (G_OBJECT (spin), "tasker-field");
@@ -183,7 +183,7 @@ spin_changed_cb (GtkSpinButton           *spin,
 
 static void
 remove_clicked_cb (GtkButton               *button,
-                   TaskerPreferencesWindow *self)
+                   TaskerAppPreferencesWindow *self)
 {
   guint index;
 
@@ -196,7 +196,7 @@ remove_clicked_cb (GtkButton               *button,
 }
 
 static GtkWidget *
-make_spin_row (TaskerPreferencesWindow *self,
+make_spin_row (TaskerAppPreferencesWindow *self,
                const Queue             *queue,
                const char              *field,
                const char              *title,
@@ -227,7 +227,7 @@ make_spin_row (TaskerPreferencesWindow *self,
 }
 
 static GtkWidget *
-make_queue_row (TaskerPreferencesWindow *self,
+make_queue_row (TaskerAppPreferencesWindow *self,
                 const Queue             *queue)
 {
   GtkWidget *row = adw_expander_row_new ();
@@ -271,7 +271,7 @@ make_queue_row (TaskerPreferencesWindow *self,
 }
 
 static void
-rebuild_queue_rows (TaskerPreferencesWindow *self)
+rebuild_queue_rows (TaskerAppPreferencesWindow *self)
 {
   for (guint i = 0; i < self->queue_rows->len; i++)
     adw_preferences_group_remove (self->queues_group, g_ptr_array_index (self->queue_rows, i));
@@ -287,7 +287,7 @@ rebuild_queue_rows (TaskerPreferencesWindow *self)
 }
 
 static void
-load_queues (TaskerPreferencesWindow *self)
+load_queues (TaskerAppPreferencesWindow *self)
 {
   g_autoptr(GVariant) value = NULL;
   GVariantIter iter;
@@ -316,7 +316,7 @@ load_queues (TaskerPreferencesWindow *self)
 }
 
 static void
-queues_changed_cb (TaskerPreferencesWindow *self,
+queues_changed_cb (TaskerAppPreferencesWindow *self,
                    const char              *key,
                    GSettings               *settings)
 {
@@ -331,7 +331,7 @@ queues_changed_cb (TaskerPreferencesWindow *self,
 /* Template callbacks */
 
 static char *
-new_queue_name (TaskerPreferencesWindow *self)
+new_queue_name (TaskerAppPreferencesWindow *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->new_queue_row));
 
@@ -339,7 +339,7 @@ new_queue_name (TaskerPreferencesWindow *self)
 }
 
 static void
-new_queue_changed_cb (TaskerPreferencesWindow *self,
+new_queue_changed_cb (TaskerAppPreferencesWindow *self,
                       GtkEditable             *editable)
 {
   g_autofree char *name = new_queue_name (self);
@@ -351,7 +351,7 @@ new_queue_changed_cb (TaskerPreferencesWindow *self,
 }
 
 static void
-add_queue_cb (TaskerPreferencesWindow *self,
+add_queue_cb (TaskerAppPreferencesWindow *self,
               AdwEntryRow             *entry_row)
 {
   g_autofree char *name = new_queue_name (self);
@@ -396,11 +396,11 @@ load_settings (void)
 }
 
 static void
-tasker_preferences_window_constructed (GObject *object)
+tasker_app_preferences_window_constructed (GObject *object)
 {
-  TaskerPreferencesWindow *self = TASKER_PREFERENCES_WINDOW (object);
+  TaskerAppPreferencesWindow *self = TASKER_APP_PREFERENCES_WINDOW (object);
 
-  G_OBJECT_CLASS (tasker_preferences_window_parent_class)->constructed (object);
+  G_OBJECT_CLASS (tasker_app_preferences_window_parent_class)->constructed (object);
 
   if (self->settings == NULL)
     self->settings = load_settings ();
@@ -424,9 +424,9 @@ tasker_preferences_window_constructed (GObject *object)
 }
 
 static void
-tasker_preferences_window_dispose (GObject *object)
+tasker_app_preferences_window_dispose (GObject *object)
 {
-  TaskerPreferencesWindow *self = TASKER_PREFERENCES_WINDOW (object);
+  TaskerAppPreferencesWindow *self = TASKER_APP_PREFERENCES_WINDOW (object);
 
   if (self->settings != NULL)
     {
@@ -436,28 +436,28 @@ tasker_preferences_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->queue_rows, g_ptr_array_unref);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_TYPE_PREFERENCES_WINDOW);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_APP_TYPE_PREFERENCES_WINDOW);
 
-  G_OBJECT_CLASS (tasker_preferences_window_parent_class)->dispose (object);
+  G_OBJECT_CLASS (tasker_app_preferences_window_parent_class)->dispose (object);
 }
 
 static void
-tasker_preferences_window_finalize (GObject *object)
+tasker_app_preferences_window_finalize (GObject *object)
 {
-  TaskerPreferencesWindow *self = TASKER_PREFERENCES_WINDOW (object);
+  TaskerAppPreferencesWindow *self = TASKER_APP_PREFERENCES_WINDOW (object);
 
   g_clear_pointer (&self->queues, g_array_unref);
 
-  G_OBJECT_CLASS (tasker_preferences_window_parent_class)->finalize (object);
+  G_OBJECT_CLASS (tasker_app_preferences_window_parent_class)->finalize (object);
 }
 
 static void
-tasker_preferences_window_get_property (GObject    *object,
+tasker_app_preferences_window_get_property (GObject    *object,
                                         guint       prop_id,
                                         GValue     *value,
                                         GParamSpec *pspec)
 {
-  TaskerPreferencesWindow *self = TASKER_PREFERENCES_WINDOW (object);
+  TaskerAppPreferencesWindow *self = TASKER_APP_PREFERENCES_WINDOW (object);
 
   switch (prop_id)
     {
@@ -471,12 +471,12 @@ tasker_preferences_window_get_property (GObject    *object,
 }
 
 static void
-tasker_preferences_window_set_property (GObject      *object,
+tasker_app_preferences_window_set_property (GObject      *object,
                                         guint         prop_id,
                                         const GValue *value,
                                         GParamSpec   *pspec)
 {
-  TaskerPreferencesWindow *self = TASKER_PREFERENCES_WINDOW (object);
+  TaskerAppPreferencesWindow *self = TASKER_APP_PREFERENCES_WINDOW (object);
 
   switch (prop_id)
     {
@@ -490,19 +490,19 @@ tasker_preferences_window_set_property (GObject      *object,
 }
 
 static void
-tasker_preferences_window_class_init (TaskerPreferencesWindowClass *klass)
+tasker_app_preferences_window_class_init (TaskerAppPreferencesWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->constructed = tasker_preferences_window_constructed;
-  object_class->dispose = tasker_preferences_window_dispose;
-  object_class->finalize = tasker_preferences_window_finalize;
-  object_class->get_property = tasker_preferences_window_get_property;
-  object_class->set_property = tasker_preferences_window_set_property;
+  object_class->constructed = tasker_app_preferences_window_constructed;
+  object_class->dispose = tasker_app_preferences_window_dispose;
+  object_class->finalize = tasker_app_preferences_window_finalize;
+  object_class->get_property = tasker_app_preferences_window_get_property;
+  object_class->set_property = tasker_app_preferences_window_set_property;
 
   /**
-   * TaskerPreferencesWindow:settings:
+   * TaskerAppPreferencesWindow:settings:
    *
    * The settings of schema `io.github.tasker.Tasker` to edit; %NULL (the
    * default) for the application's.
@@ -515,19 +515,19 @@ tasker_preferences_window_class_init (TaskerPreferencesWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/tasker/Tasker/tasker-preferences-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, TaskerPreferencesWindow, queues_page);
-  gtk_widget_class_bind_template_child (widget_class, TaskerPreferencesWindow, queues_group);
-  gtk_widget_class_bind_template_child (widget_class, TaskerPreferencesWindow, new_queue_row);
-  gtk_widget_class_bind_template_child (widget_class, TaskerPreferencesWindow, history_page);
-  gtk_widget_class_bind_template_child (widget_class, TaskerPreferencesWindow, history_days_spin);
-  gtk_widget_class_bind_template_child (widget_class, TaskerPreferencesWindow, history_max_count_spin);
+                                               "/io/github/tasker/Tasker/tasker-app-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppPreferencesWindow, queues_page);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppPreferencesWindow, queues_group);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppPreferencesWindow, new_queue_row);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppPreferencesWindow, history_page);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppPreferencesWindow, history_days_spin);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppPreferencesWindow, history_max_count_spin);
   gtk_widget_class_bind_template_callback (widget_class, add_queue_cb);
   gtk_widget_class_bind_template_callback (widget_class, new_queue_changed_cb);
 }
 
 static void
-tasker_preferences_window_init (TaskerPreferencesWindow *self)
+tasker_app_preferences_window_init (TaskerAppPreferencesWindow *self)
 {
   self->queues = g_array_new (FALSE, TRUE, sizeof (Queue));
   g_array_set_clear_func (self->queues, queue_clear);
@@ -537,35 +537,35 @@ tasker_preferences_window_init (TaskerPreferencesWindow *self)
 }
 
 /**
- * tasker_preferences_window_new:
+ * tasker_app_preferences_window_new:
  * @parent: (nullable): the window the preferences belong to
  *
  * Creates the preferences window, modal for @parent, editing the
  * application's settings.
  *
- * Returns: (transfer none): a new #TaskerPreferencesWindow
+ * Returns: (transfer none): a new #TaskerAppPreferencesWindow
  */
 GtkWidget *
-tasker_preferences_window_new (GtkWindow *parent)
+tasker_app_preferences_window_new (GtkWindow *parent)
 {
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
 
-  return g_object_new (TASKER_TYPE_PREFERENCES_WINDOW,
+  return g_object_new (TASKER_APP_TYPE_PREFERENCES_WINDOW,
                        "transient-for", parent,
                        NULL);
 }
 
 /**
- * tasker_preferences_window_get_settings:
- * @self: a #TaskerPreferencesWindow
+ * tasker_app_preferences_window_get_settings:
+ * @self: a #TaskerAppPreferencesWindow
  *
  * Returns: (transfer none) (nullable): the settings being edited, %NULL
  *   when the schema is not installed
  */
 GSettings *
-tasker_preferences_window_get_settings (TaskerPreferencesWindow *self)
+tasker_app_preferences_window_get_settings (TaskerAppPreferencesWindow *self)
 {
-  g_return_val_if_fail (TASKER_IS_PREFERENCES_WINDOW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_PREFERENCES_WINDOW (self), NULL);
 
   return self->settings;
 }

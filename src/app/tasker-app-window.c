@@ -1,4 +1,4 @@
-/* tasker-window.c: the main window
+/* tasker-app-window.c: the main window
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -7,10 +7,10 @@
 
 #include <glib/gi18n.h>
 
-#include "tasker-history-view.h"
-#include "tasker-window.h"
+#include "tasker-app-history-view.h"
+#include "tasker-app-window.h"
 
-/* TaskerWindow: the tasks page (the list, the commands interrupted by the
+/* TaskerAppWindow: the tasks page (the list, the commands interrupted by the
  * last quit, the details pane) and the history page, with the overall
  * progress in the header bar.
  *
@@ -26,12 +26,12 @@
 
 #define TICK_MS 1000
 
-struct _TaskerWindow
+struct _TaskerAppWindow
 {
   AdwApplicationWindow  parent_instance;
 
   TaskerManager        *manager;        /* (owned) */
-  TaskerPending        *pending;        /* (owned) */
+  TaskerAppPending        *pending;        /* (owned) */
   GListModel           *live;           /* (owned) the manager's unfinished tasks */
   GListStore           *tasks;          /* (owned) (element-type TaskerTask) what the list shows */
   GHashTable           *by_id;          /* (owned) task id (owned) → TaskerTask (in tasks) */
@@ -51,7 +51,7 @@ struct _TaskerWindow
   GtkStack             *tasks_stack;
   GtkListView          *list_view;
   GtkWidget            *details_pane;
-  TaskerTaskDetails    *details;
+  TaskerAppTaskDetails    *details;
   GtkWidget            *interrupted_group;
   GtkListBox           *interrupted_list;
   GtkWidget            *busy_box;
@@ -60,14 +60,14 @@ struct _TaskerWindow
   GtkProgressBar       *overall_bar;
 };
 
-G_DEFINE_FINAL_TYPE (TaskerWindow, tasker_window, ADW_TYPE_APPLICATION_WINDOW)
+G_DEFINE_FINAL_TYPE (TaskerAppWindow, tasker_app_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static TaskerApplication *
-get_app (TaskerWindow *self)
+static TaskerAppApplication *
+get_app (TaskerAppWindow *self)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
-  return TASKER_IS_APPLICATION (app) ? TASKER_APPLICATION (app) : NULL;
+  return TASKER_APP_IS_APPLICATION (app) ? TASKER_APP_APPLICATION (app) : NULL;
 }
 
 static gboolean
@@ -106,7 +106,7 @@ get_depth (TaskerTask *task)
 static gboolean reveal_cb (gpointer user_data);
 
 static void
-reveal_more (TaskerWindow *self)
+reveal_more (TaskerAppWindow *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->visible));
   guint size = gtk_slice_list_model_get_size (self->shown);
@@ -124,7 +124,7 @@ reveal_more (TaskerWindow *self)
 static gboolean
 reveal_cb (gpointer user_data)
 {
-  TaskerWindow *self = user_data;
+  TaskerAppWindow *self = user_data;
 
   self->reveal_id = 0;
   reveal_more (self);
@@ -132,10 +132,10 @@ reveal_cb (gpointer user_data)
 }
 
 static void
-update_empty_state (TaskerWindow *self)
+update_empty_state (TaskerAppWindow *self)
 {
   guint n_tasks = g_list_model_get_n_items (G_LIST_MODEL (self->tasks));
-  guint n_interrupted = g_list_model_get_n_items (tasker_pending_get_interrupted (self->pending));
+  guint n_interrupted = g_list_model_get_n_items (tasker_app_pending_get_interrupted (self->pending));
 
   gtk_stack_set_visible_child_name (self->tasks_stack, n_tasks + n_interrupted > 0 ? "tasks" : "empty");
   gtk_widget_set_visible (self->interrupted_group, n_interrupted > 0);
@@ -145,7 +145,7 @@ update_empty_state (TaskerWindow *self)
 /* A child goes after the last task of its parent's subtree, found from the
  * end since children usually arrive soon after their parent. */
 static guint
-insert_position (TaskerWindow *self,
+insert_position (TaskerAppWindow *self,
                  TaskerTask   *task)
 {
   TaskerTask *parent = tasker_task_get_parent (task);
@@ -185,7 +185,7 @@ static gboolean
 is_visible (gpointer item,
             gpointer user_data)
 {
-  TaskerWindow *self = user_data;
+  TaskerAppWindow *self = user_data;
 
   if (g_hash_table_size (self->collapsed) == 0)
     return TRUE;
@@ -195,29 +195,29 @@ is_visible (gpointer item,
   return TRUE;
 }
 
-static TaskerTaskRow *first_row (TaskerWindow  *self);
-static TaskerTaskRow *next_row  (TaskerTaskRow *row);
+static TaskerAppTaskRow *first_row (TaskerAppWindow  *self);
+static TaskerAppTaskRow *next_row  (TaskerAppTaskRow *row);
 
 static void
-set_row_expander (TaskerWindow  *self,
-                  TaskerTaskRow *row,
+set_row_expander (TaskerAppWindow  *self,
+                  TaskerAppTaskRow *row,
                   TaskerTask    *task)
 {
-  tasker_task_row_set_expander (row, g_hash_table_size (self->parents) > 0,
+  tasker_app_task_row_set_expander (row, g_hash_table_size (self->parents) > 0,
                                 has_id (self->parents, task), !has_id (self->collapsed, task));
 }
 
 static void
-update_expanders (TaskerWindow *self)
+update_expanders (TaskerAppWindow *self)
 {
-  for (TaskerTaskRow *row = first_row (self); row != NULL; row = next_row (row))
-    if (tasker_task_row_get_task (row) != NULL)
-      set_row_expander (self, row, tasker_task_row_get_task (row));
+  for (TaskerAppTaskRow *row = first_row (self); row != NULL; row = next_row (row))
+    if (tasker_app_task_row_get_task (row) != NULL)
+      set_row_expander (self, row, tasker_app_task_row_get_task (row));
 }
 
 /* @parent, if listed, has a listed child. Returns whether that is news. */
 static gboolean
-add_parent (TaskerWindow *self,
+add_parent (TaskerAppWindow *self,
             TaskerTask   *parent)
 {
   if (parent == NULL || !has_id (self->by_id, parent) || has_id (self->parents, parent))
@@ -228,7 +228,7 @@ add_parent (TaskerWindow *self,
 
 /* ...and its row offers to hide them. */
 static void
-note_parent (TaskerWindow *self,
+note_parent (TaskerAppWindow *self,
              TaskerTask   *parent)
 {
   if (add_parent (self, parent))
@@ -237,7 +237,7 @@ note_parent (TaskerWindow *self,
 
 /* Shows or hides the children of @task (and theirs). */
 static void
-set_collapsed (TaskerWindow *self,
+set_collapsed (TaskerAppWindow *self,
                TaskerTask   *task,
                gboolean      collapsed)
 {
@@ -258,7 +258,7 @@ set_collapsed (TaskerWindow *self,
 
 /* Adds the tasks of @tasks not listed yet, in order. */
 static void
-add_tasks (TaskerWindow *self,
+add_tasks (TaskerAppWindow *self,
            GListModel   *model,
            guint         position,
            guint         n)
@@ -297,7 +297,7 @@ add_tasks (TaskerWindow *self,
 /* Removals are tasks that ended: they stay listed. Additions may repeat
  * tasks the live model only moved; add_tasks() skips those. */
 static void
-live_items_changed_cb (TaskerWindow *self,
+live_items_changed_cb (TaskerAppWindow *self,
                        guint         position,
                        guint         removed,
                        guint         added,
@@ -310,7 +310,7 @@ live_items_changed_cb (TaskerWindow *self,
 /* A task that starts and ends between two deliveries never shows in the
  * live model; the manager's task-finished signal still sees it. */
 static void
-task_finished_cb (TaskerWindow *self,
+task_finished_cb (TaskerAppWindow *self,
                   TaskerTask   *task)
 {
   guint64 id = tasker_task_get_id (task);
@@ -324,7 +324,7 @@ task_finished_cb (TaskerWindow *self,
 }
 
 static void
-tasks_updated_cb (TaskerWindow *self,
+tasks_updated_cb (TaskerAppWindow *self,
                   GListModel   *tasks,
                   double        progress)
 {
@@ -344,27 +344,27 @@ tasks_updated_cb (TaskerWindow *self,
 
 /* The rows the list view made, each the only child of one of its items;
  * only the visible ones, give or take a few, exist. */
-static TaskerTaskRow *
+static TaskerAppTaskRow *
 row_in (GtkWidget *item)
 {
   for (; item != NULL; item = gtk_widget_get_next_sibling (item))
     {
       GtkWidget *child = gtk_widget_get_first_child (item);
 
-      if (TASKER_IS_TASK_ROW (child))
-        return TASKER_TASK_ROW (child);
+      if (TASKER_APP_IS_TASK_ROW (child))
+        return TASKER_APP_TASK_ROW (child);
     }
   return NULL;
 }
 
-static TaskerTaskRow *
-first_row (TaskerWindow *self)
+static TaskerAppTaskRow *
+first_row (TaskerAppWindow *self)
 {
   return row_in (gtk_widget_get_first_child (GTK_WIDGET (self->list_view)));
 }
 
-static TaskerTaskRow *
-next_row (TaskerTaskRow *row)
+static TaskerAppTaskRow *
+next_row (TaskerAppTaskRow *row)
 {
   return row_in (gtk_widget_get_next_sibling (gtk_widget_get_parent (GTK_WIDGET (row))));
 }
@@ -372,80 +372,80 @@ next_row (TaskerTaskRow *row)
 static gboolean
 tick_cb (gpointer user_data)
 {
-  TaskerWindow *self = user_data;
+  TaskerAppWindow *self = user_data;
   gint64 now = g_get_real_time ();
 
-  for (TaskerTaskRow *row = first_row (self); row != NULL; row = next_row (row))
-    tasker_task_row_tick (row, now);
-  tasker_task_details_tick (self->details, now);
+  for (TaskerAppTaskRow *row = first_row (self); row != NULL; row = next_row (row))
+    tasker_app_task_row_tick (row, now);
+  tasker_app_task_details_tick (self->details, now);
 
   return G_SOURCE_CONTINUE;
 }
 
 static void
-setup_row_cb (TaskerWindow             *self,
+setup_row_cb (TaskerAppWindow             *self,
               GtkListItem              *item,
               GtkSignalListItemFactory *factory)
 {
-  GtkWidget *row = tasker_task_row_new ();
+  GtkWidget *row = tasker_app_task_row_new ();
 
   gtk_list_item_set_child (item, row);
 }
 
 static void
-bind_row_cb (TaskerWindow             *self,
+bind_row_cb (TaskerAppWindow             *self,
              GtkListItem              *item,
              GtkSignalListItemFactory *factory)
 {
-  TaskerTaskRow *row = TASKER_TASK_ROW (gtk_list_item_get_child (item));
+  TaskerAppTaskRow *row = TASKER_APP_TASK_ROW (gtk_list_item_get_child (item));
   TaskerTask *task = gtk_list_item_get_item (item);
 
-  tasker_task_row_set_task (row, task);
-  tasker_task_row_set_depth (row, get_depth (task));
+  tasker_app_task_row_set_task (row, task);
+  tasker_app_task_row_set_depth (row, get_depth (task));
   set_row_expander (self, row, task);
 }
 
 static void
-unbind_row_cb (TaskerWindow             *self,
+unbind_row_cb (TaskerAppWindow             *self,
                GtkListItem              *item,
                GtkSignalListItemFactory *factory)
 {
-  tasker_task_row_set_task (TASKER_TASK_ROW (gtk_list_item_get_child (item)), NULL);
+  tasker_app_task_row_set_task (TASKER_APP_TASK_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
 static void
-selection_changed_cb (TaskerWindow *self)
+selection_changed_cb (TaskerAppWindow *self)
 {
   TaskerTask *task = gtk_single_selection_get_selected_item (self->selection);
 
-  tasker_task_details_set_task (self->details, task);
+  tasker_app_task_details_set_task (self->details, task);
   gtk_widget_set_visible (self->details_pane, task != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-selected", task != NULL);
 }
 
 /* Runs @command through the application, and says so when it cannot. */
 gboolean
-tasker_window_rerun (TaskerWindow  *self,
-                     TaskerCommand *command)
+tasker_app_window_rerun (TaskerAppWindow  *self,
+                     TaskerAppCommand *command)
 {
-  TaskerApplication *app = get_app (self);
+  TaskerAppApplication *app = get_app (self);
   g_autoptr(TaskerTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_return_val_if_fail (TASKER_IS_WINDOW (self), FALSE);
-  g_return_val_if_fail (TASKER_IS_COMMAND (command), FALSE);
+  g_return_val_if_fail (TASKER_APP_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (command), FALSE);
 
   if (app != NULL)
-    task = tasker_application_run_command (app, command, &error);
+    task = tasker_app_application_run_command (app, command, &error);
   else
-    task = tasker_command_run (command, self->manager, &error);
+    task = tasker_app_command_run (command, self->manager, &error);
 
   if (task == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Cannot start “%s”: %s"),
-                                               tasker_command_get_command_line (command),
+                                               tasker_app_command_get_command_line (command),
                                                error->message);
-      tasker_window_show_toast (self, text);
+      tasker_app_window_show_toast (self, text);
       return FALSE;
     }
 
@@ -453,11 +453,11 @@ tasker_window_rerun (TaskerWindow  *self,
 }
 
 static void
-new_task_start_cb (TaskerWindow  *self,
-                   TaskerCommand *command)
+new_task_start_cb (TaskerAppWindow  *self,
+                   TaskerAppCommand *command)
 {
-  tasker_window_show_page (self, "tasks");
-  tasker_window_rerun (self, command);
+  tasker_app_window_show_page (self, "tasks");
+  tasker_app_window_rerun (self, command);
 }
 
 static void
@@ -465,7 +465,7 @@ new_task_action (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *parameter)
 {
-  TaskerNewTaskDialog *dialog = tasker_window_open_new_task_dialog (TASKER_WINDOW (widget));
+  TaskerAppNewTaskDialog *dialog = tasker_app_window_open_new_task_dialog (TASKER_APP_WINDOW (widget));
 
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -475,7 +475,7 @@ cancel_selected_action (GtkWidget  *widget,
                         const char *action_name,
                         GVariant   *parameter)
 {
-  TaskerWindow *self = TASKER_WINDOW (widget);
+  TaskerAppWindow *self = TASKER_APP_WINDOW (widget);
   TaskerTask *task = gtk_single_selection_get_selected_item (self->selection);
 
   if (task != NULL)
@@ -487,7 +487,7 @@ clear_finished_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
-  TaskerWindow *self = TASKER_WINDOW (widget);
+  TaskerAppWindow *self = TASKER_APP_WINDOW (widget);
   GListModel *model = G_LIST_MODEL (self->tasks);
   g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
   guint n = g_list_model_get_n_items (model);
@@ -540,20 +540,20 @@ rerun_task_action (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *parameter)
 {
-  TaskerWindow *self = TASKER_WINDOW (widget);
+  TaskerAppWindow *self = TASKER_APP_WINDOW (widget);
   guint64 id = g_variant_get_uint64 (parameter);
   TaskerTask *task = g_hash_table_lookup (self->by_id, &id);
-  g_autoptr(TaskerCommand) command = NULL;
+  g_autoptr(TaskerAppCommand) command = NULL;
   g_autoptr(GError) error = NULL;
 
   if (task == NULL)
     return;
 
-  command = tasker_command_new_from_task (task, &error);
+  command = tasker_app_command_new_from_task (task, &error);
   if (command == NULL)
-    tasker_window_show_toast (self, error->message);
+    tasker_app_window_show_toast (self, error->message);
   else
-    tasker_window_rerun (self, command);
+    tasker_app_window_rerun (self, command);
 }
 
 static void
@@ -561,7 +561,7 @@ toggle_children_action (GtkWidget  *widget,
                         const char *action_name,
                         GVariant   *parameter)
 {
-  TaskerWindow *self = TASKER_WINDOW (widget);
+  TaskerAppWindow *self = TASKER_APP_WINDOW (widget);
   guint64 id = g_variant_get_uint64 (parameter);
   TaskerTask *task = g_hash_table_lookup (self->by_id, &id);
 
@@ -574,30 +574,30 @@ search_history_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
-  TaskerWindow *self = TASKER_WINDOW (widget);
+  TaskerAppWindow *self = TASKER_APP_WINDOW (widget);
 
-  tasker_window_show_page (self, "history");
+  tasker_app_window_show_page (self, "history");
   if (self->history_view != NULL)
     gtk_widget_grab_focus (self->history_view);
 }
 
 static void
-history_rerun_cb (TaskerWindow        *self,
+history_rerun_cb (TaskerAppWindow        *self,
                   TaskerHistoryRecord *record)
 {
-  g_autoptr(TaskerCommand) command = NULL;
+  g_autoptr(TaskerAppCommand) command = NULL;
   g_autoptr(GError) error = NULL;
 
-  command = tasker_command_new_from_record (record, &error);
+  command = tasker_app_command_new_from_record (record, &error);
   if (command == NULL)
     {
-      tasker_window_show_toast (self, error->message);
+      tasker_app_window_show_toast (self, error->message);
       return;
     }
-  if (tasker_window_rerun (self, command))
+  if (tasker_app_window_rerun (self, command))
     {
-      tasker_pending_dismiss_record (self->pending, record);
-      tasker_window_show_page (self, "tasks");
+      tasker_app_pending_dismiss_record (self->pending, record);
+      tasker_app_window_show_page (self, "tasks");
     }
 }
 
@@ -605,25 +605,25 @@ static void
 interrupted_rerun_cb (GtkButton *button,
                       gpointer   user_data)
 {
-  TaskerWindow *self = user_data;
-  TaskerCommand *command = g_object_get_data (G_OBJECT (button), "command");
+  TaskerAppWindow *self = user_data;
+  TaskerAppCommand *command = g_object_get_data (G_OBJECT (button), "command");
 
-  if (tasker_window_rerun (self, command))
-    tasker_pending_dismiss (self->pending, command);
+  if (tasker_app_window_rerun (self, command))
+    tasker_app_pending_dismiss (self->pending, command);
 }
 
 static void
 interrupted_dismiss_cb (GtkButton *button,
                         gpointer   user_data)
 {
-  TaskerWindow *self = user_data;
+  TaskerAppWindow *self = user_data;
 
-  tasker_pending_dismiss (self->pending, g_object_get_data (G_OBJECT (button), "command"));
+  tasker_app_pending_dismiss (self->pending, g_object_get_data (G_OBJECT (button), "command"));
 }
 
 static GtkWidget *
-make_row_button (TaskerWindow  *self,
-                 TaskerCommand *command,
+make_row_button (TaskerAppWindow  *self,
+                 TaskerAppCommand *command,
                  const char    *icon_name,
                  const char    *label,
                  GCallback      callback)
@@ -645,13 +645,13 @@ static GtkWidget *
 create_interrupted_row (gpointer item,
                         gpointer user_data)
 {
-  TaskerWindow *self = user_data;
-  TaskerCommand *command = item;
+  TaskerAppWindow *self = user_data;
+  TaskerAppCommand *command = item;
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), tasker_command_get_command_line (command));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), tasker_app_command_get_command_line (command));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Interrupted: it was running when Tasker quit"));
   gtk_widget_add_css_class (icon, "warning");
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
@@ -666,12 +666,12 @@ create_interrupted_row (gpointer item,
 }
 
 static void
-add_history_page (TaskerWindow *self)
+add_history_page (TaskerAppWindow *self)
 {
   AdwViewStackPage *page;
 
-  g_type_ensure (TASKER_TYPE_HISTORY_VIEW);
-  self->history_view = GTK_WIDGET (tasker_history_view_new (self->manager));
+  g_type_ensure (TASKER_APP_TYPE_HISTORY_VIEW);
+  self->history_view = GTK_WIDGET (tasker_app_history_view_new (self->manager));
   g_signal_connect_object (self->history_view, "rerun", G_CALLBACK (history_rerun_cb),
                            self, G_CONNECT_SWAPPED);
 
@@ -680,10 +680,10 @@ add_history_page (TaskerWindow *self)
 }
 
 static void
-save_window_state (TaskerWindow *self)
+save_window_state (TaskerAppWindow *self)
 {
-  TaskerApplication *app = get_app (self);
-  GSettings *settings = app != NULL ? tasker_application_get_settings (app) : NULL;
+  TaskerAppApplication *app = get_app (self);
+  GSettings *settings = app != NULL ? tasker_app_application_get_settings (app) : NULL;
   int width, height;
 
   if (settings == NULL)
@@ -696,24 +696,24 @@ save_window_state (TaskerWindow *self)
 }
 
 static gboolean
-tasker_window_close_request (GtkWindow *window)
+tasker_app_window_close_request (GtkWindow *window)
 {
-  save_window_state (TASKER_WINDOW (window));
+  save_window_state (TASKER_APP_WINDOW (window));
 
-  return GTK_WINDOW_CLASS (tasker_window_parent_class)->close_request (window);
+  return GTK_WINDOW_CLASS (tasker_app_window_parent_class)->close_request (window);
 }
 
 /* Needs the application, which GObject sets after constructed(). */
 static void
-setup (TaskerWindow      *self,
-       TaskerApplication *app)
+setup (TaskerAppWindow      *self,
+       TaskerAppApplication *app)
 {
   GSettings *settings;
 
-  self->manager = g_object_ref (tasker_application_get_manager (app));
-  self->pending = g_object_ref (tasker_application_get_pending (app));
+  self->manager = g_object_ref (tasker_app_application_get_manager (app));
+  self->pending = g_object_ref (tasker_app_application_get_pending (app));
 
-  settings = tasker_application_get_settings (app);
+  settings = tasker_app_application_get_settings (app);
   if (settings != NULL)
     {
       gtk_window_set_default_size (GTK_WINDOW (self),
@@ -735,9 +735,9 @@ setup (TaskerWindow      *self,
                            self, G_CONNECT_SWAPPED);
   tasks_updated_cb (self, self->live, tasker_manager_get_overall_progress (self->manager));
 
-  gtk_list_box_bind_model (self->interrupted_list, tasker_pending_get_interrupted (self->pending),
+  gtk_list_box_bind_model (self->interrupted_list, tasker_app_pending_get_interrupted (self->pending),
                            create_interrupted_row, self, NULL);
-  g_signal_connect_object (tasker_pending_get_interrupted (self->pending), "items-changed",
+  g_signal_connect_object (tasker_app_pending_get_interrupted (self->pending), "items-changed",
                            G_CALLBACK (update_empty_state), self, G_CONNECT_SWAPPED);
 
   add_history_page (self);
@@ -745,15 +745,15 @@ setup (TaskerWindow      *self,
 }
 
 static void
-tasker_window_dispose (GObject *object)
+tasker_app_window_dispose (GObject *object)
 {
-  TaskerWindow *self = (TaskerWindow *) object;
+  TaskerAppWindow *self = (TaskerAppWindow *) object;
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->reveal_id, g_source_remove);
   if (self->interrupted_list != NULL)
     gtk_list_box_bind_model (self->interrupted_list, NULL, NULL, NULL, NULL);
-  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_TYPE_WINDOW);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_APP_TYPE_WINDOW);
   g_clear_object (&self->selection);
   g_clear_object (&self->shown);
   g_clear_object (&self->visible);
@@ -764,48 +764,48 @@ tasker_window_dispose (GObject *object)
   g_clear_object (&self->manager);
   g_clear_object (&self->pending);
 
-  G_OBJECT_CLASS (tasker_window_parent_class)->dispose (object);
+  G_OBJECT_CLASS (tasker_app_window_parent_class)->dispose (object);
 }
 
 static void
-tasker_window_finalize (GObject *object)
+tasker_app_window_finalize (GObject *object)
 {
-  TaskerWindow *self = (TaskerWindow *) object;
+  TaskerAppWindow *self = (TaskerAppWindow *) object;
 
   g_clear_object (&self->tasks);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->parents, g_hash_table_unref);
   g_clear_pointer (&self->collapsed, g_hash_table_unref);
 
-  G_OBJECT_CLASS (tasker_window_parent_class)->finalize (object);
+  G_OBJECT_CLASS (tasker_app_window_parent_class)->finalize (object);
 }
 
 static void
-tasker_window_class_init (TaskerWindowClass *klass)
+tasker_app_window_class_init (TaskerAppWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
-  object_class->dispose = tasker_window_dispose;
-  object_class->finalize = tasker_window_finalize;
-  window_class->close_request = tasker_window_close_request;
+  object_class->dispose = tasker_app_window_dispose;
+  object_class->finalize = tasker_app_window_finalize;
+  window_class->close_request = tasker_app_window_close_request;
 
-  g_type_ensure (TASKER_TYPE_TASK_DETAILS);
+  g_type_ensure (TASKER_APP_TYPE_TASK_DETAILS);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, view_stack);
-  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, toast_overlay);
-  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, tasks_stack);
-  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, list_view);
-  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, details_pane);
-  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, details);
-  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, interrupted_group);
-  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, interrupted_list);
-  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, busy_box);
-  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, busy_spinner);
-  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, progress_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerWindow, overall_bar);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-app-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, tasks_stack);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, details_pane);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, details);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, interrupted_group);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, interrupted_list);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, busy_box);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, busy_spinner);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, overall_bar);
 
   gtk_widget_class_install_action (widget_class, "win.new-task", NULL, new_task_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-selected", NULL, cancel_selected_action);
@@ -816,7 +816,7 @@ tasker_window_class_init (TaskerWindowClass *klass)
 }
 
 static void
-tasker_window_init (TaskerWindow *self)
+tasker_app_window_init (TaskerAppWindow *self)
 {
   GtkListItemFactory *factory;
 
@@ -851,14 +851,14 @@ tasker_window_init (TaskerWindow *self)
   selection_changed_cb (self);
 }
 
-TaskerWindow *
-tasker_window_new (TaskerApplication *application)
+TaskerAppWindow *
+tasker_app_window_new (TaskerAppApplication *application)
 {
-  TaskerWindow *self;
+  TaskerAppWindow *self;
 
-  g_return_val_if_fail (TASKER_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_APPLICATION (application), NULL);
 
-  self = g_object_new (TASKER_TYPE_WINDOW, "application", application, NULL);
+  self = g_object_new (TASKER_APP_TYPE_WINDOW, "application", application, NULL);
   setup (self, application);
 
   return self;
@@ -866,28 +866,28 @@ tasker_window_new (TaskerApplication *application)
 
 /* (element-type TaskerTask) the tasks listed, in display order. */
 GListModel *
-tasker_window_get_tasks (TaskerWindow *self)
+tasker_app_window_get_tasks (TaskerAppWindow *self)
 {
-  g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_WINDOW (self), NULL);
   return G_LIST_MODEL (self->tasks);
 }
 
 /* The row showing @task, if it is on screen (rows exist only for what is
  * visible, give or take a few). */
-TaskerTaskRow *
-tasker_window_find_row (TaskerWindow *self,
+TaskerAppTaskRow *
+tasker_app_window_find_row (TaskerAppWindow *self,
                         TaskerTask   *task)
 {
-  g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_WINDOW (self), NULL);
 
-  for (TaskerTaskRow *row = first_row (self); row != NULL; row = next_row (row))
-    if (tasker_task_row_get_task (row) == task)
+  for (TaskerAppTaskRow *row = first_row (self); row != NULL; row = next_row (row))
+    if (tasker_app_task_row_get_task (row) == task)
       return row;
   return NULL;
 }
 
 static gboolean
-find_visible (TaskerWindow *self,
+find_visible (TaskerAppWindow *self,
               TaskerTask   *task,
               guint        *position)
 {
@@ -907,12 +907,12 @@ find_visible (TaskerWindow *self,
 }
 
 void
-tasker_window_select_task (TaskerWindow *self,
+tasker_app_window_select_task (TaskerAppWindow *self,
                            TaskerTask   *task)
 {
   guint position;
 
-  g_return_if_fail (TASKER_IS_WINDOW (self));
+  g_return_if_fail (TASKER_APP_IS_WINDOW (self));
 
   /* Its ancestors show their children, so it is visible. */
   if (task != NULL && has_id (self->by_id, task))
@@ -933,64 +933,64 @@ tasker_window_select_task (TaskerWindow *self,
     gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
 }
 
-TaskerTaskDetails *
-tasker_window_get_details (TaskerWindow *self)
+TaskerAppTaskDetails *
+tasker_app_window_get_details (TaskerAppWindow *self)
 {
-  g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_WINDOW (self), NULL);
   return self->details;
 }
 
 /* Opens (without presenting) a New Task dialog whose Start runs the command
  * through this window. */
-TaskerNewTaskDialog *
-tasker_window_open_new_task_dialog (TaskerWindow *self)
+TaskerAppNewTaskDialog *
+tasker_app_window_open_new_task_dialog (TaskerAppWindow *self)
 {
-  TaskerApplication *app;
+  TaskerAppApplication *app;
   g_auto(GStrv) queues = NULL;
-  TaskerNewTaskDialog *dialog;
+  TaskerAppNewTaskDialog *dialog;
 
-  g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_WINDOW (self), NULL);
 
   app = get_app (self);
   if (app != NULL)
-    queues = tasker_application_dup_queue_names (app);
-  dialog = tasker_new_task_dialog_new (GTK_WINDOW (self), (const char * const *) queues);
-  tasker_new_task_dialog_set_cwd (dialog, g_get_home_dir ());
+    queues = tasker_app_application_dup_queue_names (app);
+  dialog = tasker_app_new_task_dialog_new (GTK_WINDOW (self), (const char * const *) queues);
+  tasker_app_new_task_dialog_set_cwd (dialog, g_get_home_dir ());
   g_signal_connect_object (dialog, "start", G_CALLBACK (new_task_start_cb), self, G_CONNECT_SWAPPED);
 
   return dialog;
 }
 
 GtkWidget *
-tasker_window_get_history_view (TaskerWindow *self)
+tasker_app_window_get_history_view (TaskerAppWindow *self)
 {
-  g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_WINDOW (self), NULL);
   return self->history_view;
 }
 
 GtkWidget *
-tasker_window_get_interrupted_list (TaskerWindow *self)
+tasker_app_window_get_interrupted_list (TaskerAppWindow *self)
 {
-  g_return_val_if_fail (TASKER_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_WINDOW (self), NULL);
   return GTK_WIDGET (self->interrupted_list);
 }
 
 /* @name: "tasks" or "history" */
 void
-tasker_window_show_page (TaskerWindow *self,
+tasker_app_window_show_page (TaskerAppWindow *self,
                          const char   *name)
 {
-  g_return_if_fail (TASKER_IS_WINDOW (self));
+  g_return_if_fail (TASKER_APP_IS_WINDOW (self));
   adw_view_stack_set_visible_child_name (self->view_stack, name);
 }
 
 void
-tasker_window_show_toast (TaskerWindow *self,
+tasker_app_window_show_toast (TaskerAppWindow *self,
                           const char   *text)
 {
   AdwToast *toast;
 
-  g_return_if_fail (TASKER_IS_WINDOW (self));
+  g_return_if_fail (TASKER_APP_IS_WINDOW (self));
 
   toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 5);

@@ -1,13 +1,13 @@
-/* tasker-pending.c: the commands the last run left unfinished
+/* tasker-app-pending.c: the commands the last run left unfinished
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "config.h"
 
-#include "tasker-pending.h"
+#include "tasker-app-pending.h"
 
-/* TaskerPending: nothing the user queued is lost when Tasker quits or
+/* TaskerAppPending: nothing the user queued is lost when Tasker quits or
  * crashes.
  *
  * Commands run as durable tasks (TaskerTaskOptions:durable): the history
@@ -28,12 +28,12 @@
  *
  * Main thread only. */
 
-struct _TaskerPending
+struct _TaskerAppPending
 {
   GObject        parent_instance;
 
   TaskerManager *manager;      /* (owned) */
-  GListStore    *interrupted;  /* (owned) (element-type TaskerCommand), each with its "record" */
+  GListStore    *interrupted;  /* (owned) (element-type TaskerAppCommand), each with its "record" */
   GCancellable  *cancellable;  /* (owned) */
   gboolean       restored;
 };
@@ -45,7 +45,7 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-G_DEFINE_FINAL_TYPE (TaskerPending, tasker_pending, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (TaskerAppPending, tasker_app_pending, G_TYPE_OBJECT)
 
 static void
 deleted_cb (GObject      *object,
@@ -59,7 +59,7 @@ deleted_cb (GObject      *object,
 }
 
 static void
-forget (TaskerPending       *self,
+forget (TaskerAppPending       *self,
         TaskerHistoryRecord *record)
 {
   tasker_manager_delete_history_record_async (self->manager, record, NULL, deleted_cb, NULL);
@@ -88,7 +88,7 @@ restored_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr(TaskerPending) self = user_data;
+  g_autoptr(TaskerAppPending) self = user_data;
   g_autoptr(GListModel) records = NULL;
   g_autoptr(GPtrArray) sorted = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
@@ -110,10 +110,10 @@ restored_cb (GObject      *object,
   for (guint i = 0; i < sorted->len; i++)
     {
       TaskerHistoryRecord *record = sorted->pdata[i];
-      g_autoptr(TaskerCommand) command = NULL;
+      g_autoptr(TaskerAppCommand) command = NULL;
       g_autoptr(GError) command_error = NULL;
 
-      command = tasker_command_new_from_record (record, &command_error);
+      command = tasker_app_command_new_from_record (record, &command_error);
       if (command == NULL)
         {
           /* Not one of ours (another program's durable task): leave it. */
@@ -125,7 +125,7 @@ restored_cb (GObject      *object,
         {
           g_autoptr(TaskerTask) task = NULL;
 
-          tasker_command_set_replaces_record (command, record);
+          tasker_app_command_set_replaces_record (command, record);
           g_signal_emit (self, signals[REQUEUE], 0, command, &task);
         }
       else
@@ -139,37 +139,37 @@ restored_cb (GObject      *object,
 }
 
 static void
-tasker_pending_dispose (GObject *object)
+tasker_app_pending_dispose (GObject *object)
 {
-  TaskerPending *self = (TaskerPending *) object;
+  TaskerAppPending *self = (TaskerAppPending *) object;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->manager);
 
-  G_OBJECT_CLASS (tasker_pending_parent_class)->dispose (object);
+  G_OBJECT_CLASS (tasker_app_pending_parent_class)->dispose (object);
 }
 
 static void
-tasker_pending_finalize (GObject *object)
+tasker_app_pending_finalize (GObject *object)
 {
-  TaskerPending *self = (TaskerPending *) object;
+  TaskerAppPending *self = (TaskerAppPending *) object;
 
   g_clear_object (&self->interrupted);
   g_clear_object (&self->cancellable);
 
-  G_OBJECT_CLASS (tasker_pending_parent_class)->finalize (object);
+  G_OBJECT_CLASS (tasker_app_pending_parent_class)->finalize (object);
 }
 
 static void
-tasker_pending_class_init (TaskerPendingClass *klass)
+tasker_app_pending_class_init (TaskerAppPendingClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->dispose = tasker_pending_dispose;
-  object_class->finalize = tasker_pending_finalize;
+  object_class->dispose = tasker_app_pending_dispose;
+  object_class->finalize = tasker_app_pending_finalize;
 
   /**
-   * TaskerPending::requeue:
+   * TaskerAppPending::requeue:
    * @command: a command that was queued, not started, when Tasker last quit
    *
    * Asks for @command to be run again; emitted by restore(), oldest first.
@@ -181,43 +181,43 @@ tasker_pending_class_init (TaskerPendingClass *klass)
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, g_signal_accumulator_first_wins, NULL, NULL,
-                  TASKER_TYPE_TASK, 1, TASKER_TYPE_COMMAND);
+                  TASKER_TYPE_TASK, 1, TASKER_APP_TYPE_COMMAND);
 }
 
 static void
-tasker_pending_init (TaskerPending *self)
+tasker_app_pending_init (TaskerAppPending *self)
 {
-  self->interrupted = g_list_store_new (TASKER_TYPE_COMMAND);
+  self->interrupted = g_list_store_new (TASKER_APP_TYPE_COMMAND);
   self->cancellable = g_cancellable_new ();
 }
 
-TaskerPending *
-tasker_pending_new (TaskerManager *manager)
+TaskerAppPending *
+tasker_app_pending_new (TaskerManager *manager)
 {
-  TaskerPending *self;
+  TaskerAppPending *self;
 
   g_return_val_if_fail (TASKER_IS_MANAGER (manager), NULL);
 
-  self = g_object_new (TASKER_TYPE_PENDING, NULL);
+  self = g_object_new (TASKER_APP_TYPE_PENDING, NULL);
   self->manager = g_object_ref (manager);
 
   return self;
 }
 
 /**
- * tasker_pending_restore:
+ * tasker_app_pending_restore:
  *
  * Looks up, in the background, the commands the last run left unfinished:
- * emits TaskerPending::requeue for those that had not started, and adds
+ * emits TaskerAppPending::requeue for those that had not started, and adds
  * those that were running to the interrupted model. The manager's history
  * must be set.
  */
 void
-tasker_pending_restore (TaskerPending *self)
+tasker_app_pending_restore (TaskerAppPending *self)
 {
   g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
 
-  g_return_if_fail (TASKER_IS_PENDING (self));
+  g_return_if_fail (TASKER_APP_IS_PENDING (self));
 
   tasker_history_query_set_interrupted (query, TRUE);
   tasker_history_query_set_limit (query, 0);
@@ -227,18 +227,18 @@ tasker_pending_restore (TaskerPending *self)
 
 /* Whether restore() has finished its work. */
 gboolean
-tasker_pending_is_restored (TaskerPending *self)
+tasker_app_pending_is_restored (TaskerAppPending *self)
 {
-  g_return_val_if_fail (TASKER_IS_PENDING (self), FALSE);
+  g_return_val_if_fail (TASKER_APP_IS_PENDING (self), FALSE);
   return self->restored;
 }
 
-/* (element-type TaskerCommand) the commands that were running when Tasker
+/* (element-type TaskerAppCommand) the commands that were running when Tasker
  * last quit. */
 GListModel *
-tasker_pending_get_interrupted (TaskerPending *self)
+tasker_app_pending_get_interrupted (TaskerAppPending *self)
 {
-  g_return_val_if_fail (TASKER_IS_PENDING (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_PENDING (self), NULL);
   return G_LIST_MODEL (self->interrupted);
 }
 
@@ -253,10 +253,10 @@ same_run (TaskerHistoryRecord *a,
 /* The user re-ran an interrupted command from the History page: it is dealt
  * with, as if re-run from the list. Other records are left alone. */
 void
-tasker_pending_dismiss_record (TaskerPending       *self,
+tasker_app_pending_dismiss_record (TaskerAppPending       *self,
                                TaskerHistoryRecord *record)
 {
-  g_return_if_fail (TASKER_IS_PENDING (self));
+  g_return_if_fail (TASKER_APP_IS_PENDING (self));
   g_return_if_fail (TASKER_IS_HISTORY_RECORD (record));
 
   if (!tasker_history_record_get_interrupted (record))
@@ -264,7 +264,7 @@ tasker_pending_dismiss_record (TaskerPending       *self,
 
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->interrupted)); i++)
     {
-      g_autoptr(TaskerCommand) command = g_list_model_get_item (G_LIST_MODEL (self->interrupted), i);
+      g_autoptr(TaskerAppCommand) command = g_list_model_get_item (G_LIST_MODEL (self->interrupted), i);
       TaskerHistoryRecord *listed = g_object_get_data (G_OBJECT (command), "record");
 
       if (listed != NULL && same_run (listed, record))
@@ -279,13 +279,13 @@ tasker_pending_dismiss_record (TaskerPending       *self,
 /* Forgets an interrupted command, here and in the history: the user re-ran
  * or dismissed it. */
 void
-tasker_pending_dismiss (TaskerPending *self,
-                        TaskerCommand *command)
+tasker_app_pending_dismiss (TaskerAppPending *self,
+                        TaskerAppCommand *command)
 {
   guint position;
 
-  g_return_if_fail (TASKER_IS_PENDING (self));
-  g_return_if_fail (TASKER_IS_COMMAND (command));
+  g_return_if_fail (TASKER_APP_IS_PENDING (self));
+  g_return_if_fail (TASKER_APP_IS_COMMAND (command));
 
   if (g_list_store_find (self->interrupted, command, &position))
     {

@@ -1,4 +1,4 @@
-/* tasker-format.c: how the application writes times and statuses
+/* tasker-app-format.c: how the application writes times and statuses
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -7,7 +7,7 @@
 
 #include <glib/gi18n.h>
 
-#include "tasker-format.h"
+#include "tasker-app-format.h"
 
 /* Progress below this is too little to extrapolate an ETA from, and so is
  * less than this much running time: the first seconds of a command are
@@ -17,7 +17,7 @@
 
 /* "0:05", "12:34", "1:02:03": what a stopwatch shows. */
 char *
-tasker_format_duration (gint64 usec)
+tasker_app_format_duration (gint64 usec)
 {
   gint64 s = MAX (usec, 0) / G_USEC_PER_SEC;
 
@@ -28,7 +28,7 @@ tasker_format_duration (gint64 usec)
 
 /* A wall-clock time, with the date when it is not today. */
 char *
-tasker_format_time (gint64 real_usec)
+tasker_app_format_time (gint64 real_usec)
 {
   g_autoptr(GDateTime) time = NULL;
   g_autoptr(GDateTime) now = NULL;
@@ -46,7 +46,7 @@ tasker_format_time (gint64 real_usec)
 
 /* How long the task has run (or ran), 0 before it starts. */
 gint64
-tasker_format_elapsed (TaskerTask *task,
+tasker_app_format_elapsed (TaskerTask *task,
                        gint64      now)
 {
   gint64 started = tasker_task_get_started_time (task);
@@ -59,11 +59,11 @@ tasker_format_elapsed (TaskerTask *task,
 
 /* Time left at the mean rate so far; -1 when unknown. */
 gint64
-tasker_format_eta (TaskerTask *task,
+tasker_app_format_eta (TaskerTask *task,
                    gint64      now)
 {
   double progress = tasker_task_get_progress (task);
-  gint64 elapsed = tasker_format_elapsed (task, now);
+  gint64 elapsed = tasker_app_format_elapsed (task, now);
 
   if (tasker_task_get_status (task) != TASKER_TASK_STATUS_RUNNING ||
       progress < ETA_MIN_PROGRESS || progress >= 1.0 || elapsed < ETA_MIN_ELAPSED)
@@ -74,7 +74,7 @@ tasker_format_eta (TaskerTask *task,
 
 /* "1:23 · about 2:00 left", or what the task is waiting for. */
 char *
-tasker_format_timing (TaskerTask *task,
+tasker_app_format_timing (TaskerTask *task,
                       gint64      now)
 {
   g_autofree char *elapsed = NULL;
@@ -84,18 +84,18 @@ tasker_format_timing (TaskerTask *task,
   if (tasker_task_get_started_time (task) <= 0)
     return g_strdup (tasker_task_is_final (task) ? "" : _("Queued"));
 
-  elapsed = tasker_format_duration (tasker_format_elapsed (task, now));
-  eta = tasker_format_eta (task, now);
+  elapsed = tasker_app_format_duration (tasker_app_format_elapsed (task, now));
+  eta = tasker_app_format_eta (task, now);
   if (eta < 0)
     return g_steal_pointer (&elapsed);
 
-  left = tasker_format_duration (eta + G_USEC_PER_SEC - 1);
+  left = tasker_app_format_duration (eta + G_USEC_PER_SEC - 1);
   /* Translators: elapsed time, then the estimated time left, e.g. "1:23 · about 2:00 left" */
   return g_strdup_printf (_("%s · about %s left"), elapsed, left);
 }
 
 const char *
-tasker_format_status (TaskerTaskStatus status)
+tasker_app_format_status (TaskerTaskStatus status)
 {
   switch (status)
     {
@@ -115,7 +115,7 @@ tasker_format_status (TaskerTaskStatus status)
 }
 
 const char *
-tasker_format_status_icon (TaskerTaskStatus status)
+tasker_app_format_status_icon (TaskerTaskStatus status)
 {
   switch (status)
     {

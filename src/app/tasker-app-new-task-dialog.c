@@ -1,4 +1,4 @@
-/* tasker-new-task-dialog.c: asks for a command to run
+/* tasker-app-new-task-dialog.c: asks for a command to run
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -9,16 +9,16 @@
 
 #include <glib/gi18n.h>
 
-#include "tasker-new-task-dialog.h"
+#include "tasker-app-new-task-dialog.h"
 
-/* TaskerNewTaskDialog: a modal window with the command line (split as a
+/* TaskerAppNewTaskDialog: a modal window with the command line (split as a
  * shell would, by g_shell_parse_argv), its working directory, queue,
  * timeout and retries. Start is enabled only while the command line parses;
  * pressing it (or Enter in the command row) emits ::start with the
- * TaskerCommand and closes the dialog. It does not run anything itself: the
+ * TaskerAppCommand and closes the dialog. It does not run anything itself: the
  * window submits the command. Main thread only. */
 
-struct _TaskerNewTaskDialog
+struct _TaskerAppNewTaskDialog
 {
   AdwWindow        parent_instance;
 
@@ -40,15 +40,15 @@ enum {
   N_SIGNALS
 };
 
-G_DEFINE_FINAL_TYPE (TaskerNewTaskDialog, tasker_new_task_dialog, ADW_TYPE_WINDOW)
+G_DEFINE_FINAL_TYPE (TaskerAppNewTaskDialog, tasker_app_new_task_dialog, ADW_TYPE_WINDOW)
 
 static guint signals[N_SIGNALS];
 
 static void
-command_changed_cb (TaskerNewTaskDialog *self)
+command_changed_cb (TaskerAppNewTaskDialog *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(TaskerCommand) command = tasker_new_task_dialog_dup_command (self, &error);
+  g_autoptr(TaskerAppCommand) command = tasker_app_new_task_dialog_dup_command (self, &error);
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->command_row));
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.start", command != NULL);
@@ -64,8 +64,8 @@ start_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
-  TaskerNewTaskDialog *self = TASKER_NEW_TASK_DIALOG (widget);
-  g_autoptr(TaskerCommand) command = tasker_new_task_dialog_dup_command (self, NULL);
+  TaskerAppNewTaskDialog *self = TASKER_APP_NEW_TASK_DIALOG (widget);
+  g_autoptr(TaskerAppCommand) command = tasker_app_new_task_dialog_dup_command (self, NULL);
 
   if (command == NULL)
     return;
@@ -75,13 +75,13 @@ start_action (GtkWidget  *widget,
 }
 
 static void
-entry_activated_cb (TaskerNewTaskDialog *self)
+entry_activated_cb (TaskerAppNewTaskDialog *self)
 {
   gtk_widget_activate_action (GTK_WIDGET (self), "dialog.start", NULL);
 }
 
 static void
-update_cwd_row (TaskerNewTaskDialog *self)
+update_cwd_row (TaskerAppNewTaskDialog *self)
 {
   g_autofree char *display = NULL;
 
@@ -100,7 +100,7 @@ update_cwd_row (TaskerNewTaskDialog *self)
 }
 
 static void
-chooser_response_cb (TaskerNewTaskDialog  *self,
+chooser_response_cb (TaskerAppNewTaskDialog  *self,
                      int                   response,
                      GtkNativeDialog      *chooser)
 {
@@ -111,7 +111,7 @@ chooser_response_cb (TaskerNewTaskDialog  *self,
       if (folder != NULL)
         {
           g_autofree char *path = g_file_get_path (folder);
-          tasker_new_task_dialog_set_cwd (self, path);
+          tasker_app_new_task_dialog_set_cwd (self, path);
         }
     }
   g_clear_object (&self->chooser);
@@ -122,7 +122,7 @@ choose_folder_action (GtkWidget  *widget,
                       const char *action_name,
                       GVariant   *parameter)
 {
-  TaskerNewTaskDialog *self = TASKER_NEW_TASK_DIALOG (widget);
+  TaskerAppNewTaskDialog *self = TASKER_APP_NEW_TASK_DIALOG (widget);
 
   if (self->chooser != NULL)
     return;
@@ -142,40 +142,40 @@ choose_folder_action (GtkWidget  *widget,
 }
 
 static void
-tasker_new_task_dialog_dispose (GObject *object)
+tasker_app_new_task_dialog_dispose (GObject *object)
 {
-  TaskerNewTaskDialog *self = (TaskerNewTaskDialog *) object;
+  TaskerAppNewTaskDialog *self = (TaskerAppNewTaskDialog *) object;
 
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
-  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_TYPE_NEW_TASK_DIALOG);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_APP_TYPE_NEW_TASK_DIALOG);
 
-  G_OBJECT_CLASS (tasker_new_task_dialog_parent_class)->dispose (object);
+  G_OBJECT_CLASS (tasker_app_new_task_dialog_parent_class)->dispose (object);
 }
 
 static void
-tasker_new_task_dialog_finalize (GObject *object)
+tasker_app_new_task_dialog_finalize (GObject *object)
 {
-  TaskerNewTaskDialog *self = (TaskerNewTaskDialog *) object;
+  TaskerAppNewTaskDialog *self = (TaskerAppNewTaskDialog *) object;
 
   g_clear_pointer (&self->cwd, g_free);
   g_clear_pointer (&self->queues, g_strfreev);
 
-  G_OBJECT_CLASS (tasker_new_task_dialog_parent_class)->finalize (object);
+  G_OBJECT_CLASS (tasker_app_new_task_dialog_parent_class)->finalize (object);
 }
 
 static void
-tasker_new_task_dialog_class_init (TaskerNewTaskDialogClass *klass)
+tasker_app_new_task_dialog_class_init (TaskerAppNewTaskDialogClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->dispose = tasker_new_task_dialog_dispose;
-  object_class->finalize = tasker_new_task_dialog_finalize;
+  object_class->dispose = tasker_app_new_task_dialog_dispose;
+  object_class->finalize = tasker_app_new_task_dialog_finalize;
 
   /**
-   * TaskerNewTaskDialog::start:
+   * TaskerAppNewTaskDialog::start:
    * @command: what the user asked to run
    *
    * Emitted on the main thread when the user presses Start.
@@ -185,15 +185,15 @@ tasker_new_task_dialog_class_init (TaskerNewTaskDialogClass *klass)
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, TASKER_TYPE_COMMAND);
+                  G_TYPE_NONE, 1, TASKER_APP_TYPE_COMMAND);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-new-task-dialog.ui");
-  gtk_widget_class_bind_template_child (widget_class, TaskerNewTaskDialog, command_row);
-  gtk_widget_class_bind_template_child (widget_class, TaskerNewTaskDialog, cwd_row);
-  gtk_widget_class_bind_template_child (widget_class, TaskerNewTaskDialog, queue_row);
-  gtk_widget_class_bind_template_child (widget_class, TaskerNewTaskDialog, timeout_spin);
-  gtk_widget_class_bind_template_child (widget_class, TaskerNewTaskDialog, retries_spin);
-  gtk_widget_class_bind_template_child (widget_class, TaskerNewTaskDialog, queue_model);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-app-new-task-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, command_row);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, cwd_row);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, queue_row);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, timeout_spin);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, retries_spin);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, queue_model);
   gtk_widget_class_bind_template_callback (widget_class, command_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, entry_activated_cb);
 
@@ -203,7 +203,7 @@ tasker_new_task_dialog_class_init (TaskerNewTaskDialogClass *klass)
 }
 
 static void
-tasker_new_task_dialog_init (TaskerNewTaskDialog *self)
+tasker_app_new_task_dialog_init (TaskerAppNewTaskDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.start", FALSE);
@@ -211,11 +211,11 @@ tasker_new_task_dialog_init (TaskerNewTaskDialog *self)
 }
 
 /* @queues: (nullable): the queue names to offer, the first selected. */
-TaskerNewTaskDialog *
-tasker_new_task_dialog_new (GtkWindow          *parent,
+TaskerAppNewTaskDialog *
+tasker_app_new_task_dialog_new (GtkWindow          *parent,
                             const char * const *queues)
 {
-  TaskerNewTaskDialog *self = g_object_new (TASKER_TYPE_NEW_TASK_DIALOG,
+  TaskerAppNewTaskDialog *self = g_object_new (TASKER_APP_TYPE_NEW_TASK_DIALOG,
                                             "transient-for", parent,
                                             NULL);
 
@@ -238,18 +238,18 @@ tasker_new_task_dialog_new (GtkWindow          *parent,
 }
 
 void
-tasker_new_task_dialog_set_command_line (TaskerNewTaskDialog *self,
+tasker_app_new_task_dialog_set_command_line (TaskerAppNewTaskDialog *self,
                                          const char          *command_line)
 {
-  g_return_if_fail (TASKER_IS_NEW_TASK_DIALOG (self));
+  g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
   gtk_editable_set_text (GTK_EDITABLE (self->command_row), command_line != NULL ? command_line : "");
 }
 
 void
-tasker_new_task_dialog_set_cwd (TaskerNewTaskDialog *self,
+tasker_app_new_task_dialog_set_cwd (TaskerAppNewTaskDialog *self,
                                 const char          *cwd)
 {
-  g_return_if_fail (TASKER_IS_NEW_TASK_DIALOG (self));
+  g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
 
   g_free (self->cwd);
   self->cwd = cwd != NULL && *cwd != '\0' ? g_strdup (cwd) : NULL;
@@ -257,10 +257,10 @@ tasker_new_task_dialog_set_cwd (TaskerNewTaskDialog *self,
 }
 
 void
-tasker_new_task_dialog_set_queue (TaskerNewTaskDialog *self,
+tasker_app_new_task_dialog_set_queue (TaskerAppNewTaskDialog *self,
                                   const char          *queue)
 {
-  g_return_if_fail (TASKER_IS_NEW_TASK_DIALOG (self));
+  g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
 
   for (guint i = 0; self->queues[i] != NULL; i++)
     if (g_strcmp0 (self->queues[i], queue) == 0)
@@ -268,41 +268,41 @@ tasker_new_task_dialog_set_queue (TaskerNewTaskDialog *self,
 }
 
 void
-tasker_new_task_dialog_set_timeout (TaskerNewTaskDialog *self,
+tasker_app_new_task_dialog_set_timeout (TaskerAppNewTaskDialog *self,
                                     guint                timeout_s)
 {
-  g_return_if_fail (TASKER_IS_NEW_TASK_DIALOG (self));
+  g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
   gtk_spin_button_set_value (self->timeout_spin, timeout_s);
 }
 
 void
-tasker_new_task_dialog_set_retries (TaskerNewTaskDialog *self,
+tasker_app_new_task_dialog_set_retries (TaskerAppNewTaskDialog *self,
                                     guint                retries)
 {
-  g_return_if_fail (TASKER_IS_NEW_TASK_DIALOG (self));
+  g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
   gtk_spin_button_set_value (self->retries_spin, retries);
 }
 
 /* The command as the dialog describes it now, or NULL if it does not parse. */
-TaskerCommand *
-tasker_new_task_dialog_dup_command (TaskerNewTaskDialog  *self,
+TaskerAppCommand *
+tasker_app_new_task_dialog_dup_command (TaskerAppNewTaskDialog  *self,
                                     GError              **error)
 {
-  g_autoptr(TaskerCommand) command = NULL;
+  g_autoptr(TaskerAppCommand) command = NULL;
   guint selected;
 
-  g_return_val_if_fail (TASKER_IS_NEW_TASK_DIALOG (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self), NULL);
 
-  command = tasker_command_new_from_line (gtk_editable_get_text (GTK_EDITABLE (self->command_row)), error);
+  command = tasker_app_command_new_from_line (gtk_editable_get_text (GTK_EDITABLE (self->command_row)), error);
   if (command == NULL)
     return NULL;
 
-  tasker_command_set_cwd (command, self->cwd);
+  tasker_app_command_set_cwd (command, self->cwd);
   selected = adw_combo_row_get_selected (self->queue_row);
   if (self->queues != NULL && selected < g_strv_length (self->queues))
-    tasker_command_set_queue (command, self->queues[selected]);
-  tasker_command_set_timeout (command, (guint) gtk_spin_button_get_value_as_int (self->timeout_spin));
-  tasker_command_set_retries (command, (guint) gtk_spin_button_get_value_as_int (self->retries_spin));
+    tasker_app_command_set_queue (command, self->queues[selected]);
+  tasker_app_command_set_timeout (command, (guint) gtk_spin_button_get_value_as_int (self->timeout_spin));
+  tasker_app_command_set_retries (command, (guint) gtk_spin_button_get_value_as_int (self->retries_spin));
 
   return g_steal_pointer (&command);
 }

@@ -1,4 +1,4 @@
-/* tasker-task-details.c: everything about the selected task, with its live log
+/* tasker-app-task-details.c: everything about the selected task, with its live log
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -7,10 +7,10 @@
 
 #include <glib/gi18n.h>
 
-#include "tasker-format.h"
-#include "tasker-task-details.h"
+#include "tasker-app-format.h"
+#include "tasker-app-task-details.h"
 
-/* TaskerTaskDetails: the details pane. Its fields follow the task's
+/* TaskerAppTaskDetails: the details pane. Its fields follow the task's
  * notifications; the log has none (lines arrive in the task without a
  * signal), so while a running task is shown the pane polls it every
  * LOG_POLL_MS and copies and appends only the new lines (see refresh_log()),
@@ -19,7 +19,7 @@
 
 #define LOG_POLL_MS 250
 
-struct _TaskerTaskDetails
+struct _TaskerAppTaskDetails
 {
   GtkWidget      parent_instance;
 
@@ -53,7 +53,7 @@ struct _TaskerTaskDetails
   GtkTextBuffer *log_buffer;
 };
 
-G_DEFINE_FINAL_TYPE (TaskerTaskDetails, tasker_task_details, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (TaskerAppTaskDetails, tasker_app_task_details, GTK_TYPE_WIDGET)
 
 static void
 set_label (GtkLabel   *label,
@@ -67,7 +67,7 @@ set_label (GtkLabel   *label,
  * the view's start too, under one marker line, so the view holds what the
  * task holds (however long the task runs or much it prints). */
 static void
-refresh_log (TaskerTaskDetails *self)
+refresh_log (TaskerAppTaskDetails *self)
 {
   g_auto(GStrv) lines = NULL;
   guint64 next, dropped, first_new;
@@ -151,7 +151,7 @@ refresh_log (TaskerTaskDetails *self)
 /* The text grew (its height is known only after layout, hence the
  * adjustment's signal rather than a scroll right after inserting). */
 static void
-log_upper_changed_cb (TaskerTaskDetails *self,
+log_upper_changed_cb (TaskerAppTaskDetails *self,
                       GtkAdjustment     *vadj)
 {
   if (self->follow)
@@ -162,7 +162,7 @@ log_upper_changed_cb (TaskerTaskDetails *self,
  * resumes it. (Growing text and our own scrolling move the adjustment too,
  * so its value says nothing about what the user wants.) */
 static gboolean
-log_scrolled_cb (TaskerTaskDetails        *self,
+log_scrolled_cb (TaskerAppTaskDetails        *self,
                  double                    dx,
                  double                    dy,
                  GtkEventControllerScroll *controller)
@@ -173,7 +173,7 @@ log_scrolled_cb (TaskerTaskDetails        *self,
 }
 
 static void
-log_edge_reached_cb (TaskerTaskDetails *self,
+log_edge_reached_cb (TaskerAppTaskDetails *self,
                      GtkPositionType    position,
                      GtkScrolledWindow *scroller)
 {
@@ -184,7 +184,7 @@ log_edge_reached_cb (TaskerTaskDetails *self,
 static gboolean
 poll_cb (gpointer user_data)
 {
-  TaskerTaskDetails *self = user_data;
+  TaskerAppTaskDetails *self = user_data;
 
   refresh_log (self);
 
@@ -192,7 +192,7 @@ poll_cb (gpointer user_data)
 }
 
 static void
-update_polling (TaskerTaskDetails *self)
+update_polling (TaskerAppTaskDetails *self)
 {
   gboolean want = self->task != NULL && !tasker_task_is_final (self->task) &&
                   gtk_widget_get_mapped (GTK_WIDGET (self));
@@ -204,7 +204,7 @@ update_polling (TaskerTaskDetails *self)
 }
 
 static void
-update (TaskerTaskDetails *self)
+update (TaskerAppTaskDetails *self)
 {
   TaskerTaskStatus status;
   const GError *error;
@@ -224,7 +224,7 @@ update (TaskerTaskDetails *self)
   final = tasker_task_is_final (self->task);
   error = tasker_task_get_error (self->task);
 
-  gtk_image_set_from_icon_name (self->status_image, tasker_format_status_icon (status));
+  gtk_image_set_from_icon_name (self->status_image, tasker_app_format_status_icon (status));
   set_label (self->title_label, tasker_task_get_name (self->task));
   if (status == TASKER_TASK_STATUS_RUNNING || status == TASKER_TASK_STATUS_PENDING)
     {
@@ -232,22 +232,22 @@ update (TaskerTaskDetails *self)
 
       if (message != NULL && *message != '\0')
         /* Translators: a task's status, its progress in percent and its message */
-        status_text = g_strdup_printf (_("%s, %d %% — %s"), tasker_format_status (status),
+        status_text = g_strdup_printf (_("%s, %d %% — %s"), tasker_app_format_status (status),
                                        (int) (tasker_task_get_progress (self->task) * 100), message);
       else
-        status_text = g_strdup_printf (_("%s, %d %%"), tasker_format_status (status),
+        status_text = g_strdup_printf (_("%s, %d %%"), tasker_app_format_status (status),
                                        (int) (tasker_task_get_progress (self->task) * 100));
     }
-  gtk_label_set_label (self->status_label, status_text != NULL ? status_text : tasker_format_status (status));
+  gtk_label_set_label (self->status_label, status_text != NULL ? status_text : tasker_app_format_status (status));
 
   set_label (self->command_label, tasker_task_get_description (self->task, "command"));
   set_label (self->cwd_label, tasker_task_get_description (self->task, "cwd"));
   queue = tasker_task_get_description (self->task, "queue");
   set_label (self->queue_label, queue != NULL ? queue : _("Default"));
 
-  created = tasker_format_time (tasker_task_get_created_time (self->task));
-  started = tasker_format_time (tasker_task_get_started_time (self->task));
-  finished = tasker_format_time (tasker_task_get_finished_time (self->task));
+  created = tasker_app_format_time (tasker_task_get_created_time (self->task));
+  started = tasker_app_format_time (tasker_task_get_started_time (self->task));
+  finished = tasker_app_format_time (tasker_task_get_finished_time (self->task));
   gtk_label_set_label (self->created_label, created);
   gtk_label_set_label (self->started_label, started);
   gtk_label_set_label (self->finished_label, finished);
@@ -266,7 +266,7 @@ update (TaskerTaskDetails *self)
   gtk_widget_set_visible (self->rerun_button, final);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.cancel", !final);
 
-  tasker_task_details_tick (self, g_get_real_time ());
+  tasker_app_task_details_tick (self, g_get_real_time ());
   refresh_log (self);
   update_polling (self);
 }
@@ -276,7 +276,7 @@ cancel_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
-  TaskerTaskDetails *self = TASKER_TASK_DETAILS (widget);
+  TaskerAppTaskDetails *self = TASKER_APP_TASK_DETAILS (widget);
 
   if (self->task != NULL)
     tasker_task_cancel (self->task);
@@ -287,81 +287,81 @@ rerun_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
-  TaskerTaskDetails *self = TASKER_TASK_DETAILS (widget);
+  TaskerAppTaskDetails *self = TASKER_APP_TASK_DETAILS (widget);
 
   if (self->task != NULL)
     gtk_widget_activate_action (widget, "win.rerun-task", "t", tasker_task_get_id (self->task));
 }
 
 static void
-tasker_task_details_map (GtkWidget *widget)
+tasker_app_task_details_map (GtkWidget *widget)
 {
-  GTK_WIDGET_CLASS (tasker_task_details_parent_class)->map (widget);
-  update_polling (TASKER_TASK_DETAILS (widget));
-  refresh_log (TASKER_TASK_DETAILS (widget));
+  GTK_WIDGET_CLASS (tasker_app_task_details_parent_class)->map (widget);
+  update_polling (TASKER_APP_TASK_DETAILS (widget));
+  refresh_log (TASKER_APP_TASK_DETAILS (widget));
 }
 
 static void
-tasker_task_details_unmap (GtkWidget *widget)
+tasker_app_task_details_unmap (GtkWidget *widget)
 {
-  GTK_WIDGET_CLASS (tasker_task_details_parent_class)->unmap (widget);
-  update_polling (TASKER_TASK_DETAILS (widget));
+  GTK_WIDGET_CLASS (tasker_app_task_details_parent_class)->unmap (widget);
+  update_polling (TASKER_APP_TASK_DETAILS (widget));
 }
 
 static void
-tasker_task_details_dispose (GObject *object)
+tasker_app_task_details_dispose (GObject *object)
 {
   GtkWidget *child;
-  TaskerTaskDetails *self = (TaskerTaskDetails *) object;
+  TaskerAppTaskDetails *self = (TaskerAppTaskDetails *) object;
 
-  tasker_task_details_set_task (self, NULL);
+  tasker_app_task_details_set_task (self, NULL);
   g_clear_handle_id (&self->poll_id, g_source_remove);
-  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_TYPE_TASK_DETAILS);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_APP_TYPE_TASK_DETAILS);
   /* The template's unnamed children too. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
 
-  G_OBJECT_CLASS (tasker_task_details_parent_class)->dispose (object);
+  G_OBJECT_CLASS (tasker_app_task_details_parent_class)->dispose (object);
 }
 
 static void
-tasker_task_details_class_init (TaskerTaskDetailsClass *klass)
+tasker_app_task_details_class_init (TaskerAppTaskDetailsClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->dispose = tasker_task_details_dispose;
-  widget_class->map = tasker_task_details_map;
-  widget_class->unmap = tasker_task_details_unmap;
+  object_class->dispose = tasker_app_task_details_dispose;
+  widget_class->map = tasker_app_task_details_map;
+  widget_class->unmap = tasker_app_task_details_unmap;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-task-details.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-app-task-details.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "taskdetails");
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, status_image);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, title_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, status_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, command_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, cwd_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, queue_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, created_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, started_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, finished_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, elapsed_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, attempts_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, trace_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, error_title);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, error_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, cancel_button);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, rerun_button);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, log_scroller);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskDetails, log_view);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, status_image);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, title_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, status_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, command_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, cwd_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, queue_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, created_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, started_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, finished_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, elapsed_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, attempts_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, trace_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, error_title);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, error_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, rerun_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, log_scroller);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, log_view);
 
   gtk_widget_class_install_action (widget_class, "details.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "details.rerun", NULL, rerun_action);
 }
 
 static void
-tasker_task_details_init (TaskerTaskDetails *self)
+tasker_app_task_details_init (TaskerAppTaskDetails *self)
 {
   GtkAdjustment *vadj;
 
@@ -385,17 +385,17 @@ tasker_task_details_init (TaskerTaskDetails *self)
 }
 
 TaskerTask *
-tasker_task_details_get_task (TaskerTaskDetails *self)
+tasker_app_task_details_get_task (TaskerAppTaskDetails *self)
 {
-  g_return_val_if_fail (TASKER_IS_TASK_DETAILS (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_TASK_DETAILS (self), NULL);
   return self->task;
 }
 
 void
-tasker_task_details_set_task (TaskerTaskDetails *self,
+tasker_app_task_details_set_task (TaskerAppTaskDetails *self,
                               TaskerTask        *task)
 {
-  g_return_if_fail (TASKER_IS_TASK_DETAILS (self));
+  g_return_if_fail (TASKER_APP_IS_TASK_DETAILS (self));
   g_return_if_fail (task == NULL || TASKER_IS_TASK (task));
 
   if (self->task == task)
@@ -422,27 +422,27 @@ tasker_task_details_set_task (TaskerTaskDetails *self,
 }
 
 void
-tasker_task_details_tick (TaskerTaskDetails *self,
+tasker_app_task_details_tick (TaskerAppTaskDetails *self,
                           gint64             now)
 {
   g_autofree char *timing = NULL;
 
-  g_return_if_fail (TASKER_IS_TASK_DETAILS (self));
+  g_return_if_fail (TASKER_APP_IS_TASK_DETAILS (self));
 
   if (self->task == NULL)
     return;
 
-  timing = tasker_format_timing (self->task, now);
+  timing = tasker_app_format_timing (self->task, now);
   set_label (self->elapsed_label, timing);
 }
 
 /* The log as shown, one line per task log line. */
 char *
-tasker_task_details_dup_log_text (TaskerTaskDetails *self)
+tasker_app_task_details_dup_log_text (TaskerAppTaskDetails *self)
 {
   GtkTextIter start, end;
 
-  g_return_val_if_fail (TASKER_IS_TASK_DETAILS (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_TASK_DETAILS (self), NULL);
 
   refresh_log (self);
   gtk_text_buffer_get_bounds (self->log_buffer, &start, &end);

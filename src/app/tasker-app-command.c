@@ -1,4 +1,4 @@
-/* tasker-command.c: a command line the user asked Tasker to run
+/* tasker-app-command.c: a command line the user asked Tasker to run
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -9,14 +9,14 @@
 
 #include <glib/gi18n.h>
 
-#include "tasker-command.h"
+#include "tasker-app-command.h"
 
-/* TaskerCommand: what the New Task dialog, `tasker -- …`, a history re-run
+/* TaskerAppCommand: what the New Task dialog, `tasker -- …`, a history re-run
  * and a restart's restore all hand to the manager. It is also stored on the
  * task as descriptions ("command", "cwd", "queue", "timeout", "retries"), so a
  * history record holds everything needed to run it again. Main thread only. */
 
-struct _TaskerCommand
+struct _TaskerAppCommand
 {
   GObject   parent_instance;
 
@@ -29,7 +29,7 @@ struct _TaskerCommand
   TaskerHistoryRecord *replaces; /* (owned) (nullable) the interrupted record it runs again */
 };
 
-G_DEFINE_FINAL_TYPE (TaskerCommand, tasker_command, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (TaskerAppCommand, tasker_app_command, G_TYPE_OBJECT)
 
 /* Retry backoff for commands: 2 s, doubling, at most a minute, ±10 %. */
 #define RETRY_DELAY_MS     2000
@@ -38,9 +38,9 @@ G_DEFINE_FINAL_TYPE (TaskerCommand, tasker_command, G_TYPE_OBJECT)
 #define RETRY_JITTER       0.1
 
 static void
-tasker_command_finalize (GObject *object)
+tasker_app_command_finalize (GObject *object)
 {
-  TaskerCommand *self = (TaskerCommand *) object;
+  TaskerAppCommand *self = (TaskerAppCommand *) object;
 
   g_clear_pointer (&self->argv, g_strfreev);
   g_clear_pointer (&self->command_line, g_free);
@@ -48,17 +48,17 @@ tasker_command_finalize (GObject *object)
   g_clear_pointer (&self->queue, g_free);
   g_clear_object (&self->replaces);
 
-  G_OBJECT_CLASS (tasker_command_parent_class)->finalize (object);
+  G_OBJECT_CLASS (tasker_app_command_parent_class)->finalize (object);
 }
 
 static void
-tasker_command_class_init (TaskerCommandClass *klass)
+tasker_app_command_class_init (TaskerAppCommandClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = tasker_command_finalize;
+  G_OBJECT_CLASS (klass)->finalize = tasker_app_command_finalize;
 }
 
 static void
-tasker_command_init (TaskerCommand *self)
+tasker_app_command_init (TaskerAppCommand *self)
 {
 }
 
@@ -91,14 +91,14 @@ quote_argv (const char * const *argv)
   return g_string_free (g_steal_pointer (&line), FALSE);
 }
 
-TaskerCommand *
-tasker_command_new (const char * const *argv)
+TaskerAppCommand *
+tasker_app_command_new (const char * const *argv)
 {
-  TaskerCommand *self;
+  TaskerAppCommand *self;
 
   g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
 
-  self = g_object_new (TASKER_TYPE_COMMAND, NULL);
+  self = g_object_new (TASKER_APP_TYPE_COMMAND, NULL);
   self->argv = g_strdupv ((char **) argv);
   self->command_line = quote_argv (argv);
 
@@ -106,19 +106,19 @@ tasker_command_new (const char * const *argv)
 }
 
 /* Parses @command_line as a shell would split it (no expansion). */
-TaskerCommand *
-tasker_command_new_from_line (const char  *command_line,
+TaskerAppCommand *
+tasker_app_command_new_from_line (const char  *command_line,
                               GError     **error)
 {
   g_auto(GStrv) argv = NULL;
-  TaskerCommand *self;
+  TaskerAppCommand *self;
 
   g_return_val_if_fail (command_line != NULL, NULL);
 
   if (!g_shell_parse_argv (command_line, NULL, &argv, error))
     return NULL;
 
-  self = g_object_new (TASKER_TYPE_COMMAND, NULL);
+  self = g_object_new (TASKER_APP_TYPE_COMMAND, NULL);
   self->argv = g_steal_pointer (&argv);
   self->command_line = g_strstrip (g_strdup (command_line));
 
@@ -140,13 +140,13 @@ typedef const char *(*DescriptionFunc) (gpointer    object,
 
 /* Only tasks Tasker ran as commands can run again: a thread or process
  * task of another program has no command line to repeat. */
-static TaskerCommand *
+static TaskerAppCommand *
 new_from_descriptions (gpointer         object,
                        DescriptionFunc  describe,
                        GError         **error)
 {
   const char *line = describe (object, "command");
-  TaskerCommand *self;
+  TaskerAppCommand *self;
 
   if (line == NULL)
     {
@@ -155,20 +155,20 @@ new_from_descriptions (gpointer         object,
       return NULL;
     }
 
-  self = tasker_command_new_from_line (line, error);
+  self = tasker_app_command_new_from_line (line, error);
   if (self == NULL)
     return NULL;
 
-  tasker_command_set_cwd (self, describe (object, "cwd"));
-  tasker_command_set_queue (self, describe (object, "queue"));
+  tasker_app_command_set_cwd (self, describe (object, "cwd"));
+  tasker_app_command_set_queue (self, describe (object, "queue"));
   self->timeout_s = parse_uint (describe (object, "timeout"));
   self->retries = parse_uint (describe (object, "retries"));
 
   return self;
 }
 
-TaskerCommand *
-tasker_command_new_from_task (TaskerTask  *task,
+TaskerAppCommand *
+tasker_app_command_new_from_task (TaskerTask  *task,
                               GError     **error)
 {
   g_return_val_if_fail (TASKER_IS_TASK (task), NULL);
@@ -176,8 +176,8 @@ tasker_command_new_from_task (TaskerTask  *task,
   return new_from_descriptions (task, (DescriptionFunc) tasker_task_get_description, error);
 }
 
-TaskerCommand *
-tasker_command_new_from_record (TaskerHistoryRecord  *record,
+TaskerAppCommand *
+tasker_app_command_new_from_record (TaskerHistoryRecord  *record,
                                 GError              **error)
 {
   g_return_val_if_fail (TASKER_IS_HISTORY_RECORD (record), NULL);
@@ -186,80 +186,80 @@ tasker_command_new_from_record (TaskerHistoryRecord  *record,
 }
 
 const char * const *
-tasker_command_get_argv (TaskerCommand *self)
+tasker_app_command_get_argv (TaskerAppCommand *self)
 {
-  g_return_val_if_fail (TASKER_IS_COMMAND (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
   return (const char * const *) self->argv;
 }
 
 const char *
-tasker_command_get_command_line (TaskerCommand *self)
+tasker_app_command_get_command_line (TaskerAppCommand *self)
 {
-  g_return_val_if_fail (TASKER_IS_COMMAND (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
   return self->command_line;
 }
 
 const char *
-tasker_command_get_cwd (TaskerCommand *self)
+tasker_app_command_get_cwd (TaskerAppCommand *self)
 {
-  g_return_val_if_fail (TASKER_IS_COMMAND (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
   return self->cwd;
 }
 
 void
-tasker_command_set_cwd (TaskerCommand *self,
+tasker_app_command_set_cwd (TaskerAppCommand *self,
                         const char    *cwd)
 {
-  g_return_if_fail (TASKER_IS_COMMAND (self));
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
 
   g_free (self->cwd);
   self->cwd = cwd != NULL && *cwd != '\0' ? g_strdup (cwd) : NULL;
 }
 
 const char *
-tasker_command_get_queue (TaskerCommand *self)
+tasker_app_command_get_queue (TaskerAppCommand *self)
 {
-  g_return_val_if_fail (TASKER_IS_COMMAND (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
   return self->queue;
 }
 
 void
-tasker_command_set_queue (TaskerCommand *self,
+tasker_app_command_set_queue (TaskerAppCommand *self,
                           const char    *queue)
 {
-  g_return_if_fail (TASKER_IS_COMMAND (self));
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
 
   g_free (self->queue);
   self->queue = queue != NULL && *queue != '\0' ? g_strdup (queue) : NULL;
 }
 
 guint
-tasker_command_get_timeout (TaskerCommand *self)
+tasker_app_command_get_timeout (TaskerAppCommand *self)
 {
-  g_return_val_if_fail (TASKER_IS_COMMAND (self), 0);
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), 0);
   return self->timeout_s;
 }
 
 void
-tasker_command_set_timeout (TaskerCommand *self,
+tasker_app_command_set_timeout (TaskerAppCommand *self,
                             guint          timeout_s)
 {
-  g_return_if_fail (TASKER_IS_COMMAND (self));
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
   self->timeout_s = MIN (timeout_s, G_MAXUINT / 1000);
 }
 
 guint
-tasker_command_get_retries (TaskerCommand *self)
+tasker_app_command_get_retries (TaskerAppCommand *self)
 {
-  g_return_val_if_fail (TASKER_IS_COMMAND (self), 0);
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), 0);
   return self->retries;
 }
 
 void
-tasker_command_set_retries (TaskerCommand *self,
+tasker_app_command_set_retries (TaskerAppCommand *self,
                             guint          retries)
 {
-  g_return_if_fail (TASKER_IS_COMMAND (self));
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
   self->retries = MIN (retries, 1000);
 }
 
@@ -275,14 +275,14 @@ describe_uint (TaskerTaskOptions *options,
 }
 
 TaskerTaskOptions *
-tasker_command_make_options (TaskerCommand *self)
+tasker_app_command_make_options (TaskerAppCommand *self)
 {
   g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
 
-  g_return_val_if_fail (TASKER_IS_COMMAND (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
 
   tasker_task_options_set_name (options, self->command_line);
-  /* A restart finds it in the history if it has not ended (tasker-pending.c). */
+  /* A restart finds it in the history if it has not ended (tasker-app-pending.c). */
   tasker_task_options_set_durable (options, TRUE);
   tasker_task_options_set_description (options, "command", self->command_line);
   if (self->cwd != NULL)
@@ -313,10 +313,10 @@ tasker_command_make_options (TaskerCommand *self)
 /* The interrupted record whose command this one runs again (see
  * TaskerTaskOptions:replaces-record). */
 void
-tasker_command_set_replaces_record (TaskerCommand       *self,
+tasker_app_command_set_replaces_record (TaskerAppCommand       *self,
                                     TaskerHistoryRecord *record)
 {
-  g_return_if_fail (TASKER_IS_COMMAND (self));
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
   g_return_if_fail (record == NULL || TASKER_IS_HISTORY_RECORD (record));
 
   g_set_object (&self->replaces, record);
@@ -328,7 +328,7 @@ tasker_command_set_replaces_record (TaskerCommand       *self,
  * fail at once is refused before it is added, with a message for the user.
  * The manager spawns with G_SPAWN_SEARCH_PATH, so it looks the way it does. */
 gboolean
-tasker_command_check_runnable (const char * const  *argv,
+tasker_app_command_check_runnable (const char * const  *argv,
                                const char          *cwd,
                                GError             **error)
 {
@@ -373,17 +373,17 @@ tasker_command_check_runnable (const char * const  *argv,
 }
 
 TaskerTask *
-tasker_command_run (TaskerCommand  *self,
+tasker_app_command_run (TaskerAppCommand  *self,
                     TaskerManager  *manager,
                     GError        **error)
 {
   g_autoptr(TaskerTaskOptions) options = NULL;
   TaskerTask *task;
 
-  g_return_val_if_fail (TASKER_IS_COMMAND (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
   g_return_val_if_fail (TASKER_IS_MANAGER (manager), NULL);
 
-  options = tasker_command_make_options (self);
+  options = tasker_app_command_make_options (self);
   task = tasker_manager_run_command (manager, NULL, options,
                                      (const char * const *) self->argv,
                                      self->cwd, NULL, error);

@@ -1,4 +1,4 @@
-/* tasker-task-row.c: one task in the window's list
+/* tasker-app-task-row.c: one task in the window's list
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -7,10 +7,10 @@
 
 #include <glib/gi18n.h>
 
-#include "tasker-format.h"
-#include "tasker-task-row.h"
+#include "tasker-app-format.h"
+#include "tasker-app-task-row.h"
 
-/* TaskerTaskRow: the title, status, message, progress and timing of one
+/* TaskerAppTaskRow: the title, status, message, progress and timing of one
  * task, with a Cancel button (the row's `task.cancel` action) while it runs
  * and a Run Again button (`win.rerun-task`) once it has ended. It follows
  * the task's property notifications while bound; the elapsed time and ETA
@@ -19,7 +19,7 @@
 
 #define INDENT_PX 28
 
-struct _TaskerTaskRow
+struct _TaskerAppTaskRow
 {
   GtkWidget       parent_instance;
 
@@ -47,7 +47,7 @@ enum {
   N_PROPS
 };
 
-G_DEFINE_FINAL_TYPE (TaskerTaskRow, tasker_task_row, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (TaskerAppTaskRow, tasker_app_task_row, GTK_TYPE_WIDGET)
 
 static GParamSpec *properties[N_PROPS];
 
@@ -65,7 +65,7 @@ set_status_class (GtkWidget  *widget,
 }
 
 static void
-update (TaskerTaskRow *self)
+update (TaskerAppTaskRow *self)
 {
   TaskerTaskStatus status;
   const char *message;
@@ -91,7 +91,7 @@ update (TaskerTaskRow *self)
   else if (message != NULL && *message != '\0')
     gtk_label_set_label (self->message_label, message);
   else
-    gtk_label_set_label (self->message_label, tasker_format_status (status));
+    gtk_label_set_label (self->message_label, tasker_app_format_status (status));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->message_label),
                                gtk_label_get_label (self->message_label));
 
@@ -107,8 +107,8 @@ update (TaskerTaskRow *self)
   else
     {
       gtk_spinner_set_spinning (self->spinner, FALSE);
-      gtk_image_set_from_icon_name (self->status_image, tasker_format_status_icon (status));
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_image), tasker_format_status (status));
+      gtk_image_set_from_icon_name (self->status_image, tasker_app_format_status_icon (status));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_image), tasker_app_format_status (status));
       gtk_stack_set_visible_child (self->status_stack, GTK_WIDGET (self->status_image));
     }
 
@@ -125,11 +125,11 @@ update (TaskerTaskRow *self)
   gtk_widget_set_visible (self->rerun_button, final);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "task.cancel", !final);
 
-  tasker_task_row_tick (self, g_get_real_time ());
+  tasker_app_task_row_tick (self, g_get_real_time ());
 }
 
 static void
-task_notify_cb (TaskerTaskRow *self)
+task_notify_cb (TaskerAppTaskRow *self)
 {
   update (self);
 }
@@ -139,7 +139,7 @@ cancel_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
-  TaskerTaskRow *self = TASKER_TASK_ROW (widget);
+  TaskerAppTaskRow *self = TASKER_APP_TASK_ROW (widget);
 
   if (self->task != NULL)
     tasker_task_cancel (self->task);
@@ -150,7 +150,7 @@ rerun_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
-  TaskerTaskRow *self = TASKER_TASK_ROW (widget);
+  TaskerAppTaskRow *self = TASKER_APP_TASK_ROW (widget);
 
   if (self->task != NULL)
     gtk_widget_activate_action (widget, "win.rerun-task", "t", tasker_task_get_id (self->task));
@@ -162,34 +162,34 @@ toggle_children_action (GtkWidget  *widget,
                         const char *action_name,
                         GVariant   *parameter)
 {
-  TaskerTaskRow *self = TASKER_TASK_ROW (widget);
+  TaskerAppTaskRow *self = TASKER_APP_TASK_ROW (widget);
 
   if (self->task != NULL)
     gtk_widget_activate_action (widget, "win.toggle-children", "t", tasker_task_get_id (self->task));
 }
 
 static void
-tasker_task_row_dispose (GObject *object)
+tasker_app_task_row_dispose (GObject *object)
 {
   GtkWidget *child;
-  TaskerTaskRow *self = (TaskerTaskRow *) object;
+  TaskerAppTaskRow *self = (TaskerAppTaskRow *) object;
 
-  tasker_task_row_set_task (self, NULL);
-  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_TYPE_TASK_ROW);
+  tasker_app_task_row_set_task (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_APP_TYPE_TASK_ROW);
   /* The template's unnamed children too. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
 
-  G_OBJECT_CLASS (tasker_task_row_parent_class)->dispose (object);
+  G_OBJECT_CLASS (tasker_app_task_row_parent_class)->dispose (object);
 }
 
 static void
-tasker_task_row_get_property (GObject    *object,
+tasker_app_task_row_get_property (GObject    *object,
                               guint       prop_id,
                               GValue     *value,
                               GParamSpec *pspec)
 {
-  TaskerTaskRow *self = TASKER_TASK_ROW (object);
+  TaskerAppTaskRow *self = TASKER_APP_TASK_ROW (object);
 
   switch (prop_id)
     {
@@ -202,17 +202,17 @@ tasker_task_row_get_property (GObject    *object,
 }
 
 static void
-tasker_task_row_set_property (GObject      *object,
+tasker_app_task_row_set_property (GObject      *object,
                               guint         prop_id,
                               const GValue *value,
                               GParamSpec   *pspec)
 {
-  TaskerTaskRow *self = TASKER_TASK_ROW (object);
+  TaskerAppTaskRow *self = TASKER_APP_TASK_ROW (object);
 
   switch (prop_id)
     {
     case PROP_TASK:
-      tasker_task_row_set_task (self, g_value_get_object (value));
+      tasker_app_task_row_set_task (self, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -220,14 +220,14 @@ tasker_task_row_set_property (GObject      *object,
 }
 
 static void
-tasker_task_row_class_init (TaskerTaskRowClass *klass)
+tasker_app_task_row_class_init (TaskerAppTaskRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->dispose = tasker_task_row_dispose;
-  object_class->get_property = tasker_task_row_get_property;
-  object_class->set_property = tasker_task_row_set_property;
+  object_class->dispose = tasker_app_task_row_dispose;
+  object_class->get_property = tasker_app_task_row_get_property;
+  object_class->set_property = tasker_app_task_row_set_property;
 
   properties[PROP_TASK] =
     g_param_spec_object ("task", NULL, NULL,
@@ -235,21 +235,21 @@ tasker_task_row_class_init (TaskerTaskRowClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-task-row.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-app-task-row.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "taskrow");
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, status_stack);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, spinner);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, status_image);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, title_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, timing_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, message_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, progress_bar);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, percent_label);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, cancel_button);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, rerun_button);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, expander_button);
-  gtk_widget_class_bind_template_child (widget_class, TaskerTaskRow, expander_stack);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, status_stack);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, status_image);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, timing_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, message_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, percent_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, rerun_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, expander_button);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, expander_stack);
 
   gtk_widget_class_install_action (widget_class, "task.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "task.rerun", NULL, rerun_action);
@@ -257,30 +257,30 @@ tasker_task_row_class_init (TaskerTaskRowClass *klass)
 }
 
 static void
-tasker_task_row_init (TaskerTaskRow *self)
+tasker_app_task_row_init (TaskerAppTaskRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 12);
 }
 
 GtkWidget *
-tasker_task_row_new (void)
+tasker_app_task_row_new (void)
 {
-  return g_object_new (TASKER_TYPE_TASK_ROW, NULL);
+  return g_object_new (TASKER_APP_TYPE_TASK_ROW, NULL);
 }
 
 TaskerTask *
-tasker_task_row_get_task (TaskerTaskRow *self)
+tasker_app_task_row_get_task (TaskerAppTaskRow *self)
 {
-  g_return_val_if_fail (TASKER_IS_TASK_ROW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_TASK_ROW (self), NULL);
   return self->task;
 }
 
 void
-tasker_task_row_set_task (TaskerTaskRow *self,
+tasker_app_task_row_set_task (TaskerAppTaskRow *self,
                           TaskerTask    *task)
 {
-  g_return_if_fail (TASKER_IS_TASK_ROW (self));
+  g_return_if_fail (TASKER_APP_IS_TASK_ROW (self));
   g_return_if_fail (task == NULL || TASKER_IS_TASK (task));
 
   if (self->task == task)
@@ -302,10 +302,10 @@ tasker_task_row_set_task (TaskerTaskRow *self,
 
 /* Children sit under their parent, indented by their depth in the tree. */
 void
-tasker_task_row_set_depth (TaskerTaskRow *self,
+tasker_app_task_row_set_depth (TaskerAppTaskRow *self,
                            guint          depth)
 {
-  g_return_if_fail (TASKER_IS_TASK_ROW (self));
+  g_return_if_fail (TASKER_APP_IS_TASK_ROW (self));
   gtk_widget_set_margin_start (GTK_WIDGET (self), (int) (MIN (depth, 8) * INDENT_PX));
 }
 
@@ -313,14 +313,14 @@ tasker_task_row_set_depth (TaskerTaskRow *self,
  * row has one (@in_tree), the others keep its room, so that a child's
  * content sits indented under its parent's. */
 void
-tasker_task_row_set_expander (TaskerTaskRow *self,
+tasker_app_task_row_set_expander (TaskerAppTaskRow *self,
                               gboolean       in_tree,
                               gboolean       has_children,
                               gboolean       expanded)
 {
   const char *label = expanded ? _("Hide Subtasks") : _("Show Subtasks");
 
-  g_return_if_fail (TASKER_IS_TASK_ROW (self));
+  g_return_if_fail (TASKER_APP_IS_TASK_ROW (self));
 
   gtk_widget_set_visible (GTK_WIDGET (self->expander_stack), in_tree || has_children);
   /* The button stays visible in the stack, which keeps its width. */
@@ -335,38 +335,38 @@ tasker_task_row_set_expander (TaskerTaskRow *self,
 }
 
 GtkWidget *
-tasker_task_row_get_expander_button (TaskerTaskRow *self)
+tasker_app_task_row_get_expander_button (TaskerAppTaskRow *self)
 {
-  g_return_val_if_fail (TASKER_IS_TASK_ROW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_TASK_ROW (self), NULL);
   return self->expander_button;
 }
 
 /* Elapsed time and ETA, which change with the clock rather than the task. */
 void
-tasker_task_row_tick (TaskerTaskRow *self,
+tasker_app_task_row_tick (TaskerAppTaskRow *self,
                       gint64         now)
 {
   g_autofree char *timing = NULL;
 
-  g_return_if_fail (TASKER_IS_TASK_ROW (self));
+  g_return_if_fail (TASKER_APP_IS_TASK_ROW (self));
 
   if (self->task == NULL)
     return;
 
-  timing = tasker_format_timing (self->task, now);
+  timing = tasker_app_format_timing (self->task, now);
   gtk_label_set_label (self->timing_label, timing);
 }
 
 GtkWidget *
-tasker_task_row_get_cancel_button (TaskerTaskRow *self)
+tasker_app_task_row_get_cancel_button (TaskerAppTaskRow *self)
 {
-  g_return_val_if_fail (TASKER_IS_TASK_ROW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_TASK_ROW (self), NULL);
   return self->cancel_button;
 }
 
 GtkWidget *
-tasker_task_row_get_rerun_button (TaskerTaskRow *self)
+tasker_app_task_row_get_rerun_button (TaskerAppTaskRow *self)
 {
-  g_return_val_if_fail (TASKER_IS_TASK_ROW (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_TASK_ROW (self), NULL);
   return self->rerun_button;
 }

@@ -1,4 +1,4 @@
-/* tasker-application.c: the Tasker application
+/* tasker-app-application.c: the Tasker application
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -13,12 +13,12 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "tasker-application.h"
-#include "tasker-preferences-window.h"
-#include "tasker-window.h"
+#include "tasker-app-application.h"
+#include "tasker-app-preferences-window.h"
+#include "tasker-app-window.h"
 
-/* TaskerApplication: owns the TaskerManager every window shows, its history
- * database, what the last run left unfinished (TaskerPending) and the
+/* TaskerAppApplication: owns the TaskerManager every window shows, its history
+ * database, what the last run left unfinished (TaskerAppPending) and the
  * settings that configure its queues. One primary instance: `tasker --
  * COMMAND…` started while Tasker runs hands the command to the running
  * instance (G_APPLICATION_HANDLES_COMMAND_LINE). Main thread only. */
@@ -28,13 +28,13 @@
 /* Tasks that end within this delay share one notification. */
 #define NOTIFY_DELAY_MS 500
 
-struct _TaskerApplication
+struct _TaskerAppApplication
 {
   AdwApplication  parent_instance;
 
   char           *data_dir;        /* (owned) where the history lives */
   TaskerManager  *manager;         /* (owned) (nullable) from startup on */
-  TaskerPending  *pending;         /* (owned) (nullable) from startup on */
+  TaskerAppPending  *pending;         /* (owned) (nullable) from startup on */
   GSettings      *settings;        /* (owned) (nullable) NULL if the schema is not installed */
   guint           notify_id;       /* coalesced notification, or 0 */
   guint           sigterm_id;
@@ -52,7 +52,7 @@ enum {
   N_PROPS
 };
 
-G_DEFINE_FINAL_TYPE (TaskerApplication, tasker_application, ADW_TYPE_APPLICATION)
+G_DEFINE_FINAL_TYPE (TaskerAppApplication, tasker_app_application, ADW_TYPE_APPLICATION)
 
 static GParamSpec *properties[N_PROPS];
 
@@ -71,7 +71,7 @@ static const GOptionEntry option_entries[] = {
 };
 
 static void
-apply_settings (TaskerApplication *self)
+apply_settings (TaskerAppApplication *self)
 {
   g_autoptr(GVariant) queues = NULL;
   g_autoptr(GSettingsSchema) schema = NULL;
@@ -100,7 +100,7 @@ apply_settings (TaskerApplication *self)
 }
 
 static void
-settings_changed_cb (TaskerApplication *self,
+settings_changed_cb (TaskerAppApplication *self,
                      const char        *key)
 {
   apply_settings (self);
@@ -128,7 +128,7 @@ load_settings (void)
 static gboolean
 notify_cb (gpointer user_data)
 {
-  TaskerApplication *self = user_data;
+  TaskerAppApplication *self = user_data;
   g_autoptr(GNotification) notification = NULL;
   guint total = self->n_completed + self->n_failed + self->n_cancelled;
 
@@ -167,7 +167,7 @@ notify_cb (gpointer user_data)
 }
 
 static void
-task_finished_cb (TaskerApplication *self,
+task_finished_cb (TaskerAppApplication *self,
                   TaskerTask        *task)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
@@ -214,21 +214,21 @@ quit_on_signal_cb (gpointer user_data)
 
 /* A command that was queued when Tasker last quit. */
 static TaskerTask *
-requeue_cb (TaskerApplication *self,
-            TaskerCommand     *command)
+requeue_cb (TaskerAppApplication *self,
+            TaskerAppCommand     *command)
 {
   g_autoptr(GError) error = NULL;
-  TaskerTask *task = tasker_application_run_command (self, command, &error);
+  TaskerTask *task = tasker_app_application_run_command (self, command, &error);
 
   if (task == NULL)
-    g_warning ("Cannot queue “%s” again: %s", tasker_command_get_command_line (command), error->message);
+    g_warning ("Cannot queue “%s” again: %s", tasker_app_command_get_command_line (command), error->message);
   return task;
 }
 
 static void
-tasker_application_startup (GApplication *app)
+tasker_app_application_startup (GApplication *app)
 {
-  TaskerApplication *self = TASKER_APPLICATION (app);
+  TaskerAppApplication *self = TASKER_APP_APPLICATION (app);
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *new_task_accels[] = { "<Control>n", NULL };
@@ -236,7 +236,7 @@ tasker_application_startup (GApplication *app)
   static const char *cancel_accels[] = { "Delete", NULL };
   g_autofree char *history_path = NULL;
 
-  G_APPLICATION_CLASS (tasker_application_parent_class)->startup (app);
+  G_APPLICATION_CLASS (tasker_app_application_parent_class)->startup (app);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
@@ -263,37 +263,37 @@ tasker_application_startup (GApplication *app)
   self->sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal_cb, self);
   self->sigint_id = g_unix_signal_add (SIGINT, quit_on_signal_cb, self);
 
-  /* What the previous run left unfinished (see tasker-pending.c). */
-  self->pending = tasker_pending_new (self->manager);
+  /* What the previous run left unfinished (see tasker-app-pending.c). */
+  self->pending = tasker_app_pending_new (self->manager);
   g_signal_connect_object (self->pending, "requeue", G_CALLBACK (requeue_cb), self, G_CONNECT_SWAPPED);
-  tasker_pending_restore (self->pending);
+  tasker_app_pending_restore (self->pending);
 }
 
 static void
-tasker_application_shutdown (GApplication *app)
+tasker_app_application_shutdown (GApplication *app)
 {
-  TaskerApplication *self = TASKER_APPLICATION (app);
+  TaskerAppApplication *self = TASKER_APP_APPLICATION (app);
 
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
-  tasker_application_stop (self);
+  tasker_app_application_stop (self);
 
-  G_APPLICATION_CLASS (tasker_application_parent_class)->shutdown (app);
+  G_APPLICATION_CLASS (tasker_app_application_parent_class)->shutdown (app);
 }
 
 static void
-tasker_application_activate (GApplication *app)
+tasker_app_application_activate (GApplication *app)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
-    window = GTK_WINDOW (tasker_window_new (TASKER_APPLICATION (app)));
+    window = GTK_WINDOW (tasker_app_window_new (TASKER_APP_APPLICATION (app)));
 
   gtk_window_present (window);
 }
 
 static int
-tasker_application_handle_local_options (GApplication *app,
+tasker_app_application_handle_local_options (GApplication *app,
                                          GVariantDict *options)
 {
   g_autofree const char **argv = NULL;
@@ -318,7 +318,7 @@ tasker_application_handle_local_options (GApplication *app,
                      _("directory “%s” does not exist"),
                      g_getenv ("PWD") != NULL ? g_getenv ("PWD") : ".");
       else
-        tasker_command_check_runnable (argv, cwd, &error);
+        tasker_app_command_check_runnable (argv, cwd, &error);
 
       if (error != NULL)
         {
@@ -333,10 +333,10 @@ tasker_application_handle_local_options (GApplication *app,
 /* In the primary instance, for its own command line or one forwarded from
  * another `tasker` process. */
 static int
-tasker_application_command_line (GApplication            *app,
+tasker_app_application_command_line (GApplication            *app,
                                  GApplicationCommandLine *command_line)
 {
-  TaskerApplication *self = TASKER_APPLICATION (app);
+  TaskerAppApplication *self = TASKER_APP_APPLICATION (app);
   GVariantDict *options = g_application_command_line_get_options_dict (command_line);
   g_autofree const char **argv = NULL;
   const char *queue = NULL;
@@ -349,30 +349,30 @@ tasker_application_command_line (GApplication            *app,
 
   if (argv != NULL)
     {
-      g_autoptr(TaskerCommand) command = NULL;
+      g_autoptr(TaskerAppCommand) command = NULL;
       g_autoptr(TaskerTask) task = NULL;
       g_autoptr(GError) error = NULL;
 
       /* Also here: the forwarding process checked with its own PATH, but
        * this one spawns it, and may not see the same directories. */
-      if (!tasker_command_check_runnable (argv, g_application_command_line_get_cwd (command_line),
+      if (!tasker_app_command_check_runnable (argv, g_application_command_line_get_cwd (command_line),
                                           &error))
         {
           g_application_command_line_printerr (command_line, "tasker: %s\n", error->message);
           return 1;
         }
 
-      command = tasker_command_new (argv);
-      tasker_command_set_cwd (command, g_application_command_line_get_cwd (command_line));
-      tasker_command_set_queue (command, queue);
-      tasker_command_set_timeout (command, (guint) MAX (timeout, 0));
-      tasker_command_set_retries (command, (guint) MAX (retries, 0));
+      command = tasker_app_command_new (argv);
+      tasker_app_command_set_cwd (command, g_application_command_line_get_cwd (command_line));
+      tasker_app_command_set_queue (command, queue);
+      tasker_app_command_set_timeout (command, (guint) MAX (timeout, 0));
+      tasker_app_command_set_retries (command, (guint) MAX (retries, 0));
 
-      task = tasker_application_run_command (self, command, &error);
+      task = tasker_app_application_run_command (self, command, &error);
       if (task == NULL)
         {
           g_application_command_line_printerr (command_line, _("Cannot add “%s”: %s\n"),
-                                               tasker_command_get_command_line (command),
+                                               tasker_app_command_get_command_line (command),
                                                error->message);
           return 1;
         }
@@ -382,7 +382,7 @@ tasker_application_command_line (GApplication            *app,
 
         /* Translators: the task's number, then its command line */
         g_application_command_line_print (command_line, _("Added task %s: %s\n"),
-                                          id, tasker_command_get_command_line (command));
+                                          id, tasker_app_command_get_command_line (command));
       }
     }
 
@@ -438,10 +438,10 @@ preferences_action (GSimpleAction *action,
                     GVariant      *parameter,
                     gpointer       user_data)
 {
-  TaskerApplication *self = user_data;
+  TaskerAppApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  gtk_window_present (GTK_WINDOW (tasker_preferences_window_new (parent)));
+  gtk_window_present (GTK_WINDOW (tasker_app_preferences_window_new (parent)));
 }
 
 static const GActionEntry app_actions[] = {
@@ -451,37 +451,37 @@ static const GActionEntry app_actions[] = {
 };
 
 static void
-tasker_application_dispose (GObject *object)
+tasker_app_application_dispose (GObject *object)
 {
-  TaskerApplication *self = (TaskerApplication *) object;
+  TaskerAppApplication *self = (TaskerAppApplication *) object;
 
-  tasker_application_stop (self);
+  tasker_app_application_stop (self);
   g_clear_handle_id (&self->notify_id, g_source_remove);
   g_clear_object (&self->pending);
   g_clear_object (&self->manager);
   g_clear_object (&self->settings);
 
-  G_OBJECT_CLASS (tasker_application_parent_class)->dispose (object);
+  G_OBJECT_CLASS (tasker_app_application_parent_class)->dispose (object);
 }
 
 static void
-tasker_application_finalize (GObject *object)
+tasker_app_application_finalize (GObject *object)
 {
-  TaskerApplication *self = (TaskerApplication *) object;
+  TaskerAppApplication *self = (TaskerAppApplication *) object;
 
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->last_name, g_free);
 
-  G_OBJECT_CLASS (tasker_application_parent_class)->finalize (object);
+  G_OBJECT_CLASS (tasker_app_application_parent_class)->finalize (object);
 }
 
 static void
-tasker_application_get_property (GObject    *object,
+tasker_app_application_get_property (GObject    *object,
                                  guint       prop_id,
                                  GValue     *value,
                                  GParamSpec *pspec)
 {
-  TaskerApplication *self = TASKER_APPLICATION (object);
+  TaskerAppApplication *self = TASKER_APP_APPLICATION (object);
 
   switch (prop_id)
     {
@@ -494,12 +494,12 @@ tasker_application_get_property (GObject    *object,
 }
 
 static void
-tasker_application_set_property (GObject      *object,
+tasker_app_application_set_property (GObject      *object,
                                  guint         prop_id,
                                  const GValue *value,
                                  GParamSpec   *pspec)
 {
-  TaskerApplication *self = TASKER_APPLICATION (object);
+  TaskerAppApplication *self = TASKER_APP_APPLICATION (object);
 
   switch (prop_id)
     {
@@ -515,24 +515,24 @@ tasker_application_set_property (GObject      *object,
 }
 
 static void
-tasker_application_class_init (TaskerApplicationClass *klass)
+tasker_app_application_class_init (TaskerAppApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
-  object_class->dispose = tasker_application_dispose;
-  object_class->finalize = tasker_application_finalize;
-  object_class->get_property = tasker_application_get_property;
-  object_class->set_property = tasker_application_set_property;
+  object_class->dispose = tasker_app_application_dispose;
+  object_class->finalize = tasker_app_application_finalize;
+  object_class->get_property = tasker_app_application_get_property;
+  object_class->set_property = tasker_app_application_set_property;
 
-  app_class->startup = tasker_application_startup;
-  app_class->shutdown = tasker_application_shutdown;
-  app_class->activate = tasker_application_activate;
-  app_class->command_line = tasker_application_command_line;
-  app_class->handle_local_options = tasker_application_handle_local_options;
+  app_class->startup = tasker_app_application_startup;
+  app_class->shutdown = tasker_app_application_shutdown;
+  app_class->activate = tasker_app_application_activate;
+  app_class->command_line = tasker_app_application_command_line;
+  app_class->handle_local_options = tasker_app_application_handle_local_options;
 
   /**
-   * TaskerApplication:data-dir:
+   * TaskerAppApplication:data-dir:
    *
    * Where the history database (which also keeps unfinished commands
    * across restarts) lives; %NULL for `$XDG_DATA_HOME/tasker`.
@@ -546,7 +546,7 @@ tasker_application_class_init (TaskerApplicationClass *klass)
 }
 
 static void
-tasker_application_init (TaskerApplication *self)
+tasker_app_application_init (TaskerAppApplication *self)
 {
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
@@ -555,12 +555,12 @@ tasker_application_init (TaskerApplication *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
 }
 
-TaskerApplication *
-tasker_application_new (const char        *application_id,
+TaskerAppApplication *
+tasker_app_application_new (const char        *application_id,
                         GApplicationFlags  flags,
                         const char        *data_dir)
 {
-  return g_object_new (TASKER_TYPE_APPLICATION,
+  return g_object_new (TASKER_APP_TYPE_APPLICATION,
                        "application-id", application_id,
                        "flags", flags | G_APPLICATION_HANDLES_COMMAND_LINE,
                        "resource-base-path", "/io/github/tasker/Tasker",
@@ -569,40 +569,40 @@ tasker_application_new (const char        *application_id,
 }
 
 TaskerManager *
-tasker_application_get_manager (TaskerApplication *self)
+tasker_app_application_get_manager (TaskerAppApplication *self)
 {
-  g_return_val_if_fail (TASKER_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_APPLICATION (self), NULL);
   return self->manager;
 }
 
-TaskerPending *
-tasker_application_get_pending (TaskerApplication *self)
+TaskerAppPending *
+tasker_app_application_get_pending (TaskerAppApplication *self)
 {
-  g_return_val_if_fail (TASKER_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_APPLICATION (self), NULL);
   return self->pending;
 }
 
 GSettings *
-tasker_application_get_settings (TaskerApplication *self)
+tasker_app_application_get_settings (TaskerAppApplication *self)
 {
-  g_return_val_if_fail (TASKER_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_APPLICATION (self), NULL);
   return self->settings;
 }
 
 const char *
-tasker_application_get_data_dir (TaskerApplication *self)
+tasker_app_application_get_data_dir (TaskerAppApplication *self)
 {
-  g_return_val_if_fail (TASKER_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_APPLICATION (self), NULL);
   return self->data_dir;
 }
 
 /* The queues the New Task dialog offers, from the settings. */
 char **
-tasker_application_dup_queue_names (TaskerApplication *self)
+tasker_app_application_dup_queue_names (TaskerAppApplication *self)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
-  g_return_val_if_fail (TASKER_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_APPLICATION (self), NULL);
 
   if (self->settings != NULL)
     {
@@ -619,20 +619,20 @@ tasker_application_dup_queue_names (TaskerApplication *self)
 }
 
 /**
- * tasker_application_run_command:
+ * tasker_app_application_run_command:
  *
  * Submits @command to the manager, as a durable task: until it ends, the
- * history keeps it for a restart (see tasker-pending.c).
+ * history keeps it for a restart (see tasker-app-pending.c).
  *
  * Returns: (transfer full): the task, or %NULL with @error set
  */
 TaskerTask *
-tasker_application_run_command (TaskerApplication  *self,
-                                TaskerCommand      *command,
+tasker_app_application_run_command (TaskerAppApplication  *self,
+                                TaskerAppCommand      *command,
                                 GError            **error)
 {
-  g_return_val_if_fail (TASKER_IS_APPLICATION (self), NULL);
-  g_return_val_if_fail (TASKER_IS_COMMAND (command), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (command), NULL);
 
   if (self->manager == NULL || self->stopped)
     {
@@ -640,11 +640,11 @@ tasker_application_run_command (TaskerApplication  *self,
       return NULL;
     }
 
-  return tasker_command_run (command, self->manager, error);
+  return tasker_app_command_run (command, self->manager, error);
 }
 
 /**
- * tasker_application_stop:
+ * tasker_app_application_stop:
  *
  * Shuts the manager down: it cancels what is unfinished, and the history
  * keeps the commands among them as interrupted for the next start. Called
@@ -652,9 +652,9 @@ tasker_application_run_command (TaskerApplication  *self,
  * call more than once.
  */
 void
-tasker_application_stop (TaskerApplication *self)
+tasker_app_application_stop (TaskerAppApplication *self)
 {
-  g_return_if_fail (TASKER_IS_APPLICATION (self));
+  g_return_if_fail (TASKER_APP_IS_APPLICATION (self));
 
   if (self->stopped)
     return;
