@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tasker-app-clock.h"
 #include "tasker-app-format.h"
 #include "tasker-app-task-details.h"
 
@@ -15,7 +16,8 @@
  * signal), so while a running task is shown the pane polls it every
  * LOG_POLL_MS and copies and appends only the new lines (see refresh_log()),
  * scrolling along when the view was at the bottom, so reading older lines is
- * not disturbed. Main thread only. */
+ * not disturbed. The elapsed time follows the clock's tick (TaskerAppClock)
+ * while the task is unfinished. Main thread only. */
 
 #define LOG_POLL_MS 250
 
@@ -25,6 +27,7 @@ struct _TaskerAppTaskDetails
 
   TaskerTask    *task;           /* (owned) (nullable) */
   gulong         notify_id;
+  gulong         tick_id;        /* on the default TaskerAppClock while the task is unfinished */
   guint          poll_id;
   guint64        log_position;   /* lines of the task's log read so far */
   guint64        log_first;      /* number of the first log line shown */
@@ -204,6 +207,18 @@ update_polling (TaskerAppTaskDetails *self)
 }
 
 static void
+follow_clock (TaskerAppTaskDetails *self)
+{
+  TaskerAppClock *clock = tasker_app_clock_get_default ();
+  gboolean want = self->task != NULL && !tasker_task_is_final (self->task);
+
+  if (want && self->tick_id == 0)
+    self->tick_id = tasker_app_clock_connect (clock, G_CALLBACK (tasker_app_task_details_tick), self);
+  else if (!want)
+    tasker_app_clock_disconnect (clock, &self->tick_id);
+}
+
+static void
 update (TaskerAppTaskDetails *self)
 {
   TaskerTaskStatus status;
@@ -267,6 +282,7 @@ update (TaskerAppTaskDetails *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.cancel", !final);
 
   tasker_app_task_details_tick (self, g_get_real_time ());
+  follow_clock (self);
   refresh_log (self);
   update_polling (self);
 }
@@ -418,7 +434,10 @@ tasker_app_task_details_set_task (TaskerAppTaskDetails *self,
       update (self);
     }
   else
-    update_polling (self);
+    {
+      follow_clock (self);
+      update_polling (self);
+    }
 }
 
 void

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tasker-app-clock.h"
 #include "tasker-app-format.h"
 #include "tasker-app-task-row.h"
 
@@ -14,8 +15,8 @@
  * task, with a Cancel button (the row's `task.cancel` action) while it runs
  * and a Run Again button (`win.rerun-task`) once it has ended. It follows
  * the task's property notifications while bound; the elapsed time and ETA
- * change without any notification, so the window calls tick() on every row
- * from one timer. Main thread only. */
+ * change without any notification, so while its task is unfinished the row
+ * also follows the clock's tick (TaskerAppClock). Main thread only. */
 
 #define INDENT_PX 28
 
@@ -25,6 +26,7 @@ struct _TaskerAppTaskRow
 
   TaskerTask     *task;            /* (owned) (nullable) */
   gulong          notify_id;
+  gulong          tick_id;         /* on the default TaskerAppClock while the task is unfinished */
 
   /* template children */
   GtkStack       *status_stack;
@@ -62,6 +64,19 @@ set_status_class (GtkWidget  *widget,
       gtk_widget_remove_css_class (widget, status_classes[i]);
   if (css_class != NULL)
     gtk_widget_add_css_class (widget, css_class);
+}
+
+/* Elapsed time and ETA move while the task is unfinished. */
+static void
+follow_clock (TaskerAppTaskRow *self)
+{
+  TaskerAppClock *clock = tasker_app_clock_get_default ();
+  gboolean want = self->task != NULL && !tasker_task_is_final (self->task);
+
+  if (want && self->tick_id == 0)
+    self->tick_id = tasker_app_clock_connect (clock, G_CALLBACK (tasker_app_task_row_tick), self);
+  else if (!want)
+    tasker_app_clock_disconnect (clock, &self->tick_id);
 }
 
 static void
@@ -126,6 +141,7 @@ update (TaskerAppTaskRow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "task.cancel", !final);
 
   tasker_app_task_row_tick (self, g_get_real_time ());
+  follow_clock (self);
 }
 
 static void
@@ -294,8 +310,12 @@ tasker_app_task_row_set_task (TaskerAppTaskRow *self,
       self->notify_id = g_signal_connect_swapped (task, "notify", G_CALLBACK (task_notify_cb), self);
       update (self);
     }
-  else if (self->spinner != NULL)
-    gtk_spinner_set_spinning (self->spinner, FALSE);
+  else
+    {
+      follow_clock (self);
+      if (self->spinner != NULL)
+        gtk_spinner_set_spinning (self->spinner, FALSE);
+    }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
 }

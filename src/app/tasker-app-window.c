@@ -21,10 +21,9 @@
  * Clear Finished. The view shows it through a filter that hides the
  * children of collapsed parents (visible) and the slice described at
  * reveal_more() (shown). Rows are recycled by the GtkListView, so only the
- * visible ones follow their task; a single one-second timer refreshes their
- * elapsed time and ETA. Main thread only. */
-
-#define TICK_MS 1000
+ * visible ones follow their task (and the clock, TaskerAppClock); the window
+ * keeps the rows bound at the moment (rows) to update their expanders.
+ * Main thread only. */
 
 struct _TaskerAppWindow
 {
@@ -43,7 +42,7 @@ struct _TaskerAppWindow
   GtkSingleSelection   *selection;      /* (owned) */
   guint                 reveal_id;
   GtkWidget            *history_view;   /* (unowned) the history page */
-  guint                 tick_id;
+  GHashTable           *rows;           /* (owned) TaskerAppTaskRow (owned) bound to a task */
 
   /* template children */
   AdwViewStack         *view_stack;
@@ -195,9 +194,6 @@ is_visible (gpointer item,
   return TRUE;
 }
 
-static TaskerAppTaskRow *first_row (TaskerAppWindow  *self);
-static TaskerAppTaskRow *next_row  (TaskerAppTaskRow *row);
-
 static void
 set_row_expander (TaskerAppWindow  *self,
                   TaskerAppTaskRow *row,
@@ -210,9 +206,12 @@ set_row_expander (TaskerAppWindow  *self,
 static void
 update_expanders (TaskerAppWindow *self)
 {
-  for (TaskerAppTaskRow *row = first_row (self); row != NULL; row = next_row (row))
-    if (tasker_app_task_row_get_task (row) != NULL)
-      set_row_expander (self, row, tasker_app_task_row_get_task (row));
+  GHashTableIter iter;
+  gpointer row;
+
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, &row, NULL))
+    set_row_expander (self, row, tasker_app_task_row_get_task (row));
 }
 
 /* @parent, if listed, has a listed child. Returns whether that is news. */
@@ -342,46 +341,6 @@ tasks_updated_cb (TaskerAppWindow *self,
   gtk_progress_bar_set_fraction (self->overall_bar, progress);
 }
 
-/* The rows the list view made, each the only child of one of its items;
- * only the visible ones, give or take a few, exist. */
-static TaskerAppTaskRow *
-row_in (GtkWidget *item)
-{
-  for (; item != NULL; item = gtk_widget_get_next_sibling (item))
-    {
-      GtkWidget *child = gtk_widget_get_first_child (item);
-
-      if (TASKER_APP_IS_TASK_ROW (child))
-        return TASKER_APP_TASK_ROW (child);
-    }
-  return NULL;
-}
-
-static TaskerAppTaskRow *
-first_row (TaskerAppWindow *self)
-{
-  return row_in (gtk_widget_get_first_child (GTK_WIDGET (self->list_view)));
-}
-
-static TaskerAppTaskRow *
-next_row (TaskerAppTaskRow *row)
-{
-  return row_in (gtk_widget_get_next_sibling (gtk_widget_get_parent (GTK_WIDGET (row))));
-}
-
-static gboolean
-tick_cb (gpointer user_data)
-{
-  TaskerAppWindow *self = user_data;
-  gint64 now = g_get_real_time ();
-
-  for (TaskerAppTaskRow *row = first_row (self); row != NULL; row = next_row (row))
-    tasker_app_task_row_tick (row, now);
-  tasker_app_task_details_tick (self->details, now);
-
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 setup_row_cb (TaskerAppWindow             *self,
               GtkListItem              *item,
@@ -403,6 +362,7 @@ bind_row_cb (TaskerAppWindow             *self,
   tasker_app_task_row_set_task (row, task);
   tasker_app_task_row_set_depth (row, get_depth (task));
   set_row_expander (self, row, task);
+  g_hash_table_add (self->rows, g_object_ref (row));
 }
 
 static void
@@ -410,7 +370,10 @@ unbind_row_cb (TaskerAppWindow             *self,
                GtkListItem              *item,
                GtkSignalListItemFactory *factory)
 {
-  tasker_app_task_row_set_task (TASKER_APP_TASK_ROW (gtk_list_item_get_child (item)), NULL);
+  TaskerAppTaskRow *row = TASKER_APP_TASK_ROW (gtk_list_item_get_child (item));
+
+  g_hash_table_remove (self->rows, row);
+  tasker_app_task_row_set_task (row, NULL);
 }
 
 static void
@@ -749,7 +712,8 @@ tasker_app_window_dispose (GObject *object)
 {
   TaskerAppWindow *self = (TaskerAppWindow *) object;
 
-  g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->rows != NULL)
+    g_hash_table_remove_all (self->rows);
   g_clear_handle_id (&self->reveal_id, g_source_remove);
   if (self->interrupted_list != NULL)
     gtk_list_box_bind_model (self->interrupted_list, NULL, NULL, NULL, NULL);
@@ -776,6 +740,7 @@ tasker_app_window_finalize (GObject *object)
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->parents, g_hash_table_unref);
   g_clear_pointer (&self->collapsed, g_hash_table_unref);
+  g_clear_pointer (&self->rows, g_hash_table_unref);
 
   G_OBJECT_CLASS (tasker_app_window_parent_class)->finalize (object);
 }
@@ -827,6 +792,7 @@ tasker_app_window_init (TaskerAppWindow *self)
 
   self->parents = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->collapsed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->rows = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->filter = gtk_custom_filter_new (is_visible, self, NULL);
   self->visible = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->tasks)),
                                              GTK_FILTER (g_object_ref (self->filter)));
@@ -847,7 +813,6 @@ tasker_app_window_init (TaskerAppWindow *self)
   g_object_unref (factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
 
-  self->tick_id = g_timeout_add (TICK_MS, tick_cb, self);
   selection_changed_cb (self);
 }
 
@@ -878,9 +843,13 @@ TaskerAppTaskRow *
 tasker_app_window_find_row (TaskerAppWindow *self,
                         TaskerTask   *task)
 {
+  GHashTableIter iter;
+  gpointer row;
+
   g_return_val_if_fail (TASKER_APP_IS_WINDOW (self), NULL);
 
-  for (TaskerAppTaskRow *row = first_row (self); row != NULL; row = next_row (row))
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, &row, NULL))
     if (tasker_app_task_row_get_task (row) == task)
       return row;
   return NULL;

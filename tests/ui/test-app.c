@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "tasker-app-clock.h"
 #include "tasker-app-format.h"
 #include "ui-test.h"
 
@@ -254,6 +255,8 @@ test_cancel_from_row (Fixture       *f,
   g_assert_true (ui_test_wait (is_running, task, 5000));
   g_assert_true (gtk_widget_get_visible (cancel));
   g_assert_true (gtk_widget_get_sensitive (cancel));
+  /* Its elapsed time follows the clock while it runs... */
+  g_assert_cmpuint (tasker_app_clock_get_n_watchers (tasker_app_clock_get_default ()), >, 0);
 
   /* The button's own action, not gtk_widget_activate (P2). */
   g_signal_emit_by_name (cancel, "clicked");
@@ -266,6 +269,8 @@ test_cancel_from_row (Fixture       *f,
   g_assert_false (gtk_widget_get_visible (tasker_app_task_row_get_cancel_button (row)));
   g_assert_true (gtk_widget_get_visible (tasker_app_task_row_get_rerun_button (row)));
   g_assert_nonnull (find_label (GTK_WIDGET (row), "Cancelled"));
+  /* ...and nothing unfinished is shown, so the clock stops. */
+  g_assert_cmpuint (tasker_app_clock_get_n_watchers (tasker_app_clock_get_default ()), ==, 0);
   path = ui_test_screenshot (GTK_WIDGET (f->window), "tasker-cancelled");
 }
 
