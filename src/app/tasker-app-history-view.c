@@ -123,110 +123,6 @@ static const int dropdown_statuses[] = {
 };
 #define DROPDOWN_INTERRUPTED G_N_ELEMENTS (dropdown_statuses)
 
-/* Formatting */
-
-/**
- * _tasker_app_history_view_format_duration:
- * @duration_us: a duration in microseconds
- *
- * Formats a duration as people read it: "350 ms", "42 s", "1 min 5 s",
- * "2 h 3 min", "3 d 4 h".
- *
- * Returns: (transfer full): the text
- */
-char *
-_tasker_app_history_view_format_duration (gint64 duration_us)
-{
-  guint64 ms, s, min, h, d;
-
-  if (duration_us < 0)
-    duration_us = 0;
-
-  ms = (guint64) duration_us / 1000;
-  if (ms < 1000)
-    /* Translators: a duration in milliseconds */
-    return g_strdup_printf (_("%u ms"), (guint) ms);
-
-  s = ms / 1000;
-  if (s < 60)
-    /* Translators: a duration in seconds */
-    return g_strdup_printf (_("%u s"), (guint) s);
-
-  min = s / 60;
-  s %= 60;
-  if (min < 60)
-    /* Translators: a duration in minutes and seconds, as in "1 min 5 s" */
-    return g_strdup_printf (_("%u min %u s"), (guint) min, (guint) s);
-
-  h = min / 60;
-  min %= 60;
-  if (h < 24)
-    /* Translators: a duration in hours and minutes, as in "2 h 3 min" */
-    return g_strdup_printf (_("%u h %u min"), (guint) h, (guint) min);
-
-  d = h / 24;
-  h %= 24;
-  /* Translators: a duration in days and hours, as in "3 d 4 h" */
-  return g_strdup_printf (_("%u d %u h"), (guint) d, (guint) h);
-}
-
-static char *
-format_finished_time (gint64 time_us)
-{
-  g_autoptr(GDateTime) when = NULL;
-  g_autoptr(GDateTime) now = NULL;
-  g_autoptr(GDateTime) yesterday = NULL;
-  int y1, m1, d1, y2, m2, d2;
-
-  if (time_us <= 0)
-    return g_strdup ("");
-
-  when = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
-  now = g_date_time_new_now_local ();
-  if (when == NULL || now == NULL)
-    return g_strdup ("");
-
-  g_date_time_get_ymd (when, &y1, &m1, &d1);
-  g_date_time_get_ymd (now, &y2, &m2, &d2);
-  if (y1 == y2 && m1 == m2 && d1 == d2)
-    /* Translators: the time of day at which a command finished today,
-     * in g_date_time_format() syntax (like strftime) */
-    return g_date_time_format (when, _("%H:%M"));
-
-  yesterday = g_date_time_add_days (now, -1);
-  g_date_time_get_ymd (yesterday, &y2, &m2, &d2);
-  if (y1 == y2 && m1 == m2 && d1 == d2)
-    /* Translators: when a command finished yesterday, in
-     * g_date_time_format() syntax (like strftime) */
-    return g_date_time_format (when, _("Yesterday %H:%M"));
-
-  if (y1 == g_date_time_get_year (now))
-    /* Translators: when a command finished earlier this year, in
-     * g_date_time_format() syntax (like strftime) */
-    return g_date_time_format (when, _("%b %-d %H:%M"));
-
-  /* Translators: when a command finished in an earlier year, in
-   * g_date_time_format() syntax (like strftime) */
-  return g_date_time_format (when, _("%b %-d %Y %H:%M"));
-}
-
-static const char *
-status_css_class (TaskerTaskStatus status)
-{
-  switch (status)
-    {
-    case TASKER_TASK_STATUS_COMPLETED:
-      return "success";
-    case TASKER_TASK_STATUS_FAILED:
-      return "error";
-    case TASKER_TASK_STATUS_CANCELLED:
-    case TASKER_TASK_STATUS_PENDING:
-    case TASKER_TASK_STATUS_RUNNING:
-    default:
-      return "dim-label";
-    }
-}
-
 /* What the row says of a record's status: commands Tasker quit or died
  * before seeing end are interrupted, whatever their last status. */
 static const char *
@@ -705,26 +601,20 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   else
     {
       icon_name = tasker_app_format_status_icon (status);
-      css_class = status_css_class (status);
+      css_class = tasker_app_format_status_css_class (status);
     }
   gtk_image_set_from_icon_name (row->status_icon, icon_name);
   gtk_widget_set_css_classes (GTK_WIDGET (row->status_icon), (const char *[]) { css_class, NULL });
   gtk_label_set_text (row->status, record_status_text (record));
   gtk_widget_set_css_classes (GTK_WIDGET (row->status), (const char *[]) { css_class, NULL });
 
-  finished_text = format_finished_time (finished);
+  finished_text = tasker_app_format_time_short (finished);
   gtk_label_set_text (row->finished, finished_text);
-  if (finished > 0)
-    {
-      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (finished / G_USEC_PER_SEC);
-
-      if (when != NULL)
-        finished_tooltip = g_date_time_format (when, "%c");
-    }
+  finished_tooltip = tasker_app_format_time_full (finished);
   gtk_widget_set_tooltip_text (GTK_WIDGET (row->finished), finished_tooltip);
 
   if (started > 0 && finished >= started && record_is_final (record))
-    duration_text = _tasker_app_history_view_format_duration (finished - started);
+    duration_text = tasker_app_format_duration_long (finished - started);
   gtk_label_set_text (row->duration, duration_text != NULL ? duration_text : "—");
 
   /* Only commands can run again. */
@@ -762,17 +652,6 @@ add_detail_row (GtkListBox *list,
   gtk_list_box_append (list, row);
 }
 
-static char *
-format_full_time (gint64 time_us)
-{
-  g_autoptr(GDateTime) when = NULL;
-
-  if (time_us <= 0)
-    return NULL;
-  when = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
-  return when != NULL ? g_date_time_format (when, "%c") : NULL;
-}
-
 static void
 details_rerun_clicked_cb (GtkButton         *button,
                           TaskerAppHistoryView *self)
@@ -795,9 +674,9 @@ show_details (TaskerAppHistoryView   *self,
   gint64 started = tasker_history_record_get_started_time (record);
   gint64 finished = tasker_history_record_get_finished_time (record);
   g_auto(GStrv) log = tasker_history_record_dup_log (record);
-  g_autofree char *started_text = format_full_time (started);
+  g_autofree char *started_text = tasker_app_format_time_full (started);
   /* An unfinished record's time is when it was last written, not an end. */
-  g_autofree char *finished_text = record_is_final (record) ? format_full_time (finished) : NULL;
+  g_autofree char *finished_text = record_is_final (record) ? tasker_app_format_time_full (finished) : NULL;
   g_autofree char *duration_text = NULL;
   g_autofree char *attempts_text = NULL;
   g_autofree char *log_text = NULL;
@@ -848,7 +727,7 @@ show_details (TaskerAppHistoryView   *self,
   gtk_box_append (GTK_BOX (box), list);
 
   if (started > 0 && finished >= started && record_is_final (record))
-    duration_text = _tasker_app_history_view_format_duration (finished - started);
+    duration_text = tasker_app_format_duration_long (finished - started);
   if (tasker_history_record_get_attempts (record) > 1)
     attempts_text = g_strdup_printf ("%u", tasker_history_record_get_attempts (record));
 

@@ -22,6 +22,5 @@ GListModel    *tasker_app_history_view_get_model   (TaskerAppHistoryView *self);
 void           tasker_app_history_view_refresh     (TaskerAppHistoryView *self);
 gboolean       tasker_app_history_view_is_loading  (TaskerAppHistoryView *self);
 
-char          *_tasker_app_history_view_format_duration (gint64 duration_us) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -127,14 +127,8 @@ update (TaskerAppTaskRow *self)
       gtk_stack_set_visible_child (self->status_stack, GTK_WIDGET (self->status_image));
     }
 
-  set_status_class (GTK_WIDGET (self->status_image),
-                    status == TASKER_TASK_STATUS_COMPLETED ? "success"
-                    : status == TASKER_TASK_STATUS_FAILED ? "error"
-                    : "dim-label");
-  set_status_class (GTK_WIDGET (self->progress_bar),
-                    status == TASKER_TASK_STATUS_FAILED ? "error"
-                    : status == TASKER_TASK_STATUS_CANCELLED ? "dim-label"
-                    : NULL);
+  set_status_class (GTK_WIDGET (self->status_image), tasker_app_format_status_css_class (status));
+  set_status_class (GTK_WIDGET (self->progress_bar), tasker_app_format_progress_css_class (status));
 
   gtk_widget_set_visible (self->cancel_button, !final);
   gtk_widget_set_visible (self->rerun_button, final);

@@ -8,6 +8,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include "tasker-app-format.h"
 #include "tasker-app-history-view.h"
 
 typedef struct
@@ -172,7 +173,7 @@ test_format_duration (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *text = _tasker_app_history_view_format_duration (cases[i].us);
+      g_autofree char *text = tasker_app_format_duration_long (cases[i].us);
 
       g_assert_cmpstr (text, ==, cases[i].text);
     }
