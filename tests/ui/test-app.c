@@ -258,7 +258,7 @@ test_cancel_from_row (Fixture       *f,
   /* Its elapsed time follows the clock while it runs... */
   g_assert_cmpuint (tasker_app_clock_get_n_watchers (tasker_app_clock_get_default ()), >, 0);
 
-  /* The button's own action, not gtk_widget_activate (P2). */
+  /* The button's own signal, not gtk_widget_activate(), which clicks 250 ms later. */
   g_signal_emit_by_name (cancel, "clicked");
   g_assert_true (ui_test_wait (is_final, task, 5000));
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_CANCELLED);

@@ -118,7 +118,8 @@ ui_test_init (int    *argc,
             }
           g_strv_builder_add_many (builder, "xvfb-run", "-a", "-s", "-screen 0 1280x800x24", NULL);
         }
-      /* Always a bus of our own inside the X server (P9, P10). */
+      /* Always a bus of our own inside the X server, started by xvfb-run
+       * (the other order starts the accessibility registry without DISPLAY). */
       g_strv_builder_add_many (builder, "dbus-run-session", "--", NULL);
       for (int i = 0; i < *argc; i++)
         g_strv_builder_add (builder, (*argv)[i]);
