@@ -8,19 +8,17 @@
 #include <glib/gi18n.h>
 
 #include "tasker-app-history-view.h"
+#include "tasker-app-task-tree.h"
 #include "tasker-app-window.h"
 
 /* TaskerAppWindow: the tasks page (the list, the commands interrupted by the
  * last quit, the details pane) and the history page, with the overall
  * progress in the header bar.
  *
- * The manager's live model holds unfinished tasks only, and a row that
- * vanished the moment its task ended would hide how it ended. So the window
- * keeps its own list (tasks): every task the live model ever showed, in
- * submission order with each child placed after its parent's subtree, until
- * Clear Finished. The view shows it through a filter that hides the
- * children of collapsed parents (visible) and the slice described at
- * reveal_more() (shown). Rows are recycled by the GtkListView, so only the
+ * The list shows a TaskerAppTaskTree (tree): every task the manager's live
+ * model ever showed (and those that ended between two deliveries), until
+ * Clear Finished, less the children of collapsed parents; the view has the
+ * slice of it described at reveal_more() (shown). Rows are recycled by the GtkListView, so only the
  * visible ones follow their task (and the clock, TaskerAppClock); the window
  * keeps the rows bound at the moment (rows) to update their expanders.
  * Main thread only. */
@@ -32,13 +30,8 @@ struct _TaskerAppWindow
   TaskerManager        *manager;        /* (owned) */
   TaskerAppPending        *pending;        /* (owned) */
   GListModel           *live;           /* (owned) the manager's unfinished tasks */
-  GListStore           *tasks;          /* (owned) (element-type TaskerTask) what the list shows */
-  GHashTable           *by_id;          /* (owned) task id (owned) → TaskerTask (in tasks) */
-  GHashTable           *parents;        /* (owned) ids (owned) of listed tasks with listed children */
-  GHashTable           *collapsed;      /* (owned) ids (owned) of tasks whose children are hidden */
-  GtkCustomFilter      *filter;         /* (owned) hides the children of collapsed tasks */
-  GtkFilterListModel   *visible;        /* (owned) tasks, less the hidden children */
-  GtkSliceListModel    *shown;          /* (owned) the prefix of visible the view has */
+  TaskerAppTaskTree    *tree;           /* (owned) the tasks listed, less collapsed subtrees */
+  GtkSliceListModel    *shown;          /* (owned) the prefix of tree the view has */
   GtkSingleSelection   *selection;      /* (owned) */
   guint                 reveal_id;
   GtkWidget            *history_view;   /* (unowned) the history page */
@@ -69,26 +62,6 @@ get_app (TaskerAppWindow *self)
   return TASKER_APP_IS_APPLICATION (app) ? TASKER_APP_APPLICATION (app) : NULL;
 }
 
-static gboolean
-is_within (TaskerTask *task,
-           TaskerTask *ancestor)
-{
-  for (; task != NULL; task = tasker_task_get_parent (task))
-    if (task == ancestor)
-      return TRUE;
-  return FALSE;
-}
-
-static guint
-get_depth (TaskerTask *task)
-{
-  guint depth = 0;
-
-  while ((task = tasker_task_get_parent (task)) != NULL)
-    depth++;
-  return depth;
-}
-
 /* GtkListView 4.8 makes about 200 rows as soon as its model has that many
  * items, and each row costs over a millisecond to build and lay out: a burst
  * of 10,000 tasks would freeze the window for a quarter of a second. So the
@@ -107,7 +80,7 @@ static gboolean reveal_cb (gpointer user_data);
 static void
 reveal_more (TaskerAppWindow *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->visible));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->tree));
   guint size = gtk_slice_list_model_get_size (self->shown);
 
   if (size >= n || size >= REVEAL_ALL_FROM || size + REVEAL_STEP >= n)
@@ -130,10 +103,18 @@ reveal_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Children coming back at once push no row out of the slice
+ * (reveal_more() trims it afterwards). */
+static void
+reveal_all (TaskerAppWindow *self)
+{
+  gtk_slice_list_model_set_size (self->shown, G_MAXUINT);
+}
+
 static void
 update_empty_state (TaskerAppWindow *self)
 {
-  guint n_tasks = g_list_model_get_n_items (G_LIST_MODEL (self->tasks));
+  guint n_tasks = g_list_model_get_n_items (tasker_app_task_tree_get_all (self->tree));
   guint n_interrupted = g_list_model_get_n_items (tasker_app_pending_get_interrupted (self->pending));
 
   gtk_stack_set_visible_child_name (self->tasks_stack, n_tasks + n_interrupted > 0 ? "tasks" : "empty");
@@ -141,66 +122,14 @@ update_empty_state (TaskerAppWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished", n_tasks > 0);
 }
 
-/* A child goes after the last task of its parent's subtree, found from the
- * end since children usually arrive soon after their parent. */
-static guint
-insert_position (TaskerAppWindow *self,
-                 TaskerTask   *task)
-{
-  TaskerTask *parent = tasker_task_get_parent (task);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->tasks));
-
-  if (parent == NULL || !g_hash_table_contains (self->by_id, &(guint64) { tasker_task_get_id (parent) }))
-    return n;
-
-  for (guint i = n; i > 0; i--)
-    {
-      g_autoptr(TaskerTask) other = g_list_model_get_item (G_LIST_MODEL (self->tasks), i - 1);
-
-      if (is_within (other, parent))
-        return i;
-    }
-
-  return n;
-}
-
-static guint64 *
-dup_id (TaskerTask *task)
-{
-  guint64 id = tasker_task_get_id (task);
-
-  return g_memdup2 (&id, sizeof id);
-}
-
-static gboolean
-has_id (GHashTable *set,
-        TaskerTask *task)
-{
-  return g_hash_table_contains (set, &(guint64) { tasker_task_get_id (task) });
-}
-
-/* Hidden while an ancestor is collapsed. */
-static gboolean
-is_visible (gpointer item,
-            gpointer user_data)
-{
-  TaskerAppWindow *self = user_data;
-
-  if (g_hash_table_size (self->collapsed) == 0)
-    return TRUE;
-  for (TaskerTask *task = tasker_task_get_parent (item); task != NULL; task = tasker_task_get_parent (task))
-    if (has_id (self->collapsed, task))
-      return FALSE;
-  return TRUE;
-}
-
 static void
 set_row_expander (TaskerAppWindow  *self,
                   TaskerAppTaskRow *row,
                   TaskerTask    *task)
 {
-  tasker_app_task_row_set_expander (row, g_hash_table_size (self->parents) > 0,
-                                has_id (self->parents, task), !has_id (self->collapsed, task));
+  tasker_app_task_row_set_expander (row, tasker_app_task_tree_has_parents (self->tree),
+                                    tasker_app_task_tree_is_parent (self->tree, task),
+                                    tasker_app_task_tree_get_expanded (self->tree, task));
 }
 
 static void
@@ -214,85 +143,6 @@ update_expanders (TaskerAppWindow *self)
     set_row_expander (self, row, tasker_app_task_row_get_task (row));
 }
 
-/* @parent, if listed, has a listed child. Returns whether that is news. */
-static gboolean
-add_parent (TaskerAppWindow *self,
-            TaskerTask   *parent)
-{
-  if (parent == NULL || !has_id (self->by_id, parent) || has_id (self->parents, parent))
-    return FALSE;
-  g_hash_table_add (self->parents, dup_id (parent));
-  return TRUE;
-}
-
-/* ...and its row offers to hide them. */
-static void
-note_parent (TaskerAppWindow *self,
-             TaskerTask   *parent)
-{
-  if (add_parent (self, parent))
-    update_expanders (self);
-}
-
-/* Shows or hides the children of @task (and theirs). */
-static void
-set_collapsed (TaskerAppWindow *self,
-               TaskerTask   *task,
-               gboolean      collapsed)
-{
-  if (collapsed == has_id (self->collapsed, task))
-    return;
-  if (collapsed)
-    g_hash_table_add (self->collapsed, dup_id (task));
-  else
-    g_hash_table_remove (self->collapsed, &(guint64) { tasker_task_get_id (task) });
-  /* The children come back all at once, without pushing rows out of the
-   * slice (reveal_more() trims it afterwards). */
-  if (!collapsed)
-    gtk_slice_list_model_set_size (self->shown, G_MAXUINT);
-  gtk_filter_changed (GTK_FILTER (self->filter),
-                      collapsed ? GTK_FILTER_CHANGE_MORE_STRICT : GTK_FILTER_CHANGE_LESS_STRICT);
-  update_expanders (self);
-}
-
-/* Adds the tasks of @tasks not listed yet, in order. */
-static void
-add_tasks (TaskerAppWindow *self,
-           GListModel   *model,
-           guint         position,
-           guint         n)
-{
-  g_autoptr(GPtrArray) appended = g_ptr_array_new_with_free_func (g_object_unref);
-
-  for (guint i = position; i < position + n; i++)
-    {
-      g_autoptr(TaskerTask) task = g_list_model_get_item (model, i);
-      guint64 id = tasker_task_get_id (task);
-
-      if (g_hash_table_contains (self->by_id, &id))
-        continue;
-      g_hash_table_insert (self->by_id, g_memdup2 (&id, sizeof id), task);
-
-      if (tasker_task_get_parent (task) == NULL)
-        g_ptr_array_add (appended, g_steal_pointer (&task));
-      else
-        {
-          /* Keep the order: what was batched goes in first. */
-          g_list_store_splice (self->tasks, g_list_model_get_n_items (G_LIST_MODEL (self->tasks)), 0,
-                               appended->pdata, appended->len);
-          g_ptr_array_set_size (appended, 0);
-          g_list_store_insert (self->tasks, insert_position (self, task), task);
-          note_parent (self, tasker_task_get_parent (task));
-        }
-    }
-
-  if (appended->len > 0)
-    g_list_store_splice (self->tasks, g_list_model_get_n_items (G_LIST_MODEL (self->tasks)), 0,
-                         appended->pdata, appended->len);
-
-  update_empty_state (self);
-}
-
 /* Removals are tasks that ended: they stay listed. Additions may repeat
  * tasks the live model only moved; add_tasks() skips those. */
 static void
@@ -303,7 +153,10 @@ live_items_changed_cb (TaskerAppWindow *self,
                        GListModel   *live)
 {
   if (added > 0)
-    add_tasks (self, live, position, added);
+    {
+      tasker_app_task_tree_add (self->tree, live, position, added);
+      update_empty_state (self);
+    }
 }
 
 /* A task that starts and ends between two deliveries never shows in the
@@ -312,14 +165,14 @@ static void
 task_finished_cb (TaskerAppWindow *self,
                   TaskerTask   *task)
 {
-  guint64 id = tasker_task_get_id (task);
   g_autoptr(GListStore) one = NULL;
 
-  if (g_hash_table_contains (self->by_id, &id))
+  if (tasker_app_task_tree_contains (self->tree, task))
     return;
   one = g_list_store_new (TASKER_TYPE_TASK);
   g_list_store_append (one, task);
-  add_tasks (self, G_LIST_MODEL (one), 0, 1);
+  tasker_app_task_tree_add (self->tree, G_LIST_MODEL (one), 0, 1);
+  update_empty_state (self);
 }
 
 static void
@@ -360,7 +213,7 @@ bind_row_cb (TaskerAppWindow             *self,
   TaskerTask *task = gtk_list_item_get_item (item);
 
   tasker_app_task_row_set_task (row, task);
-  tasker_app_task_row_set_depth (row, get_depth (task));
+  tasker_app_task_row_set_depth (row, tasker_app_task_tree_get_depth (task));
   set_row_expander (self, row, task);
   g_hash_table_add (self->rows, g_object_ref (row));
 }
@@ -451,50 +304,8 @@ clear_finished_action (GtkWidget  *widget,
                        GVariant   *parameter)
 {
   TaskerAppWindow *self = TASKER_APP_WINDOW (widget);
-  GListModel *model = G_LIST_MODEL (self->tasks);
-  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
-  guint n = g_list_model_get_n_items (model);
 
-  for (guint i = 0; i < n; i++)
-    {
-      TaskerTask *task = g_list_model_get_item (model, i);
-
-      if (tasker_task_is_final (task))
-        {
-          guint64 id = tasker_task_get_id (task);
-
-          g_hash_table_remove (self->by_id, &id);
-          g_object_unref (task);
-        }
-      else
-        g_ptr_array_add (kept, task);
-    }
-
-  g_hash_table_remove_all (self->parents);
-  g_list_store_splice (self->tasks, 0, n, kept->pdata, kept->len);
-  for (guint i = 0; i < kept->len; i++)
-    add_parent (self, tasker_task_get_parent (kept->pdata[i]));
-  /* A cleared parent that was collapsed no longer hides its children. */
-  {
-    GHashTableIter iter;
-    gpointer id;
-    gboolean pruned = FALSE;
-
-    g_hash_table_iter_init (&iter, self->collapsed);
-    while (g_hash_table_iter_next (&iter, &id, NULL))
-      if (!g_hash_table_contains (self->by_id, id))
-        {
-          g_hash_table_iter_remove (&iter);
-          pruned = TRUE;
-        }
-    if (pruned)
-      {
-        gtk_slice_list_model_set_size (self->shown, G_MAXUINT);
-        gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_LESS_STRICT);
-      }
-  }
-
-  update_expanders (self);
+  tasker_app_task_tree_clear_finished (self->tree);
   update_empty_state (self);
 }
 
@@ -505,7 +316,7 @@ rerun_task_action (GtkWidget  *widget,
 {
   TaskerAppWindow *self = TASKER_APP_WINDOW (widget);
   guint64 id = g_variant_get_uint64 (parameter);
-  TaskerTask *task = g_hash_table_lookup (self->by_id, &id);
+  TaskerTask *task = tasker_app_task_tree_lookup (self->tree, id);
   g_autoptr(TaskerAppCommand) command = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -526,10 +337,10 @@ toggle_children_action (GtkWidget  *widget,
 {
   TaskerAppWindow *self = TASKER_APP_WINDOW (widget);
   guint64 id = g_variant_get_uint64 (parameter);
-  TaskerTask *task = g_hash_table_lookup (self->by_id, &id);
+  TaskerTask *task = tasker_app_task_tree_lookup (self->tree, id);
 
   if (task != NULL)
-    set_collapsed (self, task, !has_id (self->collapsed, task));
+    tasker_app_task_tree_set_expanded (self->tree, task, !tasker_app_task_tree_get_expanded (self->tree, task));
 }
 
 static void
@@ -720,10 +531,7 @@ tasker_app_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), TASKER_APP_TYPE_WINDOW);
   g_clear_object (&self->selection);
   g_clear_object (&self->shown);
-  g_clear_object (&self->visible);
-  if (self->filter != NULL)
-    gtk_custom_filter_set_filter_func (self->filter, NULL, NULL, NULL);
-  g_clear_object (&self->filter);
+  g_clear_object (&self->tree);
   g_clear_object (&self->live);
   g_clear_object (&self->manager);
   g_clear_object (&self->pending);
@@ -736,10 +544,6 @@ tasker_app_window_finalize (GObject *object)
 {
   TaskerAppWindow *self = (TaskerAppWindow *) object;
 
-  g_clear_object (&self->tasks);
-  g_clear_pointer (&self->by_id, g_hash_table_unref);
-  g_clear_pointer (&self->parents, g_hash_table_unref);
-  g_clear_pointer (&self->collapsed, g_hash_table_unref);
   g_clear_pointer (&self->rows, g_hash_table_unref);
 
   G_OBJECT_CLASS (tasker_app_window_parent_class)->finalize (object);
@@ -787,17 +591,13 @@ tasker_app_window_init (TaskerAppWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->tasks = g_list_store_new (TASKER_TYPE_TASK);
-  self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-
-  self->parents = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  self->collapsed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->rows = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
-  self->filter = gtk_custom_filter_new (is_visible, self, NULL);
-  self->visible = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->tasks)),
-                                             GTK_FILTER (g_object_ref (self->filter)));
-  self->shown = gtk_slice_list_model_new (G_LIST_MODEL (g_object_ref (self->visible)), 0, 0);
-  g_signal_connect_object (self->visible, "items-changed", G_CALLBACK (reveal_more), self, G_CONNECT_SWAPPED);
+  self->tree = tasker_app_task_tree_new ();
+  g_signal_connect_object (self->tree, "expanders-changed", G_CALLBACK (update_expanders),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->tree, "revealing", G_CALLBACK (reveal_all), self, G_CONNECT_SWAPPED);
+  self->shown = gtk_slice_list_model_new (G_LIST_MODEL (g_object_ref (self->tree)), 0, 0);
+  g_signal_connect_object (self->tree, "items-changed", G_CALLBACK (reveal_more), self, G_CONNECT_SWAPPED);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->shown)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -834,7 +634,7 @@ GListModel *
 tasker_app_window_get_tasks (TaskerAppWindow *self)
 {
   g_return_val_if_fail (TASKER_APP_IS_WINDOW (self), NULL);
-  return G_LIST_MODEL (self->tasks);
+  return tasker_app_task_tree_get_all (self->tree);
 }
 
 /* The row showing @task, if it is on screen (rows exist only for what is
@@ -855,26 +655,6 @@ tasker_app_window_find_row (TaskerAppWindow *self,
   return NULL;
 }
 
-static gboolean
-find_visible (TaskerAppWindow *self,
-              TaskerTask   *task,
-              guint        *position)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->visible));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(TaskerTask) item = g_list_model_get_item (G_LIST_MODEL (self->visible), i);
-
-      if (item == task)
-        {
-          *position = i;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
 void
 tasker_app_window_select_task (TaskerAppWindow *self,
                            TaskerTask   *task)
@@ -884,11 +664,11 @@ tasker_app_window_select_task (TaskerAppWindow *self,
   g_return_if_fail (TASKER_APP_IS_WINDOW (self));
 
   /* Its ancestors show their children, so it is visible. */
-  if (task != NULL && has_id (self->by_id, task))
+  if (task != NULL && tasker_app_task_tree_contains (self->tree, task))
     for (TaskerTask *parent = tasker_task_get_parent (task); parent != NULL; parent = tasker_task_get_parent (parent))
-      set_collapsed (self, parent, FALSE);
+      tasker_app_task_tree_set_expanded (self->tree, parent, TRUE);
 
-  if (task != NULL && find_visible (self, task, &position))
+  if (task != NULL && tasker_app_task_tree_find (self->tree, task, &position))
     {
       if (position >= gtk_slice_list_model_get_size (self->shown))
         {
