@@ -13,10 +13,12 @@
 
 /* TaskerAppTaskRow: the title, status, message, progress and timing of one
  * task, with a Cancel button (the row's `task.cancel` action) while it runs
- * and a Run Again button (`win.rerun-task`) once it has ended. It follows
- * the task's property notifications while bound; the elapsed time and ETA
- * change without any notification, so while its task is unfinished the row
- * also follows the clock's tick (TaskerAppClock). Main thread only. */
+ * and a Run Again button (`win.rerun-task`) once it has ended. Its template
+ * binds the title, message and progress to the task's properties; the row
+ * itself follows only the status (icon, buttons) and the progress (ETA).
+ * The elapsed time and ETA also change without any notification, so while
+ * its task is unfinished the row follows the clock's tick (TaskerAppClock).
+ * Main thread only. */
 
 #define INDENT_PX 28
 
@@ -79,40 +81,43 @@ follow_clock (TaskerAppTaskRow *self)
     tasker_app_clock_disconnect (clock, &self->tick_id);
 }
 
+/* The row's message: why a task failed, else its own message, else its
+ * status. */
+static char *
+message_text (gpointer          unused,
+              TaskerTask       *task,
+              const char       *message,
+              TaskerTaskStatus  status)
+{
+  const GError *error = task != NULL ? tasker_task_get_error (task) : NULL;
+
+  if (status == TASKER_TASK_STATUS_FAILED && error != NULL)
+    return g_strdup (error->message);
+  if (message != NULL && *message != '\0')
+    return g_strdup (message);
+  return g_strdup (tasker_app_format_status (status));
+}
+
+static char *
+percent_text (gpointer unused,
+              double   progress)
+{
+  return g_strdup_printf ("%d %%", (int) (progress * 100.0));
+}
+
+/* What the status shows: the spinner or the status icon, Cancel or Run
+ * Again, the style of the icon and of the progress bar. */
 static void
-update (TaskerAppTaskRow *self)
+update_status (TaskerAppTaskRow *self)
 {
   TaskerTaskStatus status;
-  const char *message;
-  const GError *error;
   gboolean final;
-  double progress;
-  char percent[16];
 
   if (self->task == NULL)
     return;
 
   status = tasker_task_get_status (self->task);
   final = tasker_task_is_final (self->task);
-  progress = tasker_task_get_progress (self->task);
-  message = tasker_task_get_message (self->task);
-  error = tasker_task_get_error (self->task);
-
-  gtk_label_set_label (self->title_label, tasker_task_get_name (self->task));
-
-  /* A failure says why; otherwise the task's own message, or its status. */
-  if (status == TASKER_TASK_STATUS_FAILED && error != NULL)
-    gtk_label_set_label (self->message_label, error->message);
-  else if (message != NULL && *message != '\0')
-    gtk_label_set_label (self->message_label, message);
-  else
-    gtk_label_set_label (self->message_label, tasker_app_format_status (status));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->message_label),
-                               gtk_label_get_label (self->message_label));
-
-  gtk_progress_bar_set_fraction (self->progress_bar, progress);
-  g_snprintf (percent, sizeof percent, "%d %%", (int) (progress * 100.0));
-  gtk_label_set_label (self->percent_label, percent);
 
   if (status == TASKER_TASK_STATUS_RUNNING)
     {
@@ -138,10 +143,16 @@ update (TaskerAppTaskRow *self)
   follow_clock (self);
 }
 
+/* The status changes what the row shows around the bound labels; the
+ * progress, the ETA. */
 static void
-task_notify_cb (TaskerAppTaskRow *self)
+task_notify_cb (TaskerAppTaskRow *self,
+                GParamSpec       *pspec)
 {
-  update (self);
+  if (g_strcmp0 (pspec->name, "status") == 0)
+    update_status (self);
+  else if (g_strcmp0 (pspec->name, "progress") == 0)
+    tasker_app_task_row_tick (self, g_get_real_time ());
 }
 
 static void
@@ -260,6 +271,8 @@ tasker_app_task_row_class_init (TaskerAppTaskRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, rerun_button);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, expander_button);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskRow, expander_stack);
+  gtk_widget_class_bind_template_callback (widget_class, message_text);
+  gtk_widget_class_bind_template_callback (widget_class, percent_text);
 
   gtk_widget_class_install_action (widget_class, "task.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "task.rerun", NULL, rerun_action);
@@ -302,7 +315,7 @@ tasker_app_task_row_set_task (TaskerAppTaskRow *self,
   if (task != NULL)
     {
       self->notify_id = g_signal_connect_swapped (task, "notify", G_CALLBACK (task_notify_cb), self);
-      update (self);
+      update_status (self);
     }
   else
     {
