@@ -279,34 +279,11 @@ update (TaskerAppTaskDetails *self)
 
   gtk_widget_set_visible (self->cancel_button, !final);
   gtk_widget_set_visible (self->rerun_button, final);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.cancel", !final);
 
   tasker_app_task_details_tick (self, g_get_real_time ());
   follow_clock (self);
   refresh_log (self);
   update_polling (self);
-}
-
-static void
-cancel_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  TaskerAppTaskDetails *self = TASKER_APP_TASK_DETAILS (widget);
-
-  if (self->task != NULL)
-    tasker_task_cancel (self->task);
-}
-
-static void
-rerun_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
-{
-  TaskerAppTaskDetails *self = TASKER_APP_TASK_DETAILS (widget);
-
-  if (self->task != NULL)
-    gtk_widget_activate_action (widget, "win.rerun-task", "t", tasker_task_get_id (self->task));
 }
 
 static void
@@ -372,8 +349,6 @@ tasker_app_task_details_class_init (TaskerAppTaskDetailsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, log_scroller);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, log_view);
 
-  gtk_widget_class_install_action (widget_class, "details.cancel", NULL, cancel_action);
-  gtk_widget_class_install_action (widget_class, "details.rerun", NULL, rerun_action);
 }
 
 static void
@@ -430,6 +405,12 @@ tasker_app_task_details_set_task (TaskerAppTaskDetails *self,
 
   if (task != NULL)
     {
+      GVariant *id = g_variant_ref_sink (g_variant_new_uint64 (tasker_task_get_id (task)));
+
+      /* The buttons act on this task through the window's task actions. */
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->cancel_button), id);
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->rerun_button), id);
+      g_variant_unref (id);
       self->notify_id = g_signal_connect_swapped (task, "notify", G_CALLBACK (update), self);
       update (self);
     }

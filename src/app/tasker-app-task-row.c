@@ -12,8 +12,9 @@
 #include "tasker-app-task-row.h"
 
 /* TaskerAppTaskRow: the title, status, message, progress and timing of one
- * task, with a Cancel button (the row's `task.cancel` action) while it runs
- * and a Run Again button (`win.rerun-task`) once it has ended. Its template
+ * task, with a Cancel button while it runs and a Run Again button once it
+ * has ended (the window's `task.cancel` and `task.rerun` actions, with the
+ * task's id as target). Its template
  * binds the title, message and progress to the task's properties; the row
  * itself follows only the status (icon, buttons) and the progress (ETA).
  * The elapsed time and ETA also change without any notification, so while
@@ -137,7 +138,6 @@ update_status (TaskerAppTaskRow *self)
 
   gtk_widget_set_visible (self->cancel_button, !final);
   gtk_widget_set_visible (self->rerun_button, final);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "task.cancel", !final);
 
   tasker_app_task_row_tick (self, g_get_real_time ());
   follow_clock (self);
@@ -153,40 +153,6 @@ task_notify_cb (TaskerAppTaskRow *self,
     update_status (self);
   else if (g_strcmp0 (pspec->name, "progress") == 0)
     tasker_app_task_row_tick (self, g_get_real_time ());
-}
-
-static void
-cancel_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  TaskerAppTaskRow *self = TASKER_APP_TASK_ROW (widget);
-
-  if (self->task != NULL)
-    tasker_task_cancel (self->task);
-}
-
-static void
-rerun_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
-{
-  TaskerAppTaskRow *self = TASKER_APP_TASK_ROW (widget);
-
-  if (self->task != NULL)
-    gtk_widget_activate_action (widget, "win.rerun-task", "t", tasker_task_get_id (self->task));
-}
-
-/* The window keeps which subtrees are collapsed. */
-static void
-toggle_children_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
-{
-  TaskerAppTaskRow *self = TASKER_APP_TASK_ROW (widget);
-
-  if (self->task != NULL)
-    gtk_widget_activate_action (widget, "win.toggle-children", "t", tasker_task_get_id (self->task));
 }
 
 static void
@@ -274,9 +240,6 @@ tasker_app_task_row_class_init (TaskerAppTaskRowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, message_text);
   gtk_widget_class_bind_template_callback (widget_class, percent_text);
 
-  gtk_widget_class_install_action (widget_class, "task.cancel", NULL, cancel_action);
-  gtk_widget_class_install_action (widget_class, "task.rerun", NULL, rerun_action);
-  gtk_widget_class_install_action (widget_class, "task.toggle-children", NULL, toggle_children_action);
 }
 
 static void
@@ -314,6 +277,13 @@ tasker_app_task_row_set_task (TaskerAppTaskRow *self,
   g_set_object (&self->task, task);
   if (task != NULL)
     {
+      GVariant *id = g_variant_ref_sink (g_variant_new_uint64 (tasker_task_get_id (task)));
+
+      /* The buttons act on this task through the window's task actions. */
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->cancel_button), id);
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->rerun_button), id);
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->expander_button), id);
+      g_variant_unref (id);
       self->notify_id = g_signal_connect_swapped (task, "notify", G_CALLBACK (task_notify_cb), self);
       update_status (self);
     }

@@ -309,8 +309,24 @@ clear_finished_action (GtkWidget  *widget,
   update_empty_state (self);
 }
 
+/* The task actions (task.cancel, task.rerun, task.toggle-children), one
+ * group for every widget that acts on a listed task: the rows and the
+ * details pane set the task's id as their buttons' target. */
+
 static void
-rerun_task_action (GtkWidget  *widget,
+task_cancel_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  TaskerAppWindow *self = TASKER_APP_WINDOW (widget);
+  TaskerTask *task = tasker_app_task_tree_lookup (self->tree, g_variant_get_uint64 (parameter));
+
+  if (task != NULL)
+    tasker_task_cancel (task);
+}
+
+static void
+task_rerun_action (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *parameter)
 {
@@ -331,9 +347,9 @@ rerun_task_action (GtkWidget  *widget,
 }
 
 static void
-toggle_children_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
+task_toggle_children_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
 {
   TaskerAppWindow *self = TASKER_APP_WINDOW (widget);
   guint64 id = g_variant_get_uint64 (parameter);
@@ -579,9 +595,10 @@ tasker_app_window_class_init (TaskerAppWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-task", NULL, new_task_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-selected", NULL, cancel_selected_action);
   gtk_widget_class_install_action (widget_class, "win.clear-finished", NULL, clear_finished_action);
-  gtk_widget_class_install_action (widget_class, "win.rerun-task", "t", rerun_task_action);
-  gtk_widget_class_install_action (widget_class, "win.toggle-children", "t", toggle_children_action);
   gtk_widget_class_install_action (widget_class, "win.search-history", NULL, search_history_action);
+  gtk_widget_class_install_action (widget_class, "task.cancel", "t", task_cancel_action);
+  gtk_widget_class_install_action (widget_class, "task.rerun", "t", task_rerun_action);
+  gtk_widget_class_install_action (widget_class, "task.toggle-children", "t", task_toggle_children_action);
 }
 
 static void
