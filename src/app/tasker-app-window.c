@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "tasker-app-history-view.h"
+#include "tasker-app-interrupted-row.h"
 #include "tasker-app-task-tree.h"
 #include "tasker-app-window.h"
 
@@ -392,43 +393,20 @@ history_rerun_cb (TaskerAppWindow        *self,
 }
 
 static void
-interrupted_rerun_cb (GtkButton *button,
-                      gpointer   user_data)
+interrupted_rerun_cb (TaskerAppWindow         *self,
+                      TaskerAppInterruptedRow *row)
 {
-  TaskerAppWindow *self = user_data;
-  TaskerAppCommand *command = g_object_get_data (G_OBJECT (button), "command");
+  TaskerAppCommand *command = tasker_app_interrupted_row_get_command (row);
 
   if (tasker_app_window_rerun (self, command))
     tasker_app_pending_dismiss (self->pending, command);
 }
 
 static void
-interrupted_dismiss_cb (GtkButton *button,
-                        gpointer   user_data)
+interrupted_dismiss_cb (TaskerAppWindow         *self,
+                        TaskerAppInterruptedRow *row)
 {
-  TaskerAppWindow *self = user_data;
-
-  tasker_app_pending_dismiss (self->pending, g_object_get_data (G_OBJECT (button), "command"));
-}
-
-static GtkWidget *
-make_row_button (TaskerAppWindow  *self,
-                 TaskerAppCommand *command,
-                 const char    *icon_name,
-                 const char    *label,
-                 GCallback      callback)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
-
-  gtk_widget_set_tooltip_text (button, label);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_add_css_class (button, "circular");
-  g_object_set_data_full (G_OBJECT (button), "command", g_object_ref (command), g_object_unref);
-  g_signal_connect_object (button, "clicked", callback, self, 0);
-
-  return button;
+  tasker_app_pending_dismiss (self->pending, tasker_app_interrupted_row_get_command (row));
 }
 
 static GtkWidget *
@@ -436,21 +414,10 @@ create_interrupted_row (gpointer item,
                         gpointer user_data)
 {
   TaskerAppWindow *self = user_data;
-  TaskerAppCommand *command = item;
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+  GtkWidget *row = tasker_app_interrupted_row_new (item);
 
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), tasker_app_command_get_command_line (command));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Interrupted: it was running when Tasker quit"));
-  gtk_widget_add_css_class (icon, "warning");
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                             make_row_button (self, command, "view-refresh-symbolic", _("Run Again"),
-                                              G_CALLBACK (interrupted_rerun_cb)));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                             make_row_button (self, command, "window-close-symbolic", _("Dismiss"),
-                                              G_CALLBACK (interrupted_dismiss_cb)));
+  g_signal_connect_object (row, "rerun", G_CALLBACK (interrupted_rerun_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "dismiss", G_CALLBACK (interrupted_dismiss_cb), self, G_CONNECT_SWAPPED);
 
   return row;
 }
