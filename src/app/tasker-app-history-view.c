@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "tasker-app-format.h"
+#include "tasker-app-history-row.h"
 
 /**
  * TaskerAppHistoryView:
@@ -101,18 +102,6 @@ query_data_free (QueryData *data)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QueryData, query_data_free)
 
-/* Widgets of one row, kept on the GtkListItem. */
-typedef struct
-{
-  GtkImage  *status_icon;
-  GtkLabel  *title;
-  GtkLabel  *subtitle;
-  GtkLabel  *status;
-  GtkLabel  *finished;
-  GtkLabel  *duration;
-  GtkButton *rerun;
-} RowWidgets;
-
 /* The status filter's items, in order; the last one, Interrupted, is not a
  * status but a flag of the record (see make_query()). */
 static const int dropdown_statuses[] = {
@@ -122,24 +111,6 @@ static const int dropdown_statuses[] = {
   TASKER_TASK_STATUS_CANCELLED,
 };
 #define DROPDOWN_INTERRUPTED G_N_ELEMENTS (dropdown_statuses)
-
-/* What the row says of a record's status: commands Tasker quit or died
- * before seeing end are interrupted, whatever their last status. */
-static const char *
-record_status_text (TaskerHistoryRecord *record)
-{
-  if (tasker_history_record_get_interrupted (record))
-    return _("Interrupted");
-  return tasker_app_format_status (tasker_history_record_get_status (record));
-}
-
-static gboolean
-record_is_final (TaskerHistoryRecord *record)
-{
-  TaskerTaskStatus status = tasker_history_record_get_status (record);
-
-  return status != TASKER_TASK_STATUS_PENDING && status != TASKER_TASK_STATUS_RUNNING;
-}
 
 /* Two records are the same entry when these match (task ids restart with
  * every process, the times tell runs apart). */
@@ -482,154 +453,39 @@ task_finished_cb (TaskerAppHistoryView *self,
 /* Rows */
 
 static void
-rerun_clicked_cb (GtkButton   *button,
-                  GtkListItem *list_item)
+row_rerun_cb (TaskerAppHistoryView *self,
+              TaskerHistoryRecord  *record)
 {
-  TaskerAppHistoryView *self;
-  TaskerHistoryRecord *record;
-
-  self = TASKER_APP_HISTORY_VIEW (gtk_widget_get_ancestor (GTK_WIDGET (button), TASKER_APP_TYPE_HISTORY_VIEW));
-  record = gtk_list_item_get_item (list_item);
-  if (self != NULL && record != NULL)
-    g_signal_emit (self, signals[RERUN], 0, record);
-}
-
-static GtkLabel *
-add_label (GtkBox     *box,
-           const char *css_class,
-           float       xalign)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), xalign);
-  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
-  if (css_class != NULL)
-    gtk_widget_add_css_class (label, css_class);
-  gtk_box_append (box, label);
-
-  return GTK_LABEL (label);
+  g_signal_emit (self, signals[RERUN], 0, record);
 }
 
 static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
-              TaskerAppHistoryView        *self)
+              TaskerAppHistoryView     *self)
 {
-  RowWidgets *row = g_new0 (RowWidgets, 1);
-  GtkWidget *box, *texts;
+  GtkWidget *row = tasker_app_history_row_new ();
 
-  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  gtk_widget_set_margin_start (box, 6);
-  gtk_widget_set_margin_end (box, 6);
-
-  row->status_icon = GTK_IMAGE (gtk_image_new ());
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (row->status_icon));
-
-  texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  gtk_widget_set_hexpand (texts, TRUE);
-  gtk_widget_set_valign (texts, GTK_ALIGN_CENTER);
-  gtk_box_append (GTK_BOX (box), texts);
-  row->title = add_label (GTK_BOX (texts), "heading", 0.0f);
-  gtk_label_set_ellipsize (row->title, PANGO_ELLIPSIZE_END);
-  row->subtitle = add_label (GTK_BOX (texts), "caption", 0.0f);
-  gtk_widget_add_css_class (GTK_WIDGET (row->subtitle), "dim-label");
-  gtk_label_set_ellipsize (row->subtitle, PANGO_ELLIPSIZE_MIDDLE);
-
-  row->status = add_label (GTK_BOX (box), NULL, 0.0f);
-  gtk_label_set_width_chars (row->status, 10);
-  row->finished = add_label (GTK_BOX (box), "numeric", 1.0f);
-  gtk_label_set_width_chars (row->finished, 14);
-  gtk_widget_add_css_class (GTK_WIDGET (row->finished), "dim-label");
-  row->duration = add_label (GTK_BOX (box), "numeric", 1.0f);
-  gtk_label_set_width_chars (row->duration, 11);
-
-  row->rerun = GTK_BUTTON (gtk_button_new_from_icon_name ("view-refresh-symbolic"));
-  gtk_widget_set_valign (GTK_WIDGET (row->rerun), GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (GTK_WIDGET (row->rerun), "flat");
-  gtk_widget_add_css_class (GTK_WIDGET (row->rerun), "circular");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (row->rerun), _("Run Again"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row->rerun),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Run Again"),
-                                  -1);
-  g_signal_connect_object (row->rerun, "clicked", G_CALLBACK (rerun_clicked_cb), list_item, 0);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (row->rerun));
-
+  g_signal_connect_object (row, "rerun", G_CALLBACK (row_rerun_cb), self, G_CONNECT_SWAPPED);
   gtk_list_item_set_activatable (list_item, TRUE);
-  gtk_list_item_set_child (list_item, box);
-  g_object_set_data_full (G_OBJECT (list_item), "tasker-row", row, g_free);
+  gtk_list_item_set_child (list_item, row);
 }
 
 static void
 bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *list_item,
-             TaskerAppHistoryView        *self)
+             TaskerAppHistoryView     *self)
 {
-  RowWidgets *row = g_object_get_data (G_OBJECT (list_item), "tasker-row");
-  TaskerHistoryRecord *record = gtk_list_item_get_item (list_item);
-  TaskerTaskStatus status = tasker_history_record_get_status (record);
-  const char *name = tasker_history_record_get_name (record);
-  const char *command = tasker_history_record_get_description (record, "command");
-  const char *subtitle;
-  gint64 started = tasker_history_record_get_started_time (record);
-  gint64 finished = tasker_history_record_get_finished_time (record);
-  g_autofree char *finished_text = NULL;
-  g_autofree char *finished_tooltip = NULL;
-  g_autofree char *duration_text = NULL;
-  const char *icon_name;
-  const char *css_class;
-
-  if (name == NULL || name[0] == '\0')
-    name = command != NULL ? command : _("Unnamed task");
-
-  if (status == TASKER_TASK_STATUS_FAILED && tasker_history_record_get_error_message (record) != NULL)
-    subtitle = tasker_history_record_get_error_message (record);
-  else if (command != NULL && g_strcmp0 (command, name) != 0)
-    subtitle = command;
-  else
-    subtitle = tasker_history_record_get_message (record);
-
-  gtk_label_set_text (row->title, name);
-  gtk_label_set_text (row->subtitle, subtitle != NULL ? subtitle : "");
-  gtk_widget_set_visible (GTK_WIDGET (row->subtitle), subtitle != NULL && subtitle[0] != '\0');
-  gtk_widget_set_tooltip_text (GTK_WIDGET (row->subtitle), subtitle);
-
-  if (tasker_history_record_get_interrupted (record))
-    {
-      icon_name = "dialog-warning-symbolic";
-      css_class = "warning";
-    }
-  else
-    {
-      icon_name = tasker_app_format_status_icon (status);
-      css_class = tasker_app_format_status_css_class (status);
-    }
-  gtk_image_set_from_icon_name (row->status_icon, icon_name);
-  gtk_widget_set_css_classes (GTK_WIDGET (row->status_icon), (const char *[]) { css_class, NULL });
-  gtk_label_set_text (row->status, record_status_text (record));
-  gtk_widget_set_css_classes (GTK_WIDGET (row->status), (const char *[]) { css_class, NULL });
-
-  finished_text = tasker_app_format_time_short (finished);
-  gtk_label_set_text (row->finished, finished_text);
-  finished_tooltip = tasker_app_format_time_full (finished);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (row->finished), finished_tooltip);
-
-  if (started > 0 && finished >= started && record_is_final (record))
-    duration_text = tasker_app_format_duration_long (finished - started);
-  gtk_label_set_text (row->duration, duration_text != NULL ? duration_text : "—");
-
-  /* Only commands can run again. */
-  gtk_widget_set_sensitive (GTK_WIDGET (row->rerun), command != NULL && command[0] != '\0');
+  tasker_app_history_row_set_record (TASKER_APP_HISTORY_ROW (gtk_list_item_get_child (list_item)),
+                                     gtk_list_item_get_item (list_item));
 }
 
 static void
 unbind_row_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
-               TaskerAppHistoryView        *self)
+               TaskerAppHistoryView     *self)
 {
-  RowWidgets *row = g_object_get_data (G_OBJECT (list_item), "tasker-row");
-
-  gtk_widget_set_tooltip_text (GTK_WIDGET (row->subtitle), NULL);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (row->finished), NULL);
+  tasker_app_history_row_set_record (TASKER_APP_HISTORY_ROW (gtk_list_item_get_child (list_item)), NULL);
 }
 
 /* Details of one record: a small window with its facts and its log. */
@@ -676,7 +532,7 @@ show_details (TaskerAppHistoryView   *self,
   g_auto(GStrv) log = tasker_history_record_dup_log (record);
   g_autofree char *started_text = tasker_app_format_time_full (started);
   /* An unfinished record's time is when it was last written, not an end. */
-  g_autofree char *finished_text = record_is_final (record) ? tasker_app_format_time_full (finished) : NULL;
+  g_autofree char *finished_text = tasker_app_history_record_is_final (record) ? tasker_app_format_time_full (finished) : NULL;
   g_autofree char *duration_text = NULL;
   g_autofree char *attempts_text = NULL;
   g_autofree char *log_text = NULL;
@@ -726,14 +582,14 @@ show_details (TaskerAppHistoryView   *self,
   gtk_widget_add_css_class (list, "boxed-list");
   gtk_box_append (GTK_BOX (box), list);
 
-  if (started > 0 && finished >= started && record_is_final (record))
+  if (started > 0 && finished >= started && tasker_app_history_record_is_final (record))
     duration_text = tasker_app_format_duration_long (finished - started);
   if (tasker_history_record_get_attempts (record) > 1)
     attempts_text = g_strdup_printf ("%u", tasker_history_record_get_attempts (record));
 
   add_detail_row (GTK_LIST_BOX (list), _("Command"), command);
   add_detail_row (GTK_LIST_BOX (list), _("Directory"), tasker_history_record_get_description (record, "cwd"));
-  add_detail_row (GTK_LIST_BOX (list), _("Status"), record_status_text (record));
+  add_detail_row (GTK_LIST_BOX (list), _("Status"), tasker_app_history_record_get_status_text (record));
   add_detail_row (GTK_LIST_BOX (list), _("Error"), tasker_history_record_get_error_message (record));
   add_detail_row (GTK_LIST_BOX (list), _("Started"), started_text);
   add_detail_row (GTK_LIST_BOX (list), _("Finished"), finished_text);
