@@ -70,6 +70,27 @@ tasker_app_history_record_is_final (TaskerHistoryRecord *record)
   return status != TASKER_TASK_STATUS_PENDING && status != TASKER_TASK_STATUS_RUNNING;
 }
 
+/* Whether the record is a command's, which can run again. */
+gboolean
+tasker_app_history_record_has_command (TaskerHistoryRecord *record)
+{
+  const char *command = tasker_history_record_get_description (record, "command");
+
+  return command != NULL && command[0] != '\0';
+}
+
+/* How long a finished record ran ("1 min 5 s"), or NULL. */
+char *
+tasker_app_history_record_dup_duration (TaskerHistoryRecord *record)
+{
+  gint64 started = tasker_history_record_get_started_time (record);
+  gint64 finished = tasker_history_record_get_finished_time (record);
+
+  if (started > 0 && finished >= started && tasker_app_history_record_is_final (record))
+    return tasker_app_format_duration_long (finished - started);
+  return NULL;
+}
+
 /* Template closures: each gets the row's record, or NULL. */
 
 static const char *
@@ -157,15 +178,9 @@ static char *
 duration_text (gpointer             unused,
                TaskerHistoryRecord *record)
 {
-  gint64 started, finished;
+  char *duration = record != NULL ? tasker_app_history_record_dup_duration (record) : NULL;
 
-  if (record == NULL)
-    return g_strdup ("—");
-  started = tasker_history_record_get_started_time (record);
-  finished = tasker_history_record_get_finished_time (record);
-  if (started > 0 && finished >= started && tasker_app_history_record_is_final (record))
-    return tasker_app_format_duration_long (finished - started);
-  return g_strdup ("—");
+  return duration != NULL ? duration : g_strdup ("—");
 }
 
 /* Only commands can run again. */
@@ -173,9 +188,7 @@ static gboolean
 has_command (gpointer             unused,
              TaskerHistoryRecord *record)
 {
-  const char *command = record != NULL ? tasker_history_record_get_description (record, "command") : NULL;
-
-  return command != NULL && command[0] != '\0';
+  return record != NULL && tasker_app_history_record_has_command (record);
 }
 
 static void

@@ -21,5 +21,7 @@ void                 tasker_app_history_row_set_record (TaskerAppHistoryRow *sel
 const char          *tasker_app_history_record_get_title       (TaskerHistoryRecord *record);
 const char          *tasker_app_history_record_get_status_text (TaskerHistoryRecord *record);
 gboolean             tasker_app_history_record_is_final        (TaskerHistoryRecord *record);
+gboolean             tasker_app_history_record_has_command     (TaskerHistoryRecord *record);
+char                *tasker_app_history_record_dup_duration    (TaskerHistoryRecord *record) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "tasker-app-format.h"
+#include "tasker-app-history-details.h"
 #include "tasker-app-history-row.h"
 
 /**
@@ -489,140 +490,14 @@ unbind_row_cb (GtkSignalListItemFactory *factory,
 }
 
 /* Details of one record: a small window with its facts and its log. */
-
-static void
-add_detail_row (GtkListBox *list,
-                const char *title,
-                const char *value)
-{
-  GtkWidget *row;
-
-  if (value == NULL || value[0] == '\0')
-    return;
-
-  row = adw_action_row_new ();
-  /* Commands and errors are text, not markup. */
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
-  gtk_list_box_append (list, row);
-}
-
-static void
-details_rerun_clicked_cb (GtkButton         *button,
-                          TaskerAppHistoryView *self)
-{
-  TaskerHistoryRecord *record = g_object_get_data (G_OBJECT (button), "tasker-record");
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
-
-  g_signal_emit (self, signals[RERUN], 0, record);
-  if (GTK_IS_WINDOW (root))
-    gtk_window_destroy (GTK_WINDOW (root));
-}
-
 static GtkWidget *
-show_details (TaskerAppHistoryView   *self,
-              TaskerHistoryRecord *record)
+show_details (TaskerAppHistoryView *self,
+              TaskerHistoryRecord  *record)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  const char *name = tasker_history_record_get_name (record);
-  const char *command = tasker_history_record_get_description (record, "command");
-  gint64 started = tasker_history_record_get_started_time (record);
-  gint64 finished = tasker_history_record_get_finished_time (record);
-  g_auto(GStrv) log = tasker_history_record_dup_log (record);
-  g_autofree char *started_text = tasker_app_format_time_full (started);
-  /* An unfinished record's time is when it was last written, not an end. */
-  g_autofree char *finished_text = tasker_app_history_record_is_final (record) ? tasker_app_format_time_full (finished) : NULL;
-  g_autofree char *duration_text = NULL;
-  g_autofree char *attempts_text = NULL;
-  g_autofree char *log_text = NULL;
-  GtkWidget *window, *content, *header, *rerun, *scroller, *clamp, *box, *list, *label, *text_view;
-  GtkEventController *shortcuts;
+  GtkWidget *window = tasker_app_history_details_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, record);
 
-  if (name == NULL || name[0] == '\0')
-    name = command != NULL ? command : _("Unnamed task");
-
-  window = adw_window_new ();
-  gtk_window_set_title (GTK_WINDOW (window), name);
-  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
-  gtk_window_set_default_size (GTK_WINDOW (window), 640, 680);
-  if (GTK_IS_WINDOW (root))
-    gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (root));
-
-  shortcuts = gtk_shortcut_controller_new ();
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
-                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
-                                                          gtk_named_action_new ("window.close")));
-  gtk_widget_add_controller (window, shortcuts);
-
-  content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  header = adw_header_bar_new ();
-  rerun = gtk_button_new_with_mnemonic (_("_Run Again"));
-  gtk_widget_add_css_class (rerun, "suggested-action");
-  gtk_widget_set_sensitive (rerun, command != NULL && command[0] != '\0');
-  g_object_set_data_full (G_OBJECT (rerun), "tasker-record", g_object_ref (record), g_object_unref);
-  g_signal_connect_object (rerun, "clicked", G_CALLBACK (details_rerun_clicked_cb), self, 0);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), rerun);
-  gtk_box_append (GTK_BOX (content), header);
-
-  clamp = adw_clamp_new ();
-  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 800);
-  gtk_widget_set_vexpand (clamp, TRUE);
-  gtk_box_append (GTK_BOX (content), clamp);
-
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  gtk_widget_set_margin_top (box, 12);
-  gtk_widget_set_margin_bottom (box, 12);
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  adw_clamp_set_child (ADW_CLAMP (clamp), box);
-
-  list = gtk_list_box_new ();
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (list, "boxed-list");
-  gtk_box_append (GTK_BOX (box), list);
-
-  if (started > 0 && finished >= started && tasker_app_history_record_is_final (record))
-    duration_text = tasker_app_format_duration_long (finished - started);
-  if (tasker_history_record_get_attempts (record) > 1)
-    attempts_text = g_strdup_printf ("%u", tasker_history_record_get_attempts (record));
-
-  add_detail_row (GTK_LIST_BOX (list), _("Command"), command);
-  add_detail_row (GTK_LIST_BOX (list), _("Directory"), tasker_history_record_get_description (record, "cwd"));
-  add_detail_row (GTK_LIST_BOX (list), _("Status"), tasker_app_history_record_get_status_text (record));
-  add_detail_row (GTK_LIST_BOX (list), _("Error"), tasker_history_record_get_error_message (record));
-  add_detail_row (GTK_LIST_BOX (list), _("Started"), started_text);
-  add_detail_row (GTK_LIST_BOX (list), _("Finished"), finished_text);
-  add_detail_row (GTK_LIST_BOX (list), _("Duration"), duration_text);
-  add_detail_row (GTK_LIST_BOX (list), _("Attempts"), attempts_text);
-
-  label = gtk_label_new (_("Log"));
-  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
-  gtk_widget_add_css_class (label, "heading");
-  gtk_box_append (GTK_BOX (box), label);
-
-  log_text = log != NULL && log[0] != NULL ? g_strjoinv ("\n", log) : g_strdup (_("No output"));
-  text_view = gtk_text_view_new ();
-  gtk_text_view_set_editable (GTK_TEXT_VIEW (text_view), FALSE);
-  gtk_text_view_set_monospace (GTK_TEXT_VIEW (text_view), TRUE);
-  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (text_view), GTK_WRAP_WORD_CHAR);
-  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (text_view), 6);
-  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (text_view), 6);
-  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (text_view), 6);
-  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (text_view), 6);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view)), log_text, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (text_view),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Log"),
-                                  -1);
-  /* The log scrolls on its own, below the facts. */
-  scroller = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_has_frame (GTK_SCROLLED_WINDOW (scroller), TRUE);
-  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), 120);
-  gtk_widget_set_vexpand (scroller, TRUE);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), text_view);
-  gtk_box_append (GTK_BOX (box), scroller);
-
-  adw_window_set_content (ADW_WINDOW (window), content);
+  g_signal_connect_object (window, "rerun", G_CALLBACK (row_rerun_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (window));
 
   return window;
