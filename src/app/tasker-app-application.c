@@ -101,7 +101,7 @@ apply_settings (TaskerAppApplication *self)
 
 static void
 settings_changed_cb (TaskerAppApplication *self,
-                     const char        *key)
+                     const char           *key)
 {
   apply_settings (self);
 }
@@ -168,7 +168,7 @@ notify_cb (gpointer user_data)
 
 static void
 task_finished_cb (TaskerAppApplication *self,
-                  TaskerTask        *task)
+                  TaskerTask           *task)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
@@ -294,7 +294,7 @@ tasker_app_application_activate (GApplication *app)
 
 static int
 tasker_app_application_handle_local_options (GApplication *app,
-                                         GVariantDict *options)
+                                             GVariantDict *options)
 {
   g_autofree const char **argv = NULL;
 
@@ -334,7 +334,7 @@ tasker_app_application_handle_local_options (GApplication *app,
  * another `tasker` process. */
 static int
 tasker_app_application_command_line (GApplication            *app,
-                                 GApplicationCommandLine *command_line)
+                                     GApplicationCommandLine *command_line)
 {
   TaskerAppApplication *self = TASKER_APP_APPLICATION (app);
   GVariantDict *options = g_application_command_line_get_options_dict (command_line);
@@ -477,9 +477,9 @@ tasker_app_application_finalize (GObject *object)
 
 static void
 tasker_app_application_get_property (GObject    *object,
-                                 guint       prop_id,
-                                 GValue     *value,
-                                 GParamSpec *pspec)
+                                     guint       prop_id,
+                                     GValue     *value,
+                                     GParamSpec *pspec)
 {
   TaskerAppApplication *self = TASKER_APP_APPLICATION (object);
 
@@ -495,9 +495,9 @@ tasker_app_application_get_property (GObject    *object,
 
 static void
 tasker_app_application_set_property (GObject      *object,
-                                 guint         prop_id,
-                                 const GValue *value,
-                                 GParamSpec   *pspec)
+                                     guint         prop_id,
+                                     const GValue *value,
+                                     GParamSpec   *pspec)
 {
   TaskerAppApplication *self = TASKER_APP_APPLICATION (object);
 
@@ -557,8 +557,8 @@ tasker_app_application_init (TaskerAppApplication *self)
 
 TaskerAppApplication *
 tasker_app_application_new (const char        *application_id,
-                        GApplicationFlags  flags,
-                        const char        *data_dir)
+                            GApplicationFlags  flags,
+                            const char        *data_dir)
 {
   return g_object_new (TASKER_APP_TYPE_APPLICATION,
                        "application-id", application_id,
@@ -628,8 +628,8 @@ tasker_app_application_dup_queue_names (TaskerAppApplication *self)
  */
 TaskerTask *
 tasker_app_application_run_command (TaskerAppApplication  *self,
-                                TaskerAppCommand      *command,
-                                GError            **error)
+                                    TaskerAppCommand      *command,
+                                    GError               **error)
 {
   g_return_val_if_fail (TASKER_APP_IS_APPLICATION (self), NULL);
   g_return_val_if_fail (TASKER_APP_IS_COMMAND (command), NULL);

@@ -142,6 +142,33 @@ tasker_app_clock_disconnect (TaskerAppClock *self,
     g_clear_handle_id (&self->timeout_id, g_source_remove);
 }
 
+/**
+ * tasker_app_clock_follow:
+ * @handler_id: (inout): the handler of @instance, or 0
+ * @follow: whether @instance wants the ticks
+ * @tick_cb: as for tasker_app_clock_connect()
+ * @instance: as for tasker_app_clock_connect()
+ *
+ * Connects @tick_cb when @follow and @handler_id is 0, disconnects it when
+ * not @follow: what a widget showing a task calls whenever the task or its
+ * status changes (it follows the clock while the task is unfinished).
+ */
+void
+tasker_app_clock_follow (TaskerAppClock *self,
+                         gulong         *handler_id,
+                         gboolean        follow,
+                         GCallback       tick_cb,
+                         gpointer        instance)
+{
+  g_return_if_fail (TASKER_APP_IS_CLOCK (self));
+  g_return_if_fail (handler_id != NULL);
+
+  if (follow && *handler_id == 0)
+    *handler_id = tasker_app_clock_connect (self, tick_cb, instance);
+  else if (!follow)
+    tasker_app_clock_disconnect (self, handler_id);
+}
+
 /* How many handlers keep the clock running (the tests look). */
 guint
 tasker_app_clock_get_n_watchers (TaskerAppClock *self)

@@ -108,7 +108,7 @@ tasker_app_command_new (const char * const *argv)
 /* Parses @command_line as a shell would split it (no expansion). */
 TaskerAppCommand *
 tasker_app_command_new_from_line (const char  *command_line,
-                              GError     **error)
+                                  GError     **error)
 {
   g_auto(GStrv) argv = NULL;
   TaskerAppCommand *self;
@@ -141,9 +141,9 @@ typedef const char *(*DescriptionFunc) (gpointer    object,
 /* Only tasks Tasker ran as commands can run again: a thread or process
  * task of another program has no command line to repeat. */
 static TaskerAppCommand *
-new_from_descriptions (gpointer         object,
-                       DescriptionFunc  describe,
-                       GError         **error)
+new_from_descriptions (gpointer          object,
+                       DescriptionFunc   describe,
+                       GError          **error)
 {
   const char *line = describe (object, "command");
   TaskerAppCommand *self;
@@ -169,7 +169,7 @@ new_from_descriptions (gpointer         object,
 
 TaskerAppCommand *
 tasker_app_command_new_from_task (TaskerTask  *task,
-                              GError     **error)
+                                  GError     **error)
 {
   g_return_val_if_fail (TASKER_IS_TASK (task), NULL);
 
@@ -178,7 +178,7 @@ tasker_app_command_new_from_task (TaskerTask  *task,
 
 TaskerAppCommand *
 tasker_app_command_new_from_record (TaskerHistoryRecord  *record,
-                                GError              **error)
+                                    GError              **error)
 {
   g_return_val_if_fail (TASKER_IS_HISTORY_RECORD (record), NULL);
 
@@ -208,7 +208,7 @@ tasker_app_command_get_cwd (TaskerAppCommand *self)
 
 void
 tasker_app_command_set_cwd (TaskerAppCommand *self,
-                        const char    *cwd)
+                            const char       *cwd)
 {
   g_return_if_fail (TASKER_APP_IS_COMMAND (self));
 
@@ -225,7 +225,7 @@ tasker_app_command_get_queue (TaskerAppCommand *self)
 
 void
 tasker_app_command_set_queue (TaskerAppCommand *self,
-                          const char    *queue)
+                              const char       *queue)
 {
   g_return_if_fail (TASKER_APP_IS_COMMAND (self));
 
@@ -242,7 +242,7 @@ tasker_app_command_get_timeout (TaskerAppCommand *self)
 
 void
 tasker_app_command_set_timeout (TaskerAppCommand *self,
-                            guint          timeout_s)
+                                guint             timeout_s)
 {
   g_return_if_fail (TASKER_APP_IS_COMMAND (self));
   self->timeout_s = MIN (timeout_s, G_MAXUINT / 1000);
@@ -257,7 +257,7 @@ tasker_app_command_get_retries (TaskerAppCommand *self)
 
 void
 tasker_app_command_set_retries (TaskerAppCommand *self,
-                            guint          retries)
+                                guint             retries)
 {
   g_return_if_fail (TASKER_APP_IS_COMMAND (self));
   self->retries = MIN (retries, 1000);
@@ -313,8 +313,8 @@ tasker_app_command_make_options (TaskerAppCommand *self)
 /* The interrupted record whose command this one runs again (see
  * TaskerTaskOptions:replaces-record). */
 void
-tasker_app_command_set_replaces_record (TaskerAppCommand       *self,
-                                    TaskerHistoryRecord *record)
+tasker_app_command_set_replaces_record (TaskerAppCommand    *self,
+                                        TaskerHistoryRecord *record)
 {
   g_return_if_fail (TASKER_APP_IS_COMMAND (self));
   g_return_if_fail (record == NULL || TASKER_IS_HISTORY_RECORD (record));
@@ -329,8 +329,8 @@ tasker_app_command_set_replaces_record (TaskerAppCommand       *self,
  * The manager spawns with G_SPAWN_SEARCH_PATH, so it looks the way it does. */
 gboolean
 tasker_app_command_check_runnable (const char * const  *argv,
-                               const char          *cwd,
-                               GError             **error)
+                                   const char          *cwd,
+                                   GError             **error)
 {
   g_autofree char *found = NULL;
   const char *c = argv != NULL && argv[0] != NULL ? argv[0] : "";
@@ -374,8 +374,8 @@ tasker_app_command_check_runnable (const char * const  *argv,
 
 TaskerTask *
 tasker_app_command_run (TaskerAppCommand  *self,
-                    TaskerManager  *manager,
-                    GError        **error)
+                        TaskerManager     *manager,
+                        GError           **error)
 {
   g_autoptr(TaskerTaskOptions) options = NULL;
   TaskerTask *task;

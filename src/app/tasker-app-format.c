@@ -139,7 +139,7 @@ tasker_app_format_time_full (gint64 time_us)
 /* How long the task has run (or ran), 0 before it starts. */
 gint64
 tasker_app_format_elapsed (TaskerTask *task,
-                       gint64      now)
+                           gint64      now)
 {
   gint64 started = tasker_task_get_started_time (task);
   gint64 finished = tasker_task_get_finished_time (task);
@@ -152,7 +152,7 @@ tasker_app_format_elapsed (TaskerTask *task,
 /* Time left at the mean rate so far; -1 when unknown. */
 gint64
 tasker_app_format_eta (TaskerTask *task,
-                   gint64      now)
+                       gint64      now)
 {
   double progress = tasker_task_get_progress (task);
   gint64 elapsed = tasker_app_format_elapsed (task, now);
@@ -167,7 +167,7 @@ tasker_app_format_eta (TaskerTask *task,
 /* "1:23 · about 2:00 left", or what the task is waiting for. */
 char *
 tasker_app_format_timing (TaskerTask *task,
-                      gint64      now)
+                          gint64      now)
 {
   g_autofree char *elapsed = NULL;
   g_autofree char *left = NULL;

@@ -14,8 +14,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TaskerAppHistoryDetails, tasker_app_history_details, TASKER_APP, HISTORY_DETAILS, AdwWindow)
 
-GtkWidget           *tasker_app_history_details_new        (GtkWindow               *parent,
-                                                            TaskerHistoryRecord     *record);
+GtkWidget           *tasker_app_history_details_new        (GtkWindow           *parent,
+                                                            TaskerHistoryRecord *record);
 TaskerHistoryRecord *tasker_app_history_details_get_record (TaskerAppHistoryDetails *self);
 
 G_END_DECLS

@@ -14,10 +14,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TaskerAppHistoryRow, tasker_app_history_row, TASKER_APP, HISTORY_ROW, GtkBox)
 
-GtkWidget           *tasker_app_history_row_new        (void);
-TaskerHistoryRecord *tasker_app_history_row_get_record (TaskerAppHistoryRow *self);
-void                 tasker_app_history_row_set_record (TaskerAppHistoryRow *self,
-                                                        TaskerHistoryRecord *record);
+GtkWidget           *tasker_app_history_row_new                (void);
+TaskerHistoryRecord *tasker_app_history_row_get_record         (TaskerAppHistoryRow *self);
+void                 tasker_app_history_row_set_record         (TaskerAppHistoryRow *self,
+                                                                TaskerHistoryRecord *record);
 const char          *tasker_app_history_record_get_title       (TaskerHistoryRecord *record);
 const char          *tasker_app_history_record_get_status_text (TaskerHistoryRecord *record);
 gboolean             tasker_app_history_record_is_final        (TaskerHistoryRecord *record);

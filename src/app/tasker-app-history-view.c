@@ -178,7 +178,7 @@ update_state (TaskerAppHistoryView *self)
 
 static void
 set_loading (TaskerAppHistoryView *self,
-             gboolean           loading)
+             gboolean              loading)
 {
   loading = !!loading;
   if (self->loading == (guint) loading)
@@ -189,7 +189,7 @@ set_loading (TaskerAppHistoryView *self,
 
 static void
 show_error (TaskerAppHistoryView *self,
-            const GError      *error)
+            const GError         *error)
 {
   adw_status_page_set_description (self->error_page, error->message);
   g_list_store_remove_all (self->store);
@@ -200,7 +200,7 @@ show_error (TaskerAppHistoryView *self,
  * not change (new records come in at the top). */
 static void
 reconcile (TaskerAppHistoryView *self,
-           GListModel        *records)
+           GListModel           *records)
 {
   guint old_n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
   guint new_n = g_list_model_get_n_items (records);
@@ -236,7 +236,7 @@ reconcile (TaskerAppHistoryView *self,
 
 static void
 append_records (TaskerAppHistoryView *self,
-                GListModel        *records)
+                GListModel           *records)
 {
   guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->store));
   guint new_n = g_list_model_get_n_items (records);
@@ -319,9 +319,9 @@ make_query (TaskerAppHistoryView *self)
 }
 
 static void
-start_query (TaskerAppHistoryView  *self,
-             TaskerHistoryQuery *query,
-             gboolean            append)
+start_query (TaskerAppHistoryView *self,
+             TaskerHistoryQuery   *query,
+             gboolean              append)
 {
   QueryData *data;
 
@@ -430,8 +430,8 @@ throttled_refresh_cb (gpointer user_data)
 
 static void
 task_finished_cb (TaskerAppHistoryView *self,
-                  TaskerTask        *task,
-                  TaskerManager     *manager)
+                  TaskerTask           *task,
+                  TaskerManager        *manager)
 {
   gint64 since_last;
   guint delay_ms;
@@ -505,8 +505,8 @@ show_details (TaskerAppHistoryView *self,
 
 static void
 row_activated_cb (TaskerAppHistoryView *self,
-                  guint              position,
-                  GtkListView       *list_view)
+                  guint                 position,
+                  GtkListView          *list_view)
 {
   g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (G_LIST_MODEL (self->store), position);
 
@@ -518,30 +518,30 @@ row_activated_cb (TaskerAppHistoryView *self,
 
 static void
 search_changed_cb (TaskerAppHistoryView *self,
-                   GtkSearchEntry    *entry)
+                   GtkSearchEntry       *entry)
 {
   restart (self);
 }
 
 static void
 stop_search_cb (TaskerAppHistoryView *self,
-                GtkSearchEntry    *entry)
+                GtkSearchEntry       *entry)
 {
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
 }
 
 static void
 status_changed_cb (TaskerAppHistoryView *self,
-                   GParamSpec        *pspec,
-                   GtkDropDown       *dropdown)
+                   GParamSpec           *pspec,
+                   GtkDropDown          *dropdown)
 {
   restart (self);
 }
 
 static void
 edge_reached_cb (TaskerAppHistoryView *self,
-                 GtkPositionType    pos,
-                 GtkScrolledWindow *scroller)
+                 GtkPositionType       pos,
+                 GtkScrolledWindow    *scroller)
 {
   if (pos == GTK_POS_BOTTOM)
     load_more (self);
@@ -589,8 +589,8 @@ clear_done_cb (GObject      *object,
 }
 
 static void
-clear_response_cb (AdwMessageDialog  *dialog,
-                   const char        *response,
+clear_response_cb (AdwMessageDialog     *dialog,
+                   const char           *response,
                    TaskerAppHistoryView *self)
 {
   if (g_strcmp0 (response, "clear") != 0 || self->manager == NULL)
@@ -682,9 +682,9 @@ tasker_app_history_view_finalize (GObject *object)
 
 static void
 tasker_app_history_view_get_property (GObject    *object,
-                                  guint       prop_id,
-                                  GValue     *value,
-                                  GParamSpec *pspec)
+                                      guint       prop_id,
+                                      GValue     *value,
+                                      GParamSpec *pspec)
 {
   TaskerAppHistoryView *self = TASKER_APP_HISTORY_VIEW (object);
 
@@ -705,9 +705,9 @@ tasker_app_history_view_get_property (GObject    *object,
 
 static void
 tasker_app_history_view_set_property (GObject      *object,
-                                  guint         prop_id,
-                                  const GValue *value,
-                                  GParamSpec   *pspec)
+                                      guint         prop_id,
+                                      const GValue *value,
+                                      GParamSpec   *pspec)
 {
   TaskerAppHistoryView *self = TASKER_APP_HISTORY_VIEW (object);
 
@@ -867,7 +867,7 @@ tasker_app_history_view_get_manager (TaskerAppHistoryView *self)
  */
 void
 tasker_app_history_view_set_manager (TaskerAppHistoryView *self,
-                                 TaskerManager     *manager)
+                                     TaskerManager        *manager)
 {
   g_return_if_fail (TASKER_APP_IS_HISTORY_VIEW (self));
   g_return_if_fail (manager == NULL || TASKER_IS_MANAGER (manager));

@@ -14,13 +14,12 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TaskerAppHistoryView, tasker_app_history_view, TASKER_APP, HISTORY_VIEW, GtkWidget)
 
-GtkWidget     *tasker_app_history_view_new         (TaskerManager     *manager);
+GtkWidget     *tasker_app_history_view_new         (TaskerManager *manager);
 TaskerManager *tasker_app_history_view_get_manager (TaskerAppHistoryView *self);
 void           tasker_app_history_view_set_manager (TaskerAppHistoryView *self,
-                                                TaskerManager     *manager);
+                                                    TaskerManager        *manager);
 GListModel    *tasker_app_history_view_get_model   (TaskerAppHistoryView *self);
 void           tasker_app_history_view_refresh     (TaskerAppHistoryView *self);
 gboolean       tasker_app_history_view_is_loading  (TaskerAppHistoryView *self);
-
 
 G_END_DECLS

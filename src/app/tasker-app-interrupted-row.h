@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TaskerAppInterruptedRow, tasker_app_interrupted_row, TASKER_APP, INTERRUPTED_ROW, AdwActionRow)
 
-GtkWidget        *tasker_app_interrupted_row_new         (TaskerAppCommand        *command);
+GtkWidget        *tasker_app_interrupted_row_new         (TaskerAppCommand *command);
 TaskerAppCommand *tasker_app_interrupted_row_get_command (TaskerAppInterruptedRow *self);
 
 G_END_DECLS

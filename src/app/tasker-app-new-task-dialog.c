@@ -100,9 +100,9 @@ update_cwd_row (TaskerAppNewTaskDialog *self)
 }
 
 static void
-chooser_response_cb (TaskerAppNewTaskDialog  *self,
-                     int                   response,
-                     GtkNativeDialog      *chooser)
+chooser_response_cb (TaskerAppNewTaskDialog *self,
+                     int                     response,
+                     GtkNativeDialog        *chooser)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -213,7 +213,7 @@ tasker_app_new_task_dialog_init (TaskerAppNewTaskDialog *self)
 /* @queues: (nullable): the queue names to offer, the first selected. */
 TaskerAppNewTaskDialog *
 tasker_app_new_task_dialog_new (GtkWindow          *parent,
-                            const char * const *queues)
+                                const char * const *queues)
 {
   TaskerAppNewTaskDialog *self = g_object_new (TASKER_APP_TYPE_NEW_TASK_DIALOG,
                                             "transient-for", parent,
@@ -239,7 +239,7 @@ tasker_app_new_task_dialog_new (GtkWindow          *parent,
 
 void
 tasker_app_new_task_dialog_set_command_line (TaskerAppNewTaskDialog *self,
-                                         const char          *command_line)
+                                             const char             *command_line)
 {
   g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
   gtk_editable_set_text (GTK_EDITABLE (self->command_row), command_line != NULL ? command_line : "");
@@ -247,7 +247,7 @@ tasker_app_new_task_dialog_set_command_line (TaskerAppNewTaskDialog *self,
 
 void
 tasker_app_new_task_dialog_set_cwd (TaskerAppNewTaskDialog *self,
-                                const char          *cwd)
+                                    const char             *cwd)
 {
   g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
 
@@ -258,7 +258,7 @@ tasker_app_new_task_dialog_set_cwd (TaskerAppNewTaskDialog *self,
 
 void
 tasker_app_new_task_dialog_set_queue (TaskerAppNewTaskDialog *self,
-                                  const char          *queue)
+                                      const char             *queue)
 {
   g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
 
@@ -269,7 +269,7 @@ tasker_app_new_task_dialog_set_queue (TaskerAppNewTaskDialog *self,
 
 void
 tasker_app_new_task_dialog_set_timeout (TaskerAppNewTaskDialog *self,
-                                    guint                timeout_s)
+                                        guint                   timeout_s)
 {
   g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
   gtk_spin_button_set_value (self->timeout_spin, timeout_s);
@@ -277,7 +277,7 @@ tasker_app_new_task_dialog_set_timeout (TaskerAppNewTaskDialog *self,
 
 void
 tasker_app_new_task_dialog_set_retries (TaskerAppNewTaskDialog *self,
-                                    guint                retries)
+                                        guint                   retries)
 {
   g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
   gtk_spin_button_set_value (self->retries_spin, retries);
@@ -286,7 +286,7 @@ tasker_app_new_task_dialog_set_retries (TaskerAppNewTaskDialog *self,
 /* The command as the dialog describes it now, or NULL if it does not parse. */
 TaskerAppCommand *
 tasker_app_new_task_dialog_dup_command (TaskerAppNewTaskDialog  *self,
-                                    GError              **error)
+                                        GError                 **error)
 {
   g_autoptr(TaskerAppCommand) command = NULL;
   guint selected;

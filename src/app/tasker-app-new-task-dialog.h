@@ -15,19 +15,19 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TaskerAppNewTaskDialog, tasker_app_new_task_dialog, TASKER_APP, NEW_TASK_DIALOG, AdwWindow)
 
-TaskerAppNewTaskDialog *tasker_app_new_task_dialog_new              (GtkWindow           *parent,
-                                                              const char * const  *queues);
-void                 tasker_app_new_task_dialog_set_command_line (TaskerAppNewTaskDialog *self,
-                                                              const char          *command_line);
-void                 tasker_app_new_task_dialog_set_cwd          (TaskerAppNewTaskDialog *self,
-                                                              const char          *cwd);
-void                 tasker_app_new_task_dialog_set_queue        (TaskerAppNewTaskDialog *self,
-                                                              const char          *queue);
-void                 tasker_app_new_task_dialog_set_timeout      (TaskerAppNewTaskDialog *self,
-                                                              guint                timeout_s);
-void                 tasker_app_new_task_dialog_set_retries      (TaskerAppNewTaskDialog *self,
-                                                              guint                retries);
-TaskerAppCommand       *tasker_app_new_task_dialog_dup_command      (TaskerAppNewTaskDialog *self,
-                                                              GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+TaskerAppNewTaskDialog *tasker_app_new_task_dialog_new              (GtkWindow          *parent,
+                                                                     const char * const *queues);
+void                    tasker_app_new_task_dialog_set_command_line (TaskerAppNewTaskDialog *self,
+                                                                     const char             *command_line);
+void                    tasker_app_new_task_dialog_set_cwd          (TaskerAppNewTaskDialog *self,
+                                                                     const char             *cwd);
+void                    tasker_app_new_task_dialog_set_queue        (TaskerAppNewTaskDialog *self,
+                                                                     const char             *queue);
+void                    tasker_app_new_task_dialog_set_timeout      (TaskerAppNewTaskDialog *self,
+                                                                     guint                   timeout_s);
+void                    tasker_app_new_task_dialog_set_retries      (TaskerAppNewTaskDialog *self,
+                                                                     guint                   retries);
+TaskerAppCommand       *tasker_app_new_task_dialog_dup_command      (TaskerAppNewTaskDialog  *self,
+                                                                     GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -59,7 +59,7 @@ deleted_cb (GObject      *object,
 }
 
 static void
-forget (TaskerAppPending       *self,
+forget (TaskerAppPending    *self,
         TaskerHistoryRecord *record)
 {
   tasker_manager_delete_history_record_async (self->manager, record, NULL, deleted_cb, NULL);
@@ -253,8 +253,8 @@ same_run (TaskerHistoryRecord *a,
 /* The user re-ran an interrupted command from the History page: it is dealt
  * with, as if re-run from the list. Other records are left alone. */
 void
-tasker_app_pending_dismiss_record (TaskerAppPending       *self,
-                               TaskerHistoryRecord *record)
+tasker_app_pending_dismiss_record (TaskerAppPending    *self,
+                                   TaskerHistoryRecord *record)
 {
   g_return_if_fail (TASKER_APP_IS_PENDING (self));
   g_return_if_fail (TASKER_IS_HISTORY_RECORD (record));
@@ -280,7 +280,7 @@ tasker_app_pending_dismiss_record (TaskerAppPending       *self,
  * or dismissed it. */
 void
 tasker_app_pending_dismiss (TaskerAppPending *self,
-                        TaskerAppCommand *command)
+                            TaskerAppCommand *command)
 {
   guint position;
 

@@ -95,8 +95,8 @@ save_queues (TaskerAppPreferencesWindow *self)
 
 static gboolean
 find_queue (TaskerAppPreferencesWindow *self,
-            const char              *name,
-            guint                   *index)
+            const char                 *name,
+            guint                      *index)
 {
   for (guint i = 0; i < self->queues->len; i++)
     {
@@ -144,7 +144,7 @@ row_queue_name (GtkWidget *widget)
 }
 
 static void
-spin_changed_cb (GtkSpinButton           *spin,
+spin_changed_cb (GtkSpinButton              *spin,
                  TaskerAppPreferencesWindow *self)
 {
   const char *name = row_queue_name (GTK_WIDGET (spin));
@@ -182,7 +182,7 @@ spin_changed_cb (GtkSpinButton           *spin,
 }
 
 static void
-remove_clicked_cb (GtkButton               *button,
+remove_clicked_cb (GtkButton                  *button,
                    TaskerAppPreferencesWindow *self)
 {
   guint index;
@@ -197,13 +197,13 @@ remove_clicked_cb (GtkButton               *button,
 
 static GtkWidget *
 make_spin_row (TaskerAppPreferencesWindow *self,
-               const Queue             *queue,
-               const char              *field,
-               const char              *title,
-               const char              *subtitle,
-               guint                    lower,
-               guint                    upper,
-               guint                    value)
+               const Queue                *queue,
+               const char                 *field,
+               const char                 *title,
+               const char                 *subtitle,
+               guint                       lower,
+               guint                       upper,
+               guint                       value)
 {
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *spin = gtk_spin_button_new_with_range (lower, upper, 1);
@@ -228,7 +228,7 @@ make_spin_row (TaskerAppPreferencesWindow *self,
 
 static GtkWidget *
 make_queue_row (TaskerAppPreferencesWindow *self,
-                const Queue             *queue)
+                const Queue                *queue)
 {
   GtkWidget *row = adw_expander_row_new ();
   GtkWidget *remove;
@@ -317,8 +317,8 @@ load_queues (TaskerAppPreferencesWindow *self)
 
 static void
 queues_changed_cb (TaskerAppPreferencesWindow *self,
-                   const char              *key,
-                   GSettings               *settings)
+                   const char                 *key,
+                   GSettings                  *settings)
 {
   g_autoptr(GVariant) value = g_settings_get_value (settings, "queues");
   g_autoptr(GVariant) shown = g_variant_ref_sink (queues_to_variant (self));
@@ -340,7 +340,7 @@ new_queue_name (TaskerAppPreferencesWindow *self)
 
 static void
 new_queue_changed_cb (TaskerAppPreferencesWindow *self,
-                      GtkEditable             *editable)
+                      GtkEditable                *editable)
 {
   g_autofree char *name = new_queue_name (self);
 
@@ -352,7 +352,7 @@ new_queue_changed_cb (TaskerAppPreferencesWindow *self,
 
 static void
 add_queue_cb (TaskerAppPreferencesWindow *self,
-              AdwEntryRow             *entry_row)
+              AdwEntryRow                *entry_row)
 {
   g_autofree char *name = new_queue_name (self);
   Queue queue = { NULL, 1, 0 };
@@ -453,9 +453,9 @@ tasker_app_preferences_window_finalize (GObject *object)
 
 static void
 tasker_app_preferences_window_get_property (GObject    *object,
-                                        guint       prop_id,
-                                        GValue     *value,
-                                        GParamSpec *pspec)
+                                            guint       prop_id,
+                                            GValue     *value,
+                                            GParamSpec *pspec)
 {
   TaskerAppPreferencesWindow *self = TASKER_APP_PREFERENCES_WINDOW (object);
 
@@ -472,9 +472,9 @@ tasker_app_preferences_window_get_property (GObject    *object,
 
 static void
 tasker_app_preferences_window_set_property (GObject      *object,
-                                        guint         prop_id,
-                                        const GValue *value,
-                                        GParamSpec   *pspec)
+                                            guint         prop_id,
+                                            const GValue *value,
+                                            GParamSpec   *pspec)
 {
   TaskerAppPreferencesWindow *self = TASKER_APP_PREFERENCES_WINDOW (object);
 

@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TaskerAppPreferencesWindow, tasker_app_preferences_window, TASKER_APP, PREFERENCES_WINDOW, AdwPreferencesWindow)
 
-GtkWidget *tasker_app_preferences_window_new          (GtkWindow               *parent);
+GtkWidget *tasker_app_preferences_window_new          (GtkWindow *parent);
 GSettings *tasker_app_preferences_window_get_settings (TaskerAppPreferencesWindow *self);
 
 G_END_DECLS

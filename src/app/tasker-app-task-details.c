@@ -155,7 +155,7 @@ refresh_log (TaskerAppTaskDetails *self)
  * adjustment's signal rather than a scroll right after inserting). */
 static void
 log_upper_changed_cb (TaskerAppTaskDetails *self,
-                      GtkAdjustment     *vadj)
+                      GtkAdjustment        *vadj)
 {
   if (self->follow)
     gtk_adjustment_set_value (vadj, gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj));
@@ -165,7 +165,7 @@ log_upper_changed_cb (TaskerAppTaskDetails *self,
  * resumes it. (Growing text and our own scrolling move the adjustment too,
  * so its value says nothing about what the user wants.) */
 static gboolean
-log_scrolled_cb (TaskerAppTaskDetails        *self,
+log_scrolled_cb (TaskerAppTaskDetails     *self,
                  double                    dx,
                  double                    dy,
                  GtkEventControllerScroll *controller)
@@ -177,8 +177,8 @@ log_scrolled_cb (TaskerAppTaskDetails        *self,
 
 static void
 log_edge_reached_cb (TaskerAppTaskDetails *self,
-                     GtkPositionType    position,
-                     GtkScrolledWindow *scroller)
+                     GtkPositionType       position,
+                     GtkScrolledWindow    *scroller)
 {
   if (position == GTK_POS_BOTTOM)
     self->follow = TRUE;
@@ -209,13 +209,9 @@ update_polling (TaskerAppTaskDetails *self)
 static void
 follow_clock (TaskerAppTaskDetails *self)
 {
-  TaskerAppClock *clock = tasker_app_clock_get_default ();
-  gboolean want = self->task != NULL && !tasker_task_is_final (self->task);
-
-  if (want && self->tick_id == 0)
-    self->tick_id = tasker_app_clock_connect (clock, G_CALLBACK (tasker_app_task_details_tick), self);
-  else if (!want)
-    tasker_app_clock_disconnect (clock, &self->tick_id);
+  tasker_app_clock_follow (tasker_app_clock_get_default (), &self->tick_id,
+                           self->task != NULL && !tasker_task_is_final (self->task),
+                           G_CALLBACK (tasker_app_task_details_tick), self);
 }
 
 static void
@@ -384,7 +380,7 @@ tasker_app_task_details_get_task (TaskerAppTaskDetails *self)
 
 void
 tasker_app_task_details_set_task (TaskerAppTaskDetails *self,
-                              TaskerTask        *task)
+                                  TaskerTask           *task)
 {
   g_return_if_fail (TASKER_APP_IS_TASK_DETAILS (self));
   g_return_if_fail (task == NULL || TASKER_IS_TASK (task));
@@ -423,7 +419,7 @@ tasker_app_task_details_set_task (TaskerAppTaskDetails *self,
 
 void
 tasker_app_task_details_tick (TaskerAppTaskDetails *self,
-                          gint64             now)
+                              gint64                now)
 {
   g_autofree char *timing = NULL;
 

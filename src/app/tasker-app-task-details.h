@@ -16,9 +16,9 @@ G_DECLARE_FINAL_TYPE (TaskerAppTaskDetails, tasker_app_task_details, TASKER_APP,
 
 TaskerTask *tasker_app_task_details_get_task     (TaskerAppTaskDetails *self);
 void        tasker_app_task_details_set_task     (TaskerAppTaskDetails *self,
-                                              TaskerTask        *task);
+                                                  TaskerTask           *task);
 void        tasker_app_task_details_tick         (TaskerAppTaskDetails *self,
-                                              gint64             now);
+                                                  gint64                now);
 char       *tasker_app_task_details_dup_log_text (TaskerAppTaskDetails *self) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

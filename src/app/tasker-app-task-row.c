@@ -73,13 +73,9 @@ set_status_class (GtkWidget  *widget,
 static void
 follow_clock (TaskerAppTaskRow *self)
 {
-  TaskerAppClock *clock = tasker_app_clock_get_default ();
-  gboolean want = self->task != NULL && !tasker_task_is_final (self->task);
-
-  if (want && self->tick_id == 0)
-    self->tick_id = tasker_app_clock_connect (clock, G_CALLBACK (tasker_app_task_row_tick), self);
-  else if (!want)
-    tasker_app_clock_disconnect (clock, &self->tick_id);
+  tasker_app_clock_follow (tasker_app_clock_get_default (), &self->tick_id,
+                           self->task != NULL && !tasker_task_is_final (self->task),
+                           G_CALLBACK (tasker_app_task_row_tick), self);
 }
 
 /* The row's message: why a task failed, else its own message, else its
@@ -172,9 +168,9 @@ tasker_app_task_row_dispose (GObject *object)
 
 static void
 tasker_app_task_row_get_property (GObject    *object,
-                              guint       prop_id,
-                              GValue     *value,
-                              GParamSpec *pspec)
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
 {
   TaskerAppTaskRow *self = TASKER_APP_TASK_ROW (object);
 
@@ -190,9 +186,9 @@ tasker_app_task_row_get_property (GObject    *object,
 
 static void
 tasker_app_task_row_set_property (GObject      *object,
-                              guint         prop_id,
-                              const GValue *value,
-                              GParamSpec   *pspec)
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
 {
   TaskerAppTaskRow *self = TASKER_APP_TASK_ROW (object);
 
@@ -264,7 +260,7 @@ tasker_app_task_row_get_task (TaskerAppTaskRow *self)
 
 void
 tasker_app_task_row_set_task (TaskerAppTaskRow *self,
-                          TaskerTask    *task)
+                              TaskerTask       *task)
 {
   g_return_if_fail (TASKER_APP_IS_TASK_ROW (self));
   g_return_if_fail (task == NULL || TASKER_IS_TASK (task));
@@ -300,7 +296,7 @@ tasker_app_task_row_set_task (TaskerAppTaskRow *self,
 /* Children sit under their parent, indented by their depth in the tree. */
 void
 tasker_app_task_row_set_depth (TaskerAppTaskRow *self,
-                           guint          depth)
+                               guint             depth)
 {
   g_return_if_fail (TASKER_APP_IS_TASK_ROW (self));
   gtk_widget_set_margin_start (GTK_WIDGET (self), (int) (MIN (depth, 8) * INDENT_PX));
@@ -311,9 +307,9 @@ tasker_app_task_row_set_depth (TaskerAppTaskRow *self,
  * content sits indented under its parent's. */
 void
 tasker_app_task_row_set_expander (TaskerAppTaskRow *self,
-                              gboolean       in_tree,
-                              gboolean       has_children,
-                              gboolean       expanded)
+                                  gboolean          in_tree,
+                                  gboolean          has_children,
+                                  gboolean          expanded)
 {
   const char *label = expanded ? _("Hide Subtasks") : _("Show Subtasks");
 
@@ -341,7 +337,7 @@ tasker_app_task_row_get_expander_button (TaskerAppTaskRow *self)
 /* Elapsed time and ETA, which change with the clock rather than the task. */
 void
 tasker_app_task_row_tick (TaskerAppTaskRow *self,
-                      gint64         now)
+                          gint64            now)
 {
   g_autofree char *timing = NULL;
 

@@ -14,20 +14,20 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TaskerAppTaskRow, tasker_app_task_row, TASKER_APP, TASK_ROW, GtkWidget)
 
-GtkWidget  *tasker_app_task_row_new            (void);
-TaskerTask *tasker_app_task_row_get_task       (TaskerAppTaskRow *self);
-void        tasker_app_task_row_set_task       (TaskerAppTaskRow *self,
-                                            TaskerTask    *task);
-void        tasker_app_task_row_set_depth      (TaskerAppTaskRow *self,
-                                            guint          depth);
-void        tasker_app_task_row_tick           (TaskerAppTaskRow *self,
-                                            gint64         now);
-void        tasker_app_task_row_set_expander   (TaskerAppTaskRow *self,
-                                            gboolean       in_tree,
-                                            gboolean       has_children,
-                                            gboolean       expanded);
-GtkWidget  *tasker_app_task_row_get_cancel_button (TaskerAppTaskRow *self);
+GtkWidget  *tasker_app_task_row_new                 (void);
+TaskerTask *tasker_app_task_row_get_task            (TaskerAppTaskRow *self);
+void        tasker_app_task_row_set_task            (TaskerAppTaskRow *self,
+                                                     TaskerTask       *task);
+void        tasker_app_task_row_set_depth           (TaskerAppTaskRow *self,
+                                                     guint             depth);
+void        tasker_app_task_row_tick                (TaskerAppTaskRow *self,
+                                                     gint64            now);
+void        tasker_app_task_row_set_expander        (TaskerAppTaskRow *self,
+                                                     gboolean          in_tree,
+                                                     gboolean          has_children,
+                                                     gboolean          expanded);
+GtkWidget  *tasker_app_task_row_get_cancel_button   (TaskerAppTaskRow *self);
 GtkWidget  *tasker_app_task_row_get_expander_button (TaskerAppTaskRow *self);
-GtkWidget  *tasker_app_task_row_get_rerun_button  (TaskerAppTaskRow *self);
+GtkWidget  *tasker_app_task_row_get_rerun_button    (TaskerAppTaskRow *self);
 
 G_END_DECLS

@@ -36,6 +36,6 @@ void               tasker_app_task_tree_clear_finished (TaskerAppTaskTree *self)
 gboolean           tasker_app_task_tree_find           (TaskerAppTaskTree *self,
                                                         TaskerTask        *task,
                                                         guint             *position);
-guint              tasker_app_task_tree_get_depth      (TaskerTask        *task);
+guint              tasker_app_task_tree_get_depth      (TaskerTask *task);
 
 G_END_DECLS

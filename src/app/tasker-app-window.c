@@ -126,7 +126,7 @@ update_empty_state (TaskerAppWindow *self)
 static void
 set_row_expander (TaskerAppWindow  *self,
                   TaskerAppTaskRow *row,
-                  TaskerTask    *task)
+                  TaskerTask       *task)
 {
   tasker_app_task_row_set_expander (row, tasker_app_task_tree_has_parents (self->tree),
                                     tasker_app_task_tree_is_parent (self->tree, task),
@@ -148,10 +148,10 @@ update_expanders (TaskerAppWindow *self)
  * tasks the live model only moved; add_tasks() skips those. */
 static void
 live_items_changed_cb (TaskerAppWindow *self,
-                       guint         position,
-                       guint         removed,
-                       guint         added,
-                       GListModel   *live)
+                       guint            position,
+                       guint            removed,
+                       guint            added,
+                       GListModel      *live)
 {
   if (added > 0)
     {
@@ -164,7 +164,7 @@ live_items_changed_cb (TaskerAppWindow *self,
  * live model; the manager's task-finished signal still sees it. */
 static void
 task_finished_cb (TaskerAppWindow *self,
-                  TaskerTask   *task)
+                  TaskerTask      *task)
 {
   g_autoptr(GListStore) one = NULL;
 
@@ -178,8 +178,8 @@ task_finished_cb (TaskerAppWindow *self,
 
 static void
 tasks_updated_cb (TaskerAppWindow *self,
-                  GListModel   *tasks,
-                  double        progress)
+                  GListModel      *tasks,
+                  double           progress)
 {
   guint n = g_list_model_get_n_items (tasks);
   g_autofree char *text = NULL;
@@ -196,7 +196,7 @@ tasks_updated_cb (TaskerAppWindow *self,
 }
 
 static void
-setup_row_cb (TaskerAppWindow             *self,
+setup_row_cb (TaskerAppWindow          *self,
               GtkListItem              *item,
               GtkSignalListItemFactory *factory)
 {
@@ -206,7 +206,7 @@ setup_row_cb (TaskerAppWindow             *self,
 }
 
 static void
-bind_row_cb (TaskerAppWindow             *self,
+bind_row_cb (TaskerAppWindow          *self,
              GtkListItem              *item,
              GtkSignalListItemFactory *factory)
 {
@@ -220,7 +220,7 @@ bind_row_cb (TaskerAppWindow             *self,
 }
 
 static void
-unbind_row_cb (TaskerAppWindow             *self,
+unbind_row_cb (TaskerAppWindow          *self,
                GtkListItem              *item,
                GtkSignalListItemFactory *factory)
 {
@@ -243,7 +243,7 @@ selection_changed_cb (TaskerAppWindow *self)
 /* Runs @command through the application, and says so when it cannot. */
 gboolean
 tasker_app_window_rerun (TaskerAppWindow  *self,
-                     TaskerAppCommand *command)
+                         TaskerAppCommand *command)
 {
   TaskerAppApplication *app = get_app (self);
   g_autoptr(TaskerTask) task = NULL;
@@ -373,7 +373,7 @@ search_history_action (GtkWidget  *widget,
 }
 
 static void
-history_rerun_cb (TaskerAppWindow        *self,
+history_rerun_cb (TaskerAppWindow     *self,
                   TaskerHistoryRecord *record)
 {
   g_autoptr(TaskerAppCommand) command = NULL;
@@ -625,7 +625,7 @@ tasker_app_window_get_tasks (TaskerAppWindow *self)
  * visible, give or take a few). */
 TaskerAppTaskRow *
 tasker_app_window_find_row (TaskerAppWindow *self,
-                        TaskerTask   *task)
+                            TaskerTask      *task)
 {
   GHashTableIter iter;
   gpointer row;
@@ -641,7 +641,7 @@ tasker_app_window_find_row (TaskerAppWindow *self,
 
 void
 tasker_app_window_select_task (TaskerAppWindow *self,
-                           TaskerTask   *task)
+                               TaskerTask      *task)
 {
   guint position;
 
@@ -711,7 +711,7 @@ tasker_app_window_get_interrupted_list (TaskerAppWindow *self)
 /* @name: "tasks" or "history" */
 void
 tasker_app_window_show_page (TaskerAppWindow *self,
-                         const char   *name)
+                             const char      *name)
 {
   g_return_if_fail (TASKER_APP_IS_WINDOW (self));
   adw_view_stack_set_visible_child_name (self->view_stack, name);
@@ -719,7 +719,7 @@ tasker_app_window_show_page (TaskerAppWindow *self,
 
 void
 tasker_app_window_show_toast (TaskerAppWindow *self,
-                          const char   *text)
+                              const char      *text)
 {
   AdwToast *toast;
 

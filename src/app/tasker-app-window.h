@@ -19,20 +19,20 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (TaskerAppWindow, tasker_app_window, TASKER_APP, WINDOW, AdwApplicationWindow)
 
 TaskerAppWindow        *tasker_app_window_new                  (TaskerAppApplication *application);
-GListModel          *tasker_app_window_get_tasks            (TaskerAppWindow      *self);
-TaskerAppTaskRow       *tasker_app_window_find_row             (TaskerAppWindow      *self,
-                                                         TaskerTask        *task);
-void                 tasker_app_window_select_task          (TaskerAppWindow      *self,
-                                                         TaskerTask        *task);
-TaskerAppTaskDetails   *tasker_app_window_get_details          (TaskerAppWindow      *self);
-TaskerAppNewTaskDialog *tasker_app_window_open_new_task_dialog (TaskerAppWindow      *self);
-GtkWidget           *tasker_app_window_get_history_view     (TaskerAppWindow      *self);
-GtkWidget           *tasker_app_window_get_interrupted_list (TaskerAppWindow      *self);
-void                 tasker_app_window_show_page            (TaskerAppWindow      *self,
-                                                         const char        *name);
-void                 tasker_app_window_show_toast           (TaskerAppWindow      *self,
-                                                         const char        *text);
-gboolean             tasker_app_window_rerun                (TaskerAppWindow      *self,
-                                                         TaskerAppCommand     *command);
+GListModel             *tasker_app_window_get_tasks            (TaskerAppWindow *self);
+TaskerAppTaskRow       *tasker_app_window_find_row             (TaskerAppWindow *self,
+                                                                TaskerTask      *task);
+void                    tasker_app_window_select_task          (TaskerAppWindow *self,
+                                                                TaskerTask      *task);
+TaskerAppTaskDetails   *tasker_app_window_get_details          (TaskerAppWindow *self);
+TaskerAppNewTaskDialog *tasker_app_window_open_new_task_dialog (TaskerAppWindow *self);
+GtkWidget              *tasker_app_window_get_history_view     (TaskerAppWindow *self);
+GtkWidget              *tasker_app_window_get_interrupted_list (TaskerAppWindow *self);
+void                    tasker_app_window_show_page            (TaskerAppWindow *self,
+                                                                const char      *name);
+void                    tasker_app_window_show_toast           (TaskerAppWindow *self,
+                                                                const char      *text);
+gboolean                tasker_app_window_rerun                (TaskerAppWindow  *self,
+                                                                TaskerAppCommand *command);
 
 G_END_DECLS

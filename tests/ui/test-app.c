@@ -605,7 +605,7 @@ test_burst_revealed_gradually (Fixture       *f,
 
 static TaskerTask *
 get_task_of (TaskerAppWindow *window,
-             guint         position)
+             guint            position)
 {
   g_autoptr(TaskerTask) task = g_list_model_get_item (tasker_app_window_get_tasks (window), position);
 
@@ -762,8 +762,8 @@ test_restart (void)
 /* The records named @name in @app's history, @interrupted ones or the others. */
 static guint
 count_records (TaskerAppApplication *app,
-               const char        *name,
-               gboolean           interrupted)
+               const char           *name,
+               gboolean              interrupted)
 {
   g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
   g_autoptr(GListModel) records = NULL;
@@ -798,7 +798,7 @@ has_live_record (gpointer data)
 
 static guint
 count_tasks_named (TaskerAppWindow *window,
-                   const char   *name)
+                   const char      *name)
 {
   GListModel *tasks = tasker_app_window_get_tasks (window);
   guint n = 0;

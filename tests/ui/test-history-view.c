@@ -124,7 +124,7 @@ wait_loaded (TaskerAppHistoryView *view)
 
 static gpointer
 child (TaskerAppHistoryView *view,
-       const char        *name)
+       const char           *name)
 {
   GObject *object = gtk_widget_get_template_child (GTK_WIDGET (view), TASKER_APP_TYPE_HISTORY_VIEW, name);
 
@@ -380,9 +380,9 @@ find_buttons (GtkWidget  *widget,
 }
 
 static void
-rerun_cb (TaskerAppHistoryView    *view,
-          TaskerHistoryRecord  *record,
-          TaskerHistoryRecord **out)
+rerun_cb (TaskerAppHistoryView  *view,
+          TaskerHistoryRecord   *record,
+          TaskerHistoryRecord  **out)
 {
   g_set_object (out, record);
 }

@@ -23,7 +23,7 @@
 
 static gpointer
 child (TaskerAppPreferencesWindow *window,
-       const char              *name)
+       const char                 *name)
 {
   GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), TASKER_APP_TYPE_PREFERENCES_WINDOW, name);
 
@@ -45,7 +45,7 @@ collect (GtkWidget *widget,
 /* The expander row of the queue @name, or NULL. */
 static AdwExpanderRow *
 queue_row (TaskerAppPreferencesWindow *window,
-           const char              *name)
+           const char                 *name)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new ();
 
@@ -107,7 +107,7 @@ queues_text (GSettings *settings)
 
 static void
 add_queue (TaskerAppPreferencesWindow *window,
-           const char              *name)
+           const char                 *name)
 {
   AdwEntryRow *entry = child (window, "new_queue_row");
 

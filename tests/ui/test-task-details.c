@@ -98,7 +98,7 @@ expected_text (TaskerTask *task)
 
 static void
 assert_pane_shows_log (TaskerAppTaskDetails *details,
-                       TaskerTask        *task)
+                       TaskerTask           *task)
 {
   g_autofree char *shown = tasker_app_task_details_dup_log_text (details);
   g_autofree char *expected = expected_text (task);
