@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "tasker-app-preferences-window.h"
+#include "tasker-app-queue-row.h"
 
 #include <glib/gi18n.h>
 
@@ -22,9 +23,7 @@
  */
 
 #define SCHEMA_ID         "io.github.tasker.Tasker"
-#define DEFAULT_QUEUE     "default"
 #define MAX_CONCURRENT    256
-#define MAX_CAPACITY      1000000
 
 typedef struct
 {
@@ -111,83 +110,36 @@ find_queue (TaskerAppPreferencesWindow *self,
   return FALSE;
 }
 
-static char *
-queue_summary (const Queue *queue)
-{
-  g_autofree char *running = NULL;
-  g_autofree char *waiting = NULL;
-
-  running = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                          "%u command at a time",
-                                          "%u commands at a time",
-                                          queue->max_concurrent),
-                             queue->max_concurrent);
-  if (queue->capacity == 0)
-    waiting = g_strdup (_("any number waiting"));
-  else
-    waiting = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                            "at most %u waiting",
-                                            "at most %u waiting",
-                                            queue->capacity),
-                               queue->capacity);
-
-  /* Translators: how a queue runs commands, e.g. "2 commands at a time, any number waiting" */
-  return g_strdup_printf (_("%s, %s"), running, waiting);
-}
-
 /* Queue rows */
 
-static const char *
-row_queue_name (GtkWidget *widget)
-{
-  return g_object_get_data (G_OBJECT (widget), "tasker-queue");
-}
-
 static void
-spin_changed_cb (GtkSpinButton              *spin,
-                 TaskerAppPreferencesWindow *self)
+queue_changed_cb (TaskerAppPreferencesWindow *self,
+                  GParamSpec                 *pspec,
+                  TaskerAppQueueRow          *row)
 {
-  const char *name = row_queue_name (GTK_WIDGET (spin));
-  const char *field = g_object_get_data (G_OBJECT (spin), "tasker-field");
-  AdwExpanderRow *expander;
-  g_autofree char *summary = NULL;
   Queue *queue;
   guint index;
-  guint value;
 
-  if (!find_queue (self, name, &index))
+  if (!find_queue (self, tasker_app_queue_row_get_name (row), &index))
     return;
 
   queue = &g_array_index (self->queues, Queue, index);
-  value = (guint) gtk_spin_button_get_value_as_int (spin);
-  if (g_str_equal (field, "max-concurrent"))
-    {
-      if (queue->max_concurrent == value)
-        return;
-      queue->max_concurrent = value;
-    }
-  else
-    {
-      if (queue->capacity == value)
-        return;
-      queue->capacity = value;
-    }
-
-  expander = ADW_EXPANDER_ROW (gtk_widget_get_ancestor (GTK_WIDGET (spin), ADW_TYPE_EXPANDER_ROW));
-  summary = queue_summary (queue);
-  if (expander != NULL)
-    adw_expander_row_set_subtitle (expander, summary);
+  if (queue->max_concurrent == tasker_app_queue_row_get_max_concurrent (row) &&
+      queue->capacity == tasker_app_queue_row_get_capacity (row))
+    return;
+  queue->max_concurrent = tasker_app_queue_row_get_max_concurrent (row);
+  queue->capacity = tasker_app_queue_row_get_capacity (row);
 
   save_queues (self);
 }
 
 static void
-remove_clicked_cb (GtkButton                  *button,
-                   TaskerAppPreferencesWindow *self)
+queue_remove_cb (TaskerAppPreferencesWindow *self,
+                 TaskerAppQueueRow          *row)
 {
   guint index;
 
-  if (!find_queue (self, row_queue_name (GTK_WIDGET (button)), &index))
+  if (!find_queue (self, tasker_app_queue_row_get_name (row), &index))
     return;
 
   g_array_remove_index (self->queues, index);
@@ -196,76 +148,14 @@ remove_clicked_cb (GtkButton                  *button,
 }
 
 static GtkWidget *
-make_spin_row (TaskerAppPreferencesWindow *self,
-               const Queue                *queue,
-               const char                 *field,
-               const char                 *title,
-               const char                 *subtitle,
-               guint                       lower,
-               guint                       upper,
-               guint                       value)
-{
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *spin = gtk_spin_button_new_with_range (lower, upper, 1);
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), TRUE);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-
-  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
-  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
-  g_object_set_data_full (G_OBJECT (spin), "tasker-queue", g_strdup (queue->name), g_free);
-  g_object_set_data (G_OBJECT (spin), "tasker-field", (gpointer) field);
-  gtk_widget_set_name (spin, field);
-  g_signal_connect_object (spin, "value-changed", G_CALLBACK (spin_changed_cb), self, 0);
-
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), spin);
-
-  return row;
-}
-
-static GtkWidget *
 make_queue_row (TaskerAppPreferencesWindow *self,
                 const Queue                *queue)
 {
-  GtkWidget *row = adw_expander_row_new ();
-  GtkWidget *remove;
-  g_autofree char *summary = queue_summary (queue);
-  g_autofree char *remove_label = NULL;
+  GtkWidget *row = tasker_app_queue_row_new (queue->name, queue->max_concurrent, queue->capacity);
 
-  /* A queue name is text, not markup. */
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), queue->name);
-  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), summary);
-  g_object_set_data_full (G_OBJECT (row), "tasker-queue", g_strdup (queue->name), g_free);
-
-  remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
-  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (remove, "flat");
-  gtk_widget_set_tooltip_text (remove, _("Remove Queue"));
-  /* Translators: the accessible name of the button removing the queue %s */
-  remove_label = g_strdup_printf (_("Remove Queue “%s”"), queue->name);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (remove),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, remove_label,
-                                  -1);
-  g_object_set_data_full (G_OBJECT (remove), "tasker-queue", g_strdup (queue->name), g_free);
-  /* The default queue is where commands without a queue go. */
-  gtk_widget_set_sensitive (remove, g_strcmp0 (queue->name, DEFAULT_QUEUE) != 0);
-  g_signal_connect_object (remove, "clicked", G_CALLBACK (remove_clicked_cb), self, 0);
-  adw_expander_row_add_action (ADW_EXPANDER_ROW (row), remove);
-
-  adw_expander_row_add_row (ADW_EXPANDER_ROW (row),
-                            make_spin_row (self, queue, "max-concurrent",
-                                           _("_Running at Once"),
-                                           _("How many commands of this queue run at the same time"),
-                                           1, MAX_CONCURRENT, queue->max_concurrent));
-  adw_expander_row_add_row (ADW_EXPANDER_ROW (row),
-                            make_spin_row (self, queue, "capacity",
-                                           _("_Waiting at Most"),
-                                           _("How many more may wait for a slot; 0 for no limit"),
-                                           0, MAX_CAPACITY, queue->capacity));
+  g_signal_connect_object (row, "notify::max-concurrent", G_CALLBACK (queue_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "notify::capacity", G_CALLBACK (queue_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "remove", G_CALLBACK (queue_remove_cb), self, G_CONNECT_SWAPPED);
 
   return row;
 }
