@@ -242,6 +242,8 @@ static void
 tasker_app_task_row_init (TaskerAppTaskRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* A long message is cut: the tooltip has all of it. */
+  g_object_bind_property (self->message_label, "label", self->message_label, "tooltip-text", G_BINDING_SYNC_CREATE);
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 12);
 }
 
