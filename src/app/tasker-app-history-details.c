@@ -60,7 +60,9 @@ static char *
 command_text (gpointer             unused,
               TaskerHistoryRecord *record)
 {
-  return record != NULL ? g_strdup (tasker_history_record_get_description (record, "command")) : NULL;
+  if (record == NULL)
+    return NULL;
+  return g_strdup (tasker_history_record_get_description (record, "command"));
 }
 
 static char *
@@ -88,7 +90,9 @@ static char *
 started_text (gpointer             unused,
               TaskerHistoryRecord *record)
 {
-  return record != NULL ? tasker_app_format_time_full (tasker_history_record_get_started_time (record)) : NULL;
+  if (record == NULL)
+    return NULL;
+  return tasker_app_format_time_full (tasker_history_record_get_started_time (record));
 }
 
 /* An unfinished record's time is when it was last written, not an end. */

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 
 #define TASKER_APP_TYPE_HISTORY_DETAILS (tasker_app_history_details_get_type ())
 
-G_DECLARE_FINAL_TYPE (TaskerAppHistoryDetails, tasker_app_history_details, TASKER_APP, HISTORY_DETAILS, AdwWindow)
+G_DECLARE_FINAL_TYPE (TaskerAppHistoryDetails, tasker_app_history_details,
+                      TASKER_APP, HISTORY_DETAILS, AdwWindow)
 
 GtkWidget           *tasker_app_history_details_new        (GtkWindow           *parent,
                                                             TaskerHistoryRecord *record);

@@ -164,14 +164,18 @@ static char *
 finished_text (gpointer             unused,
                TaskerHistoryRecord *record)
 {
-  return tasker_app_format_time_short (record != NULL ? tasker_history_record_get_finished_time (record) : 0);
+  gint64 finished = record != NULL ? tasker_history_record_get_finished_time (record) : 0;
+
+  return tasker_app_format_time_short (finished);
 }
 
 static char *
 finished_tooltip (gpointer             unused,
                   TaskerHistoryRecord *record)
 {
-  return tasker_app_format_time_full (record != NULL ? tasker_history_record_get_finished_time (record) : 0);
+  gint64 finished = record != NULL ? tasker_history_record_get_finished_time (record) : 0;
+
+  return tasker_app_format_time_full (finished);
 }
 
 static char *

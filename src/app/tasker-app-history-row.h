@@ -22,6 +22,7 @@ const char          *tasker_app_history_record_get_title       (TaskerHistoryRec
 const char          *tasker_app_history_record_get_status_text (TaskerHistoryRecord *record);
 gboolean             tasker_app_history_record_is_final        (TaskerHistoryRecord *record);
 gboolean             tasker_app_history_record_has_command     (TaskerHistoryRecord *record);
-char                *tasker_app_history_record_dup_duration    (TaskerHistoryRecord *record) G_GNUC_WARN_UNUSED_RESULT;
+char                *tasker_app_history_record_dup_duration    (TaskerHistoryRecord *record)
+                                                               G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -44,7 +44,8 @@ tasker_app_interrupted_row_constructed (GObject *object)
 
   G_OBJECT_CLASS (tasker_app_interrupted_row_parent_class)->constructed (object);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), tasker_app_command_get_command_line (self->command));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self),
+                                 tasker_app_command_get_command_line (self->command));
 }
 
 static void

@@ -246,7 +246,8 @@ tasker_app_queue_row_class_init (TaskerAppQueueRowClass *klass)
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-app-queue-row.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/tasker/Tasker/tasker-app-queue-row.ui");
   gtk_widget_class_bind_template_child (widget_class, TaskerAppQueueRow, remove_button);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppQueueRow, max_concurrent_spin);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppQueueRow, capacity_spin);

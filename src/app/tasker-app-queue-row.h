@@ -11,7 +11,8 @@ G_BEGIN_DECLS
 
 #define TASKER_APP_TYPE_QUEUE_ROW (tasker_app_queue_row_get_type ())
 
-G_DECLARE_FINAL_TYPE (TaskerAppQueueRow, tasker_app_queue_row, TASKER_APP, QUEUE_ROW, AdwExpanderRow)
+G_DECLARE_FINAL_TYPE (TaskerAppQueueRow, tasker_app_queue_row,
+                      TASKER_APP, QUEUE_ROW, AdwExpanderRow)
 
 GtkWidget  *tasker_app_queue_row_new                (const char        *name,
                                                      guint              max_concurrent,

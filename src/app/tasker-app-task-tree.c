@@ -116,7 +116,9 @@ is_visible (gpointer item,
 
   if (g_hash_table_size (self->collapsed) == 0)
     return TRUE;
-  for (TaskerTask *task = tasker_task_get_parent (item); task != NULL; task = tasker_task_get_parent (task))
+  for (TaskerTask *task = tasker_task_get_parent (item);
+       task != NULL;
+       task = tasker_task_get_parent (task))
     if (has_id (self->collapsed, task))
       return FALSE;
   return TRUE;
@@ -230,7 +232,8 @@ tasker_app_task_tree_init (TaskerAppTaskTree *self)
   self->filter = gtk_custom_filter_new (is_visible, self, NULL);
   self->visible = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->all)),
                                              GTK_FILTER (g_object_ref (self->filter)));
-  g_signal_connect_swapped (self->visible, "items-changed", G_CALLBACK (visible_items_changed_cb), self);
+  g_signal_connect_swapped (self->visible, "items-changed",
+                            G_CALLBACK (visible_items_changed_cb), self);
 }
 
 TaskerAppTaskTree *

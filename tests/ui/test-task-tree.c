@@ -86,7 +86,8 @@ fixture_set_up (Fixture       *f,
   g_mutex_init (&f->gate.mutex);
   g_cond_init (&f->gate.cond);
   g_signal_connect (f->tree, "items-changed", G_CALLBACK (items_changed_cb), f);
-  g_signal_connect_swapped (f->tree, "expanders-changed", G_CALLBACK (count_cb), &f->expanders_changed);
+  g_signal_connect_swapped (f->tree, "expanders-changed", G_CALLBACK (count_cb),
+                            &f->expanders_changed);
   g_signal_connect_swapped (f->tree, "revealing", G_CALLBACK (count_cb), &f->revealing);
 }
 
@@ -180,7 +181,7 @@ test_insert (Fixture       *f,
   g_autoptr(TaskerTask) g = run (f, c1, FALSE);
   g_autoptr(GListStore) batch = g_list_store_new (TASKER_TYPE_TASK);
 
-  g_assert_true (g_type_is_a (g_list_model_get_item_type (G_LIST_MODEL (f->tree)), TASKER_TYPE_TASK));
+  g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (f->tree)) == TASKER_TYPE_TASK);
 
   /* Two roots at once: one change. */
   g_list_store_append (batch, p);
@@ -292,7 +293,8 @@ test_clear_finished (Fixture       *f,
   assert_items (G_LIST_MODEL (f->tree), p, c, busy, busy_child, NULL);
   g_array_set_size (f->changes, 0);
 
-  while (!(tasker_task_is_final (p) && tasker_task_is_final (c)) && g_get_monotonic_time () < deadline)
+  while (!(tasker_task_is_final (p) && tasker_task_is_final (c)) &&
+         g_get_monotonic_time () < deadline)
     g_main_context_iteration (context, FALSE);
   g_assert_true (tasker_task_is_final (c));
 
@@ -327,7 +329,8 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) g_test_add ("/Tasker/App/TaskTree/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func) \
+  g_test_add ("/Tasker/App/TaskTree/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("insert", test_insert);
   ADD ("expand-collapse", test_expand_collapse);
   ADD ("clear-finished", test_clear_finished);
