@@ -21,8 +21,8 @@
 #include <glib/gstdio.h>
 
 #include "bench-common.h"
-#include "tasker-application.h"
-#include "tasker-window.h"
+#include "tasker-app-application.h"
+#include "tasker-app-window.h"
 
 #define STEPS        20
 #define STEP_SLEEP_US 2000
@@ -96,7 +96,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(TaskerApplication) app = NULL;
+  g_autoptr(TaskerAppApplication) app = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = NULL;
   TaskerManager *manager;
@@ -113,7 +113,7 @@ main (int   argc,
   if (data_dir == NULL)
     bench_fail ("%s", error->message);
 
-  app = tasker_application_new ("io.github.tasker.Tasker.Bench", G_APPLICATION_NON_UNIQUE, data_dir);
+  app = tasker_app_application_new ("io.github.tasker.Tasker.Bench", G_APPLICATION_NON_UNIQUE, data_dir);
   if (!g_application_register (G_APPLICATION (app), NULL, &error))
     bench_fail ("cannot register: %s", error->message);
   g_application_activate (G_APPLICATION (app));
@@ -123,7 +123,7 @@ main (int   argc,
   gtk_window_set_default_size (window, 1100, 700);
   if (g_getenv ("BENCH_HIDE") != NULL)
     gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
-  manager = tasker_application_get_manager (app);
+  manager = tasker_app_application_get_manager (app);
   tasker_manager_set_max_threads (manager, MAX_THREADS);
   /* The benchmark measures the window, not the disk. */
   tasker_manager_set_history_path (manager, NULL);
@@ -176,10 +176,10 @@ main (int   argc,
     while (tasks == NULL || g_list_model_get_n_items (tasks) == 0)
       {
         g_main_context_iteration (NULL, TRUE);
-        tasks = tasker_window_get_tasks (TASKER_WINDOW (window));
+        tasks = tasker_app_window_get_tasks (TASKER_APP_WINDOW (window));
       }
     if (g_getenv ("BENCH_NO_SELECT") == NULL)
-      tasker_window_select_task (TASKER_WINDOW (window), g_list_model_get_item (tasks, 0));
+      tasker_app_window_select_task (TASKER_APP_WINDOW (window), g_list_model_get_item (tasks, 0));
   }
 
   deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
@@ -187,9 +187,9 @@ main (int   argc,
     g_main_context_iteration (NULL, TRUE);
   measuring = FALSE;
 
-  for (guint i = 0; i < g_list_model_get_n_items (tasker_window_get_tasks (TASKER_WINDOW (window))); i++)
+  for (guint i = 0; i < g_list_model_get_n_items (tasker_app_window_get_tasks (TASKER_APP_WINDOW (window))); i++)
     {
-      g_autoptr(TaskerTask) task = g_list_model_get_item (tasker_window_get_tasks (TASKER_WINDOW (window)), i);
+      g_autoptr(TaskerTask) task = g_list_model_get_item (tasker_app_window_get_tasks (TASKER_APP_WINDOW (window)), i);
       n_done += tasker_task_get_status (task) == TASKER_TASK_STATUS_COMPLETED;
     }
   if (n_done != n)
@@ -202,7 +202,7 @@ main (int   argc,
                                : "app: longest main-loop stall, 10k live tasks",
              longest_gap / 1000.0, "ms", BENCH_ON_VALUE, BENCH_LE, 50, NULL, 0);
 
-  tasker_application_stop (app);
+  tasker_app_application_stop (app);
   gtk_window_destroy (window);
   return 0;
 }

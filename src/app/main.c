@@ -9,13 +9,13 @@
 
 #include <glib/gi18n.h>
 
-#include "tasker-application.h"
+#include "tasker-app-application.h"
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(TaskerApplication) app = NULL;
+  g_autoptr(TaskerAppApplication) app = NULL;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, TASKER_LOCALEDIR);
@@ -24,7 +24,7 @@ main (int   argc,
 
   g_set_application_name (_("Tasker"));
 
-  app = tasker_application_new (TASKER_APP_ID, G_APPLICATION_DEFAULT_FLAGS, NULL);
+  app = tasker_app_application_new (TASKER_APP_ID, G_APPLICATION_DEFAULT_FLAGS, NULL);
 
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -5,8 +5,8 @@
 # through its accessible action, and see the task end cancelled.
 #
 # Runs itself under `xvfb-run -a … dbus-run-session --` when there is no
-# display (TOOLCHAIN.md P9, P10; P12: clicks go through the accessible
-# "click" action, not coordinates). pyatspi directly: dogtail adds nothing
+# display (clicks go through the accessible "click" action, not coordinates:
+# GTK 4.8 reports window-relative extents). pyatspi directly: dogtail adds nothing
 # here but delays.
 #
 # Order matters, each step waited for with a deadline:

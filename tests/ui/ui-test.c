@@ -118,7 +118,8 @@ ui_test_init (int    *argc,
             }
           g_strv_builder_add_many (builder, "xvfb-run", "-a", "-s", "-screen 0 1280x800x24", NULL);
         }
-      /* Always a bus of our own inside the X server (P9, P10). */
+      /* Always a bus of our own inside the X server, started by xvfb-run
+       * (the other order starts the accessibility registry without DISPLAY). */
       g_strv_builder_add_many (builder, "dbus-run-session", "--", NULL);
       for (int i = 0; i < *argc; i++)
         g_strv_builder_add (builder, (*argv)[i]);
@@ -134,13 +135,13 @@ ui_test_init (int    *argc,
 
 static guint app_counter;
 
-TaskerApplication *
+TaskerAppApplication *
 ui_test_app_new (const char *data_dir)
 {
   g_autofree char *tmp = NULL;
   g_autofree char *app_id = NULL;
   g_autoptr(GError) error = NULL;
-  TaskerApplication *app;
+  TaskerAppApplication *app;
 
   if (data_dir == NULL)
     {
@@ -152,7 +153,7 @@ ui_test_app_new (const char *data_dir)
   /* One id per application: an unregistered predecessor may still hold its
    * object path on the bus. */
   app_id = g_strdup_printf ("io.github.tasker.Tasker.Test.P%d.A%u", (int) getpid (), ++app_counter);
-  app = tasker_application_new (app_id, G_APPLICATION_NON_UNIQUE, data_dir);
+  app = tasker_app_application_new (app_id, G_APPLICATION_NON_UNIQUE, data_dir);
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
   g_application_activate (G_APPLICATION (app));
@@ -161,27 +162,27 @@ ui_test_app_new (const char *data_dir)
   return app;
 }
 
-TaskerWindow *
-ui_test_app_window (TaskerApplication *app)
+TaskerAppWindow *
+ui_test_app_window (TaskerAppApplication *app)
 {
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
 
   for (GList *l = windows; l != NULL; l = l->next)
-    if (TASKER_IS_WINDOW (l->data))
+    if (TASKER_APP_IS_WINDOW (l->data))
       return l->data;
   return NULL;
 }
 
 void
-ui_test_app_free (TaskerApplication *app)
+ui_test_app_free (TaskerAppApplication *app)
 {
   GList *windows;
 
-  tasker_application_stop (app);
+  tasker_app_application_stop (app);
   while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))) != NULL)
     gtk_window_destroy (windows->data);
   /* Let the cancelled tasks and destroyed widgets settle. */
-  tasker_manager_wait_until_settled (tasker_application_get_manager (app), 5000);
+  tasker_manager_wait_until_settled (tasker_app_application_get_manager (app), 5000);
   ui_test_sleep (50);
   g_object_unref (app);
 }

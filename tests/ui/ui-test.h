@@ -5,8 +5,8 @@
 
 #pragma once
 
-#include "tasker-application.h"
-#include "tasker-window.h"
+#include "tasker-app-application.h"
+#include "tasker-app-window.h"
 
 G_BEGIN_DECLS
 
@@ -18,10 +18,10 @@ void               ui_test_init          (int                *argc,
                                           char             ***argv);
 /* A registered, activated application with its own data directory (a fresh
  * temporary one when @data_dir is NULL) and its window. */
-TaskerApplication *ui_test_app_new       (const char         *data_dir);
-TaskerWindow      *ui_test_app_window    (TaskerApplication  *app);
+TaskerAppApplication *ui_test_app_new       (const char         *data_dir);
+TaskerAppWindow      *ui_test_app_window    (TaskerAppApplication  *app);
 /* Quits as the application would, then drops it and its window. */
-void               ui_test_app_free      (TaskerApplication  *app);
+void               ui_test_app_free      (TaskerAppApplication  *app);
 void               ui_test_remove_dir    (const char         *path);
 /* Iterates the default context until @condition holds or @timeout_ms passes. */
 gboolean           ui_test_wait          (UiTestCondition     condition,

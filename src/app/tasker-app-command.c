@@ -1,0 +1,394 @@
+/* tasker-app-command.c: a command line the user asked Tasker to run
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "tasker-app-command.h"
+
+/* TaskerAppCommand: what the New Task dialog, `tasker -- …`, a history re-run
+ * and a restart's restore all hand to the manager. It is also stored on the
+ * task as descriptions ("command", "cwd", "queue", "timeout", "retries"), so a
+ * history record holds everything needed to run it again. Main thread only. */
+
+struct _TaskerAppCommand
+{
+  GObject   parent_instance;
+
+  char    **argv;          /* (owned) (array zero-terminated=1) never empty */
+  char     *command_line;  /* (owned) as typed, or argv quoted */
+  char     *cwd;           /* (owned) (nullable) NULL: the app's directory */
+  char     *queue;         /* (owned) (nullable) NULL: the manager's default */
+  guint     timeout_s;     /* 0: none */
+  guint     retries;       /* attempts after the first */
+  TaskerHistoryRecord *replaces; /* (owned) (nullable) the interrupted record it runs again */
+};
+
+G_DEFINE_FINAL_TYPE (TaskerAppCommand, tasker_app_command, G_TYPE_OBJECT)
+
+/* Retry backoff for commands: 2 s, doubling, at most a minute, ±10 %. */
+#define RETRY_DELAY_MS     2000
+#define RETRY_FACTOR       2.0
+#define RETRY_MAX_DELAY_MS 60000
+#define RETRY_JITTER       0.1
+
+static void
+tasker_app_command_finalize (GObject *object)
+{
+  TaskerAppCommand *self = (TaskerAppCommand *) object;
+
+  g_clear_pointer (&self->argv, g_strfreev);
+  g_clear_pointer (&self->command_line, g_free);
+  g_clear_pointer (&self->cwd, g_free);
+  g_clear_pointer (&self->queue, g_free);
+  g_clear_object (&self->replaces);
+
+  G_OBJECT_CLASS (tasker_app_command_parent_class)->finalize (object);
+}
+
+static void
+tasker_app_command_class_init (TaskerAppCommandClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = tasker_app_command_finalize;
+}
+
+static void
+tasker_app_command_init (TaskerAppCommand *self)
+{
+}
+
+static char *
+quote_argv (const char * const *argv)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    {
+      const char *arg = argv[i];
+      gboolean plain = *arg != '\0';
+
+      /* Quote only what the shell would split or expand, so the line reads
+       * as the user would type it. */
+      for (const char *p = arg; *p != '\0' && plain; p++)
+        plain = g_ascii_isalnum (*p) || strchr ("-_./:=,+@%", *p) != NULL;
+
+      if (i > 0)
+        g_string_append_c (line, ' ');
+      if (plain)
+        g_string_append (line, arg);
+      else
+        {
+          g_autofree char *quoted = g_shell_quote (arg);
+          g_string_append (line, quoted);
+        }
+    }
+
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+TaskerAppCommand *
+tasker_app_command_new (const char * const *argv)
+{
+  TaskerAppCommand *self;
+
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
+
+  self = g_object_new (TASKER_APP_TYPE_COMMAND, NULL);
+  self->argv = g_strdupv ((char **) argv);
+  self->command_line = quote_argv (argv);
+
+  return self;
+}
+
+/* Parses @command_line as a shell would split it (no expansion). */
+TaskerAppCommand *
+tasker_app_command_new_from_line (const char  *command_line,
+                                  GError     **error)
+{
+  g_auto(GStrv) argv = NULL;
+  TaskerAppCommand *self;
+
+  g_return_val_if_fail (command_line != NULL, NULL);
+
+  if (!g_shell_parse_argv (command_line, NULL, &argv, error))
+    return NULL;
+
+  self = g_object_new (TASKER_APP_TYPE_COMMAND, NULL);
+  self->argv = g_steal_pointer (&argv);
+  self->command_line = g_strstrip (g_strdup (command_line));
+
+  return self;
+}
+
+static guint
+parse_uint (const char *text)
+{
+  guint64 value = 0;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT, &value, NULL))
+    return 0;
+  return (guint) value;
+}
+
+typedef const char *(*DescriptionFunc) (gpointer    object,
+                                        const char *key);
+
+/* Only tasks Tasker ran as commands can run again: a thread or process
+ * task of another program has no command line to repeat. */
+static TaskerAppCommand *
+new_from_descriptions (gpointer          object,
+                       DescriptionFunc   describe,
+                       GError          **error)
+{
+  const char *line = describe (object, "command");
+  TaskerAppCommand *self;
+
+  if (line == NULL)
+    {
+      g_set_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                   _("This task has no command line to run again"));
+      return NULL;
+    }
+
+  self = tasker_app_command_new_from_line (line, error);
+  if (self == NULL)
+    return NULL;
+
+  tasker_app_command_set_cwd (self, describe (object, "cwd"));
+  tasker_app_command_set_queue (self, describe (object, "queue"));
+  self->timeout_s = parse_uint (describe (object, "timeout"));
+  self->retries = parse_uint (describe (object, "retries"));
+
+  return self;
+}
+
+TaskerAppCommand *
+tasker_app_command_new_from_task (TaskerTask  *task,
+                                  GError     **error)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (task), NULL);
+
+  return new_from_descriptions (task, (DescriptionFunc) tasker_task_get_description, error);
+}
+
+TaskerAppCommand *
+tasker_app_command_new_from_record (TaskerHistoryRecord  *record,
+                                    GError              **error)
+{
+  g_return_val_if_fail (TASKER_IS_HISTORY_RECORD (record), NULL);
+
+  return new_from_descriptions (record, (DescriptionFunc) tasker_history_record_get_description, error);
+}
+
+const char * const *
+tasker_app_command_get_argv (TaskerAppCommand *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
+  return (const char * const *) self->argv;
+}
+
+const char *
+tasker_app_command_get_command_line (TaskerAppCommand *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
+  return self->command_line;
+}
+
+const char *
+tasker_app_command_get_cwd (TaskerAppCommand *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
+  return self->cwd;
+}
+
+void
+tasker_app_command_set_cwd (TaskerAppCommand *self,
+                            const char       *cwd)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+
+  g_free (self->cwd);
+  self->cwd = cwd != NULL && *cwd != '\0' ? g_strdup (cwd) : NULL;
+}
+
+const char *
+tasker_app_command_get_queue (TaskerAppCommand *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
+  return self->queue;
+}
+
+void
+tasker_app_command_set_queue (TaskerAppCommand *self,
+                              const char       *queue)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+
+  g_free (self->queue);
+  self->queue = queue != NULL && *queue != '\0' ? g_strdup (queue) : NULL;
+}
+
+guint
+tasker_app_command_get_timeout (TaskerAppCommand *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), 0);
+  return self->timeout_s;
+}
+
+void
+tasker_app_command_set_timeout (TaskerAppCommand *self,
+                                guint             timeout_s)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+  self->timeout_s = MIN (timeout_s, G_MAXUINT / 1000);
+}
+
+guint
+tasker_app_command_get_retries (TaskerAppCommand *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), 0);
+  return self->retries;
+}
+
+void
+tasker_app_command_set_retries (TaskerAppCommand *self,
+                                guint             retries)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+  self->retries = MIN (retries, 1000);
+}
+
+static void
+describe_uint (TaskerTaskOptions *options,
+               const char        *key,
+               guint              value)
+{
+  char text[16];
+
+  g_snprintf (text, sizeof text, "%u", value);
+  tasker_task_options_set_description (options, key, text);
+}
+
+TaskerTaskOptions *
+tasker_app_command_make_options (TaskerAppCommand *self)
+{
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
+
+  tasker_task_options_set_name (options, self->command_line);
+  /* A restart finds it in the history if it has not ended (tasker-app-pending.c). */
+  tasker_task_options_set_durable (options, TRUE);
+  tasker_task_options_set_description (options, "command", self->command_line);
+  if (self->cwd != NULL)
+    tasker_task_options_set_description (options, "cwd", self->cwd);
+  if (self->queue != NULL)
+    {
+      tasker_task_options_set_queue (options, self->queue, 0);
+      tasker_task_options_set_description (options, "queue", self->queue);
+    }
+  if (self->timeout_s > 0)
+    {
+      tasker_task_options_set_timeout (options, self->timeout_s * 1000);
+      describe_uint (options, "timeout", self->timeout_s);
+    }
+  if (self->retries > 0)
+    {
+      tasker_task_options_set_retry (options, self->retries + 1, RETRY_DELAY_MS,
+                                     RETRY_FACTOR, RETRY_MAX_DELAY_MS, RETRY_JITTER);
+      describe_uint (options, "retries", self->retries);
+    }
+  /* Its record takes the old one's place in one transaction: a crash at
+   * any moment leaves one of them, so the job never runs twice. */
+  tasker_task_options_set_replaces_record (options, self->replaces);
+
+  return g_steal_pointer (&options);
+}
+
+/* The interrupted record whose command this one runs again (see
+ * TaskerTaskOptions:replaces-record). */
+void
+tasker_app_command_set_replaces_record (TaskerAppCommand    *self,
+                                        TaskerHistoryRecord *record)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+  g_return_if_fail (record == NULL || TASKER_IS_HISTORY_RECORD (record));
+
+  g_set_object (&self->replaces, record);
+}
+
+/* Whether @argv names a program that can start in @cwd (NULL: this process's
+ * directory): not empty, @cwd a directory, the program found in this process's
+ * PATH (or, with a '/', relative to @cwd) and executable. A command that would
+ * fail at once is refused before it is added, with a message for the user.
+ * The manager spawns with G_SPAWN_SEARCH_PATH, so it looks the way it does. */
+gboolean
+tasker_app_command_check_runnable (const char * const  *argv,
+                                   const char          *cwd,
+                                   GError             **error)
+{
+  g_autofree char *found = NULL;
+  const char *c = argv != NULL && argv[0] != NULL ? argv[0] : "";
+
+  while (g_ascii_isspace (*c))
+    c++;
+  if (*c == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("no command given"));
+      return FALSE;
+    }
+
+  if (cwd != NULL && !g_file_test (cwd, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("directory “%s” does not exist"), cwd);
+      return FALSE;
+    }
+
+  if (strchr (argv[0], '/') != NULL)
+    {
+      g_autofree char *path = g_path_is_absolute (argv[0]) || cwd == NULL
+                              ? g_strdup (argv[0]) : g_build_filename (cwd, argv[0], NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test (path, G_FILE_TEST_IS_DIR))
+        return TRUE;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("cannot run “%s”: no such executable file"), argv[0]);
+      return FALSE;
+    }
+
+  found = g_find_program_in_path (argv[0]);
+  if (found == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("cannot run “%s”: not found in PATH"), argv[0]);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+TaskerTask *
+tasker_app_command_run (TaskerAppCommand  *self,
+                        TaskerManager     *manager,
+                        GError           **error)
+{
+  g_autoptr(TaskerTaskOptions) options = NULL;
+  TaskerTask *task;
+
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
+  g_return_val_if_fail (TASKER_IS_MANAGER (manager), NULL);
+
+  options = tasker_app_command_make_options (self);
+  task = tasker_manager_run_command (manager, NULL, options,
+                                     (const char * const *) self->argv,
+                                     self->cwd, NULL, error);
+  if (task == NULL && error != NULL && *error == NULL)
+    g_set_error (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN, _("Tasker is shutting down"));
+
+  return task;
+}

@@ -1,0 +1,47 @@
+/* tasker-app-command.h: a command line the user asked Tasker to run
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <tasker.h>
+
+G_BEGIN_DECLS
+
+#define TASKER_APP_TYPE_COMMAND (tasker_app_command_get_type ())
+
+G_DECLARE_FINAL_TYPE (TaskerAppCommand, tasker_app_command, TASKER_APP, COMMAND, GObject)
+
+TaskerAppCommand   *tasker_app_command_new                 (const char * const *argv) G_GNUC_WARN_UNUSED_RESULT;
+TaskerAppCommand   *tasker_app_command_new_from_line       (const char  *command_line,
+                                                            GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+TaskerAppCommand   *tasker_app_command_new_from_task       (TaskerTask  *task,
+                                                            GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+TaskerAppCommand   *tasker_app_command_new_from_record     (TaskerHistoryRecord  *record,
+                                                            GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+const char * const *tasker_app_command_get_argv            (TaskerAppCommand *self);
+const char         *tasker_app_command_get_command_line    (TaskerAppCommand *self);
+const char         *tasker_app_command_get_cwd             (TaskerAppCommand *self);
+void                tasker_app_command_set_cwd             (TaskerAppCommand *self,
+                                                            const char       *cwd);
+const char         *tasker_app_command_get_queue           (TaskerAppCommand *self);
+void                tasker_app_command_set_replaces_record (TaskerAppCommand    *self,
+                                                            TaskerHistoryRecord *record);
+void                tasker_app_command_set_queue           (TaskerAppCommand *self,
+                                                            const char       *queue);
+guint               tasker_app_command_get_timeout         (TaskerAppCommand *self);
+void                tasker_app_command_set_timeout         (TaskerAppCommand *self,
+                                                            guint             timeout_s);
+guint               tasker_app_command_get_retries         (TaskerAppCommand *self);
+void                tasker_app_command_set_retries         (TaskerAppCommand *self,
+                                                            guint             retries);
+TaskerTaskOptions  *tasker_app_command_make_options        (TaskerAppCommand *self) G_GNUC_WARN_UNUSED_RESULT;
+gboolean            tasker_app_command_check_runnable      (const char * const  *argv,
+                                                            const char          *cwd,
+                                                            GError             **error);
+TaskerTask         *tasker_app_command_run                 (TaskerAppCommand  *self,
+                                                            TaskerManager     *manager,
+                                                            GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS
