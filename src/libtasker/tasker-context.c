@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "tasker-context-private.h"
-#include "tasker-manager-private.h"
 #include "tasker-task-options-private.h"
 #include "tasker-task-private.h"
 
@@ -331,7 +330,7 @@ tasker_context_send_event (TaskerContext *self,
                            GVariant      *data)
 {
   g_autoptr(GVariant) owned = NULL;
-  g_autoptr(TaskerManager) manager = NULL;
+  g_autoptr(GObject) hold = NULL;
 
   g_return_if_fail (TASKER_IS_CONTEXT (self));
   g_return_if_fail (name != NULL);
@@ -342,10 +341,8 @@ tasker_context_send_event (TaskerContext *self,
   if (!self->task->has_event_func)
     return;
 
-  if (self->task->remote != NULL)
-    self->task->remote->event (self->task, name, owned);
-  else if ((manager = _tasker_task_ref_manager (self->task)))
-    _tasker_manager_task_event (manager, self->task, name, owned, TRUE);
+  if ((hold = _tasker_task_hold_sink (self->task)))
+    self->task->sink->event (self->task, name, owned, TRUE);
 }
 
 /**
@@ -382,14 +379,12 @@ tasker_context_log (TaskerContext *self,
 void
 tasker_context_flush (TaskerContext *self)
 {
-  g_autoptr(TaskerManager) manager = NULL;
+  g_autoptr(GObject) hold = NULL;
 
   g_return_if_fail (TASKER_IS_CONTEXT (self));
 
-  if (self->task->remote != NULL)
-    self->task->remote->flush (self->task);
-  else if ((manager = _tasker_task_ref_manager (self->task)))
-    _tasker_manager_task_flush (manager, self->task);
+  if ((hold = _tasker_task_hold_sink (self->task)))
+    self->task->sink->flush (self->task);
 }
 
 static gboolean
@@ -408,13 +403,13 @@ begin_return (TaskerContext *self)
 static void
 end_return (TaskerContext *self)
 {
-  g_autoptr(TaskerManager) manager = NULL;
+  g_autoptr(GObject) hold = NULL;
 
-  if (self->task->kind == TASKER_TASK_KIND_THREAD)
+  if (self->task->kind == TASKER_TASK_KIND_THREAD || self->task->sink->returned == NULL)
     return;
 
-  if ((manager = _tasker_task_ref_manager (self->task)))
-    _tasker_manager_task_returned (manager, self->task);
+  if ((hold = _tasker_task_hold_sink (self->task)))
+    self->task->sink->returned (self->task);
 }
 
 /**

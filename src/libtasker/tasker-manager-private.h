@@ -11,6 +11,7 @@
 
 #include "tasker-manager.h"
 #include "tasker-task.h"
+#include "tasker-task-sink-private.h"
 
 G_BEGIN_DECLS
 
@@ -23,7 +24,11 @@ guint64 _tasker_manager_get_n_wakeups (TaskerManager *self);
 guint   _tasker_manager_count_events  (TaskerManager *self,
                                        TaskerTask    *task);
 
-/* Called by runners and contexts, from any thread. */
+/* The sink the manager installs in its tasks: its runners, their contexts
+ * and the tasks report through it, never by these names. */
+extern const TaskerTaskSink _tasker_manager_task_sink;
+
+/* What the sink calls, from any thread (tests may call them directly). */
 void    _tasker_manager_task_dirty    (TaskerManager *self,
                                        TaskerTask    *task);
 void    _tasker_manager_task_flush    (TaskerManager *self,

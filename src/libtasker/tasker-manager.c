@@ -1792,7 +1792,7 @@ submit (TaskerManager      *self,
   TaskerTask *parent = options != NULL ? _tasker_task_options_get_parent (options) : NULL;
   guint64 trace_id = options != NULL ? _tasker_task_options_get_trace_id (options) : 0;
 
-  task = _tasker_task_new (self, kind, key, options, func, user_data, user_data_destroy);
+  task = _tasker_task_new (self, &_tasker_manager_task_sink, kind, key, options, func, user_data, user_data_destroy);
   if (options != NULL)
     {
       task->ignore_child_failures = _tasker_task_options_get_ignore_child_failures (options);
@@ -3482,3 +3482,57 @@ _tasker_manager_task_cancel (TaskerManager *self,
 
   fire_all (to_fire);
 }
+
+/* The manager's task sink. @dirty and @returned come from the task's runner
+ * while it runs (the task holds its manager); the others through
+ * _tasker_task_hold_sink(), which holds the manager for them. */
+
+static GObject *
+sink_hold (TaskerTask *task)
+{
+  return G_OBJECT (_tasker_task_ref_manager (task));
+}
+
+static void
+sink_dirty (TaskerTask *task)
+{
+  _tasker_manager_task_dirty (task->manager, task);
+}
+
+static void
+sink_flush (TaskerTask *task)
+{
+  _tasker_manager_task_flush (task->manager, task);
+}
+
+static gboolean
+sink_event (TaskerTask *task,
+            const char *name,
+            GVariant   *data,
+            gboolean    may_wait)
+{
+  return _tasker_manager_task_event (task->manager, task, name, data, may_wait);
+}
+
+static void
+sink_returned (TaskerTask *task)
+{
+  _tasker_manager_task_returned (task->manager, task);
+}
+
+static void
+sink_cancel (TaskerTask   *task,
+             const GError *reason)
+{
+  _tasker_manager_task_cancel (task->manager, task, reason);
+}
+
+const TaskerTaskSink _tasker_manager_task_sink = {
+  .hold = sink_hold,
+  .dirty = sink_dirty,
+  .flush = sink_flush,
+  .event = sink_event,
+  .log = NULL,          /* the task keeps its log lines itself */
+  .returned = sink_returned,
+  .cancel = sink_cancel,
+};

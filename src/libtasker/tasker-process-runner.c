@@ -19,7 +19,6 @@
 #include "tasker-command-progress-private.h"
 #include "tasker-error.h"
 #include "tasker-line-splitter-private.h"
-#include "tasker-manager-private.h"
 #include "tasker-process-runner-private.h"
 #include "tasker-task-private.h"
 #include "tasker-trace-private.h"
@@ -184,7 +183,6 @@ job_return_full (Job      *job,
                  gboolean  before_cancel)
 {
   TaskerTask *task = g_steal_pointer (&job->task);
-  TaskerManager *manager = task->manager;
 
   g_assert (job->started);
 
@@ -199,7 +197,7 @@ job_return_full (Job      *job,
   else
     _tasker_task_begin_return (task);
   g_object_unref (task);
-  _tasker_manager_task_returned (manager, task);
+  task->sink->returned (task);
 
   job_free (job);
 }
@@ -248,7 +246,7 @@ job_mark_started (Job *job)
 
   /* The dirty mark makes the manager see RUNNING. */
   if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
-    _tasker_manager_task_dirty (task->manager, task);
+    task->sink->dirty (task);
 }
 
 /* The task waits for a worker to be free: the manager's message says so
@@ -264,7 +262,7 @@ show_waiting (Job *job)
 
   g_atomic_int_set (&task->waits_for, TASKER_WAIT_WORKER);
   if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
-    _tasker_manager_task_dirty (task->manager, task);
+    task->sink->dirty (task);
 }
 
 static char *
@@ -844,7 +842,7 @@ handle_frame (Child           *child,
           /* Back-pressure: past the task's bound, the worker's frames wait in
            * its socket (and the worker in its writes) until the manager has
            * delivered some; see _tasker_process_runner_resume(). */
-          if (_tasker_manager_task_event (job->task->manager, job->task, name, data, FALSE))
+          if (job->task->sink->event (job->task, name, data, FALSE))
             pause_reading (child);
         }
       break;

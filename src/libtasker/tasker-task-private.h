@@ -14,6 +14,7 @@
 #include "tasker-task.h"
 #include "tasker-task-options.h"
 #include "tasker-task-options-private.h"
+#include "tasker-task-sink-private.h"
 
 G_BEGIN_DECLS
 
@@ -41,19 +42,6 @@ enum {
   TASKER_WAIT_THREAD = 1,
   TASKER_WAIT_WORKER = 2,
 };
-
-/* Where the reports of a task go when it runs inside a tasker-worker
- * process: there is no manager there, only the protocol back to one. */
-typedef struct
-{
-  void (*dirty) (TaskerTask *task);   /* progress or message changed */
-  void (*flush) (TaskerTask *task);
-  void (*event) (TaskerTask *task,
-                 const char *name,
-                 GVariant   *data);
-  void (*log)   (TaskerTask *task,
-                 const char *text);
-} TaskerRemoteSink;
 
 /* What a process task or command runs: kept for every attempt. */
 typedef struct
@@ -86,8 +74,8 @@ struct _TaskerTask
   guint64             id;
   gint64              created_time;
   TaskerTaskKind      kind;
-  const TaskerRemoteSink *remote;       /* (nullable): set in a worker process, where @manager is NULL */
-  gpointer            remote_data;      /* (unowned) for @remote */
+  const TaskerTaskSink *sink;           /* (not nullable): where its reports go; in a worker process, where
+                                         * @manager is NULL, the protocol back to the manager */
   TaskerPolicy        policy;           /* resolved at submit */
   TaskerCall         *call;             /* (owned) (nullable) a process task's or command's */
   guint64             trace_id;         /* DESIGN.md §4 Tracing */
@@ -165,6 +153,7 @@ struct _TaskerTask
 };
 
 TaskerTask    *_tasker_task_new             (TaskerManager     *manager,
+                                             const TaskerTaskSink *sink,
                                              TaskerTaskKind     kind,
                                              const char        *key,
                                              TaskerTaskOptions *options,
@@ -172,10 +161,10 @@ TaskerTask    *_tasker_task_new             (TaskerManager     *manager,
                                              gpointer           func_data,
                                              GDestroyNotify     func_data_destroy);
 TaskerTask    *_tasker_task_new_remote      (guint64            id,
-                                             const TaskerRemoteSink *remote,
-                                             gpointer           remote_data);
+                                             const TaskerTaskSink *sink);
 gboolean       _tasker_task_claim_start     (TaskerTask        *self);
 TaskerManager *_tasker_task_ref_manager     (TaskerTask        *self);
+GObject       *_tasker_task_hold_sink       (TaskerTask        *self);
 GCancellable  *_tasker_task_get_cancellable (TaskerTask        *self);
 gboolean       _tasker_task_request_cancel  (TaskerTask        *self,
                                              const GError      *reason,

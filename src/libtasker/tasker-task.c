@@ -10,7 +10,6 @@
 
 #include "tasker-enums.h"
 #include "tasker-error.h"
-#include "tasker-manager-private.h"
 #include "tasker-task-options-private.h"
 #include "tasker-task-private.h"
 
@@ -306,7 +305,8 @@ tasker_task_init (TaskerTask *self)
 }
 
 TaskerTask *
-_tasker_task_new (TaskerManager     *manager,
+_tasker_task_new (TaskerManager        *manager,
+                  const TaskerTaskSink *sink,
                   TaskerTaskKind     kind,
                   const char        *key,
                   TaskerTaskOptions *options,
@@ -319,6 +319,7 @@ _tasker_task_new (TaskerManager     *manager,
 
   self = g_object_new (TASKER_TYPE_TASK, NULL);
   self->manager = g_object_ref (manager);
+  self->sink = sink;
   self->kind = kind;
   self->key = g_strdup (key);
   self->func = func;
@@ -341,19 +342,17 @@ _tasker_task_new (TaskerManager     *manager,
 }
 
 /* A worker process's stand-in for the manager's task @id: its context's
- * reports go to @remote. */
+ * reports go to @sink. */
 TaskerTask *
-_tasker_task_new_remote (guint64                 id,
-                         const TaskerRemoteSink *remote,
-                         gpointer                remote_data)
+_tasker_task_new_remote (guint64               id,
+                         const TaskerTaskSink *sink)
 {
   TaskerTask *self;
 
   self = g_object_new (TASKER_TYPE_TASK, NULL);
   self->kind = TASKER_TASK_KIND_PROCESS;
   self->id = id;
-  self->remote = remote;
-  self->remote_data = remote_data;
+  self->sink = sink;
   self->has_event_func = TRUE;
   self->created_time = g_get_real_time ();
 
@@ -363,10 +362,7 @@ _tasker_task_new_remote (guint64                 id,
 static inline void
 mark_dirty (TaskerTask *self)
 {
-  if G_UNLIKELY (self->remote != NULL)
-    self->remote->dirty (self);
-  else
-    _tasker_manager_task_dirty (self->manager, self);
+  self->sink->dirty (self);
 }
 
 /* Called by a runner before it runs the function: FALSE when a cancel got there first. */
@@ -391,6 +387,19 @@ _tasker_task_ref_manager (TaskerTask *self)
   g_mutex_unlock (&self->lock);
 
   return manager;
+}
+
+/* Any thread: keeps the task's sink there while a report that may come at
+ * any time (after the task ended, from another thread) goes to it. NULL when
+ * it is gone and nothing may be reported (a manager's task once final: its
+ * manager may be finalized). */
+GObject *
+_tasker_task_hold_sink (TaskerTask *self)
+{
+  if (self->sink->hold == NULL)
+    return g_object_ref (G_OBJECT (self));
+
+  return self->sink->hold (self);
 }
 
 /* Any thread. The cancellable lives as long as the task, so transfer none is safe
@@ -584,9 +593,9 @@ _tasker_task_append_log (TaskerTask *self,
   const char *line = text;
 
   /* In a worker, the manager's side stamps and keeps the lines. */
-  if (self->remote != NULL)
+  if (self->sink->log != NULL)
     {
-      self->remote->log (self, text);
+      self->sink->log (self, text);
       return;
     }
 
@@ -1441,10 +1450,10 @@ tasker_task_get_result_pointer (TaskerTask *self)
 void
 tasker_task_cancel (TaskerTask *self)
 {
-  g_autoptr(TaskerManager) manager = NULL;
+  g_autoptr(GObject) hold = NULL;
 
   g_return_if_fail (TASKER_IS_TASK (self));
 
-  if ((manager = _tasker_task_ref_manager (self)))
-    _tasker_manager_task_cancel (manager, self, NULL);
+  if ((hold = _tasker_task_hold_sink (self)) && self->sink->cancel != NULL)
+    self->sink->cancel (self, NULL);
 }
