@@ -223,28 +223,28 @@ static void
 unfinished_link_locked (TaskerManager *self,
                         TaskerTask    *task)
 {
-  task->unfinished_prev = NULL;
-  task->unfinished_next = self->unfinished;
+  task->slot.unfinished_prev = NULL;
+  task->slot.unfinished_next = self->unfinished;
   if (self->unfinished != NULL)
-    self->unfinished->unfinished_prev = task;
+    self->unfinished->slot.unfinished_prev = task;
   self->unfinished = task;
   self->n_unfinished++;
-  task->unfinished = TRUE;
+  task->slot.unfinished = TRUE;
 }
 
 static void
 unfinished_unlink_locked (TaskerManager *self,
                           TaskerTask    *task)
 {
-  if (task->unfinished_prev != NULL)
-    task->unfinished_prev->unfinished_next = task->unfinished_next;
+  if (task->slot.unfinished_prev != NULL)
+    task->slot.unfinished_prev->slot.unfinished_next = task->slot.unfinished_next;
   else
-    self->unfinished = task->unfinished_next;
-  if (task->unfinished_next != NULL)
-    task->unfinished_next->unfinished_prev = task->unfinished_prev;
-  task->unfinished_prev = task->unfinished_next = NULL;
+    self->unfinished = task->slot.unfinished_next;
+  if (task->slot.unfinished_next != NULL)
+    task->slot.unfinished_next->slot.unfinished_prev = task->slot.unfinished_prev;
+  task->slot.unfinished_prev = task->slot.unfinished_next = NULL;
   self->n_unfinished--;
-  task->unfinished = FALSE;
+  task->slot.unfinished = FALSE;
 }
 
 static double
@@ -274,19 +274,19 @@ share_with_parent (TaskerManager *self,
                    TaskerTask    *child,
                    double         value)
 {
-  TaskerTask *parent = child->parent;
+  TaskerTask *parent = child->tree.parent;
 
-  if (parent == NULL || parent->children_weight <= 0.0 || tasker_task_is_final (parent))
+  if (parent == NULL || parent->tree.children_weight <= 0.0 || tasker_task_is_final (parent))
     return;
 
-  if (!child->shared_with_parent)
+  if (!child->tree.shared_with_parent)
     {
-      child->shared_with_parent = TRUE;
-      child->parent_share = 0.0;
-      parent->n_children_seen++;
+      child->tree.shared_with_parent = TRUE;
+      child->tree.parent_share = 0.0;
+      parent->tree.n_children_seen++;
     }
-  parent->children_progress_sum += value - child->parent_share;
-  child->parent_share = value;
+  parent->tree.children_progress_sum += value - child->tree.parent_share;
+  child->tree.parent_share = value;
 
   sync_task (self, parent);
 }
@@ -298,12 +298,12 @@ sync_task_quietly (TaskerManager *self,
   double old_progress = task->progress;
   guint changed;
 
-  g_atomic_int_set (&task->dirty, FALSE);
+  __atomic_store_n (&task->dirty, FALSE, __ATOMIC_SEQ_CST);
   changed = _tasker_task_sync (task);
 
   if (changed != 0)
     {
-      if (task->counted)
+      if (task->slot.counted)
         self->batch_live_progress += task->progress - old_progress;
       self->emit_pending = TRUE;
       if (changed & TASKER_TASK_CHANGED_PROGRESS)
@@ -367,7 +367,7 @@ sync_task (TaskerManager *self,
 static inline gboolean
 may_have_manager_message (TaskerTask *task)
 {
-  return task->queue != NULL || task->policy.max_attempts > 1;
+  return task->slot.queue != NULL || task->policy.max_attempts > 1;
 }
 
 static void
@@ -400,17 +400,17 @@ static void leave_queue_locked (TaskerManager *self,
 static TaskerTask *
 child_ended_locked (TaskerTask *task)
 {
-  TaskerTask *parent = task->parent;
+  TaskerTask *parent = task->tree.parent;
 
-  g_ptr_array_remove_fast (parent->children, task);
+  g_ptr_array_remove_fast (parent->tree.children, task);
 
-  if (task->status == TASKER_TASK_STATUS_FAILED && !parent->ignore_child_failures &&
-      parent->child_error == NULL)
-    parent->child_error = g_error_new (TASKER_ERROR, TASKER_ERROR_FAILED,
+  if (task->status == TASKER_TASK_STATUS_FAILED && !parent->tree.ignore_child_failures &&
+      parent->tree.child_error == NULL)
+    parent->tree.child_error = g_error_new (TASKER_ERROR, TASKER_ERROR_FAILED,
                                        "child task %" G_GUINT64_FORMAT " failed: %s",
                                        task->id, task->error != NULL ? task->error->message : "");
 
-  if (parent->awaiting_children && parent->children->len == 0 && parent->unfinished)
+  if (parent->tree.awaiting_children && parent->tree.children->len == 0 && parent->slot.unfinished)
     return g_object_ref (parent);
 
   return NULL;
@@ -447,7 +447,7 @@ finish_task (TaskerManager    *self,
   if (task->progress != old_progress)
     changed |= TASKER_TASK_CHANGED_PROGRESS;
 
-  if (task->counted)
+  if (task->slot.counted)
     {
       self->batch_live_progress -= old_progress;
       self->batch_finished++;
@@ -458,15 +458,15 @@ finish_task (TaskerManager    *self,
   if (task->key != NULL && g_hash_table_lookup (self->keys, task->key) == task)
     g_hash_table_remove (self->keys, task->key);
   unfinished_unlink_locked (self, task);
-  if (task->queue != NULL)
+  if (task->slot.queue != NULL)
     leave_queue_locked (self, task);
-  if (task->parent != NULL)
+  if (task->tree.parent != NULL)
     parent = child_ended_locked (task);
   g_mutex_unlock (&self->lock);
 
   clear_source (&task->retry_source);
 
-  if (task->in_list)
+  if (task->slot.in_list)
     _tasker_task_list_remove (self->live, task);
 
   _tasker_task_notify (task, changed);
@@ -593,7 +593,7 @@ schedule_retry (TaskerManager *self,
   clear_source (&task->timeout_source);
 
   g_mutex_lock (&self->lock);
-  if (task->queue != NULL)
+  if (task->slot.queue != NULL)
     leave_queue_locked (self, task);
   g_mutex_unlock (&self->lock);
 
@@ -617,8 +617,8 @@ static void
 finish_parent (TaskerManager *self,
                TaskerTask    *parent)
 {
-  TaskerTaskStatus status = parent->pending_status;
-  GError *error = g_steal_pointer (&parent->pending_error);
+  TaskerTaskStatus status = parent->tree.pending_status;
+  GError *error = g_steal_pointer (&parent->tree.pending_error);
 
   if (tasker_task_is_final (parent))
     {
@@ -626,17 +626,17 @@ finish_parent (TaskerManager *self,
       return;
     }
 
-  parent->awaiting_children = FALSE;
+  parent->tree.awaiting_children = FALSE;
   if (g_atomic_int_get (&parent->cancel_requested) && status != TASKER_TASK_STATUS_FAILED)
     {
       g_clear_error (&error);
       status = TASKER_TASK_STATUS_CANCELLED;
       error = cancel_error (parent);
     }
-  else if (status == TASKER_TASK_STATUS_COMPLETED && parent->child_error != NULL)
+  else if (status == TASKER_TASK_STATUS_COMPLETED && parent->tree.child_error != NULL)
     {
       status = TASKER_TASK_STATUS_FAILED;
-      error = g_error_copy (parent->child_error);
+      error = g_error_copy (parent->tree.child_error);
     }
 
   finish_task (self, parent, status, error);
@@ -662,11 +662,11 @@ handle_returned (TaskerManager *self,
   shut_down = FALSE;
   has_children = FALSE;
   if ((status == TASKER_TASK_STATUS_FAILED && attempt < task->policy.max_attempts) ||
-      task->children != NULL)
+      task->tree.children != NULL)
     {
       g_mutex_lock (&self->lock);
       shut_down = self->shut_down;
-      has_children = task->children != NULL && task->children->len > 0;
+      has_children = task->tree.children != NULL && task->tree.children->len > 0;
       g_mutex_unlock (&self->lock);
     }
 
@@ -683,24 +683,24 @@ handle_returned (TaskerManager *self,
   if (has_children)
     {
       /* RUNNING with no thread until the children have ended. */
-      task->pending_status = status;
-      task->pending_error = error;
-      task->awaiting_children = TRUE;
+      task->tree.pending_status = status;
+      task->tree.pending_error = error;
+      task->tree.awaiting_children = TRUE;
       clear_source (&task->timeout_source);
       g_mutex_lock (&self->lock);
-      if (task->queue != NULL)
+      if (task->slot.queue != NULL)
         leave_queue_locked (self, task);
-      has_children = task->children->len > 0;
+      has_children = task->tree.children->len > 0;
       g_mutex_unlock (&self->lock);
       if (!has_children)
         finish_parent (self, task);
       return;
     }
 
-  if (status == TASKER_TASK_STATUS_COMPLETED && task->child_error != NULL)
+  if (status == TASKER_TASK_STATUS_COMPLETED && task->tree.child_error != NULL)
     {
       status = TASKER_TASK_STATUS_FAILED;
-      error = g_error_copy (task->child_error);
+      error = g_error_copy (task->tree.child_error);
     }
 
   finish_task (self, task, status, error);
@@ -749,14 +749,14 @@ event_taken (TaskerManager *self,
              TaskerTask    *task)
 {
   g_mutex_lock (&self->lock);
-  task->events_queued--;
-  if (task->events_queued <= TASKER_TASK_EVENTS_MAX / 2)
+  task->slot.events_queued--;
+  if (task->slot.events_queued <= TASKER_TASK_EVENTS_MAX / 2)
     {
-      if (task->events_waiters > 0)
+      if (task->slot.events_waiters > 0)
         g_cond_broadcast (&self->events_cond);
-      if (task->events_throttled)
+      if (task->slot.events_throttled)
         {
-          task->events_throttled = FALSE;
+          task->slot.events_throttled = FALSE;
           _tasker_process_runner_resume (self->processes, task);
         }
     }
@@ -894,7 +894,7 @@ tasker_manager_dispatch (TaskerManager *self)
           _tasker_task_list_add (self->live, task);
           if (task->durable && self->history != NULL)
             _tasker_history_add (self->history, task);
-          task->counted = TRUE;
+          task->slot.counted = TRUE;
           self->batch_seen++;
           self->batch_live_progress += task->progress;
           share_with_parent (self, task, task->progress);
@@ -914,7 +914,7 @@ tasker_manager_dispatch (TaskerManager *self)
     {
       TaskerTask *task = g_ptr_array_index (self->recheck, i);
 
-      if (!tasker_task_is_final (task) && !g_atomic_int_get (&task->dirty))
+      if (!tasker_task_is_final (task) && !__atomic_load_n (&task->dirty, __ATOMIC_SEQ_CST))
         sync_task (self, task);
     }
   g_ptr_array_set_size (self->recheck, 0);
@@ -1612,15 +1612,15 @@ cancel_tree_locked (TaskerManager *self,
       push_msg_locked (self, MSG_CANCEL, task, NULL, NULL);
       cancel_in_runner_locked (self, task);
       /* A sender waiting for room stops waiting (see _tasker_manager_task_event). */
-      if (task->events_waiters > 0)
+      if (task->slot.events_waiters > 0)
         g_cond_broadcast (&self->events_cond);
     }
   if (cancellable != NULL)
     g_ptr_array_add (to_fire, cancellable);
 
-  if (task->children != NULL)
-    for (guint i = 0; i < task->children->len; i++)
-      cancel_tree_locked (self, g_ptr_array_index (task->children, i), reason, to_fire);
+  if (task->tree.children != NULL)
+    for (guint i = 0; i < task->tree.children->len; i++)
+      cancel_tree_locked (self, g_ptr_array_index (task->tree.children, i), reason, to_fire);
 }
 
 static void
@@ -1650,7 +1650,7 @@ dispatch_locked (TaskerManager *self,
       /* A task that finds every thread busy waits, and its sync says so. A
        * new one is looked at when it joins the live list (not counted yet,
        * it is ours alone here); one seen before needs a sync of its own. */
-      if (_tasker_thread_runner_push (self->threads, task) && task->counted &&
+      if (_tasker_thread_runner_push (self->threads, task) && task->slot.counted &&
           !__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
         {
           g_ptr_array_add (self->dirty, g_object_ref (task));
@@ -1685,15 +1685,15 @@ static void
 admit_locked (TaskerManager *self,
               TaskerTask    *task)
 {
-  if (task->queue == NULL || _tasker_queue_take_slot (task->queue))
+  if (task->slot.queue == NULL || _tasker_queue_take_slot (task->slot.queue))
     {
-      task->holds_slot = task->queue != NULL;
+      task->slot.holds_slot = task->slot.queue != NULL;
       dispatch_locked (self, task);
       return;
     }
 
-  task->waits_for_slot = TRUE;
-  _tasker_queue_wait (task->queue, task, task->policy.priority);
+  task->slot.waits_for_slot = TRUE;
+  _tasker_queue_wait (task->slot.queue, task, task->policy.priority);
   set_manager_message_locked (self, task, "Waiting for a free slot");
 }
 
@@ -1705,21 +1705,21 @@ leave_queue_locked (TaskerManager *self,
 {
   TaskerTask *next = NULL;
 
-  if (task->holds_slot)
+  if (task->slot.holds_slot)
     {
-      task->holds_slot = FALSE;
-      next = _tasker_queue_release_slot (task->queue);
+      task->slot.holds_slot = FALSE;
+      next = _tasker_queue_release_slot (task->slot.queue);
     }
-  else if (task->waits_for_slot)
+  else if (task->slot.waits_for_slot)
     {
-      task->waits_for_slot = FALSE;
-      _tasker_queue_remove (task->queue, task);
+      task->slot.waits_for_slot = FALSE;
+      _tasker_queue_remove (task->slot.queue, task);
     }
 
   if (next != NULL)
     {
-      next->waits_for_slot = FALSE;
-      next->holds_slot = TRUE;
+      next->slot.waits_for_slot = FALSE;
+      next->slot.holds_slot = TRUE;
       dispatch_locked (self, next);
       g_object_unref (next);
     }
@@ -1763,7 +1763,7 @@ check_submit_locked (TaskerManager  *self,
       return FALSE;
     }
 
-  if (parent != NULL && (parent->manager != self || !parent->unfinished))
+  if (parent != NULL && (parent->manager != self || !parent->slot.unfinished))
     {
       g_set_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
                    parent->manager != self
@@ -1795,9 +1795,9 @@ submit (TaskerManager      *self,
   task = _tasker_task_new (self, &_tasker_manager_task_sink, kind, key, options, func, user_data, user_data_destroy);
   if (options != NULL)
     {
-      task->ignore_child_failures = _tasker_task_options_get_ignore_child_failures (options);
+      task->tree.ignore_child_failures = _tasker_task_options_get_ignore_child_failures (options);
       task->durable = tasker_task_options_get_durable (options);
-      task->children_weight = _tasker_task_options_get_children_weight (options);
+      task->tree.children_weight = _tasker_task_options_get_children_weight (options);
     }
   if (call != NULL && call->invalid == NULL)
     task->call = call_new (task, call);
@@ -1814,7 +1814,7 @@ submit (TaskerManager      *self,
     }
 
   if (task->policy.queue != NULL)
-    task->queue = ensure_queue_locked (self, task->policy.queue);
+    task->slot.queue = ensure_queue_locked (self, task->policy.queue);
 
   /* Tracing: a given id or the parent's keeps its top 48 bits. */
   if (trace_id == 0 && parent != NULL)
@@ -1830,10 +1830,10 @@ submit (TaskerManager      *self,
 
   if (parent != NULL)
     {
-      task->parent = g_object_ref (parent);
-      if (parent->children == NULL)
-        parent->children = g_ptr_array_new ();
-      g_ptr_array_add (parent->children, task);
+      task->tree.parent = g_object_ref (parent);
+      if (parent->tree.children == NULL)
+        parent->tree.children = g_ptr_array_new ();
+      g_ptr_array_add (parent->tree.children, task);
     }
 
   if (task->key != NULL)
@@ -2385,7 +2385,7 @@ tasker_manager_shutdown (TaskerManager *self,
 
   g_mutex_lock (&self->lock);
   self->shut_down = TRUE;
-  for (TaskerTask *t = self->unfinished; t != NULL; t = t->unfinished_next)
+  for (TaskerTask *t = self->unfinished; t != NULL; t = t->slot.unfinished_next)
     {
       /* Before any cancel cascades: a task someone cancelled already ends
        * for its program; the others are interrupted by this shutdown. */
@@ -2827,8 +2827,8 @@ tasker_manager_configure_queue (TaskerManager *self,
   _tasker_queue_configure (queue, max_concurrent, capacity);
   while ((next = _tasker_queue_next_if_free (queue)) != NULL)
     {
-      next->waits_for_slot = FALSE;
-      next->holds_slot = TRUE;
+      next->slot.waits_for_slot = FALSE;
+      next->slot.holds_slot = TRUE;
       dispatch_locked (self, next);
       g_object_unref (next);
     }
@@ -3410,24 +3410,24 @@ _tasker_manager_task_event (TaskerManager *self,
   gboolean over;
 
   g_mutex_lock (&self->lock);
-  if (may_wait && task->events_queued >= TASKER_TASK_EVENTS_MAX &&
+  if (may_wait && task->slot.events_queued >= TASKER_TASK_EVENTS_MAX &&
       !g_main_context_is_owner (self->context))
     {
-      task->events_waiters++;
-      while (task->events_queued >= TASKER_TASK_EVENTS_MAX && !g_atomic_int_get (&task->cancel_requested))
+      task->slot.events_waiters++;
+      while (task->slot.events_queued >= TASKER_TASK_EVENTS_MAX && !g_atomic_int_get (&task->cancel_requested))
         g_cond_wait (&self->events_cond, &self->lock);
-      task->events_waiters--;
-      if (task->events_queued >= TASKER_TASK_EVENTS_MAX)
+      task->slot.events_waiters--;
+      if (task->slot.events_queued >= TASKER_TASK_EVENTS_MAX)
         {
           g_mutex_unlock (&self->lock);
           return FALSE;
         }
     }
-  task->events_queued++;
+  task->slot.events_queued++;
   push_msg_locked (self, MSG_EVENT, task, name, data);
-  over = task->events_queued >= TASKER_TASK_EVENTS_MAX;
+  over = task->slot.events_queued >= TASKER_TASK_EVENTS_MAX;
   if (over && !may_wait)
-    task->events_throttled = TRUE;
+    task->slot.events_throttled = TRUE;
   g_mutex_unlock (&self->lock);
 
   return over;

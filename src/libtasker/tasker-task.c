@@ -106,11 +106,11 @@ tasker_task_finalize (GObject *object)
    * of them here. */
   g_clear_object (&self->options);
   g_clear_object (&self->manager);
-  g_clear_object (&self->parent);
+  g_clear_object (&self->tree.parent);
   g_clear_pointer (&self->call, _tasker_call_free);
-  g_clear_pointer (&self->children, g_ptr_array_unref);
-  g_clear_error (&self->child_error);
-  g_clear_error (&self->pending_error);
+  g_clear_pointer (&self->tree.children, g_ptr_array_unref);
+  g_clear_error (&self->tree.child_error);
+  g_clear_error (&self->tree.pending_error);
   _tasker_policy_clear (&self->policy);
   if (self->retry_source != NULL)
     g_source_destroy (self->retry_source);
@@ -707,9 +707,9 @@ _tasker_task_sync (TaskerTask *self)
 
   progress = bits_to_double (__atomic_load_n (&self->shared_progress, __ATOMIC_RELAXED));
   /* A parent may take part of its progress from its children's. */
-  if (self->children_weight > 0.0 && self->n_children_seen > 0)
-    progress = (1.0 - self->children_weight) * progress +
-               self->children_weight * (self->children_progress_sum / self->n_children_seen);
+  if (self->tree.children_weight > 0.0 && self->tree.n_children_seen > 0)
+    progress = (1.0 - self->tree.children_weight) * progress +
+               self->tree.children_weight * (self->tree.children_progress_sum / self->tree.n_children_seen);
   if (progress != self->progress)
     {
       self->progress = progress;
@@ -1084,7 +1084,7 @@ tasker_task_get_parent (TaskerTask *self)
 {
   g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
 
-  return self->parent;
+  return self->tree.parent;
 }
 
 /**
