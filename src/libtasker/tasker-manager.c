@@ -325,7 +325,7 @@ timeout_cb (gpointer data)
   TaskerTask *task = data;
   g_autoptr(GError) reason = timed_out_error (task->policy.timeout_ms);
 
-  g_clear_pointer (&task->timeout_source, g_source_unref);
+  g_clear_pointer (&task->slot.timeout_source, g_source_unref);
   _tasker_manager_task_cancel (task->manager, task, reason);
 
   return G_SOURCE_REMOVE;
@@ -336,12 +336,12 @@ static void
 task_started (TaskerManager *self,
               TaskerTask    *task)
 {
-  if (task->policy.timeout_ms > 0 && task->timeout_source == NULL)
+  if (task->policy.timeout_ms > 0 && task->slot.timeout_source == NULL)
     {
-      task->timeout_source = g_timeout_source_new (task->policy.timeout_ms);
-      g_source_set_callback (task->timeout_source, timeout_cb, task, NULL);
-      g_source_set_static_name (task->timeout_source, "[tasker-timeout]");
-      g_source_attach (task->timeout_source, self->context);
+      task->slot.timeout_source = g_timeout_source_new (task->policy.timeout_ms);
+      g_source_set_callback (task->slot.timeout_source, timeout_cb, task, NULL);
+      g_source_set_static_name (task->slot.timeout_source, "[tasker-timeout]");
+      g_source_attach (task->slot.timeout_source, self->context);
     }
 
   if (task->durable && self->history != NULL)
@@ -425,8 +425,6 @@ finish_task (TaskerManager    *self,
 {
   double old_progress;
   guint changed;
-  gpointer func_data;
-  GDestroyNotify func_data_destroy;
   g_autoptr(TaskerTaskOptions) options = NULL;
   g_autoptr(TaskerTask) parent = NULL;
 
@@ -438,7 +436,7 @@ finish_task (TaskerManager    *self,
   if (changed & TASKER_TASK_CHANGED_STARTED)
     g_signal_emit (self, signals[TASK_STARTED], 0, task);
 
-  clear_source (&task->timeout_source);
+  clear_source (&task->slot.timeout_source);
 
   old_progress = task->progress;
   _tasker_task_finish (task, status, error);
@@ -464,7 +462,7 @@ finish_task (TaskerManager    *self,
     parent = child_ended_locked (task);
   g_mutex_unlock (&self->lock);
 
-  clear_source (&task->retry_source);
+  clear_source (&task->slot.retry_source);
 
   if (task->slot.in_list)
     _tasker_task_list_remove (self->live, task);
@@ -480,15 +478,12 @@ finish_task (TaskerManager    *self,
   else if (self->history != NULL)
     _tasker_history_add (self->history, task);
 
-  options = g_steal_pointer (&task->options);
+  options = _tasker_task_steal_options (task);
   if (options != NULL)
     _tasker_task_options_call_done (options, task);
 
   /* The task's data is freed here, on the manager's context. */
-  func_data = g_steal_pointer (&task->func_data);
-  func_data_destroy = g_steal_pointer (&task->func_data_destroy);
-  if (func_data_destroy != NULL && func_data != NULL)
-    func_data_destroy (func_data);
+  _tasker_task_free_func_data (task);
 
   /* An ended child counts whole in its parent's progress. */
   share_with_parent (self, task, 1.0);
@@ -501,57 +496,14 @@ finish_task (TaskerManager    *self,
     finish_parent (self, parent);
 }
 
-static GError *
-cancel_error (TaskerTask *task)
-{
-  GError *error = NULL;
-
-  g_mutex_lock (&task->lock);
-  if (task->cancel_reason != NULL)
-    error = g_error_copy (task->cancel_reason);
-  g_mutex_unlock (&task->lock);
-
-  if (error == NULL)
-    error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Task was cancelled");
-
-  return error;
-}
-
 /* A timeout is a cancel that counts as a failure. */
 static void
 finish_cancelled (TaskerManager *self,
                   TaskerTask    *task)
 {
-  GError *error = cancel_error (task);
+  GError *error = _tasker_task_dup_cancel_error (task);
 
-  finish_task (self, task,
-               g_error_matches (error, TASKER_ERROR, TASKER_ERROR_TIMED_OUT)
-               ? TASKER_TASK_STATUS_FAILED : TASKER_TASK_STATUS_CANCELLED,
-               error);
-}
-
-/* How an attempt ended: the status and error the task would end with. */
-static TaskerTaskStatus
-attempt_outcome (TaskerTask  *task,
-                 GError     **error)
-{
-  /* A cancel or timeout counts only if it came before the function's return. */
-  if (_tasker_task_cancelled_at_return (task))
-    {
-      *error = cancel_error (task);
-      /* A timeout is a cancel that counts as a failure. */
-      return g_error_matches (*error, TASKER_ERROR, TASKER_ERROR_TIMED_OUT)
-             ? TASKER_TASK_STATUS_FAILED : TASKER_TASK_STATUS_CANCELLED;
-    }
-
-  if (task->result_error != NULL)
-    {
-      *error = g_steal_pointer (&task->result_error);
-      return TASKER_TASK_STATUS_FAILED;
-    }
-
-  *error = NULL;
-  return TASKER_TASK_STATUS_COMPLETED;
+  finish_task (self, task, _tasker_task_cancel_status (error), error);
 }
 
 static char *
@@ -570,7 +522,7 @@ retry_cb (gpointer data)
   TaskerTask *task = data;
   TaskerManager *self = task->manager;
 
-  g_clear_pointer (&task->retry_source, g_source_unref);
+  g_clear_pointer (&task->slot.retry_source, g_source_unref);
 
   g_mutex_lock (&self->lock);
   admit_locked (self, task);
@@ -590,7 +542,7 @@ schedule_retry (TaskerManager *self,
   g_autofree char *message = NULL;
   guint changed;
 
-  clear_source (&task->timeout_source);
+  clear_source (&task->slot.timeout_source);
 
   g_mutex_lock (&self->lock);
   if (task->slot.queue != NULL)
@@ -605,10 +557,10 @@ schedule_retry (TaskerManager *self,
   self->emit_pending = TRUE;
   _tasker_task_notify (task, changed);
 
-  task->retry_source = g_timeout_source_new (delay_ms);
-  g_source_set_callback (task->retry_source, retry_cb, task, NULL);
-  g_source_set_static_name (task->retry_source, "[tasker-retry]");
-  g_source_attach (task->retry_source, self->context);
+  task->slot.retry_source = g_timeout_source_new (delay_ms);
+  g_source_set_callback (task->slot.retry_source, retry_cb, task, NULL);
+  g_source_set_static_name (task->slot.retry_source, "[tasker-retry]");
+  g_source_attach (task->slot.retry_source, self->context);
 }
 
 /* A parent whose function has ended and whose children all have: its own
@@ -631,7 +583,7 @@ finish_parent (TaskerManager *self,
     {
       g_clear_error (&error);
       status = TASKER_TASK_STATUS_CANCELLED;
-      error = cancel_error (parent);
+      error = _tasker_task_dup_cancel_error (parent);
     }
   else if (status == TASKER_TASK_STATUS_COMPLETED && parent->tree.child_error != NULL)
     {
@@ -655,8 +607,7 @@ handle_returned (TaskerManager *self,
     return;
 
   /* The attempt that ended, whether or not its start was seen yet. */
-  attempt = task->status == TASKER_TASK_STATUS_PENDING ? task->attempt + 1 : task->attempt;
-  status = attempt_outcome (task, &error);
+  status = _tasker_task_end_attempt (task, &attempt, &error);
 
   /* The lock only for the tasks that may need it: most end here. */
   shut_down = FALSE;
@@ -686,7 +637,7 @@ handle_returned (TaskerManager *self,
       task->tree.pending_status = status;
       task->tree.pending_error = error;
       task->tree.awaiting_children = TRUE;
-      clear_source (&task->timeout_source);
+      clear_source (&task->slot.timeout_source);
       g_mutex_lock (&self->lock);
       if (task->slot.queue != NULL)
         leave_queue_locked (self, task);
@@ -719,13 +670,7 @@ handle_start (TaskerManager *self,
   /* Bad input found at submit fails the task, as it would in a runner. */
   if (task->func == NULL)
     {
-      GError *error = g_steal_pointer (&task->result_error);
-
-      if (error == NULL)
-        error = g_error_new_literal (TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
-                                     "No function was given for the task");
-      _tasker_task_begin_return (task);
-      finish_task (self, task, TASKER_TASK_STATUS_FAILED, error);
+      finish_task (self, task, TASKER_TASK_STATUS_FAILED, _tasker_task_end_unrunnable (task));
       return;
     }
 
@@ -1858,7 +1803,7 @@ submit (TaskerManager      *self,
   if (call != NULL && call->invalid != NULL)
     {
       /* Bad input found at submit fails the task, soon. */
-      task->result_error = g_steal_pointer (&call->invalid);
+      _tasker_task_fail_at_start (task, g_steal_pointer (&call->invalid));
       push_msg_locked (self, MSG_START, task, NULL, NULL);
     }
   else
@@ -1867,7 +1812,7 @@ submit (TaskerManager      *self,
   /* A child of a cancelled parent is cancelled with it. */
   if (parent != NULL && g_atomic_int_get (&parent->cancel_requested))
     {
-      g_autoptr(GError) reason = cancel_error (parent);
+      g_autoptr(GError) reason = _tasker_task_dup_cancel_error (parent);
 
       cancel_tree_locked (self, task, reason, to_fire);
     }

@@ -103,6 +103,8 @@ typedef struct
   guint               waits_for_slot : 1; /* in @queue */
 
   /* The manager's context. */
+  GSource            *timeout_source;   /* (owned) (nullable) the running attempt's */
+  GSource            *retry_source;     /* (owned) (nullable) the next attempt's */
   guint64             list_seq;         /* order of joining the manager's live list */
   guint               in_list : 1;      /* in the live list (tasker-task-list.c) */
   guint               counted : 1;      /* seen by the current batch */
@@ -164,8 +166,6 @@ struct _TaskerTask
   TaskerTaskStatus    status;
   guint               attempt;
   double              progress;
-  GSource            *timeout_source;   /* (owned) (nullable) */
-  GSource            *retry_source;     /* (owned) (nullable) */
   char               *message;          /* (owned) (nullable): written under @lock so dup_message works anywhere;
                                          * or one of the static wait messages */
   gint64              started_time;
@@ -242,6 +242,16 @@ gboolean       _tasker_task_begin_return    (TaskerTask        *self);
 gboolean       _tasker_task_begin_return_uncancelled (TaskerTask *self);
 gboolean       _tasker_task_cancelled_at_return (TaskerTask    *self);
 guint          _tasker_task_prepare_retry   (TaskerTask        *self);
+GError        *_tasker_task_dup_cancel_error (TaskerTask       *self);
+TaskerTaskStatus _tasker_task_cancel_status (const GError      *error);
+TaskerTaskStatus _tasker_task_end_attempt   (TaskerTask        *self,
+                                             guint             *attempt,
+                                             GError           **error);
+void           _tasker_task_fail_at_start   (TaskerTask        *self,
+                                             GError            *error);
+GError        *_tasker_task_end_unrunnable  (TaskerTask        *self);
+TaskerTaskOptions *_tasker_task_steal_options (TaskerTask      *self);
+void           _tasker_task_free_func_data  (TaskerTask        *self);
 gboolean       _tasker_task_store_manager_message (TaskerTask  *self,
                                                    const char  *message);
 guint          _tasker_task_sync            (TaskerTask        *self);

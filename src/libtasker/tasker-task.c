@@ -112,12 +112,12 @@ tasker_task_finalize (GObject *object)
   g_clear_error (&self->tree.child_error);
   g_clear_error (&self->tree.pending_error);
   _tasker_policy_clear (&self->policy);
-  if (self->retry_source != NULL)
-    g_source_destroy (self->retry_source);
-  g_clear_pointer (&self->retry_source, g_source_unref);
-  if (self->timeout_source != NULL)
-    g_source_destroy (self->timeout_source);
-  g_clear_pointer (&self->timeout_source, g_source_unref);
+  if (self->slot.retry_source != NULL)
+    g_source_destroy (self->slot.retry_source);
+  g_clear_pointer (&self->slot.retry_source, g_source_unref);
+  if (self->slot.timeout_source != NULL)
+    g_source_destroy (self->slot.timeout_source);
+  g_clear_pointer (&self->slot.timeout_source, g_source_unref);
   if (self->func_data_destroy != NULL && self->func_data != NULL)
     self->func_data_destroy (self->func_data);
 
@@ -685,6 +685,150 @@ _tasker_task_cancelled_at_return (TaskerTask *self)
   return cancelled;
 }
 
+/* The task's life cycle. Only this file changes a task's status, attempt
+ * and result, through these transitions (all on the manager's context but
+ * the two a runner or the function makes):
+ *
+ *   submit ──► PENDING ─claim_start─► (runner runs it) ─begin_return─►
+ *   ─end_attempt─► outcome ─┬─► finish (COMPLETED | FAILED | CANCELLED)
+ *                           └─► prepare_retry ──► PENDING (attempt kept)
+ *
+ *  - _tasker_task_claim_start (any thread, its runner): WAITING → STARTED,
+ *    unless a cancel claimed it first. At most once per attempt.
+ *  - start_attempt (in _tasker_task_sync, once the claim is seen): PENDING →
+ *    RUNNING; attempt + 1; started_time from the runner's stamp.
+ *  - _tasker_task_begin_return (any thread): the first return settles
+ *    whether a cancel came before it; later ones change nothing.
+ *  - _tasker_task_end_attempt: the outcome of the attempt that returned (its
+ *    start seen or not) and its error; takes the function's error.
+ *  - _tasker_task_end_unrunnable: an attempt that could not run at all (bad
+ *    input found at submit, _tasker_task_fail_at_start) returns failed.
+ *  - _tasker_task_prepare_retry: back to PENDING with no result, progress,
+ *    cancel or claim; the attempt count stays (the next start adds one).
+ *  - _tasker_task_finish: the final status, once; a non-completed task
+ *    keeps no result, a completed one ends at progress 1. After it the
+ *    task's status, attempt, error and result never change.
+ */
+
+/* PENDING → RUNNING: the claim of the next attempt is seen. */
+static inline guint
+start_attempt (TaskerTask *self)
+{
+  g_assert (self->status == TASKER_TASK_STATUS_PENDING);
+
+  self->status = TASKER_TASK_STATUS_RUNNING;
+  self->attempt++;
+  self->started_time = self->shared_started_time;
+
+  return TASKER_TASK_CHANGED_STATUS | TASKER_TASK_CHANGED_ATTEMPT | TASKER_TASK_CHANGED_STARTED;
+}
+
+/* Manager's context: the error a cancel ends the task with: its reason
+ * (a timeout's, a parent's), or a plain cancel. */
+GError *
+_tasker_task_dup_cancel_error (TaskerTask *self)
+{
+  GError *error = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->cancel_reason != NULL)
+    error = g_error_copy (self->cancel_reason);
+  g_mutex_unlock (&self->lock);
+
+  if (error == NULL)
+    error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Task was cancelled");
+
+  return error;
+}
+
+/* Whether @error (from _tasker_task_dup_cancel_error) ends the task as a
+ * failure: a timeout is a cancel that counts as one. */
+TaskerTaskStatus
+_tasker_task_cancel_status (const GError *error)
+{
+  return g_error_matches (error, TASKER_ERROR, TASKER_ERROR_TIMED_OUT)
+         ? TASKER_TASK_STATUS_FAILED : TASKER_TASK_STATUS_CANCELLED;
+}
+
+/* Manager's context, once the return was reported: how the attempt ended,
+ * the status and error (owned) the task would end with, and which attempt
+ * that was (its start may not have been seen yet). A cancel or timeout
+ * counts only if it came before the return. */
+TaskerTaskStatus
+_tasker_task_end_attempt (TaskerTask  *self,
+                          guint       *attempt,
+                          GError     **error)
+{
+  g_assert (!tasker_task_is_final (self));
+
+  *attempt = self->status == TASKER_TASK_STATUS_PENDING ? self->attempt + 1 : self->attempt;
+
+  if (_tasker_task_cancelled_at_return (self))
+    {
+      *error = _tasker_task_dup_cancel_error (self);
+      return _tasker_task_cancel_status (*error);
+    }
+
+  if (self->result_error != NULL)
+    {
+      *error = g_steal_pointer (&self->result_error);
+      return TASKER_TASK_STATUS_FAILED;
+    }
+
+  *error = NULL;
+  return TASKER_TASK_STATUS_COMPLETED;
+}
+
+/* At submit, before anyone else sees the task: its first start fails with
+ * @error (taken) instead of running. */
+void
+_tasker_task_fail_at_start (TaskerTask *self,
+                            GError     *error)
+{
+  g_clear_error (&self->result_error);
+  self->result_error = error;
+}
+
+/* Manager's context, after a claimed start: an attempt with nothing to run
+ * (no function, or bad input found at submit) returns, failed. Returns the
+ * error (owned) to finish the task with. */
+GError *
+_tasker_task_end_unrunnable (TaskerTask *self)
+{
+  GError *error = g_steal_pointer (&self->result_error);
+
+  if (error == NULL)
+    error = g_error_new_literal (TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                                 "No function was given for the task");
+  _tasker_task_begin_return (self);
+
+  return error;
+}
+
+/* Manager's context, once final: the options leave the task (for its done
+ * callback); the manager drops its reference after that. */
+TaskerTaskOptions *
+_tasker_task_steal_options (TaskerTask *self)
+{
+  g_assert (tasker_task_is_final (self));
+
+  return g_steal_pointer (&self->options);
+}
+
+/* Manager's context, once final, after the done callback: the function's
+ * data is freed here, on the manager's context. */
+void
+_tasker_task_free_func_data (TaskerTask *self)
+{
+  gpointer func_data = g_steal_pointer (&self->func_data);
+  GDestroyNotify func_data_destroy = g_steal_pointer (&self->func_data_destroy);
+
+  g_assert (tasker_task_is_final (self));
+
+  if (func_data_destroy != NULL && func_data != NULL)
+    func_data_destroy (func_data);
+}
+
 /* Manager's context: copy what the function shared into what the UI sees. */
 guint
 _tasker_task_sync (TaskerTask *self)
@@ -698,12 +842,7 @@ _tasker_task_sync (TaskerTask *self)
 
   if (self->status == TASKER_TASK_STATUS_PENDING &&
       g_atomic_int_get (&self->run_state) == TASKER_RUN_STATE_STARTED)
-    {
-      self->status = TASKER_TASK_STATUS_RUNNING;
-      self->attempt++;
-      self->started_time = self->shared_started_time;
-      changed |= TASKER_TASK_CHANGED_STATUS | TASKER_TASK_CHANGED_ATTEMPT | TASKER_TASK_CHANGED_STARTED;
-    }
+    changed |= start_attempt (self);
 
   progress = bits_to_double (__atomic_load_n (&self->shared_progress, __ATOMIC_RELAXED));
   /* A parent may take part of its progress from its children's. */
