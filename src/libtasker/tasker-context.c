@@ -426,20 +426,14 @@ void
 tasker_context_return_value (TaskerContext *self,
                              const GValue  *value)
 {
-  TaskerTask *task;
-
   g_return_if_fail (TASKER_IS_CONTEXT (self));
   g_return_if_fail (value == NULL || G_IS_VALUE (value));
 
   if (!begin_return (self))
     return;
 
-  task = self->task;
   if (value != NULL)
-    {
-      g_value_init (&task->result_value, G_VALUE_TYPE (value));
-      g_value_copy (value, &task->result_value);
-    }
+    _tasker_task_store_result_value (self->task, value);
   end_return (self);
 }
 
@@ -468,8 +462,7 @@ tasker_context_return_pointer (TaskerContext  *self,
       return;
     }
 
-  self->task->result_pointer = result;
-  self->task->result_destroy = result_destroy;
+  _tasker_task_store_result_pointer (self->task, result, result_destroy);
   end_return (self);
 }
 
@@ -497,7 +490,7 @@ tasker_context_return_error (TaskerContext *self,
       return;
     }
 
-  self->task->result_error = error;
+  _tasker_task_store_result_error (self->task, error);
   end_return (self);
 }
 

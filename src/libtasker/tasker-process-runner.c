@@ -187,10 +187,7 @@ job_return_full (Job      *job,
   g_assert (job->started);
 
   if (error != NULL)
-    {
-      g_clear_error (&task->result_error);
-      task->result_error = error;
-    }
+    _tasker_task_store_result_error (task, error);
 
   if (before_cancel)
     _tasker_task_begin_return_uncancelled (task);
@@ -736,8 +733,7 @@ handle_end (Child       *child,
     {
       if (error == NULL)
         {
-          g_value_init (&job->task->result_value, G_TYPE_VARIANT);
-          g_value_set_variant (&job->task->result_value, result);
+          _tasker_task_store_result_variant (job->task, result);
         }
       job_return_full (job, error, before_cancel);
     }

@@ -241,6 +241,15 @@ gsize          _tasker_utf8_cut             (const char        *text,
 gboolean       _tasker_task_begin_return    (TaskerTask        *self);
 gboolean       _tasker_task_begin_return_uncancelled (TaskerTask *self);
 gboolean       _tasker_task_cancelled_at_return (TaskerTask    *self);
+void           _tasker_task_store_result_value (TaskerTask     *self,
+                                                const GValue   *value);
+void           _tasker_task_store_result_variant (TaskerTask   *self,
+                                                  GVariant     *value);
+void           _tasker_task_store_result_pointer (TaskerTask   *self,
+                                                  gpointer      result,
+                                                  GDestroyNotify result_destroy);
+void           _tasker_task_store_result_error (TaskerTask     *self,
+                                                GError         *error);
 guint          _tasker_task_prepare_retry   (TaskerTask        *self);
 GError        *_tasker_task_dup_cancel_error (TaskerTask       *self);
 TaskerTaskStatus _tasker_task_cancel_status (const GError      *error);

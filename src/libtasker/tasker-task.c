@@ -829,6 +829,46 @@ _tasker_task_free_func_data (TaskerTask *self)
     func_data_destroy (func_data);
 }
 
+/* The result, written by whoever ran the attempt after its first return
+ * (_tasker_task_begin_return) and before the return is reported to the
+ * sink: nobody else touches it meanwhile, and the manager reads it only
+ * after the report. */
+
+void
+_tasker_task_store_result_value (TaskerTask   *self,
+                                 const GValue *value)
+{
+  g_value_init (&self->result_value, G_VALUE_TYPE (value));
+  g_value_copy (value, &self->result_value);
+}
+
+void
+_tasker_task_store_result_variant (TaskerTask *self,
+                                   GVariant   *value)
+{
+  g_value_init (&self->result_value, G_TYPE_VARIANT);
+  g_value_set_variant (&self->result_value, value);
+}
+
+/* Takes @result, freed with @result_destroy when the task is finalized. */
+void
+_tasker_task_store_result_pointer (TaskerTask     *self,
+                                   gpointer        result,
+                                   GDestroyNotify  result_destroy)
+{
+  self->result_pointer = result;
+  self->result_destroy = result_destroy;
+}
+
+/* Takes @error: the attempt failed. */
+void
+_tasker_task_store_result_error (TaskerTask *self,
+                                 GError     *error)
+{
+  g_clear_error (&self->result_error);
+  self->result_error = error;
+}
+
 /* Manager's context: copy what the function shared into what the UI sees. */
 guint
 _tasker_task_sync (TaskerTask *self)
