@@ -638,6 +638,37 @@ supervisor_check_exec (GPid         pid,
   return FALSE;
 }
 
+/* A worker's socket pair and output pipes, all close-on-exec. */
+static gboolean
+open_worker_fds (int      sv[2],
+                 int      out[2],
+                 int      err[2],
+                 GError **error)
+{
+  if (!g_unix_open_pipe (out, FD_CLOEXEC, error))
+    return FALSE;
+  if (!g_unix_open_pipe (err, FD_CLOEXEC, error))
+    {
+      close (out[0]);
+      close (out[1]);
+      return FALSE;
+    }
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot make a socket pair: %s", g_strerror (saved));
+      close (out[0]);
+      close (out[1]);
+      close (err[0]);
+      close (err[1]);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 Child *
 _tasker_child_spawn (TaskerProcessRunner  *self,
                      const char * const   *argv,
@@ -676,26 +707,8 @@ _tasker_child_spawn (TaskerProcessRunner  *self,
       int sv[2], out[2], err[2];
       gboolean ok;
 
-      if (!g_unix_open_pipe (out, FD_CLOEXEC, error))
+      if (!open_worker_fds (sv, out, err, error))
         goto fail;
-      if (!g_unix_open_pipe (err, FD_CLOEXEC, error))
-        {
-          close (out[0]);
-          close (out[1]);
-          goto fail;
-        }
-      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-        {
-          int saved = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       "cannot make a socket pair: %s", g_strerror (saved));
-          close (out[0]);
-          close (out[1]);
-          close (err[0]);
-          close (err[1]);
-          goto fail;
-        }
 
       source_fds[n_fds] = sv[1];
       target_fds[n_fds++] = TASKER_WORKER_SOCKET_FD;

@@ -343,6 +343,46 @@ bad_frame (const char *message)
                       "bad frame from worker: %s", message);
 }
 
+static gboolean
+handle_hello (Child    *child,
+              GVariant *body)
+{
+  g_autoptr(GError) error = NULL;
+  gint32 pid;
+
+  if (child->hello || !_tasker_worker_protocol_check_hello (body, &pid, &error))
+    {
+      _tasker_child_kill_now (child, bad_frame (error != NULL ? error->message : "a second HELLO"));
+      return FALSE;
+    }
+  child->hello = TRUE;
+  _tasker_child_clear_source (&child->hello_timer);
+
+  return TRUE;
+}
+
+/* The error an ERROR frame ends its task with. Known domains keep their
+ * quark and code. Making one for any string a worker sends would grow the
+ * quark table without bound: an unknown domain is a worker failure, with
+ * its message. */
+static GError *
+error_from_frame (GVariant *body)
+{
+  const char *domain, *message;
+  gint32 code;
+  GQuark quark;
+
+  g_variant_get (body, "(t&si&s)", NULL, &domain, &code, &message);
+  quark = g_quark_try_string (domain);
+  if (quark == 0)
+    {
+      quark = TASKER_ERROR;
+      code = TASKER_ERROR_WORKER_FAILED;
+    }
+
+  return g_error_new_literal (quark, code, message);
+}
+
 /* FALSE when the worker must go. */
 static gboolean
 handle_frame (Child           *child,
@@ -371,18 +411,8 @@ handle_frame (Child           *child,
   switch (type)
     {
     case TASKER_WORKER_MSG_HELLO:
-      {
-        g_autoptr(GError) error = NULL;
-        gint32 pid;
-
-        if (child->hello || !_tasker_worker_protocol_check_hello (body, &pid, &error))
-          {
-            _tasker_child_kill_now (child, bad_frame (error != NULL ? error->message : "a second HELLO"));
-            return FALSE;
-          }
-        child->hello = TRUE;
-        _tasker_child_clear_source (&child->hello_timer);
-      }
+      if (!handle_hello (child, body))
+        return FALSE;
       break;
 
     case TASKER_WORKER_MSG_STARTED:
@@ -446,25 +476,8 @@ handle_frame (Child           *child,
       break;
 
     case TASKER_WORKER_MSG_ERROR:
-      {
-        const char *domain, *message;
-        gint32 code;
-        GQuark quark;
-
-        g_variant_get (body, "(t&si&s)", NULL, &domain, &code, &message);
-        /* Known domains keep their quark and code. Making one for any
-         * string a worker sends would grow the quark table without bound:
-         * an unknown domain is a worker failure, with its message. */
-        quark = g_quark_try_string (domain);
-        if (quark == 0)
-          {
-            quark = TASKER_ERROR;
-            code = TASKER_ERROR_WORKER_FAILED;
-          }
-        if (!handle_end (child, "ERROR", id, NULL, g_error_new_literal (quark, code, message),
-                         before_cancel))
-          return FALSE;
-      }
+      if (!handle_end (child, "ERROR", id, NULL, error_from_frame (body), before_cancel))
+        return FALSE;
       break;
 
     case TASKER_WORKER_MSG_EXIT:
