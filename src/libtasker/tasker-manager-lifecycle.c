@@ -365,7 +365,8 @@ _tasker_manager_handle_cancel (TaskerManager *self,
     finish_cancelled (self, task);
 }
 
-/* Called with @lock held: the runner's lock comes after ours. */
+/* Called with @lock held: the runner's lock comes after ours (see Locking
+ * in tasker-manager-private.h). */
 static void
 cancel_in_runner_locked (TaskerManager *self,
                          TaskerTask    *task)
