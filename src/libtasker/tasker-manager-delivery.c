@@ -613,3 +613,57 @@ const TaskerTaskSink _tasker_manager_task_sink = {
   .returned = sink_returned,
   .cancel = sink_cancel,
 };
+
+/* --- property notifications on the manager's context --------------------- */
+
+typedef struct
+{
+  TaskerManager *manager;  /* (owned) */
+  guint          prop_id;
+} Notify;
+
+static gboolean
+notify_cb (gpointer data)
+{
+  Notify *notify = data;
+
+  g_object_notify_by_pspec (G_OBJECT (notify->manager), _tasker_manager_properties[notify->prop_id]);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+notify_free (gpointer data)
+{
+  Notify *notify = data;
+
+  g_object_unref (notify->manager);
+  g_free (notify);
+}
+
+/* Property notifications run on the manager's context, like everything
+ * else it emits: at once from inside its dispatch, else soon after. */
+void
+_tasker_manager_notify_on_context (TaskerManager *self,
+                                   guint          prop_id)
+{
+  Notify *notify;
+  GSource *source;
+
+  /* The thread-default context says nothing: every thread without one
+   * gets the global default. Only an owner is known to be its thread. */
+  if (g_main_context_is_owner (self->context))
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), _tasker_manager_properties[prop_id]);
+      return;
+    }
+
+  notify = g_new0 (Notify, 1);
+  notify->manager = g_object_ref (self);
+  notify->prop_id = prop_id;
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "[tasker-notify]");
+  g_source_set_callback (source, notify_cb, notify, notify_free);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}

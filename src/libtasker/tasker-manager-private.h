@@ -195,12 +195,10 @@ may_have_manager_message (TaskerTask *task)
 extern GParamSpec *_tasker_manager_properties[N_PROPS];
 extern guint       _tasker_manager_signals[N_SIGNALS];
 
-/* tasker-manager.c */
-void     _tasker_manager_notify_on_context       (TaskerManager *self,
-                                                  guint          prop_id);
-
 /* tasker-manager-delivery.c */
 GSource *_tasker_manager_source_new              (TaskerManager *self);
+void     _tasker_manager_notify_on_context       (TaskerManager *self,
+                                                  guint          prop_id);
 void     _tasker_manager_wake_now_locked         (TaskerManager *self);
 void     _tasker_manager_wake_later_locked       (TaskerManager *self);
 void     _tasker_manager_push_msg_locked         (TaskerManager *self,
