@@ -81,6 +81,7 @@ _tasker_process_runner_job_return_full (Job      *job,
                                         gboolean  before_cancel)
 {
   TaskerTask *task = g_steal_pointer (&job->task);
+  const TaskerTaskSink *sink;
 
   g_assert (job->started);
 
@@ -91,8 +92,9 @@ _tasker_process_runner_job_return_full (Job      *job,
     _tasker_task_begin_return_uncancelled (task);
   else
     _tasker_task_begin_return (task);
+  sink = task->sink;
   g_object_unref (task);
-  task->sink->returned (task);
+  sink->returned (task);
 
   job_free (job);
 }

@@ -59,6 +59,7 @@ run_task (TaskerTask *task)
   /* A task cancelled while it waited is ended by the manager; never run it. */
   if (!g_atomic_int_get (&task->cancel_requested) && _tasker_task_claim_start (task))
     {
+      const TaskerTaskSink *sink;
       TaskerContext *context;
 
       /* The dirty mark makes the manager see RUNNING. */
@@ -83,8 +84,9 @@ run_task (TaskerTask *task)
       /* The manager's own reference keeps the task alive until it has handled
        * this report, so ours can go first: the task is then never finalized
        * on a pool thread because of us. */
+      sink = task->sink;
       g_object_unref (task);
-      task->sink->returned (task);
+      sink->returned (task);
     }
   else
     {
