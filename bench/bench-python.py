@@ -692,7 +692,7 @@ def main():
     bench_paced(manager, quick, reps)
     bench_progress(manager, quick, reps)
     bench_cancel(manager, quick)
-    # Last: it needs the Python worker (src/libtasker/python/gi/overrides/tasker_worker.py).
+    # Last: it needs the Python worker (src/libtasker/python/tasker/worker.py).
     bench_process(manager, quick, reps)
 
     manager.shutdown(1000)

@@ -3,12 +3,13 @@
 #
 # build-aux/test.sh — install what is missing, build, and run every test.
 #
-#   1. build/       meson test (every suite)
+#   1. build/       meson test (every suite but soak)
 #   2. build/       meson test --setup=valgrind --suite lib
-#   3. build-asan/  ASan + UBSan build, meson test --suite lib
-#   4. build-tsan/  ThreadSanitizer build, meson test --setup=tsan --suite lib
+#   3. build/       meson test --suite soak: the soak test, $SOAK_SECONDS (60) s
+#   4. build-asan/  ASan + UBSan build, meson test --suite lib
+#   5. build-tsan/  ThreadSanitizer build, meson test --setup=tsan --suite lib
 #                   (src/libtasker/tasker-tsan-private.h, tests/tsan.supp)
-#   5. build-fuzz/  when clang is installed: the libFuzzer targets (fuzz/), a
+#   6. build-fuzz/  when clang is installed: the libFuzzer targets (fuzz/), a
 #                   time-boxed run of each (meson test --suite fuzz, 20 s each)
 #
 # Each stage runs even if an earlier one failed. Prints meson's summary of each
@@ -94,8 +95,15 @@ build_stage () {
 tasker_install_packages
 
 if build_stage build build -Dtests=true -Dexamples=true -Dbenchmarks=true -Datspi-tests=true; then
-  run_stage all meson test -C build --print-errorlogs
+  run_stage all meson test -C build --print-errorlogs --no-suite soak
   run_stage valgrind meson test -C build --setup=valgrind --suite lib --print-errorlogs
+  # Its own stage, after the others so it has the machine to itself; --verbose
+  # shows its summary line (counts, tasks/s, RSS and fd samples).
+  # (Its 300 s timeout is for 60 s; a longer SOAK_SECONDS stretches it.)
+  soak_seconds="${SOAK_SECONDS:-60}"
+  run_stage soak env SOAK_SECONDS="$soak_seconds" \
+    meson test -C build --suite soak --print-errorlogs --verbose \
+      --timeout-multiplier $(( (soak_seconds + 240 + 299) / 300 ))
 fi
 
 if build_stage build-asan build-asan \

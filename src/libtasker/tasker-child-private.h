@@ -78,6 +78,7 @@ struct _Child
   guint                hello : 1;
   guint                retiring : 1; /* takes no more tasks; leaves when idle */
   guint                lost : 1;     /* killed, or its socket closed: no more frames */
+  guint                write_failed : 1; /* its socket took no more: it is read to the end */
   guint                paused : 1;   /* its task's events are over their bound: not read */
   guint                reaped : 1;   /* dead: what it sent is read whatever the bound */
   GError              *death;        /* (owned) (nullable) why its task in flight fails */

@@ -300,7 +300,7 @@ _tasker_child_write (Child *child)
 {
   gsize written = 0;
 
-  if (child->socket_fd < 0)
+  if (child->socket_fd < 0 || child->write_failed)
     {
       g_byte_array_set_size (child->out, 0);
       return;
@@ -317,9 +317,17 @@ _tasker_child_write (Child *child)
         break;
       if (n < 0)
         {
-          /* It is gone; its exit status will say why. */
+          /* It is gone, or no longer reads: it gets nothing more, and must
+           * not linger with work given. What it sent before (a result, the
+           * STARTED of the task it died in) still counts, so the socket is
+           * read to its end: closing it here would blame its death on a task
+           * whose result was still unread. Its exit status will say why. */
           g_byte_array_set_size (child->out, 0);
-          _tasker_child_close_socket (child);
+          child->write_failed = TRUE;
+          child->lost = TRUE;
+          _tasker_child_watch_socket (child);
+          if (child->kill_stage < 2)
+            _tasker_child_kill_now (child, NULL);
           return;
         }
       written += n;

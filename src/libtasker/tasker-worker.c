@@ -51,7 +51,6 @@
 
 #define SOCKET_FD TASKER_WORKER_SOCKET_FD
 #define FLUSH_SIZE (64 * 1024)
-#define DESCENDANTS_GRACE_MS 100    /* SIGTERM, then SIGKILL: as the manager kills a worker */
 
 typedef struct
 {
@@ -229,7 +228,7 @@ sink_event (TaskerTask *task,
 /* A LOG frame holds at most TASKER_TASK_LOG_LINE_MAX bytes of text: a
  * longer line is cut here, its marker inside the bound, so the manager keeps
  * it as it comes. */
-#define LOG_TEXT_MAX (TASKER_TASK_LOG_LINE_MAX - 64)
+#define LOG_TEXT_MAX TASKER_WORKER_LOG_TEXT_MAX
 
 static void
 append_log_line_locked (guint64     task_id,
@@ -496,7 +495,7 @@ end_descendants (void)
     return;
 
   signal_descendants (SIGTERM);
-  deadline = g_get_monotonic_time () + DESCENDANTS_GRACE_MS * 1000;
+  deadline = g_get_monotonic_time () + TASKER_WORKER_DESCENDANTS_GRACE_MS * 1000;
 
   for (;;)
     {

@@ -1155,22 +1155,61 @@ test_nesting_limit (void)
   g_assert_cmpuint (n_accepted, <, 41);
 }
 
-/* The fuzzer's seed corpus decodes the same whole and in pieces. */
+/* What decoding one corpus file gives, as corpus-outcomes.txt records it
+ * for this decoder and the Python worker's (tests/python,
+ * test_decoder_over_the_fuzz_corpus): its name, then one line per message
+ * (type and body as g_variant_print() shows it), then the error if any. */
+static void
+append_outcome (GString    *out,
+                const char *name,
+                GPtrArray  *msgs,
+                GError     *error)
+{
+  g_string_append_printf (out, "%s\n", name);
+  for (guint i = 0; i < msgs->len; i++)
+    {
+      Msg *msg = g_ptr_array_index (msgs, i);
+      g_autofree char *body = g_variant_print (msg->body, TRUE);
+
+      g_string_append_printf (out, "  %s %s\n", _tasker_worker_msg_get_name (msg->type), body);
+    }
+  if (error != NULL)
+    g_string_append_printf (out, "  error: %s\n", error->message);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The fuzzer's seed corpus decodes the same whole and in pieces, and as
+ * corpus-outcomes.txt says (set TASKER_UPDATE_CORPUS_OUTCOMES to rewrite it
+ * after adding a seed). */
 static void
 test_corpus (void)
 {
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "corpus", NULL);
+  g_autofree char *outcomes_path = g_test_build_filename (G_TEST_DIST, "corpus-outcomes.txt", NULL);
+  g_autofree char *expected = NULL;
+  g_auto(GStrv) got = NULL;
+  g_auto(GStrv) want = NULL;
+  g_autoptr(GString) outcomes = g_string_new (NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GDir) dir = NULL;
   g_autoptr(GError) error = NULL;
   const char *name;
-  guint       n_files = 0;
 
   dir = g_dir_open (path, 0, &error);
   g_assert_no_error (error);
-
   while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+
+  for (guint i = 0; i < names->len; i++)
     {
-      g_autofree char *file = g_build_filename (path, name, NULL);
+      g_autofree char *file = g_build_filename (path, names->pdata[i], NULL);
       g_autofree char *contents = NULL;
       g_autoptr(GError) whole_error = NULL;
       g_autoptr(GError) split_error = NULL;
@@ -1178,6 +1217,7 @@ test_corpus (void)
       g_autoptr(GPtrArray) split = NULL;
       gsize len;
 
+      name = names->pdata[i];
       g_file_get_contents (file, &contents, &len, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (len, <, 4096);
@@ -1189,10 +1229,29 @@ test_corpus (void)
                        split_error ? split_error->message : NULL);
       g_test_message ("%s: %u messages, %s", name, whole->len,
                       whole_error ? whole_error->message : "no error");
-      n_files++;
+      append_outcome (outcomes, name, whole, whole_error);
     }
 
-  g_assert_cmpuint (n_files, >, 0);
+  g_assert_cmpuint (names->len, >, 0);
+
+  if (g_getenv ("TASKER_UPDATE_CORPUS_OUTCOMES") != NULL)
+    {
+      g_file_set_contents (outcomes_path, outcomes->str, outcomes->len, &error);
+      g_assert_no_error (error);
+    }
+  g_file_get_contents (outcomes_path, &expected, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Line by line, so a failure shows the line that differs. */
+  got = g_strsplit (outcomes->str, "\n", -1);
+  want = g_strsplit (expected, "\n", -1);
+  for (guint i = 0; got[i] != NULL && want[i] != NULL; i++)
+    {
+      if (g_strcmp0 (got[i], want[i]) != 0)
+        g_test_message ("corpus-outcomes.txt, line %u", i + 1);
+      g_assert_cmpstr (got[i], ==, want[i]);
+    }
+  g_assert_cmpuint (g_strv_length (got), ==, g_strv_length (want));
 }
 
 /* Not an assertion: the figures go to the TAP log. Batches of 100 frames

@@ -2,7 +2,7 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
-"""The Python worker (src/libtasker/python/gi/overrides/tasker_worker.py) at
+"""The Python worker (src/libtasker/python/tasker/worker.py) at
 the level of docs/worker-protocol.md, without the override or a manager.
 
 Each test spawns the worker as a manager would: the socket on fd 3, the read
@@ -40,8 +40,7 @@ if HERE not in sys.path:
 import worker_funcs  # noqa: E402
 
 SOURCE_ROOT = os.path.dirname(os.path.dirname(HERE))
-WORKER = os.path.join(SOURCE_ROOT, "src", "libtasker", "python", "gi", "overrides",
-                      "tasker_worker.py")
+WORKER = os.path.join(SOURCE_ROOT, "src", "libtasker", "python", "tasker", "worker.py")
 PYTHON = "/usr/bin/python3"
 INTERVAL_MS = 5
 
@@ -398,7 +397,7 @@ def test_exception(worker):
     assert isinstance(exception, ValueError)
     assert exception.args == ("bad value",)
     assert "in fail" in tb_text and "ValueError: bad value" in tb_text
-    assert "tasker_worker.py" not in tb_text
+    assert os.path.join("tasker", "worker.py") not in tb_text
     assert error.fields == (TASKER_DOMAIN, FAILED, "ValueError: bad value")
     assert error.flags == FLAG_BEFORE_CANCEL
 
@@ -654,7 +653,7 @@ def test_function_of_the_main_script(worker, tmp_path, name):
 
     # Afterwards __main__ is the worker's own again.
     task = worker.run("main_file")
-    assert worker.read_task(task)[-1].value.endswith("tasker_worker.py")
+    assert worker.read_task(task)[-1].value.endswith(os.path.join("tasker", "worker.py"))
 
 
 def test_objects_of_the_main_script_go_back_as_main(worker, tmp_path):
@@ -768,11 +767,11 @@ def test_frames_split_anywhere(worker):
 
 
 def load_worker_module():
-    """tasker_worker.py as a module, for its decoder (its main() does not run)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("tasker_worker_under_test", WORKER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    """tasker/worker.py as a module, for its decoder (its main() does not run):
+    the one at WORKER, found through PYTHONPATH as when running uninstalled."""
+    import importlib
+    module = importlib.import_module("tasker.worker")
+    assert os.path.samefile(module.__file__, WORKER)
     return module
 
 
@@ -791,14 +790,39 @@ def decode_stream(module, data, chunk):
 CORPUS = os.path.join(SOURCE_ROOT, "tests", "protocol", "corpus")
 
 
+CORPUS_OUTCOMES = os.path.join(SOURCE_ROOT, "tests", "protocol", "corpus-outcomes.txt")
+
+
+def corpus_outcomes():
+    """corpus-outcomes.txt: for each corpus file, what the C decoder makes of
+    it (tests/protocol/test-worker-protocol.c, /Tasker/WorkerProtocol/corpus,
+    checks the C decoder against the same file)."""
+    outcomes = {}
+    with open(CORPUS_OUTCOMES, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("  "):
+                outcomes[name].append(line)
+            else:
+                name = line.rstrip("\n")
+                outcomes[name] = []
+    return outcomes
+
+
 @pytest.mark.parametrize("name", sorted(os.listdir(CORPUS)))
 def test_decoder_over_the_fuzz_corpus(name):
     """The fuzzer's seed corpus (fuzz/, tests/protocol/corpus): each file
     decodes or fails with the decoder's own ProtocolError (any other exception
-    fails the test), and the same whether fed whole or a byte at a time."""
+    fails the test), the same whether fed whole or a byte at a time, and to
+    the same messages and error as the C decoder."""
     module = load_worker_module()
     with open(os.path.join(CORPUS, name), "rb") as f:
         data = f.read()
     whole = decode_stream(module, data, max(len(data), 1))
     assert decode_stream(module, data, 1) == whole
     assert decode_stream(module, data, 7) == whole
+
+    messages, error = whole
+    outcome = [f"  {module.MESSAGE_NAMES[t]} {body}\n" for t, body in messages]
+    if error is not None:
+        outcome.append(f"  error: {error}\n")
+    assert outcome == corpus_outcomes()[name]

@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import asyncio
+import importlib.util
 import itertools
 import os
 import pickle
@@ -22,7 +23,22 @@ __all__ = []
 
 _PYOBJECT_EVENT = "tasker.pyobject"
 _EXCEPTION_EVENT = "tasker.exception"
-_WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tasker_worker.py")
+
+
+def _find_worker_script():
+    """The Python worker, tasker/worker.py, installed beside gi/ in the same
+    Python directory (and so beside it uninstalled, under PYTHONPATH); else
+    wherever `tasker.worker` is importable from."""
+    python_dir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = os.path.join(python_dir, "tasker", "worker.py")
+    if not os.path.exists(script):
+        spec = importlib.util.find_spec("tasker.worker")
+        if spec is not None and spec.origin:
+            script = spec.origin
+    return script
+
+
+_WORKER_SCRIPT = _find_worker_script()
 
 
 def _error(code, message):

@@ -1,11 +1,11 @@
-# tasker_worker.py
+# tasker/worker.py
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 """The Python worker of Tasker: runs process tasks submitted with
 `Tasker.Manager.run_process()` (docs/python.md, docs/worker-protocol.md).
 
-A manager runs it as `python3 tasker_worker.py --update-interval=MS`, with
+A manager runs it as `python3 <dir>/tasker/worker.py --update-interval=MS`, with
 the socket to the manager on fd 3 and the read ends of the worker's own
 standard output and error on fds 4 and 5, exactly like the C `tasker-worker`
 (src/libtasker/tasker-worker.c), whose behaviour this script mirrors.
@@ -61,48 +61,17 @@ from gi.repository import GLib, Gio  # noqa: E402
 
 # --- the protocol (docs/worker-protocol.md) -----------------------------------
 
-PROTOCOL_VERSION = 1
-MAX_FRAME = 16 * 1024 * 1024
+# Its constants, the TaskerError codes and the bounds the C worker keeps come
+# from the C headers, in a module the build generates (gen-worker-constants.c).
+if __package__:
+    from ._constants import *  # noqa: E402,F401,F403
+else:
+    # Run as a script, as a manager runs it: its directory is sys.path[0].
+    from _constants import *  # noqa: E402,F401,F403
 
-SOCKET_FD = 3
-STDOUT_FD = 4
-STDERR_FD = 5
-
-HELLO = 1
-RUN = 2
-CANCEL = 3
-STARTED = 4
-PROGRESS = 5
-MESSAGE = 6
-EVENT = 7
-LOG = 8
-RESULT = 9
-ERROR = 10
-EXIT = 11
-
-# The only flag: on RESULT and ERROR, the task's function returned before any
-# cancel reached it, so its outcome stands (DESIGN.md §4, Completion wins).
-FLAG_BEFORE_CANCEL = 0x1
-
-MESSAGE_NAMES = {
-    HELLO: "HELLO", RUN: "RUN", CANCEL: "CANCEL", STARTED: "STARTED",
-    PROGRESS: "PROGRESS", MESSAGE: "MESSAGE", EVENT: "EVENT", LOG: "LOG",
-    RESULT: "RESULT", ERROR: "ERROR", EXIT: "EXIT",
-}
-
-BODY_TYPES = {
-    HELLO: "(ui)", RUN: "(tsvt)", CANCEL: "(t)", STARTED: "(t)",
-    PROGRESS: "(td)", MESSAGE: "(tms)", EVENT: "(tsmv)", LOG: "(ts)",
-    RESULT: "(tv)", ERROR: "(tsis)", EXIT: "()",
-}
-
-# TaskerError (src/libtasker/tasker-error.h), in the order of its enum.
-TASKER_ERROR_DOMAIN = "tasker-error-quark"
-TASKER_ERROR_FAILED = 0
-TASKER_ERROR_INVALID_ARGUMENT = 1
-TASKER_ERROR_SERIALIZATION = 5
-
-IO_ERROR_DOMAIN = "g-io-error-quark"
+# On RESULT and ERROR, FLAG_BEFORE_CANCEL says the task's function returned
+# before any cancel reached it, so its outcome stands (DESIGN.md §4,
+# Completion wins); it is the only flag.
 
 EXCEPTION_EVENT = "tasker.exception"
 
@@ -154,10 +123,8 @@ def encode_log_frame(task_id, text):
 
 # --- log lines (DESIGN.md §4 Logs; the C worker's tasker-line-splitter.c) -------
 
-# A log line keeps at most this many bytes; a LOG frame's text stays within
-# it, a longer line cut here with its marker inside the bound.
-LOG_LINE_MAX = 64 * 1024
-_LOG_TEXT_MAX = LOG_LINE_MAX - 64
+# A log line keeps at most LOG_LINE_MAX bytes; a LOG frame's text stays within
+# it, a longer line cut to LOG_TEXT_MAX with its marker inside the bound.
 _LINE_STOP = re.compile(rb"[\r\n]")
 
 
@@ -177,9 +144,9 @@ def _utf8_cut(data, max_len):
 def log_line_text(line, cut=0):
     """A LOG frame's text for `line` (bytes, no newline), of which `cut`
     more bytes were already dropped."""
-    keep = _utf8_cut(line, LOG_LINE_MAX if cut == 0 else _LOG_TEXT_MAX)
+    keep = _utf8_cut(line, LOG_LINE_MAX if cut == 0 else LOG_TEXT_MAX)
     if keep < len(line):
-        keep = _utf8_cut(line, _LOG_TEXT_MAX)
+        keep = _utf8_cut(line, LOG_TEXT_MAX)
     cut += len(line) - keep
     text = bytes(line[:keep]).decode("utf-8", "replace")
     if cut:
@@ -1113,7 +1080,7 @@ class Worker:
             if task.cancelled:
                 with self._out_lock:
                     self._append_error_locked(task.id, IO_ERROR_DOMAIN,
-                                              int(Gio.IOErrorEnum.CANCELLED),
+                                              IO_ERROR_CANCELLED,
                                               "Task was cancelled")
             else:
                 self._run(task)
@@ -1154,7 +1121,7 @@ def _guarded(target):
 # --- what a task started -------------------------------------------------------
 
 _PR_SET_CHILD_SUBREAPER = 36
-_DESCENDANTS_GRACE_S = 0.1      # SIGTERM, then SIGKILL: as the manager kills a worker
+_DESCENDANTS_GRACE_S = DESCENDANTS_GRACE_MS / 1000    # SIGTERM, then SIGKILL
 
 
 def _become_subreaper():
@@ -1242,7 +1209,7 @@ def _open_captures():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="tasker_worker.py",
+    parser = argparse.ArgumentParser(prog="tasker/worker.py",
                                      description="Runs Python process tasks for a Tasker manager.")
     parser.add_argument("--update-interval", type=int, default=16, metavar="MS",
                         help="how often to send progress, in milliseconds")
