@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "tasker-context-private.h"
-#include "tasker-manager-private.h"
 #include "tasker-task-options-private.h"
 #include "tasker-task-private.h"
 
@@ -331,7 +330,7 @@ tasker_context_send_event (TaskerContext *self,
                            GVariant      *data)
 {
   g_autoptr(GVariant) owned = NULL;
-  g_autoptr(TaskerManager) manager = NULL;
+  g_autoptr(GObject) hold = NULL;
 
   g_return_if_fail (TASKER_IS_CONTEXT (self));
   g_return_if_fail (name != NULL);
@@ -342,10 +341,8 @@ tasker_context_send_event (TaskerContext *self,
   if (!self->task->has_event_func)
     return;
 
-  if (self->task->remote != NULL)
-    self->task->remote->event (self->task, name, owned);
-  else if ((manager = _tasker_task_ref_manager (self->task)))
-    _tasker_manager_task_event (manager, self->task, name, owned, TRUE);
+  if ((hold = _tasker_task_hold_sink (self->task)))
+    self->task->sink->event (self->task, name, owned, TRUE);
 }
 
 /**
@@ -382,14 +379,12 @@ tasker_context_log (TaskerContext *self,
 void
 tasker_context_flush (TaskerContext *self)
 {
-  g_autoptr(TaskerManager) manager = NULL;
+  g_autoptr(GObject) hold = NULL;
 
   g_return_if_fail (TASKER_IS_CONTEXT (self));
 
-  if (self->task->remote != NULL)
-    self->task->remote->flush (self->task);
-  else if ((manager = _tasker_task_ref_manager (self->task)))
-    _tasker_manager_task_flush (manager, self->task);
+  if ((hold = _tasker_task_hold_sink (self->task)))
+    self->task->sink->flush (self->task);
 }
 
 static gboolean
@@ -408,13 +403,13 @@ begin_return (TaskerContext *self)
 static void
 end_return (TaskerContext *self)
 {
-  g_autoptr(TaskerManager) manager = NULL;
+  g_autoptr(GObject) hold = NULL;
 
-  if (self->task->kind == TASKER_TASK_KIND_THREAD)
+  if (self->task->kind == TASKER_TASK_KIND_THREAD || self->task->sink->returned == NULL)
     return;
 
-  if ((manager = _tasker_task_ref_manager (self->task)))
-    _tasker_manager_task_returned (manager, self->task);
+  if ((hold = _tasker_task_hold_sink (self->task)))
+    self->task->sink->returned (self->task);
 }
 
 /**
@@ -431,20 +426,14 @@ void
 tasker_context_return_value (TaskerContext *self,
                              const GValue  *value)
 {
-  TaskerTask *task;
-
   g_return_if_fail (TASKER_IS_CONTEXT (self));
   g_return_if_fail (value == NULL || G_IS_VALUE (value));
 
   if (!begin_return (self))
     return;
 
-  task = self->task;
   if (value != NULL)
-    {
-      g_value_init (&task->result_value, G_VALUE_TYPE (value));
-      g_value_copy (value, &task->result_value);
-    }
+    _tasker_task_store_result_value (self->task, value);
   end_return (self);
 }
 
@@ -473,8 +462,7 @@ tasker_context_return_pointer (TaskerContext  *self,
       return;
     }
 
-  self->task->result_pointer = result;
-  self->task->result_destroy = result_destroy;
+  _tasker_task_store_result_pointer (self->task, result, result_destroy);
   end_return (self);
 }
 
@@ -502,7 +490,7 @@ tasker_context_return_error (TaskerContext *self,
       return;
     }
 
-  self->task->result_error = error;
+  _tasker_task_store_result_error (self->task, error);
   end_return (self);
 }
 

@@ -19,7 +19,7 @@
 #include "tasker-command-progress-private.h"
 #include "tasker-error.h"
 #include "tasker-line-splitter-private.h"
-#include "tasker-manager-private.h"
+#include "tasker-child-private.h"
 #include "tasker-process-runner-private.h"
 #include "tasker-task-private.h"
 #include "tasker-trace-private.h"
@@ -43,40 +43,6 @@
  * again. A task is "ours" from a successful _tasker_task_claim_start() until
  * that report. */
 
-#define READ_CHUNK (64 * 1024)
-#define READ_BUDGET (1024 * 1024)   /* bytes read from one child per dispatch */
-#define PIPELINE_MAX 16             /* tasks queued in one worker, at most */
-#define KILL_AFTER_TERM_MS 100
-#define HELLO_TIMEOUT_MS 10000
-#define LOST_RUN_MAX 3              /* workers a task's RUN frame may be lost to */
-#define SUPERVISOR_STATUS_FD 6      /* where tasker-supervisor reports a failed exec */
-
-typedef struct _Child Child;
-
-/* One attempt of a task; what it runs is the task's call, which stays put
- * while the job holds the task. */
-typedef struct
-{
-  TaskerTask  *task;         /* (owned) */
-  TaskerCall  *call;         /* (unowned) the task's */
-  Child       *child;        /* (unowned) (nullable) where it runs */
-  gboolean     started;      /* claimed by us: ours to report on */
-  gboolean     seen_start;   /* its worker said STARTED */
-  gboolean     exited_before_cancel; /* a command that had exited when its cancel came */
-  gboolean     cancel_sent;
-  gboolean     wait_shown;   /* its task says it waits for a free worker */
-  guint64      run_end;      /* where its RUN frame ends in the worker's stream */
-  guint        n_lost;       /* workers that died before taking its RUN frame */
-} Job;
-
-typedef struct
-{
-  Child   *child;
-  int      fd;               /* -1 once closed */
-  gpointer tag;
-  TaskerLineSplitter lines;  /* the line being read */
-} LineReader;
-
 typedef enum {
   REQ_RUN,
   REQ_CANCEL,
@@ -91,81 +57,11 @@ typedef struct
   TaskerTask  *task;         /* (owned) for REQ_CANCEL and REQ_RESUME */
 } Request;
 
-struct _Child
-{
-  TaskerProcessRunner *runner;
-  GSource             *source;       /* (owned) watches the fds below */
-  GSource             *watch;        /* (owned) (nullable) child watch */
-  GSource             *kill_timer;   /* (owned) (nullable) */
-  GSource             *idle_timer;   /* (owned) (nullable) */
-  GSource             *hello_timer;  /* (owned) (nullable) until a worker's HELLO */
-  GPid                 pid;
-  gboolean             is_worker;
-  gboolean             supervised;   /* pid is its tasker-supervisor's */
-  char               **program;      /* (owned) (nullable) a worker's, as its jobs ask; NULL for tasker-worker */
-
-  /* Workers only. */
-  int                  socket_fd;    /* -1 once closed */
-  gpointer             socket_tag;
-  GByteArray          *out;          /* frames not yet written */
-  TaskerWorkerDecoder *decoder;
-  guint                n_sent;       /* tasks given, for recycling */
-  guint                hello : 1;
-  guint                retiring : 1; /* takes no more tasks; leaves when idle */
-  guint                lost : 1;     /* killed, or its socket closed: no more frames */
-  guint                write_failed : 1; /* its socket took no more: it is read to the end */
-  guint                paused : 1;   /* its task's events are over their bound: not read */
-  guint                reaped : 1;   /* dead: what it sent is read whatever the bound */
-  GError              *death;        /* (owned) (nullable) why its task in flight fails */
-
-  GQueue               jobs;         /* (element-type Job) in the order given */
-  LineReader           stdout_lines;
-  LineReader           stderr_lines;
-  guint                kill_stage;   /* 0, 1 once SIGTERM went, 2 once SIGKILL went */
-  gboolean             cancel_kill;  /* killed because a cancelled task outlived the grace */
-  guint64              bytes_queued; /* bytes of frames given to @out, ever */
-  guint64              bytes_sent;   /* bytes of them the socket took */
-};
-
-struct _TaskerProcessRunner
-{
-  GMutex               lock;
-  GCond                cond;
-  GQueue               requests;       /* (element-type Request) protected by @lock */
-  TaskerProcessLimits  limits;         /* protected by @lock */
-  guint                stop_requested; /* protected by @lock */
-  guint                stop_done;      /* protected by @lock */
-  gboolean             quit;           /* protected by @lock */
-  gboolean             free_on_exit;   /* protected by @lock */
-
-  GThread             *thread;
-  GMainContext        *context;        /* (owned) */
-  GSource             *wakeup;         /* (owned) */
-  char                *worker_path;    /* (owned) */
-  char                *supervisor_path; /* (owned) (nullable) none found: children run bare */
-  guint                hello_timeout_ms;
-
-  /* The runner's thread only. */
-  TaskerProcessLimits  current;
-  GQueue               waiting;        /* (element-type Job) process tasks for a worker */
-  guint                n_unshown;      /* jobs that joined @waiting since it was last looked at */
-  GPtrArray           *children;       /* (element-type Child) */
-};
-
-typedef struct
-{
-  GSource  source;
-  Child   *child;
-} ChildSource;
-
 typedef struct
 {
   GSource              source;
   TaskerProcessRunner *runner;
 } WakeupSource;
-
-static void schedule (TaskerProcessRunner *self);
-static void child_reaped (Child *child, int wait_status);
 
 static void
 job_free (Job *job)
@@ -179,44 +75,42 @@ job_free (Job *job)
  * ours goes first: the task is never finalized here because of us.
  * @before_cancel: it ended (its function returned, its command exited)
  * before any cancel reached it, whatever the cancel flag says by now. */
-static void
-job_return_full (Job      *job,
-                 GError   *error,
-                 gboolean  before_cancel)
+void
+_tasker_process_runner_job_return_full (Job      *job,
+                                        GError   *error,
+                                        gboolean  before_cancel)
 {
   TaskerTask *task = g_steal_pointer (&job->task);
-  TaskerManager *manager = task->manager;
+  const TaskerTaskSink *sink;
 
   g_assert (job->started);
 
   if (error != NULL)
-    {
-      g_clear_error (&task->result_error);
-      task->result_error = error;
-    }
+    _tasker_task_store_result_error (task, error);
 
   if (before_cancel)
     _tasker_task_begin_return_uncancelled (task);
   else
     _tasker_task_begin_return (task);
+  sink = task->sink;
   g_object_unref (task);
-  _tasker_manager_task_returned (manager, task);
+  sink->returned (task);
 
   job_free (job);
 }
 
-static void
-job_return (Job    *job,
-            GError *error)
+void
+_tasker_process_runner_job_return (Job    *job,
+                                   GError *error)
 {
-  job_return_full (job, error, FALSE);
+  _tasker_process_runner_job_return_full (job, error, FALSE);
 }
 
 /* Ends a job that never got to run: claims it first, so a cancel that got
  * there earlier wins. */
-static void
-job_fail_unstarted (Job    *job,
-                    GError *error)
+void
+_tasker_process_runner_job_fail_unstarted (Job    *job,
+                                           GError *error)
 {
   if (!job->started && !_tasker_task_claim_start (job->task))
     {
@@ -226,16 +120,16 @@ job_fail_unstarted (Job    *job,
     }
 
   job->started = TRUE;
-  job_return (job, error);
+  _tasker_process_runner_job_return (job, error);
 }
 
 /* Lets go of a cancelled job: one that started (and went back to the queue
  * when its worker was killed for another task) still reports its end. */
-static void
-job_drop (Job *job)
+void
+_tasker_process_runner_job_drop (Job *job)
 {
   if (job->started)
-    job_return (job, NULL);
+    _tasker_process_runner_job_return (job, NULL);
   else
     job_free (job);
 }
@@ -249,7 +143,7 @@ job_mark_started (Job *job)
 
   /* The dirty mark makes the manager see RUNNING. */
   if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
-    _tasker_manager_task_dirty (task->manager, task);
+    task->sink->dirty (task);
 }
 
 /* The task waits for a worker to be free: the manager's message says so
@@ -265,321 +159,7 @@ show_waiting (Job *job)
 
   g_atomic_int_set (&task->waits_for, TASKER_WAIT_WORKER);
   if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
-    _tasker_manager_task_dirty (task->manager, task);
-}
-
-static char *
-describe_wait_status (const char *what,
-                      int         wait_status)
-{
-  if (WIFSIGNALED (wait_status))
-    return g_strdup_printf ("%s exited with signal %d (%s)", what,
-                            WTERMSIG (wait_status), g_strsignal (WTERMSIG (wait_status)));
-
-  return g_strdup_printf ("%s exited with status %d", what, WEXITSTATUS (wait_status));
-}
-
-/* Child setup, between fork and exec: async-signal-safe calls only. */
-static void
-child_setup (gpointer data)
-{
-  pid_t parent = GPOINTER_TO_INT (data);
-
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  /* The parent may have died before the line above. */
-  if (getppid () != parent)
-    _exit (127);
-}
-
-/* tasker-supervisor hears of our death as SIGTERM, so that it can end
- * what it runs (SIGTERM, then SIGKILL after the grace). */
-static void
-supervisor_child_setup (gpointer data)
-{
-  pid_t parent = GPOINTER_TO_INT (data);
-
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid () != parent)
-    _exit (127);
-}
-
-static void
-command_child_setup (gpointer data)
-{
-  /* Its own process group, so a cancel reaches what a shell started too. */
-  setpgid (0, 0);
-  child_setup (data);
-}
-
-/* --- output lines --------------------------------------------------------- */
-
-static Job *
-running_job (Child *child)
-{
-  Job *job = g_queue_peek_head (&child->jobs);
-
-  return job != NULL && job->started && job->task != NULL ? job : NULL;
-}
-
-/* A line of a child's output, or a redraw of one (see TaskerLineSplitter):
- * a command's is read for its progress at each state, and logged once. */
-static void
-take_line (const char *line,
-           gsize       len,
-           gsize       cut,
-           gboolean    parse,
-           gboolean    log,
-           gpointer    user_data)
-{
-  Child *child = user_data;
-  Job *job = running_job (child);
-
-  if (job == NULL)
-    return;
-
-  if (parse && !child->is_worker)
-    {
-      double fraction;
-      g_autofree char *message = NULL;
-
-      if (_tasker_command_progress_parse (line, len, &fraction, &message))
-        {
-          _tasker_task_store_progress (job->task, fraction);
-          if (message != NULL)
-            _tasker_task_store_message (job->task, message);
-        }
-    }
-
-  if (log)
-    _tasker_task_append_log_line (job->task, line, len, cut);
-}
-
-static void
-line_reader_close (LineReader *reader)
-{
-  if (reader->fd < 0)
-    return;
-
-  _tasker_line_splitter_finish (&reader->lines, take_line, reader->child);
-  if (reader->tag != NULL)
-    g_source_remove_unix_fd (reader->child->source, reader->tag);
-  close (reader->fd);
-  reader->fd = -1;
-  reader->tag = NULL;
-}
-
-/* Reads what is there now; closes the reader at the end of its stream. */
-static void
-line_reader_drain (LineReader *reader)
-{
-  char chunk[4096];
-  gsize total = 0;
-
-  while (reader->fd >= 0 && total < READ_BUDGET)
-    {
-      ssize_t n = read (reader->fd, chunk, sizeof chunk);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 && errno == EAGAIN)
-        break;
-      if (n <= 0)
-        {
-          line_reader_close (reader);
-          break;
-        }
-
-      total += n;
-      /* However long a line, the splitter holds at most its bound. */
-      _tasker_line_splitter_feed (&reader->lines, chunk, n, take_line, reader->child);
-    }
-}
-
-static void
-drain_output (Child *child)
-{
-  line_reader_drain (&child->stdout_lines);
-  line_reader_drain (&child->stderr_lines);
-}
-
-/* --- killing ---------------------------------------------------------------- */
-
-static void
-signal_child (Child *child,
-              int    signum)
-{
-  /* The supervisor ends the whole tree: SIGTERM, SIGKILL after its grace;
-   * SIGUSR1 is SIGKILL at once. Killing the supervisor itself would leave
-   * the tree behind. */
-  if (child->supervised)
-    {
-      kill (child->pid, signum == SIGKILL ? SIGUSR1 : signum);
-      return;
-    }
-
-  /* A command runs in its own process group. */
-  if (kill (child->is_worker ? child->pid : -child->pid, signum) < 0 && !child->is_worker)
-    kill (child->pid, signum);
-}
-
-static void kill_now (Child  *child,
-                      GError *death);
-
-static gboolean
-hello_timer_cb (gpointer data)
-{
-  Child *child = data;
-  g_autofree char *message = g_strdup_printf ("worker sent no HELLO within %u ms",
-                                              child->runner->hello_timeout_ms);
-
-  g_clear_pointer (&child->hello_timer, g_source_unref);
-  kill_now (child, g_error_new_literal (TASKER_ERROR, TASKER_ERROR_WORKER_FAILED, message));
-
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-kill_timer_cb (gpointer data)
-{
-  Child *child = data;
-
-  g_clear_pointer (&child->kill_timer, g_source_unref);
-  child->cancel_kill = TRUE;
-
-  if (child->kill_stage == 0 && child->is_worker)
-    {
-      child->kill_stage = 1;
-      signal_child (child, SIGTERM);
-      child->kill_timer = g_timeout_source_new (KILL_AFTER_TERM_MS);
-    }
-  else
-    {
-      child->kill_stage = 2;
-      signal_child (child, SIGKILL);
-      return G_SOURCE_REMOVE;
-    }
-
-  g_source_set_callback (child->kill_timer, kill_timer_cb, child, NULL);
-  g_source_attach (child->kill_timer, child->runner->context);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-clear_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
-/* The head task was cancelled and still runs: a worker gets the grace period
- * before SIGTERM, then SIGKILL; a command got SIGTERM already and gets SIGKILL
- * after the grace period. */
-static void
-arm_kill_timer (Child *child)
-{
-  if (child->kill_timer != NULL || child->kill_stage > 0)
-    return;
-
-  child->retiring = TRUE;
-  child->kill_timer = g_timeout_source_new (child->runner->current.cancel_grace_ms);
-  g_source_set_callback (child->kill_timer, kill_timer_cb, child, NULL);
-  g_source_attach (child->kill_timer, child->runner->context);
-}
-
-static void
-kill_now (Child  *child,
-          GError *death)
-{
-  if (death != NULL && child->death == NULL)
-    child->death = death;
-  else if (death != NULL)
-    g_error_free (death);
-
-  child->retiring = TRUE;
-  clear_source (&child->kill_timer);
-  child->kill_stage = 2;
-  signal_child (child, SIGKILL);
-}
-
-/* --- writing to a worker ---------------------------------------------------- */
-
-static void
-close_socket (Child *child)
-{
-  if (child->socket_fd < 0)
-    return;
-
-  g_source_remove_unix_fd (child->source, child->socket_tag);
-  close (child->socket_fd);
-  child->socket_fd = -1;
-  child->socket_tag = NULL;
-  child->lost = TRUE;
-}
-
-/* What the socket is watched for: not its frames while they are paused. */
-static void
-watch_socket (Child *child)
-{
-  g_source_modify_unix_fd (child->source, child->socket_tag,
-                           (child->paused ? 0 : G_IO_IN) | G_IO_HUP | G_IO_ERR |
-                           (child->out->len > 0 ? G_IO_OUT : 0));
-}
-
-static void
-pause_reading (Child *child)
-{
-  if (child->paused || child->reaped)
-    return;
-  child->paused = TRUE;
-  if (child->socket_fd >= 0)
-    watch_socket (child);
-}
-
-static void
-child_write (Child *child)
-{
-  gsize written = 0;
-
-  if (child->socket_fd < 0 || child->write_failed)
-    {
-      g_byte_array_set_size (child->out, 0);
-      return;
-    }
-
-  while (written < child->out->len)
-    {
-      ssize_t n = send (child->socket_fd, child->out->data + written,
-                        child->out->len - written, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 && errno == EAGAIN)
-        break;
-      if (n < 0)
-        {
-          /* It is gone, or no longer reads: it gets nothing more, and must
-           * not linger with work given. What it sent before (a result, the
-           * STARTED of the task it died in) still counts, so the socket is
-           * read to its end: closing it here would blame its death on a task
-           * whose result was still unread. Its exit status will say why. */
-          g_byte_array_set_size (child->out, 0);
-          child->write_failed = TRUE;
-          child->lost = TRUE;
-          watch_socket (child);
-          if (child->kill_stage < 2)
-            kill_now (child, NULL);
-          return;
-        }
-      written += n;
-      child->bytes_sent += n;
-    }
-
-  g_byte_array_remove_range (child->out, 0, written);
-  watch_socket (child);
+    task->sink->dirty (task);
 }
 
 /* Lets an idle worker go: it reads the end of its stream and exits. */
@@ -587,8 +167,8 @@ static void
 dismiss (Child *child)
 {
   child->retiring = TRUE;
-  clear_source (&child->idle_timer);
-  close_socket (child);
+  _tasker_child_clear_source (&child->idle_timer);
+  _tasker_child_close_socket (child);
 }
 
 static gboolean
@@ -653,7 +233,7 @@ send_cancel (Child *child,
 {
   job->cancel_sent = TRUE;
   _tasker_worker_protocol_append_id (child->out, TASKER_WORKER_MSG_CANCEL, job->task->id);
-  child_write (child);
+  _tasker_child_write (child);
 }
 
 static GError *bad_frame (const char *message);
@@ -672,7 +252,7 @@ handle_started (Child   *child,
                                                   job == NULL ? "which it was not given"
                                                   : job->seen_start ? "which had started already"
                                                   : "before the tasks given before it had ended");
-      kill_now (child, bad_frame (message));
+      _tasker_child_kill_now (child, bad_frame (message));
       return FALSE;
     }
   job->seen_start = TRUE;
@@ -688,7 +268,7 @@ handle_started (Child   *child,
       /* Cancelled before it started, and the worker started it anyway. */
       if (!job->cancel_sent)
         send_cancel (child, job);
-      arm_kill_timer (child);
+      _tasker_child_arm_kill_timer (child);
     }
 
   return TRUE;
@@ -716,15 +296,15 @@ handle_end (Child       *child,
         {
           g_queue_remove (&child->jobs, job);
           job->child = NULL;
-          job_fail_unstarted (job, bad_frame (message));
+          _tasker_process_runner_job_fail_unstarted (job, bad_frame (message));
         }
-      kill_now (child, bad_frame (message));
+      _tasker_child_kill_now (child, bad_frame (message));
       return FALSE;
     }
 
   /* Lines a command printed before it ended are its own. */
   if (!child->is_worker)
-    drain_output (child);
+    _tasker_child_drain_output (child);
 
   g_queue_remove (&child->jobs, job);
   job->child = NULL;
@@ -732,7 +312,7 @@ handle_end (Child       *child,
   if (child->kill_timer != NULL && child->kill_stage == 0)
     {
       /* The cancelled task ended in time. */
-      clear_source (&child->kill_timer);
+      _tasker_child_clear_source (&child->kill_timer);
       child->retiring = child->runner->current.worker_max_tasks > 0 &&
                         child->n_sent >= child->runner->current.worker_max_tasks;
     }
@@ -747,10 +327,9 @@ handle_end (Child       *child,
     {
       if (error == NULL)
         {
-          g_value_init (&job->task->result_value, G_TYPE_VARIANT);
-          g_value_set_variant (&job->task->result_value, result);
+          _tasker_task_store_result_variant (job->task, result);
         }
-      job_return_full (job, error, before_cancel);
+      _tasker_process_runner_job_return_full (job, error, before_cancel);
     }
 
   if (child->jobs.length == 0)
@@ -764,6 +343,46 @@ bad_frame (const char *message)
 {
   return g_error_new (TASKER_ERROR, TASKER_ERROR_WORKER_FAILED,
                       "bad frame from worker: %s", message);
+}
+
+static gboolean
+handle_hello (Child    *child,
+              GVariant *body)
+{
+  g_autoptr(GError) error = NULL;
+  gint32 pid;
+
+  if (child->hello || !_tasker_worker_protocol_check_hello (body, &pid, &error))
+    {
+      _tasker_child_kill_now (child, bad_frame (error != NULL ? error->message : "a second HELLO"));
+      return FALSE;
+    }
+  child->hello = TRUE;
+  _tasker_child_clear_source (&child->hello_timer);
+
+  return TRUE;
+}
+
+/* The error an ERROR frame ends its task with. Known domains keep their
+ * quark and code. Making one for any string a worker sends would grow the
+ * quark table without bound: an unknown domain is a worker failure, with
+ * its message. */
+static GError *
+error_from_frame (GVariant *body)
+{
+  const char *domain, *message;
+  gint32 code;
+  GQuark quark;
+
+  g_variant_get (body, "(t&si&s)", NULL, &domain, &code, &message);
+  quark = g_quark_try_string (domain);
+  if (quark == 0)
+    {
+      quark = TASKER_ERROR;
+      code = TASKER_ERROR_WORKER_FAILED;
+    }
+
+  return g_error_new_literal (quark, code, message);
 }
 
 /* FALSE when the worker must go. */
@@ -787,25 +406,15 @@ handle_frame (Child           *child,
       g_autofree char *message = g_strdup_printf ("a %s message before HELLO",
                                                   _tasker_worker_msg_get_name (type));
 
-      kill_now (child, bad_frame (message));
+      _tasker_child_kill_now (child, bad_frame (message));
       return FALSE;
     }
 
   switch (type)
     {
     case TASKER_WORKER_MSG_HELLO:
-      {
-        g_autoptr(GError) error = NULL;
-        gint32 pid;
-
-        if (child->hello || !_tasker_worker_protocol_check_hello (body, &pid, &error))
-          {
-            kill_now (child, bad_frame (error != NULL ? error->message : "a second HELLO"));
-            return FALSE;
-          }
-        child->hello = TRUE;
-        clear_source (&child->hello_timer);
-      }
+      if (!handle_hello (child, body))
+        return FALSE;
       break;
 
     case TASKER_WORKER_MSG_STARTED:
@@ -853,8 +462,8 @@ handle_frame (Child           *child,
           /* Back-pressure: past the task's bound, the worker's frames wait in
            * its socket (and the worker in its writes) until the manager has
            * delivered some; see _tasker_process_runner_resume(). */
-          if (_tasker_manager_task_event (job->task->manager, job->task, name, data, FALSE))
-            pause_reading (child);
+          if (job->task->sink->event (job->task, name, data, FALSE))
+            _tasker_child_pause_reading (child);
         }
       break;
 
@@ -869,25 +478,8 @@ handle_frame (Child           *child,
       break;
 
     case TASKER_WORKER_MSG_ERROR:
-      {
-        const char *domain, *message;
-        gint32 code;
-        GQuark quark;
-
-        g_variant_get (body, "(t&si&s)", NULL, &domain, &code, &message);
-        /* Known domains keep their quark and code. Making one for any
-         * string a worker sends would grow the quark table without bound:
-         * an unknown domain is a worker failure, with its message. */
-        quark = g_quark_try_string (domain);
-        if (quark == 0)
-          {
-            quark = TASKER_ERROR;
-            code = TASKER_ERROR_WORKER_FAILED;
-          }
-        if (!handle_end (child, "ERROR", id, NULL, g_error_new_literal (quark, code, message),
-                         before_cancel))
-          return FALSE;
-      }
+      if (!handle_end (child, "ERROR", id, NULL, error_from_frame (body), before_cancel))
+        return FALSE;
       break;
 
     case TASKER_WORKER_MSG_EXIT:
@@ -901,7 +493,7 @@ handle_frame (Child           *child,
       {
         g_autofree char *message = g_strdup_printf ("a worker sent a %s message",
                                                     _tasker_worker_msg_get_name (type));
-        kill_now (child, bad_frame (message));
+        _tasker_child_kill_now (child, bad_frame (message));
       }
       return FALSE;
     }
@@ -911,8 +503,8 @@ handle_frame (Child           *child,
 
 /* Handles the frames decoded so far, unless the reading is paused. FALSE
  * when the worker must go (its socket is closed then). */
-static gboolean
-handle_frames (Child *child)
+gboolean
+_tasker_process_runner_handle_frames (Child *child)
 {
   g_autoptr(GError) error = NULL;
   TaskerWorkerMsg type;
@@ -926,451 +518,19 @@ handle_frames (Child *child)
       g_variant_unref (body);
       if (!keep)
         {
-          close_socket (child);
+          _tasker_child_close_socket (child);
           return FALSE;
         }
     }
 
   if (error != NULL)
     {
-      kill_now (child, bad_frame (error->message));
-      close_socket (child);
+      _tasker_child_kill_now (child, bad_frame (error->message));
+      _tasker_child_close_socket (child);
       return FALSE;
     }
 
   return TRUE;
-}
-
-static void
-read_socket (Child *child)
-{
-  guint8 chunk[READ_CHUNK];
-  gsize total = 0;
-
-  /* Frames left when the reading was paused go first. */
-  if (!handle_frames (child))
-    return;
-
-  while (child->socket_fd >= 0 && total < READ_BUDGET && (!child->paused || child->reaped))
-    {
-      ssize_t n;
-
-      n = recv (child->socket_fd, chunk, sizeof chunk, MSG_DONTWAIT);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 && errno == EAGAIN)
-        break;
-      if (n <= 0)
-        {
-          /* The worker is leaving: its exit status tells why, when it is
-           * reaped. One that leaves with work given must not linger; killing
-           * an exiting process does not change its status. */
-          close_socket (child);
-          if (child->jobs.length > 0 && child->kill_stage < 2)
-            kill_now (child, NULL);
-          break;
-        }
-      total += n;
-
-      _tasker_worker_decoder_feed (child->decoder, chunk, n);
-      if (!handle_frames (child))
-        return;
-    }
-}
-
-static gboolean
-child_source_dispatch (GSource     *source,
-                       GSourceFunc  callback,
-                       gpointer     user_data)
-{
-  Child *child = ((ChildSource *) source)->child;
-
-  if (child->socket_tag != NULL)
-    {
-      GIOCondition cond = g_source_query_unix_fd (source, child->socket_tag);
-
-      if (cond & G_IO_OUT)
-        child_write (child);
-      if (cond & (G_IO_IN | G_IO_HUP | G_IO_ERR))
-        read_socket (child);
-    }
-
-  if (child->stdout_lines.tag != NULL &&
-      g_source_query_unix_fd (source, child->stdout_lines.tag) != 0)
-    line_reader_drain (&child->stdout_lines);
-  if (child->stderr_lines.tag != NULL &&
-      g_source_query_unix_fd (source, child->stderr_lines.tag) != 0)
-    line_reader_drain (&child->stderr_lines);
-
-  /* Frames may have freed a worker: give it work. */
-  schedule (child->runner);
-
-  return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs child_source_funcs = {
-  .dispatch = child_source_dispatch,
-};
-
-/* --- children's lives ------------------------------------------------------- */
-
-/* A command's output is read as it comes. A worker reads its own output and
- * sends it as LOG frames, in order with its other frames; we read what is
- * left only once it has died (the last words of a crash). */
-static void
-line_reader_init (LineReader *reader,
-                  Child      *child,
-                  int         fd,
-                  gboolean    watch)
-{
-  reader->child = child;
-  reader->fd = fd;
-  _tasker_line_splitter_init (&reader->lines);
-  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
-  if (watch)
-    reader->tag = g_source_add_unix_fd (child->source, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
-}
-
-static void
-child_watch_cb (GPid     pid,
-                int      wait_status,
-                gpointer data)
-{
-  Child *child = data;
-  TaskerProcessRunner *self = child->runner;
-
-  g_clear_pointer (&child->watch, g_source_unref);
-  child_reaped (child, wait_status);
-
-  /* Its queued tasks went back to the queue: they need a worker. */
-  schedule (self);
-}
-
-static Child *
-child_new (TaskerProcessRunner *self,
-           GPid                 pid,
-           gboolean             is_worker,
-           int                  socket_fd,
-           int                  stdout_fd,
-           int                  stderr_fd)
-{
-  Child *child = g_new0 (Child, 1);
-
-  child->runner = self;
-  child->pid = pid;
-  child->is_worker = is_worker;
-  child->socket_fd = socket_fd;
-  g_queue_init (&child->jobs);
-
-  child->source = g_source_new (&child_source_funcs, sizeof (ChildSource));
-  ((ChildSource *) child->source)->child = child;
-  g_source_set_static_name (child->source, "[tasker-process]");
-
-  if (is_worker)
-    {
-      child->out = g_byte_array_new ();
-      child->decoder = _tasker_worker_decoder_new ();
-      child->socket_tag = g_source_add_unix_fd (child->source, socket_fd,
-                                                G_IO_IN | G_IO_HUP | G_IO_ERR);
-
-      /* One that never says hello must not hold its tasks for ever. */
-      child->hello_timer = g_timeout_source_new (self->hello_timeout_ms);
-      g_source_set_callback (child->hello_timer, hello_timer_cb, child, NULL);
-      g_source_attach (child->hello_timer, self->context);
-    }
-  line_reader_init (&child->stdout_lines, child, stdout_fd, !is_worker);
-  line_reader_init (&child->stderr_lines, child, stderr_fd, !is_worker);
-  g_source_attach (child->source, self->context);
-
-  child->watch = g_child_watch_source_new (pid);
-  g_source_set_callback (child->watch, G_SOURCE_FUNC (child_watch_cb), child, NULL);
-  g_source_attach (child->watch, self->context);
-
-  g_ptr_array_add (self->children, child);
-
-  return child;
-}
-
-static void
-child_free (Child *child)
-{
-  clear_source (&child->kill_timer);
-  clear_source (&child->idle_timer);
-  clear_source (&child->hello_timer);
-  clear_source (&child->watch);
-  close_socket (child);
-  line_reader_close (&child->stdout_lines);
-  line_reader_close (&child->stderr_lines);
-  _tasker_line_splitter_clear (&child->stdout_lines.lines);
-  _tasker_line_splitter_clear (&child->stderr_lines.lines);
-  clear_source (&child->source);
-  g_clear_pointer (&child->out, g_byte_array_unref);
-  g_clear_pointer (&child->decoder, _tasker_worker_decoder_free);
-  g_clear_error (&child->death);
-  g_strfreev (child->program);
-  g_assert (child->jobs.length == 0);
-  g_free (child);
-}
-
-/* The child has exited. Its task in flight (the oldest it was given) fails
- * with the reason; tasks it had not started go back to the queue. */
-static void
-child_reaped (Child *child,
-              int    wait_status)
-{
-  TaskerProcessRunner *self = child->runner;
-  Job *head;
-  GList *rest;
-
-  /* What it said and printed before it went still counts, whatever the
-   * bound of its events: it sends no more. */
-  child->reaped = TRUE;
-  if (child->socket_fd >= 0 || child->paused)
-    read_socket (child);
-  drain_output (child);
-  line_reader_close (&child->stdout_lines);
-  line_reader_close (&child->stderr_lines);
-
-  head = g_queue_pop_head (&child->jobs);
-
-  /* A worker that died before its socket took the task's RUN frame (killed
-   * while idle, before we heard of it) never saw the task: it runs elsewhere.
-   * Bounded, for a worker program that dies every time before reading. */
-  if (head != NULL && child->is_worker && head->run_end > child->bytes_sent &&
-      ++head->n_lost < LOST_RUN_MAX)
-    {
-      g_queue_push_head (&child->jobs, head);
-      head = NULL;
-    }
-
-  /* Killed because a cancelled task outlived its grace: a task that started
-   * after that one ended is not to blame. It runs again elsewhere. */
-  if (head != NULL && child->is_worker && child->cancel_kill && child->death == NULL &&
-      !g_atomic_int_get (&head->task->cancel_requested))
-    {
-      g_queue_push_head (&child->jobs, head);
-      head = NULL;
-    }
-
-  if (head != NULL)
-    {
-      GError *error;
-
-      if (!child->is_worker && WIFEXITED (wait_status) && WEXITSTATUS (wait_status) == 0)
-        error = NULL;
-      else if (child->death != NULL)
-        error = g_steal_pointer (&child->death);
-      else
-        {
-          g_autofree char *message = describe_wait_status (child->is_worker ? "worker" : "command",
-                                                           wait_status);
-          error = g_error_new_literal (TASKER_ERROR,
-                                       child->is_worker ? TASKER_ERROR_WORKER_FAILED : TASKER_ERROR_FAILED,
-                                       message);
-        }
-
-      head->child = NULL;
-      if (head->exited_before_cancel && head->started)
-        job_return_full (head, error, TRUE);
-      else if (error == NULL)
-        job_return (head, NULL);
-      else
-        job_fail_unstarted (head, error);
-    }
-
-  /* Back to the front of the queue, in their order. */
-  rest = child->jobs.tail;
-  for (GList *l = rest; l != NULL; l = l->prev)
-    {
-      Job *job = l->data;
-
-      job->child = NULL;
-      job->seen_start = FALSE;
-      if (g_atomic_int_get (&job->task->cancel_requested))
-        job_drop (job);
-      else
-        g_queue_push_head (&self->waiting, job);
-    }
-  g_queue_clear (&child->jobs);
-
-  g_ptr_array_remove_fast (self->children, child);
-  child_free (child);
-}
-
-/* The argv that runs @argv under tasker-supervisor: it ends @argv's tree
- * with @grace_ms between SIGTERM and SIGKILL, and reports a failed exec on
- * SUPERVISOR_STATUS_FD. */
-static char **
-supervised_argv (TaskerProcessRunner *self,
-                 const char * const  *argv,
-                 guint                grace_ms)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autofree char *grace = g_strdup_printf ("%u", grace_ms);
-  g_autofree char *status_fd = g_strdup_printf ("%d", SUPERVISOR_STATUS_FD);
-
-  g_strv_builder_add_many (builder, self->supervisor_path, grace, status_fd, NULL);
-  g_strv_builder_addv (builder, (const char **) argv);
-
-  return g_strv_builder_end (builder);
-}
-
-/* Waits for the supervisor to have executed its program (the pipe's end),
- * or to report why it could not. */
-static gboolean
-supervisor_check_exec (GPid         pid,
-                       int          status_fd,
-                       const char  *program,
-                       GError     **error)
-{
-  int saved = 0;
-  gsize got = 0;
-
-  while (got < sizeof saved)
-    {
-      ssize_t n = read (status_fd, (char *) &saved + got, sizeof saved - got);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      got += n;
-    }
-  close (status_fd);
-
-  if (got < sizeof saved)
-    return TRUE;
-
-  /* It leaves at once; it is ours to reap. */
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
-  g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
-               "Failed to execute child process “%s” (%s)", program, g_strerror (saved));
-  return FALSE;
-}
-
-static Child *
-spawn (TaskerProcessRunner  *self,
-       const char * const   *argv,
-       const char           *cwd,
-       const char * const   *envp,
-       gboolean              is_worker,
-       GError              **error)
-{
-  GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_CLOEXEC_PIPES;
-  int stdout_fd = -1, stderr_fd = -1;
-  int status[2] = { -1, -1 };
-  int source_fds[4], target_fds[4];
-  guint n_fds = 0;
-  g_auto(GStrv) run_argv = NULL;
-  GSpawnChildSetupFunc setup = is_worker ? child_setup : command_child_setup;
-  GPid pid;
-  Child *child;
-
-  if (self->supervisor_path != NULL)
-    {
-      if (!g_unix_open_pipe (status, FD_CLOEXEC, error))
-        return NULL;
-      run_argv = supervised_argv (self, argv,
-                                  is_worker ? KILL_AFTER_TERM_MS : self->current.cancel_grace_ms);
-      argv = (const char * const *) run_argv;
-      setup = supervisor_child_setup;
-      source_fds[n_fds] = status[1];
-      target_fds[n_fds++] = SUPERVISOR_STATUS_FD;
-    }
-
-  if (is_worker)
-    {
-      /* The socket, and the read ends of the worker's own output pipes:
-       * it reads them itself so that its output keeps its place among its
-       * frames; we keep them too, for what is left if it dies. */
-      int sv[2], out[2], err[2];
-      gboolean ok;
-
-      if (!g_unix_open_pipe (out, FD_CLOEXEC, error))
-        goto fail;
-      if (!g_unix_open_pipe (err, FD_CLOEXEC, error))
-        {
-          close (out[0]);
-          close (out[1]);
-          goto fail;
-        }
-      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-        {
-          int saved = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       "cannot make a socket pair: %s", g_strerror (saved));
-          close (out[0]);
-          close (out[1]);
-          close (err[0]);
-          close (err[1]);
-          goto fail;
-        }
-
-      source_fds[n_fds] = sv[1];
-      target_fds[n_fds++] = TASKER_WORKER_SOCKET_FD;
-      source_fds[n_fds] = out[0];
-      target_fds[n_fds++] = TASKER_WORKER_STDOUT_FD;
-      source_fds[n_fds] = err[0];
-      target_fds[n_fds++] = TASKER_WORKER_STDERR_FD;
-
-      ok = g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags | G_SPAWN_SEARCH_PATH,
-                                             setup, GINT_TO_POINTER (getpid ()),
-                                             -1, out[1], err[1],
-                                             source_fds, target_fds, n_fds,
-                                             &pid, NULL, NULL, NULL,
-                                             error);
-      close (sv[1]);
-      close (out[1]);
-      close (err[1]);
-      if (status[1] >= 0)
-        close (status[1]);
-      if (ok && status[0] >= 0)
-        ok = supervisor_check_exec (pid, g_steal_fd (&status[0]), run_argv[3], error);
-      if (!ok)
-        {
-          if (status[0] >= 0)
-            close (status[0]);
-          close (sv[0]);
-          close (out[0]);
-          close (err[0]);
-          return NULL;
-        }
-
-      g_unix_set_fd_nonblocking (sv[0], TRUE, NULL);
-      child = child_new (self, pid, TRUE, sv[0], out[0], err[0]);
-      child->supervised = run_argv != NULL;
-      return child;
-    }
-
-  if (!g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags | G_SPAWN_SEARCH_PATH,
-                                         setup, GINT_TO_POINTER (getpid ()),
-                                         -1, -1, -1,
-                                         source_fds, target_fds, n_fds,
-                                         &pid, NULL, &stdout_fd, &stderr_fd,
-                                         error))
-    goto fail;
-  if (status[1] >= 0)
-    close (status[1]);
-  if (status[0] >= 0 &&
-      !supervisor_check_exec (pid, g_steal_fd (&status[0]), run_argv[3], error))
-    {
-      close (stdout_fd);
-      close (stderr_fd);
-      return NULL;
-    }
-
-  child = child_new (self, pid, FALSE, -1, stdout_fd, stderr_fd);
-  child->supervised = run_argv != NULL;
-  return child;
-
-fail:
-  if (status[0] >= 0)
-    close (status[0]);
-  if (status[1] >= 0)
-    close (status[1]);
-  return NULL;
 }
 
 /* --- scheduling --------------------------------------------------------------- */
@@ -1394,7 +554,7 @@ spawn_worker (TaskerProcessRunner  *self,
   argv = g_strv_builder_end (builder);
 
   /* A program given with a path runs as is; a bare name is looked up in PATH. */
-  child = spawn (self, (const char * const *) argv, NULL, NULL, TRUE, &local_error);
+  child = _tasker_child_spawn (self, (const char * const *) argv, NULL, NULL, TRUE, &local_error);
   if (child == NULL)
     {
       g_set_error (error, TASKER_ERROR, TASKER_ERROR_WORKER_FAILED,
@@ -1496,7 +656,7 @@ send_run (Child  *child,
   job->run_end = child->bytes_queued;
   job->child = child;
   g_queue_push_tail (&child->jobs, job);
-  clear_source (&child->idle_timer);
+  _tasker_child_clear_source (&child->idle_timer);
   child->n_sent++;
   if (child->runner->current.worker_max_tasks > 0 &&
       child->n_sent >= child->runner->current.worker_max_tasks)
@@ -1531,8 +691,8 @@ trim_pool (TaskerProcessRunner *self)
     }
 }
 
-static void
-schedule (TaskerProcessRunner *self)
+void
+_tasker_process_runner_schedule (TaskerProcessRunner *self)
 {
   while (self->waiting.length > 0)
     {
@@ -1542,7 +702,7 @@ schedule (TaskerProcessRunner *self)
 
       if (g_atomic_int_get (&job->task->cancel_requested))
         {
-          job_drop (g_queue_pop_head (&self->waiting));
+          _tasker_process_runner_job_drop (g_queue_pop_head (&self->waiting));
           continue;
         }
 
@@ -1552,7 +712,7 @@ schedule (TaskerProcessRunner *self)
 
       g_queue_pop_head (&self->waiting);
       if (child == NULL || !send_run (child, job, &error))
-        job_fail_unstarted (job, g_steal_pointer (&error));
+        _tasker_process_runner_job_fail_unstarted (job, g_steal_pointer (&error));
     }
 
   /* What is left waits for a worker; the message is set once per job. */
@@ -1571,7 +731,7 @@ schedule (TaskerProcessRunner *self)
       Child *child = g_ptr_array_index (self->children, i);
 
       if (child->is_worker && child->out->len > 0)
-        child_write (child);
+        _tasker_child_write (child);
     }
 }
 
@@ -1597,11 +757,11 @@ start_command (TaskerProcessRunner *self,
   trace = _tasker_trace_format (job->task->trace_id);
   envp = g_environ_setenv (envp, "TASKER_TRACE_ID", trace, TRUE);
 
-  child = spawn (self, (const char * const *) job->call->argv, job->call->cwd,
-                 (const char * const *) envp, FALSE, &error);
+  child = _tasker_child_spawn (self, (const char * const *) job->call->argv, job->call->cwd,
+                               (const char * const *) envp, FALSE, &error);
   if (child == NULL)
     {
-      job_return (job, g_error_new (TASKER_ERROR, TASKER_ERROR_FAILED,
+      _tasker_process_runner_job_return (job, g_error_new (TASKER_ERROR, TASKER_ERROR_FAILED,
                                     "cannot run “%s”: %s", job->call->argv[0], error->message));
       return;
     }
@@ -1622,7 +782,7 @@ remove_waiting (TaskerProcessRunner *self,
       if (job->task == task)
         {
           g_queue_delete_link (&self->waiting, l);
-          job_drop (job);
+          _tasker_process_runner_job_drop (job);
           return TRUE;
         }
     }
@@ -1660,14 +820,14 @@ cancel_task (TaskerProcessRunner *self,
             }
 
           /* A program's cancel message is SIGTERM. */
-          signal_child (child, SIGTERM);
-          arm_kill_timer (child);
+          _tasker_child_signal (child, SIGTERM);
+          _tasker_child_arm_kill_timer (child);
         }
       else if (!job->cancel_sent && !child->lost)
         {
           send_cancel (child, job);
           if (job->started)
-            arm_kill_timer (child);
+            _tasker_child_arm_kill_timer (child);
         }
       return;
     }
@@ -1682,18 +842,18 @@ stop_all (TaskerProcessRunner *self)
       Child *child = g_ptr_array_index (self->children, 0);
       int wait_status = 0;
 
-      signal_child (child, SIGKILL);
+      _tasker_child_signal (child, SIGKILL);
       /* We reap it ourselves, so GLib must not wait for it too. */
-      clear_source (&child->watch);
+      _tasker_child_clear_source (&child->watch);
       while (waitpid (child->pid, &wait_status, 0) < 0 && errno == EINTR)
         ;
-      child_reaped (child, wait_status);
+      _tasker_child_reaped (child, wait_status);
     }
 
   /* Whatever was waiting for a worker will not get one. */
   while (self->waiting.length > 0)
-    job_fail_unstarted (g_queue_pop_head (&self->waiting),
-                        g_error_new_literal (TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
+    _tasker_process_runner_job_fail_unstarted (g_queue_pop_head (&self->waiting),
+                                               g_error_new_literal (TASKER_ERROR, TASKER_ERROR_SHUT_DOWN,
                                              "The task manager was shut down"));
 }
 
@@ -1732,8 +892,8 @@ resume_reading (TaskerProcessRunner *self,
         continue;
       child->paused = FALSE;
       if (child->socket_fd >= 0)
-        watch_socket (child);
-      read_socket (child);
+        _tasker_child_watch_socket (child);
+      _tasker_child_read_socket (child);
       break;
     }
 }
@@ -1794,7 +954,7 @@ wakeup_dispatch (GSource     *source,
       g_mutex_unlock (&self->lock);
     }
 
-  schedule (self);
+  _tasker_process_runner_schedule (self);
 
   return G_SOURCE_CONTINUE;
 }

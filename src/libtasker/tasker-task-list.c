@@ -117,7 +117,7 @@ find_position (TaskerTaskList *self,
     {
       guint mid = lo + (hi - lo) / 2;
 
-      if (self->items[self->head + mid]->list_seq < task->list_seq)
+      if (self->items[self->head + mid]->slot.list_seq < task->slot.list_seq)
         lo = mid + 1;
       else
         hi = mid;
@@ -132,10 +132,10 @@ void
 _tasker_task_list_add (TaskerTaskList *self,
                        TaskerTask     *task)
 {
-  g_assert (!task->in_list);
+  g_assert (!task->slot.in_list);
 
-  task->in_list = TRUE;
-  task->list_seq = 0;
+  task->slot.in_list = TRUE;
+  task->slot.list_seq = 0;
   g_ptr_array_add (self->added, g_object_ref (task));
 }
 
@@ -144,12 +144,12 @@ void
 _tasker_task_list_remove (TaskerTaskList *self,
                           TaskerTask     *task)
 {
-  g_assert (task->in_list);
+  g_assert (task->slot.in_list);
 
-  task->in_list = FALSE;
+  task->slot.in_list = FALSE;
 
   /* Sequence 0: still in @added, where the commit skips it. */
-  if (task->list_seq != 0)
+  if (task->slot.list_seq != 0)
     {
       guint position = find_position (self, task);
       g_array_append_val (self->removed, position);
@@ -242,7 +242,7 @@ apply_removals (TaskerTaskList *self)
 
       for (guint i = first; i < n_before; i++)
         {
-          if (base[i]->in_list)
+          if (base[i]->slot.in_list)
             base[kept++] = base[i];
           else
             g_object_unref (base[i]);
@@ -291,10 +291,10 @@ apply_additions (TaskerTaskList *self)
     {
       TaskerTask *task = g_ptr_array_index (self->added, i);
 
-      if (!task->in_list)
+      if (!task->slot.in_list)
         continue;
 
-      task->list_seq = ++self->next_seq;
+      task->slot.list_seq = ++self->next_seq;
       self->items[self->head + self->n_items++] = g_object_ref (task);
     }
   g_ptr_array_set_size (self->added, 0);

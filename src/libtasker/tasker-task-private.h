@@ -14,6 +14,7 @@
 #include "tasker-task.h"
 #include "tasker-task-options.h"
 #include "tasker-task-options-private.h"
+#include "tasker-task-sink-private.h"
 
 G_BEGIN_DECLS
 
@@ -42,19 +43,6 @@ enum {
   TASKER_WAIT_WORKER = 2,
 };
 
-/* Where the reports of a task go when it runs inside a tasker-worker
- * process: there is no manager there, only the protocol back to one. */
-typedef struct
-{
-  void (*dirty) (TaskerTask *task);   /* progress or message changed */
-  void (*flush) (TaskerTask *task);
-  void (*event) (TaskerTask *task,
-                 const char *name,
-                 GVariant   *data);
-  void (*log)   (TaskerTask *task,
-                 const char *text);
-} TaskerRemoteSink;
-
 /* What a process task or command runs: kept for every attempt. */
 typedef struct
 {
@@ -69,6 +57,83 @@ typedef struct
 void _tasker_call_free (TaskerCall *call);
 
 typedef struct _TaskerQueue TaskerQueue;
+
+/* Locking. A task's fields fall in groups, each with one guard:
+ *
+ *  - set at submit (or in _tasker_task_new), then immutable: read anywhere;
+ *  - the manager's context: status, attempt, progress, times, error, the
+ *    timers, and the manager's-context parts of @slot and @tree. Only the
+ *    thread running the manager's GMainContext reads or writes them;
+ *  - the manager's lock (TaskerManager.lock): the registry and queue links
+ *    in @slot, the children and first child error in @tree, the event
+ *    counts. Runners take it only through the task's sink;
+ *  - the runner's lock: @runner_next (the thread runner's queue);
+ *  - the task's own @lock: what its function shares with everyone (message,
+ *    cancellable, cancel reason, log, and the return/final bits);
+ *  - atomics, each through one API only: g_atomic_int_* for @run_state,
+ *    @waits_for, @cancel_requested and @shutdown_cancelled; __atomic_* for
+ *    @dirty and @shared_progress (a 64-bit word; @dirty is exchanged with
+ *    explicit orderings on the progress hot path).
+ *
+ * Order: manager's lock → runner's lock → task's @lock. Never take an
+ * earlier one while holding a later one; the sink's calls take the manager's
+ * lock, so a runner calls them with its own lock released.
+ *
+ * Bits of one word are one memory location: bit-fields written under
+ * different guards never share a word (a non-bit-field member separates
+ * them). */
+
+/* The manager's per-task bookkeeping: its place in the registry, its queue
+ * and its live list. The manager (tasker-manager*.c, tasker-task-list.c)
+ * owns, reads and writes it; the task only frees what it holds at the end.
+ * The three collections a task may be in are defined in
+ * tasker-manager-private.h. */
+typedef struct
+{
+  TaskerQueue        *queue;            /* (unowned) (nullable) set at submit; NULL = the default queue */
+
+  /* The manager's lock. */
+  TaskerTask         *unfinished_prev;  /* the manager's unfinished list */
+  TaskerTask         *unfinished_next;
+  guint               events_queued;    /* undelivered, in the manager's inbox */
+  guint               events_waiters;   /* senders waiting for room */
+  gboolean            events_throttled; /* its worker is not read until room is made */
+  guint               unfinished : 1;   /* in the unfinished list */
+  guint               holds_slot : 1;   /* in @queue */
+  guint               waits_for_slot : 1; /* in @queue */
+
+  /* The manager's context. */
+  GSource            *timeout_source;   /* (owned) (nullable) the running attempt's */
+  GSource            *retry_source;     /* (owned) (nullable) the next attempt's */
+  guint64             list_seq;         /* order of joining the manager's live list */
+  guint               in_list : 1;      /* in the live list (tasker-task-list.c) */
+  guint               counted : 1;      /* seen by the current batch */
+} TaskerTaskSlot;
+
+/* The manager's per-task tree state: parent, children, and what a parent's
+ * outcome and progress wait for. Owned by the manager like @slot; the task
+ * reads @parent (tasker_task_get_parent) and the children's progress (in
+ * _tasker_task_sync, on the manager's context). */
+typedef struct
+{
+  /* Set at submit, then immutable. */
+  TaskerTask         *parent;           /* (owned) (nullable) */
+  double              children_weight;  /* share of its progress from its children's, 0..1 */
+  guint               ignore_child_failures : 1;
+
+  /* The manager's context. */
+  TaskerTaskStatus    pending_status;   /* what its function ended with, while children run */
+  GError             *pending_error;    /* (owned) (nullable) */
+  double              children_progress_sum; /* of children seen, ended ones as 1 */
+  guint               n_children_seen;
+  double              parent_share;     /* what this task adds to its parent's sum */
+  guint               awaiting_children : 1;
+  guint               shared_with_parent : 1;
+
+  /* The manager's lock. */
+  GPtrArray          *children;         /* (nullable) (element-type TaskerTask) unfinished ones, borrowed */
+  GError             *child_error;      /* (owned) (nullable) the first failed child's */
+} TaskerTaskTree;
 
 struct _TaskerTask
 {
@@ -86,42 +151,30 @@ struct _TaskerTask
   guint64             id;
   gint64              created_time;
   TaskerTaskKind      kind;
-  const TaskerRemoteSink *remote;       /* (nullable): set in a worker process, where @manager is NULL */
-  gpointer            remote_data;      /* (unowned) for @remote */
+  const TaskerTaskSink *sink;           /* (not nullable): where its reports go; in a worker process, where
+                                         * @manager is NULL, the protocol back to the manager */
   TaskerPolicy        policy;           /* resolved at submit */
   TaskerCall         *call;             /* (owned) (nullable) a process task's or command's */
   guint64             trace_id;         /* DESIGN.md §4 Tracing */
-  TaskerTask         *parent;           /* (owned) (nullable) */
-  TaskerQueue        *queue;            /* (unowned) (nullable) the manager's; NULL = the default queue */
-  guint               ignore_child_failures : 1;
   guint               durable : 1;          /* recorded in the history from submit on */
-  double              children_weight;  /* share of its progress from its children's, 0..1 */
+
+  /* The manager's bookkeeping (see the two structs above). */
+  TaskerTaskSlot      slot;
+  TaskerTaskTree      tree;
 
   /* State seen by the manager's context; changed only there. */
   TaskerTaskStatus    status;
   guint               attempt;
   double              progress;
-  GSource            *timeout_source;   /* (owned) (nullable) */
-  GSource            *retry_source;     /* (owned) (nullable) */
-  TaskerTaskStatus    pending_status;   /* what its function ended with, while children run */
-  GError             *pending_error;    /* (owned) (nullable) */
-  guint               awaiting_children : 1;
-  double              children_progress_sum; /* manager's context: of children seen, ended ones as 1 */
-  guint               n_children_seen;  /* manager's context */
-  double              parent_share;     /* manager's context: what this task adds to its parent's sum */
-  guint               shared_with_parent : 1; /* manager's context */
   char               *message;          /* (owned) (nullable): written under @lock so dup_message works anywhere;
                                          * or one of the static wait messages */
   gint64              started_time;
   gint64              finished_time;
   GError             *error;            /* (owned) (nullable) */
-  guint64             list_seq;         /* order of joining the manager's live list */
   /* Set at submit, read by the task's own thread (tasker_context_send_event):
-   * not a bit beside in_list and counted, which the manager's context writes
-   * meanwhile (bits of one word are one memory location: a data race). */
+   * not a bit beside others the manager's context writes meanwhile (bits of
+   * one word are one memory location: a data race). */
   gboolean            has_event_func;
-  guint               in_list : 1;
-  guint               counted : 1;      /* seen by the current batch */
 
   /* Result: written by the task's function before it reports back, read after. */
   GValue              result_value;
@@ -132,16 +185,6 @@ struct _TaskerTask
   /* Shared with the task's function. */
   GMutex              lock;
   TaskerTask         *runner_next;      /* protected by the thread runner's lock */
-  TaskerTask         *unfinished_prev;  /* protected by the manager's lock */
-  TaskerTask         *unfinished_next;  /* protected by the manager's lock */
-  GPtrArray          *children;         /* (nullable) (element-type TaskerTask) unfinished ones, borrowed; manager's lock */
-  GError             *child_error;      /* (owned) (nullable) the first failed child's; manager's lock */
-  guint               events_queued;    /* undelivered, in the manager's inbox; manager's lock */
-  guint               events_waiters;   /* senders waiting for room; manager's lock */
-  gboolean            events_throttled; /* its worker is not read until room is made; manager's lock */
-  guint               unfinished : 1;   /* manager's lock */
-  guint               holds_slot : 1;   /* in @queue; manager's lock */
-  guint               waits_for_slot : 1; /* in @queue; manager's lock */
   gint64              shared_started_time; /* written before run_state is published */
   int                 run_state;        /* (atomic) TASKER_RUN_STATE_* */
   int                 waits_for;        /* (atomic) TASKER_WAIT_*, set by its runner for this attempt */
@@ -165,6 +208,7 @@ struct _TaskerTask
 };
 
 TaskerTask    *_tasker_task_new             (TaskerManager     *manager,
+                                             const TaskerTaskSink *sink,
                                              TaskerTaskKind     kind,
                                              const char        *key,
                                              TaskerTaskOptions *options,
@@ -172,10 +216,10 @@ TaskerTask    *_tasker_task_new             (TaskerManager     *manager,
                                              gpointer           func_data,
                                              GDestroyNotify     func_data_destroy);
 TaskerTask    *_tasker_task_new_remote      (guint64            id,
-                                             const TaskerRemoteSink *remote,
-                                             gpointer           remote_data);
+                                             const TaskerTaskSink *sink);
 gboolean       _tasker_task_claim_start     (TaskerTask        *self);
 TaskerManager *_tasker_task_ref_manager     (TaskerTask        *self);
+GObject       *_tasker_task_hold_sink       (TaskerTask        *self);
 GCancellable  *_tasker_task_get_cancellable (TaskerTask        *self);
 gboolean       _tasker_task_request_cancel  (TaskerTask        *self,
                                              const GError      *reason,
@@ -197,7 +241,26 @@ gsize          _tasker_utf8_cut             (const char        *text,
 gboolean       _tasker_task_begin_return    (TaskerTask        *self);
 gboolean       _tasker_task_begin_return_uncancelled (TaskerTask *self);
 gboolean       _tasker_task_cancelled_at_return (TaskerTask    *self);
+void           _tasker_task_store_result_value (TaskerTask     *self,
+                                                const GValue   *value);
+void           _tasker_task_store_result_variant (TaskerTask   *self,
+                                                  GVariant     *value);
+void           _tasker_task_store_result_pointer (TaskerTask   *self,
+                                                  gpointer      result,
+                                                  GDestroyNotify result_destroy);
+void           _tasker_task_store_result_error (TaskerTask     *self,
+                                                GError         *error);
 guint          _tasker_task_prepare_retry   (TaskerTask        *self);
+GError        *_tasker_task_dup_cancel_error (TaskerTask       *self);
+TaskerTaskStatus _tasker_task_cancel_status (const GError      *error);
+TaskerTaskStatus _tasker_task_end_attempt   (TaskerTask        *self,
+                                             guint             *attempt,
+                                             GError           **error);
+void           _tasker_task_fail_at_start   (TaskerTask        *self,
+                                             GError            *error);
+GError        *_tasker_task_end_unrunnable  (TaskerTask        *self);
+TaskerTaskOptions *_tasker_task_steal_options (TaskerTask      *self);
+void           _tasker_task_free_func_data  (TaskerTask        *self);
 gboolean       _tasker_task_store_manager_message (TaskerTask  *self,
                                                    const char  *message);
 guint          _tasker_task_sync            (TaskerTask        *self);

@@ -10,7 +10,6 @@
 
 #include "tasker-enums.h"
 #include "tasker-error.h"
-#include "tasker-manager-private.h"
 #include "tasker-task-options-private.h"
 #include "tasker-task-private.h"
 
@@ -107,18 +106,18 @@ tasker_task_finalize (GObject *object)
    * of them here. */
   g_clear_object (&self->options);
   g_clear_object (&self->manager);
-  g_clear_object (&self->parent);
+  g_clear_object (&self->tree.parent);
   g_clear_pointer (&self->call, _tasker_call_free);
-  g_clear_pointer (&self->children, g_ptr_array_unref);
-  g_clear_error (&self->child_error);
-  g_clear_error (&self->pending_error);
+  g_clear_pointer (&self->tree.children, g_ptr_array_unref);
+  g_clear_error (&self->tree.child_error);
+  g_clear_error (&self->tree.pending_error);
   _tasker_policy_clear (&self->policy);
-  if (self->retry_source != NULL)
-    g_source_destroy (self->retry_source);
-  g_clear_pointer (&self->retry_source, g_source_unref);
-  if (self->timeout_source != NULL)
-    g_source_destroy (self->timeout_source);
-  g_clear_pointer (&self->timeout_source, g_source_unref);
+  if (self->slot.retry_source != NULL)
+    g_source_destroy (self->slot.retry_source);
+  g_clear_pointer (&self->slot.retry_source, g_source_unref);
+  if (self->slot.timeout_source != NULL)
+    g_source_destroy (self->slot.timeout_source);
+  g_clear_pointer (&self->slot.timeout_source, g_source_unref);
   if (self->func_data_destroy != NULL && self->func_data != NULL)
     self->func_data_destroy (self->func_data);
 
@@ -306,7 +305,8 @@ tasker_task_init (TaskerTask *self)
 }
 
 TaskerTask *
-_tasker_task_new (TaskerManager     *manager,
+_tasker_task_new (TaskerManager        *manager,
+                  const TaskerTaskSink *sink,
                   TaskerTaskKind     kind,
                   const char        *key,
                   TaskerTaskOptions *options,
@@ -319,6 +319,7 @@ _tasker_task_new (TaskerManager     *manager,
 
   self = g_object_new (TASKER_TYPE_TASK, NULL);
   self->manager = g_object_ref (manager);
+  self->sink = sink;
   self->kind = kind;
   self->key = g_strdup (key);
   self->func = func;
@@ -341,19 +342,17 @@ _tasker_task_new (TaskerManager     *manager,
 }
 
 /* A worker process's stand-in for the manager's task @id: its context's
- * reports go to @remote. */
+ * reports go to @sink. */
 TaskerTask *
-_tasker_task_new_remote (guint64                 id,
-                         const TaskerRemoteSink *remote,
-                         gpointer                remote_data)
+_tasker_task_new_remote (guint64               id,
+                         const TaskerTaskSink *sink)
 {
   TaskerTask *self;
 
   self = g_object_new (TASKER_TYPE_TASK, NULL);
   self->kind = TASKER_TASK_KIND_PROCESS;
   self->id = id;
-  self->remote = remote;
-  self->remote_data = remote_data;
+  self->sink = sink;
   self->has_event_func = TRUE;
   self->created_time = g_get_real_time ();
 
@@ -363,10 +362,7 @@ _tasker_task_new_remote (guint64                 id,
 static inline void
 mark_dirty (TaskerTask *self)
 {
-  if G_UNLIKELY (self->remote != NULL)
-    self->remote->dirty (self);
-  else
-    _tasker_manager_task_dirty (self->manager, self);
+  self->sink->dirty (self);
 }
 
 /* Called by a runner before it runs the function: FALSE when a cancel got there first. */
@@ -393,57 +389,17 @@ _tasker_task_ref_manager (TaskerTask *self)
   return manager;
 }
 
-/* Any thread. The cancellable lives as long as the task, so transfer none is safe
- * for whoever holds the task or its context. */
-GCancellable *
-_tasker_task_get_cancellable (TaskerTask *self)
+/* Any thread: keeps the task's sink there while a report that may come at
+ * any time (after the task ended, from another thread) goes to it. NULL when
+ * it is gone and nothing may be reported (a manager's task once final: its
+ * manager may be finalized). */
+GObject *
+_tasker_task_hold_sink (TaskerTask *self)
 {
-  GCancellable *cancellable;
-  gboolean cancel_now = FALSE;
+  if (self->sink->hold == NULL)
+    return g_object_ref (G_OBJECT (self));
 
-  g_mutex_lock (&self->lock);
-  if (self->cancellable == NULL)
-    {
-      self->cancellable = g_cancellable_new ();
-      cancel_now = g_atomic_int_get (&self->cancel_requested);
-    }
-  cancellable = self->cancellable;
-  g_mutex_unlock (&self->lock);
-
-  if (cancel_now)
-    g_cancellable_cancel (cancellable);
-
-  return cancellable;
-}
-
-/* Any thread. Returns FALSE when the task was already cancelled or final.
- * A task that has not started is claimed here, so that it can never start
- * afterwards. The cancellable, if any, is handed back in @to_fire for the
- * caller to cancel once it holds no lock: its handlers run in that call. */
-gboolean
-_tasker_task_request_cancel (TaskerTask    *self,
-                             const GError  *reason,
-                             GCancellable **to_fire)
-{
-  *to_fire = NULL;
-
-  g_mutex_lock (&self->lock);
-  if (self->final || g_atomic_int_get (&self->cancel_requested))
-    {
-      g_mutex_unlock (&self->lock);
-      return FALSE;
-    }
-  if (reason != NULL)
-    self->cancel_reason = g_error_copy (reason);
-  g_atomic_int_set (&self->cancel_requested, TRUE);
-  g_atomic_int_compare_and_exchange (&self->run_state,
-                                     TASKER_RUN_STATE_WAITING,
-                                     TASKER_RUN_STATE_CLAIMED);
-  if (self->cancellable != NULL)
-    *to_fire = g_object_ref (self->cancellable);
-  g_mutex_unlock (&self->lock);
-
-  return TRUE;
+  return self->sink->hold (self);
 }
 
 /* Any thread; the hot path of set_progress. */
@@ -456,26 +412,6 @@ _tasker_task_store_progress (TaskerTask *self,
   if (!__atomic_load_n (&self->dirty, __ATOMIC_RELAXED) &&
       !__atomic_exchange_n (&self->dirty, TRUE, __ATOMIC_ACQ_REL))
     mark_dirty (self);
-}
-
-/* The longest prefix of @text (@len bytes) that has at most @max bytes and
- * does not end inside a UTF-8 sequence. */
-gsize
-_tasker_utf8_cut (const char *text,
-                  gsize       len,
-                  gsize       max)
-{
-  gsize cut;
-
-  if (len <= max)
-    return len;
-
-  /* Back over continuation bytes to the start of the cut character. */
-  cut = max;
-  for (guint i = 0; i < 3 && cut > 0 && ((guchar) text[cut] & 0xC0) == 0x80; i++)
-    cut--;
-
-  return cut;
 }
 
 /* A message longer than TASKER_TASK_MESSAGE_MAX is cut, with an ellipsis. */
@@ -518,110 +454,6 @@ _tasker_task_store_message (TaskerTask *self,
 
   if (!__atomic_exchange_n (&self->dirty, TRUE, __ATOMIC_ACQ_REL))
     mark_dirty (self);
-}
-
-/* "HH:MM:SS.mmm [trace id] text", and a marker for what a line longer than
- * TASKER_TASK_LOG_LINE_MAX lost. The trace ties lines of several tasks,
- * processes and programs together. */
-static char *
-format_log_line (GDateTime  *now,
-                 guint64     trace_id,
-                 const char *text,
-                 gsize       len,
-                 gsize       cut)
-{
-  g_autofree char *valid = NULL;
-  gsize keep = _tasker_utf8_cut (text, len, TASKER_TASK_LOG_LINE_MAX);
-
-  cut += len - keep;
-  if (!g_utf8_validate_len (text, keep, NULL))
-    text = valid = g_utf8_make_valid (text, keep), keep = strlen (valid);
-
-  if (cut > 0)
-    return g_strdup_printf ("%02d:%02d:%02d.%03d [%016" G_GINT64_MODIFIER "x] %.*s … [cut %"
-                            G_GSIZE_FORMAT " bytes]",
-                            g_date_time_get_hour (now),
-                            g_date_time_get_minute (now),
-                            g_date_time_get_second (now),
-                            g_date_time_get_microsecond (now) / 1000,
-                            trace_id, (int) keep, text, cut);
-
-  return g_strdup_printf ("%02d:%02d:%02d.%03d [%016" G_GINT64_MODIFIER "x] %.*s",
-                          g_date_time_get_hour (now),
-                          g_date_time_get_minute (now),
-                          g_date_time_get_second (now),
-                          g_date_time_get_microsecond (now) / 1000,
-                          trace_id, (int) keep, text);
-}
-
-/* Keeps the newest lines within the task's bounds; what goes is counted for
- * the one marker line tasker_task_dup_log() shows. The newest line always
- * stays. */
-static void
-push_log_line_locked (TaskerTask *self,
-                      char       *line)
-{
-  g_queue_push_tail (&self->log, line);
-  self->log_bytes += strlen (line);
-
-  while (self->log.length > 1 &&
-         ((self->log_max_lines > 0 && self->log.length > self->log_max_lines) ||
-          (self->log_max_bytes > 0 && self->log_bytes > self->log_max_bytes)))
-    {
-      char *oldest = g_queue_pop_head (&self->log);
-
-      self->log_bytes -= strlen (oldest);
-      self->log_dropped++;
-      g_free (oldest);
-    }
-}
-
-void
-_tasker_task_append_log (TaskerTask *self,
-                         const char *text)
-{
-  g_autoptr(GDateTime) now = NULL;
-  const char *line = text;
-
-  /* In a worker, the manager's side stamps and keeps the lines. */
-  if (self->remote != NULL)
-    {
-      self->remote->log (self, text);
-      return;
-    }
-
-  now = g_date_time_new_now_local ();
-
-  g_mutex_lock (&self->lock);
-  do
-    {
-      const char *end = strchr (line, '\n');
-      gsize len = end != NULL ? (gsize) (end - line) : strlen (line);
-      gsize shown = len > 0 && line[len - 1] == '\r' ? len - 1 : len;
-
-      /* A trailing newline does not make an empty line; \r\n ends one too. */
-      if (end == NULL || end[1] != '\0' || len > 0)
-        push_log_line_locked (self, format_log_line (now, self->trace_id, line, shown, 0));
-      line = end != NULL ? end + 1 : NULL;
-    }
-  while (line != NULL && *line != '\0');
-  g_mutex_unlock (&self->lock);
-}
-
-/* One line of output (@len bytes, any bytes but newlines), of which @cut
- * more were already dropped by whoever read it. */
-void
-_tasker_task_append_log_line (TaskerTask *self,
-                              const char *line,
-                              gsize       len,
-                              gsize       cut)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  char *formatted = format_log_line (now, self->trace_id, line, len, cut);
-
-  g_mutex_lock (&self->lock);
-  push_log_line_locked (self, formatted);
-  g_mutex_unlock (&self->lock);
 }
 
 /* Any thread: the first return wins; later ones are programmer errors.
@@ -676,6 +508,163 @@ _tasker_task_cancelled_at_return (TaskerTask *self)
   return cancelled;
 }
 
+/* The task's life cycle. Only this file changes a task's status, attempt
+ * and result, through these transitions (all on the manager's context but
+ * the two a runner or the function makes):
+ *
+ *   submit ──► PENDING ─claim_start─► (runner runs it) ─begin_return─►
+ *   ─end_attempt─► outcome ─┬─► finish (COMPLETED | FAILED | CANCELLED)
+ *                           └─► prepare_retry ──► PENDING (attempt kept)
+ *
+ *  - _tasker_task_claim_start (any thread, its runner): WAITING → STARTED,
+ *    unless a cancel claimed it first. At most once per attempt.
+ *  - start_attempt (in _tasker_task_sync, once the claim is seen): PENDING →
+ *    RUNNING; attempt + 1; started_time from the runner's stamp.
+ *  - _tasker_task_begin_return (any thread): the first return settles
+ *    whether a cancel came before it; later ones change nothing.
+ *  - _tasker_task_end_attempt: the outcome of the attempt that returned (its
+ *    start seen or not) and its error; takes the function's error.
+ *  - _tasker_task_end_unrunnable: an attempt that could not run at all (bad
+ *    input found at submit, _tasker_task_fail_at_start) returns failed.
+ *  - _tasker_task_prepare_retry: back to PENDING with no result, progress,
+ *    cancel or claim; the attempt count stays (the next start adds one).
+ *  - _tasker_task_finish: the final status, once; a non-completed task
+ *    keeps no result, a completed one ends at progress 1. After it the
+ *    task's status, attempt, error and result never change.
+ */
+
+/* PENDING → RUNNING: the claim of the next attempt is seen. */
+static inline guint
+start_attempt (TaskerTask *self)
+{
+  g_assert (self->status == TASKER_TASK_STATUS_PENDING);
+
+  self->status = TASKER_TASK_STATUS_RUNNING;
+  self->attempt++;
+  self->started_time = self->shared_started_time;
+
+  return TASKER_TASK_CHANGED_STATUS | TASKER_TASK_CHANGED_ATTEMPT | TASKER_TASK_CHANGED_STARTED;
+}
+
+/* Manager's context, once the return was reported: how the attempt ended,
+ * the status and error (owned) the task would end with, and which attempt
+ * that was (its start may not have been seen yet). A cancel or timeout
+ * counts only if it came before the return. */
+TaskerTaskStatus
+_tasker_task_end_attempt (TaskerTask  *self,
+                          guint       *attempt,
+                          GError     **error)
+{
+  g_assert (!tasker_task_is_final (self));
+
+  *attempt = self->status == TASKER_TASK_STATUS_PENDING ? self->attempt + 1 : self->attempt;
+
+  if (_tasker_task_cancelled_at_return (self))
+    {
+      *error = _tasker_task_dup_cancel_error (self);
+      return _tasker_task_cancel_status (*error);
+    }
+
+  if (self->result_error != NULL)
+    {
+      *error = g_steal_pointer (&self->result_error);
+      return TASKER_TASK_STATUS_FAILED;
+    }
+
+  *error = NULL;
+  return TASKER_TASK_STATUS_COMPLETED;
+}
+
+/* At submit, before anyone else sees the task: its first start fails with
+ * @error (taken) instead of running. */
+void
+_tasker_task_fail_at_start (TaskerTask *self,
+                            GError     *error)
+{
+  g_clear_error (&self->result_error);
+  self->result_error = error;
+}
+
+/* Manager's context, after a claimed start: an attempt with nothing to run
+ * (no function, or bad input found at submit) returns, failed. Returns the
+ * error (owned) to finish the task with. */
+GError *
+_tasker_task_end_unrunnable (TaskerTask *self)
+{
+  GError *error = g_steal_pointer (&self->result_error);
+
+  if (error == NULL)
+    error = g_error_new_literal (TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                                 "No function was given for the task");
+  _tasker_task_begin_return (self);
+
+  return error;
+}
+
+/* Manager's context, once final: the options leave the task (for its done
+ * callback); the manager drops its reference after that. */
+TaskerTaskOptions *
+_tasker_task_steal_options (TaskerTask *self)
+{
+  g_assert (tasker_task_is_final (self));
+
+  return g_steal_pointer (&self->options);
+}
+
+/* Manager's context, once final, after the done callback: the function's
+ * data is freed here, on the manager's context. */
+void
+_tasker_task_free_func_data (TaskerTask *self)
+{
+  gpointer func_data = g_steal_pointer (&self->func_data);
+  GDestroyNotify func_data_destroy = g_steal_pointer (&self->func_data_destroy);
+
+  g_assert (tasker_task_is_final (self));
+
+  if (func_data_destroy != NULL && func_data != NULL)
+    func_data_destroy (func_data);
+}
+
+/* The result, written by whoever ran the attempt after its first return
+ * (_tasker_task_begin_return) and before the return is reported to the
+ * sink: nobody else touches it meanwhile, and the manager reads it only
+ * after the report. */
+
+void
+_tasker_task_store_result_value (TaskerTask   *self,
+                                 const GValue *value)
+{
+  g_value_init (&self->result_value, G_VALUE_TYPE (value));
+  g_value_copy (value, &self->result_value);
+}
+
+void
+_tasker_task_store_result_variant (TaskerTask *self,
+                                   GVariant   *value)
+{
+  g_value_init (&self->result_value, G_TYPE_VARIANT);
+  g_value_set_variant (&self->result_value, value);
+}
+
+/* Takes @result, freed with @result_destroy when the task is finalized. */
+void
+_tasker_task_store_result_pointer (TaskerTask     *self,
+                                   gpointer        result,
+                                   GDestroyNotify  result_destroy)
+{
+  self->result_pointer = result;
+  self->result_destroy = result_destroy;
+}
+
+/* Takes @error: the attempt failed. */
+void
+_tasker_task_store_result_error (TaskerTask *self,
+                                 GError     *error)
+{
+  g_clear_error (&self->result_error);
+  self->result_error = error;
+}
+
 /* Manager's context: copy what the function shared into what the UI sees. */
 guint
 _tasker_task_sync (TaskerTask *self)
@@ -689,18 +678,13 @@ _tasker_task_sync (TaskerTask *self)
 
   if (self->status == TASKER_TASK_STATUS_PENDING &&
       g_atomic_int_get (&self->run_state) == TASKER_RUN_STATE_STARTED)
-    {
-      self->status = TASKER_TASK_STATUS_RUNNING;
-      self->attempt++;
-      self->started_time = self->shared_started_time;
-      changed |= TASKER_TASK_CHANGED_STATUS | TASKER_TASK_CHANGED_ATTEMPT | TASKER_TASK_CHANGED_STARTED;
-    }
+    changed |= start_attempt (self);
 
   progress = bits_to_double (__atomic_load_n (&self->shared_progress, __ATOMIC_RELAXED));
   /* A parent may take part of its progress from its children's. */
-  if (self->children_weight > 0.0 && self->n_children_seen > 0)
-    progress = (1.0 - self->children_weight) * progress +
-               self->children_weight * (self->children_progress_sum / self->n_children_seen);
+  if (self->tree.children_weight > 0.0 && self->tree.n_children_seen > 0)
+    progress = (1.0 - self->tree.children_weight) * progress +
+               self->tree.children_weight * (self->tree.children_progress_sum / self->tree.n_children_seen);
   if (progress != self->progress)
     {
       self->progress = progress;
@@ -1075,7 +1059,7 @@ tasker_task_get_parent (TaskerTask *self)
 {
   g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
 
-  return self->parent;
+  return self->tree.parent;
 }
 
 /**
@@ -1157,294 +1141,4 @@ tasker_task_get_description (TaskerTask *self,
     return NULL;
 
   return g_hash_table_lookup (self->descriptions, key);
-}
-
-/**
- * tasker_task_dup_log:
- * @self: a #TaskerTask
- *
- * Copies the task's log: one line per entry, each a local time
- * (`HH:MM:SS.mmm`), the task's trace id in brackets (16 hex digits, see
- * [method@Tasker.Task.get_trace_id]) and the text, separated by spaces:
- * `12:04:33.016 [0000a1c3002a0000] copying`. The log keeps the newest lines
- * within [property@Tasker.Manager:log-max-lines] and
- * [property@Tasker.Manager:log-max-bytes] (as they were when the task was
- * submitted); when older ones were dropped, the first line says how many
- * (`… 12 earlier lines dropped`). A line longer than 64 KiB is cut and ends
- * with `… [cut N bytes]`. Safe from any thread.
- *
- * Returns: (transfer full) (array zero-terminated=1): the log lines
- *
- * Since: 1.0
- */
-static char *
-format_marker_locked (TaskerTask *self)
-{
-  const char *oldest = g_queue_peek_head (&self->log);
-
-  return g_strdup_printf ("%.12s … %u earlier lines dropped", oldest, self->log_dropped);
-}
-
-char **
-tasker_task_dup_log (TaskerTask *self)
-{
-  GPtrArray *lines;
-
-  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
-
-  g_mutex_lock (&self->lock);
-  lines = g_ptr_array_sized_new (self->log.length + 2);
-  if (self->log_dropped > 0)
-    g_ptr_array_add (lines, format_marker_locked (self));
-  for (const GList *l = self->log.head; l != NULL; l = l->next)
-    g_ptr_array_add (lines, g_strdup (l->data));
-  g_mutex_unlock (&self->lock);
-
-  g_ptr_array_add (lines, NULL);
-
-  return (char **) g_ptr_array_free (lines, FALSE);
-}
-
-/**
- * tasker_task_dup_log_since:
- * @self: a #TaskerTask
- * @position: how many lines of the log were read before: 0 the first time,
- *   then the @next_position of the last call
- * @next_position: (out): where the next call starts: the number of lines
- *   the task has logged so far
- * @n_dropped: (out) (optional): how many of the oldest lines the log has
- *   dropped so far (line numbers below it are gone)
- *
- * Copies the lines logged since @position that the log still holds, as
- * [method@Tasker.Task.dup_log] gives them but without the marker line: a
- * view that follows a running task's log reads only what is new at each
- * refresh, and drops from its own start what the task dropped. Line `i`
- * (counting from 0 since the task started) is `i - @position` in the result
- * when @position is at least @n_dropped; lines dropped before they were read
- * are skipped, and the result then starts at line @n_dropped. Safe from any
- * thread.
- *
- * Returns: (transfer full) (array zero-terminated=1): the new lines
- *
- * Since: 1.0
- */
-char **
-tasker_task_dup_log_since (TaskerTask *self,
-                           guint64     position,
-                           guint64    *next_position,
-                           guint64    *n_dropped)
-{
-  GPtrArray *lines;
-  guint64 first, total;
-  const GList *l;
-
-  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
-  g_return_val_if_fail (next_position != NULL, NULL);
-
-  g_mutex_lock (&self->lock);
-  first = self->log_dropped;
-  total = first + self->log.length;
-  position = CLAMP (position, first, total);
-  lines = g_ptr_array_sized_new (total - position + 1);
-  /* The new lines are at the end: walk back to the first of them. */
-  l = self->log.tail;
-  for (guint64 i = total; i > position + 1 && l != NULL; i--)
-    l = l->prev;
-  for (; position < total && l != NULL; l = l->next)
-    g_ptr_array_add (lines, g_strdup (l->data));
-  g_mutex_unlock (&self->lock);
-
-  g_ptr_array_add (lines, NULL);
-  *next_position = total;
-  if (n_dropped != NULL)
-    *n_dropped = first;
-
-  return (char **) g_ptr_array_free (lines, FALSE);
-}
-
-/* The log as tasker_task_dup_log() gives it, joined with newlines in one
- * copy (at most the task's byte bound); %NULL when there is none. */
-char *
-_tasker_task_dup_log_text (TaskerTask *self)
-{
-  GString *text;
-
-  g_mutex_lock (&self->lock);
-  if (self->log.length == 0)
-    {
-      g_mutex_unlock (&self->lock);
-      return NULL;
-    }
-  text = g_string_sized_new (self->log_bytes + self->log.length + 64);
-  if (self->log_dropped > 0)
-    {
-      g_autofree char *marker = format_marker_locked (self);
-
-      g_string_append (text, marker);
-      g_string_append_c (text, '\n');
-    }
-  for (const GList *l = self->log.head; l != NULL; l = l->next)
-    {
-      g_string_append (text, l->data);
-      if (l->next != NULL)
-        g_string_append_c (text, '\n');
-    }
-  g_mutex_unlock (&self->lock);
-
-  return g_string_free (text, FALSE);
-}
-
-/**
- * tasker_task_get_error:
- * @self: a #TaskerTask
- *
- * Gets the error the task ended with: its own error when it failed,
- * %G_IO_ERROR_CANCELLED when it was cancelled.
- *
- * Returns: (nullable) (transfer none): the error, or %NULL
- *
- * Since: 1.0
- */
-const GError *
-tasker_task_get_error (TaskerTask *self)
-{
-  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
-
-  return self->error;
-}
-
-/**
- * tasker_task_propagate_value:
- * @self: a #TaskerTask
- * @value: (out caller-allocates) (optional): an uninitialized #GValue for the result
- * @error: return location for the task's error
- *
- * Gets the result of a completed task. A result given with
- * [method@Tasker.Context.return_pointer] comes back as a %G_TYPE_POINTER
- * value; a task that returned nothing leaves @value unset. For a task that
- * failed or was cancelled, sets @error to a copy of its error, keeping its
- * domain and code; for one that has not ended, to %TASKER_ERROR_FAILED.
- *
- * Call this on the manager's main context.
- *
- * Returns: %TRUE if the task completed
- *
- * Since: 1.0
- */
-gboolean
-tasker_task_propagate_value (TaskerTask  *self,
-                             GValue      *value,
-                             GError     **error)
-{
-  g_return_val_if_fail (TASKER_IS_TASK (self), FALSE);
-  g_return_val_if_fail (value == NULL || !G_IS_VALUE (value), FALSE);
-
-  if (!tasker_task_is_final (self))
-    {
-      g_set_error (error, TASKER_ERROR, TASKER_ERROR_FAILED,
-                   "Task %" G_GUINT64_FORMAT " has not finished yet", self->id);
-      return FALSE;
-    }
-
-  if (self->error != NULL)
-    {
-      g_propagate_error (error, g_error_copy (self->error));
-      return FALSE;
-    }
-
-  if (value != NULL)
-    {
-      if (G_IS_VALUE (&self->result_value))
-        {
-          g_value_init (value, G_VALUE_TYPE (&self->result_value));
-          g_value_copy (&self->result_value, value);
-        }
-      else if (self->result_pointer != NULL)
-        {
-          g_value_init (value, G_TYPE_POINTER);
-          g_value_set_pointer (value, self->result_pointer);
-        }
-    }
-
-  return TRUE;
-}
-
-/**
- * tasker_task_propagate_variant:
- * @self: a #TaskerTask
- * @error: return location for the task's error
- *
- * Gets the result of a completed task as a #GVariant: what a process task's
- * function returned, or a result given as a variant. For a task that failed
- * or was cancelled, sets @error to a copy of its error, as
- * [method@Tasker.Task.propagate_value] does.
- *
- * Call this on the manager's main context.
- *
- * Returns: (transfer full) (nullable): the result, or %NULL if the task did
- *   not complete or its result is not a variant
- *
- * Since: 1.0
- */
-GVariant *
-tasker_task_propagate_variant (TaskerTask  *self,
-                               GError     **error)
-{
-  g_auto(GValue) value = G_VALUE_INIT;
-
-  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
-
-  if (!tasker_task_propagate_value (self, &value, error))
-    return NULL;
-
-  if (G_VALUE_HOLDS_VARIANT (&value))
-    return g_value_dup_variant (&value);
-
-  return NULL;
-}
-
-/**
- * tasker_task_get_result_pointer:
- * @self: a #TaskerTask
- *
- * Gets the pointer a completed task returned with
- * [method@Tasker.Context.return_pointer]. It stays owned by the task.
- *
- * Returns: (nullable) (transfer none): the result, or %NULL
- *
- * Since: 1.0
- */
-gpointer
-tasker_task_get_result_pointer (TaskerTask *self)
-{
-  g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
-
-  if (self->status != TASKER_TASK_STATUS_COMPLETED)
-    return NULL;
-
-  return self->result_pointer;
-}
-
-/**
- * tasker_task_cancel:
- * @self: a #TaskerTask
- *
- * Cancels the task. Safe from any thread.
- *
- * A pending task ends cancelled without running. A running one sees
- * [method@Tasker.Context.is_cancelled] become %TRUE and its cancellable
- * fire, and ends cancelled once its function has ended. Cancelling a task
- * that has ended does nothing.
- *
- * Since: 1.0
- */
-void
-tasker_task_cancel (TaskerTask *self)
-{
-  g_autoptr(TaskerManager) manager = NULL;
-
-  g_return_if_fail (TASKER_IS_TASK (self));
-
-  if ((manager = _tasker_task_ref_manager (self)))
-    _tasker_manager_task_cancel (manager, self, NULL);
 }

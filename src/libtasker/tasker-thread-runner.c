@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include "tasker-context-private.h"
-#include "tasker-manager-private.h"
 #include "tasker-task-private.h"
 #include "tasker-thread-runner-private.h"
 
@@ -57,16 +56,15 @@ runner_unref (TaskerThreadRunner *self)
 static void
 run_task (TaskerTask *task)
 {
-  TaskerManager *manager = task->manager;
-
   /* A task cancelled while it waited is ended by the manager; never run it. */
   if (!g_atomic_int_get (&task->cancel_requested) && _tasker_task_claim_start (task))
     {
+      const TaskerTaskSink *sink;
       TaskerContext *context;
 
       /* The dirty mark makes the manager see RUNNING. */
       if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
-        _tasker_manager_task_dirty (manager, task);
+        task->sink->dirty (task);
 
       context = g_private_get (&spare_context);
       g_private_set (&spare_context, NULL);
@@ -86,8 +84,9 @@ run_task (TaskerTask *task)
       /* The manager's own reference keeps the task alive until it has handled
        * this report, so ours can go first: the task is then never finalized
        * on a pool thread because of us. */
+      sink = task->sink;
       g_object_unref (task);
-      _tasker_manager_task_returned (manager, task);
+      sink->returned (task);
     }
   else
     {

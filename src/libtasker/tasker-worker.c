@@ -208,10 +208,11 @@ sink_flush (TaskerTask *task)
   flush_out ();
 }
 
-static void
+static gboolean
 sink_event (TaskerTask *task,
             const char *name,
-            GVariant   *data)
+            GVariant   *data,
+            gboolean    may_wait)
 {
   g_mutex_lock (&worker.out_lock);
   /* The manager shows the event with the progress set before it. */
@@ -220,6 +221,8 @@ sink_event (TaskerTask *task,
                  g_variant_new ("(tsmv)", task->id, name, data));
   g_mutex_unlock (&worker.out_lock);
   wake_ticker ();
+
+  return FALSE;
 }
 
 /* A LOG frame holds at most TASKER_TASK_LOG_LINE_MAX bytes of text: a
@@ -283,7 +286,7 @@ sink_log (TaskerTask *task,
   wake_ticker ();
 }
 
-static const TaskerRemoteSink sink = {
+static const TaskerTaskSink sink = {
   .dirty = sink_dirty,
   .flush = sink_flush,
   .event = sink_event,
@@ -787,7 +790,7 @@ main_loop (void)
       /* Running from here on, so a CANCEL that comes now finds it. */
       if (!cancelled)
         {
-          task = _tasker_task_new_remote (job->id, &sink, &worker);
+          task = _tasker_task_new_remote (job->id, &sink);
           task->trace_id = job->trace_id;
           worker.running = g_object_ref (task);
         }
