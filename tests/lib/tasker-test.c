@@ -492,6 +492,34 @@ test_task_is_running (gpointer task)
   return tasker_task_get_status (task) == TASKER_TASK_STATUS_RUNNING;
 }
 
+static void
+count_done_cb (TaskerTask *task,
+               gpointer    data)
+{
+  g_assert_true (tasker_task_is_final (task));
+  (*(guint *) data)++;
+}
+
+TaskerTaskOptions *
+test_options_counting_done (guint *n_done)
+{
+  TaskerTaskOptions *options = tasker_task_options_new ();
+
+  tasker_task_options_set_done_func (options, count_done_cb, n_done, NULL);
+
+  return options;
+}
+
+void
+test_thread_check (TestThreadCheck *check)
+{
+  check->n_calls++;
+  if (g_thread_self () != check->owner)
+    check->n_wrong_thread++;
+  if (check->in_submit)
+    check->n_inline++;
+}
+
 void
 test_settle (TaskerManager *manager)
 {

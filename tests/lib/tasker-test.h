@@ -145,6 +145,22 @@ const char *test_status_name (TaskerTaskStatus status);
 gboolean test_task_is_final   (gpointer task);
 gboolean test_task_is_running (gpointer task);
 
+/* Done options that count the done callbacks in *@n_done (main thread only). */
+TaskerTaskOptions *test_options_counting_done (guint *n_done);
+
+/* Counts the calls a test makes it check, with those made off @owner or while
+ * the test had @in_submit set (around its submit calls). Main thread only. */
+typedef struct
+{
+  GThread *owner;        /* the thread that must run every callback */
+  gboolean in_submit;    /* set around submit calls: callbacks must not see it */
+  guint    n_calls;
+  guint    n_wrong_thread;
+  guint    n_inline;
+} TestThreadCheck;
+
+void     test_thread_check    (TestThreadCheck *check);
+
 /* Waits until @manager settled (wait_until_settled with the test deadline). */
 void     test_settle          (TaskerManager *manager);
 /* Waits until @object is finalized, after dropping @object's last reference. */

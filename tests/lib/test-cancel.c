@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "test-util.h"
+#include "tasker-test.h"
 
 #include "tasker-task-private.h"
 
@@ -20,7 +20,7 @@ blocker_func (TaskerContext *context,
   Shared *shared = data;
 
   g_atomic_int_inc (&shared->n_ran);
-  test_gate_wait (&shared->gate);
+  test_gate_wait (&shared->gate, NULL);
 }
 
 static void
@@ -77,7 +77,7 @@ key_replaces_the_live_task (void)
   tasker_manager_set_max_threads (manager, 1);
 
   old = tasker_manager_run_thread (manager, "thumbnails", options, blocker_func, &shared, NULL, NULL);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, old);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, old, test_timeout_ms ());
 
   found = tasker_manager_dup_task (manager, "thumbnails");
   g_assert_true (found == old);
@@ -93,7 +93,7 @@ key_replaces_the_live_task (void)
 
   /* The old one sees the cancel; it ends once its function returns. */
   test_gate_open (&shared.gate);
-  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
 
   g_assert_cmpint (tasker_task_get_status (old), ==, TASKER_TASK_STATUS_CANCELLED);
   g_assert_error (tasker_task_get_error (old), G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -122,11 +122,11 @@ key_outlives_replaced_tasks (void)
       g_autofree char *key = g_strdup ("shared-key");
       g_object_unref (tasker_manager_run_thread (manager, key, NULL, blocker_func, &shared, NULL, NULL));
       if (i % 5 == 4)
-        g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+        g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
     }
   g_assert_true (tasker_manager_cancel_task (manager, "shared-key") ||
                  tasker_manager_dup_task (manager, "shared-key") == NULL);
-  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
   g_assert_null (tasker_manager_dup_task (manager, "shared-key"));
   test_gate_clear (&shared.gate);
 }
@@ -148,7 +148,7 @@ cancel_task_by_key (void)
   g_assert_true (tasker_manager_cancel_task (manager, "k"));
 
   test_gate_open (&shared.gate);
-  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_CANCELLED);
   g_assert_cmpint (tasker_task_get_status (plain), ==, TASKER_TASK_STATUS_COMPLETED);
   /* Once ended, the key belongs to no live task. */
@@ -176,11 +176,11 @@ pending_task_cancelled_never_runs (void)
   coroutine = tasker_manager_add_coroutine (manager, NULL, options, count_func, &shared, NULL, NULL);
   tasker_task_cancel (coroutine);
 
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, blocker);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, blocker, test_timeout_ms ());
   tasker_task_cancel (pending);
 
   /* Its done function comes promptly, while the only thread is still busy. */
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_final, pending);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_final, pending, test_timeout_ms ());
   g_assert_cmpint (tasker_task_get_status (blocker), ==, TASKER_TASK_STATUS_RUNNING);
   g_assert_cmpint (tasker_task_get_status (pending), ==, TASKER_TASK_STATUS_CANCELLED);
   g_assert_error (tasker_task_get_error (pending), G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -189,7 +189,7 @@ pending_task_cancelled_never_runs (void)
   g_assert_cmpint (tasker_task_get_status (coroutine), ==, TASKER_TASK_STATUS_CANCELLED);
 
   test_gate_open (&shared.gate);
-  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
   /* Only the blocker ever ran. */
   g_assert_cmpint (g_atomic_int_get (&shared.n_ran), ==, 1);
   g_assert_cmpint (tasker_task_get_status (blocker), ==, TASKER_TASK_STATUS_COMPLETED);
@@ -289,10 +289,10 @@ running_task_sees_cancel (void)
   tasker_task_options_set_done_func (options, order_done_cb, &order, NULL);
 
   task = tasker_manager_run_thread (manager, NULL, options, cooperative_func, &co, NULL, NULL);
-  test_gate_wait (&co.started);
+  test_gate_wait (&co.started, NULL);
   tasker_task_cancel (task);
   tasker_task_cancel (task);   /* twice is harmless */
-  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
 
   g_assert_true (co.cancellable_fired);
   g_assert_true (co.saw_is_cancelled);
@@ -315,7 +315,7 @@ running_task_sees_cancel (void)
 static void
 wait_until_returned (TaskerTask *task)
 {
-  gint64 deadline = g_get_monotonic_time () + TEST_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  gint64 deadline = g_get_monotonic_time () + test_timeout_ms () * G_TIME_SPAN_MILLISECOND;
   gboolean returned = FALSE;
 
   while (!returned)
@@ -358,7 +358,7 @@ completion_wins (gconstpointer data)
   else
     tasker_task_cancel (task);
 
-  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
   g_assert_no_error (tasker_task_get_error (task));
   g_assert_cmpuint (tasker_task_get_attempt (task), ==, 1);
@@ -382,13 +382,13 @@ cancel_before_return_wins (void)
   options = test_options_counting_done (&n_done);
   tasker_task_options_set_retry (options, 2, 0, 2.0, 0, 0.0);
   task = tasker_manager_run_thread (manager, NULL, options, blocker_func, &shared, NULL, NULL);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task, test_timeout_ms ());
 
   reason = g_error_new (TASKER_ERROR, TASKER_ERROR_TIMED_OUT, "timed out after 5 ms");
   _tasker_manager_task_cancel (manager, task, reason);
   test_gate_open (&shared.gate);
 
-  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
   /* Timed out once, retried, and the second attempt ran to the end. */
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
   g_assert_cmpuint (tasker_task_get_attempt (task), ==, 2);
@@ -410,9 +410,9 @@ shutdown_cancels_everything (void)
   tasker_manager_set_max_threads (manager, 1);
   running = tasker_manager_run_thread (manager, NULL, NULL, cooperative_func, &co, NULL, NULL);
   pending = tasker_manager_run_thread (manager, NULL, NULL, count_func, &shared, NULL, NULL);
-  test_gate_wait (&co.started);
+  test_gate_wait (&co.started, NULL);
 
-  tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  tasker_manager_shutdown (manager, test_timeout_ms ());
   g_assert_true (tasker_manager_wait_until_settled (manager, 0));
   g_assert_cmpint (tasker_task_get_status (running), ==, TASKER_TASK_STATUS_CANCELLED);
   g_assert_cmpint (tasker_task_get_status (pending), ==, TASKER_TASK_STATUS_CANCELLED);

@@ -1,9 +1,9 @@
-/* test-history.c — the manager's history-path and its query API
+/* test-history-manager.c — the manager's history-path and its query API
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "test-util.h"
+#include "tasker-test.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -71,7 +71,7 @@ query (TaskerManager       *manager,
 
   g_object_set_data (G_OBJECT (manager), "test-error", error);
   tasker_manager_query_history_async (manager, q, NULL, query_cb, &records);
-  test_wait_for (tasker_manager_get_context (manager), not_null, &records);
+  test_wait_for (tasker_manager_get_context (manager), not_null, &records, test_timeout_ms ());
 
   return records;
 }
@@ -104,10 +104,10 @@ finished_tasks_are_recorded_and_queried (void)
   tasker_task_options_set_name (options, "checked");
   failed = tasker_manager_run_thread (manager, "f", options, fail_func, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
   done = tasker_manager_run_thread (manager, NULL, NULL, ok_func, (gpointer) "all good", NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
 
   records = query (manager, q, &error);
   g_assert_no_error (error);
@@ -143,7 +143,7 @@ finished_tasks_are_recorded_and_queried (void)
     gboolean cleared = FALSE;
 
     tasker_manager_clear_history_async (manager, NULL, clear_cb, &cleared);
-    test_wait_for (tasker_manager_get_context (manager), is_true, &cleared);
+    test_wait_for (tasker_manager_get_context (manager), is_true, &cleared, test_timeout_ms ());
     after = query (manager, all, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (g_list_model_get_n_items (after), ==, 0);
@@ -214,7 +214,7 @@ delete_record (TaskerManager       *manager,
   gboolean deleted = FALSE;
 
   tasker_manager_delete_history_record_async (manager, record, NULL, delete_cb, &deleted);
-  test_wait_for (tasker_manager_get_context (manager), is_true, &deleted);
+  test_wait_for (tasker_manager_get_context (manager), is_true, &deleted, test_timeout_ms ());
 }
 
 /* Queries until @q finds @n records (the writer batches): fails at the
@@ -224,7 +224,7 @@ query_until_n (TaskerManager      *manager,
                TaskerHistoryQuery *q,
                guint               n)
 {
-  gint64 deadline = g_get_monotonic_time () + TEST_TIMEOUT_MS * 1000;
+  gint64 deadline = g_get_monotonic_time () + test_timeout_ms () * 1000;
 
   for (;;)
     {
@@ -236,7 +236,7 @@ query_until_n (TaskerManager      *manager,
         return records;
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_object_unref (records);
-      test_spin (tasker_manager_get_context (manager), 10);
+      test_spin_for (tasker_manager_get_context (manager), 10);
     }
 }
 
@@ -314,7 +314,7 @@ durable_tasks_are_recorded_from_submit (void)
   tasker_manager_set_max_threads (manager, 1);
   tasker_manager_set_history_path (manager, path);
   running = submit_named (manager, "running", TRUE);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running, test_timeout_ms ());
   waiting = submit_named (manager, "waiting", TRUE);
   plain = submit_named (manager, "plain", FALSE);
 
@@ -338,10 +338,10 @@ durable_tasks_are_recorded_from_submit (void)
   tasker_history_query_set_interrupted (q, FALSE);
 
   tasker_task_cancel (running);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, waiting);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, waiting, test_timeout_ms ());
   tasker_task_cancel (waiting);
   tasker_task_cancel (plain);
-  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
 
   records = query_until_n (manager, q, 3);
   record = find_record (records, "running");
@@ -351,7 +351,7 @@ durable_tasks_are_recorded_from_submit (void)
   g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_CANCELLED);
   g_assert_nonnull (find_record (records, "plain"));
 
-  tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  tasker_manager_shutdown (manager, test_timeout_ms ());
   g_clear_object (&manager);
   remove_history_dir (dir);
 }
@@ -381,18 +381,18 @@ shutdown_leaves_durable_tasks_interrupted (void)
     tasker_manager_set_max_threads (manager, 1);
     tasker_manager_set_history_path (manager, path);
     running = submit_named (manager, "running", TRUE);
-    test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running);
+    test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running, test_timeout_ms ());
     waiting = submit_named (manager, "waiting", TRUE);
     plain = submit_named (manager, "plain", FALSE);
     cancelled = submit_named (manager, "cancelled", TRUE);
     tasker_task_cancel (cancelled);
-    test_wait_for (tasker_manager_get_context (manager), test_task_is_final, cancelled);
+    test_wait_for (tasker_manager_get_context (manager), test_task_is_final, cancelled, test_timeout_ms ());
     /* Cancelled by the user, ending only during the shutdown: not interrupted. */
     cancelled_late = submit_named (manager, "cancelled late", TRUE);
-    test_spin (tasker_manager_get_context (manager), 50);
+    test_spin_for (tasker_manager_get_context (manager), 50);
     tasker_task_cancel (cancelled_late);
 
-    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+    tasker_manager_shutdown (manager, test_timeout_ms ());
     g_assert_cmpint (tasker_task_get_status (cancelled_late), ==, TASKER_TASK_STATUS_CANCELLED);
     g_assert_cmpint (tasker_task_get_status (running), ==, TASKER_TASK_STATUS_CANCELLED);
   }
@@ -432,7 +432,7 @@ shutdown_leaves_durable_tasks_interrupted (void)
     records = query_until_n (manager, q, 1);
     g_assert_nonnull (find_record (records, "waiting"));
     g_clear_object (&records);
-    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+    tasker_manager_shutdown (manager, test_timeout_ms ());
   }
 
   /* Still there, once, for the program after. */
@@ -443,7 +443,7 @@ shutdown_leaves_durable_tasks_interrupted (void)
     records = query_until_n (manager, q, 1);
     g_assert_nonnull (find_record (records, "waiting"));
     g_clear_object (&records);
-    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+    tasker_manager_shutdown (manager, test_timeout_ms ());
   }
 
   remove_history_dir (dir);
@@ -467,7 +467,7 @@ death_leaves_durable_tasks_interrupted (void)
 
       tasker_manager_set_history_path (manager, g_getenv ("TASKER_TEST_HISTORY"));
       task = submit_named (manager, "dying", TRUE);
-      test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task);
+      test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task, test_timeout_ms ());
       records = query_until_n (manager, q, 1);
       g_assert_cmpint (tasker_history_record_get_status (find_record (records, "dying")), ==,
                        TASKER_TASK_STATUS_RUNNING);
@@ -475,7 +475,7 @@ death_leaves_durable_tasks_interrupted (void)
     }
 
   g_setenv ("TASKER_TEST_HISTORY", path, TRUE);
-  g_test_trap_subprocess (NULL, TEST_TIMEOUT_MS * 1000, 0);
+  g_test_trap_subprocess (NULL, test_timeout_ms () * 1000, 0);
   g_test_trap_assert_passed ();
 
   {
@@ -491,7 +491,7 @@ death_leaves_durable_tasks_interrupted (void)
     g_assert_nonnull (record);
     g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_RUNNING);
     g_assert_true (tasker_history_record_get_interrupted (record));
-    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+    tasker_manager_shutdown (manager, test_timeout_ms ());
   }
 
   remove_history_dir (dir);
@@ -535,18 +535,18 @@ delete_refuses_foreign_records (void)
   g_clear_object (&records);
   records = query_until_n (manager, q, 0);  /* open before it closes again */
   tasker_manager_delete_history_record_async (manager, record, NULL, delete_fails_cb, &error);
-  test_wait_for (tasker_manager_get_context (manager), not_null, &error);
+  test_wait_for (tasker_manager_get_context (manager), not_null, &error, test_timeout_ms ());
   g_assert_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
   tasker_manager_set_history_path (manager, path);
   tasker_manager_delete_history_record_async (manager, made, NULL, delete_fails_cb, &error);
-  test_wait_for (tasker_manager_get_context (manager), not_null, &error);
+  test_wait_for (tasker_manager_get_context (manager), not_null, &error, test_timeout_ms ());
   g_assert_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT);
   g_clear_object (&records);
   records = query_until_n (manager, q, 1);
 
-  tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  tasker_manager_shutdown (manager, test_timeout_ms ());
   g_clear_object (&manager);
   {
     g_autofree char *other_wal = g_strconcat (other_path, "-wal", NULL);
@@ -580,7 +580,7 @@ text_search_covers_name_and_descriptions (void)
   g_clear_object (&task);
   task = tasker_manager_run_thread (manager, NULL, NULL, ok_func, (gpointer) "other", NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+  g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
 
   tasker_history_query_set_text (q, "nightly");
   records = query_until_n (manager, q, 1);
@@ -595,7 +595,7 @@ text_search_covers_name_and_descriptions (void)
   tasker_history_query_set_text (q, "nothing like it");
   records = query_until_n (manager, q, 0);
 
-  tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  tasker_manager_shutdown (manager, test_timeout_ms ());
   g_clear_object (&manager);
   remove_history_dir (dir);
 }
@@ -621,15 +621,15 @@ clear_keeps_unfinished_durable_records (void)
   tasker_manager_set_history_path (manager, path);
   done = tasker_manager_run_thread (manager, NULL, NULL, ok_func, (gpointer) "finished", NULL, &error);
   g_assert_no_error (error);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_final, done);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_final, done, test_timeout_ms ());
   running = submit_named (manager, "running", TRUE);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running);
+  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running, test_timeout_ms ());
   waiting = submit_named (manager, "waiting", TRUE);
   records = query_until_n (manager, q, 3);
   g_clear_object (&records);
 
   tasker_manager_clear_history_async (manager, NULL, clear_cb, &cleared);
-  test_wait_for (tasker_manager_get_context (manager), is_true, &cleared);
+  test_wait_for (tasker_manager_get_context (manager), is_true, &cleared, test_timeout_ms ());
   records = query_until_n (manager, q, 2);
   g_assert_nonnull (find_record (records, "running"));
   g_assert_nonnull (find_record (records, "waiting"));
@@ -638,8 +638,8 @@ clear_keeps_unfinished_durable_records (void)
   /* Their ends update those records: one each. */
   tasker_task_cancel (running);
   tasker_task_cancel (waiting);
-  g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
-  tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+  g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
+  tasker_manager_shutdown (manager, test_timeout_ms ());
   records = query_until_n (manager, q, 2);
   g_assert_cmpint (tasker_history_record_get_status (find_record (records, "running")), ==,
                    TASKER_TASK_STATUS_CANCELLED);
@@ -693,10 +693,10 @@ replaces_record_keeps_one_record_per_job (void)
     tasker_task_options_set_durable (options, TRUE);
     done = tasker_manager_run_thread (manager, NULL, options, ok_func, (gpointer) "ok", NULL, &error);
     g_assert_no_error (error);
-    test_wait_for (tasker_manager_get_context (manager), test_task_is_final, done);
+    test_wait_for (tasker_manager_get_context (manager), test_task_is_final, done, test_timeout_ms ());
     g_object_unref (submit_named (manager, "running", TRUE));
     waiting = submit_named (manager, "waiting", TRUE);
-    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+    tasker_manager_shutdown (manager, test_timeout_ms ());
   }
 
   {
@@ -731,8 +731,8 @@ replaces_record_keeps_one_record_per_job (void)
 
     tasker_task_cancel (again);
     tasker_task_cancel (not_again);
-    g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
-    tasker_manager_shutdown (manager, TEST_TIMEOUT_MS);
+    g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
+    tasker_manager_shutdown (manager, test_timeout_ms ());
     finished = query_until_n (manager, q, 4);
     g_assert_cmpint (tasker_history_record_get_status (find_record (finished, "waiting again")), ==,
                      TASKER_TASK_STATUS_CANCELLED);
@@ -754,7 +754,7 @@ count_rows (const char *path)
 
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   /* A history closing meanwhile checkpoints its WAL, locking the file briefly. */
-  sqlite3_busy_timeout (db, TEST_TIMEOUT_MS);
+  sqlite3_busy_timeout (db, test_timeout_ms ());
   g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM tasks WHERE status = 2", -1, &stmt, NULL),
                    ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
@@ -794,7 +794,7 @@ shutdown_flushes_without_iteration (void)
 
     tasker_manager_set_history_path (manager, path);
     run_until_final (manager, tasks);
-    g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+    g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
     for (guint i = 0; i < N_FLUSHED; i++)
       g_assert_cmpint (tasker_task_get_status (tasks[i]), ==, TASKER_TASK_STATUS_COMPLETED);
 
@@ -854,10 +854,10 @@ shutdown_from_thread_flushes (void)
     tasker_manager_set_history_path (manager, path);
     run_until_final (manager, tasks);
     for (guint i = 0; i < N_FLUSHED; i++)
-      test_wait_for (tasker_manager_get_context (manager), test_task_is_final, tasks[i]);
+      test_wait_for (tasker_manager_get_context (manager), test_task_is_final, tasks[i], test_timeout_ms ());
 
     thread = g_thread_new ("shutdown", shutdown_thread_func, &st);
-    test_wait_for (tasker_manager_get_context (manager), shutdown_thread_done, &st);
+    test_wait_for (tasker_manager_get_context (manager), shutdown_thread_done, &st, test_timeout_ms ());
     g_thread_join (thread);
     g_assert_cmpuint (st.n_rows, ==, N_FLUSHED);
   }
@@ -883,7 +883,7 @@ shutdown_flushes_replaced_history (void)
 
     tasker_manager_set_history_path (manager, path);
     run_until_final (manager, tasks);
-    g_assert_true (tasker_manager_wait_until_settled (manager, TEST_TIMEOUT_MS));
+    g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
     tasker_manager_set_history_path (manager, other);
     tasker_manager_shutdown (manager, 2000);
     g_assert_cmpuint (count_rows (path), ==, N_FLUSHED);
@@ -917,7 +917,7 @@ shutdown_flushes_what_it_killed (void)
     tasker_task_options_set_name (options, "stubborn");
     task = tasker_manager_run_command (manager, NULL, options, argv, NULL, NULL, &error);
     g_assert_no_error (error);
-    test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task);
+    test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task, test_timeout_ms ());
 
     tasker_manager_shutdown (manager, 100);
     if (tasker_task_is_final (task))
