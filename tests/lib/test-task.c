@@ -726,19 +726,13 @@ test_properties (TestFixture   *f,
 }
 
 static void
-noop_func (TaskerContext *context,
-           gpointer       data)
-{
-}
-
-static void
 first_task_has_id_1 (void)
 {
   g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
-  g_autoptr(TaskerTask) a = tasker_manager_run_thread (manager, NULL, NULL, noop_func, NULL, NULL, NULL);
-  g_autoptr(TaskerTask) b = tasker_manager_run_thread (manager, NULL, NULL, noop_func, NULL, NULL, NULL);
+  g_autoptr(TaskerTask) a = tasker_manager_run_thread (manager, NULL, NULL, nothing_cb, NULL, NULL, NULL);
+  g_autoptr(TaskerTask) b = tasker_manager_run_thread (manager, NULL, NULL, nothing_cb, NULL, NULL, NULL);
   g_autoptr(TaskerManager) other = tasker_manager_new (NULL);
-  g_autoptr(TaskerTask) c = tasker_manager_add_coroutine (other, NULL, NULL, noop_func, NULL, NULL, NULL);
+  g_autoptr(TaskerTask) c = tasker_manager_add_coroutine (other, NULL, NULL, nothing_cb, NULL, NULL, NULL);
 
   /* This test runs first in its process. */
   g_assert_cmpuint (tasker_task_get_id (a), ==, 1);
@@ -901,7 +895,7 @@ results_and_errors_keep_their_values (void)
   g_autoptr(TaskerTask) int_task = tasker_manager_run_thread (manager, NULL, NULL, return_int_func, GINT_TO_POINTER (42), NULL, NULL);
   g_autoptr(TaskerTask) ptr_task = tasker_manager_run_thread (manager, NULL, NULL, return_pointer_func, NULL, NULL, NULL);
   g_autoptr(TaskerTask) err_task = tasker_manager_add_coroutine (manager, NULL, NULL, return_error_func, NULL, NULL, NULL);
-  g_autoptr(TaskerTask) none_task = tasker_manager_run_thread (manager, NULL, NULL, noop_func, NULL, NULL, NULL);
+  g_autoptr(TaskerTask) none_task = tasker_manager_run_thread (manager, NULL, NULL, nothing_cb, NULL, NULL, NULL);
   g_auto(GValue) value = G_VALUE_INIT;
   g_auto(GValue) pointer = G_VALUE_INIT;
   g_auto(GValue) none = G_VALUE_INIT;
@@ -947,7 +941,7 @@ missing_function_fails_the_task (void)
   g_autoptr(TaskerTaskOptions) options = test_options_counting_done (&n_done);
   g_autoptr(TaskerTask) thread_task = tasker_manager_run_thread (manager, NULL, options, NULL, NULL, NULL, NULL);
   g_autoptr(TaskerTask) coroutine = tasker_manager_add_coroutine (manager, NULL, options, NULL, NULL, NULL, NULL);
-  g_autoptr(TaskerTask) fine = tasker_manager_run_thread (manager, NULL, options, noop_func, NULL, NULL, NULL);
+  g_autoptr(TaskerTask) fine = tasker_manager_run_thread (manager, NULL, options, nothing_cb, NULL, NULL, NULL);
 
   g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
   g_assert_cmpuint (n_done, ==, 3);
@@ -978,7 +972,7 @@ shut_down_manager_refuses_work (void)
   tasker_manager_shutdown (manager, 100);   /* may be called again */
   g_assert_true (tasker_manager_is_shut_down (manager));
 
-  task = tasker_manager_run_thread (manager, NULL, NULL, noop_func,
+  task = tasker_manager_run_thread (manager, NULL, NULL, nothing_cb,
                                     &n_data_destroyed, count_data_destroy, &error);
   g_assert_null (task);
   g_assert_error (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN);
@@ -986,7 +980,7 @@ shut_down_manager_refuses_work (void)
   g_assert_cmpint (n_data_destroyed, ==, 1);
   g_clear_error (&error);
 
-  task = tasker_manager_add_coroutine (manager, NULL, NULL, noop_func, NULL, NULL, &error);
+  task = tasker_manager_add_coroutine (manager, NULL, NULL, nothing_cb, NULL, NULL, &error);
   g_assert_null (task);
   g_assert_error (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN);
 }
@@ -995,7 +989,7 @@ static void
 message_is_only_what_the_function_set (void)
 {
   g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
-  g_autoptr(TaskerTask) silent = tasker_manager_run_thread (manager, NULL, NULL, noop_func, NULL, NULL, NULL);
+  g_autoptr(TaskerTask) silent = tasker_manager_run_thread (manager, NULL, NULL, nothing_cb, NULL, NULL, NULL);
   Keeper keeper = { NULL };
   g_autoptr(TaskerTask) talker = tasker_manager_run_thread (manager, NULL, NULL, keep_context_func, &keeper, NULL, NULL);
   g_autofree char *copy = NULL;
@@ -1029,7 +1023,7 @@ waiting_inside_a_callback_is_refused (void)
 
   /* It would otherwise wait for ever: the manager cannot deliver meanwhile. */
   tasker_task_options_set_done_func (options, wait_inside_callback_cb, manager, NULL);
-  task = tasker_manager_run_thread (manager, NULL, options, noop_func, NULL, NULL, NULL);
+  task = tasker_manager_run_thread (manager, NULL, options, nothing_cb, NULL, NULL, NULL);
   g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
 }
