@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The typelib loads and the raw C API works from Python through GI.
 
-The Pythonic surface of DESIGN.md §5 (the override) is tested in tests/python;
-this only proves that Tasker-1.typelib is complete and usable as generated.
+The Pythonic surface of DESIGN.md §5 (the override) is tested by the pytest files
+next to this one; this only proves that Tasker-1.typelib is complete and usable as
+generated, without the override.
 """
 
 import sys
