@@ -71,7 +71,7 @@ query (TaskerManager       *manager,
 
   g_object_set_data (G_OBJECT (manager), "test-error", error);
   tasker_manager_query_history_async (manager, q, NULL, query_cb, &records);
-  test_wait_for (tasker_manager_get_context (manager), not_null, &records, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), not_null (&records));
 
   return records;
 }
@@ -143,7 +143,7 @@ finished_tasks_are_recorded_and_queried (void)
     gboolean cleared = FALSE;
 
     tasker_manager_clear_history_async (manager, NULL, clear_cb, &cleared);
-    test_wait_for (tasker_manager_get_context (manager), is_true, &cleared, test_timeout_ms ());
+    TEST_WAIT_UNTIL (tasker_manager_get_context (manager), is_true (&cleared));
     after = query (manager, all, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (g_list_model_get_n_items (after), ==, 0);
@@ -214,7 +214,7 @@ delete_record (TaskerManager       *manager,
   gboolean deleted = FALSE;
 
   tasker_manager_delete_history_record_async (manager, record, NULL, delete_cb, &deleted);
-  test_wait_for (tasker_manager_get_context (manager), is_true, &deleted, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), is_true (&deleted));
 }
 
 /* Queries until @q finds @n records (the writer batches): fails at the
@@ -314,7 +314,7 @@ durable_tasks_are_recorded_from_submit (void)
   tasker_manager_set_max_threads (manager, 1);
   tasker_manager_set_history_path (manager, path);
   running = submit_named (manager, "running", TRUE);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (running));
   waiting = submit_named (manager, "waiting", TRUE);
   plain = submit_named (manager, "plain", FALSE);
 
@@ -338,7 +338,7 @@ durable_tasks_are_recorded_from_submit (void)
   tasker_history_query_set_interrupted (q, FALSE);
 
   tasker_task_cancel (running);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, waiting, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (waiting));
   tasker_task_cancel (waiting);
   tasker_task_cancel (plain);
   g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
@@ -381,12 +381,12 @@ shutdown_leaves_durable_tasks_interrupted (void)
     tasker_manager_set_max_threads (manager, 1);
     tasker_manager_set_history_path (manager, path);
     running = submit_named (manager, "running", TRUE);
-    test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running, test_timeout_ms ());
+    TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (running));
     waiting = submit_named (manager, "waiting", TRUE);
     plain = submit_named (manager, "plain", FALSE);
     cancelled = submit_named (manager, "cancelled", TRUE);
     tasker_task_cancel (cancelled);
-    test_wait_for (tasker_manager_get_context (manager), test_task_is_final, cancelled, test_timeout_ms ());
+    TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_final (cancelled));
     /* Cancelled by the user, ending only during the shutdown: not interrupted. */
     cancelled_late = submit_named (manager, "cancelled late", TRUE);
     test_spin_for (tasker_manager_get_context (manager), 50);
@@ -467,7 +467,7 @@ death_leaves_durable_tasks_interrupted (void)
 
       tasker_manager_set_history_path (manager, g_getenv ("TASKER_TEST_HISTORY"));
       task = submit_named (manager, "dying", TRUE);
-      test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task, test_timeout_ms ());
+      TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (task));
       records = query_until_n (manager, q, 1);
       g_assert_cmpint (tasker_history_record_get_status (find_record (records, "dying")), ==,
                        TASKER_TASK_STATUS_RUNNING);
@@ -535,13 +535,13 @@ delete_refuses_foreign_records (void)
   g_clear_object (&records);
   records = query_until_n (manager, q, 0);  /* open before it closes again */
   tasker_manager_delete_history_record_async (manager, record, NULL, delete_fails_cb, &error);
-  test_wait_for (tasker_manager_get_context (manager), not_null, &error, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), not_null (&error));
   g_assert_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
   tasker_manager_set_history_path (manager, path);
   tasker_manager_delete_history_record_async (manager, made, NULL, delete_fails_cb, &error);
-  test_wait_for (tasker_manager_get_context (manager), not_null, &error, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), not_null (&error));
   g_assert_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT);
   g_clear_object (&records);
   records = query_until_n (manager, q, 1);
@@ -621,15 +621,15 @@ clear_keeps_unfinished_durable_records (void)
   tasker_manager_set_history_path (manager, path);
   done = tasker_manager_run_thread (manager, NULL, NULL, ok_func, (gpointer) "finished", NULL, &error);
   g_assert_no_error (error);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_final, done, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_final (done));
   running = submit_named (manager, "running", TRUE);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, running, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (running));
   waiting = submit_named (manager, "waiting", TRUE);
   records = query_until_n (manager, q, 3);
   g_clear_object (&records);
 
   tasker_manager_clear_history_async (manager, NULL, clear_cb, &cleared);
-  test_wait_for (tasker_manager_get_context (manager), is_true, &cleared, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), is_true (&cleared));
   records = query_until_n (manager, q, 2);
   g_assert_nonnull (find_record (records, "running"));
   g_assert_nonnull (find_record (records, "waiting"));
@@ -693,7 +693,7 @@ replaces_record_keeps_one_record_per_job (void)
     tasker_task_options_set_durable (options, TRUE);
     done = tasker_manager_run_thread (manager, NULL, options, ok_func, (gpointer) "ok", NULL, &error);
     g_assert_no_error (error);
-    test_wait_for (tasker_manager_get_context (manager), test_task_is_final, done, test_timeout_ms ());
+    TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_final (done));
     g_object_unref (submit_named (manager, "running", TRUE));
     waiting = submit_named (manager, "waiting", TRUE);
     tasker_manager_shutdown (manager, test_timeout_ms ());
@@ -854,10 +854,10 @@ shutdown_from_thread_flushes (void)
     tasker_manager_set_history_path (manager, path);
     run_until_final (manager, tasks);
     for (guint i = 0; i < N_FLUSHED; i++)
-      test_wait_for (tasker_manager_get_context (manager), test_task_is_final, tasks[i], test_timeout_ms ());
+      TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_final (tasks[i]));
 
     thread = g_thread_new ("shutdown", shutdown_thread_func, &st);
-    test_wait_for (tasker_manager_get_context (manager), shutdown_thread_done, &st, test_timeout_ms ());
+    TEST_WAIT_UNTIL (tasker_manager_get_context (manager), shutdown_thread_done (&st));
     g_thread_join (thread);
     g_assert_cmpuint (st.n_rows, ==, N_FLUSHED);
   }
@@ -917,7 +917,7 @@ shutdown_flushes_what_it_killed (void)
     tasker_task_options_set_name (options, "stubborn");
     task = tasker_manager_run_command (manager, NULL, options, argv, NULL, NULL, &error);
     g_assert_no_error (error);
-    test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task, test_timeout_ms ());
+    TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (task));
 
     tasker_manager_shutdown (manager, 100);
     if (tasker_task_is_final (task))

@@ -77,7 +77,7 @@ key_replaces_the_live_task (void)
   tasker_manager_set_max_threads (manager, 1);
 
   old = tasker_manager_run_thread (manager, "thumbnails", options, blocker_func, &shared, NULL, NULL);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, old, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (old));
 
   found = tasker_manager_dup_task (manager, "thumbnails");
   g_assert_true (found == old);
@@ -176,11 +176,11 @@ pending_task_cancelled_never_runs (void)
   coroutine = tasker_manager_add_coroutine (manager, NULL, options, count_func, &shared, NULL, NULL);
   tasker_task_cancel (coroutine);
 
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, blocker, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (blocker));
   tasker_task_cancel (pending);
 
   /* Its done function comes promptly, while the only thread is still busy. */
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_final, pending, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_final (pending));
   g_assert_cmpint (tasker_task_get_status (blocker), ==, TASKER_TASK_STATUS_RUNNING);
   g_assert_cmpint (tasker_task_get_status (pending), ==, TASKER_TASK_STATUS_CANCELLED);
   g_assert_error (tasker_task_get_error (pending), G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -382,7 +382,7 @@ cancel_before_return_wins (void)
   options = test_options_counting_done (&n_done);
   tasker_task_options_set_retry (options, 2, 0, 2.0, 0, 0.0);
   task = tasker_manager_run_thread (manager, NULL, options, blocker_func, &shared, NULL, NULL);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (task));
 
   reason = g_error_new (TASKER_ERROR, TASKER_ERROR_TIMED_OUT, "timed out after 5 ms");
   _tasker_manager_task_cancel (manager, task, reason);

@@ -613,7 +613,7 @@ thread_progress_after (Body body)
 
   test_gate_init (&probe.gate);
   task = tasker_manager_run_thread (manager, NULL, NULL, probe_func, &probe, NULL, NULL);
-  test_wait_for (tasker_manager_get_context (manager), flushed_and_waiting, &probe, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), flushed_and_waiting (&probe));
   /* flush() asked for delivery now; let the manager's source run. */
   test_spin_for (tasker_manager_get_context (manager), 30);
   progress = tasker_task_get_progress (task);

@@ -676,7 +676,7 @@ coroutine_ends_when_it_returns (void)
   /* Not called inside add_coroutine. */
   g_assert_cmpuint (later.check.n_calls, ==, 0);
 
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (task));
   g_assert_cmpuint (later.check.n_calls, ==, 1);
   g_assert_cmpuint (later.check.n_wrong_thread, ==, 0);
   g_assert_cmpuint (later.check.n_inline, ==, 0);
@@ -747,7 +747,7 @@ cancel_interrupts_a_pending_gio_call (void)
   reader.stream = g_unix_input_stream_new (reader.fds[0], TRUE);
 
   task = tasker_manager_add_coroutine (manager, "reader", NULL, reader_func, &reader, NULL, NULL);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (task));
   /* Nothing will ever be written: only cancellation can end the read. */
   test_spin_for (tasker_manager_get_context (manager), 30);
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_RUNNING);
@@ -755,7 +755,7 @@ cancel_interrupts_a_pending_gio_call (void)
 
   reader.cancelled_at = g_get_monotonic_time ();
   g_assert_true (tasker_manager_cancel_task (manager, "reader"));
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_final, task, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_final (task));
 
   g_assert_error (reader.read_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_CANCELLED);
@@ -805,7 +805,7 @@ return_twice_is_refused (void)
   test_gate_init (&later.gate);
   test_gate_open (&later.gate);
   task = tasker_manager_add_coroutine (manager, NULL, NULL, later_func, &later, NULL, NULL);
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_final, task, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_final (task));
   g_thread_join (later.returner);
 
   /* The first return stands; nothing can overwrite it. */

@@ -829,7 +829,8 @@ updates_are_coalesced (void)
   for (guint i = 0; i < G_N_ELEMENTS (spammers); i++)
     tasks[i] = tasker_manager_run_thread (manager, NULL, NULL, spam_func, &spammers[i], NULL, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (spammers); i++)
-    test_wait_for (tasker_manager_get_context (manager), gate_is_open, &spammers[i].done_updating, test_timeout_ms ());
+    TEST_WAIT_UNTIL (tasker_manager_get_context (manager),
+                     gate_is_open (&spammers[i].done_updating));
   test_spin_for (tasker_manager_get_context (manager), interval_ms + 50);
   elapsed_ms = (g_get_monotonic_time () - start) / 1000.0;
   wakeups = _tasker_manager_get_n_wakeups (manager) - wakeups_before;
@@ -895,7 +896,7 @@ flush_delivers_now (void)
   task = tasker_manager_run_thread (manager, NULL, NULL, flush_func, &flusher, NULL, NULL);
   test_gate_wait (&flusher.flushed, NULL);
   start = g_get_monotonic_time ();
-  test_wait_for (tasker_manager_get_context (manager), has_message, task, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), has_message (task));
   g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
   g_assert_cmpstr (tasker_task_get_message (task), ==, "now, please");
 
@@ -1025,12 +1026,12 @@ tasks_updated_reports_live_tasks_and_batch_progress (void)
   half_a = tasker_manager_run_thread (manager, NULL, NULL, hold_func, &a, NULL, NULL);
   half_b = tasker_manager_run_thread (manager, NULL, NULL, hold_func, &b, NULL, NULL);
   g_assert_false (tasker_manager_wait_until_settled (manager, 0));
-  test_wait_for (tasker_manager_get_context (manager), three_live, manager, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), three_live (manager));
 
   /* One ends: the batch is the mean of 1, 0.5 and 0.5 over the three seen. */
   test_gate_open (&quick_holder.gate);
-  test_wait_for (tasker_manager_get_context (manager), two_thirds_or_more, &updates, test_timeout_ms ());
-  test_wait_for (tasker_manager_get_context (manager), progress_reached, &updates, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), two_thirds_or_more (&updates));
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), progress_reached (&updates));
 
   test_gate_open (&a.gate);
   test_gate_open (&b.gate);
@@ -1190,7 +1191,7 @@ progress_stored_during_a_sync_is_not_lost (void)
   g_signal_connect (task, "notify::progress", G_CALLBACK (store_behind_the_sync), NULL);
   test_gate_wait (&once.started, NULL);
 
-  test_wait_for (tasker_manager_get_context (manager), progress_is_late_value, task, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), progress_is_late_value (task));
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_RUNNING);
 
   test_gate_open (&once.release);
@@ -1300,7 +1301,7 @@ event_flood_is_bounded_and_yields (void)
   tasker_task_options_set_event_func (options, flood_event_cb, &flood, NULL);
   tasker_task_options_set_done_func (options, flood_done_cb, &flood, NULL);
   task = tasker_manager_run_thread (manager, NULL, options, flood_func, &flood, NULL, NULL);
-  test_wait_for (tasker_manager_get_context (manager), flood_is_done, &flood, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), flood_is_done (&flood));
 
   g_assert_cmpuint (flood.delivered, ==, flood.n);
   g_assert_cmpuint (flood.at_done, ==, flood.n);
@@ -1336,7 +1337,7 @@ event_flood_on_the_main_thread_yields (void)
   tasker_task_options_set_event_func (options, flood_event_cb, &flood, NULL);
   tasker_task_options_set_done_func (options, flood_done_cb, &flood, NULL);
   task = tasker_manager_add_coroutine (manager, NULL, options, flood_coroutine, &flood, NULL, NULL);
-  test_wait_for (tasker_manager_get_context (manager), flood_is_done, &flood, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), flood_is_done (&flood));
 
   g_assert_cmpuint (flood.delivered, ==, flood.n);
   g_assert_cmpuint (flood.at_done, ==, flood.n);

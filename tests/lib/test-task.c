@@ -787,7 +787,7 @@ status_goes_pending_running_completed (void)
   g_assert_cmpint (tasker_task_get_started_time (task), ==, 0);
   g_assert_false (tasker_task_is_final (task));
 
-  test_wait_for (tasker_manager_get_context (manager), test_task_is_running, task, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (task));
   g_assert_cmpuint (tasker_task_get_attempt (task), ==, 1);
   g_assert_cmpint (tasker_task_get_started_time (task), >=, tasker_task_get_created_time (task));
   g_assert_cmpint (tasker_task_get_finished_time (task), ==, 0);

@@ -1178,7 +1178,7 @@ max_threads_bounds_concurrency (void)
 
   for (guint i = 0; i < 8; i++)
     g_ptr_array_add (tasks, tasker_manager_run_thread (manager, NULL, NULL, bounded_func, &c, NULL, NULL));
-  test_wait_for (tasker_manager_get_context (manager), two_running, &c, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), two_running (&c));
   test_spin_for (tasker_manager_get_context (manager), 50);
 
   g_assert_cmpint (g_atomic_int_get (&c.max_running), ==, 2);
@@ -1239,13 +1239,13 @@ waiting_for_a_thread_has_a_message (void)
 
   first = tasker_manager_run_thread (manager, NULL, NULL, bounded_func, &c, NULL, NULL);
   g_signal_connect (first, "notify::message", G_CALLBACK (record_message_cb), first_seen);
-  test_wait_for (context, test_task_is_running, first, test_timeout_ms ());
+  TEST_WAIT_UNTIL (context, test_task_is_running (first));
 
   waiter = tasker_manager_run_thread (manager, NULL, NULL, says_own_message, NULL, NULL, NULL);
   g_signal_connect (waiter, "notify::message", G_CALLBACK (record_message_cb), waiter_seen);
   cancelled = tasker_manager_run_thread (manager, NULL, NULL, says_own_message, NULL, NULL, NULL);
-  test_wait_for (context, task_is_pending_with_message, waiter, test_timeout_ms ());
-  test_wait_for (context, task_is_pending_with_message, cancelled, test_timeout_ms ());
+  TEST_WAIT_UNTIL (context, task_is_pending_with_message (waiter));
+  TEST_WAIT_UNTIL (context, task_is_pending_with_message (cancelled));
   g_assert_cmpstr (tasker_task_get_message (waiter), ==, "Waiting for a free thread");
   g_assert_cmpstr (tasker_task_get_message (cancelled), ==, "Waiting for a free thread");
   {
@@ -1255,7 +1255,7 @@ waiting_for_a_thread_has_a_message (void)
   }
 
   tasker_task_cancel (cancelled);
-  test_wait_for (context, test_task_is_final, cancelled, test_timeout_ms ());
+  TEST_WAIT_UNTIL (context, test_task_is_final (cancelled));
   g_assert_null (tasker_task_get_message (cancelled));
 
   test_gate_open (&c.gate);
@@ -1317,7 +1317,7 @@ property_notify_runs_on_the_context (void)
   g_assert_cmpuint (tasker_manager_get_max_workers (manager), ==, 3);
   g_assert_cmpuint (seen.n_notified, ==, 0);
 
-  test_wait_for (tasker_manager_get_context (manager), notified, &seen, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), notified (&seen));
   g_assert_true (seen.thread == g_thread_self ());
   g_assert_cmpuint (seen.n_notified, ==, 1);
 
@@ -1325,7 +1325,7 @@ property_notify_runs_on_the_context (void)
   seen.n_notified = 0;
   seen.thread = NULL;
   tasker_manager_set_max_workers (manager, 2);
-  test_wait_for (tasker_manager_get_context (manager), notified, &seen, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), notified (&seen));
   g_assert_true (seen.thread == g_thread_self ());
   g_assert_cmpuint (seen.n_notified, ==, 1);
 }

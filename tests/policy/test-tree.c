@@ -622,13 +622,13 @@ parent_progress_is_weighted_from_children (void)
 
   /* 0.5 × 1 + 0.5 × (0.5 + 0) / 2 */
   p = (ProgressIs) { parent, 0.625 };
-  test_wait_for (tasker_manager_get_context (manager), progress_is, &p, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), progress_is (&p));
   g_assert_cmpint (tasker_task_get_status (parent), ==, TASKER_TASK_STATUS_RUNNING);
 
   /* The first child ends: 0.5 × 1 + 0.5 × (1 + 0) / 2 */
   test_gate_open (&a.go);
   p = (ProgressIs) { parent, 0.75 };
-  test_wait_for (tasker_manager_get_context (manager), progress_is, &p, test_timeout_ms ());
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), progress_is (&p));
 
   test_gate_open (&b.go);
   g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
