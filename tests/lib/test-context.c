@@ -573,6 +573,9 @@ test_thread_progress_kept (TestFixture   *f,
   g_assert_cmpstr (tasker_task_get_message (task), ==, "thread message");
 }
 
+/* Tests without a fixture: each sets up its own manager, most on GLib's
+ * default main context, and checks what it needs itself. */
+
 typedef void (*Body) (TaskerContext *context);
 
 typedef struct

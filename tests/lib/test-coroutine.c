@@ -623,6 +623,9 @@ test_progress_and_events (TestFixture   *f,
   g_assert_cmpint (test_recorder_find (&f->rec, done), >, test_recorder_find (&f->rec, step2));
 }
 
+/* Tests without a fixture: each sets up its own manager, most on GLib's
+ * default main context, and checks what it needs itself. */
+
 typedef struct
 {
   TestThreadCheck check;

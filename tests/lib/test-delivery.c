@@ -767,6 +767,9 @@ test_notify_on_context (TestFixture   *f,
   g_signal_handlers_disconnect_by_data (task, &status);
 }
 
+/* Tests without a fixture: each sets up its own manager, most on GLib's
+ * default main context, and checks what it needs itself. */
+
 typedef struct
 {
   TestGate gate;

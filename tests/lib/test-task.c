@@ -725,6 +725,9 @@ test_properties (TestFixture   *f,
   g_assert_cmpstr (tasker_task_get_message (task), ==, "half");
 }
 
+/* Tests without a fixture: each sets up its own manager, most on GLib's
+ * default main context, and checks what it needs itself. */
+
 static void
 first_task_has_id_1 (void)
 {

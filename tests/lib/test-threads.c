@@ -864,6 +864,9 @@ test_dup_message_any_thread (TestFixture   *f,
   }
 }
 
+/* Tests without a fixture: each sets up its own manager, most on GLib's
+ * default main context, and checks what it needs itself. */
+
 typedef struct
 {
   TestThreadCheck check;
