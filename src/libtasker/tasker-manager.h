@@ -63,15 +63,6 @@ TaskerTask    *tasker_manager_run_command          (TaskerManager      *self,
                                                     const char * const *envp,
                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 TASKER_AVAILABLE_IN_1_0
-TaskerTask    *tasker_manager_add_failed_task      (TaskerManager      *self,
-                                                    const char         *key,
-                                                    TaskerTaskOptions  *options,
-                                                    TaskerTaskKind      kind,
-                                                    GQuark              domain,
-                                                    int                 code,
-                                                    const char         *message,
-                                                    GError            **error) G_GNUC_WARN_UNUSED_RESULT;
-TASKER_AVAILABLE_IN_1_0
 void           tasker_manager_configure_queue      (TaskerManager      *self,
                                                     const char         *name,
                                                     guint               max_concurrent,
