@@ -242,7 +242,7 @@ submit (TaskerManager      *self,
         TaskerTaskKind      kind,
         const char         *key,
         TaskerTaskOptions  *options,
-        TaskerTaskFunc      func,
+        TaskerTaskRunFunc   func,
         gpointer            user_data,
         GDestroyNotify      user_data_destroy,
         ProcessCall        *call,
@@ -348,7 +348,7 @@ submit (TaskerManager      *self,
  * @key: (nullable): a key for the task; a live task with the same key is cancelled
  * @options: (nullable): how the task is named and observed
  * @func: (scope notified) (closure user_data) (destroy user_data_destroy) (nullable):
- *   the function to run in a pool thread
+ *   the [callback@Tasker.ThreadFunc] to run in a pool thread
  * @user_data: data for @func
  * @user_data_destroy: (nullable): frees @user_data, on the manager's main
  *   context, once the task has ended
@@ -369,7 +369,7 @@ TaskerTask *
 tasker_manager_run_thread (TaskerManager      *self,
                            const char         *key,
                            TaskerTaskOptions  *options,
-                           TaskerTaskFunc      func,
+                           TaskerThreadFunc    func,
                            gpointer            user_data,
                            GDestroyNotify      user_data_destroy,
                            GError            **error)
@@ -383,12 +383,12 @@ tasker_manager_run_thread (TaskerManager      *self,
 }
 
 /**
- * tasker_manager_add_coroutine:
+ * tasker_manager_run_coroutine:
  * @self: a #TaskerManager
  * @key: (nullable): a key for the task; a live task with the same key is cancelled
  * @options: (nullable): how the task is named and observed
  * @func: (scope notified) (closure user_data) (destroy user_data_destroy) (nullable):
- *   the function that starts the asynchronous work
+ *   the [callback@Tasker.CoroutineFunc] that starts the asynchronous work
  * @user_data: data for @func
  * @user_data_destroy: (nullable): frees @user_data, on the manager's main
  *   context, once the task has ended
@@ -405,10 +405,10 @@ tasker_manager_run_thread (TaskerManager      *self,
  * Since: 1.0
  */
 TaskerTask *
-tasker_manager_add_coroutine (TaskerManager      *self,
+tasker_manager_run_coroutine (TaskerManager      *self,
                               const char         *key,
                               TaskerTaskOptions  *options,
-                              TaskerTaskFunc      func,
+                              TaskerCoroutineFunc func,
                               gpointer            user_data,
                               GDestroyNotify      user_data_destroy,
                               GError            **error)

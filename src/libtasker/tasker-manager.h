@@ -35,15 +35,15 @@ TASKER_AVAILABLE_IN_1_0
 TaskerTask    *tasker_manager_run_thread           (TaskerManager      *self,
                                                     const char         *key,
                                                     TaskerTaskOptions  *options,
-                                                    TaskerTaskFunc      func,
+                                                    TaskerThreadFunc    func,
                                                     gpointer            user_data,
                                                     GDestroyNotify      user_data_destroy,
                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 TASKER_AVAILABLE_IN_1_0
-TaskerTask    *tasker_manager_add_coroutine        (TaskerManager      *self,
+TaskerTask    *tasker_manager_run_coroutine        (TaskerManager      *self,
                                                     const char         *key,
                                                     TaskerTaskOptions  *options,
-                                                    TaskerTaskFunc      func,
+                                                    TaskerCoroutineFunc func,
                                                     gpointer            user_data,
                                                     GDestroyNotify      user_data_destroy,
                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -12,8 +12,8 @@
  *
  * How a task is named, described and observed.
  *
- * Options are handed to [method@Tasker.Manager.run_thread] and
- * [method@Tasker.Manager.add_coroutine]. One options object may serve any
+ * Options are handed to [method@Tasker.Manager.run_thread] and the other
+ * `run_*` methods of [class@Tasker.Manager]. One options object may serve any
  * number of submissions: the tasks share its handlers and descriptions by
  * reference, so an options object is sealed by its first submission and its
  * setters refuse changes after that. Use [method@Tasker.TaskOptions.copy] to

@@ -173,7 +173,7 @@ pending_task_cancelled_never_runs (void)
   blocker = tasker_manager_run_thread (manager, NULL, options, blocker_func, &shared, NULL, NULL);
   pending = tasker_manager_run_thread (manager, NULL, options, count_func, &shared, NULL, NULL);
   /* A coroutine cancelled before its first dispatch never runs either. */
-  coroutine = tasker_manager_add_coroutine (manager, NULL, options, count_func, &shared, NULL, NULL);
+  coroutine = tasker_manager_run_coroutine (manager, NULL, options, count_func, &shared, NULL, NULL);
   tasker_task_cancel (coroutine);
 
   test_wait_for (tasker_manager_get_context (manager), test_task_is_running, blocker);

@@ -1265,21 +1265,21 @@ submit (VariantId  id,
       }
 
     case V_R_TIMER:
-      return tasker_manager_add_coroutine (m, key, options, coroutine_timer,
+      return tasker_manager_run_coroutine (m, key, options, coroutine_timer,
                                            GUINT_TO_POINTER (rand_range (1, 200)), NULL, error);
     case V_R_FAIL:
-      return tasker_manager_add_coroutine (m, key, options, coroutine_timer,
+      return tasker_manager_run_coroutine (m, key, options, coroutine_timer,
                                            GUINT_TO_POINTER (rand_range (1, 100) | 0x10000), NULL, error);
     case V_R_SUBPROCESS:
       {
         static const char * const durations[] = { "0", "0.02", "0.05", "0.1", "0.3" };
 
-        return tasker_manager_add_coroutine (m, key, options, coroutine_subprocess,
+        return tasker_manager_run_coroutine (m, key, options, coroutine_subprocess,
                                              (gpointer) durations[rand_range (0, G_N_ELEMENTS (durations) - 1)],
                                              NULL, error);
       }
     case V_R_IMMEDIATE:
-      return tasker_manager_add_coroutine (m, key, options, coroutine_immediate, NULL, NULL, error);
+      return tasker_manager_run_coroutine (m, key, options, coroutine_immediate, NULL, NULL, error);
 
     case N_VARIANTS:
     default:

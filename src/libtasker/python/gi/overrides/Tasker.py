@@ -266,7 +266,7 @@ class Manager(Tasker.Manager):
                 return
             _CoroutineRun(context, coro, outcome)
 
-        task = Tasker.Manager.add_coroutine(self, key, opts, start, None)
+        task = Tasker.Manager.run_coroutine(self, key, opts, start, None)
         task._tasker_outcome = outcome
         return task
 
