@@ -344,7 +344,7 @@ completion_wins (gconstpointer data)
 
   options = test_options_counting_done (&n_done);
   tasker_task_options_set_retry (options, 2, 0, 2.0, 0, 0.0);
-  tasker_task_options_set_timeout (options, 60 * 1000);
+  tasker_task_options_set_timeout_ms (options, 60 * 1000);
   task = tasker_manager_run_thread (manager, NULL, options, count_func, &shared, NULL, NULL);
 
   wait_until_returned (task);
