@@ -355,7 +355,8 @@ add_task (Demo             *demo,
                                               (TaskerCoroutineFunc) func, data, data_free,
                                               &error);
 
-  /* Only a manager that was shut down refuses work */
+  /* Refused only by a manager that was shut down, a full queue or a parent
+   * that has ended: none of which happens here */
   if (row->task == NULL)
     g_error ("Cannot submit %s: %s", key, error->message);
 }

@@ -358,10 +358,18 @@ submit (TaskerManager      *self,
  * [property@Tasker.Manager:max-threads] at a time. The task ends when @func
  * returns. Safe from any thread; nothing is called inside this call.
  *
- * A task without a function fails with %TASKER_ERROR_INVALID_ARGUMENT.
+ * Bad input fails the task, not this call: a %NULL @func ends it
+ * %TASKER_TASK_STATUS_FAILED with %TASKER_ERROR_INVALID_ARGUMENT.
  *
- * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
- *   been shut down
+ * Returns: (transfer full) (nullable): the task, or %NULL with @error set
+ *   if the submission is refused: %TASKER_ERROR_SHUT_DOWN once
+ *   [method@Tasker.Manager.shutdown] was called, %TASKER_ERROR_QUEUE_FULL
+ *   when every slot of the task's [property@Tasker.TaskOptions:queue] is
+ *   taken and as many tasks wait as its capacity allows (see
+ *   [method@Tasker.Manager.configure_queue]),
+ *   %TASKER_ERROR_INVALID_ARGUMENT when its
+ *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
+ *   already ended. Nothing else is refused.
  *
  * Since: 1.0
  */
@@ -399,8 +407,18 @@ tasker_manager_run_thread (TaskerManager      *self,
  * and the task ends when a `tasker_context_return_*()` function is called.
  * Safe from any thread.
  *
- * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
- *   been shut down
+ * Bad input fails the task, not this call: a %NULL @func ends it
+ * %TASKER_TASK_STATUS_FAILED with %TASKER_ERROR_INVALID_ARGUMENT.
+ *
+ * Returns: (transfer full) (nullable): the task, or %NULL with @error set
+ *   if the submission is refused: %TASKER_ERROR_SHUT_DOWN once
+ *   [method@Tasker.Manager.shutdown] was called, %TASKER_ERROR_QUEUE_FULL
+ *   when every slot of the task's [property@Tasker.TaskOptions:queue] is
+ *   taken and as many tasks wait as its capacity allows (see
+ *   [method@Tasker.Manager.configure_queue]),
+ *   %TASKER_ERROR_INVALID_ARGUMENT when its
+ *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
+ *   already ended. Nothing else is refused.
  *
  * Since: 1.0
  */
@@ -451,12 +469,20 @@ is_entry_point (const char *entry_point)
  * garbage fails only the task it was running, and is replaced. The worker
  * executable is `$TASKER_WORKER` if set, else the installed one.
  *
- * An entry point that is %NULL or not of the form `module:symbol`, a module
- * or symbol that cannot be found, and arguments too large to send fail the
- * task rather than this call. Safe from any thread.
+ * Bad input fails the task, not this call: an entry point that is %NULL or
+ * not of the form `module:symbol` (%TASKER_ERROR_INVALID_ARGUMENT), a
+ * module or symbol that cannot be found, arguments too large to send. Safe
+ * from any thread.
  *
- * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
- *   been shut down
+ * Returns: (transfer full) (nullable): the task, or %NULL with @error set
+ *   if the submission is refused: %TASKER_ERROR_SHUT_DOWN once
+ *   [method@Tasker.Manager.shutdown] was called, %TASKER_ERROR_QUEUE_FULL
+ *   when every slot of the task's [property@Tasker.TaskOptions:queue] is
+ *   taken and as many tasks wait as its capacity allows (see
+ *   [method@Tasker.Manager.configure_queue]),
+ *   %TASKER_ERROR_INVALID_ARGUMENT when its
+ *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
+ *   already ended. Nothing else is refused.
  *
  * Since: 1.0
  */
@@ -520,11 +546,19 @@ tasker_manager_run_process (TaskerManager      *self,
  * sends SIGTERM to its process group, and SIGKILL after
  * [property@Tasker.Manager:cancel-grace].
  *
- * A %NULL or empty @argv, and a program that cannot be started, fail the
- * task rather than this call. Safe from any thread.
+ * Bad input fails the task, not this call: a %NULL or empty @argv
+ * (%TASKER_ERROR_INVALID_ARGUMENT), a program that cannot be started. Safe
+ * from any thread.
  *
- * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
- *   been shut down
+ * Returns: (transfer full) (nullable): the task, or %NULL with @error set
+ *   if the submission is refused: %TASKER_ERROR_SHUT_DOWN once
+ *   [method@Tasker.Manager.shutdown] was called, %TASKER_ERROR_QUEUE_FULL
+ *   when every slot of the task's [property@Tasker.TaskOptions:queue] is
+ *   taken and as many tasks wait as its capacity allows (see
+ *   [method@Tasker.Manager.configure_queue]),
+ *   %TASKER_ERROR_INVALID_ARGUMENT when its
+ *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
+ *   already ended. Nothing else is refused.
  *
  * Since: 1.0
  */
