@@ -1061,23 +1061,13 @@ test_properties (TestFixture   *f,
   tasker_task_options_set_retry_max_delay_ms (options, 900);
   tasker_task_options_set_retry_jitter (options, 0.5);
   tasker_task_options_set_children_weight (options, 0.5);
-  g_clear_pointer (&queue, g_free);
-  g_object_get (options,
-                "max-attempts", &max_attempts,
-                "retry-delay-ms", &delay,
-                "retry-factor", &factor,
-                "retry-max-delay-ms", &max_delay,
-                "retry-jitter", &jitter,
-                "queue", &queue,
-                "priority", &priority,
-                NULL);
-  g_assert_cmpuint (max_attempts, ==, 5);
-  g_assert_cmpuint (delay, ==, 30);
-  g_assert_cmpfloat (factor, ==, 3.0);
-  g_assert_cmpuint (max_delay, ==, 900);
-  g_assert_cmpfloat (jitter, ==, 0.5);
-  g_assert_cmpstr (queue, ==, "q");
-  g_assert_cmpint (priority, ==, G_PRIORITY_HIGH);
+  g_assert_cmpuint (tasker_task_options_get_max_attempts (options), ==, 5);
+  g_assert_cmpuint (tasker_task_options_get_retry_delay_ms (options), ==, 30);
+  g_assert_cmpfloat (tasker_task_options_get_retry_factor (options), ==, 3.0);
+  g_assert_cmpuint (tasker_task_options_get_retry_max_delay_ms (options), ==, 900);
+  g_assert_cmpfloat (tasker_task_options_get_retry_jitter (options), ==, 0.5);
+  g_assert_cmpstr (tasker_task_options_get_queue (options), ==, "q");
+  g_assert_cmpint (tasker_task_options_get_priority (options), ==, G_PRIORITY_HIGH);
   g_assert_cmpfloat (tasker_task_options_get_children_weight (options), ==, 0.5);
 
   /* The same through the properties. */
