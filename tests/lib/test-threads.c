@@ -205,10 +205,10 @@ coroutine_until_cancelled_cb (TaskerContext *context,
 }
 
 static TaskerTask *
-submit (Workload       *load,
-        gboolean        coroutine,
-        const char     *key,
-        TaskerTaskFunc  func)
+submit (Workload         *load,
+        gboolean          coroutine,
+        const char       *key,
+        TaskerThreadFunc  func)
 {
   TaskerTask *task;
 
