@@ -164,7 +164,7 @@ run_tasker_once (TaskerManager     *manager,
 
   waiter_reset (w);
   if (coroutine)
-    task = tasker_manager_add_coroutine (manager, NULL, options, coroutine_wait_func, w, NULL, &error);
+    task = tasker_manager_run_coroutine (manager, NULL, options, coroutine_wait_func, w, NULL, &error);
   else
     task = tasker_manager_run_thread (manager, NULL, options, thread_wait_func, w, NULL, &error);
   if (task == NULL)

@@ -332,7 +332,7 @@ static void
 add_task (Demo             *demo,
           TaskerTaskKind    kind,
           const char       *key,
-          TaskerTaskFunc    func,
+          GCallback         func,
           gpointer          data,
           GDestroyNotify    data_free,
           TaskerTaskStatus  expected)
@@ -349,12 +349,14 @@ add_task (Demo             *demo,
 
   if (kind == TASKER_TASK_KIND_THREAD)
     row->task = tasker_manager_run_thread (demo->manager, key, options,
-                                           func, data, data_free, &error);
+                                           (TaskerThreadFunc) func, data, data_free, &error);
   else
-    row->task = tasker_manager_add_coroutine (demo->manager, key, options,
-                                              func, data, data_free, &error);
+    row->task = tasker_manager_run_coroutine (demo->manager, key, options,
+                                              (TaskerCoroutineFunc) func, data, data_free,
+                                              &error);
 
-  /* Only a manager that was shut down refuses work */
+  /* Refused only by a manager that was shut down, a full queue or a parent
+   * that has ended: none of which happens here */
   if (row->task == NULL)
     g_error ("Cannot submit %s: %s", key, error->message);
 }
@@ -407,16 +409,16 @@ main (int   argc,
   catalogue_lines = g_data_input_stream_new (scan_in);
   download_lines = g_data_input_stream_new (feed_in);
 
-  add_task (&demo, TASKER_TASK_KIND_THREAD, "scan", scan_thread,
+  add_task (&demo, TASKER_TASK_KIND_THREAD, "scan", G_CALLBACK (scan_thread),
             g_unix_output_stream_new (scan_pipe[1], TRUE), g_object_unref,
             TASKER_TASK_STATUS_COMPLETED);
-  add_task (&demo, TASKER_TASK_KIND_THREAD, "feed", feed_thread,
+  add_task (&demo, TASKER_TASK_KIND_THREAD, "feed", G_CALLBACK (feed_thread),
             g_unix_output_stream_new (feed_pipe[1], TRUE), g_object_unref,
             TASKER_TASK_STATUS_COMPLETED);
-  add_task (&demo, TASKER_TASK_KIND_COROUTINE, "catalogue", reader_coroutine,
+  add_task (&demo, TASKER_TASK_KIND_COROUTINE, "catalogue", G_CALLBACK (reader_coroutine),
             reader_new (catalogue_lines, N_PHOTOS), reader_free,
             TASKER_TASK_STATUS_COMPLETED);
-  add_task (&demo, TASKER_TASK_KIND_COROUTINE, "download", reader_coroutine,
+  add_task (&demo, TASKER_TASK_KIND_COROUTINE, "download", G_CALLBACK (reader_coroutine),
             reader_new (download_lines, N_LINES), reader_free,
             TASKER_TASK_STATUS_CANCELLED);
 

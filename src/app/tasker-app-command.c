@@ -289,12 +289,12 @@ tasker_app_command_make_options (TaskerAppCommand *self)
     tasker_task_options_set_description (options, "cwd", self->cwd);
   if (self->queue != NULL)
     {
-      tasker_task_options_set_queue (options, self->queue, 0);
+      tasker_task_options_set_queue (options, self->queue);
       tasker_task_options_set_description (options, "queue", self->queue);
     }
   if (self->timeout_s > 0)
     {
-      tasker_task_options_set_timeout (options, self->timeout_s * 1000);
+      tasker_task_options_set_timeout_ms (options, self->timeout_s * 1000);
       describe_uint (options, "timeout", self->timeout_s);
     }
   if (self->retries > 0)

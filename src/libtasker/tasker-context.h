@@ -21,26 +21,39 @@ TASKER_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (TaskerContext, tasker_context, TASKER, CONTEXT, GObject)
 
 /**
- * TaskerTaskFunc:
+ * TaskerThreadFunc:
  * @context: the task's execution context
  * @user_data: the data given at submit
  *
- * The work of a thread or coroutine task.
- *
- * A thread task's function runs in a pool thread; the task ends when it
- * returns, with whatever it passed to [method@Tasker.Context.return_value] and
- * friends (no result if it passed nothing).
- *
- * A coroutine task's function runs on the manager's main context and usually
- * starts asynchronous GIO operations with [method@Tasker.Context.get_cancellable];
- * the task ends when one of the `tasker_context_return_*()` functions is called,
- * from any thread. @context is only lent for the call: keep a reference
- * (g_object_ref()) to return later, from a callback.
+ * The work of a thread task (see [method@Tasker.Manager.run_thread]). It
+ * runs in one of the manager's pool threads, and the task ends as soon as
+ * the function does, with the outcome it passed to
+ * [method@Tasker.Context.return_value], [method@Tasker.Context.return_pointer]
+ * or [method@Tasker.Context.return_error], or with no result if it passed
+ * nothing.
  *
  * Since: 1.0
  */
-typedef void (*TaskerTaskFunc) (TaskerContext *context,
-                                gpointer       user_data);
+typedef void (*TaskerThreadFunc) (TaskerContext *context,
+                                  gpointer       user_data);
+
+/**
+ * TaskerCoroutineFunc:
+ * @context: the task's execution context
+ * @user_data: the data given at submit
+ *
+ * Starts the work of a coroutine task (see
+ * [method@Tasker.Manager.run_coroutine]). It runs on the manager's main
+ * context and usually starts asynchronous GIO operations with
+ * [method@Tasker.Context.get_cancellable]. Returning from it does not end
+ * the task: the task ends when one of the `tasker_context_return_*()`
+ * functions is called, from any thread. @context is only lent for the call:
+ * keep a reference (g_object_ref()) to return later, from a callback.
+ *
+ * Since: 1.0
+ */
+typedef void (*TaskerCoroutineFunc) (TaskerContext *context,
+                                     gpointer       user_data);
 
 /**
  * TaskerProcessFunc:

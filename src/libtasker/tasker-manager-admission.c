@@ -242,7 +242,7 @@ submit (TaskerManager      *self,
         TaskerTaskKind      kind,
         const char         *key,
         TaskerTaskOptions  *options,
-        TaskerTaskFunc      func,
+        TaskerTaskRunFunc   func,
         gpointer            user_data,
         GDestroyNotify      user_data_destroy,
         ProcessCall        *call,
@@ -348,7 +348,7 @@ submit (TaskerManager      *self,
  * @key: (nullable): a key for the task; a live task with the same key is cancelled
  * @options: (nullable): how the task is named and observed
  * @func: (scope notified) (closure user_data) (destroy user_data_destroy) (nullable):
- *   the function to run in a pool thread
+ *   the [callback@Tasker.ThreadFunc] to run in a pool thread
  * @user_data: data for @func
  * @user_data_destroy: (nullable): frees @user_data, on the manager's main
  *   context, once the task has ended
@@ -358,10 +358,18 @@ submit (TaskerManager      *self,
  * [property@Tasker.Manager:max-threads] at a time. The task ends when @func
  * returns. Safe from any thread; nothing is called inside this call.
  *
- * A task without a function fails with %TASKER_ERROR_INVALID_ARGUMENT.
+ * Bad input fails the task, not this call: a %NULL @func ends it
+ * %TASKER_TASK_STATUS_FAILED with %TASKER_ERROR_INVALID_ARGUMENT.
  *
- * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
- *   been shut down
+ * Returns: (transfer full) (nullable): the task, or %NULL with @error set
+ *   if the submission is refused: %TASKER_ERROR_SHUT_DOWN once
+ *   [method@Tasker.Manager.shutdown] was called, %TASKER_ERROR_QUEUE_FULL
+ *   when every slot of the task's [property@Tasker.TaskOptions:queue] is
+ *   taken and as many tasks wait as its capacity allows (see
+ *   [method@Tasker.Manager.configure_queue]),
+ *   %TASKER_ERROR_INVALID_ARGUMENT when its
+ *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
+ *   already ended. Nothing else is refused.
  *
  * Since: 1.0
  */
@@ -369,7 +377,7 @@ TaskerTask *
 tasker_manager_run_thread (TaskerManager      *self,
                            const char         *key,
                            TaskerTaskOptions  *options,
-                           TaskerTaskFunc      func,
+                           TaskerThreadFunc    func,
                            gpointer            user_data,
                            GDestroyNotify      user_data_destroy,
                            GError            **error)
@@ -383,12 +391,12 @@ tasker_manager_run_thread (TaskerManager      *self,
 }
 
 /**
- * tasker_manager_add_coroutine:
+ * tasker_manager_run_coroutine:
  * @self: a #TaskerManager
  * @key: (nullable): a key for the task; a live task with the same key is cancelled
  * @options: (nullable): how the task is named and observed
  * @func: (scope notified) (closure user_data) (destroy user_data_destroy) (nullable):
- *   the function that starts the asynchronous work
+ *   the [callback@Tasker.CoroutineFunc] that starts the asynchronous work
  * @user_data: data for @func
  * @user_data_destroy: (nullable): frees @user_data, on the manager's main
  *   context, once the task has ended
@@ -399,16 +407,26 @@ tasker_manager_run_thread (TaskerManager      *self,
  * and the task ends when a `tasker_context_return_*()` function is called.
  * Safe from any thread.
  *
- * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
- *   been shut down
+ * Bad input fails the task, not this call: a %NULL @func ends it
+ * %TASKER_TASK_STATUS_FAILED with %TASKER_ERROR_INVALID_ARGUMENT.
+ *
+ * Returns: (transfer full) (nullable): the task, or %NULL with @error set
+ *   if the submission is refused: %TASKER_ERROR_SHUT_DOWN once
+ *   [method@Tasker.Manager.shutdown] was called, %TASKER_ERROR_QUEUE_FULL
+ *   when every slot of the task's [property@Tasker.TaskOptions:queue] is
+ *   taken and as many tasks wait as its capacity allows (see
+ *   [method@Tasker.Manager.configure_queue]),
+ *   %TASKER_ERROR_INVALID_ARGUMENT when its
+ *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
+ *   already ended. Nothing else is refused.
  *
  * Since: 1.0
  */
 TaskerTask *
-tasker_manager_add_coroutine (TaskerManager      *self,
+tasker_manager_run_coroutine (TaskerManager      *self,
                               const char         *key,
                               TaskerTaskOptions  *options,
-                              TaskerTaskFunc      func,
+                              TaskerCoroutineFunc func,
                               gpointer            user_data,
                               GDestroyNotify      user_data_destroy,
                               GError            **error)
@@ -451,12 +469,20 @@ is_entry_point (const char *entry_point)
  * garbage fails only the task it was running, and is replaced. The worker
  * executable is `$TASKER_WORKER` if set, else the installed one.
  *
- * An entry point that is %NULL or not of the form `module:symbol`, a module
- * or symbol that cannot be found, and arguments too large to send fail the
- * task rather than this call. Safe from any thread.
+ * Bad input fails the task, not this call: an entry point that is %NULL or
+ * not of the form `module:symbol` (%TASKER_ERROR_INVALID_ARGUMENT), a
+ * module or symbol that cannot be found, arguments too large to send. Safe
+ * from any thread.
  *
- * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
- *   been shut down
+ * Returns: (transfer full) (nullable): the task, or %NULL with @error set
+ *   if the submission is refused: %TASKER_ERROR_SHUT_DOWN once
+ *   [method@Tasker.Manager.shutdown] was called, %TASKER_ERROR_QUEUE_FULL
+ *   when every slot of the task's [property@Tasker.TaskOptions:queue] is
+ *   taken and as many tasks wait as its capacity allows (see
+ *   [method@Tasker.Manager.configure_queue]),
+ *   %TASKER_ERROR_INVALID_ARGUMENT when its
+ *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
+ *   already ended. Nothing else is refused.
  *
  * Since: 1.0
  */
@@ -520,11 +546,19 @@ tasker_manager_run_process (TaskerManager      *self,
  * sends SIGTERM to its process group, and SIGKILL after
  * [property@Tasker.Manager:cancel-grace].
  *
- * A %NULL or empty @argv, and a program that cannot be started, fail the
- * task rather than this call. Safe from any thread.
+ * Bad input fails the task, not this call: a %NULL or empty @argv
+ * (%TASKER_ERROR_INVALID_ARGUMENT), a program that cannot be started. Safe
+ * from any thread.
  *
- * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
- *   been shut down
+ * Returns: (transfer full) (nullable): the task, or %NULL with @error set
+ *   if the submission is refused: %TASKER_ERROR_SHUT_DOWN once
+ *   [method@Tasker.Manager.shutdown] was called, %TASKER_ERROR_QUEUE_FULL
+ *   when every slot of the task's [property@Tasker.TaskOptions:queue] is
+ *   taken and as many tasks wait as its capacity allows (see
+ *   [method@Tasker.Manager.configure_queue]),
+ *   %TASKER_ERROR_INVALID_ARGUMENT when its
+ *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
+ *   already ended. Nothing else is refused.
  *
  * Since: 1.0
  */
@@ -557,50 +591,3 @@ tasker_manager_run_command (TaskerManager      *self,
   return task;
 }
 
-/**
- * tasker_manager_add_failed_task:
- * @self: a #TaskerManager
- * @key: (nullable): a key for the task; a live task with the same key is cancelled
- * @options: (nullable): how the task is named and observed
- * @kind: the kind of task it stands for
- * @domain: the error's domain
- * @code: the error's code
- * @message: the error's message
- * @error: return location for an error
- *
- * Adds a task that fails, soon, with the given error, as if its runner had
- * found the problem: its done function is called on the main context like
- * any task's. Bindings use it for bad input found while preparing a task
- * (Python: arguments that cannot be pickled), which fails the task rather
- * than the call. Safe from any thread.
- *
- * Returns: (transfer full) (nullable): the task, or %NULL if the manager has
- *   been shut down
- *
- * Since: 1.0
- */
-TaskerTask *
-tasker_manager_add_failed_task (TaskerManager      *self,
-                                const char         *key,
-                                TaskerTaskOptions  *options,
-                                TaskerTaskKind      kind,
-                                GQuark              domain,
-                                int                 code,
-                                const char         *message,
-                                GError            **error)
-{
-  ProcessCall call = { 0 };
-  TaskerTask *task;
-
-  g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
-  g_return_val_if_fail (options == NULL || TASKER_IS_TASK_OPTIONS (options), NULL);
-  g_return_val_if_fail (domain != 0, NULL);
-  g_return_val_if_fail (message != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  call.invalid = g_error_new_literal (domain, code, message);
-  task = submit (self, kind, key, options, NULL, NULL, NULL, &call, error);
-  g_clear_error (&call.invalid);
-
-  return task;
-}

@@ -29,7 +29,7 @@
  * manager's own bounded thread pool), [method@Tasker.Manager.run_process] (a
  * function in a pool of `tasker-worker` processes),
  * [method@Tasker.Manager.run_command] (a program) or
- * [method@Tasker.Manager.add_coroutine] (an asynchronous function on the main
+ * [method@Tasker.Manager.run_coroutine] (an asynchronous function on the main
  * context), and get back a [class@Tasker.Task] to watch and cancel.
  *
  * Threading: every method of a manager may be called from any thread. Every

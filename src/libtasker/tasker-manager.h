@@ -35,15 +35,15 @@ TASKER_AVAILABLE_IN_1_0
 TaskerTask    *tasker_manager_run_thread           (TaskerManager      *self,
                                                     const char         *key,
                                                     TaskerTaskOptions  *options,
-                                                    TaskerTaskFunc      func,
+                                                    TaskerThreadFunc    func,
                                                     gpointer            user_data,
                                                     GDestroyNotify      user_data_destroy,
                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 TASKER_AVAILABLE_IN_1_0
-TaskerTask    *tasker_manager_add_coroutine        (TaskerManager      *self,
+TaskerTask    *tasker_manager_run_coroutine        (TaskerManager      *self,
                                                     const char         *key,
                                                     TaskerTaskOptions  *options,
-                                                    TaskerTaskFunc      func,
+                                                    TaskerCoroutineFunc func,
                                                     gpointer            user_data,
                                                     GDestroyNotify      user_data_destroy,
                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
@@ -61,15 +61,6 @@ TaskerTask    *tasker_manager_run_command          (TaskerManager      *self,
                                                     const char * const *argv,
                                                     const char         *working_directory,
                                                     const char * const *envp,
-                                                    GError            **error) G_GNUC_WARN_UNUSED_RESULT;
-TASKER_AVAILABLE_IN_1_0
-TaskerTask    *tasker_manager_add_failed_task      (TaskerManager      *self,
-                                                    const char         *key,
-                                                    TaskerTaskOptions  *options,
-                                                    TaskerTaskKind      kind,
-                                                    GQuark              domain,
-                                                    int                 code,
-                                                    const char         *message,
                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 TASKER_AVAILABLE_IN_1_0
 void           tasker_manager_configure_queue      (TaskerManager      *self,

@@ -12,8 +12,8 @@
  *
  * How a task is named, described and observed.
  *
- * Options are handed to [method@Tasker.Manager.run_thread] and
- * [method@Tasker.Manager.add_coroutine]. One options object may serve any
+ * Options are handed to [method@Tasker.Manager.run_thread] and the other
+ * `run_*` methods of [class@Tasker.Manager]. One options object may serve any
  * number of submissions: the tasks share its handlers and descriptions by
  * reference, so an options object is sealed by its first submission and its
  * setters refuse changes after that. Use [method@Tasker.TaskOptions.copy] to
@@ -130,6 +130,11 @@ set_policy_property (TaskerTaskOptions *self,
 
   switch (prop_id)
     {
+    case PROP_TIMEOUT_MS:
+      policy->timeout_ms = g_value_get_uint (value);
+      policy->set |= TASKER_POLICY_TIMEOUT;
+      break;
+
     case PROP_MAX_ATTEMPTS:
       policy->max_attempts = MAX (1, g_value_get_uint (value));
       policy->set |= TASKER_POLICY_MAX_ATTEMPTS;
@@ -267,9 +272,6 @@ tasker_task_options_set_property (GObject      *object,
       break;
 
     case PROP_TIMEOUT_MS:
-      tasker_task_options_set_timeout (self, g_value_get_uint (value));
-      break;
-
     case PROP_MAX_ATTEMPTS:
     case PROP_RETRY_DELAY_MS:
     case PROP_RETRY_FACTOR:
@@ -660,47 +662,6 @@ tasker_task_options_set_name (TaskerTaskOptions *self,
 }
 
 /**
- * tasker_task_options_get_timeout:
- * @self: a #TaskerTaskOptions
- *
- * Gets [property@Tasker.TaskOptions:timeout-ms].
- *
- * Returns: the timeout in milliseconds, 0 for none
- *
- * Since: 1.0
- */
-guint
-tasker_task_options_get_timeout (TaskerTaskOptions *self)
-{
-  g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), 0);
-
-  return self->policy.timeout_ms;
-}
-
-/**
- * tasker_task_options_set_timeout:
- * @self: a #TaskerTaskOptions
- * @timeout_ms: how long an attempt may run, in milliseconds; 0 for no limit
- *
- * Sets [property@Tasker.TaskOptions:timeout-ms].
- *
- * Since: 1.0
- */
-void
-tasker_task_options_set_timeout (TaskerTaskOptions *self,
-                                 guint              timeout_ms)
-{
-  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
-
-  if (!check_not_sealed (self))
-    return;
-
-  self->policy.timeout_ms = timeout_ms;
-  self->policy.set |= TASKER_POLICY_TIMEOUT;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT_MS]);
-}
-
-/**
  * tasker_task_options_get_worker:
  * @self: a #TaskerTaskOptions
  *
@@ -911,67 +872,6 @@ _tasker_task_options_get_descriptions (TaskerTaskOptions *self)
 }
 
 /**
- * tasker_task_options_set_retry:
- * @self: a #TaskerTaskOptions
- * @max_attempts: how many attempts in all, at least 1
- * @delay_ms: the delay before the second attempt, in milliseconds
- * @factor: what each further delay is multiplied by, at least 1
- * @max_delay_ms: the longest delay, in milliseconds; 0 for no cap
- * @jitter: how much a delay may vary at random, a fraction from 0 to 1
- *
- * Sets the retry policy: [property@Tasker.TaskOptions:max-attempts] and the
- * properties of the delays between attempts.
- *
- * Since: 1.0
- */
-void
-tasker_task_options_set_retry (TaskerTaskOptions *self,
-                               guint              max_attempts,
-                               guint              delay_ms,
-                               double             factor,
-                               guint              max_delay_ms,
-                               double             jitter)
-{
-  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
-  g_return_if_fail (max_attempts >= 1);
-  g_return_if_fail (factor >= 1.0);
-  g_return_if_fail (jitter >= 0.0 && jitter <= 1.0);
-
-  g_object_freeze_notify (G_OBJECT (self));
-  g_object_set (self,
-                "max-attempts", max_attempts,
-                "retry-delay-ms", delay_ms,
-                "retry-factor", factor,
-                "retry-max-delay-ms", max_delay_ms,
-                "retry-jitter", jitter,
-                NULL);
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-/**
- * tasker_task_options_set_queue:
- * @self: a #TaskerTaskOptions
- * @queue: (nullable): the queue's name, or %NULL for the default queue
- * @priority: the place among waiting tasks: lower runs first
- *
- * Sets [property@Tasker.TaskOptions:queue] and
- * [property@Tasker.TaskOptions:priority].
- *
- * Since: 1.0
- */
-void
-tasker_task_options_set_queue (TaskerTaskOptions *self,
-                               const char        *queue,
-                               int                priority)
-{
-  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
-
-  g_object_freeze_notify (G_OBJECT (self));
-  g_object_set (self, "queue", queue, "priority", priority, NULL);
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-/**
  * tasker_task_options_set_parent:
  * @self: a #TaskerTaskOptions
  * @parent: (nullable): the parent task
@@ -992,6 +892,24 @@ tasker_task_options_set_parent (TaskerTaskOptions *self,
 
   if (g_set_object (&self->parent, parent))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PARENT]);
+}
+
+/**
+ * tasker_task_options_get_parent:
+ * @self: a #TaskerTaskOptions
+ *
+ * Gets [property@Tasker.TaskOptions:parent].
+ *
+ * Returns: (transfer none) (nullable): the parent task
+ *
+ * Since: 1.0
+ */
+TaskerTask *
+tasker_task_options_get_parent (TaskerTaskOptions *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), NULL);
+
+  return self->parent;
 }
 
 /**
@@ -1017,6 +935,24 @@ tasker_task_options_set_trace_id (TaskerTaskOptions *self,
 }
 
 /**
+ * tasker_task_options_get_trace_id:
+ * @self: a #TaskerTaskOptions
+ *
+ * Gets [property@Tasker.TaskOptions:trace-id].
+ *
+ * Returns: the trace id, or 0 to make one
+ *
+ * Since: 1.0
+ */
+guint64
+tasker_task_options_get_trace_id (TaskerTaskOptions *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), 0);
+
+  return self->trace_id;
+}
+
+/**
  * tasker_task_options_set_ignore_child_failures:
  * @self: a #TaskerTaskOptions
  * @ignore: whether a failed child leaves the task's outcome alone
@@ -1036,6 +972,24 @@ tasker_task_options_set_ignore_child_failures (TaskerTaskOptions *self,
 
   self->ignore_child_failures = !!ignore;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IGNORE_CHILD_FAILURES]);
+}
+
+/**
+ * tasker_task_options_get_ignore_child_failures:
+ * @self: a #TaskerTaskOptions
+ *
+ * Gets [property@Tasker.TaskOptions:ignore-child-failures].
+ *
+ * Returns: whether a failed child leaves the task's outcome alone
+ *
+ * Since: 1.0
+ */
+gboolean
+tasker_task_options_get_ignore_child_failures (TaskerTaskOptions *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), FALSE);
+
+  return self->ignore_child_failures;
 }
 
 /**
@@ -1161,6 +1115,24 @@ tasker_task_options_set_children_weight (TaskerTaskOptions *self,
 
   self->children_weight = weight;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHILDREN_WEIGHT]);
+}
+
+/**
+ * tasker_task_options_get_children_weight:
+ * @self: a #TaskerTaskOptions
+ *
+ * Gets [property@Tasker.TaskOptions:children-weight].
+ *
+ * Returns: the share of the task's progress that comes from its children
+ *
+ * Since: 1.0
+ */
+double
+tasker_task_options_get_children_weight (TaskerTaskOptions *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), 0.0);
+
+  return self->children_weight;
 }
 
 double

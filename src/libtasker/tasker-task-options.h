@@ -32,10 +32,35 @@ TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_name        (TaskerTaskOptions   *self,
                                                         const char          *name);
 TASKER_AVAILABLE_IN_1_0
-guint              tasker_task_options_get_timeout     (TaskerTaskOptions   *self);
+guint              tasker_task_options_get_timeout_ms  (TaskerTaskOptions   *self);
 TASKER_AVAILABLE_IN_1_0
-void               tasker_task_options_set_timeout     (TaskerTaskOptions   *self,
+void               tasker_task_options_set_timeout_ms  (TaskerTaskOptions   *self,
                                                         guint                timeout_ms);
+TASKER_AVAILABLE_IN_1_0
+guint              tasker_task_options_get_max_attempts (TaskerTaskOptions *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_max_attempts (TaskerTaskOptions *self,
+                                                         guint              max_attempts);
+TASKER_AVAILABLE_IN_1_0
+guint              tasker_task_options_get_retry_delay_ms (TaskerTaskOptions *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_retry_delay_ms (TaskerTaskOptions *self,
+                                                           guint              retry_delay_ms);
+TASKER_AVAILABLE_IN_1_0
+double             tasker_task_options_get_retry_factor (TaskerTaskOptions *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_retry_factor (TaskerTaskOptions *self,
+                                                         double             retry_factor);
+TASKER_AVAILABLE_IN_1_0
+guint              tasker_task_options_get_retry_max_delay_ms (TaskerTaskOptions *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_retry_max_delay_ms (TaskerTaskOptions *self,
+                                                               guint              max_delay_ms);
+TASKER_AVAILABLE_IN_1_0
+double             tasker_task_options_get_retry_jitter (TaskerTaskOptions *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_retry_jitter (TaskerTaskOptions *self,
+                                                         double             retry_jitter);
 TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_retry       (TaskerTaskOptions   *self,
                                                         guint                max_attempts,
@@ -44,33 +69,47 @@ void               tasker_task_options_set_retry       (TaskerTaskOptions   *sel
                                                         guint                max_delay_ms,
                                                         double               jitter);
 TASKER_AVAILABLE_IN_1_0
+const char        *tasker_task_options_get_queue       (TaskerTaskOptions   *self);
+TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_queue       (TaskerTaskOptions   *self,
-                                                        const char          *queue,
+                                                        const char          *queue);
+TASKER_AVAILABLE_IN_1_0
+int                tasker_task_options_get_priority    (TaskerTaskOptions   *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_priority    (TaskerTaskOptions   *self,
                                                         int                  priority);
+TASKER_AVAILABLE_IN_1_0
+TaskerTask        *tasker_task_options_get_parent      (TaskerTaskOptions   *self);
 TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_parent      (TaskerTaskOptions   *self,
                                                         TaskerTask          *parent);
 TASKER_AVAILABLE_IN_1_0
+guint64            tasker_task_options_get_trace_id    (TaskerTaskOptions   *self);
+TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_trace_id    (TaskerTaskOptions   *self,
                                                         guint64              trace_id);
+TASKER_AVAILABLE_IN_1_0
+double             tasker_task_options_get_children_weight (TaskerTaskOptions *self);
 TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_children_weight (TaskerTaskOptions *self,
                                                             double             weight);
 TASKER_AVAILABLE_IN_1_0
+gboolean           tasker_task_options_get_ignore_child_failures (TaskerTaskOptions *self);
+TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_ignore_child_failures (TaskerTaskOptions *self,
                                                                   gboolean           ignore);
+TASKER_AVAILABLE_IN_1_0
+gboolean           tasker_task_options_get_durable     (TaskerTaskOptions   *self);
 TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_durable     (TaskerTaskOptions   *self,
                                                         gboolean             durable);
 TASKER_AVAILABLE_IN_1_0
-gboolean           tasker_task_options_get_durable     (TaskerTaskOptions   *self);
+TaskerHistoryRecord *tasker_task_options_get_replaces_record (TaskerTaskOptions *self);
 TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_replaces_record (TaskerTaskOptions   *self,
                                                             TaskerHistoryRecord *record);
 TASKER_AVAILABLE_IN_1_0
-TaskerHistoryRecord *tasker_task_options_get_replaces_record (TaskerTaskOptions *self);
-TASKER_AVAILABLE_IN_1_0
-const char * const *tasker_task_options_get_worker     (TaskerTaskOptions   *self);
+const char * const *tasker_task_options_get_worker      (TaskerTaskOptions *self);
 TASKER_AVAILABLE_IN_1_0
 void               tasker_task_options_set_worker      (TaskerTaskOptions   *self,
                                                         const char * const  *argv);

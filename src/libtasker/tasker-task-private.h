@@ -43,6 +43,13 @@ enum {
   TASKER_WAIT_WORKER = 2,
 };
 
+/* A thread task's TaskerThreadFunc or a coroutine task's
+ * TaskerCoroutineFunc: one signature, two contracts, told apart by the
+ * task's kind (a thread task ends when it returns, a coroutine task when it
+ * calls a tasker_context_return_*() function). */
+typedef void (*TaskerTaskRunFunc) (TaskerContext *context,
+                                   gpointer       user_data);
+
 /* What a process task or command runs: kept for every attempt. */
 typedef struct
 {
@@ -142,7 +149,7 @@ struct _TaskerTask
   /* Set at submit, then immutable. */
   TaskerManager      *manager;          /* (owned) (nullable): dropped on the manager's context once final */
   TaskerTaskOptions  *options;          /* (owned) (nullable): dropped on the manager's context once final */
-  TaskerTaskFunc      func;
+  TaskerTaskRunFunc   func;
   gpointer            func_data;        /* (owned) by func_data_destroy */
   GDestroyNotify      func_data_destroy;
   char               *key;              /* (owned) (nullable) */
@@ -212,7 +219,7 @@ TaskerTask    *_tasker_task_new             (TaskerManager     *manager,
                                              TaskerTaskKind     kind,
                                              const char        *key,
                                              TaskerTaskOptions *options,
-                                             TaskerTaskFunc     func,
+                                             TaskerTaskRunFunc  func,
                                              gpointer           func_data,
                                              GDestroyNotify     func_data_destroy);
 TaskerTask    *_tasker_task_new_remote      (guint64            id,

@@ -310,7 +310,7 @@ _tasker_task_new (TaskerManager        *manager,
                   TaskerTaskKind     kind,
                   const char        *key,
                   TaskerTaskOptions *options,
-                  TaskerTaskFunc     func,
+                  TaskerTaskRunFunc  func,
                   gpointer           func_data,
                   GDestroyNotify     func_data_destroy)
 {

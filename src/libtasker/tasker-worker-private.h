@@ -33,8 +33,8 @@ G_BEGIN_DECLS
  * tasker-worker-protocol-private.h and the TaskerError codes from a module
  * generated at build time (python/gen-worker-constants.c). */
 
-/* main() of the tasker-worker executable, which links the shared library. */
-_TASKER_EXTERN
+/* main() of the tasker-worker executable, which links the internal static
+ * library (src/worker/meson.build): not exported from libtasker-1.so. */
 int _tasker_worker_main (int    argc,
                          char **argv);
 

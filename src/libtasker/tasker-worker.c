@@ -813,8 +813,8 @@ main_loop (void)
     }
 }
 
-/* Entry of the tasker-worker executable (src/worker/), exported for it
- * alone: it is not part of the API. */
+/* Entry of the tasker-worker executable (src/worker/), which links the
+ * internal static library: it is not part of the API, nor exported. */
 int
 _tasker_worker_main (int    argc,
                      char **argv)

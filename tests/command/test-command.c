@@ -514,7 +514,7 @@ test_timeout (TestFixture   *f,
   g_autoptr(TaskerTask) task = NULL;
   GPid pid;
 
-  tasker_task_options_set_timeout (options, 300);
+  tasker_task_options_set_timeout_ms (options, 300);
   task = run_command (f, options, argv, NULL, NULL);
   pid = wait_for_logged_pid (f->context, task);
   wait_done (f, task);
@@ -584,7 +584,7 @@ test_timeout_retry_alone (TestFixture   *f,
                             "(trap '' TERM; exec sleep 305) & echo $! > \"$F\"; echo \"pid $!\"; wait",
                             file);
   tasker_manager_set_cancel_grace (f->manager, 500);
-  tasker_task_options_set_timeout (options, 300);
+  tasker_task_options_set_timeout_ms (options, 300);
   tasker_task_options_set_retry (options, 2, 0, 1.0, 0, 0.0);
 
   {

@@ -249,7 +249,7 @@ TaskerTask *
 test_run_thread (TaskerManager     *manager,
                  const char        *key,
                  TaskerTaskOptions *options,
-                 TaskerTaskFunc     func,
+                 TaskerThreadFunc   func,
                  gpointer           data)
 {
   g_autoptr(GError) error = NULL;
@@ -266,17 +266,17 @@ test_run_thread (TaskerManager     *manager,
 }
 
 TaskerTask *
-test_add_coroutine (TaskerManager     *manager,
-                    const char        *key,
-                    TaskerTaskOptions *options,
-                    TaskerTaskFunc     func,
-                    gpointer           data)
+test_add_coroutine (TaskerManager      *manager,
+                    const char         *key,
+                    TaskerTaskOptions  *options,
+                    TaskerCoroutineFunc func,
+                    gpointer            data)
 {
   g_autoptr(GError) error = NULL;
   TaskerTask *task;
 
   test_submit_begin ();
-  task = tasker_manager_add_coroutine (manager, key, options, func, data, NULL, &error);
+  task = tasker_manager_run_coroutine (manager, key, options, func, data, NULL, &error);
   test_submit_end ();
 
   g_assert_no_error (error);

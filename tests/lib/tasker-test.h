@@ -100,13 +100,13 @@ void        test_submit_end         (void);
 TaskerTask *test_run_thread         (TaskerManager     *manager,
                                      const char        *key,
                                      TaskerTaskOptions *options,
-                                     TaskerTaskFunc     func,
+                                     TaskerThreadFunc   func,
                                      gpointer           data);
-TaskerTask *test_add_coroutine      (TaskerManager     *manager,
-                                     const char        *key,
-                                     TaskerTaskOptions *options,
-                                     TaskerTaskFunc     func,
-                                     gpointer           data);
+TaskerTask *test_add_coroutine      (TaskerManager      *manager,
+                                     const char         *key,
+                                     TaskerTaskOptions  *options,
+                                     TaskerCoroutineFunc func,
+                                     gpointer            data);
 
 /* Records done and event callbacks, checking each runs on @owner and never
  * inside a submit call, and that a task's final state is readable in its done

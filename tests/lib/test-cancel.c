@@ -173,7 +173,7 @@ pending_task_cancelled_never_runs (void)
   blocker = tasker_manager_run_thread (manager, NULL, options, blocker_func, &shared, NULL, NULL);
   pending = tasker_manager_run_thread (manager, NULL, options, count_func, &shared, NULL, NULL);
   /* A coroutine cancelled before its first dispatch never runs either. */
-  coroutine = tasker_manager_add_coroutine (manager, NULL, options, count_func, &shared, NULL, NULL);
+  coroutine = tasker_manager_run_coroutine (manager, NULL, options, count_func, &shared, NULL, NULL);
   tasker_task_cancel (coroutine);
 
   TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (blocker));
@@ -344,7 +344,7 @@ completion_wins (gconstpointer data)
 
   options = test_options_counting_done (&n_done);
   tasker_task_options_set_retry (options, 2, 0, 2.0, 0, 0.0);
-  tasker_task_options_set_timeout (options, 60 * 1000);
+  tasker_task_options_set_timeout_ms (options, 60 * 1000);
   task = tasker_manager_run_thread (manager, NULL, options, count_func, &shared, NULL, NULL);
 
   wait_until_returned (task);

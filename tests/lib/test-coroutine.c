@@ -673,7 +673,7 @@ coroutine_ends_when_it_returns (void)
   test_gate_init (&later.gate);
 
   later.check.in_submit = TRUE;
-  task = tasker_manager_add_coroutine (manager, NULL, NULL, later_func, &later, NULL, NULL);
+  task = tasker_manager_run_coroutine (manager, NULL, NULL, later_func, &later, NULL, NULL);
   later.check.in_submit = FALSE;
   g_assert_cmpint (tasker_task_get_kind (task), ==, TASKER_TASK_KIND_COROUTINE);
   /* Not called inside add_coroutine. */
@@ -749,7 +749,7 @@ cancel_interrupts_a_pending_gio_call (void)
   g_assert_no_errno (pipe (reader.fds));
   reader.stream = g_unix_input_stream_new (reader.fds[0], TRUE);
 
-  task = tasker_manager_add_coroutine (manager, "reader", NULL, reader_func, &reader, NULL, NULL);
+  task = tasker_manager_run_coroutine (manager, "reader", NULL, reader_func, &reader, NULL, NULL);
   TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (task));
   /* Nothing will ever be written: only cancellation can end the read. */
   test_spin_for (tasker_manager_get_context (manager), 30);
@@ -787,7 +787,7 @@ static void
 coroutine_errors_keep_domain_and_code (void)
 {
   g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
-  g_autoptr(TaskerTask) task = tasker_manager_add_coroutine (manager, NULL, NULL, immediate_error_func, NULL, NULL, NULL);
+  g_autoptr(TaskerTask) task = tasker_manager_run_coroutine (manager, NULL, NULL, immediate_error_func, NULL, NULL, NULL);
   g_autoptr(GError) error = NULL;
 
   g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
@@ -807,7 +807,7 @@ return_twice_is_refused (void)
 
   test_gate_init (&later.gate);
   test_gate_open (&later.gate);
-  task = tasker_manager_add_coroutine (manager, NULL, NULL, later_func, &later, NULL, NULL);
+  task = tasker_manager_run_coroutine (manager, NULL, NULL, later_func, &later, NULL, NULL);
   TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_final (task));
   g_thread_join (later.returner);
 

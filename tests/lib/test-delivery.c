@@ -1339,7 +1339,7 @@ event_flood_on_the_main_thread_yields (void)
 
   tasker_task_options_set_event_func (options, flood_event_cb, &flood, NULL);
   tasker_task_options_set_done_func (options, flood_done_cb, &flood, NULL);
-  task = tasker_manager_add_coroutine (manager, NULL, options, flood_coroutine, &flood, NULL, NULL);
+  task = tasker_manager_run_coroutine (manager, NULL, options, flood_coroutine, &flood, NULL, NULL);
   TEST_WAIT_UNTIL (tasker_manager_get_context (manager), flood_is_done (&flood));
 
   g_assert_cmpuint (flood.delivered, ==, flood.n);

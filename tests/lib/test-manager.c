@@ -791,7 +791,7 @@ test_submit_after_shutdown (TestFixture   *f,
   g_assert_error (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN);
   g_clear_error (&error);
 
-  task = tasker_manager_add_coroutine (manager, "key", f->options, never_called_cb, &counts,
+  task = tasker_manager_run_coroutine (manager, "key", f->options, never_called_cb, &counts,
                                        count_destroy_cb, &error);
   g_assert_null (task);
   g_assert_error (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN);
@@ -852,7 +852,7 @@ test_null_func (TestFixture   *f,
   g_clear_error (&error);
 
   test_submit_begin ();
-  task = tasker_manager_add_coroutine (f->manager, "null", f->options, NULL, NULL, NULL, &error);
+  task = tasker_manager_run_coroutine (f->manager, "null", f->options, NULL, NULL, NULL, &error);
   test_submit_end ();
   check_null_func (f, task, error);
   g_clear_error (&error);
@@ -1154,7 +1154,7 @@ test_user_data_destroy (TestFixture   *f,
                                            user_data_destroy_cb, &error);
   g_assert_no_error (error);
   ut.task = thread_task;
-  coroutine = tasker_manager_add_coroutine (f->manager, NULL, f->options, coroutine_ends_in_idle_cb, &uc,
+  coroutine = tasker_manager_run_coroutine (f->manager, NULL, f->options, coroutine_ends_in_idle_cb, &uc,
                                             user_data_destroy_cb, &error);
   g_assert_no_error (error);
   uc.task = coroutine;

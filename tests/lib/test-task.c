@@ -735,7 +735,7 @@ first_task_has_id_1 (void)
   g_autoptr(TaskerTask) a = tasker_manager_run_thread (manager, NULL, NULL, nothing_cb, NULL, NULL, NULL);
   g_autoptr(TaskerTask) b = tasker_manager_run_thread (manager, NULL, NULL, nothing_cb, NULL, NULL, NULL);
   g_autoptr(TaskerManager) other = tasker_manager_new (NULL);
-  g_autoptr(TaskerTask) c = tasker_manager_add_coroutine (other, NULL, NULL, nothing_cb, NULL, NULL, NULL);
+  g_autoptr(TaskerTask) c = tasker_manager_run_coroutine (other, NULL, NULL, nothing_cb, NULL, NULL, NULL);
 
   /* This test runs first in its process. */
   g_assert_cmpuint (tasker_task_get_id (a), ==, 1);
@@ -897,7 +897,7 @@ results_and_errors_keep_their_values (void)
   g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
   g_autoptr(TaskerTask) int_task = tasker_manager_run_thread (manager, NULL, NULL, return_int_func, GINT_TO_POINTER (42), NULL, NULL);
   g_autoptr(TaskerTask) ptr_task = tasker_manager_run_thread (manager, NULL, NULL, return_pointer_func, NULL, NULL, NULL);
-  g_autoptr(TaskerTask) err_task = tasker_manager_add_coroutine (manager, NULL, NULL, return_error_func, NULL, NULL, NULL);
+  g_autoptr(TaskerTask) err_task = tasker_manager_run_coroutine (manager, NULL, NULL, return_error_func, NULL, NULL, NULL);
   g_autoptr(TaskerTask) none_task = tasker_manager_run_thread (manager, NULL, NULL, nothing_cb, NULL, NULL, NULL);
   g_auto(GValue) value = G_VALUE_INIT;
   g_auto(GValue) pointer = G_VALUE_INIT;
@@ -943,7 +943,7 @@ missing_function_fails_the_task (void)
   guint n_done = 0;
   g_autoptr(TaskerTaskOptions) options = test_options_counting_done (&n_done);
   g_autoptr(TaskerTask) thread_task = tasker_manager_run_thread (manager, NULL, options, NULL, NULL, NULL, NULL);
-  g_autoptr(TaskerTask) coroutine = tasker_manager_add_coroutine (manager, NULL, options, NULL, NULL, NULL, NULL);
+  g_autoptr(TaskerTask) coroutine = tasker_manager_run_coroutine (manager, NULL, options, NULL, NULL, NULL, NULL);
   g_autoptr(TaskerTask) fine = tasker_manager_run_thread (manager, NULL, options, nothing_cb, NULL, NULL, NULL);
 
   g_assert_true (tasker_manager_wait_until_settled (manager, test_timeout_ms ()));
@@ -983,7 +983,7 @@ shut_down_manager_refuses_work (void)
   g_assert_cmpint (n_data_destroyed, ==, 1);
   g_clear_error (&error);
 
-  task = tasker_manager_add_coroutine (manager, NULL, NULL, nothing_cb, NULL, NULL, &error);
+  task = tasker_manager_run_coroutine (manager, NULL, NULL, nothing_cb, NULL, NULL, &error);
   g_assert_null (task);
   g_assert_error (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN);
 }

@@ -205,10 +205,10 @@ coroutine_until_cancelled_cb (TaskerContext *context,
 }
 
 static TaskerTask *
-submit (Workload       *load,
-        gboolean        coroutine,
-        const char     *key,
-        TaskerTaskFunc  func)
+submit (Workload         *load,
+        gboolean          coroutine,
+        const char       *key,
+        TaskerThreadFunc  func)
 {
   TaskerTask *task;
 
@@ -995,7 +995,7 @@ submit_some (TaskerManager     *manager,
 
       contract->check.in_submit = TRUE;
       if (i % 3 == 0)
-        task = tasker_manager_add_coroutine (manager, NULL, options, contract_coroutine, contract, NULL, NULL);
+        task = tasker_manager_run_coroutine (manager, NULL, options, contract_coroutine, contract, NULL, NULL);
       else
         task = tasker_manager_run_thread (manager, i % 5 == 0 ? key : NULL, options,
                                           contract_func, contract, NULL, NULL);

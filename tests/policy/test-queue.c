@@ -13,7 +13,8 @@ queue_options (TestFixture *f,
 {
   TaskerTaskOptions *options = policy_options (f);
 
-  tasker_task_options_set_queue (options, queue, priority);
+  tasker_task_options_set_queue (options, queue);
+  tasker_task_options_set_priority (options, priority);
 
   return options;
 }
@@ -525,7 +526,7 @@ test_default_queue (TestFixture   *f,
   w1.gated = w3.gated = TRUE;
   tasker_manager_set_max_threads (f->manager, 4);
   tasker_manager_configure_queue (f->manager, "dq", 1, 0);
-  tasker_task_options_set_queue (defaults, "dq", 0);
+  tasker_task_options_set_queue (defaults, "dq");
   tasker_manager_set_default_options (f->manager, defaults);
 
   first = run_work (f, NULL, f->options, &w1);

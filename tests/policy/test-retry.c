@@ -704,9 +704,9 @@ test_no_slot_during_delay (TestFixture   *f,
   wa.n_fail = 1;
   wb.gated = TRUE;
   tasker_manager_configure_queue (f->manager, "rq", 1, 0);
-  tasker_task_options_set_queue (options_a, "rq", 0);
+  tasker_task_options_set_queue (options_a, "rq");
   tasker_task_options_set_retry (options_a, 2, 30, 2.0, 0, 0.0);
-  tasker_task_options_set_queue (options_b, "rq", 0);
+  tasker_task_options_set_queue (options_b, "rq");
 
   a = run_work (f, NULL, options_a, &wa);
   b = run_work (f, NULL, options_b, &wb);
@@ -789,7 +789,7 @@ test_timeout_retried (TestFixture   *f,
   w.gated = TRUE;
   w.cooperative = TRUE;
   signals_init (&s, f->manager);
-  tasker_task_options_set_timeout (options, 30);
+  tasker_task_options_set_timeout_ms (options, 30);
   tasker_task_options_set_retry (options, 2, 10, 1.0, 0, 0.0);
 
   task = run_work (f, NULL, options, &w);
@@ -826,9 +826,9 @@ test_timeout_from_start (TestFixture   *f,
   work_init (&w);
   wb.gated = TRUE;
   tasker_manager_configure_queue (f->manager, "tq", 1, 0);
-  tasker_task_options_set_queue (options_blocker, "tq", 0);
-  tasker_task_options_set_queue (options, "tq", 0);
-  tasker_task_options_set_timeout (options, 40);
+  tasker_task_options_set_queue (options_blocker, "tq");
+  tasker_task_options_set_queue (options, "tq");
+  tasker_task_options_set_timeout_ms (options, 40);
 
   blocker = run_work (f, NULL, options_blocker, &wb);
   TEST_WAIT_UNTIL (f->context, test_gate_get_waiting (&wb.gate) == 1);
@@ -940,7 +940,7 @@ test_default_options (TestFixture   *f,
   g_assert_cmpint (work_started (&w3), ==, 1);
 
   /* A default timeout, with the built-in single attempt. */
-  tasker_task_options_set_timeout (defaults2, 30);
+  tasker_task_options_set_timeout_ms (defaults2, 30);
   tasker_manager_set_default_options (f->manager, defaults2);
   times_out = run_work (f, NULL, timed, &w4);
   TEST_WAIT_UNTIL (f->context, test_task_is_final (times_out));
@@ -1007,8 +1007,9 @@ test_properties (TestFixture   *f,
   parent = run_work (f, NULL, f->options, &w);
 
   tasker_task_options_set_retry (options, 3, 20, 1.5, 500, 0.25);
-  tasker_task_options_set_queue (options, "q", G_PRIORITY_HIGH);
-  tasker_task_options_set_timeout (options, 1234);
+  tasker_task_options_set_queue (options, "q");
+  tasker_task_options_set_priority (options, G_PRIORITY_HIGH);
+  tasker_task_options_set_timeout_ms (options, 1234);
   tasker_task_options_set_trace_id (options, G_GUINT64_CONSTANT (0x0123456789abcdef));
   tasker_task_options_set_ignore_child_failures (options, TRUE);
   tasker_task_options_set_parent (options, parent);
@@ -1034,10 +1035,40 @@ test_properties (TestFixture   *f,
   g_assert_cmpstr (queue, ==, "q");
   g_assert_cmpint (priority, ==, G_PRIORITY_HIGH);
   g_assert_cmpuint (timeout, ==, 1234);
-  g_assert_cmpuint (tasker_task_options_get_timeout (options), ==, 1234);
+  g_assert_cmpuint (tasker_task_options_get_timeout_ms (options), ==, 1234);
   g_assert_cmpuint (trace_id, ==, G_GUINT64_CONSTANT (0x0123456789abcdef));
   g_assert_true (ignore);
   g_assert_true (got_parent == parent);
+
+  /* Each option's getter is named after its property and agrees with it. */
+  g_assert_cmpuint (tasker_task_options_get_max_attempts (options), ==, 3);
+  g_assert_cmpuint (tasker_task_options_get_retry_delay_ms (options), ==, 20);
+  g_assert_cmpfloat (tasker_task_options_get_retry_factor (options), ==, 1.5);
+  g_assert_cmpuint (tasker_task_options_get_retry_max_delay_ms (options), ==, 500);
+  g_assert_cmpfloat (tasker_task_options_get_retry_jitter (options), ==, 0.25);
+  g_assert_cmpstr (tasker_task_options_get_queue (options), ==, "q");
+  g_assert_cmpint (tasker_task_options_get_priority (options), ==, G_PRIORITY_HIGH);
+  g_assert_cmpuint (tasker_task_options_get_trace_id (options), ==,
+                    G_GUINT64_CONSTANT (0x0123456789abcdef));
+  g_assert_true (tasker_task_options_get_ignore_child_failures (options));
+  g_assert_true (tasker_task_options_get_parent (options) == parent);
+  g_assert_cmpfloat (tasker_task_options_get_children_weight (options), ==, 0.0);
+
+  /* And each setter sets its property alone. */
+  tasker_task_options_set_max_attempts (options, 5);
+  tasker_task_options_set_retry_delay_ms (options, 30);
+  tasker_task_options_set_retry_factor (options, 3.0);
+  tasker_task_options_set_retry_max_delay_ms (options, 900);
+  tasker_task_options_set_retry_jitter (options, 0.5);
+  tasker_task_options_set_children_weight (options, 0.5);
+  g_assert_cmpuint (tasker_task_options_get_max_attempts (options), ==, 5);
+  g_assert_cmpuint (tasker_task_options_get_retry_delay_ms (options), ==, 30);
+  g_assert_cmpfloat (tasker_task_options_get_retry_factor (options), ==, 3.0);
+  g_assert_cmpuint (tasker_task_options_get_retry_max_delay_ms (options), ==, 900);
+  g_assert_cmpfloat (tasker_task_options_get_retry_jitter (options), ==, 0.5);
+  g_assert_cmpstr (tasker_task_options_get_queue (options), ==, "q");
+  g_assert_cmpint (tasker_task_options_get_priority (options), ==, G_PRIORITY_HIGH);
+  g_assert_cmpfloat (tasker_task_options_get_children_weight (options), ==, 0.5);
 
   /* The same through the properties. */
   g_clear_object (&options);

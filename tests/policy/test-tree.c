@@ -404,7 +404,7 @@ test_parent_ended (TestFixture   *f,
   assert_str_contains (error->message, "has already ended");
   g_clear_error (&error);
 
-  child = tasker_manager_add_coroutine (f->manager, NULL, options, work_cb, &wc, NULL, &error);
+  child = tasker_manager_run_coroutine (f->manager, NULL, options, work_cb, &wc, NULL, &error);
   g_assert_null (child);
   g_assert_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT);
 

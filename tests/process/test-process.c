@@ -774,7 +774,7 @@ test_failure (TestFixture   *f,
 
   tasker_manager_set_cancel_grace (f->manager, 200);
   if (fc->timeout_ms > 0)
-    tasker_task_options_set_timeout (options, fc->timeout_ms);
+    tasker_task_options_set_timeout_ms (options, fc->timeout_ms);
 
   /* With two workers, and with one (where the others wait behind the bad
    * task, possibly in the same worker's inbox). */
@@ -867,8 +867,8 @@ test_timeout_thread (TestFixture   *f,
   TestGate gate;
 
   test_gate_init (&gate);
-  tasker_task_options_set_timeout (options, 200);
-  g_assert_cmpuint (tasker_task_options_get_timeout (options), ==, 200);
+  tasker_task_options_set_timeout_ms (options, 200);
+  g_assert_cmpuint (tasker_task_options_get_timeout_ms (options), ==, 200);
 
   thread_task = test_run_thread (f->manager, NULL, options, wait_gate_cb, &gate);
   coroutine = test_add_coroutine (f->manager, NULL, options, test_capture_context_cb,
@@ -902,7 +902,7 @@ test_timeout_from_start (TestFixture   *f,
   TestGate gate;
 
   test_gate_init (&gate);
-  tasker_task_options_set_timeout (options, 200);
+  tasker_task_options_set_timeout_ms (options, 200);
   tasker_manager_set_max_workers (f->manager, 1);
   tasker_manager_set_max_threads (f->manager, 1);
 
@@ -1642,7 +1642,7 @@ test_result_before_cancel_wins (TestFixture   *f,
   g_autoptr(GVariant) result = NULL;
 
   tasker_task_options_set_worker (options, worker);
-  tasker_task_options_set_timeout (options, 300);
+  tasker_task_options_set_timeout_ms (options, 300);
   tasker_task_options_set_retry (options, 2, 0, 1.0, 0, 0.0);
   task = run_process (f, NULL, options, EP ("pid"), NULL);
   wait_done (f, task);

@@ -211,6 +211,17 @@ def test_unpicklable_argument_fails_the_task(manager, recorder, args, kwargs, ma
     assert ok.result() == "fine"
 
 
+def test_unpicklable_argument_is_not_retried(manager):
+    options = Tasker.TaskOptions(max_attempts=3, retry_delay_ms=10)
+    t = manager.run_process(pyfuncs.echo, lambda: 1, options=options)
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert nick(t) == "failed"
+    assert t.get_attempt() == 1
+    assert t.get_error().message.startswith("cannot pickle argument:")
+    # The caller's options are left as they were.
+    assert options.props.max_attempts == 3
+
+
 def test_unpicklable_result_fails_the_task(manager):
     t = manager.run_process(pyfuncs.return_unpicklable)
     assert manager.wait_until_settled(SETTLE_MS)

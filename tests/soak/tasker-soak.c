@@ -1118,12 +1118,15 @@ submit (VariantId  id,
       id == V_R_TIMER || id == V_R_FAIL || id == V_R_IMMEDIATE)
     {
       if (chance (0.2))
-        tasker_task_options_set_queue (options, "soak-q", (int) rand_range (0, 20) - 10);
+        {
+          tasker_task_options_set_queue (options, "soak-q");
+          tasker_task_options_set_priority (options, (int) rand_range (0, 20) - 10);
+        }
     }
   else if (id == V_P_HANG || id == V_C_LONG_CHILDREN || id == V_C_IGNORE_TERM)
-    tasker_task_options_set_timeout (options, rand_range (200, 800));
+    tasker_task_options_set_timeout_ms (options, rand_range (200, 800));
   if (variants[id].kind == TASKER_TASK_KIND_COMMAND)
-    tasker_task_options_set_queue (options, "soak-cmd", 0);
+    tasker_task_options_set_queue (options, "soak-cmd");
 
   /* Retries: failures are tried again; a few successes carry a retry policy too. */
   if ((variants[id].expect == EXPECT_FAILED && chance (0.4)) ||
@@ -1160,7 +1163,7 @@ submit (VariantId  id,
 
         g_mutex_init (&once->lock);
         once->ms = timeout - MIN (timeout, rand_range (0, 150));
-        tasker_task_options_set_timeout (options, timeout);
+        tasker_task_options_set_timeout_ms (options, timeout);
         task = tasker_manager_run_thread (m, key, options, thread_once, once, once_free, error);
         if (task != NULL)
           once->task_id = tasker_task_get_id (task);
@@ -1186,7 +1189,7 @@ submit (VariantId  id,
         guint timeout = rand_range (100, 300);
 
         /* Some return well before the deadline: those must never run again. */
-        tasker_task_options_set_timeout (options, timeout);
+        tasker_task_options_set_timeout_ms (options, timeout);
         return tasker_manager_run_process (m, key, options, EP ("soak_once"),
                                            g_variant_new ("(suu)", path,
                                                           timeout - MIN (timeout, rand_range (0, 150)),
@@ -1254,7 +1257,7 @@ submit (VariantId  id,
                            (timeout - MIN (timeout, rand_range (0, 40))) / 1000.0);
         const char *argv[] = { "sh", "-c", script, "soak", path, NULL };
 
-        tasker_task_options_set_timeout (options, timeout);
+        tasker_task_options_set_timeout_ms (options, timeout);
         return tasker_manager_run_command (m, key, options, argv, NULL, NULL, error);
       }
     case V_C_MISSING:
@@ -1265,21 +1268,21 @@ submit (VariantId  id,
       }
 
     case V_R_TIMER:
-      return tasker_manager_add_coroutine (m, key, options, coroutine_timer,
+      return tasker_manager_run_coroutine (m, key, options, coroutine_timer,
                                            GUINT_TO_POINTER (rand_range (1, 200)), NULL, error);
     case V_R_FAIL:
-      return tasker_manager_add_coroutine (m, key, options, coroutine_timer,
+      return tasker_manager_run_coroutine (m, key, options, coroutine_timer,
                                            GUINT_TO_POINTER (rand_range (1, 100) | 0x10000), NULL, error);
     case V_R_SUBPROCESS:
       {
         static const char * const durations[] = { "0", "0.02", "0.05", "0.1", "0.3" };
 
-        return tasker_manager_add_coroutine (m, key, options, coroutine_subprocess,
+        return tasker_manager_run_coroutine (m, key, options, coroutine_subprocess,
                                              (gpointer) durations[rand_range (0, G_N_ELEMENTS (durations) - 1)],
                                              NULL, error);
       }
     case V_R_IMMEDIATE:
-      return tasker_manager_add_coroutine (m, key, options, coroutine_immediate, NULL, NULL, error);
+      return tasker_manager_run_coroutine (m, key, options, coroutine_immediate, NULL, NULL, error);
 
     case N_VARIANTS:
     default:

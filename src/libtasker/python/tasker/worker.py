@@ -75,6 +75,11 @@ else:
 
 EXCEPTION_EVENT = "tasker.exception"
 
+# The arguments the override sends when it cannot pickle a task's own,
+# ("tasker.argument-error", message): the task fails with the message
+# (gi/overrides/Tasker.py, run_process).
+ARGUMENT_ERROR = "tasker.argument-error"
+
 # The frame's length is little-endian; GVariant data is in the host's order.
 _LENGTH = struct.Struct("<I")
 _HEADER = struct.Struct("=II")      # message type, flags
@@ -936,6 +941,9 @@ class Worker:
 
     def _resolve(self, task):
         """Returns (func, args, kwargs) of a task's payload; raises TaskError."""
+        if task.args.get_type_string() == "(ss)" and task.args[0] == ARGUMENT_ERROR:
+            # The override could not pickle the arguments: the task fails with its message.
+            raise _serialisation_error(task.args[1])
         if task.args.get_type_string() != "ay":
             raise _serialisation_error("cannot unpickle argument: the arguments have type "
                                        f"{task.args.get_type_string()} instead of ay")

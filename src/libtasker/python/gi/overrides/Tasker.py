@@ -23,6 +23,10 @@ __all__ = []
 
 _PYOBJECT_EVENT = "tasker.pyobject"
 _EXCEPTION_EVENT = "tasker.exception"
+# The arguments of a process task whose arguments could not be pickled:
+# ("tasker.argument-error", message), which tasker/worker.py fails the task
+# with (TASKER_ERROR_SERIALIZATION).
+_ARGUMENT_ERROR = "tasker.argument-error"
 
 
 def _find_worker_script():
@@ -262,7 +266,7 @@ class Manager(Tasker.Manager):
                 return
             _CoroutineRun(context, coro, outcome)
 
-        task = Tasker.Manager.add_coroutine(self, key, opts, start, None)
+        task = Tasker.Manager.run_coroutine(self, key, opts, start, None)
         task._tasker_outcome = outcome
         return task
 
@@ -284,13 +288,15 @@ class Manager(Tasker.Manager):
             payload = pickle.dumps((list(sys.path), main_path, module, qualname, args, kwargs),
                                    protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exception:
-            task = self.add_failed_task(key, opts, Tasker.TaskKind.PROCESS, Tasker.error_quark(),
-                                        int(Tasker.Error.SERIALIZATION),
-                                        f"cannot pickle argument: {exception}")
+            # Not raised here (DESIGN.md §5): the worker fails the task with
+            # this message, once (a retry would fail the same way).
+            args_variant = GLib.Variant("(ss)", (_ARGUMENT_ERROR,
+                                                 f"cannot pickle argument: {exception}"))
+            opts.props.max_attempts = 1
         else:
             args_variant = GLib.Variant.new_from_bytes(GLib.VariantType.new("ay"),
                                                        GLib.Bytes.new(payload), True)
-            task = Tasker.Manager.run_process(self, key, opts, f"{module}:{qualname}", args_variant)
+        task = Tasker.Manager.run_process(self, key, opts, f"{module}:{qualname}", args_variant)
         task._tasker_outcome = outcome
         return task
 
