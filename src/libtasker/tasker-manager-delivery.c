@@ -111,7 +111,7 @@ _tasker_manager_share_with_parent (TaskerManager *self,
 {
   TaskerTask *parent = child->tree.parent;
 
-  if (parent == NULL || parent->tree.children_weight <= 0.0 || tasker_task_is_final (parent))
+  if (parent == NULL || parent->tree.children_weight <= 0.0 || _tasker_task_is_final (parent))
     return;
 
   if (!child->tree.shared_with_parent)
@@ -193,7 +193,7 @@ handle_msg (TaskerManager *self,
 
     case MSG_EVENT:
       event_taken (self, msg->task);
-      if (!tasker_task_is_final (msg->task) && msg->task->options != NULL)
+      if (!_tasker_task_is_final (msg->task) && msg->task->options != NULL)
         {
           _tasker_manager_sync_task (self, msg->task);
           _tasker_task_options_call_event (msg->task->options, msg->task, msg->name, msg->data);
@@ -297,7 +297,7 @@ add_submitted (TaskerManager *self)
     {
       TaskerTask *task = g_ptr_array_index (self->work_submitted, i);
 
-      if (!tasker_task_is_final (task))
+      if (!_tasker_task_is_final (task))
         {
           _tasker_task_list_add (self->live, task);
           if (task->durable && self->history != NULL)
@@ -326,7 +326,7 @@ sync_dirty (TaskerManager *self)
     {
       TaskerTask *task = g_ptr_array_index (self->recheck, i);
 
-      if (!tasker_task_is_final (task) && !__atomic_load_n (&task->dirty, __ATOMIC_SEQ_CST))
+      if (!_tasker_task_is_final (task) && !__atomic_load_n (&task->dirty, __ATOMIC_SEQ_CST))
         _tasker_manager_sync_task (self, task);
     }
   g_ptr_array_set_size (self->recheck, 0);

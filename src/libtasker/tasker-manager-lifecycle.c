@@ -250,7 +250,7 @@ finish_parent (TaskerManager *self,
   TaskerTaskStatus status = parent->tree.pending_status;
   GError *error = g_steal_pointer (&parent->tree.pending_error);
 
-  if (tasker_task_is_final (parent))
+  if (_tasker_task_is_final (parent))
     {
       g_clear_error (&error);
       return;
@@ -281,7 +281,7 @@ _tasker_manager_handle_returned (TaskerManager *self,
   gboolean shut_down, has_children;
   guint attempt;
 
-  if (tasker_task_is_final (task))
+  if (_tasker_task_is_final (task))
     return;
 
   /* The attempt that ended, whether or not its start was seen yet. */
@@ -360,7 +360,7 @@ _tasker_manager_handle_cancel (TaskerManager *self,
                                TaskerTask    *task)
 {
   /* A task that has not started ends now; a running one when its function ends. */
-  if (!tasker_task_is_final (task) &&
+  if (!_tasker_task_is_final (task) &&
       g_atomic_int_get (&task->run_state) == TASKER_RUN_STATE_CLAIMED)
     finish_cancelled (self, task);
 }

@@ -286,4 +286,12 @@ enum {
   TASKER_TASK_CHANGED_STARTED  = 1 << 4,
 };
 
+/* tasker_task_is_final() without its type check, for the library's own
+ * hot paths (the manager asks it several times per task). Manager's context. */
+static inline gboolean
+_tasker_task_is_final (TaskerTask *self)
+{
+  return self->status >= TASKER_TASK_STATUS_COMPLETED;
+}
+
 G_END_DECLS

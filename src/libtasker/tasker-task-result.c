@@ -57,7 +57,7 @@ tasker_task_propagate_value (TaskerTask  *self,
   g_return_val_if_fail (TASKER_IS_TASK (self), FALSE);
   g_return_val_if_fail (value == NULL || !G_IS_VALUE (value), FALSE);
 
-  if (!tasker_task_is_final (self))
+  if (!_tasker_task_is_final (self))
     {
       g_set_error (error, TASKER_ERROR, TASKER_ERROR_FAILED,
                    "Task %" G_GUINT64_FORMAT " has not finished yet", self->id);

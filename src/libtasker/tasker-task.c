@@ -555,7 +555,7 @@ _tasker_task_end_attempt (TaskerTask  *self,
                           guint       *attempt,
                           GError     **error)
 {
-  g_assert (!tasker_task_is_final (self));
+  g_assert (!_tasker_task_is_final (self));
 
   *attempt = self->status == TASKER_TASK_STATUS_PENDING ? self->attempt + 1 : self->attempt;
 
@@ -606,7 +606,7 @@ _tasker_task_end_unrunnable (TaskerTask *self)
 TaskerTaskOptions *
 _tasker_task_steal_options (TaskerTask *self)
 {
-  g_assert (tasker_task_is_final (self));
+  g_assert (_tasker_task_is_final (self));
 
   return g_steal_pointer (&self->options);
 }
@@ -619,7 +619,7 @@ _tasker_task_free_func_data (TaskerTask *self)
   gpointer func_data = g_steal_pointer (&self->func_data);
   GDestroyNotify func_data_destroy = g_steal_pointer (&self->func_data_destroy);
 
-  g_assert (tasker_task_is_final (self));
+  g_assert (_tasker_task_is_final (self));
 
   if (func_data_destroy != NULL && func_data != NULL)
     func_data_destroy (func_data);
@@ -673,7 +673,7 @@ _tasker_task_sync (TaskerTask *self)
   double progress;
   int wait;
 
-  if (tasker_task_is_final (self))
+  if (_tasker_task_is_final (self))
     return 0;
 
   if (self->status == TASKER_TASK_STATUS_PENDING &&
@@ -789,7 +789,7 @@ _tasker_task_finish (TaskerTask       *self,
                      TaskerTaskStatus  status,
                      GError           *error)
 {
-  g_assert (!tasker_task_is_final (self));
+  g_assert (!_tasker_task_is_final (self));
   g_assert (status >= TASKER_TASK_STATUS_COMPLETED);
 
   g_mutex_lock (&self->lock);
