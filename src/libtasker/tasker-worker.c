@@ -767,7 +767,7 @@ run_job (Job        *job,
   g_mutex_unlock (&worker.out_lock);
 }
 
-static void
+G_GNUC_NORETURN static void
 main_loop (void)
 {
   for (;;)

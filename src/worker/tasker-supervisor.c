@@ -152,7 +152,7 @@ signal_descendants (int signum)
 }
 
 /* Leaves as PROGRAM did: the same exit status, or the same signal. */
-static void
+__attribute__ ((noreturn)) static void
 exit_like (int status)
 {
   if (WIFSIGNALED (status))
