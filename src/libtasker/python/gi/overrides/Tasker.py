@@ -230,6 +230,7 @@ def _submit(manager, submit, key, options, outcome, *call):
 # given to C last. A value that is not a number is dropped with a warning
 # when it is flushed (set_progress never raises, as for NaN).
 _PULL_INTERVAL = 0.005
+_pull_paused = False   # tests set it to see the other flushes alone
 _PENDING_MAX = 4
 _armed = set()
 _pending = {}
@@ -278,6 +279,8 @@ def _pull():
             while not _pending:
                 _puller_wake.wait()
         time.sleep(_PULL_INTERVAL)
+        if _pull_paused:
+            continue
         for context, pending in list(_pending.items()):
             if pending:
                 with _flush_lock:
