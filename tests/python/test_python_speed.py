@@ -235,3 +235,42 @@ def test_process_payload_cache_is_bounded_and_follows_sys_path(manager, monkeypa
     assert t.result()["sum"] == 5
     assert u.result() is None and v.result() is None
     assert override._records == {}
+
+
+def python_thread_states():
+    """How many Python thread states the interpreter holds."""
+    import ctypes
+
+    api = ctypes.pythonapi
+    api.PyInterpreterState_Main.restype = ctypes.c_void_p
+    api.PyInterpreterState_ThreadHead.restype = ctypes.c_void_p
+    api.PyInterpreterState_ThreadHead.argtypes = (ctypes.c_void_p,)
+    api.PyThreadState_Next.restype = ctypes.c_void_p
+    api.PyThreadState_Next.argtypes = (ctypes.c_void_p,)
+    n = 0
+    state = api.PyInterpreterState_ThreadHead(api.PyInterpreterState_Main())
+    while state:
+        n += 1
+        state = api.PyThreadState_Next(state)
+    return n
+
+
+def test_pool_threads_keep_no_python_thread_state(ctx, manager):
+    # Pool threads keep their Python thread state while tasks wait (see the
+    # override's _pin), and let it go when they run out of work or end:
+    # GLib ends idle pool threads at once with max-unused-threads 0.
+    before_states = python_thread_states()
+    old_unused = GLib.ThreadPool.get_max_unused_threads()
+    GLib.ThreadPool.set_max_unused_threads(0)
+    try:
+        for _ in range(5):
+            done = []
+            for _ in range(500):
+                manager.run_thread(lambda c: None, when_done=done.append)
+            assert manager.wait_until_settled(SETTLE_MS)
+            assert len(done) == 500
+        assert override._thread_waiting == 0
+        assert iterate_until(ctx, lambda: python_thread_states() <= before_states, timeout=5.0), \
+            (python_thread_states(), before_states)
+    finally:
+        GLib.ThreadPool.set_max_unused_threads(old_unused)

@@ -73,7 +73,7 @@ class _Outcome:
     main context after the done function was called, so no lock is needed.
     """
 
-    __slots__ = ("func", "args", "kwargs", "when_done", "when_event", "coroutine",
+    __slots__ = ("func", "args", "kwargs", "when_done", "when_event", "coroutine", "started",
                  "has_value", "value", "exception", "remote_traceback", "is_python_process")
 
     def __init__(self, func=None, args=(), kwargs=None, when_done=None, when_event=None,
@@ -84,6 +84,7 @@ class _Outcome:
         self.when_done = when_done
         self.when_event = when_event
         self.coroutine = coroutine
+        self.started = False
         self.has_value = False
         self.value = None
         self.exception = None
@@ -131,6 +132,87 @@ _task_tokens = itertools.count(1)
 _token_lock = threading.Lock()
 
 
+# A pool thread is a C thread: PyGObject calls into Python with
+# PyGILState_Ensure(), which makes a Python thread state for it and, at the
+# matching Release, deletes it again (Python 3.11 maps and unmaps a 16 KiB
+# frame stack each time: half the CPU time of a trivial task). While thread
+# tasks wait to start, a pool thread keeps its thread state ("pinned": one
+# Ensure of ours). The last task it runs while none waits lets it go; a
+# thread that ends pinned (GLib ends idle pool threads) lets it go in a
+# GPrivate destroy notify, so no thread state outlives its thread.
+_pin = threading.local()
+_pin_lock = threading.Lock()
+_thread_waiting = 0      # thread tasks submitted and neither started nor ended; under _pin_lock
+_gilstate = None         # what _pin_thread() needs, made on first use
+
+
+class _GilState:
+    def __init__(self):
+        import ctypes
+
+        api = ctypes.pythonapi
+        self.ensure = api.PyGILState_Ensure
+        self.ensure.restype = ctypes.c_int
+        self.release = api.PyGILState_Release
+        self.release.argtypes = (ctypes.c_int,)
+        self.get_state = api.PyThreadState_Get
+        self.get_state.restype = ctypes.c_void_p
+        self.clear_state = api.PyThreadState_Clear
+        self.clear_state.argtypes = (ctypes.c_void_p,)
+        self.delete_state = api.PyThreadState_Delete
+        self.delete_state.argtypes = (ctypes.c_void_p,)
+        glib = ctypes.CDLL("libglib-2.0.so.0")
+        self.private_set = glib.g_private_set
+        self.private_set.argtypes = (ctypes.c_void_p, ctypes.c_void_p)
+        self.private_set.restype = None
+        # G_PRIVATE_INIT (notify): { p, notify, future[2] }. Both live as long
+        # as the process (a module global).
+        self.notify = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(_thread_exits)
+        self.private = (ctypes.c_void_p * 4)(None, ctypes.cast(self.notify, ctypes.c_void_p),
+                                             None, None)
+        self.private_addr = ctypes.addressof(self.private)
+
+
+def _thread_exits(pinned_state):
+    # The ending pool thread, in GLib's destructor of our GPrivate, whose
+    # value is the pinned thread state. ctypes took the GIL with that state
+    # if it still finds it: undoing our Ensure lets its own Release delete it.
+    # If the thread's C library already dropped Python's thread-local key,
+    # ctypes made a new state for the call, and the pinned one is deleted here.
+    state = _pin.__dict__.pop("state", None)
+    if state is not None:
+        _gilstate.release(state)
+    elif pinned_state:
+        _gilstate.clear_state(pinned_state)
+        _gilstate.delete_state(pinned_state)
+
+
+def _thread_task_leaves_waiting(outcome):
+    """@outcome started or ended: it no longer waits to start."""
+    global _thread_waiting
+    if not outcome.started:
+        outcome.started = True
+        with _pin_lock:
+            _thread_waiting -= 1
+
+
+def _pin_thread():
+    global _gilstate
+    if _gilstate is None:
+        # Once only: GLib keeps the first GPrivate's destroy notify for good.
+        with _pin_lock:
+            if _gilstate is None:
+                _gilstate = _GilState()
+    _pin.state = _gilstate.ensure()
+    _gilstate.private_set(_gilstate.private_addr, _gilstate.get_state())
+
+
+def _unpin_thread():
+    # Undoes our Ensure only: PyGObject's own Release then deletes the state.
+    _gilstate.private_set(_gilstate.private_addr, None)
+    _gilstate.release(_pin.__dict__.pop("state"))
+
+
 def _token_run(context, token, *_user_data):
     """A pool thread (thread tasks) or the manager's context (coroutine
     tasks): runs the task's function."""
@@ -140,6 +222,11 @@ def _token_run(context, token, *_user_data):
     if outcome.coroutine:
         _start_coroutine(context, outcome)
         return
+    _thread_task_leaves_waiting(outcome)
+    pinned = "state" in _pin.__dict__
+    if not pinned and _thread_waiting > 0:
+        _pin_thread()
+        pinned = True
     _armed.add(context)
     try:
         outcome.value = outcome.func(context, *outcome.args, **outcome.kwargs)
@@ -148,8 +235,10 @@ def _token_run(context, token, *_user_data):
         outcome.exception = exception
         _disarm(context)
         context.return_error(_error(Tasker.Error.FAILED, _describe(exception)))
-        return
-    _disarm(context)
+    else:
+        _disarm(context)
+    if pinned and _thread_waiting <= 0:
+        _unpin_thread()
 
 
 def _token_done(task, token, *_user_data):
@@ -157,6 +246,9 @@ def _token_done(task, token, *_user_data):
     outcome = _records.pop(token, None)
     if outcome is None:
         return
+    if not outcome.started and not outcome.coroutine and not outcome.is_python_process:
+        _thread_task_leaves_waiting(outcome)
+    # Also here: a submit from another thread may not have set it yet.
     task._tasker_outcome = outcome
     when_done = outcome.when_done
     # What the task held is let go of once it has ended.
@@ -206,10 +298,14 @@ def _submit(manager, submit, key, options, outcome, *call):
     token = next(_task_tokens)
     _records[token] = outcome
     try:
-        return submit(manager, key, options, *call, token)
+        task = submit(manager, key, options, *call, token)
     except BaseException:
         _records.pop(token, None)
         raise
+    # result() finds it here, also in a task-finished handler (before the
+    # done function); the wrapper then lives as long as the task.
+    task._tasker_outcome = outcome
+    return task
 
 
 # Progress from Python (DESIGN.md §5, §7: ≤ 100 ns per call, the last value
@@ -441,8 +537,15 @@ class Manager(Tasker.Manager):
         """Runs `func(context, *args, **kwargs)` in the manager's thread pool."""
         if not callable(func):
             raise TypeError("run_thread() needs a callable")
+        global _thread_waiting
         outcome = _Outcome(func, args, kwargs, when_done, when_event)
-        return _submit(self, _run_thread_token, key, options, outcome)
+        with _pin_lock:
+            _thread_waiting += 1
+        try:
+            return _submit(self, _run_thread_token, key, options, outcome)
+        except BaseException:
+            _thread_task_leaves_waiting(outcome)
+            raise
 
     def add_coroutine(self, coro_fn, *args, key=None, when_done=None, when_event=None,
                       options=None, **kwargs):
