@@ -263,7 +263,7 @@ def test_pool_threads_keep_no_python_thread_state(ctx, manager):
     old_unused = GLib.ThreadPool.get_max_unused_threads()
     GLib.ThreadPool.set_max_unused_threads(0)
     try:
-        for _ in range(5):
+        for _ in range(10):
             done = []
             for _ in range(500):
                 manager.run_thread(lambda c: None, when_done=done.append)
