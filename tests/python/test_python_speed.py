@@ -205,6 +205,7 @@ def test_10k_submits_leave_nothing_behind(manager):
     assert override._records == {}
     assert override._pending == {}
     assert not override._armed
+    assert override._thread_waiting == 0
     assert (sys.getrefcount(arg), sys.getrefcount(when_done), sys.getrefcount(work)) == before
 
 
@@ -215,6 +216,7 @@ def test_refused_submit_leaves_no_record(manager):
     with pytest.raises(GLib.Error):
         manager.add_coroutine(lambda c: None)
     assert override._records == {}
+    assert override._thread_waiting == 0
 
 
 def test_process_payload_cache_is_bounded_and_follows_sys_path(manager, monkeypatch):
