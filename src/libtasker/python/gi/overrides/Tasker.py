@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import asyncio
+import atexit
 import collections
 import importlib.util
 import itertools
@@ -171,6 +172,18 @@ class _GilState:
         self.private = (ctypes.c_void_p * 4)(None, ctypes.cast(self.notify, ctypes.c_void_p),
                                              None, None)
         self.private_addr = ctypes.addressof(self.private)
+        # Never freed, not even when the interpreter tears the module down:
+        # GLib may call the notify as long as the process lives.
+        api.Py_IncRef(ctypes.py_object(self.notify))
+        api.Py_IncRef(ctypes.py_object(self.private))
+        atexit.register(_keep_pool_threads)
+
+
+def _keep_pool_threads():
+    # At exit: no pool thread ends (and calls our notify) while the
+    # interpreter finalizes.
+    GLib.ThreadPool.set_max_unused_threads(-1)
+    GLib.ThreadPool.set_max_idle_time(0)
 
 
 def _thread_exits(pinned_state):
