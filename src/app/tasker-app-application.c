@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -63,6 +64,8 @@ static const GOptionEntry option_entries[] = {
     N_("Stop the command after SECONDS (0 for no limit)"), N_("SECONDS") },
   { "retries", 'r', 0, G_OPTION_ARG_INT, NULL,
     N_("Run the command up to N more times if it fails"), N_("N") },
+  { "shell", 's', 0, G_OPTION_ARG_NONE, NULL,
+    N_("Run the command line through the shell (sh -c): its arguments are joined with spaces"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Show the version and quit"), NULL },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
@@ -123,6 +126,35 @@ load_settings (void)
     }
 
   return g_settings_new_full (schema, NULL, NULL);
+}
+
+/* The history keeps the environment forwarded commands ran with, which may
+ * hold secrets: its directory and its files are the user's alone, also
+ * when an older version made them readable to others. SQLite gives its WAL
+ * and shared-memory files the database's mode. */
+static void
+make_history_private (const char *data_dir,
+                      const char *history_path)
+{
+  static const char *suffixes[] = { "-wal", "-shm", "-journal" };
+  int fd;
+
+  if (g_chmod (data_dir, 0700) != 0)
+    g_warning ("Cannot make %s private: %s", data_dir, g_strerror (errno));
+
+  fd = g_open (history_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || fchmod (fd, 0600) != 0)
+    g_warning ("Cannot make %s private: %s", history_path, g_strerror (errno));
+  if (fd >= 0)
+    close (fd);
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *path = g_strconcat (history_path, suffixes[i], NULL);
+
+      if (g_chmod (path, 0600) != 0 && errno != ENOENT)
+        g_warning ("Cannot make %s private: %s", path, g_strerror (errno));
+    }
 }
 
 static gboolean
@@ -249,6 +281,7 @@ tasker_app_application_startup (GApplication *app)
   if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
     g_warning ("Cannot create %s: %s", self->data_dir, g_strerror (errno));
   history_path = g_build_filename (self->data_dir, "history.sqlite3", NULL);
+  make_history_private (self->data_dir, history_path);
   tasker_manager_set_history_path (self->manager, history_path);
 
   self->settings = load_settings ();
@@ -292,6 +325,27 @@ tasker_app_application_activate (GApplication *app)
   gtk_window_present (window);
 }
 
+/* `tasker [--shell] -- ARGUMENT…`: the arguments as a program and its
+ * arguments, or joined with spaces into one line for `sh -c`. */
+static TaskerAppCommand *
+command_from_argv (const char * const  *argv,
+                   gboolean             shell,
+                   GError             **error)
+{
+  if (shell)
+    {
+      g_autofree char *line = g_strjoinv (" ", (char **) argv);
+
+      return tasker_app_command_new_shell (line, error);
+    }
+  if (argv[0] == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("no command given"));
+      return NULL;
+    }
+  return tasker_app_command_new (argv);
+}
+
 static int
 tasker_app_application_handle_local_options (GApplication *app,
                                              GVariantDict *options)
@@ -311,14 +365,15 @@ tasker_app_application_handle_local_options (GApplication *app,
   if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&s", &argv))
     {
       g_autofree char *cwd = getcwd (NULL, 0);
+      g_autoptr(TaskerAppCommand) command = NULL;
       g_autoptr(GError) error = NULL;
 
       if (cwd == NULL)
         g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno),
                      _("directory “%s” does not exist"),
                      g_getenv ("PWD") != NULL ? g_getenv ("PWD") : ".");
-      else
-        tasker_app_command_check_runnable (argv, cwd, &error);
+      else if ((command = command_from_argv (argv, g_variant_dict_contains (options, "shell"), &error)))
+        tasker_app_command_check_runnable (tasker_app_command_get_argv (command), cwd, NULL, &error);
 
       if (error != NULL)
         {
@@ -352,18 +407,24 @@ tasker_app_application_command_line (GApplication            *app,
       g_autoptr(TaskerAppCommand) command = NULL;
       g_autoptr(TaskerTask) task = NULL;
       g_autoptr(GError) error = NULL;
+      /* The caller's whole environment (G_APPLICATION_SEND_ENVIRONMENT):
+       * the command runs, and is looked for, as in the caller's terminal;
+       * its record keeps it for a re-run. */
+      const char * const *envp = g_application_command_line_get_environ (command_line);
+      const char *cwd = g_application_command_line_get_cwd (command_line);
 
-      /* Also here: the forwarding process checked with its own PATH, but
-       * this one spawns it, and may not see the same directories. */
-      if (!tasker_app_command_check_runnable (argv, g_application_command_line_get_cwd (command_line),
-                                          &error))
+      /* Also here, with the caller's environment: the command line may
+       * come from an older `tasker` that did not check. */
+      command = command_from_argv (argv, g_variant_dict_contains (options, "shell"), &error);
+      if (command == NULL ||
+          !tasker_app_command_check_runnable (tasker_app_command_get_argv (command), cwd, envp, &error))
         {
           g_application_command_line_printerr (command_line, "tasker: %s\n", error->message);
           return 1;
         }
 
-      command = tasker_app_command_new (argv);
-      tasker_app_command_set_cwd (command, g_application_command_line_get_cwd (command_line));
+      tasker_app_command_set_environ (command, envp);
+      tasker_app_command_set_cwd (command, cwd);
       tasker_app_command_set_queue (command, queue);
       tasker_app_command_set_timeout (command, (guint) MAX (timeout, 0));
       tasker_app_command_set_retries (command, (guint) MAX (retries, 0));
@@ -562,7 +623,7 @@ tasker_app_application_new (const char        *application_id,
 {
   return g_object_new (TASKER_APP_TYPE_APPLICATION,
                        "application-id", application_id,
-                       "flags", flags | G_APPLICATION_HANDLES_COMMAND_LINE,
+                       "flags", flags | G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_SEND_ENVIRONMENT,
                        "resource-base-path", "/io/github/tasker/Tasker",
                        "data-dir", data_dir,
                        NULL);

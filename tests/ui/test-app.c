@@ -1118,32 +1118,6 @@ test_command_line_bad_input (void)
       g_assert_cmpstr (out, ==, "");
     }
 
-  /* The primary instance checks too, with its own PATH: the one it spawns
-   * with. Here only the caller's PATH has the program. */
-  {
-    const char *argv[] = { TASKER_BIN, "--", "tasker-test-only-here", NULL };
-    g_autofree char *bin_dir = g_build_filename (data_dir, "bin", NULL);
-    g_autofree char *program = g_build_filename (bin_dir, "tasker-test-only-here", NULL);
-    g_autofree char *path = g_strconcat (bin_dir, ":", g_getenv ("PATH"), NULL);
-    g_autoptr(GSubprocessLauncher) other_path = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                                           G_SUBPROCESS_FLAGS_STDERR_PIPE);
-    g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
-
-    g_assert_no_errno (g_mkdir_with_parents (bin_dir, 0700));
-    g_file_set_contents (program, "#!/bin/sh\nexit 0\n", -1, &error);
-    g_assert_no_error (error);
-    g_assert_no_errno (g_chmod (program, 0700));
-    g_subprocess_launcher_setenv (other_path, "XDG_DATA_HOME", data_dir, TRUE);
-    g_subprocess_launcher_setenv (other_path, "PATH", path, TRUE);
-    g_subprocess_launcher_set_cwd (other_path, data_dir);
-    g_subprocess_launcher_set_child_setup (other_path, die_with_parent, NULL, NULL);
-
-    g_assert_cmpint (run_remote (other_path, argv, &out, &err), ==, 1);
-    g_assert_cmpstr (err, ==, "tasker: cannot run “tasker-test-only-here”: not found in PATH\n");
-    g_assert_cmpstr (out, ==, "");
-  }
-
   {
     const char *argv[] = { TASKER_BIN, "--", "true", NULL };
     g_autofree char *out = NULL;
