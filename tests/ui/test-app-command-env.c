@@ -11,7 +11,6 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
@@ -20,12 +19,6 @@
 #include "ui-test.h"
 
 #define ONLY_HERE "tasker-test-only-on-callers-path"
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
 
 static GSubprocessLauncher *
 new_launcher (const char *data_dir,
@@ -38,7 +31,7 @@ new_launcher (const char *data_dir,
   g_subprocess_launcher_unsetenv (launcher, "MYVAR");
   g_subprocess_launcher_set_cwd (launcher, cwd);
   /* A failed assertion aborts this process: no `tasker` may outlive it. */
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, ui_test_die_with_parent, NULL, NULL);
 
   return launcher;
 }
@@ -61,22 +54,6 @@ run_tasker (GSubprocessLauncher *launcher,
   g_assert_true (g_subprocess_get_if_exited (remote));
   g_assert_cmpint (g_subprocess_get_exit_status (remote), ==, 0);
   g_assert_cmpstr (out, ==, expected_out);
-}
-
-static gboolean
-app_name_has_owner (gpointer data)
-{
-  GDBusConnection *bus = data;
-  g_autoptr(GVariant) reply = NULL;
-  gboolean has_owner = FALSE;
-
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", TASKER_APP_ID), G_VARIANT_TYPE ("(b)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &has_owner);
-  return has_owner;
 }
 
 typedef struct
@@ -105,34 +82,14 @@ has_n_finished (gpointer data)
   return n >= w->n;
 }
 
-static gboolean
-is_set (gpointer data)
-{
-  return *(gpointer *) data != NULL;
-}
-
-static void
-records_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  GListModel **records = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *records = tasker_manager_query_history_finish (TASKER_MANAGER (object), result, &error);
-  g_assert_no_error (error);
-}
-
 /* Every record of @manager's history, by their "command" description. */
 static GHashTable *
 records_by_command (TaskerManager *manager)
 {
   g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
-  g_autoptr(GListModel) records = NULL;
+  g_autoptr(GListModel) records = ui_test_query_history (manager, query);
   GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
 
-  tasker_manager_query_history_async (manager, query, NULL, records_cb, &records);
-  g_assert_true (ui_test_wait (is_set, &records, 10000));
   for (guint i = 0; i < g_list_model_get_n_items (records); i++)
     {
       TaskerHistoryRecord *record = g_list_model_get_item (records, i);
@@ -230,6 +187,36 @@ is_final (gpointer data)
   return tasker_task_is_final (data);
 }
 
+/* Waits for the window's @n-th task to complete; returns its log. */
+static char *
+wait_task_log (TaskerAppWindow *window,
+               guint            n)
+{
+  TasksWait w = { window, n };
+  g_auto(GStrv) lines = NULL;
+  TaskerTask *task;
+
+  g_assert_true (ui_test_wait (has_n_tasks, &w, 5000));
+  task = last_task (window);
+  g_assert_true (ui_test_wait (is_final, task, 10000));
+  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
+  lines = tasker_task_dup_log (task);
+  return log_text (lines);
+}
+
+/* Re-runs @record as the history view's Re-run does; returns the new task's
+ * log once it ended. */
+static char *
+rerun_from_history (TaskerAppWindow     *window,
+                    TaskerHistoryRecord *record)
+{
+  guint n = g_list_model_get_n_items (tasker_app_window_get_tasks (window));
+
+  g_assert_nonnull (record);
+  g_signal_emit_by_name (tasker_app_window_get_history_view (window), "rerun", record);
+  return wait_task_log (window, n + 1);
+}
+
 /* The real `tasker`: its own command line and forwarded ones run with their
  * caller's environment, PATH and directory; --shell runs a line through
  * `sh -c`; the history keeps each command's environment and shell flag, in
@@ -250,7 +237,6 @@ test_forwarded (void)
   g_autoptr(GSubprocessLauncher) first = NULL;
   g_autoptr(GSubprocessLauncher) caller = NULL;
   g_autoptr(GSubprocess) primary = NULL;
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_autoptr(GHashTable) records = NULL;
   g_autofree char *expected = NULL;
   g_autofree char *text = NULL;
@@ -285,7 +271,7 @@ test_forwarded (void)
   g_subprocess_launcher_setenv (first, "MYVAR", "first", TRUE);
   primary = g_subprocess_launcher_spawnv (first, first_argv, &error);
   g_assert_no_error (error);
-  g_assert_true (ui_test_wait (app_name_has_owner, bus, 30000));
+  g_assert_true (ui_test_wait (ui_test_bus_name_has_owner, (gpointer) TASKER_APP_ID, 30000));
 
   /* Commands forwarded from a terminal of its own. */
   caller = new_launcher (data_dir, work_dir);
@@ -370,34 +356,16 @@ test_forwarded (void)
   {
     TaskerAppApplication *app = ui_test_app_new (app_dir);
     TaskerAppWindow *window = ui_test_app_window (app);
-    TasksWait w = { window, 1 };
-    TaskerTask *again;
-    g_auto(GStrv) lines = NULL;
 
     records = records_by_command (tasker_app_application_get_manager (app));
-    g_signal_emit_by_name (tasker_app_window_get_history_view (window), "rerun",
-                           g_hash_table_lookup (records, "sh -c 'echo MYVAR=$MYVAR'"));
-    g_assert_true (ui_test_wait (has_n_tasks, &w, 5000));
-    again = last_task (window);
-    g_assert_true (ui_test_wait (is_final, again, 10000));
-    g_assert_cmpint (tasker_task_get_status (again), ==, TASKER_TASK_STATUS_COMPLETED);
-    lines = tasker_task_dup_log (again);
     g_clear_pointer (&text, g_free);
-    text = log_text (lines);
+    text = rerun_from_history (window, g_hash_table_lookup (records, "sh -c 'echo MYVAR=$MYVAR'"));
     g_assert_cmpstr (text, ==, "MYVAR=hello\n");
-    g_assert_cmpstr (tasker_task_get_description (again, "cwd"), ==, work_dir);
+    g_assert_cmpstr (tasker_task_get_description (last_task (window), "cwd"), ==, work_dir);
 
     /* And the shell command, through `sh -c` again. */
-    w.n = 2;
-    g_signal_emit_by_name (tasker_app_window_get_history_view (window), "rerun",
-                           g_hash_table_lookup (records, shell_line));
-    g_assert_true (ui_test_wait (has_n_tasks, &w, 5000));
-    again = last_task (window);
-    g_assert_true (ui_test_wait (is_final, again, 10000));
-    g_clear_pointer (&lines, g_strfreev);
-    lines = tasker_task_dup_log (again);
     g_clear_pointer (&text, g_free);
-    text = log_text (lines);
+    text = rerun_from_history (window, g_hash_table_lookup (records, shell_line));
     g_clear_pointer (&expected, g_free);
     expected = g_strdup_printf ("2\n%s\nhello\n", home_dir);
     g_assert_cmpstr (text, ==, expected);
@@ -452,8 +420,6 @@ test_new_task_shell (Fixture       *f,
   g_autofree char *work_dir = g_build_filename (f->data_dir, "work", NULL);
   g_autofree char *expected = g_strdup_printf ("2\n%s\n", g_get_home_dir ());
   g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  TasksWait w = { f->window, 1 };
   TaskerTask *task;
 
   g_assert_nonnull (settings);
@@ -484,29 +450,19 @@ test_new_task_shell (Fixture       *f,
   g_assert_true (g_settings_get_boolean (settings, "run-in-shell"));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.start", NULL));
-  g_assert_true (ui_test_wait (has_n_tasks, &w, 5000));
+  text = wait_task_log (f->window, 1);
+  g_assert_cmpstr (text, ==, expected);
   task = last_task (f->window);
-  g_assert_true (ui_test_wait (is_final, task, 10000));
-  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
   g_assert_cmpstr (tasker_task_get_name (task), ==, line);
   g_assert_cmpstr (tasker_task_get_description (task, "shell"), ==, "true");
   /* A New Task command runs in the application's environment. */
   g_assert_null (tasker_task_get_description (task, "environ"));
-  lines = tasker_task_dup_log (task);
-  text = log_text (lines);
-  g_assert_cmpstr (text, ==, expected);
 
   /* Its row's Re-run goes through the shell again. */
-  w.n = 2;
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "task.rerun", "t",
                                              tasker_task_get_id (task)));
-  g_assert_true (ui_test_wait (has_n_tasks, &w, 5000));
-  task = last_task (f->window);
-  g_assert_true (ui_test_wait (is_final, task, 10000));
-  g_clear_pointer (&lines, g_strfreev);
-  lines = tasker_task_dup_log (task);
   g_clear_pointer (&text, g_free);
-  text = log_text (lines);
+  text = wait_task_log (f->window, 2);
   g_assert_cmpstr (text, ==, expected);
 
   /* The next New Task window starts where this one was left. */
