@@ -13,13 +13,14 @@
 
 /* TaskerAppCommand: what the New Task dialog, `tasker -- …`, a history re-run
  * and a restart's restore all hand to the manager. It is also stored on the
- * task as descriptions ("command", "shell", "environ", "cwd", "queue",
+ * task as descriptions ("command", "shell", ".environ", "cwd", "queue",
  * "timeout", "retries"), so a history record holds everything needed to run
  * it again as it ran: through the shell or not, in the environment it was
  * given (a command forwarded from a terminal keeps that terminal's; one
  * without runs in the application's). The environment may hold secrets: the
- * history database is private to the user (see tasker-app-application.c)
- * and no view lists it. Main thread only. */
+ * history database is private to the user (see tasker-app-application.c),
+ * no view lists it, and its key's dot keeps the history search out of it.
+ * Main thread only. */
 
 struct _TaskerAppCommand
 {
@@ -225,7 +226,7 @@ new_from_descriptions (gpointer          object,
   if (self == NULL)
     return NULL;
 
-  self->envp = environ_from_text (describe (object, "environ"));
+  self->envp = environ_from_text (describe (object, ".environ"));
   tasker_app_command_set_cwd (self, describe (object, "cwd"));
   tasker_app_command_set_queue (self, describe (object, "queue"));
   self->timeout_s = parse_uint (describe (object, "timeout"));
@@ -387,7 +388,7 @@ tasker_app_command_make_options (TaskerAppCommand *self)
     {
       g_autofree char *text = environ_to_text ((const char * const *) self->envp);
 
-      tasker_task_options_set_description (options, "environ", text);
+      tasker_task_options_set_description (options, ".environ", text);
     }
   if (self->cwd != NULL)
     tasker_task_options_set_description (options, "cwd", self->cwd);

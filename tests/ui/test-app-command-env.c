@@ -323,7 +323,7 @@ test_forwarded (void)
     text = record_log (records, "sh -c 'echo MYVAR=$MYVAR'");
     g_assert_cmpstr (text, ==, "MYVAR=hello\n");
     record = g_hash_table_lookup (records, "sh -c 'echo MYVAR=$MYVAR'");
-    g_assert_nonnull (strstr (tasker_history_record_get_description (record, "environ"), "'MYVAR=hello'"));
+    g_assert_nonnull (strstr (tasker_history_record_get_description (record, ".environ"), "'MYVAR=hello'"));
     g_assert_cmpstr (tasker_history_record_get_description (record, "cwd"), ==, work_dir);
     g_assert_null (tasker_history_record_get_description (record, "shell"));
 
@@ -456,7 +456,7 @@ test_new_task_shell (Fixture       *f,
   g_assert_cmpstr (tasker_task_get_name (task), ==, line);
   g_assert_cmpstr (tasker_task_get_description (task, "shell"), ==, "true");
   /* A New Task command runs in the application's environment. */
-  g_assert_null (tasker_task_get_description (task, "environ"));
+  g_assert_null (tasker_task_get_description (task, ".environ"));
 
   /* Its row's Re-run goes through the shell again. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "task.rerun", "t",
