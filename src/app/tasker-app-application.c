@@ -413,6 +413,11 @@ tasker_app_application_command_line (GApplication            *app,
       const char * const *envp = g_application_command_line_get_environ (command_line);
       const char *cwd = g_application_command_line_get_cwd (command_line);
 
+      /* None sent (a `tasker` without G_APPLICATION_SEND_ENVIRONMENT):
+       * Tasker's own rather than an empty one. */
+      if (envp != NULL && envp[0] == NULL)
+        envp = NULL;
+
       /* Also here, with the caller's environment: the command line may
        * come from an older `tasker` that did not check. */
       command = command_from_argv (argv, g_variant_dict_contains (options, "shell"), &error);

@@ -182,6 +182,12 @@ has_n_tasks (gpointer data)
 }
 
 static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
 is_final (gpointer data)
 {
   return tasker_task_is_final (data);
@@ -377,6 +383,125 @@ test_forwarded (void)
   ui_test_remove_dir (data_dir);
 }
 
+static gboolean
+pending_is_restored (gpointer data)
+{
+  return tasker_app_pending_is_restored (data);
+}
+
+static gboolean
+task_logged (gpointer data)
+{
+  g_auto(GStrv) lines = tasker_task_dup_log (data);
+
+  return lines != NULL && lines[0] != NULL;
+}
+
+/* The window's only unfinished task. */
+static TaskerTask *
+unfinished_task (TaskerAppWindow *window)
+{
+  GListModel *tasks = tasker_app_window_get_tasks (window);
+  TaskerTask *found = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (tasks); i++)
+    {
+      g_autoptr(TaskerTask) task = g_list_model_get_item (tasks, i);
+
+      if (!tasker_task_is_final (task))
+        {
+          g_assert_null (found);
+          found = task;  /* the list keeps it */
+        }
+    }
+  return found;
+}
+
+static TaskerTask *
+run_with_myvar (TaskerAppApplication *app,
+                TaskerAppCommand     *command,
+                const char           *myvar)
+{
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "MYVAR", myvar, TRUE);
+  g_autoptr(GError) error = NULL;
+  TaskerTask *task;
+
+  tasker_app_command_set_environ (command, (const char * const *) envp);
+  tasker_app_command_set_queue (command, "one");
+  task = tasker_app_application_run_command (app, command, &error);
+  g_assert_no_error (error);
+  return task;
+}
+
+/* What a quit leaves is restored with the environment it was given: the
+ * waiting command is queued again and runs in it, the running one is
+ * offered as interrupted and re-runs in it, through the shell as before. */
+static void
+test_restart (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("tasker-ui-XXXXXX", &error);
+  g_autofree char *mark = g_build_filename (data_dir, "started", NULL);
+  g_autofree char *running_line = g_strdup_printf ("echo \"A=$MYVAR\" && touch %s && exec sleep 30", mark);
+  TaskerAppApplication *app;
+  TaskerAppWindow *window;
+  g_autofree char *text = NULL;
+
+  g_assert_no_error (error);
+  g_assert_null (g_getenv ("MYVAR"));
+
+  app = ui_test_app_new (data_dir);
+  tasker_manager_configure_queue (tasker_app_application_get_manager (app), "one", 1, 0);
+  {
+    g_autoptr(TaskerAppCommand) running = tasker_app_command_new_shell (running_line, NULL);
+    g_autoptr(TaskerAppCommand) waiting = tasker_app_command_new_from_line ("sh -c 'echo \"B=$MYVAR\"'", NULL);
+    g_autoptr(TaskerTask) t1 = run_with_myvar (app, running, "running");
+    g_autoptr(TaskerTask) t2 = run_with_myvar (app, waiting, "waiting");
+
+    g_assert_true (ui_test_wait (file_exists, mark, 10000));
+    g_assert_cmpint (tasker_task_get_status (t2), ==, TASKER_TASK_STATUS_PENDING);
+  }
+  ui_test_app_free (app);
+
+  app = ui_test_app_new (data_dir);
+  window = ui_test_app_window (app);
+  tasker_manager_configure_queue (tasker_app_application_get_manager (app), "one", 1, 0);
+  g_assert_true (ui_test_wait (pending_is_restored, tasker_app_application_get_pending (app), 5000));
+
+  /* The waiting one ran again, in its environment. */
+  text = wait_task_log (window, 1);
+  g_assert_cmpstr (text, ==, "B=waiting\n");
+
+  {
+    GListModel *interrupted = tasker_app_pending_get_interrupted (tasker_app_application_get_pending (app));
+    g_autoptr(TaskerAppCommand) command = g_list_model_get_item (interrupted, 0);
+    g_auto(GStrv) lines = NULL;
+    TaskerTask *again;
+
+    g_assert_nonnull (command);
+    g_assert_true (tasker_app_command_get_shell (command));
+    g_assert_cmpstr (tasker_app_command_get_command_line (command), ==, running_line);
+    g_assert_cmpstr (g_environ_getenv ((char **) tasker_app_command_get_environ (command), "MYVAR"), ==,
+                     "running");
+    g_assert_no_errno (g_remove (mark));
+    g_assert_true (tasker_app_window_rerun (window, command));
+    /* The window lists it once the manager says so. */
+    g_assert_true (ui_test_wait (has_n_tasks, &(TasksWait) { window, 2 }, 5000));
+    again = unfinished_task (window);
+    g_assert_nonnull (again);
+    g_assert_cmpstr (tasker_task_get_name (again), ==, running_line);
+    g_assert_true (ui_test_wait (task_logged, again, 10000));
+    lines = tasker_task_dup_log (again);
+    g_clear_pointer (&text, g_free);
+    text = log_text (lines);
+    g_assert_cmpstr (text, ==, "A=running\n");
+    tasker_task_cancel (again);
+  }
+
+  ui_test_app_free (app);
+  ui_test_remove_dir (data_dir);
+}
+
 typedef struct
 {
   TaskerAppApplication *app;
@@ -483,6 +608,7 @@ main (int   argc,
   ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Tasker/UI/CommandEnv/forwarded", test_forwarded);
+  g_test_add_func ("/Tasker/UI/CommandEnv/restart", test_restart);
   g_test_add ("/Tasker/UI/CommandEnv/new-task-shell", Fixture, NULL,
               fixture_set_up, test_new_task_shell, fixture_tear_down);
 
