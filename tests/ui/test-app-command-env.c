@@ -567,6 +567,9 @@ test_new_task_shell (Fixture       *f,
   g_clear_object (&command);
 
   tasker_app_new_task_dialog_set_shell (dialog, TRUE);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_true (ui_test_wait ((UiTestCondition) gtk_widget_get_mapped, dialog, 5000));
+  g_free (ui_test_screenshot (GTK_WIDGET (dialog), "tasker-new-task-shell"));
   command = tasker_app_new_task_dialog_dup_command (dialog, NULL);
   g_assert_cmpstrv (tasker_app_command_get_argv (command),
                     ((const char * const[]) { "/bin/sh", "-c", line, NULL }));
