@@ -68,6 +68,25 @@ app_free_with_dir (TaskerAppApplication *app)
   ui_test_remove_dir (dir);
 }
 
+/* A connection of its own to the test's session bus, as another program
+ * would have. */
+static GDBusConnection *
+bus_client_new (void)
+{
+  g_autofree char *address = NULL;
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection;
+
+  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  connection = g_dbus_connection_new_for_address_sync (address,
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}
+
 /* ---------------------------------------------------------------------- */
 /* The dock: a client of its own on the test bus, as a dock would be. */
 
@@ -126,18 +145,10 @@ update_cb (GDBusConnection *connection,
 static Dock *
 dock_new (TaskerAppApplication *app)
 {
-  g_autofree char *address = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
   Dock *dock = g_new0 (Dock, 1);
 
-  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-  dock->connection = g_dbus_connection_new_for_address_sync (address,
-                                                             G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                             NULL, NULL, &error);
-  g_assert_no_error (error);
+  dock->connection = bus_client_new ();
   dock->updates = g_ptr_array_new_with_free_func (update_free);
   path = g_strconcat (g_application_get_dbus_object_path (G_APPLICATION (app)), "/LauncherEntry", NULL);
   dock->subscription = g_dbus_connection_signal_subscribe (dock->connection, NULL, LAUNCHER_ENTRY_INTERFACE,
@@ -440,19 +451,12 @@ sm_thread (gpointer data)
   g_autoptr(GDBusNodeInfo) info = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(GVariant) reply = NULL;
-  g_autofree char *address = NULL;
   g_autoptr(GError) error = NULL;
   guint registration;
 
   g_main_context_push_thread_default (sm.context);
 
-  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-  connection = g_dbus_connection_new_for_address_sync (address,
-                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                       NULL, NULL, &error);
-  g_assert_no_error (error);
+  connection = bus_client_new ();
   info = g_dbus_node_info_new_for_xml (sm_xml, &error);
   g_assert_no_error (error);
   registration = g_dbus_connection_register_object (connection, "/org/gnome/SessionManager",
@@ -704,36 +708,39 @@ test_inhibit_reason (void)
 /* ---------------------------------------------------------------------- */
 /* The application's icon, from its GResource: nothing is installed. */
 
+typedef gboolean (*WidgetMatch) (GtkWidget  *widget,
+                                 gconstpointer data);
+
+/* The first widget from @widget down that @match accepts. */
 static GtkWidget *
-find_mapped (GtkWidget *widget,
-             GType      type)
+find_widget (GtkWidget     *widget,
+             WidgetMatch    match,
+             gconstpointer  data)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && gtk_widget_get_mapped (widget))
+  if (match (widget, data))
     return widget;
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_mapped (child, type);
+      GtkWidget *found = find_widget (child, match, data);
       if (found != NULL)
         return found;
     }
   return NULL;
 }
 
-static GtkWidget *
-find_image (GtkWidget  *widget,
-            const char *icon_name)
+static gboolean
+is_mapped_status_page (GtkWidget     *widget,
+                       gconstpointer  data)
 {
-  if (GTK_IS_IMAGE (widget) && g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (widget)), icon_name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_image (child, icon_name);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return ADW_IS_STATUS_PAGE (widget) && gtk_widget_get_mapped (widget);
+}
+
+static gboolean
+is_image_of (GtkWidget     *widget,
+             gconstpointer  icon_name)
+{
+  return GTK_IS_IMAGE (widget) && g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (widget)), icon_name) == 0;
 }
 
 /* The icon @name resolves to, from the application's resources. */
@@ -825,7 +832,7 @@ test_icon (void)
   /* The empty state shows the application's icon, not the missing one. */
   g_assert_true (ui_test_wait (is_mapped, window, 5000));
   ui_test_sleep (300);
-  status_page = find_mapped (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE);
+  status_page = find_widget (GTK_WIDGET (window), is_mapped_status_page, NULL);
   g_assert_nonnull (status_page);
   icon_name = adw_status_page_get_icon_name (ADW_STATUS_PAGE (status_page));
   g_assert_true (g_str_has_prefix (icon_name, "io.github.tasker.Tasker"));
@@ -835,7 +842,7 @@ test_icon (void)
 
   /* Its pixels against those of the same page with an icon that cannot be
    * found: the missing-image icon the empty state showed before. */
-  image = find_image (status_page, icon_name);
+  image = find_widget (status_page, is_image_of, icon_name);
   g_assert_nonnull (image);
   width = gtk_widget_get_width (image);
   height = gtk_widget_get_height (image);
@@ -854,7 +861,7 @@ test_icon (void)
       n_drawn += a[i + 3] > 0;
       n_different += memcmp (a + i, b + i, 4) != 0;
     }
-  g_test_message ("icon %d×%d: %" G_GSIZE_FORMAT " pixels drawn, %" G_GSIZE_FORMAT " differ from a missing icon",
+  g_test_message ("icon %dx%d: %" G_GSIZE_FORMAT " pixels drawn, %" G_GSIZE_FORMAT " differ from a missing icon",
                   width, height, n_drawn, n_different);
   /* The strokes of a symbolic icon cover a few hundredths of its box. */
   g_assert_cmpuint (n_drawn, >, size / 4 / 50);
@@ -872,7 +879,7 @@ test_icon (void)
     g_list_free (toplevels);
     g_assert_nonnull (about);
     g_assert_cmpstr (adw_about_window_get_application_icon (ADW_ABOUT_WINDOW (about)), ==, TASKER_APP_ID);
-    g_assert_nonnull (find_image (about, TASKER_APP_ID));
+    g_assert_nonnull (find_widget (about, is_image_of, TASKER_APP_ID));
     gtk_window_destroy (GTK_WINDOW (about));
   }
 
