@@ -21,8 +21,9 @@
  * coalesced tasks-updated; nothing runs while nothing changes. Main thread
  * only. */
 
-/* How many names the reason lists. */
+/* How many names the reason lists, and how many characters of each. */
 #define MAX_NAMES 3
+#define MAX_NAME_CHARS 40
 
 struct _TaskerAppInhibitor
 {
@@ -245,7 +246,7 @@ tasker_app_inhibitor_get_reason (TaskerAppInhibitor *self)
  * @names: (array zero-terminated=1): the tasks' names, at least one
  *
  * Returns: (transfer full): "Running 2 tasks: backup.sh, make", the first
- *   names only when there are many
+ *   names only when there are many, the start of a long one
  */
 char *
 tasker_app_inhibitor_format_reason (const char * const *names)
@@ -261,7 +262,18 @@ tasker_app_inhibitor_format_reason (const char * const *names)
       if (i > 0)
         /* Translators: between two task names in the reason given for inhibiting suspend */
         g_string_append (list, _(", "));
-      g_string_append (list, names[i] != NULL && names[i][0] != '\0' ? names[i] : _("Unnamed task"));
+      if (names[i] == NULL || names[i][0] == '\0')
+        g_string_append (list, _("Unnamed task"));
+      else if (g_utf8_strlen (names[i], -1) > MAX_NAME_CHARS)
+        {
+          /* A long command line: its start says enough. */
+          g_autofree char *start = g_utf8_substring (names[i], 0, MAX_NAME_CHARS - 1);
+
+          g_string_append (list, start);
+          g_string_append (list, "…");
+        }
+      else
+        g_string_append (list, names[i]);
     }
   if (n > MAX_NAMES)
     g_string_append (list, "…");

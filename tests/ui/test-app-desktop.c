@@ -696,13 +696,16 @@ test_inhibit_reason (void)
   const char *one[] = { "backup.sh", NULL };
   const char *two[] = { "backup.sh", "make", NULL };
   const char *many[] = { "a", "", "c", "d", NULL };
+  const char *longer[] = { "rsync -a --delete /home/me/Pictures/ /media/backup/Pictures/", NULL };
   g_autofree char *reason_one = tasker_app_inhibitor_format_reason (one);
   g_autofree char *reason_two = tasker_app_inhibitor_format_reason (two);
   g_autofree char *reason_many = tasker_app_inhibitor_format_reason (many);
+  g_autofree char *reason_longer = tasker_app_inhibitor_format_reason (longer);
 
   g_assert_cmpstr (reason_one, ==, "Running 1 task: backup.sh");
   g_assert_cmpstr (reason_two, ==, "Running 2 tasks: backup.sh, make");
   g_assert_cmpstr (reason_many, ==, "Running 4 tasks: a, Unnamed task, c…");
+  g_assert_cmpstr (reason_longer, ==, "Running 1 task: rsync -a --delete /home/me/Pictures/ /m…");
 }
 
 /* ---------------------------------------------------------------------- */
