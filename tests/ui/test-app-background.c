@@ -865,6 +865,42 @@ close_window (Session *s,
   XFlush (s->display);
 }
 
+static void wait_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      data);
+
+/* A `tasker` with @argv (after the executable), until its window shows. */
+static GSubprocess *
+spawn_tasker (WindowWait         *w,
+              gboolean           *exited,
+              const char * const *argv)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *tasker;
+
+  g_strv_builder_add (builder, TASKER_BIN);
+  g_strv_builder_addv (builder, (const char **) argv);
+  args = g_strv_builder_end (builder);
+  tasker = g_subprocess_launcher_spawnv (w->s->launcher, (const char * const *) args, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (tasker, NULL, wait_cb, exited);
+  w->pid = (guint32) atoi (g_subprocess_get_identifier (tasker));
+  g_assert_true (ui_test_wait (window_shown, w, 30000));
+  return tasker;
+}
+
+/* Closes the window w->pid shows, and waits until it no longer shows. */
+static void
+close_shown_window (WindowWait *w)
+{
+  /* Mapped is not yet ready for the window manager's messages. */
+  ui_test_sleep (300);
+  close_window (w->s, shown_window (w->s, w->pid));
+  g_assert_true (ui_test_wait (window_not_shown, w, 5000));
+}
+
 static GListModel *
 read_history (Session *s)
 {
@@ -919,15 +955,8 @@ test_real_background (void)
 
   session_start (&s);
 
-  primary = g_subprocess_launcher_spawn (s.launcher, &error, TASKER_BIN, "--", "sh", "-c", "sleep 6; exit 3", NULL);
-  g_assert_no_error (error);
-  g_subprocess_wait_async (primary, NULL, wait_cb, &exited);
-  w.pid = (guint32) atoi (g_subprocess_get_identifier (primary));
-  g_assert_true (ui_test_wait (window_shown, &w, 30000));
-  ui_test_sleep (300);
-
-  close_window (&s, shown_window (&s, w.pid));
-  g_assert_true (ui_test_wait (window_not_shown, &w, 5000));
+  primary = spawn_tasker (&w, &exited, (const char *[]) { "--", "sh", "-c", "sleep 6; exit 3", NULL });
+  close_shown_window (&w);
   notification = wait_for_notification (TASKER_APP_ID, "background", 5000);
   title = lookup_string (notification, "title");
   g_assert_cmpstr (title, ==, "1 task continues in the background");
@@ -940,9 +969,7 @@ test_real_background (void)
   g_assert_true (g_subprocess_wait_check (second, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (ui_test_wait (window_shown, &w, 5000));
-  ui_test_sleep (300);
-  close_window (&s, shown_window (&s, w.pid));
-  g_assert_true (ui_test_wait (window_not_shown, &w, 5000));
+  close_shown_window (&w);
   g_assert_false (exited);
 
   /* The command ends (fails, after 6 s): the process goes by itself. */
@@ -1034,9 +1061,7 @@ test_real_activation (void)
     g_assert_no_error (error);
   }
   g_assert_true (ui_test_wait (window_shown, &w, 10000));
-  ui_test_sleep (300);
-  close_window (&s, shown_window (&s, w.pid));
-  g_assert_true (ui_test_wait (window_not_shown, &w, 5000));
+  close_shown_window (&w);
   /* It stays a while for what may follow (the same process answers), then
    * goes. */
   ui_test_sleep (1000);
@@ -1044,13 +1069,8 @@ test_real_activation (void)
   g_assert_true (ui_test_wait (pid_gone, GUINT_TO_POINTER (w.pid), 30000));
 
   /* From a terminal. */
-  primary = g_subprocess_launcher_spawn (s.launcher, &error, TASKER_BIN, NULL);
-  g_assert_no_error (error);
-  g_subprocess_wait_async (primary, NULL, wait_cb, &exited);
-  w.pid = (guint32) atoi (g_subprocess_get_identifier (primary));
-  g_assert_true (ui_test_wait (window_shown, &w, 30000));
-  ui_test_sleep (300);
-  close_window (&s, shown_window (&s, w.pid));
+  primary = spawn_tasker (&w, &exited, (const char *[]) { NULL });
+  close_shown_window (&w);
   g_assert_true (ui_test_wait (subprocess_exited, &exited, 5000));
   g_assert_null (find_sent (TASKER_APP_ID, "background"));
 
