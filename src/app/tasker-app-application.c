@@ -642,9 +642,12 @@ quit_action (GSimpleAction *action,
 
   heading = g_strdup_printf (ngettext ("Stop %u running task?", "Stop %u running tasks?", n), n);
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (get_main_window (self)), heading,
-                                                       _("Quitting cancels them. To let them finish, "
-                                                         "close the window instead: Tasker goes on in the "
-                                                         "background and quits when they have ended.")));
+                                                       ngettext ("Quitting cancels it. To let it finish, close "
+                                                                 "the window instead: Tasker goes on in the "
+                                                                 "background and quits after it.",
+                                                                 "Quitting cancels them. To let them finish, "
+                                                                 "close the window instead: Tasker goes on in the "
+                                                                 "background and quits after them.", n)));
   adw_message_dialog_add_responses (dialog,
                                     "cancel", _("_Cancel"),
                                     "stop", _("_Stop"),
