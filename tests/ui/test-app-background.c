@@ -16,6 +16,7 @@
 
 #include <glib/gstdio.h>
 
+#include "tasker-app-history-details.h"
 #include "ui-test.h"
 
 /* A notification server as GNOME Shell's (org.gtk.Notifications, which
@@ -617,6 +618,87 @@ test_task_end_notification (Fixture       *f,
   tasker_task_cancel (blocker);
 }
 
+static GtkWidget *
+find_view_stack (GtkWidget *widget)
+{
+  if (ADW_IS_VIEW_STACK (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_view_stack (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static TaskerAppHistoryDetails *
+find_history_details (void)
+{
+  TaskerAppHistoryDetails *details = NULL;
+  GList *list = gtk_window_list_toplevels ();
+
+  for (GList *l = list; l != NULL; l = l->next)
+    if (TASKER_APP_IS_HISTORY_DETAILS (l->data) && gtk_widget_get_visible (l->data))
+      details = l->data;
+  g_list_free (list);
+  return details;
+}
+
+static gboolean
+has_history_details (gpointer data)
+{
+  return find_history_details () != NULL;
+}
+
+/* The actions of a notification sent by a previous run: Show opens the
+ * task's history record, Run Again runs its command from there. */
+static void
+test_actions_from_history (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = run (f, "sh -c 'exit 4'");
+  g_autoptr(GVariant) target = NULL;
+  TaskerAppHistoryDetails *details;
+  GListModel *tasks;
+  g_autoptr(TaskerTask) again = NULL;
+
+  g_assert_true (ui_test_wait (is_final, task, 5000));
+  target = g_variant_ref_sink (g_variant_new ("(tx)", tasker_task_get_id (task),
+                                              tasker_task_get_finished_time (task)));
+  /* Quit; start again, as D-Bus activation would. */
+  g_clear_pointer (&f->app, ui_test_app_free);
+  f->app = ui_test_app_new (f->data_dir);
+  f->window = ui_test_app_window (f->app);
+  f->app_id = g_application_get_application_id (G_APPLICATION (f->app));
+  tasks = tasker_app_window_get_tasks (f->window);
+  g_assert_cmpuint (g_list_model_get_n_items (tasks), ==, 0);
+
+  activate_remote_action (f->bus, g_dbus_connection_get_unique_name (f->bus), f->app_id,
+                          "app.show-task", target);
+  g_assert_true (ui_test_wait (has_history_details, NULL, 5000));
+  details = find_history_details ();
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (details)) == GTK_WINDOW (f->window));
+  g_assert_cmpuint (tasker_history_record_get_task_id (tasker_app_history_details_get_record (details)), ==,
+                    tasker_task_get_id (task));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (find_view_stack (GTK_WIDGET (f->window)))),
+                   ==, "history");
+  gtk_window_destroy (GTK_WINDOW (details));
+
+  activate_remote_action (f->bus, g_dbus_connection_get_unique_name (f->bus), f->app_id,
+                          "app.rerun-task", target);
+  {
+    gpointer wait[] = { f, GUINT_TO_POINTER (0) };
+
+    g_assert_true (ui_test_wait (has_more_tasks, wait, 5000));
+  }
+  again = g_list_model_get_item (tasks, 0);
+  g_assert_cmpstr (tasker_task_get_description (again, "command"), ==, "sh -c 'exit 4'");
+  g_assert_true (ui_test_wait (is_final, again, 5000));
+}
+
 /* ------------------------------------------------------------------ */
 /* The real executable, on a bus of its own that starts it by activation
  * from a service file, as the session bus would */
@@ -1094,6 +1176,7 @@ main (int   argc,
   ADD ("quit-asks", test_quit_asks);
   ADD ("quit-idle", test_quit_idle);
   ADD ("task-end-notification", test_task_end_notification);
+  ADD ("actions-from-history", test_actions_from_history);
 #undef ADD
   g_test_add_func ("/Tasker/UI/Background/real-background", test_real_background);
   g_test_add_func ("/Tasker/UI/Background/real-activation", test_real_activation);
