@@ -15,6 +15,8 @@
 
 #include "tasker-app-application.h"
 #include "tasker-app-history-details.h"
+#include "tasker-app-inhibitor.h"
+#include "tasker-app-launcher-entry.h"
 #include "tasker-app-preferences-window.h"
 #include "tasker-app-window.h"
 
@@ -57,6 +59,8 @@ struct _TaskerAppApplication
   gint64          last_finished;
   guint64         failed_id;       /* the last failed one */
   gint64          failed_finished;
+  TaskerAppLauncherEntry *launcher_entry; /* (owned) (nullable) progress on the dock icon */
+  TaskerAppInhibitor *inhibitor;   /* (owned) (nullable) no suspend while tasks run */
   gboolean        stopped;
 
   /* Jobs outlive the window: the application holds itself while commands
@@ -414,6 +418,29 @@ requeue_cb (TaskerAppApplication *self,
   return task;
 }
 
+/* The dock icon's progress and count, the suspend inhibition and the
+ * window icon (DESIGN.md §6 "Desktop integration"). */
+static void
+start_desktop_integration (TaskerAppApplication *self)
+{
+  GApplication *app = G_APPLICATION (self);
+  GDBusConnection *connection = g_application_get_dbus_connection (app);
+
+  gtk_window_set_default_icon_name (g_application_get_application_id (app));
+  self->inhibitor = tasker_app_inhibitor_new (GTK_APPLICATION (self), self->manager);
+  if (connection != NULL)
+    {
+      g_autofree char *path = g_strconcat (g_application_get_dbus_object_path (app), "/LauncherEntry", NULL);
+      g_autoptr(GError) error = NULL;
+
+      self->launcher_entry = tasker_app_launcher_entry_new (connection, path,
+                                                            g_application_get_application_id (app),
+                                                            self->manager, &error);
+      if (self->launcher_entry == NULL)
+        g_message ("No progress on the dock icon: %s", error->message);
+    }
+}
+
 static void
 tasker_app_application_startup (GApplication *app)
 {
@@ -457,6 +484,8 @@ tasker_app_application_startup (GApplication *app)
   if (g_application_get_flags (app) & G_APPLICATION_IS_SERVICE)
     g_application_set_inactivity_timeout (app, SERVICE_IDLE_TIMEOUT_MS);
 
+  start_desktop_integration (self);
+
   self->sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal_cb, self);
   self->sigint_id = g_unix_signal_add (SIGINT, quit_on_signal_cb, self);
 
@@ -473,6 +502,8 @@ tasker_app_application_shutdown (GApplication *app)
 
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
+  g_clear_object (&self->launcher_entry);
+  g_clear_object (&self->inhibitor);
   tasker_app_application_stop (self);
 
   G_APPLICATION_CLASS (tasker_app_application_parent_class)->shutdown (app);
@@ -916,6 +947,8 @@ tasker_app_application_dispose (GObject *object)
   self->quit_dialog = NULL;
   if (self->unfinished != NULL)
     g_hash_table_remove_all (self->unfinished);
+  g_clear_object (&self->launcher_entry);
+  g_clear_object (&self->inhibitor);
   g_clear_object (&self->pending);
   g_clear_object (&self->manager);
   g_clear_object (&self->settings);
