@@ -211,16 +211,18 @@ notify_cb (gpointer user_data)
 
   if (notification != NULL)
     {
+      g_autoptr(GVariant) last = NULL;
+
       /* Show: the window, with the (last) task selected; Run Again: the
        * failed one, from its history record if need be. Both work when
        * Tasker was not running: D-Bus activation starts it. */
-      g_notification_set_default_action_and_target_value (notification, "app.show-task",
-                                                          task_target (self->last_id, self->last_finished));
-      g_notification_add_button_with_target_value (notification, _("Show"), "app.show-task",
-                                                   task_target (self->last_id, self->last_finished));
+      last = g_variant_ref_sink (task_target (self->last_id, self->last_finished));
+      g_notification_set_default_action_and_target_value (notification, "app.show-task", last);
+      g_notification_add_button_with_target_value (notification, _("Show"), "app.show-task", last);
       if (self->n_failed == 1)
         g_notification_add_button_with_target_value (notification, _("Run Again"), "app.rerun-task",
-                                                     task_target (self->failed_id, self->failed_finished));
+                                                     task_target (self->failed_id,
+                                                                  self->failed_finished));
       if (self->n_failed > 0)
         g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
       g_application_send_notification (G_APPLICATION (self), "task-finished", notification);
@@ -245,7 +247,8 @@ task_finished_cb (TaskerAppApplication *self,
    * those the user stopped by quitting. */
   if (tasker_task_get_parent (task) != NULL || self->stopping)
     return;
-  if (window != NULL && gtk_widget_get_visible (GTK_WIDGET (window)) && gtk_window_is_active (window))
+  if (window != NULL && gtk_widget_get_visible (GTK_WIDGET (window)) &&
+      gtk_window_is_active (window))
     return;
   if (started == 0 || finished - started < NOTIFY_MIN_RUNNING_USEC)
     return;
@@ -653,6 +656,7 @@ quit_action (GSimpleAction *action,
   TaskerAppApplication *self = user_data;
   guint n = g_hash_table_size (self->unfinished);
   g_autofree char *heading = NULL;
+  const char *body;
   AdwMessageDialog *dialog;
 
   if (n == 0 || self->stopped)
@@ -672,13 +676,12 @@ quit_action (GSimpleAction *action,
   g_application_activate (G_APPLICATION (self));
 
   heading = g_strdup_printf (ngettext ("Stop %u running task?", "Stop %u running tasks?", n), n);
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (get_main_window (self)), heading,
-                                                       ngettext ("Quitting cancels it. To let it finish, close "
-                                                                 "the window instead: Tasker goes on in the "
-                                                                 "background and quits after it.",
-                                                                 "Quitting cancels them. To let them finish, "
-                                                                 "close the window instead: Tasker goes on in the "
-                                                                 "background and quits after them.", n)));
+  body = ngettext ("Quitting cancels it. To let it finish, close the window instead: "
+                   "Tasker goes on in the background and quits after it.",
+                   "Quitting cancels them. To let them finish, close the window instead: "
+                   "Tasker goes on in the background and quits after them.", n);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (get_main_window (self)),
+                                                       heading, body));
   adw_message_dialog_add_responses (dialog,
                                     "cancel", _("_Cancel"),
                                     "stop", _("_Stop"),
@@ -686,7 +689,8 @@ quit_action (GSimpleAction *action,
   adw_message_dialog_set_response_appearance (dialog, "stop", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (quit_response_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (quit_response_cb),
+                           self, G_CONNECT_SWAPPED);
   self->quit_dialog = GTK_WIDGET (dialog);
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->quit_dialog);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -847,7 +851,8 @@ rerun_command (TaskerAppApplication *self,
   if (task == NULL)
     {
       g_autoptr(GNotification) notification = g_notification_new (_("Cannot run the task again"));
-      g_autofree char *body = g_strdup_printf ("%s: %s", tasker_app_command_get_command_line (command),
+      g_autofree char *body = g_strdup_printf ("%s: %s",
+                                               tasker_app_command_get_command_line (command),
                                                error->message);
 
       g_notification_set_body (notification, body);
