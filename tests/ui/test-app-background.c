@@ -662,6 +662,8 @@ test_actions_from_history (Fixture       *f,
   g_autoptr(TaskerTask) task = run (f, "sh -c 'exit 4'");
   g_autoptr(GVariant) target = NULL;
   TaskerAppHistoryDetails *details;
+  TaskerHistoryRecord *record;
+  AdwViewStack *stack;
   GListModel *tasks;
   g_autoptr(TaskerTask) again = NULL;
 
@@ -681,10 +683,10 @@ test_actions_from_history (Fixture       *f,
   g_assert_true (ui_test_wait (has_history_details, NULL, 5000));
   details = find_history_details ();
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (details)) == GTK_WINDOW (f->window));
-  g_assert_cmpuint (tasker_history_record_get_task_id (tasker_app_history_details_get_record (details)), ==,
-                    tasker_task_get_id (task));
-  g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (find_view_stack (GTK_WIDGET (f->window)))),
-                   ==, "history");
+  record = tasker_app_history_details_get_record (details);
+  g_assert_cmpuint (tasker_history_record_get_task_id (record), ==, tasker_task_get_id (task));
+  stack = ADW_VIEW_STACK (find_view_stack (GTK_WIDGET (f->window)));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "history");
   gtk_window_destroy (GTK_WINDOW (details));
 
   activate_remote_action (f->bus, g_dbus_connection_get_unique_name (f->bus), f->app_id,
@@ -1170,7 +1172,8 @@ main (int   argc,
   /* Kept for the whole run, and the name with it. */
   serve_notifications (g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL));
 
-#define ADD(path, func) g_test_add ("/Tasker/UI/Background/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func) \
+  g_test_add ("/Tasker/UI/Background/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("close-keeps-running", test_close_keeps_running);
   ADD ("close-idle", test_close_idle);
   ADD ("quit-asks", test_quit_asks);
