@@ -249,7 +249,8 @@ submit (TaskerManager      *self,
         GError            **error)
 {
   g_autoptr(TaskerTask) task = NULL;
-  g_autoptr(GPtrArray) to_fire = g_ptr_array_new_with_free_func (g_object_unref);
+  /* Made only when a cancel may fire something: most submissions cancel nothing. */
+  g_autoptr(GPtrArray) to_fire = NULL;
   TaskerTask *parent = options != NULL ? _tasker_task_options_get_parent (options) : NULL;
   guint64 trace_id = options != NULL ? _tasker_task_options_get_trace_id (options) : 0;
 
@@ -307,6 +308,7 @@ submit (TaskerManager      *self,
         {
           g_autoptr(GError) reason = replaced_error (key);
 
+          to_fire = g_ptr_array_new_with_free_func (g_object_unref);
           _tasker_manager_cancel_tree_locked (self, old, reason, to_fire);
         }
       /* replace, not insert: the key string must be the new task's own. */
@@ -330,6 +332,8 @@ submit (TaskerManager      *self,
     {
       g_autoptr(GError) reason = _tasker_task_dup_cancel_error (parent);
 
+      if (to_fire == NULL)
+        to_fire = g_ptr_array_new_with_free_func (g_object_unref);
       _tasker_manager_cancel_tree_locked (self, task, reason, to_fire);
     }
 
@@ -337,7 +341,8 @@ submit (TaskerManager      *self,
 
   g_mutex_unlock (&self->lock);
 
-  _tasker_manager_fire_all (to_fire);
+  if (to_fire != NULL)
+    _tasker_manager_fire_all (to_fire);
 
   return g_steal_pointer (&task);
 }
