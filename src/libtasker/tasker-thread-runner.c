@@ -53,8 +53,11 @@ runner_unref (TaskerThreadRunner *self)
   g_atomic_rc_box_release_full (self, (GDestroyNotify) runner_clear);
 }
 
+/* @spare: the drain's context to recycle, or NULL; what may be recycled next
+ * is left there. */
 static void
-run_task (TaskerTask *task)
+run_task (TaskerTask     *task,
+          TaskerContext **spare)
 {
   /* A task cancelled while it waited is ended by the manager; never run it. */
   if (!g_atomic_int_get (&task->cancel_requested) && _tasker_task_claim_start (task))
@@ -66,8 +69,7 @@ run_task (TaskerTask *task)
       if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
         task->sink->dirty (task);
 
-      context = g_private_get (&spare_context);
-      g_private_set (&spare_context, NULL);
+      context = g_steal_pointer (spare);
       if (context != NULL)
         _tasker_context_recycle (context, task);
       else
@@ -76,7 +78,7 @@ run_task (TaskerTask *task)
       task->func (context, task->func_data);
 
       if (_tasker_context_release (context))
-        g_private_set (&spare_context, context);
+        *spare = context;
 
       /* The function's return is the task's, whether or not it returned a value. */
       _tasker_task_begin_return (task);
@@ -100,7 +102,11 @@ drain_func (gpointer data,
             gpointer user_data)
 {
   TaskerThreadRunner *self = user_data;
+  /* The thread's spare context, in a local while the drain runs: thread-local
+   * storage once per drain, not twice per task. */
+  TaskerContext *spare = g_private_get (&spare_context);
 
+  g_private_set (&spare_context, NULL);
   g_private_set (&in_pool_thread, GINT_TO_POINTER (TRUE));
 
   for (;;)
@@ -121,10 +127,11 @@ drain_func (gpointer data,
       task->runner_next = NULL;
       g_mutex_unlock (&self->lock);
 
-      run_task (task);
+      run_task (task, &spare);
     }
 
   g_private_set (&in_pool_thread, NULL);
+  g_private_set (&spare_context, spare);
   runner_unref (self);
 }
 
