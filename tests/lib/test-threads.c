@@ -719,6 +719,74 @@ test_max_threads_bounds (TestFixture   *f,
     }
 }
 
+typedef struct
+{
+  TestGate       gate;
+  TaskerContext *first;   /* not a reference: only compared */
+  TaskerContext *kept;    /* (owned) */
+} KeptContext;
+
+static void
+gated_first_cb (TaskerContext *context,
+                gpointer       data)
+{
+  KeptContext *k = data;
+
+  k->first = context;
+  test_gate_wait (&k->gate, NULL);
+}
+
+static void
+keep_context_cb (TaskerContext *context,
+                 gpointer       data)
+{
+  KeptContext *k = data;
+
+  k->kept = g_object_ref (context);
+}
+
+/* A pool thread hands its next task the context the last one left, which
+ * lends that task rather than referencing it; a function that keeps its
+ * context keeps its task alive with it, after the end and after everyone
+ * else let go of the task. */
+static void
+test_kept_recycled_context_holds_task (TestFixture   *f,
+                                       gconstpointer  data)
+{
+  g_autoptr(TaskerTask) first = NULL;
+  TaskerTask *task;
+  KeptContext k = { .first = NULL };
+
+  test_gate_init (&k.gate);
+  tasker_manager_set_max_threads (f->manager, 1);
+
+  /* Both run in one drain of the one thread: the second gets the first's context. */
+  first = test_run_thread (f->manager, NULL, f->options, gated_first_cb, &k);
+  task = test_run_thread (f->manager, NULL, f->options, keep_context_cb, &k);
+  g_object_add_weak_pointer (G_OBJECT (task), (gpointer *) &task);
+  test_gate_block_until_waiting (&k.gate, 1);
+  test_gate_open (&k.gate);
+  test_settle (f->manager);
+  g_assert_nonnull (k.kept);
+  g_assert_true (k.kept == k.first);
+  test_assert_status (task, TASKER_TASK_STATUS_COMPLETED);
+
+  /* The manager is done with it and the test lets go: the context holds it. */
+  g_object_unref (task);
+  g_assert_nonnull (task);
+  tasker_context_set_progress (k.kept, 0.5);
+  tasker_context_log (k.kept, "after the end");
+  g_assert_false (tasker_context_is_cancelled (k.kept));
+  g_assert_cmpfloat (tasker_task_get_progress (task), ==, 1.0);
+
+  /* Once the manager has dropped what those calls queued, the context is the last. */
+  test_flush_and_wait (f, k.kept);
+  g_assert_nonnull (task);
+  g_clear_object (&k.kept);
+  g_assert_null (task);
+  test_gate_clear (&k.gate);
+}
+
 /* Raising max-threads puts waiting tasks to work at once. */
 static void
 test_max_threads_raised (TestFixture   *f,
@@ -1344,6 +1412,7 @@ main (int   argc,
   TEST_ADD ("/Tasker/Threads/concurrent-submit", test_concurrent_submit);
   TEST_ADD ("/Tasker/Threads/max-threads-bounds", test_max_threads_bounds);
   TEST_ADD ("/Tasker/Threads/max-threads-raised", test_max_threads_raised);
+  TEST_ADD ("/Tasker/Threads/kept-recycled-context-holds-task", test_kept_recycled_context_holds_task);
   TEST_ADD ("/Tasker/Threads/where-functions-run", test_where_functions_run);
   TEST_ADD ("/Tasker/Threads/dup-message-any-thread", test_dup_message_any_thread);
   g_test_add_func ("/Tasker/Threads/default-context", callbacks_run_on_the_default_context);
