@@ -111,7 +111,8 @@ _tasker_manager_start_attempt_locked (TaskerManager *self,
       /* A task that finds every thread busy waits, and its sync says so. A
        * new one is looked at when it joins the live list (not counted yet,
        * it is ours alone here); one seen before needs a sync of its own. */
-      if (_tasker_thread_runner_push (self->threads, task) && task->slot.counted &&
+      if (_tasker_thread_runner_push (self->threads, task, self->defer_thread_wakeups) &&
+          task->slot.counted &&
           !__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
         {
           g_ptr_array_add (self->dirty, g_object_ref (task));
@@ -325,7 +326,12 @@ submit (TaskerManager      *self,
       _tasker_manager_push_msg_locked (self, MSG_START, task, NULL, NULL);
     }
   else
-    _tasker_manager_admit_locked (self, task);
+    {
+      /* The pool thread it needs is woken once the lock is dropped. */
+      self->defer_thread_wakeups = TRUE;
+      _tasker_manager_admit_locked (self, task);
+      self->defer_thread_wakeups = FALSE;
+    }
 
   /* A child of a cancelled parent is cancelled with it. */
   if (parent != NULL && g_atomic_int_get (&parent->cancel_requested))
@@ -340,6 +346,8 @@ submit (TaskerManager      *self,
   _tasker_manager_wake_now_locked (self);
 
   g_mutex_unlock (&self->lock);
+
+  _tasker_thread_runner_kick (self->threads);
 
   if (to_fire != NULL)
     _tasker_manager_fire_all (to_fire);

@@ -27,6 +27,7 @@ struct _TaskerThreadRunner
   TaskerTask  *head;         /* (owned) (nullable) protected by @lock, linked by runner_next */
   TaskerTask  *tail;         /* protected by @lock */
   guint        n_drainers;   /* tokens pushed and not yet finished, protected by @lock */
+  guint        n_deferred;   /* of those, tokens left for _kick(), protected by @lock */
   guint        max_threads;  /* protected by @lock */
   GThreadPool *pool;         /* (owned) */
 };
@@ -160,10 +161,16 @@ _tasker_thread_runner_free (TaskerThreadRunner *self)
 
 /* Any thread. Takes a reference on @task until it has run or been skipped.
  * Returns whether it waits because every thread is busy: marked so before
- * any thread can start it, for the manager to show (DESIGN.md §4 Messages). */
+ * any thread can start it, for the manager to show (DESIGN.md §4 Messages).
+ *
+ * With @defer, a pool thread this needs is not woken here but by the
+ * caller's _tasker_thread_runner_kick(), which it must call next, once it
+ * holds no lock: a thread woken under the manager's lock preempts the
+ * submitter on its CPU, runs the task and then sleeps on that same lock. */
 gboolean
 _tasker_thread_runner_push (TaskerThreadRunner *self,
-                            TaskerTask         *task)
+                            TaskerTask         *task,
+                            gboolean            defer)
 {
   gboolean need_drainer = FALSE;
   gboolean waits = FALSE;
@@ -193,7 +200,10 @@ _tasker_thread_runner_push (TaskerThreadRunner *self,
   if (self->n_drainers < self->max_threads)
     {
       self->n_drainers++;
-      need_drainer = TRUE;
+      if (defer)
+        self->n_deferred++;
+      else
+        need_drainer = TRUE;
     }
   else
     waits = TRUE;
@@ -205,6 +215,21 @@ _tasker_thread_runner_push (TaskerThreadRunner *self,
     g_thread_pool_push (self->pool, runner_ref (self), NULL);
 
   return waits;
+}
+
+/* Wakes the pool threads that deferred pushes claimed. */
+void
+_tasker_thread_runner_kick (TaskerThreadRunner *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->lock);
+  n = self->n_deferred;
+  self->n_deferred = 0;
+  g_mutex_unlock (&self->lock);
+
+  while (n-- > 0)
+    g_thread_pool_push (self->pool, runner_ref (self), NULL);
 }
 
 void
