@@ -28,9 +28,17 @@ struct _TaskerThreadRunner
   TaskerTask  *tail;         /* protected by @lock */
   guint        n_drainers;   /* tokens pushed and not yet finished, protected by @lock */
   guint        n_deferred;   /* of those, tokens left for _kick(), protected by @lock */
+  guint        n_lingering;  /* of those, drainers polling an empty FIFO, protected by @lock */
+  guint        n_queued;     /* tasks in the FIFO, protected by @lock */
+  int          pushed;       /* (atomic) bumped by every push: what lingering drainers poll */
   guint        max_threads;  /* protected by @lock */
   GThreadPool *pool;         /* (owned) */
 };
+
+/* How many times a drainer that ran out of tasks yields its CPU, looking
+ * for a new one in between, before its thread goes to sleep: a few µs. */
+#define LINGER_YIELDS 16
+#define LINGER_MAX_USEC 50
 
 static GPrivate in_pool_thread;
 static GPrivate spare_context = G_PRIVATE_INIT (g_object_unref);
@@ -110,18 +118,45 @@ drain_func (gpointer data,
   g_private_set (&spare_context, NULL);
   g_private_set (&in_pool_thread, GINT_TO_POINTER (TRUE));
 
-  for (;;)
+  for (gboolean lingered = FALSE;;)
     {
       TaskerTask *task;
 
       g_mutex_lock (&self->lock);
-      task = self->head;
+      /* Past a lowered max-threads, the drainer leaves with its task done. */
+      task = self->n_drainers <= self->max_threads ? self->head : NULL;
+      if (task == NULL && !lingered && self->n_drainers <= self->max_threads)
+        {
+          int seen = g_atomic_int_get (&self->pushed);
+          gint64 until = g_get_monotonic_time () + LINGER_MAX_USEC;
+
+          /* Before it sleeps, the thread waits a little for more work, giving
+           * its CPU away at each look: in a burst the submitter then finds it
+           * awake. Waking a sleeping pool thread costs the submitter a
+           * syscall and, as often as not, its CPU (the woken thread preempts
+           * it, runs a task, sleeps again). A push seeing a lingering drainer
+           * wakes no one for a task it will take. */
+          self->n_lingering++;
+          g_mutex_unlock (&self->lock);
+          for (guint i = 0;
+               i < LINGER_YIELDS && g_atomic_int_get (&self->pushed) == seen &&
+               g_get_monotonic_time () < until;
+               i++)
+            g_thread_yield ();
+          g_mutex_lock (&self->lock);
+          self->n_lingering--;
+          g_mutex_unlock (&self->lock);
+          lingered = TRUE;
+          continue;
+        }
       if (task == NULL)
         {
           self->n_drainers--;
           g_mutex_unlock (&self->lock);
           break;
         }
+      lingered = FALSE;
+      self->n_queued--;
       self->head = task->runner_next;
       if (self->head == NULL)
         self->tail = NULL;
@@ -197,16 +232,23 @@ _tasker_thread_runner_push (TaskerThreadRunner *self,
       task->runner_next = *link;
       *link = task;
     }
-  if (self->n_drainers < self->max_threads)
+  self->n_queued++;
+  g_atomic_int_inc (&self->pushed);
+  /* Each lingering drainer takes one of the queued tasks, awake; past
+   * those, a pool thread is woken while the limit allows. */
+  if (self->n_queued > self->n_lingering)
     {
-      self->n_drainers++;
-      if (defer)
-        self->n_deferred++;
+      if (self->n_drainers < self->max_threads)
+        {
+          self->n_drainers++;
+          if (defer)
+            self->n_deferred++;
+          else
+            need_drainer = TRUE;
+        }
       else
-        need_drainer = TRUE;
+        waits = TRUE;
     }
-  else
-    waits = TRUE;
   /* Before it can start: a flag, no allocation on this hot path. */
   g_atomic_int_set (&task->waits_for, waits ? TASKER_WAIT_THREAD : TASKER_WAIT_NONE);
   g_mutex_unlock (&self->lock);

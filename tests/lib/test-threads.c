@@ -787,6 +787,53 @@ test_kept_recycled_context_holds_task (TestFixture   *f,
   test_gate_clear (&k.gate);
 }
 
+static void
+count_call_cb (TaskerContext *context,
+               gpointer       data)
+{
+  g_atomic_int_inc ((int *) data);
+}
+
+static gboolean
+all_final (GPtrArray *tasks)
+{
+  for (guint i = 0; i < tasks->len; i++)
+    if (!test_task_is_final (g_ptr_array_index (tasks, i)))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* A pool thread that ran out of tasks looks for more for a moment before it
+ * sleeps, and a submission that finds it looking wakes no other thread: a
+ * task submitted at any point of that moment still starts (none is left
+ * queued with every thread asleep). Submissions of one to three tasks, each
+ * after the last ones ended, land all over it. */
+static void
+test_lingering_thread_misses_nothing (TestFixture   *f,
+                                      gconstpointer  data)
+{
+  guint rounds = test_scale (1500);
+  int calls = 0;
+  guint n = 0;
+
+  for (guint max = 1; max <= 2; max++)
+    {
+      tasker_manager_set_max_threads (f->manager, max);
+      for (guint round = 0; round < rounds; round++)
+        {
+          g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+
+          for (guint i = 0; i <= round % 3; i++, n++)
+            g_ptr_array_add (tasks, test_run_thread (f->manager, NULL, f->options, count_call_cb, &calls));
+          TEST_WAIT_UNTIL (f->context, all_final (tasks));
+          for (guint i = 0; i < tasks->len; i++)
+            test_assert_status (g_ptr_array_index (tasks, i), TASKER_TASK_STATUS_COMPLETED);
+        }
+    }
+  g_assert_cmpint (g_atomic_int_get (&calls), ==, (int) n);
+}
+
 /* Raising max-threads puts waiting tasks to work at once. */
 static void
 test_max_threads_raised (TestFixture   *f,
@@ -1413,6 +1460,7 @@ main (int   argc,
   TEST_ADD ("/Tasker/Threads/max-threads-bounds", test_max_threads_bounds);
   TEST_ADD ("/Tasker/Threads/max-threads-raised", test_max_threads_raised);
   TEST_ADD ("/Tasker/Threads/kept-recycled-context-holds-task", test_kept_recycled_context_holds_task);
+  TEST_ADD ("/Tasker/Threads/lingering-thread-misses-nothing", test_lingering_thread_misses_nothing);
   TEST_ADD ("/Tasker/Threads/where-functions-run", test_where_functions_run);
   TEST_ADD ("/Tasker/Threads/dup-message-any-thread", test_dup_message_any_thread);
   g_test_add_func ("/Tasker/Threads/default-context", callbacks_run_on_the_default_context);
