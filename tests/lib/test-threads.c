@@ -736,15 +736,6 @@ gated_first_cb (TaskerContext *context,
   test_gate_wait (&k->gate, NULL);
 }
 
-static void
-keep_context_cb (TaskerContext *context,
-                 gpointer       data)
-{
-  KeptContext *k = data;
-
-  k->kept = g_object_ref (context);
-}
-
 /* A pool thread hands its next task the context the last one left, which
  * lends that task rather than referencing it; a function that keeps its
  * context keeps its task alive with it, after the end and after everyone
@@ -762,7 +753,7 @@ test_kept_recycled_context_holds_task (TestFixture   *f,
 
   /* Both run in one drain of the one thread: the second gets the first's context. */
   first = test_run_thread (f->manager, NULL, f->options, gated_first_cb, &k);
-  task = test_run_thread (f->manager, NULL, f->options, keep_context_cb, &k);
+  task = test_run_thread (f->manager, NULL, f->options, test_capture_context_cb, &k.kept);
   g_object_add_weak_pointer (G_OBJECT (task), (gpointer *) &task);
   test_gate_block_until_waiting (&k.gate, 1);
   test_gate_open (&k.gate);
