@@ -47,6 +47,8 @@ typedef struct
   guint64     token;
 } TokenCall;
 
+/* Declared static first: G_DEFINE_QUARK alone would export it. */
+static GQuark token_funcs_quark (void);
 G_DEFINE_QUARK (tasker-manager-token-funcs, token_funcs)
 
 static void
