@@ -826,3 +826,58 @@ def test_decoder_over_the_fuzz_corpus(name):
     if error is not None:
         outcome.append(f"  error: {error}\n")
     assert outcome == corpus_outcomes()[name]
+
+
+# Arguments of 0 to 1 MiB put the RUN body's framing offsets at 1, 2 and 4
+# bytes; the sizes around 255 and 65535 are where the size changes.
+@pytest.mark.parametrize("size", [0, 1, 7, 200, 230, 240, 250, 260, 65480, 65500, 65530, 70000,
+                                  1 << 20])
+@pytest.mark.parametrize("entry_point", ["m:f", "worker_funcs:add", "é:x" * 3])
+def test_run_read_without_glib(size, entry_point):
+    """A RUN of `ay` arguments is read without GLib to the same values as
+    through GLib, whatever the size of its framing offsets."""
+    module = load_worker_module()
+    args = bytes((i * 7) & 0xFF for i in range(size))
+    payload = encode(RUN, run_body(9, args, entry_point, 0xDEADBEEF12345678))[4:]
+    run = module.decode_run_fast(payload)
+    assert run is not None
+    assert (run.task_id, run.entry_point, run.args, run.trace_id) == \
+        (9, entry_point, args, 0xDEADBEEF12345678)
+    _, body = module.decode_payload(payload)
+    assert body.get_child_value(2).get_variant().get_data_as_bytes().get_data() == args
+    # The decoder gives either, as asked.
+    assert isinstance(next(module.Decoder().feed(encode(RUN, run_body(9, args, entry_point)),
+                                                 fast_run=True))[1], module.RunBody)
+    assert isinstance(next(module.Decoder().feed(encode(RUN, run_body(9, args, entry_point))))[1],
+                      GLib.Variant)
+
+
+def not_normal_runs():
+    """RUN frames that GLib refuses or the RUN checks reject, each with the
+    reason the worker gives."""
+    good = bytearray(encode(RUN, run_body(5, b"abc", "m:f"))[4:])
+    # Body: id (8), "m:f\0" (4), padding (4), "abc\0ay" (6), padding (2), trace (8), offsets.
+    padding = bytearray(good)
+    padding[8 + 13] = 1
+    offsets = bytearray(good)
+    offsets[-len(b"\0(tsvt)") - 1] += 1
+    return [
+        (bytes(padding), "RUN body is not in normal form"),
+        (bytes(offsets), "RUN body is not in normal form"),
+        (encode(RUN, run_body(0, b"abc", "m:f"))[4:], "RUN has task id 0"),
+        (encode(RUN, run_body(5, b"abc", "m.f"))[4:], "is not of the form module:symbol"),
+    ]
+
+
+@pytest.mark.parametrize("payload, message", not_normal_runs(),
+                         ids=["padding", "offsets", "id", "entry-point"])
+def test_run_not_read_without_glib_unless_normal(worker, payload, message):
+    """What the GLib path refuses never passes the fast one: it falls back,
+    and the worker fails with the GLib path's reason."""
+    module = load_worker_module()
+    assert module.decode_run_fast(payload) is None
+    with pytest.raises(module.ProtocolError, match=message):
+        module.decode_payload(payload)
+    worker.send(raw(payload))
+    assert worker.wait() == 1
+    assert message in worker.stderr()
