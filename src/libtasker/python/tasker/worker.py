@@ -1037,7 +1037,12 @@ class Worker:
             except Exception as error:
                 raise _invalid_argument(f"cannot import module “__main__” from {main_path}: "
                                         f"{_describe(error)}") from None
-        if module_name not in sys.modules:
+        module = sys.modules.get(module_name)
+        if module is not None and not getattr(getattr(module, "__spec__", None),
+                                              "_initializing", False):
+            # Imported by an earlier task, and not still being imported.
+            return module
+        if module is None:
             # sys.path may have changed, or files appeared since the last look.
             importlib.invalidate_caches()
         try:
