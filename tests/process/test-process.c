@@ -576,6 +576,14 @@ count_new_children (GHashTable *before)
   return n;
 }
 
+static gboolean
+skip_without_children (GHashTable *children)
+{
+  if (children == NULL)
+    g_test_skip ("/proc/self/task/*/children is not available");
+  return children == NULL;
+}
+
 /* Workers start ahead of a backlog: the first task of a program brings the
  * rest of the pool with it, without further submits, and each of them
  * leaves after worker-idle-timeout when no task came. */
@@ -588,11 +596,8 @@ test_pool_warms_ahead (TestFixture   *f,
   g_autoptr(GHashTable) pids = g_hash_table_new (NULL, NULL);
   g_autoptr(TaskerTask) first = NULL;
 
-  if (before == NULL)
-    {
-      g_test_skip ("/proc/self/task/*/children is not available");
-      return;
-    }
+  if (skip_without_children (before))
+    return;
 
   tasker_manager_set_max_workers (f->manager, 3);
   tasker_manager_set_worker_idle_timeout (f->manager, 1500);
@@ -629,11 +634,8 @@ test_pool_warm_shrinks (TestFixture   *f,
   g_autoptr(TaskerTask) first = NULL;
   g_autoptr(TaskerTask) second = NULL;
 
-  if (before == NULL)
-    {
-      g_test_skip ("/proc/self/task/*/children is not available");
-      return;
-    }
+  if (skip_without_children (before))
+    return;
 
   tasker_manager_set_max_workers (f->manager, 3);
   first = run_process (f, NULL, NULL, EP ("pid"), NULL);
@@ -665,11 +667,8 @@ test_pool_warm_leaves_room (TestFixture   *f,
   const char *worker_path = g_getenv ("TASKER_WORKER");
   const char *worker[] = { "/bin/sh", "-c", "exec \"$0\" \"$@\"", worker_path, NULL };
 
-  if (before == NULL)
-    {
-      g_test_skip ("/proc/self/task/*/children is not available");
-      return;
-    }
+  if (skip_without_children (before))
+    return;
   if (worker_path == NULL)
     {
       g_test_skip ("TASKER_WORKER is not set");
