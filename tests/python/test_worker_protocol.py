@@ -861,16 +861,20 @@ def not_normal_runs():
     padding[8 + 13] = 1
     offsets = bytearray(good)
     offsets[-len(b"\0(tsvt)") - 1] += 1
+    # One byte more, the end of `v` moved so that the trace id would run past
+    # the body's end.
+    past_end = good[:8 + 32] + b"\0" + bytes([25, 12]) + good[8 + 34:]
     return [
         (bytes(padding), "RUN body is not in normal form"),
         (bytes(offsets), "RUN body is not in normal form"),
+        (bytes(past_end), "RUN body is not in normal form"),
         (encode(RUN, run_body(0, b"abc", "m:f"))[4:], "RUN has task id 0"),
         (encode(RUN, run_body(5, b"abc", "m.f"))[4:], "is not of the form module:symbol"),
     ]
 
 
 @pytest.mark.parametrize("payload, message", not_normal_runs(),
-                         ids=["padding", "offsets", "id", "entry-point"])
+                         ids=["padding", "offsets", "past-end", "id", "entry-point"])
 def test_run_not_read_without_glib_unless_normal(worker, payload, message):
     """What the GLib path refuses never passes the fast one: it falls back,
     and the worker fails with the GLib path's reason."""
@@ -881,3 +885,35 @@ def test_run_not_read_without_glib_unless_normal(worker, payload, message):
     worker.send(raw(payload))
     assert worker.wait() == 1
     assert message in worker.stderr()
+
+
+def test_run_read_without_glib_never_disagrees():
+    """RUN frames with bytes changed at random: the fast path never raises,
+    and what it accepts GLib accepts too, with the same values."""
+    module = load_worker_module()
+    rng = __import__("random").Random(18)
+    seeds = [encode(RUN, run_body(i + 1, bytes(rng.randrange(256) for _ in range(size)),
+                                  entry, rng.getrandbits(64)))[4:]
+             for i, (size, entry) in enumerate([(0, "m:f"), (3, "a.b:c"), (240, "x:y"),
+                                                (300, "mod:fn"), (70000, "é:ü")])]
+    accepted = 0
+    for _ in range(3000):
+        payload = bytearray(rng.choice(seeds))
+        for _ in range(rng.randrange(1, 4)):
+            # Mostly the body's head and tail, where the layout lives.
+            at = rng.choice([rng.randrange(len(payload)), rng.randrange(8, 40),
+                             len(payload) - rng.randrange(1, 24)])
+            payload[at] = rng.randrange(256)
+        payload = bytes(payload)
+        run = module.decode_run_fast(payload)
+        if run is None:
+            continue
+        accepted += 1
+        msg_type, body = module.decode_payload(payload)
+        assert msg_type == RUN
+        assert (body.get_child_value(0).get_uint64(), body.get_child_value(1).get_string(),
+                body.get_child_value(2).get_variant().get_data_as_bytes().get_data(),
+                body.get_child_value(3).get_uint64()) == \
+            (run.task_id, run.entry_point, run.args, run.trace_id)
+    # Changes to the id, the trace id or the arguments' bytes keep a frame valid.
+    assert accepted > 0

@@ -353,9 +353,11 @@ def decode_run_fast(payload):
     end_s = int.from_bytes(body[len(body) - size:], "little")
     if not 9 <= end_s <= end_v <= len(body) - 2 * size - 8:
         return None
+    start_t = _align8(end_v)
+    if start_t + 8 + 2 * size != len(body):
+        return None
     entry = bytes(body[8:end_s - 1])
     args = bytes(body[_align8(end_s):end_v - len(_ARGS_TAIL)])
-    start_t = _align8(end_v)
     task_id, = _ID.unpack_from(body)
     trace_id, = _ID.unpack_from(body, start_t)
     if _run_body_bytes(task_id, entry, args, trace_id) != body:
