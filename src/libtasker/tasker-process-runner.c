@@ -658,16 +658,26 @@ warm_pool (TaskerProcessRunner  *self,
 /* The worker for @job: an idle one of its program, a new one while the pool
  * may grow (making room by letting an idle worker of another program go),
  * else the least busy one if a backlog makes queueing in workers pay
- * (several tasks in flight per worker, their frames batched). */
+ * (several tasks in flight per worker, their frames batched).
+ *
+ * A worker still on its way (no HELLO yet) takes no task while one of its
+ * program is up, and none is started while one is on its way: a task given
+ * to it would wait for its start-up (a Python worker's is tens of
+ * milliseconds, longer under load) while the others run the rest of a burst.
+ * The backlog waits here instead, for whichever is free first; only when
+ * none of its program is up does one on its way take a task, which starts as
+ * soon as it is. */
 static Child *
 pick_worker (TaskerProcessRunner  *self,
              Job                  *job,
              GError              **error)
 {
   Child *best = NULL;
+  Child *starting = NULL;
   Child *idle_other = NULL;
   guint n_live = 0;
-  guint n_same = 0;
+  guint n_ready = 0;
+  guint n_starting = 0;
   guint depth;
 
   for (guint i = 0; i < self->children->len; i++)
@@ -686,33 +696,47 @@ pick_worker (TaskerProcessRunner  *self,
             idle_other = child;
           continue;
         }
-      n_same++;
+      if (!child->hello)
+        {
+          n_starting++;
+          if (starting == NULL && child->jobs.length == 0)
+            starting = child;
+          continue;
+        }
+      n_ready++;
       if (child->jobs.length == 0)
         return child;
       if (best == NULL || child->jobs.length < best->jobs.length)
         best = child;
     }
 
-  if (n_live >= self->current.max_workers && idle_other != NULL && (best == NULL || best->jobs.length > 0))
-    {
-      dismiss (idle_other);
-      n_live--;
-    }
+  if (n_ready == 0 && starting != NULL)
+    return starting;
 
-  if (n_live < self->current.max_workers)
+  if (n_starting == 0)
     {
-      Child *child = spawn_worker (self, job->call->worker, error);
+      if (n_live >= self->current.max_workers && idle_other != NULL)
+        {
+          dismiss (idle_other);
+          n_live--;
+        }
 
-      if (child != NULL)
-        warm_pool (self, job->call->worker);
-      return child;
+      if (n_live < self->current.max_workers)
+        {
+          Child *child = spawn_worker (self, job->call->worker, error);
+
+          if (child != NULL)
+            warm_pool (self, job->call->worker);
+          return child;
+        }
     }
 
   if (best == NULL)
     return NULL;
 
-  /* Spread the backlog; one long task then holds up at most its share. */
-  depth = CLAMP (self->waiting.length / n_same + 1, 1, PIPELINE_MAX);
+  /* Spread the backlog, counting the workers on their way; one long task
+   * then holds up at most its share. */
+  depth = CLAMP (self->waiting.length / (n_ready + n_starting) + 1, 1, PIPELINE_MAX);
 
   return best->jobs.length < depth ? best : NULL;
 }

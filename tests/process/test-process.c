@@ -694,6 +694,53 @@ test_pool_warm_leaves_room (TestFixture   *f,
   TEST_WAIT_UNTIL (f->context, count_new_children (before) <= 2);
 }
 
+/* A worker still on its way takes no task while one of its program is up:
+ * the worker warmed ahead here would say HELLO only after 5 s (its program
+ * sleeps first when a marker says it is not the first; the tests' HELLO
+ * timeout, 3 s, ends it before), and the tasks submitted meanwhile all run
+ * in the first worker instead of waiting for it (or failing with it). */
+static void
+test_pool_warm_not_waited_for (TestFixture   *f,
+                               gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) options = test_recorder_options (&f->rec);
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(TaskerTask) first = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tasker-test-XXXXXX", NULL);
+  g_autofree char *marker = g_build_filename (dir, "started", NULL);
+  const char *worker_path = g_getenv ("TASKER_WORKER");
+  const char *worker[] = {
+    "/bin/sh", "-c",
+    "if [ -e \"$0\" ]; then sleep 5; else : > \"$0\"; fi; exec \"$@\"",
+    marker, worker_path, NULL
+  };
+  int pid;
+
+  if (worker_path == NULL)
+    {
+      g_test_skip ("TASKER_WORKER is not set");
+      return;
+    }
+
+  tasker_manager_set_max_workers (f->manager, 2);
+  tasker_task_options_set_worker (options, worker);
+  first = run_process (f, NULL, options, EP ("pid"), NULL);
+  wait_done (f, first);
+  pid = assert_task_pid (first);
+
+  for (guint i = 0; i < 4; i++)
+    g_ptr_array_add (tasks, run_process (f, NULL, options, EP ("pid"), NULL));
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      wait_done (f, g_ptr_array_index (tasks, i));
+      g_assert_cmpint (assert_task_pid (g_ptr_array_index (tasks, i)), ==, pid);
+    }
+
+  tasker_manager_shutdown (f->manager, 1000);
+  g_assert_cmpint (g_unlink (marker), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 /* Workers start lazily: not for a manager that never ran a process task,
  * and never inside the submitting call. (A worker may start on a spawner
  * thread of the manager's as soon as the task is submitted: DESIGN.md §3
@@ -1852,6 +1899,7 @@ main (int    argc,
   PROC_ADD ("/Tasker/Process/pool-warms-ahead", test_pool_warms_ahead);
   PROC_ADD ("/Tasker/Process/pool-warm-shrinks", test_pool_warm_shrinks);
   PROC_ADD ("/Tasker/Process/pool-warm-leaves-room", test_pool_warm_leaves_room);
+  PROC_ADD ("/Tasker/Process/pool-warm-not-waited-for", test_pool_warm_not_waited_for);
   PROC_ADD ("/Tasker/Process/cancel-pending", test_cancel_pending);
   PROC_ADD ("/Tasker/Process/cancel-cooperative", test_cancel_cooperative);
   PROC_ADD_DATA ("/Tasker/Process/cancel-uncooperative/sigterm", EP ("hang"),
