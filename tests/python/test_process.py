@@ -458,7 +458,7 @@ def _python_workers():
 def test_pool_warm_after_the_first_task(manager, ctx):
     """The first process task starts the rest of the pool with it: without
     further submits, max-workers Python workers come up, the burst that follows
-    runs in all of them, and idle they leave after worker-idle-timeout."""
+    runs in them, and idle they leave after worker-idle-timeout."""
     # Other managers' (the session's default one) are not this test's.
     others = set(_python_workers())
 
@@ -472,8 +472,11 @@ def test_pool_warm_after_the_first_task(manager, ctx):
     assert first.result()["pid"] in workers()
     assert iterate_until(ctx, lambda: len(workers()) == 2)
 
+    # They run the burst that follows (a worker still starting takes none of it
+    # while another is up), and no other starts.
     burst = [manager.run_process(pyfuncs.where) for _ in range(50)]
     assert manager.wait_until_settled(SETTLE_MS)
-    assert {t.result()["pid"] for t in burst} == workers()
+    assert {t.result()["pid"] for t in burst} <= workers()
+    assert len(workers()) == 2
 
     assert iterate_until(ctx, lambda: workers() == set())
