@@ -847,7 +847,7 @@ def test_run_read_without_glib(size, entry_point):
     assert body.get_child_value(2).get_variant().get_data_as_bytes().get_data() == args
     # The decoder gives either, as asked.
     assert isinstance(next(module.Decoder().feed(encode(RUN, run_body(9, args, entry_point)),
-                                                 fast_run=True))[1], module.RunBody)
+                                                 fast=True))[1], module.RunBody)
     assert isinstance(next(module.Decoder().feed(encode(RUN, run_body(9, args, entry_point))))[1],
                       GLib.Variant)
 
@@ -917,3 +917,33 @@ def test_run_read_without_glib_never_disagrees():
             (run.task_id, run.entry_point, run.args, run.trace_id)
     # Changes to the id, the trace id or the arguments' bytes keep a frame valid.
     assert accepted > 0
+
+
+def test_cancel_and_exit_read_without_glib():
+    """CANCEL and EXIT, the other frames a manager sends, are read without
+    GLib to what GLib reads; a CANCEL that breaks a rule is left to the GLib
+    path and its error."""
+    module = load_worker_module()
+    for task_id in (1, 7, 2 ** 64 - 1):
+        payload = encode(CANCEL, GLib.Variant("(t)", (task_id,)))[4:]
+        assert module.decode_fast(payload) == (CANCEL, task_id)
+        assert module.decode_payload(payload)[1].get_child_value(0).get_uint64() == task_id
+    payload = encode(EXIT, GLib.Variant("()", ()))[4:]
+    assert module.decode_fast(payload) == (EXIT, None)
+    assert module.decode_payload(payload)[0] == EXIT
+    for payload, message in [(encode(CANCEL, GLib.Variant("(t)", (0,)))[4:], "CANCEL has task id 0"),
+                             (encode(CANCEL, GLib.Variant("(t)", (3,)), flags=1)[4:],
+                              "CANCEL has flags 0x1"),
+                             (encode(EXIT, GLib.Variant("()", ()), flags=1)[4:],
+                              "EXIT has flags 0x1")]:
+        assert module.decode_fast(payload) is None
+        with pytest.raises(module.ProtocolError, match=message):
+            module.decode_payload(payload)
+
+
+def test_worker_runs_without_importing_gi(worker):
+    """A worker whose tasks only run and return never imports gi (most of
+    its start-up): HELLO, RUN, STARTED and RESULT are all written and read
+    by hand."""
+    task = worker.run("gi_loaded")
+    assert single(worker.read_task(task), RESULT).value is False

@@ -53,11 +53,30 @@ import time
 import traceback
 import types
 
-import gi
 
-gi.require_version("GLib", "2.0")
-gi.require_version("Gio", "2.0")
-from gi.repository import GLib, Gio  # noqa: E402
+class _Repository:
+    """GLib or Gio from gi, imported on first use: a worker whose tasks only
+    run and return (RUN read without GLib, results and the frames of a task's
+    life written by hand) never imports gi, which is most of a worker's
+    start-up (tens of milliseconds)."""
+
+    def __init__(self, name):
+        self._name = name
+        self._module = None
+
+    def __getattr__(self, attribute):
+        module = self._module
+        if module is None:
+            import gi
+            gi.require_version("GLib", "2.0")
+            gi.require_version("Gio", "2.0")
+            module = importlib.import_module("gi.repository." + self._name)
+            self._module = module
+        return getattr(module, attribute)
+
+
+GLib = _Repository("GLib")
+Gio = _Repository("Gio")
 
 # --- the protocol (docs/worker-protocol.md) -----------------------------------
 
@@ -372,17 +391,37 @@ def decode_run_fast(payload):
     return RunBody(task_id, entry_point, args, trace_id)
 
 
+_CANCEL_SIZE = _HEADER.size + _ID.size + len(b"\0(t)")
+_EXIT_PAYLOAD = _HEADER.pack(EXIT, 0) + b"\0\0()"      # `()` is one zero byte
+
+
+def decode_fast(payload):
+    """(type, body) for the frames a manager sends most, read without GLib:
+    RUN (a RunBody, see decode_run_fast()), CANCEL (its task id) and EXIT
+    (None); None for anything else, or anything these checks do not pass
+    (decode_payload() then says why)."""
+    if payload == _EXIT_PAYLOAD:
+        return EXIT, None
+    if len(payload) == _CANCEL_SIZE and payload.endswith(b"\0(t)"):
+        msg_type, flags, task_id = struct.unpack_from("=IIQ", payload)
+        if msg_type == CANCEL and flags == 0 and task_id != 0:
+            return CANCEL, task_id
+        return None
+    run = decode_run_fast(payload)
+    return (RUN, run) if run is not None else None
+
+
 class Decoder:
     """Splits the stream from the manager into frames, fed in any chunks."""
 
     def __init__(self):
         self._buffer = bytearray()
 
-    def feed(self, data, fast_run=False):
+    def feed(self, data, fast=False):
         """Adds `data` and yields the (message type, body) of each whole frame
-        it completes. Raises ProtocolError on a bad frame. With `fast_run`,
-        the body of a RUN that decode_run_fast() reads is its RunBody
-        instead of a GLib.Variant."""
+        it completes. Raises ProtocolError on a bad frame. With `fast`, the
+        frames decode_fast() reads have its bodies instead of a
+        GLib.Variant."""
         self._buffer += data
         start = 0
         try:
@@ -397,8 +436,8 @@ class Decoder:
                     break
                 payload = bytes(self._buffer[start + _LENGTH.size:end])
                 start = end
-                run = decode_run_fast(payload) if fast_run else None
-                yield (RUN, run) if run is not None else decode_payload(payload)
+                decoded = decode_fast(payload) if fast else None
+                yield decoded if decoded is not None else decode_payload(payload)
         finally:
             # One compaction per chunk, not one per frame.
             del self._buffer[:start]
@@ -766,8 +805,9 @@ class Worker:
     def send_hello(self):
         """The first frame of a worker: the protocol version and our pid."""
         with self._out_lock:
-            self._append_locked(encode_frame(HELLO, GLib.Variant("(ui)", (PROTOCOL_VERSION,
-                                                                         os.getpid()))))
+            # `(ui)` has a fixed size: its data is its two members.
+            self._append_locked(_frame(HELLO, struct.pack("=Ii", PROTOCOL_VERSION, os.getpid()),
+                                       "(ui)"))
             self._flush_locked()
 
     def _append_state_locked(self, task):
@@ -960,7 +1000,7 @@ class Worker:
                 # The manager closed the socket: leave now.
                 os._exit(0)
             try:
-                for msg_type, body in decoder.feed(data, fast_run=True):
+                for msg_type, body in decoder.feed(data, fast=True):
                     if msg_type == RUN and isinstance(body, RunBody):
                         task = _Task(self, body.task_id, body.entry_point, body.args,
                                      body.trace_id)
@@ -976,7 +1016,8 @@ class Worker:
                             self._inbox.append(task)
                             self._jobs_cond.notify()
                     elif msg_type == CANCEL:
-                        self._handle_cancel(body.get_child_value(0).get_uint64())
+                        self._handle_cancel(body if isinstance(body, int)
+                                            else body.get_child_value(0).get_uint64())
                     elif msg_type == EXIT:
                         os._exit(0)
                     else:
