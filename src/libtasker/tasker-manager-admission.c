@@ -476,7 +476,9 @@ is_entry_point (const char *entry_point)
  * its @symbol, a [callback@Tasker.ProcessFunc], with @args. The task's result
  * is the variant the function returns ([method@Tasker.Task.propagate_variant]).
  *
- * Workers are started when needed, never inside this call, and reused. A
+ * Workers are started when needed, never inside this call, and reused; the
+ * first one a task needs brings the rest of the pool with it
+ * ([property@Tasker.Manager:max-workers]). A
  * task waiting in a worker behind others stays pending until it starts. A
  * worker that crashes, exits, hangs past the task's timeout or writes
  * garbage fails only the task it was running, and is replaced. The worker
