@@ -611,7 +611,8 @@ _tasker_calendar_next (const TaskerCalendar *self,
                        GTimeZone            *tz,
                        gint64                after_us)
 {
-  gint64 after_s, wall_after, first_day;
+  gint64 after_s, wall_after, first_day, skip_until;
+  gint32 min_offset = G_MAXINT32;
   int end_year;
 
   g_return_val_if_fail (self != NULL, 0);
@@ -622,6 +623,13 @@ _tasker_calendar_next (const TaskerCalendar *self,
 
   after_s = after_us >= 0 ? after_us / G_USEC_PER_SEC : -((-after_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
   wall_after = after_s + offset_at (tz, after_s);
+  /* A wall time w resolves to at most w - (the smallest offset around it),
+   * so one up to @after_s + that offset cannot come after @after_s: skipped
+   * without resolving. The offsets a candidate near @after_s resolves with
+   * are read within a day of it; sampled every 12 hours over two days. */
+  for (int k = -4; k <= 4; k++)
+    min_offset = MIN (min_offset, offset_at (tz, after_s + k * 43200));
+  skip_until = after_s + min_offset;
   /* One day early: an offset may put a matching instant's wall time on the
    * day before the one @after_us reads as. */
   first_day = (wall_after >= 0 ? wall_after / 86400 : (wall_after - 86399) / 86400) - 1;
@@ -646,18 +654,19 @@ _tasker_calendar_next (const TaskerCalendar *self,
         {
           if (!(self->hours & (1u << h)))
             continue;
-          /* Hours that end a day before @after_us cannot match. */
-          if (day * 86400 + (h + 1) * 3600 + 86400 < wall_after)
+          if (day * 86400 + (h + 1) * 3600 - 1 <= skip_until)
             continue;
           for (int m = 0; m < 60; m++)
             {
-              if (!((self->minutes >> m) & 1))
+              if (!((self->minutes >> m) & 1)
+                  || day * 86400 + h * 3600 + m * 60 + 59 <= skip_until)
                 continue;
               for (int s = 0; s < 60; s++)
                 {
                   gint64 t;
 
-                  if (!((self->seconds >> s) & 1))
+                  if (!((self->seconds >> s) & 1)
+                      || day * 86400 + h * 3600 + m * 60 + s <= skip_until)
                     continue;
                   t = resolve_wall (tz, day * 86400 + h * 3600 + m * 60 + s);
                   if (t * G_USEC_PER_SEC > after_us)

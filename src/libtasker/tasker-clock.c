@@ -267,6 +267,8 @@ tasker_clock_new_fake (gint64 start_us)
  * tasker_clock_is_fake:
  * @self: a #TaskerClock
  *
+ * Tells a fake clock from the real one.
+ *
  * Returns: whether @self was made by [ctor@Tasker.Clock.new_fake]
  *
  * Since: 1.0

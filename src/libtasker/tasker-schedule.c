@@ -805,6 +805,8 @@ tasker_schedule_run_now (TaskerSchedule *self,
  * tasker_schedule_get_spec:
  * @self: a #TaskerSchedule
  *
+ * Gets the spec the schedule was made with.
+ *
  * Returns: the schedule's [property@Tasker.Schedule:spec]
  *
  * Since: 1.0
@@ -820,6 +822,8 @@ tasker_schedule_get_spec (TaskerSchedule *self)
 /**
  * tasker_schedule_get_id:
  * @self: a #TaskerSchedule
+ *
+ * Gets the identifier that the schedule's runs carry as their description `schedule`.
  *
  * Returns: the schedule's [property@Tasker.Schedule:id]
  *
@@ -837,6 +841,8 @@ tasker_schedule_get_id (TaskerSchedule *self)
  * tasker_schedule_get_clock:
  * @self: a #TaskerSchedule
  *
+ * Gets the clock the schedule reads and waits on.
+ *
  * Returns: (transfer none): the clock the schedule reads
  *
  * Since: 1.0
@@ -852,6 +858,8 @@ tasker_schedule_get_clock (TaskerSchedule *self)
 /**
  * tasker_schedule_get_paused:
  * @self: a #TaskerSchedule
+ *
+ * Gets whether the schedule holds its runs.
  *
  * Returns: whether the schedule is [property@Tasker.Schedule:paused]
  *
@@ -904,6 +912,8 @@ tasker_schedule_set_paused (TaskerSchedule *self,
  * tasker_schedule_get_overlap_policy:
  * @self: a #TaskerSchedule
  *
+ * Gets what the schedule does when a run falls due while the previous one goes on.
+ *
  * Returns: the schedule's [property@Tasker.Schedule:overlap-policy]
  *
  * Since: 1.0
@@ -942,6 +952,8 @@ tasker_schedule_set_overlap_policy (TaskerSchedule     *self,
  * tasker_schedule_get_catch_up_policy:
  * @self: a #TaskerSchedule
  *
+ * Gets what the schedule does about missed runs.
+ *
  * Returns: the schedule's [property@Tasker.Schedule:catch-up-policy]
  *
  * Since: 1.0
@@ -979,6 +991,8 @@ tasker_schedule_set_catch_up_policy (TaskerSchedule     *self,
 /**
  * tasker_schedule_get_last_run:
  * @self: a #TaskerSchedule
+ *
+ * Gets when the schedule last submitted a run.
  *
  * Returns: the schedule's [property@Tasker.Schedule:last-run], in
  *   microseconds since the epoch; 0 if it never ran
@@ -1021,6 +1035,8 @@ tasker_schedule_set_last_run (TaskerSchedule *self,
  * tasker_schedule_get_next_run:
  * @self: a #TaskerSchedule
  *
+ * Gets when the next run falls due.
+ *
  * Returns: the schedule's [property@Tasker.Schedule:next-run], in
  *   microseconds since the epoch; 0 if it never runs again
  *
@@ -1061,6 +1077,8 @@ tasker_schedule_get_next_run_after (TaskerSchedule *self,
 /**
  * tasker_schedule_get_last_task:
  * @self: a #TaskerSchedule
+ *
+ * Gets the task of the latest run; its status is the last result.
  *
  * Returns: (transfer none) (nullable): the task of the latest run
  *

@@ -273,6 +273,8 @@ test_fake_clock (void)
   /* Added out of order; each fires at its own time, in time order. */
   tasker_clock_add_alarm (clock, 1300, alarm_cb, &alarms, NULL);
   tasker_clock_add_alarm (clock, 1100, alarm_cb, &alarms, NULL);
+  tasker_clock_add_alarm (clock, 1450, alarm_cb, &alarms, NULL);
+  tasker_clock_add_alarm (clock, 1200, alarm_cb, &alarms, NULL);
   removed = tasker_clock_add_alarm (clock, 1200, alarm_cb, &destroyed, destroy_cb);
   tasker_clock_add_alarm (clock, 5000, alarm_cb, &alarms, NULL);
   g_assert_cmpuint (removed, !=, 0);
@@ -282,9 +284,11 @@ test_fake_clock (void)
   g_assert_cmpuint (destroyed, ==, 1);
 
   tasker_clock_advance (clock, 1000);
-  g_assert_cmpuint (alarms.fired->len, ==, 2);
+  g_assert_cmpuint (alarms.fired->len, ==, 4);
   g_assert_cmpint (g_array_index (alarms.fired, gint64, 0), ==, 1100);
-  g_assert_cmpint (g_array_index (alarms.fired, gint64, 1), ==, 1300);
+  g_assert_cmpint (g_array_index (alarms.fired, gint64, 1), ==, 1200);
+  g_assert_cmpint (g_array_index (alarms.fired, gint64, 2), ==, 1300);
+  g_assert_cmpint (g_array_index (alarms.fired, gint64, 3), ==, 1450);
   g_assert_cmpint (tasker_clock_get_now (clock), ==, 2000);
   g_assert_cmpuint (alarms.n_jumped, ==, 0);
 
@@ -292,8 +296,8 @@ test_fake_clock (void)
   tasker_clock_set_now (clock, 10000);
   g_assert_cmpuint (alarms.n_jumped, ==, 1);
   g_assert_cmpint (alarms.delta, ==, 8000);
-  g_assert_cmpuint (alarms.fired->len, ==, 3);
-  g_assert_cmpint (g_array_index (alarms.fired, gint64, 2), ==, 10000);
+  g_assert_cmpuint (alarms.fired->len, ==, 5);
+  g_assert_cmpint (g_array_index (alarms.fired, gint64, 4), ==, 10000);
 
   /* Set back. */
   tasker_clock_set_now (clock, 4000);
@@ -303,10 +307,10 @@ test_fake_clock (void)
 
   /* An alarm whose time has passed fires at the next advance, even 0. */
   tasker_clock_add_alarm (clock, 3000, alarm_cb, &alarms, NULL);
-  g_assert_cmpuint (alarms.fired->len, ==, 3);
+  g_assert_cmpuint (alarms.fired->len, ==, 5);
   tasker_clock_advance (clock, 0);
-  g_assert_cmpuint (alarms.fired->len, ==, 4);
-  g_assert_cmpint (g_array_index (alarms.fired, gint64, 3), ==, 4000);
+  g_assert_cmpuint (alarms.fired->len, ==, 6);
+  g_assert_cmpint (g_array_index (alarms.fired, gint64, 5), ==, 4000);
 
   g_array_unref (alarms.fired);
 }
