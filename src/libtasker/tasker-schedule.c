@@ -17,7 +17,21 @@
  *
  * Runs a task again and again: at the times of a calendar spec (`daily 03:00`,
  * `Mon..Fri 09:00`, `*-*-01 00:00`) read in local time, or at a fixed
- * interval of real time (`every 15m`). docs/scheduling.md lists the syntax.
+ * interval of real time (`every 15m`). The specs accepted (docs/scheduling.md
+ * has the full reference and every error message):
+ *
+ * | Spec | Means |
+ * |---|---|
+ * | `every N` + `s`, `m`, `h` or `d` | a fixed interval of real time |
+ * | `minutely`, `hourly`, `daily`, `weekly`, `monthly`, `yearly` | systemd's shorthands (`weekly`: Mondays at 00:00) |
+ * | `daily HH:MM[:SS]` | every day at that time |
+ * | `[WEEKDAYS] [DATE] [TIME]` | systemd's calendar form, in that order: WEEKDAYS a comma list of `Mon`…`Sun` or ranges `Mon..Fri`; DATE `YYYY-MM-DD` or `MM-DD`; TIME `HH:MM[:SS]` |
+ *
+ * Each date and time component is `*`, a number, a range `A..B` or a comma
+ * list of those, each optionally followed by `/STEP`. A left-out DATE is any
+ * day, a left-out TIME midnight. Examples: `Mon,Wed,Fri 18:30`, `Sat 10:00`,
+ * `*-*-* 03:00:00`, `*-*-01 00:00` (the first of each month),
+ * `*-02-29 12:00` (leap days), `*:0/15`.
  *
  * Each run is a fresh task with its own status and history record, submitted
  * by the schedule's [callback@Tasker.ScheduleFunc] with options whose
