@@ -8,47 +8,20 @@
 
 #include "tasker-test.h"
 
-#include <stdio.h>
-
 #include "tasker-calendar-private.h"
 
 static GTimeZone *kyiv;
 
-/* "2026-03-29 04:00:00 +0300" ↔ µs. The input's offset is optional: without
- * one, the first occurrence of that wall time in Kyiv. */
 static gint64
 parse_time (const char *text)
 {
-  g_autoptr(GDateTime) dt = NULL;
-
-  if (strlen (text) > 19)
-    {
-      g_autofree char *iso = g_strdup_printf ("%.10sT%.8s%c%.2s:%.2s", text, text + 11,
-                                              text[20], text + 21, text + 23);
-      dt = g_date_time_new_from_iso8601 (iso, NULL);
-    }
-  else
-    {
-      int y, mo, d, h, mi, s;
-
-      g_assert_cmpint (sscanf (text, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s), ==, 6);
-      dt = g_date_time_new (kyiv, y, mo, d, h, mi, s);
-    }
-  g_assert_nonnull (dt);
-  return g_date_time_to_unix (dt) * G_USEC_PER_SEC;
+  return test_parse_time (kyiv, text);
 }
 
 static char *
 format_time (gint64 us)
 {
-  g_autoptr(GDateTime) utc = NULL;
-  g_autoptr(GDateTime) local = NULL;
-
-  if (us == 0)
-    return g_strdup ("never");
-  utc = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC);
-  local = g_date_time_to_timezone (utc, kyiv);
-  return g_date_time_format (local, "%Y-%m-%d %H:%M:%S %z");
+  return test_format_time (kyiv, us);
 }
 
 static gint64

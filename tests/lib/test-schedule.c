@@ -9,8 +9,6 @@
 
 #include "tasker-test.h"
 
-#include <stdio.h>
-
 #define MINUTE ((gint64) 60 * G_USEC_PER_SEC)
 #define HOUR   (60 * MINUTE)
 #define DAY    (24 * HOUR)
@@ -33,40 +31,21 @@ typedef struct
   char           *failure;         /* (owned) (nullable) the last run-failed message */
 } Fixture;
 
-/* "2026-12-07 10:00:00" in local (Kyiv) time, first occurrence; or with an
- * offset: "2026-10-25 03:30:00 +0200". */
+/* In local (Kyiv) time: "2026-12-07 10:00:00", "2026-10-25 03:30:00 +0200". */
 static gint64
 local_time (const char *text)
 {
   g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
-  g_autoptr(GDateTime) dt = NULL;
 
-  if (strlen (text) > 19)
-    {
-      g_autofree char *iso = g_strdup_printf ("%.10sT%.8s%c%.2s:%.2s", text, text + 11,
-                                              text[20], text + 21, text + 23);
-      dt = g_date_time_new_from_iso8601 (iso, NULL);
-    }
-  else
-    {
-      int y, mo, d, h, mi, s;
-
-      g_assert_cmpint (sscanf (text, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s), ==, 6);
-      dt = g_date_time_new (tz, y, mo, d, h, mi, s);
-    }
-  g_assert_nonnull (dt);
-  return g_date_time_to_unix (dt) * G_USEC_PER_SEC;
+  return test_parse_time (tz, text);
 }
 
 static char *
 format_time (gint64 us)
 {
-  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
 
-  if (us == 0)
-    return g_strdup ("never");
-  dt = g_date_time_new_from_unix_local (us / G_USEC_PER_SEC);
-  return g_date_time_format (dt, "%Y-%m-%d %H:%M:%S %z");
+  return test_format_time (tz, us);
 }
 
 /* The submit times, formatted and joined by ", ". */
