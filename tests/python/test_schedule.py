@@ -119,6 +119,15 @@ def test_bad_spec(spec, message):
     assert Tasker.Schedule.validate_spec("Mon..Fri 09:00")
 
 
+def test_new_defaults_to_the_real_clock(manager, ctx):
+    schedule = Tasker.Schedule.new("every 1h", func=lambda s, o: manager.run_thread(lambda c: None, options=o))
+    assert schedule.get_clock() is Tasker.Clock.get_default()
+    assert schedule.props.spec == "every 1h"
+    assert schedule.run_now()
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert schedule.get_last_task().get_description("schedule") == schedule.get_id()
+
+
 def test_real_clock_alarm(ctx):
     clock = Tasker.Clock.get_default()
     assert not clock.is_fake()
