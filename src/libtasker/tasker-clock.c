@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include "tasker-clock.h"
+#include "tasker-clock-private.h"
 
 /**
  * TaskerClock:
@@ -329,10 +329,31 @@ tasker_clock_add_alarm (TaskerClock    *self,
                         gpointer        user_data,
                         GDestroyNotify  destroy)
 {
+  g_autoptr(GMainContext) context = NULL;
+
+  g_return_val_if_fail (TASKER_IS_CLOCK (self), 0);
+  g_return_val_if_fail (func != NULL, 0);
+
+  context = g_main_context_ref_thread_default ();
+  return _tasker_clock_add_alarm_on (self, context, at_us, func, user_data, destroy);
+}
+
+/* tasker_clock_add_alarm() on a given context rather than the caller's
+ * thread-default one: a schedule re-arms from its alarms' dispatch, where the
+ * thread-default context need not be the one it was started on. */
+guint
+_tasker_clock_add_alarm_on (TaskerClock    *self,
+                            GMainContext   *context,
+                            gint64          at_us,
+                            TaskerClockFunc func,
+                            gpointer        user_data,
+                            GDestroyNotify  destroy)
+{
   g_autoptr(GMutexLocker) locker = NULL;
   Alarm *alarm;
 
   g_return_val_if_fail (TASKER_IS_CLOCK (self), 0);
+  g_return_val_if_fail (context != NULL, 0);
   g_return_val_if_fail (func != NULL, 0);
 
   alarm = g_new0 (Alarm, 1);
@@ -350,7 +371,6 @@ tasker_clock_add_alarm (TaskerClock    *self,
 
   if (!self->fake)
     {
-      g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
       gint64 wait = CLAMP (at_us - g_get_real_time (), 0, CHUNK_US);
 
       alarm->source = g_source_new (&alarm_source_funcs, sizeof (GSource));

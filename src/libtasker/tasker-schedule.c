@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "tasker-calendar-private.h"
+#include "tasker-clock-private.h"
 #include "tasker-enums.h"
 #include "tasker-error.h"
 #include "tasker-schedule.h"
@@ -56,9 +57,9 @@
  * interval of real time, whatever the wall clock says.
  *
  * A schedule is not thread-safe: use it from the thread that iterates the
- * main context it was started on (for the real clock, the thread-default
- * context of [method@Tasker.Schedule.start]); its function, signals and
- * notifications run there. Task status changes come from the manager's
+ * main context it was started on (the thread-default context of the caller of
+ * [method@Tasker.Schedule.start]); with the real clock its function, signals
+ * and notifications run there. Task status changes come from the manager's
  * context, so that should be the same one.
  *
  * Since: 1.0
@@ -75,6 +76,7 @@ struct _TaskerSchedule
   char               *id;            /* (owned) */
   TaskerCalendar     *calendar;      /* (owned) (nullable): NULL until initialised */
   TaskerClock        *clock;         /* (owned) */
+  GMainContext       *context;       /* (owned) (nullable): the thread-default one at start */
   gulong              jumped_id;
 
   TaskerScheduleFunc  func;
@@ -178,7 +180,8 @@ arm (TaskerSchedule *self)
     tasker_clock_remove_alarm (self->clock, self->alarm_id);
   self->alarm_id = 0;
   if (self->started && !self->paused && self->next_run > 0)
-    self->alarm_id = tasker_clock_add_alarm (self->clock, self->next_run, alarm_cb, self, NULL);
+    self->alarm_id = _tasker_clock_add_alarm_on (self->clock, self->context, self->next_run,
+                                                 alarm_cb, self, NULL);
 }
 
 static gboolean
@@ -399,6 +402,7 @@ tasker_schedule_finalize (GObject *object)
   TaskerSchedule *self = TASKER_SCHEDULE (object);
 
   g_clear_object (&self->clock);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->calendar, _tasker_calendar_free);
   g_free (self->spec);
   g_free (self->id);
@@ -767,6 +771,7 @@ tasker_schedule_start (TaskerSchedule *self)
   if (self->started)
     return;
   self->started = TRUE;
+  self->context = g_main_context_ref_thread_default ();
   self->jumped_id = g_signal_connect_object (self->clock, "jumped",
                                              G_CALLBACK (jumped_cb), self, 0);
 

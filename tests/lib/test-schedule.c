@@ -709,6 +709,53 @@ test_real_clock_schedule (void)
   g_assert_cmpint (tasker_schedule_get_next_run_after (schedule, 5), ==, 5 + HOUR);
 }
 
+static TaskerTask *
+submit_quick_cb (TaskerSchedule    *schedule,
+                 TaskerTaskOptions *options,
+                 gpointer           user_data)
+{
+  TaskerManager *manager = user_data;
+
+  return test_run_thread (manager, NULL, options, run_cb, NULL);
+}
+
+static void
+count_run_cb (TaskerSchedule *schedule,
+              TaskerTask     *task,
+              guint          *n_runs)
+{
+  (*n_runs)++;
+}
+
+/* On the real clock, every second: the runs keep coming on the context the
+ * schedule was started on, after that context stopped being the thread's
+ * default (each run re-arms from an alarm's dispatch). About 2 s. */
+static void
+test_real_clock_context (void)
+{
+  GMainContext *context = g_main_context_new ();
+  TaskerManager *manager = tasker_manager_new (context);
+  g_autoptr(GError) error = NULL;
+  TaskerSchedule *schedule = tasker_schedule_new ("*:*:*", NULL, &error);
+  guint n_runs = 0;
+
+  g_assert_no_error (error);
+  tasker_schedule_set_func (schedule, submit_quick_cb, manager, NULL);
+  g_signal_connect (schedule, "run", G_CALLBACK (count_run_cb), &n_runs);
+  g_main_context_push_thread_default (context);
+  tasker_schedule_start (schedule);
+  g_main_context_pop_thread_default (context);
+
+  TEST_WAIT_UNTIL (context, n_runs == 2);
+  g_assert_cmpint (tasker_schedule_get_next_run (schedule) % G_USEC_PER_SEC, ==, 0);
+
+  g_assert_finalize_object (schedule);
+  test_settle (manager);
+  tasker_manager_shutdown (manager, 2000);
+  test_unref_and_wait (context, manager);
+  g_main_context_unref (context);
+}
+
 #define ADD(path, func, data) \
   g_test_add ("/Tasker/Schedule/" path, Fixture, data, fixture_set_up, func, fixture_tear_down)
 
@@ -732,6 +779,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/Clock/real", test_real_clock);
   g_test_add_func ("/Tasker/Schedule/bad-spec", test_bad_spec);
   g_test_add_func ("/Tasker/Schedule/real-clock", test_real_clock_schedule);
+  g_test_add_func ("/Tasker/Schedule/real-clock-context", test_real_clock_context);
   ADD ("runs-at-times", test_runs_at_times, NULL);
   ADD ("calendar-runs", test_calendar_runs, NULL);
   ADD ("overlap-skip", test_overlap_skip, NULL);
