@@ -323,12 +323,44 @@ evaluate (TaskerSchedule *self)
   arm (self);
 }
 
+static gboolean
+evaluate_in_context_cb (gpointer data)
+{
+  g_autoptr(TaskerSchedule) self = g_weak_ref_get (data);
+
+  if (self != NULL)
+    evaluate (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
 static void
 jumped_cb (TaskerClock    *clock,
            gint64          delta,
            TaskerSchedule *self)
 {
-  evaluate (self);
+  g_autoptr(GSource) source = NULL;
+  GWeakRef *ref;
+
+  /* The real clock notices a jump in whichever alarm wakes first, perhaps
+   * one of another thread's context: look again from our own. */
+  if (tasker_clock_is_fake (clock) || g_main_context_is_owner (self->context))
+    {
+      evaluate (self);
+      return;
+    }
+  ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (ref, self);
+  source = g_idle_source_new ();
+  g_source_set_static_name (source, "[tasker] schedule clock jump");
+  g_source_set_callback (source, evaluate_in_context_cb, ref, weak_ref_free);
+  g_source_attach (source, self->context);
 }
 
 static gboolean
