@@ -403,6 +403,12 @@ tasker_schedule_constructed (GObject *object)
     self->clock = g_object_ref (tasker_clock_get_default ());
   if (self->id == NULL)
     self->id = g_strdup_printf ("%u", g_atomic_int_add (&last_id, 1) + 1);
+  /* g_object_new() with a good spec makes a usable schedule too (a binding
+   * may not call g_initable_init()); a bad one is reported by the init. */
+  if (self->spec != NULL)
+    self->calendar = _tasker_calendar_parse (self->spec, NULL);
+  if (self->calendar != NULL)
+    self->next_run = next_after (self, tasker_clock_get_now (self->clock));
 }
 
 static void

@@ -128,6 +128,19 @@ def test_new_defaults_to_the_real_clock(manager, ctx):
     assert schedule.get_last_task().get_description("schedule") == schedule.get_id()
 
 
+def test_constructed_with_properties(manager, ctx):
+    clock = Tasker.Clock.new_fake(START)
+    schedule = Tasker.Schedule(spec="every 1m", clock=clock, id="nightly")
+    assert schedule.props.next_run == START + MINUTE
+    seen = []
+    schedule.set_func(lambda s, o: seen.append(o.get_description("schedule")) or
+                      manager.run_thread(lambda c: None, options=o))
+    schedule.start()
+    clock.advance(MINUTE)
+    assert seen == ["nightly"]
+    assert manager.wait_until_settled(SETTLE_MS)
+
+
 def test_real_clock_alarm(ctx):
     clock = Tasker.Clock.get_default()
     assert not clock.is_fake()
