@@ -815,8 +815,9 @@ tasker_schedule_start (TaskerSchedule *self)
 
   now = tasker_clock_get_now (self->clock);
   self->checked = now;
+  /* A last run in the future: the clock was set back since. */
   if (self->last_run > 0)
-    set_next_run (self, next_after (self, self->last_run));
+    set_next_run (self, next_after (self, MIN (self->last_run, now)));
   else
     set_next_run (self, next_after (self, now));
   evaluate (self);

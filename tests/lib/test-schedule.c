@@ -600,6 +600,19 @@ test_catch_up_nothing_missed (Fixture      *f,
   assert_next_run (f, "2026-12-08 03:00:00 +0200");
 }
 
+/* Last run restored from the future (the clock was set back since): the
+ * next run is the next one from now, not from then. */
+static void
+test_last_run_in_the_future (Fixture      *f,
+                             gconstpointer data)
+{
+  make_schedule (f, "daily 03:00");
+  tasker_schedule_set_last_run (f->schedule, local_time ("2026-12-20 03:00:00"));
+  tasker_schedule_start (f->schedule);
+  assert_run_times (f, "");
+  assert_next_run (f, "2026-12-08 03:00:00 +0200");
+}
+
 /* The machine slept for days (the clock jumped): one run at wake-up, or
  * none, and the next run is the next one due. */
 static void
@@ -791,6 +804,7 @@ main (int   argc,
   ADD ("catch-up-at-start-one-run", test_catch_up_at_start, GINT_TO_POINTER (FALSE));
   ADD ("catch-up-at-start-skip", test_catch_up_at_start, GINT_TO_POINTER (TRUE));
   ADD ("catch-up-nothing-missed", test_catch_up_nothing_missed, NULL);
+  ADD ("last-run-in-the-future", test_last_run_in_the_future, NULL);
   ADD ("catch-up-after-jump-one-run", test_catch_up_after_jump, GINT_TO_POINTER (FALSE));
   ADD ("catch-up-after-jump-skip", test_catch_up_after_jump, GINT_TO_POINTER (TRUE));
   ADD ("catch-up-interval", test_catch_up_interval, NULL);
