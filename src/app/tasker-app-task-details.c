@@ -235,7 +235,10 @@ update (TaskerAppTaskDetails *self)
   final = tasker_task_is_final (self->task);
   error = tasker_task_get_error (self->task);
 
-  gtk_image_set_from_icon_name (self->status_image, tasker_app_format_status_icon (status));
+  /* Called on every notification (progress too): GtkImage reloads and
+   * relayouts even for the same icon. */
+  if (g_strcmp0 (gtk_image_get_icon_name (self->status_image), tasker_app_format_status_icon (status)) != 0)
+    gtk_image_set_from_icon_name (self->status_image, tasker_app_format_status_icon (status));
   set_label (self->title_label, tasker_task_get_name (self->task));
   if (status == TASKER_TASK_STATUS_RUNNING || status == TASKER_TASK_STATUS_PENDING)
     {
