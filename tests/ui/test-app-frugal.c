@@ -295,6 +295,59 @@ test_hidden_window_still (Fixture       *f,
   g_assert_cmpuint (tasker_app_clock_get_n_watchers (tasker_app_clock_get_default ()), >, 0);
 }
 
+typedef struct
+{
+  Work     *work;
+  gboolean  stop;   /* atomic */
+} Mover;
+
+static gpointer
+mover_thread (gpointer data)
+{
+  Mover *m = data;
+
+  for (int i = 0; !g_atomic_int_get (&m->stop); i++)
+    {
+      g_atomic_int_set (&m->work->permille, 100 + i % 800);
+      g_usleep (20000);
+    }
+  return NULL;
+}
+
+/* A hidden window does no frame work while its tasks progress: the rows'
+ * bound labels and bars change, but nothing lays out or paints. */
+static void
+test_hidden_window_no_frames (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = run_work (f, &f->work[0], 50, "Moving");
+  GdkFrameClock *clock;
+  Mover mover = { &f->work[0], FALSE };
+  GThread *thread;
+  guint n_layout = 0, n_paint = 0;
+  gulong layout_id, paint_id;
+
+  wait_for_row (f, task, 0.05);
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (f->window));
+  thread = g_thread_new ("mover", mover_thread, &mover);
+
+  gtk_widget_set_visible (GTK_WIDGET (f->window), FALSE);
+  ui_test_sleep (200);
+  layout_id = g_signal_connect (clock, "layout", G_CALLBACK (count_cb), &n_layout);
+  paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_cb), &n_paint);
+  ui_test_sleep (2000);
+  g_signal_handler_disconnect (clock, layout_id);
+  g_signal_handler_disconnect (clock, paint_id);
+  g_atomic_int_set (&mover.stop, TRUE);
+  g_thread_join (thread);
+
+  g_test_message ("hidden: %u layouts, %u paints in 2 s; progress %.3f", n_layout, n_paint,
+                  tasker_task_get_progress (task));
+  g_assert_cmpfloat (tasker_task_get_progress (task), >, 0.05);
+  g_assert_cmpuint (n_layout, ==, 0);
+  g_assert_cmpuint (n_paint, ==, 0);
+}
+
 static gboolean
 bar_at (gpointer data)
 {
@@ -335,6 +388,7 @@ main (int   argc,
   ADD ("spinner-paints-slowly", test_spinner_paints_slowly);
   ADD ("spinner-only-without-progress", test_spinner_only_without_progress);
   ADD ("hidden-window-still", test_hidden_window_still);
+  ADD ("hidden-window-no-frames", test_hidden_window_no_frames);
   ADD ("progress-updates-row-in-place", test_progress_updates_row_in_place);
 #undef ADD
 
