@@ -11,14 +11,13 @@
 
 /* TaskerAppSpinner: an arc turning round a faint ring, for a task that runs
  * without saying how far it is. GtkSpinner turns with a CSS animation, which
- * keeps the frame clock painting every frame (60 times a second) as long as
- * it spins: with one `sleep` listed, the whole application cost 6 to 9 % of
- * a core under Xvfb. This one moves by a twelfth of a turn STEPS_PER_SECOND
- * times a second, from a timeout, and only while it is both spinning and
- * mapped (a hidden window or a row scrolled out costs nothing). Main thread
- * only. */
+ * restyles the window and paints every frame (60 times a second) as long as
+ * it spins, even unmapped (GTK 4.8). This one moves by an eighth of a turn
+ * STEPS times a second (one turn a second), from a timeout, and only while
+ * it is both spinning and mapped (a hidden window or a row scrolled out
+ * costs nothing). Main thread only. */
 
-#define STEPS           12
+#define STEPS           8   /* a second */
 #define STEP_MS         (1000 / STEPS)
 #define SIZE_PX         16
 #define LINE_WIDTH      2.0
