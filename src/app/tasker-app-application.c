@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include "tasker-app-application.h"
+#include "tasker-app-inhibitor.h"
+#include "tasker-app-launcher-entry.h"
 #include "tasker-app-preferences-window.h"
 #include "tasker-app-window.h"
 
@@ -45,6 +48,8 @@ struct _TaskerAppApplication
   guint           n_failed;
   guint           n_cancelled;
   char           *last_name;       /* (owned) (nullable) name of the last one */
+  TaskerAppLauncherEntry *launcher_entry; /* (owned) (nullable) progress on the dock icon */
+  TaskerAppInhibitor *inhibitor;   /* (owned) (nullable) no suspend while tasks run */
   gboolean        stopped;
 };
 
@@ -65,6 +70,8 @@ static const GOptionEntry option_entries[] = {
     N_("Stop the command after SECONDS (0 for no limit)"), N_("SECONDS") },
   { "retries", 'r', 0, G_OPTION_ARG_INT, NULL,
     N_("Run the command up to N more times if it fails"), N_("N") },
+  { "shell", 's', 0, G_OPTION_ARG_NONE, NULL,
+    N_("Run the command line through the shell (sh -c): its arguments are joined with spaces"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Show the version and quit"), NULL },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
@@ -125,6 +132,35 @@ load_settings (void)
     }
 
   return g_settings_new_full (schema, NULL, NULL);
+}
+
+/* The history keeps the environment forwarded commands ran with, which may
+ * hold secrets: its directory and its files are the user's alone, also
+ * when an older version made them readable to others. SQLite gives its WAL
+ * and shared-memory files the database's mode. */
+static void
+make_history_private (const char *data_dir,
+                      const char *history_path)
+{
+  static const char *suffixes[] = { "-wal", "-shm", "-journal" };
+  int fd;
+
+  if (g_chmod (data_dir, 0700) != 0)
+    g_warning ("Cannot make %s private: %s", data_dir, g_strerror (errno));
+
+  fd = g_open (history_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || fchmod (fd, 0600) != 0)
+    g_warning ("Cannot make %s private: %s", history_path, g_strerror (errno));
+  if (fd >= 0)
+    close (fd);
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *path = g_strconcat (history_path, suffixes[i], NULL);
+
+      if (g_chmod (path, 0600) != 0 && errno != ENOENT)
+        g_warning ("Cannot make %s private: %s", path, g_strerror (errno));
+    }
 }
 
 static gboolean
@@ -227,6 +263,29 @@ requeue_cb (TaskerAppApplication *self,
   return task;
 }
 
+/* The dock icon's progress and count, the suspend inhibition and the
+ * window icon (DESIGN.md §6 "Desktop integration"). */
+static void
+start_desktop_integration (TaskerAppApplication *self)
+{
+  GApplication *app = G_APPLICATION (self);
+  GDBusConnection *connection = g_application_get_dbus_connection (app);
+
+  gtk_window_set_default_icon_name (g_application_get_application_id (app));
+  self->inhibitor = tasker_app_inhibitor_new (GTK_APPLICATION (self), self->manager);
+  if (connection != NULL)
+    {
+      g_autofree char *path = g_strconcat (g_application_get_dbus_object_path (app), "/LauncherEntry", NULL);
+      g_autoptr(GError) error = NULL;
+
+      self->launcher_entry = tasker_app_launcher_entry_new (connection, path,
+                                                            g_application_get_application_id (app),
+                                                            self->manager, &error);
+      if (self->launcher_entry == NULL)
+        g_message ("No progress on the dock icon: %s", error->message);
+    }
+}
+
 static void
 tasker_app_application_startup (GApplication *app)
 {
@@ -256,6 +315,7 @@ tasker_app_application_startup (GApplication *app)
   if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
     g_warning ("Cannot create %s: %s", self->data_dir, g_strerror (errno));
   history_path = g_build_filename (self->data_dir, "history.sqlite3", NULL);
+  make_history_private (self->data_dir, history_path);
   tasker_manager_set_history_path (self->manager, history_path);
 
   self->settings = load_settings ();
@@ -266,6 +326,8 @@ tasker_app_application_startup (GApplication *app)
 
   g_signal_connect_object (self->manager, "task-finished", G_CALLBACK (task_finished_cb),
                            self, G_CONNECT_SWAPPED);
+
+  start_desktop_integration (self);
 
   self->sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal_cb, self);
   self->sigint_id = g_unix_signal_add (SIGINT, quit_on_signal_cb, self);
@@ -283,6 +345,8 @@ tasker_app_application_shutdown (GApplication *app)
 
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
+  g_clear_object (&self->launcher_entry);
+  g_clear_object (&self->inhibitor);
   tasker_app_application_stop (self);
 
   G_APPLICATION_CLASS (tasker_app_application_parent_class)->shutdown (app);
@@ -297,6 +361,27 @@ tasker_app_application_activate (GApplication *app)
     window = GTK_WINDOW (tasker_app_window_new (TASKER_APP_APPLICATION (app)));
 
   gtk_window_present (window);
+}
+
+/* `tasker [--shell] -- ARGUMENT…`: the arguments as a program and its
+ * arguments, or joined with spaces into one line for `sh -c`. */
+static TaskerAppCommand *
+command_from_argv (const char * const  *argv,
+                   gboolean             shell,
+                   GError             **error)
+{
+  if (shell)
+    {
+      g_autofree char *line = g_strjoinv (" ", (char **) argv);
+
+      return tasker_app_command_new_shell (line, error);
+    }
+  if (argv[0] == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("no command given"));
+      return NULL;
+    }
+  return tasker_app_command_new (argv);
 }
 
 static int
@@ -318,14 +403,15 @@ tasker_app_application_handle_local_options (GApplication *app,
   if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&s", &argv))
     {
       g_autofree char *cwd = getcwd (NULL, 0);
+      g_autoptr(TaskerAppCommand) command = NULL;
       g_autoptr(GError) error = NULL;
 
       if (cwd == NULL)
         g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno),
                      _("directory “%s” does not exist"),
                      g_getenv ("PWD") != NULL ? g_getenv ("PWD") : ".");
-      else
-        tasker_app_command_check_runnable (argv, cwd, &error);
+      else if ((command = command_from_argv (argv, g_variant_dict_contains (options, "shell"), &error)))
+        tasker_app_command_check_runnable (tasker_app_command_get_argv (command), cwd, NULL, &error);
 
       if (error != NULL)
         {
@@ -359,18 +445,29 @@ tasker_app_application_command_line (GApplication            *app,
       g_autoptr(TaskerAppCommand) command = NULL;
       g_autoptr(TaskerTask) task = NULL;
       g_autoptr(GError) error = NULL;
+      /* The caller's whole environment (G_APPLICATION_SEND_ENVIRONMENT):
+       * the command runs, and is looked for, as in the caller's terminal;
+       * its record keeps it for a re-run. */
+      const char * const *envp = g_application_command_line_get_environ (command_line);
+      const char *cwd = g_application_command_line_get_cwd (command_line);
 
-      /* Also here: the forwarding process checked with its own PATH, but
-       * this one spawns it, and may not see the same directories. */
-      if (!tasker_app_command_check_runnable (argv, g_application_command_line_get_cwd (command_line),
-                                          &error))
+      /* None sent (a `tasker` without G_APPLICATION_SEND_ENVIRONMENT):
+       * Tasker's own rather than an empty one. */
+      if (envp != NULL && envp[0] == NULL)
+        envp = NULL;
+
+      /* Also here, with the caller's environment: the command line may
+       * come from an older `tasker` that did not check. */
+      command = command_from_argv (argv, g_variant_dict_contains (options, "shell"), &error);
+      if (command == NULL ||
+          !tasker_app_command_check_runnable (tasker_app_command_get_argv (command), cwd, envp, &error))
         {
           g_application_command_line_printerr (command_line, "tasker: %s\n", error->message);
           return 1;
         }
 
-      command = tasker_app_command_new (argv);
-      tasker_app_command_set_cwd (command, g_application_command_line_get_cwd (command_line));
+      tasker_app_command_set_environ (command, envp);
+      tasker_app_command_set_cwd (command, cwd);
       tasker_app_command_set_queue (command, queue);
       tasker_app_command_set_timeout (command, (guint) MAX (timeout, 0));
       tasker_app_command_set_retries (command, (guint) MAX (retries, 0));
@@ -464,6 +561,8 @@ tasker_app_application_dispose (GObject *object)
 
   tasker_app_application_stop (self);
   g_clear_handle_id (&self->notify_id, g_source_remove);
+  g_clear_object (&self->launcher_entry);
+  g_clear_object (&self->inhibitor);
   g_clear_object (&self->pending);
   g_clear_object (&self->manager);
   g_clear_object (&self->settings);
@@ -569,7 +668,7 @@ tasker_app_application_new (const char        *application_id,
 {
   return g_object_new (TASKER_APP_TYPE_APPLICATION,
                        "application-id", application_id,
-                       "flags", flags | G_APPLICATION_HANDLES_COMMAND_LINE,
+                       "flags", flags | G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_SEND_ENVIRONMENT,
                        "resource-base-path", "/io/github/tasker/Tasker",
                        "data-dir", data_dir,
                        NULL);

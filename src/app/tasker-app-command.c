@@ -13,8 +13,14 @@
 
 /* TaskerAppCommand: what the New Task dialog, `tasker -- …`, a history re-run
  * and a restart's restore all hand to the manager. It is also stored on the
- * task as descriptions ("command", "cwd", "queue", "timeout", "retries"), so a
- * history record holds everything needed to run it again. Main thread only. */
+ * task as descriptions ("command", "shell", ".environ", "cwd", "queue",
+ * "timeout", "retries"), so a history record holds everything needed to run
+ * it again as it ran: through the shell or not, in the environment it was
+ * given (a command forwarded from a terminal keeps that terminal's; one
+ * without runs in the application's). The environment may hold secrets: the
+ * history database is private to the user (see tasker-app-application.c),
+ * no view lists it, and its key's dot keeps the history search out of it.
+ * Main thread only. */
 
 struct _TaskerAppCommand
 {
@@ -22,6 +28,8 @@ struct _TaskerAppCommand
 
   char    **argv;          /* (owned) (array zero-terminated=1) never empty */
   char     *command_line;  /* (owned) as typed, or argv quoted */
+  char    **envp;          /* (owned) (nullable) NULL: the application's environment */
+  gboolean  shell;         /* argv is sh -c command_line */
   char     *cwd;           /* (owned) (nullable) NULL: the app's directory */
   char     *queue;         /* (owned) (nullable) NULL: the manager's default */
   guint     timeout_s;     /* 0: none */
@@ -44,6 +52,7 @@ tasker_app_command_finalize (GObject *object)
 
   g_clear_pointer (&self->argv, g_strfreev);
   g_clear_pointer (&self->command_line, g_free);
+  g_clear_pointer (&self->envp, g_strfreev);
   g_clear_pointer (&self->cwd, g_free);
   g_clear_pointer (&self->queue, g_free);
   g_clear_object (&self->replaces);
@@ -125,6 +134,61 @@ tasker_app_command_new_from_line (const char  *command_line,
   return self;
 }
 
+/* Runs @command_line through `sh -c`, so pipes, `&&`, globs and `~` work;
+ * it is the task's name as typed. */
+TaskerAppCommand *
+tasker_app_command_new_shell (const char  *command_line,
+                              GError     **error)
+{
+  g_autofree char *line = NULL;
+  TaskerAppCommand *self;
+
+  g_return_val_if_fail (command_line != NULL, NULL);
+
+  line = g_strstrip (g_strdup (command_line));
+  if (*line == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("no command given"));
+      return NULL;
+    }
+
+  self = g_object_new (TASKER_APP_TYPE_COMMAND, NULL);
+  self->argv = g_new0 (char *, 4);
+  self->argv[0] = g_strdup ("/bin/sh");
+  self->argv[1] = g_strdup ("-c");
+  self->argv[2] = g_strdup (line);
+  self->command_line = g_steal_pointer (&line);
+  self->shell = TRUE;
+
+  return self;
+}
+
+/* The environment as a description: GVariant text of an array of byte
+ * strings, which keeps any byte a variable may hold. */
+static char *
+environ_to_text (const char * const *envp)
+{
+  g_autoptr(GVariant) value = g_variant_ref_sink (g_variant_new_bytestring_array (envp, -1));
+
+  return g_variant_print (value, FALSE);
+}
+
+static char **
+environ_from_text (const char *text)
+{
+  g_autoptr(GVariant) value = NULL;
+
+  if (text == NULL)
+    return NULL;
+  value = g_variant_parse (G_VARIANT_TYPE_BYTESTRING_ARRAY, text, NULL, NULL, NULL);
+  if (value == NULL)
+    {
+      g_warning ("A command's stored environment does not parse: it runs in Tasker's");
+      return NULL;
+    }
+  return g_variant_dup_bytestring_array (value, NULL);
+}
+
 static guint
 parse_uint (const char *text)
 {
@@ -155,10 +219,14 @@ new_from_descriptions (gpointer          object,
       return NULL;
     }
 
-  self = tasker_app_command_new_from_line (line, error);
+  if (g_strcmp0 (describe (object, "shell"), "true") == 0)
+    self = tasker_app_command_new_shell (line, error);
+  else
+    self = tasker_app_command_new_from_line (line, error);
   if (self == NULL)
     return NULL;
 
+  self->envp = environ_from_text (describe (object, ".environ"));
   tasker_app_command_set_cwd (self, describe (object, "cwd"));
   tasker_app_command_set_queue (self, describe (object, "queue"));
   self->timeout_s = parse_uint (describe (object, "timeout"));
@@ -197,6 +265,35 @@ tasker_app_command_get_command_line (TaskerAppCommand *self)
 {
   g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
   return self->command_line;
+}
+
+gboolean
+tasker_app_command_get_shell (TaskerAppCommand *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), FALSE);
+  return self->shell;
+}
+
+/* Returns: (nullable): the environment it runs in; %NULL for the
+ * application's own */
+const char * const *
+tasker_app_command_get_environ (TaskerAppCommand *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
+  return (const char * const *) self->envp;
+}
+
+/* @envp: (nullable): the whole environment to run in (a terminal's, for a
+ * forwarded command), kept in its record for a re-run; %NULL: the
+ * application's own. */
+void
+tasker_app_command_set_environ (TaskerAppCommand   *self,
+                                const char * const *envp)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+
+  g_strfreev (self->envp);
+  self->envp = g_strdupv ((char **) envp);
 }
 
 const char *
@@ -285,6 +382,14 @@ tasker_app_command_make_options (TaskerAppCommand *self)
   /* A restart finds it in the history if it has not ended (tasker-app-pending.c). */
   tasker_task_options_set_durable (options, TRUE);
   tasker_task_options_set_description (options, "command", self->command_line);
+  if (self->shell)
+    tasker_task_options_set_description (options, "shell", "true");
+  if (self->envp != NULL)
+    {
+      g_autofree char *text = environ_to_text ((const char * const *) self->envp);
+
+      tasker_task_options_set_description (options, ".environ", text);
+    }
   if (self->cwd != NULL)
     tasker_task_options_set_description (options, "cwd", self->cwd);
   if (self->queue != NULL)
@@ -322,14 +427,48 @@ tasker_app_command_set_replaces_record (TaskerAppCommand    *self,
   g_set_object (&self->replaces, record);
 }
 
+static gboolean
+is_executable_file (const char *path)
+{
+  return g_file_test (path, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test (path, G_FILE_TEST_IS_DIR);
+}
+
+/* @program (no '/') in the directories of @path, as execvp looks (an empty
+ * entry is the current directory: @cwd). */
+static gboolean
+found_in_path (const char *program,
+               const char *path,
+               const char *cwd)
+{
+  g_auto(GStrv) dirs = g_strsplit (path, G_SEARCHPATH_SEPARATOR_S, -1);
+
+  for (guint i = 0; dirs[i] != NULL; i++)
+    {
+      const char *dir = *dirs[i] != '\0' ? dirs[i] : ".";
+      g_autofree char *file = NULL;
+
+      if (!g_path_is_absolute (dir) && cwd != NULL)
+        file = g_build_filename (cwd, dir, program, NULL);
+      else
+        file = g_build_filename (dir, program, NULL);
+      if (is_executable_file (file))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 /* Whether @argv names a program that can start in @cwd (NULL: this process's
- * directory): not empty, @cwd a directory, the program found in this process's
- * PATH (or, with a '/', relative to @cwd) and executable. A command that would
- * fail at once is refused before it is added, with a message for the user.
- * The manager spawns with G_SPAWN_SEARCH_PATH, so it looks the way it does. */
+ * directory) with @envp (NULL: this process's environment): not empty, @cwd
+ * a directory, the program found in the environment's PATH (or, with a '/',
+ * relative to @cwd) and executable. A command that would fail at once is
+ * refused before it is added, with a message for the user. The manager
+ * looks a command up in the PATH of the environment it runs in, as this
+ * does. */
 gboolean
 tasker_app_command_check_runnable (const char * const  *argv,
                                    const char          *cwd,
+                                   const char * const  *envp,
                                    GError             **error)
 {
   g_autofree char *found = NULL;
@@ -354,14 +493,23 @@ tasker_app_command_check_runnable (const char * const  *argv,
       g_autofree char *path = g_path_is_absolute (argv[0]) || cwd == NULL
                               ? g_strdup (argv[0]) : g_build_filename (cwd, argv[0], NULL);
 
-      if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test (path, G_FILE_TEST_IS_DIR))
+      if (is_executable_file (path))
         return TRUE;
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                    _("cannot run “%s”: no such executable file"), argv[0]);
       return FALSE;
     }
 
-  found = g_find_program_in_path (argv[0]);
+  if (envp != NULL)
+    {
+      const char *path = g_environ_getenv ((char **) envp, "PATH");
+
+      /* execvp's default without a PATH. */
+      if (found_in_path (argv[0], path != NULL ? path : "/bin:/usr/bin", cwd))
+        return TRUE;
+    }
+  else
+    found = g_find_program_in_path (argv[0]);
   if (found == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -386,7 +534,7 @@ tasker_app_command_run (TaskerAppCommand  *self,
   options = tasker_app_command_make_options (self);
   task = tasker_manager_run_command (manager, NULL, options,
                                      (const char * const *) self->argv,
-                                     self->cwd, NULL, error);
+                                     self->cwd, (const char * const *) self->envp, error);
   if (task == NULL && error != NULL && *error == NULL)
     g_set_error (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN, _("Tasker is shutting down"));
 

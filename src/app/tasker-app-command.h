@@ -16,12 +16,18 @@ G_DECLARE_FINAL_TYPE (TaskerAppCommand, tasker_app_command, TASKER_APP, COMMAND,
 TaskerAppCommand   *tasker_app_command_new                 (const char * const *argv) G_GNUC_WARN_UNUSED_RESULT;
 TaskerAppCommand   *tasker_app_command_new_from_line       (const char  *command_line,
                                                             GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+TaskerAppCommand   *tasker_app_command_new_shell           (const char  *command_line,
+                                                            GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 TaskerAppCommand   *tasker_app_command_new_from_task       (TaskerTask  *task,
                                                             GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 TaskerAppCommand   *tasker_app_command_new_from_record     (TaskerHistoryRecord  *record,
                                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 const char * const *tasker_app_command_get_argv            (TaskerAppCommand *self);
 const char         *tasker_app_command_get_command_line    (TaskerAppCommand *self);
+gboolean            tasker_app_command_get_shell           (TaskerAppCommand *self);
+const char * const *tasker_app_command_get_environ         (TaskerAppCommand *self);
+void                tasker_app_command_set_environ         (TaskerAppCommand   *self,
+                                                            const char * const *envp);
 const char         *tasker_app_command_get_cwd             (TaskerAppCommand *self);
 void                tasker_app_command_set_cwd             (TaskerAppCommand *self,
                                                             const char       *cwd);
@@ -39,6 +45,7 @@ void                tasker_app_command_set_retries         (TaskerAppCommand *se
 TaskerTaskOptions  *tasker_app_command_make_options        (TaskerAppCommand *self) G_GNUC_WARN_UNUSED_RESULT;
 gboolean            tasker_app_command_check_runnable      (const char * const  *argv,
                                                             const char          *cwd,
+                                                            const char * const  *envp,
                                                             GError             **error);
 TaskerTask         *tasker_app_command_run                 (TaskerAppCommand  *self,
                                                             TaskerManager     *manager,

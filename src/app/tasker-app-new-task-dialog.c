@@ -9,11 +9,14 @@
 
 #include <glib/gi18n.h>
 
+#include "tasker-app-application.h"
 #include "tasker-app-new-task-dialog.h"
 
 /* TaskerAppNewTaskDialog: a modal window with the command line (split as a
- * shell would, by g_shell_parse_argv), its working directory, queue,
- * timeout and retries. Start is enabled only while the command line parses;
+ * shell would, by g_shell_parse_argv, or with "Run in Shell" given whole to
+ * `sh -c`), its working directory, queue, timeout and retries. The shell
+ * switch keeps its last position in the application's settings
+ * ("run-in-shell") when there are some. Start is enabled only while the command line parses;
  * pressing it (or Enter in the command row) emits ::start with the
  * TaskerAppCommand and closes the dialog. It does not run anything itself: the
  * window submits the command. Main thread only. */
@@ -29,6 +32,7 @@ struct _TaskerAppNewTaskDialog
   /* template children */
   AdwEntryRow     *command_row;
   AdwActionRow    *cwd_row;
+  GtkSwitch       *shell_switch;
   AdwComboRow     *queue_row;
   GtkSpinButton   *timeout_spin;
   GtkSpinButton   *retries_spin;
@@ -190,6 +194,7 @@ tasker_app_new_task_dialog_class_init (TaskerAppNewTaskDialogClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-app-new-task-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, command_row);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, cwd_row);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, shell_switch);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, queue_row);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, retries_spin);
@@ -218,6 +223,19 @@ tasker_app_new_task_dialog_new (GtkWindow          *parent,
   TaskerAppNewTaskDialog *self = g_object_new (TASKER_APP_TYPE_NEW_TASK_DIALOG,
                                             "transient-for", parent,
                                             NULL);
+  GtkApplication *app = parent != NULL ? gtk_window_get_application (parent) : NULL;
+  GSettings *settings = TASKER_APP_IS_APPLICATION (app)
+                        ? tasker_app_application_get_settings (TASKER_APP_APPLICATION (app)) : NULL;
+
+  if (settings != NULL)
+    {
+      g_autoptr(GSettingsSchema) schema = NULL;
+
+      /* An older compiled schema may not have the key yet. */
+      g_object_get (settings, "settings-schema", &schema, NULL);
+      if (g_settings_schema_has_key (schema, "run-in-shell"))
+        g_settings_bind (settings, "run-in-shell", self->shell_switch, "active", G_SETTINGS_BIND_DEFAULT);
+    }
 
   if (queues != NULL && queues[0] != NULL)
     {
@@ -243,6 +261,22 @@ tasker_app_new_task_dialog_set_command_line (TaskerAppNewTaskDialog *self,
 {
   g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
   gtk_editable_set_text (GTK_EDITABLE (self->command_row), command_line != NULL ? command_line : "");
+}
+
+/* Whether the command line runs through `sh -c`. */
+void
+tasker_app_new_task_dialog_set_shell (TaskerAppNewTaskDialog *self,
+                                      gboolean                shell)
+{
+  g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
+  gtk_switch_set_active (self->shell_switch, shell);
+}
+
+gboolean
+tasker_app_new_task_dialog_get_shell (TaskerAppNewTaskDialog *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self), FALSE);
+  return gtk_switch_get_active (self->shell_switch);
 }
 
 void
@@ -293,7 +327,10 @@ tasker_app_new_task_dialog_dup_command (TaskerAppNewTaskDialog  *self,
 
   g_return_val_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self), NULL);
 
-  command = tasker_app_command_new_from_line (gtk_editable_get_text (GTK_EDITABLE (self->command_row)), error);
+  if (gtk_switch_get_active (self->shell_switch))
+    command = tasker_app_command_new_shell (gtk_editable_get_text (GTK_EDITABLE (self->command_row)), error);
+  else
+    command = tasker_app_command_new_from_line (gtk_editable_get_text (GTK_EDITABLE (self->command_row)), error);
   if (command == NULL)
     return NULL;
 

@@ -19,6 +19,9 @@ TaskerAppNewTaskDialog *tasker_app_new_task_dialog_new              (GtkWindow  
                                                                      const char * const *queues);
 void                    tasker_app_new_task_dialog_set_command_line (TaskerAppNewTaskDialog *self,
                                                                      const char             *command_line);
+void                    tasker_app_new_task_dialog_set_shell        (TaskerAppNewTaskDialog *self,
+                                                                     gboolean                shell);
+gboolean                tasker_app_new_task_dialog_get_shell        (TaskerAppNewTaskDialog *self);
 void                    tasker_app_new_task_dialog_set_cwd          (TaskerAppNewTaskDialog *self,
                                                                      const char             *cwd);
 void                    tasker_app_new_task_dialog_set_queue        (TaskerAppNewTaskDialog *self,

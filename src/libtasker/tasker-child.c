@@ -754,6 +754,11 @@ _tasker_child_spawn (TaskerProcessRunner  *self,
       return child;
     }
 
+  /* A command with an environment of its own is looked for in that
+   * environment's PATH, as its caller's shell would (tasker-supervisor's
+   * execvp does the same). */
+  if (envp != NULL)
+    flags |= G_SPAWN_SEARCH_PATH_FROM_ENVP;
   if (!g_spawn_async_with_pipes_and_fds (cwd, argv, envp, flags | G_SPAWN_SEARCH_PATH,
                                          setup, GINT_TO_POINTER (getpid ()),
                                          -1, -1, -1,

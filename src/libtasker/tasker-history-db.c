@@ -1032,7 +1032,7 @@ _tasker_history_db_query (TaskerHistoryDb     *self,
           g_string_append (sql, " AND (name LIKE ?4 ESCAPE '\\' OR message LIKE ?4 ESCAPE '\\'"
                                 " OR log LIKE ?4 ESCAPE '\\'"
                                 " OR row IN (SELECT task_row FROM descriptions"
-                                " WHERE value LIKE ?4 ESCAPE '\\'))");
+                                " WHERE substr (key, 1, 1) <> '.' AND value LIKE ?4 ESCAPE '\\'))");
         }
       else
         {
@@ -1041,7 +1041,7 @@ _tasker_history_db_query (TaskerHistoryDb     *self,
                                 " OR tasker_icontains (message, ?4)"
                                 " OR tasker_icontains (log, ?4)"
                                 " OR row IN (SELECT task_row FROM descriptions"
-                                " WHERE tasker_icontains (value, ?4)))");
+                                " WHERE substr (key, 1, 1) <> '.' AND tasker_icontains (value, ?4)))");
         }
     }
   if (query->since != 0)

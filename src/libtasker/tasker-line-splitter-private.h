@@ -24,7 +24,8 @@ typedef void (*TaskerLineFunc) (const char *line,
                                 gboolean    log,
                                 gpointer    user_data);
 
-/* Cuts a stream of output into lines as a terminal shows them. Holds at
+/* Cuts a stream of output into lines as a terminal shows them, without
+ * the terminal's escape sequences (colours, titles, cursor moves). Holds at
  * most one line of TASKER_TASK_LOG_LINE_MAX bytes, whatever it is fed. */
 typedef struct
 {
@@ -32,6 +33,7 @@ typedef struct
   gsize    cut;         /* bytes of it dropped beyond the bound */
   guint    rewound : 1; /* a bare \r: the next text starts the line over */
   guint    parsed : 1;  /* the line as it is was handed out for parsing */
+  guint    escape : 3;  /* inside an escape sequence: which part (see .c) */
 } TaskerLineSplitter;
 
 void _tasker_line_splitter_init   (TaskerLineSplitter *self);

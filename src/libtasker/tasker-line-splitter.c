@@ -14,7 +14,24 @@
  * a line ends at \n or \r\n; a bare \r rewinds the line as a terminal does,
  * so a progress bar redrawn in place leaves one line, in its last state,
  * while each state is handed out for its progress; no text becomes an empty
- * line. A line longer than the bound keeps its start and counts the rest. */
+ * line. A line longer than the bound keeps its start and counts the rest.
+ *
+ * Escape sequences are not text: colours and erasures (CSI, ESC [ … final
+ * byte), window titles and other strings (OSC, DCS…: ESC ] … BEL or ESC \\)
+ * and the short ESC forms are dropped as they come, even when a read splits
+ * them, so the log, the history and the progress parser all see the text as
+ * a terminal would show it. A sequence that a line end interrupts ends
+ * there: a broken one never swallows the lines after it. */
+
+/* Where in an escape sequence the stream is. */
+enum {
+  ESCAPE_NONE,
+  ESCAPE_START,      /* after ESC */
+  ESCAPE_CSI,        /* ESC [ parameters and intermediates, until the final byte */
+  ESCAPE_STRING,     /* OSC, DCS, SOS, PM, APC: until BEL or ESC \\ */
+  ESCAPE_STRING_ESC, /* ESC inside a string: \\ ends it */
+  ESCAPE_NF,         /* ESC and intermediates (charsets: ESC ( B), until the final byte */
+};
 
 void
 _tasker_line_splitter_init (TaskerLineSplitter *self)
@@ -23,6 +40,7 @@ _tasker_line_splitter_init (TaskerLineSplitter *self)
   self->cut = 0;
   self->rewound = FALSE;
   self->parsed = FALSE;
+  self->escape = ESCAPE_NONE;
 }
 
 void
@@ -51,6 +69,77 @@ end_line (TaskerLineSplitter *self,
   start_over (self);
 }
 
+/* Drops the bytes of the escape sequence under way, from @data on; returns
+ * where the text goes on (@end if the sequence goes on past it). */
+static const char *
+skip_escape (TaskerLineSplitter *self,
+             const char         *data,
+             const char         *end)
+{
+  while (data < end && self->escape != ESCAPE_NONE)
+    {
+      guchar c = (guchar) *data;
+
+      if (c == '\n' || c == '\r')
+        {
+          self->escape = ESCAPE_NONE;
+          break;
+        }
+      data++;
+
+      /* CAN and SUB abort any sequence; ESC starts another one, except
+       * inside a string where it may be the start of its end. */
+      if (c == 0x18 || c == 0x1a)
+        self->escape = ESCAPE_NONE;
+      else if (c == 0x1b && self->escape != ESCAPE_STRING)
+        self->escape = ESCAPE_START;
+      else
+        switch (self->escape)
+          {
+          case ESCAPE_START:
+            if (c == '[')
+              self->escape = ESCAPE_CSI;
+            else if (c == ']' || c == 'P' || c == 'X' || c == '^' || c == '_')
+              self->escape = ESCAPE_STRING;
+            else if (c >= 0x20 && c <= 0x2f)
+              self->escape = ESCAPE_NF;
+            else
+              self->escape = ESCAPE_NONE;   /* ESC 7, ESC =, ESC M… */
+            break;
+          case ESCAPE_CSI:
+            if (c >= 0x40 && c <= 0x7e)
+              self->escape = ESCAPE_NONE;
+            break;
+          case ESCAPE_NF:
+            if (c >= 0x30 && c <= 0x7e)
+              self->escape = ESCAPE_NONE;
+            break;
+          case ESCAPE_STRING:
+            if (c == 0x07)
+              self->escape = ESCAPE_NONE;
+            else if (c == 0x1b)
+              self->escape = ESCAPE_STRING_ESC;
+            break;
+          case ESCAPE_STRING_ESC:
+            /* ESC \\ is the string's end; ESC then anything else ends it
+             * too and starts a sequence of its own, read again from c. */
+            if (c == '\\')
+              self->escape = ESCAPE_NONE;
+            else
+              {
+                self->escape = ESCAPE_START;
+                data--;
+              }
+            break;
+          case ESCAPE_NONE:
+          default:
+            g_assert_not_reached ();
+          }
+    }
+
+  return data;
+}
+
 void
 _tasker_line_splitter_feed (TaskerLineSplitter *self,
                             const char         *data,
@@ -62,10 +151,18 @@ _tasker_line_splitter_feed (TaskerLineSplitter *self,
 
   while (data < end)
     {
-      const char *stop = data;
+      const char *stop;
       gsize room, run;
 
-      while (stop < end && *stop != '\n' && *stop != '\r')
+      if (self->escape != ESCAPE_NONE)
+        {
+          data = skip_escape (self, data, end);
+          if (data == end)
+            break;
+        }
+
+      stop = data;
+      while (stop < end && *stop != '\n' && *stop != '\r' && *stop != '\033')
         stop++;
 
       /* Text: after a bare \r it starts the line over. */
@@ -82,7 +179,9 @@ _tasker_line_splitter_feed (TaskerLineSplitter *self,
       if (stop == end)
         break;
 
-      if (*stop == '\n')
+      if (*stop == '\033')
+        self->escape = ESCAPE_START;
+      else if (*stop == '\n')
         end_line (self, func, user_data);
       else
         {

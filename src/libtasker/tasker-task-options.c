@@ -738,6 +738,10 @@ tasker_task_options_get_description (TaskerTaskOptions *self,
  * Attaches a free-form description to tasks submitted with @self. Tasks show
  * it through [method@Tasker.Task.get_description].
  *
+ * A key that starts with a dot (such as `".environ"`) is private: the history
+ * keeps it, but its text search ([method@Tasker.HistoryQuery.set_text]) does
+ * not look at its value.
+ *
  * Since: 1.0
  */
 void

@@ -6,6 +6,8 @@
 #include "process-test.h"
 
 #include <glib/gstdio.h>
+
+#include "tasker-line-splitter-private.h"
 #include <stdlib.h>
 
 static TaskerTask *
@@ -302,6 +304,123 @@ test_carriage_return_redraws (TestFixture   *f,
       g_remove (path);
     }
   g_rmdir (dir);
+}
+
+/* Terminal escape sequences are not text: colours (ESC [ … m), erasures
+ * (ESC [ K), window titles (OSC, ended by BEL or ESC \) and charset
+ * switches are dropped from the log, and the progress parser reads the
+ * text without them, even a percentage coloured and redrawn with \r. */
+static void
+test_escapes (TestFixture   *f,
+              gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_auto(GStrv) texts = NULL;
+
+  task = run_script (f,
+                     "printf '\\033]0;my title\\007\\033[1;32mgreen\\033[0m plain\\n'\n"
+                     "printf '\\033[31m10%%\\033[0m\\r\\033[K\\033[31m42%%\\033[0m\\r\\n'\n"
+                     "printf '\\033(Bcharset \\033]2;t2\\033\\\\end\\033[?25l\\n'\n"
+                     "printf 'TASKER-PROGRESS \\033[1m0.75\\033[0m \\033[33mhalf way\\033[m\\n' >&2\n"
+                     "exit 3");
+  wait_done (f, task);
+  test_assert_status (task, TASKER_TASK_STATUS_FAILED);
+
+  texts = log_texts (task);
+  dump_log (task);
+  g_assert_cmpuint (g_strv_length (texts), >=, 4);
+  g_assert_cmpstr (texts[0], ==, "green plain");
+  g_assert_cmpstr (texts[1], ==, "42%");
+  g_assert_cmpstr (texts[2], ==, "charset end");
+  g_assert_cmpstr (texts[3], ==, "TASKER-PROGRESS 0.75 half way");
+  /* The last value the command drew, read without its colours. */
+  g_assert_cmpfloat (tasker_task_get_progress (task), ==, 0.75);
+  g_assert_cmpstr (tasker_task_get_message (task), ==, "half way");
+}
+
+/* \r redraws keep their last state, also for a last line without its \n:
+ * the log has each line's last redraw, the progress the last value. */
+static void
+test_carriage_return_last_state (TestFixture   *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_auto(GStrv) texts = NULL;
+
+  task = run_script (f, "printf '10%%\\r20%%\\r30%%\\n'; printf '40%%\\r55%%'; exit 3");
+  wait_done (f, task);
+  test_assert_status (task, TASKER_TASK_STATUS_FAILED);
+
+  texts = log_texts (task);
+  dump_log (task);
+  g_assert_cmpuint (g_strv_length (texts), >=, 2);
+  g_assert_cmpstr (texts[0], ==, "30%");
+  g_assert_cmpstr (texts[1], ==, "55%");
+  g_assert_cmpfloat (ABS (tasker_task_get_progress (task) - 0.55), <, 1e-9);
+}
+
+typedef struct
+{
+  GPtrArray *logged;  /* (element-type utf8) */
+  GPtrArray *parsed;  /* (element-type utf8) */
+} SplitLines;
+
+static void
+split_line_cb (const char *line,
+               gsize       len,
+               gsize       cut,
+               gboolean    parse,
+               gboolean    log,
+               gpointer    user_data)
+{
+  SplitLines *lines = user_data;
+
+  if (parse)
+    g_ptr_array_add (lines->parsed, g_strndup (line, len));
+  if (log)
+    g_ptr_array_add (lines->logged, g_strndup (line, len));
+}
+
+/* The splitter drops escape sequences that reads cut anywhere: fed one byte
+ * at a time, it hands out the same lines as fed at once. A sequence that a
+ * line end interrupts ends there, and an escape never holds text back. */
+static void
+test_escapes_split (void)
+{
+  static const char output[] =
+    "\033[1;3" "2mbold\033[0m\n"
+    "\033]0;title\033\\after title\n"
+    "\033]0;unterminated\n"
+    "next\n"
+    "\033[38;5;196m12%\033[0m\r\033[2K99%\n"
+    "\033Mreverse \033=keypad\n"
+    "\033[31\030cancelled\n"
+    "tail\033[0";
+  const char *logged[] = { "bold", "after title", "", "next", "99%", "reverse keypad",
+                           "cancelled", "tail", NULL };
+  const char *parsed[] = { "bold", "after title", "", "next", "12%", "99%", "reverse keypad",
+                           "cancelled", "tail", NULL };
+
+  for (guint chunk = 1; chunk <= sizeof output; chunk += sizeof output - 1)
+    {
+      TaskerLineSplitter splitter;
+      SplitLines lines = { g_ptr_array_new_with_free_func (g_free),
+                           g_ptr_array_new_with_free_func (g_free) };
+
+      _tasker_line_splitter_init (&splitter);
+      for (gsize i = 0; i < sizeof output - 1; i += chunk)
+        _tasker_line_splitter_feed (&splitter, output + i, MIN (chunk, sizeof output - 1 - i),
+                                    split_line_cb, &lines);
+      _tasker_line_splitter_finish (&splitter, split_line_cb, &lines);
+      _tasker_line_splitter_clear (&splitter);
+
+      g_ptr_array_add (lines.logged, NULL);
+      g_ptr_array_add (lines.parsed, NULL);
+      g_assert_cmpstrv ((char **) lines.logged->pdata, logged);
+      g_assert_cmpstrv ((char **) lines.parsed->pdata, parsed);
+      g_ptr_array_unref (lines.logged);
+      g_ptr_array_unref (lines.parsed);
+    }
 }
 
 /* A line longer than 64 KiB is cut with a marker, as one line. */
@@ -657,6 +776,9 @@ main (int    argc,
   PROC_ADD ("/Tasker/Command/progress", test_progress);
   PROC_ADD ("/Tasker/Command/crlf", test_crlf);
   PROC_ADD ("/Tasker/Command/carriage-return-redraws", test_carriage_return_redraws);
+  PROC_ADD ("/Tasker/Command/escapes", test_escapes);
+  PROC_ADD ("/Tasker/Command/carriage-return-last-state", test_carriage_return_last_state);
+  g_test_add_func ("/Tasker/Command/escapes-split", test_escapes_split);
   PROC_ADD ("/Tasker/Command/long-line", test_long_line);
   PROC_ADD ("/Tasker/Command/output-flood", test_output_flood);
   PROC_ADD ("/Tasker/Command/exit-status", test_exit_status);

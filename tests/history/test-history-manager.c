@@ -559,7 +559,8 @@ delete_refuses_foreign_records (void)
   remove_history_dir (dir);
 }
 
-/* The text search also looks at names and descriptions (a command line). */
+/* The text search also looks at names and descriptions (a command line),
+ * but not at private ones (a key starting with a dot). */
 static void
 text_search_covers_name_and_descriptions (void)
 {
@@ -575,6 +576,7 @@ text_search_covers_name_and_descriptions (void)
   tasker_manager_set_history_path (manager, path);
   tasker_task_options_set_name (options, "Nightly Backup");
   tasker_task_options_set_description (options, "command-line", "rsync -a /srv/Ünïcode /mnt");
+  tasker_task_options_set_description (options, ".environ", "['TOKEN=quux-ßecret']");
   task = tasker_manager_run_thread (manager, NULL, options, ok_func, (gpointer) "done", NULL, &error);
   g_assert_no_error (error);
   g_clear_object (&task);
@@ -593,6 +595,12 @@ text_search_covers_name_and_descriptions (void)
   records = query_until_n (manager, q, 1);
   g_clear_object (&records);
   tasker_history_query_set_text (q, "nothing like it");
+  records = query_until_n (manager, q, 0);
+  g_clear_object (&records);
+  tasker_history_query_set_text (q, "QUUX");
+  records = query_until_n (manager, q, 0);
+  g_clear_object (&records);
+  tasker_history_query_set_text (q, "ßECRET");
   records = query_until_n (manager, q, 0);
 
   tasker_manager_shutdown (manager, test_timeout_ms ());

@@ -6,9 +6,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -298,4 +300,60 @@ ui_test_screenshot (GtkWidget  *widget,
   g_test_message ("screenshot: %s", path);
 
   return path;
+}
+
+/* For a spawned `tasker`: it dies with the test, even one that aborts. */
+void
+ui_test_die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* Whether the application id @data (a string) has an owner on the session bus. */
+gboolean
+ui_test_bus_name_has_owner (gpointer data)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
+
+  if (bus == NULL)
+    return FALSE;
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", (const char *) data), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+  return has_owner;
+}
+
+static void
+history_queried_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GListModel **records = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *records = tasker_manager_query_history_finish (TASKER_MANAGER (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+pointer_is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+/* Runs @query on @manager's history, iterating the default context. */
+GListModel *
+ui_test_query_history (TaskerManager      *manager,
+                       TaskerHistoryQuery *query)
+{
+  GListModel *records = NULL;
+
+  tasker_manager_query_history_async (manager, query, NULL, history_queried_cb, &records);
+  g_assert_true (ui_test_wait (pointer_is_set, &records, 10000));
+  return records;
 }

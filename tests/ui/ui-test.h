@@ -33,5 +33,12 @@ guint              ui_test_get_n_notifications (void);
 /* Renders @widget to <TASKER_SCREENSHOT_DIR>/<name>.png; returns the path. */
 char              *ui_test_screenshot    (GtkWidget          *widget,
                                           const char         *name);
+/* GSubprocessLauncher child setup: the child dies with the test. */
+void               ui_test_die_with_parent     (gpointer            data);
+/* Whether the bus name @data (a string) has an owner on the session bus. */
+gboolean           ui_test_bus_name_has_owner  (gpointer            data);
+/* The records @query finds in @manager's history (transfer full). */
+GListModel        *ui_test_query_history       (TaskerManager      *manager,
+                                                TaskerHistoryQuery *query);
 
 G_END_DECLS
