@@ -198,6 +198,26 @@ spinner_still (gpointer data)
   return !tasker_app_spinner_get_spinning (data) && !tasker_app_spinner_is_animating (data);
 }
 
+static TaskerAppSpinner *
+row_spinner (TaskerAppTaskRow *row)
+{
+  return TASKER_APP_SPINNER (find_child_of_type (GTK_WIDGET (row), TASKER_APP_TYPE_SPINNER));
+}
+
+/* Runs a task without progress information; returns its row's spinner once
+ * it spins. */
+static TaskerAppSpinner *
+run_spinning (Fixture     *f,
+              TaskerTask **task)
+{
+  TaskerAppSpinner *spinner;
+
+  *task = run_work (f, &f->work[0], -1, "No progress");
+  spinner = row_spinner (wait_for_row (f, *task, 0.0));
+  g_assert_true (ui_test_wait (spinner_spinning, spinner, 5000));
+  return spinner;
+}
+
 static gboolean
 clock_off (gpointer data)
 {
@@ -233,12 +253,10 @@ static void
 test_spinner_paints_slowly (Fixture       *f,
                             gconstpointer  data)
 {
-  g_autoptr(TaskerTask) task = run_work (f, &f->work[0], -1, "No progress");
-  TaskerAppTaskRow *row = wait_for_row (f, task, 0.0);
-  TaskerAppSpinner *spinner = TASKER_APP_SPINNER (find_child_of_type (GTK_WIDGET (row), TASKER_APP_TYPE_SPINNER));
+  g_autoptr(TaskerTask) task = NULL;
   guint n;
 
-  g_assert_true (ui_test_wait (spinner_spinning, spinner, 5000));
+  run_spinning (f, &task);
   ui_test_sleep (500);
   n = count_paints (f, COUNT_MS);
   g_test_message ("%u frames painted in %u ms with a spinner", n, COUNT_MS);
@@ -256,8 +274,8 @@ test_spinner_only_without_progress (Fixture       *f,
   g_autoptr(TaskerTask) talking = run_work (f, &f->work[1], 300, "Talking");
   TaskerAppTaskRow *quiet_row = wait_for_row (f, quiet, 0.0);
   TaskerAppTaskRow *talking_row = wait_for_row (f, talking, 0.3);
-  TaskerAppSpinner *quiet_spinner = TASKER_APP_SPINNER (find_child_of_type (GTK_WIDGET (quiet_row), TASKER_APP_TYPE_SPINNER));
-  TaskerAppSpinner *talking_spinner = TASKER_APP_SPINNER (find_child_of_type (GTK_WIDGET (talking_row), TASKER_APP_TYPE_SPINNER));
+  TaskerAppSpinner *quiet_spinner = row_spinner (quiet_row);
+  TaskerAppSpinner *talking_spinner = row_spinner (talking_row);
   RowWait w = { f, quiet, 0.5 };
 
   g_assert_true (ui_test_wait (spinner_spinning, quiet_spinner, 5000));
@@ -279,11 +297,9 @@ static void
 test_hidden_window_still (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autoptr(TaskerTask) task = run_work (f, &f->work[0], -1, "No progress");
-  TaskerAppTaskRow *row = wait_for_row (f, task, 0.0);
-  TaskerAppSpinner *spinner = TASKER_APP_SPINNER (find_child_of_type (GTK_WIDGET (row), TASKER_APP_TYPE_SPINNER));
+  g_autoptr(TaskerTask) task = NULL;
+  TaskerAppSpinner *spinner = run_spinning (f, &task);
 
-  g_assert_true (ui_test_wait (spinner_spinning, spinner, 5000));
   tasker_app_window_select_task (f->window, task);
   g_assert_true (tasker_app_task_details_get_task (tasker_app_window_get_details (f->window)) == task);
   g_assert_cmpuint (tasker_app_clock_get_n_watchers (tasker_app_clock_get_default ()), >, 0);
