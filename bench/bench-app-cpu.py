@@ -19,7 +19,9 @@
 #   (c) the same ten with the window closed (Ctrl+W, sent with xdotool as a
 #       user's key press). Closing the window must leave the application
 #       running with its tasks; where it exits instead the row is replaced by
-#       a comment line saying so.
+#       a comment line saying so. DESIGN.md §7's target is no per-frame work,
+#       which tests/ui/test-app-frugal.c checks (no layout, no paint): this
+#       row, without a target, is what the manager's delivery still costs.
 #
 # Rows are tab-separated, as bench/bench-common.h describes. --quick: 2 s
 # windows (for the test suite; the numbers mean nothing). Exit status 77 when
@@ -43,10 +45,14 @@ def say(*args):
     print("bench-app-cpu:", *args, file=sys.stderr, flush=True)
 
 
-def row(metric, value, unit, op, target):
-    ok = value <= target if op == "<=" else value >= target
-    print("\t".join([metric, "%.2f" % value, unit, "%s%g" % (op, target),
-                     "-", "-", "-", "ok" if ok else "MISS"]), flush=True)
+def row(metric, value, unit, op=None, target=None):
+    """One row; without op and target, a figure with no target (verdict -)."""
+    if op is None:
+        target_s, verdict = "-", "-"
+    else:
+        target_s = "%s%g" % (op, target)
+        verdict = "ok" if (value <= target if op == "<=" else value >= target) else "MISS"
+    print("\t".join([metric, "%.2f" % value, unit, target_s, "-", "-", "-", verdict]), flush=True)
 
 
 def cpu_seconds(pid):
@@ -94,10 +100,16 @@ def name_has_owner(name):
     return r.returncode == 0 and "true" in r.stdout
 
 
+def window_pid(wid):
+    r = subprocess.run(["xdotool", "getwindowpid", wid], capture_output=True, text=True)
+    return int(r.stdout) if r.returncode == 0 and r.stdout.strip().isdigit() else None
+
+
 def app_windows(pid):
+    """The application's visible windows (the search also lists the root)."""
     r = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(pid), ""],
                        capture_output=True, text=True)
-    return r.stdout.split()
+    return [w for w in r.stdout.split() if window_pid(w) == pid]
 
 
 class App:
@@ -232,8 +244,11 @@ def main():
             print("# app CPU, window closed, 10 commands: needs i14-bg "
                   "(the application exits when its window closes)", flush=True)
         else:
-            row("app CPU, window closed, 10 commands printing progress",
-                app.cpu_percent(seconds), "% of a core", "<=", 0.5)
+            # DESIGN.md §7 asks for no per-frame work (test-app-frugal checks
+            # that a hidden window neither lays out nor paints); what remains
+            # is the manager's own delivery of the commands' output.
+            row("app CPU, window closed, 10 commands printing progress (no frames)",
+                app.cpu_percent(seconds), "% of a core")
     finally:
         app.stop()
     return 0
