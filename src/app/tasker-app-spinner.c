@@ -188,7 +188,8 @@ tasker_app_spinner_class_init (TaskerAppSpinnerClass *klass)
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_css_name (widget_class, "spinner");
+  /* Not "spinner": the theme hides that until :checked, which animates. */
+  gtk_widget_class_set_css_name (widget_class, "taskspinner");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_PROGRESS_BAR);
 }
 

@@ -198,6 +198,42 @@ spinner_still (gpointer data)
   return !tasker_app_spinner_get_spinning (data) && !tasker_app_spinner_is_animating (data);
 }
 
+static gboolean
+allocated (gpointer data)
+{
+  return gtk_widget_get_width (data) > 0 && gtk_widget_get_height (data) > 0;
+}
+
+/* How many pixels of @widget are not transparent, as drawn. */
+static guint
+count_drawn_pixels (GtkWidget *widget)
+{
+  int width, height;
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree guchar *pixels = NULL;
+  guint n = 0;
+
+  g_assert_true (ui_test_wait (allocated, widget, 5000));
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return 0;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  pixels = g_malloc ((gsize) width * height * 4);
+  /* GDK_MEMORY_DEFAULT: B8G8R8A8 premultiplied, alpha last. */
+  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  for (gsize i = 0; i < (gsize) width * height; i++)
+    if (pixels[i * 4 + 3] > 0)
+      n++;
+  return n;
+}
+
 static TaskerAppSpinner *
 row_spinner (TaskerAppTaskRow *row)
 {
@@ -280,6 +316,8 @@ test_spinner_only_without_progress (Fixture       *f,
 
   g_assert_true (ui_test_wait (spinner_spinning, quiet_spinner, 5000));
   g_assert_true (gtk_widget_is_drawable (GTK_WIDGET (quiet_spinner)));
+  /* Seen: drawn through its parent, with the theme's opacity. */
+  g_assert_cmpuint (count_drawn_pixels (gtk_widget_get_parent (GTK_WIDGET (quiet_spinner))), >, 10);
   g_assert_true (spinner_still (talking_spinner));
   g_assert_false (gtk_widget_is_drawable (GTK_WIDGET (talking_spinner)));
 
