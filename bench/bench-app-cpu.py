@@ -193,7 +193,8 @@ def main():
     tasker = os.path.abspath(args[0])
     # The schema compiled in the build tree (build/src/app/tasker → build/data).
     schemas = os.path.join(os.path.dirname(tasker), "..", "..", "data")
-    if "GSETTINGS_SCHEMA_DIR" not in os.environ and os.path.exists(os.path.join(schemas, "gschemas.compiled")):
+    if ("GSETTINGS_SCHEMA_DIR" not in os.environ
+            and os.path.exists(os.path.join(schemas, "gschemas.compiled"))):
         os.environ["GSETTINGS_SCHEMA_DIR"] = os.path.normpath(schemas)
 
     for tool in ("xvfb-run", "dbus-run-session", "xdotool", "gdbus"):
@@ -223,7 +224,8 @@ def main():
     try:
         app.add(["sleep", "600"])
         time.sleep(SETTLE_S)
-        row("app CPU, one still task (sleep 600)", app.cpu_percent(seconds), "% of a core", "<=", 0.5)
+        row("app CPU, one still task (sleep 600)", app.cpu_percent(seconds), "% of a core",
+            "<=", 0.5)
     finally:
         app.stop()
 
@@ -232,7 +234,8 @@ def main():
         for _ in range(10):
             app.add(PROGRESS_CMD)
         time.sleep(SETTLE_S)
-        row("app CPU, 10 commands printing progress", app.cpu_percent(seconds), "% of a core", "<=", 5)
+        row("app CPU, 10 commands printing progress", app.cpu_percent(seconds), "% of a core",
+            "<=", 5)
 
         try:
             app.close_window()

@@ -13,12 +13,15 @@
  * without saying how far it is. GtkSpinner turns with a CSS animation, which
  * restyles the window and paints every frame (60 times a second) as long as
  * it spins, even unmapped (GTK 4.8). This one moves by an eighth of a turn
- * STEPS times a second (one turn a second), from a timeout, and only while
- * it is both spinning and mapped (a hidden window or a row scrolled out
- * costs nothing). Main thread only. */
+ * every STEP_MS (a turn in two seconds), from a timeout, and only while it
+ * is both spinning and mapped (a hidden window or a row scrolled out costs
+ * nothing): four small frames a second, against the 0.5 % of a core that
+ * DESIGN.md §7 allows a window with one such task (each frame costs the
+ * application about 0.6 ms under Xvfb with the cairo renderer). Main thread
+ * only. */
 
-#define STEPS           8   /* a second */
-#define STEP_MS         (1000 / STEPS)
+#define STEPS           8     /* positions in a turn */
+#define STEP_MS         250
 #define SIZE_PX         16
 #define LINE_WIDTH      2.0
 

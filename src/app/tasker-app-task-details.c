@@ -228,6 +228,7 @@ update (TaskerAppTaskDetails *self)
   g_autofree char *trace = NULL;
   g_autofree char *status_text = NULL;
   const char *queue;
+  const char *icon;
   gboolean final;
 
   if (self->task == NULL)
@@ -239,8 +240,9 @@ update (TaskerAppTaskDetails *self)
 
   /* Called on every notification (progress too): GtkImage reloads and
    * relayouts even for the same icon. */
-  if (g_strcmp0 (gtk_image_get_icon_name (self->status_image), tasker_app_format_status_icon (status)) != 0)
-    gtk_image_set_from_icon_name (self->status_image, tasker_app_format_status_icon (status));
+  icon = tasker_app_format_status_icon (status);
+  if (g_strcmp0 (gtk_image_get_icon_name (self->status_image), icon) != 0)
+    gtk_image_set_from_icon_name (self->status_image, icon);
   set_label (self->title_label, tasker_task_get_name (self->task));
   if (status == TASKER_TASK_STATUS_RUNNING || status == TASKER_TASK_STATUS_PENDING)
     {

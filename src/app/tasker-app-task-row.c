@@ -95,7 +95,8 @@ update_spinner (TaskerAppTaskRow *self)
 {
   TaskerTaskStatus status = self->task != NULL ? tasker_task_get_status (self->task)
                                                : TASKER_TASK_STATUS_PENDING;
-  gboolean show = status == TASKER_TASK_STATUS_RUNNING && tasker_task_get_progress (self->task) <= 0.0;
+  gboolean show = status == TASKER_TASK_STATUS_RUNNING &&
+                  tasker_task_get_progress (self->task) <= 0.0;
   gboolean spin = show && gtk_widget_get_mapped (GTK_WIDGET (self));
 
   if (tasker_app_spinner_get_spinning (self->spinner) != spin)
@@ -106,9 +107,12 @@ update_spinner (TaskerAppTaskRow *self)
     gtk_stack_set_visible_child (self->status_stack, GTK_WIDGET (self->spinner));
   else
     {
-      if (g_strcmp0 (gtk_image_get_icon_name (self->status_image), tasker_app_format_status_icon (status)) != 0)
-        gtk_image_set_from_icon_name (self->status_image, tasker_app_format_status_icon (status));
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_image), tasker_app_format_status (status));
+      const char *icon = tasker_app_format_status_icon (status);
+
+      if (g_strcmp0 (gtk_image_get_icon_name (self->status_image), icon) != 0)
+        gtk_image_set_from_icon_name (self->status_image, icon);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_image),
+                                   tasker_app_format_status (status));
       gtk_stack_set_visible_child (self->status_stack, GTK_WIDGET (self->status_image));
     }
 }

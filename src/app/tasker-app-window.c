@@ -183,8 +183,8 @@ tasks_updated_cb (TaskerAppWindow *self,
   guint n = g_list_model_get_n_items (tasks);
   g_autofree char *text = NULL;
 
-  /* Deliveries come every update interval while tasks run, changed or
-   * not: only what changed is set, since GtkProgressBar relayouts (and so
+  /* A delivery may bring the same figures (another task's message changed):
+   * only what changed is set, since GtkProgressBar relayouts (and so
    * redraws) on every set_fraction(), even to the same value. No spinner
    * here: it would animate as long as anything runs. */
   gtk_widget_set_visible (self->busy_box, n > 0);
