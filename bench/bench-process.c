@@ -28,7 +28,12 @@
  *               p50 and p95. Baseline, interleaved: a thread task running the
  *               same 1 ms polling loop, in the same manager.
  *
- * For profiling one part alone: TASKER_BENCH_ONLY=warm|cold|hang|cooperative;
+ *   burst       a new manager, one trivial process task, and as soon as it
+ *               is done 200 more at once, timed from their first submit to
+ *               the last when_done; 5 managers. Baseline: the same burst on
+ *               that manager once all its workers have run tasks.
+ *
+ * For profiling one part alone: TASKER_BENCH_ONLY=warm|cold|burst|hang|cooperative;
  * TASKER_BENCH_N and TASKER_BENCH_REPS change the warm-pool size and the
  * number of its runs.
  */
@@ -621,6 +626,66 @@ bench_cooperative (TaskerManager     *manager,
   g_free (thread);
 }
 
+/* Burst after the first task */
+
+/* Runs @n trivial process tasks at once; the ms from the first submit to
+ * the last when_done. */
+static double
+burst_ms (TaskerManager     *manager,
+          TaskerTaskOptions *options,
+          Counter           *counter,
+          guint              n)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  counter_reset (counter, n);
+  for (guint i = 0; i < n; i++)
+    g_object_unref (submit_process (manager, options, ENTRY ("trivial")));
+  counter_wait (counter, 30 * 1000, "burst");
+
+  return (counter->t_last - start) / 1000.0;
+}
+
+static void
+bench_burst (void)
+{
+  guint reps = bench_is_quick () ? 2 : 5;
+  guint n = bench_is_quick () ? 20 : 200;
+  double *tasker = g_new0 (double, reps), *warm = g_new0 (double, reps);
+  Counter counter = { 0 };
+
+  for (guint r = 0; r < reps; r++)
+    {
+      TaskerManager *manager = tasker_manager_new (NULL);
+      g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+      guint max_workers = tasker_manager_get_max_workers (manager);
+
+      tasker_task_options_set_done_func (options, counter_done_cb, &counter, NULL);
+
+      /* As a user sees it: one task, then a burst as soon as it is done. */
+      burst_ms (manager, options, &counter, 1);
+      tasker[r] = burst_ms (manager, options, &counter, n);
+
+      /* Baseline: the same burst once every worker has run tasks. */
+      for (guint i = 0; i < 3; i++)
+        burst_ms (manager, options, &counter, 4 * n * max_workers);
+      warm[r] = burst_ms (manager, options, &counter, n);
+
+      tasker_manager_shutdown (manager, 1000);
+      g_object_unref (manager);
+    }
+
+  bench_comment ("burst: %u managers; %u tasks right after the first %.2f … %.2f ms", reps, n,
+                 bench_percentile (tasker, reps, 0), bench_max (tasker, reps));
+  bench_info_row ("burst of 200 process tasks right after the first, median",
+                  bench_median (tasker, reps), "ms",
+                  "the same burst on a pool whose workers all ran tasks", bench_median (warm, reps));
+
+  g_free (tasker);
+  g_free (warm);
+  g_clear_pointer (&counter.first_error, g_free);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -644,6 +709,9 @@ main (int   argc,
 
   if (only == NULL || g_str_equal (only, "cold"))
     bench_cold_pool ();
+
+  if (only == NULL || g_str_equal (only, "burst"))
+    bench_burst ();
 
   if (only == NULL || g_str_equal (only, "hang") || g_str_equal (only, "cooperative"))
     {

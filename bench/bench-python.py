@@ -21,6 +21,11 @@
 #      bench_python_funcs.trivial): tasks/s. Baseline: a warm
 #      multiprocessing.Pool of as many processes, apply_async() of the same
 #      function.
+#   6. (run after 5) A burst of 200 trivial process tasks right after the
+#      first one, on a new manager each run (ms from the burst's first submit
+#      to its last when_done; and the first task's own time). Baseline: a new
+#      multiprocessing.Pool of as many processes, the same way. Against
+#      Rayforge's 84 ms, with the target of 5× faster.
 #   5. Cancel latency of a coroutine task awaiting asyncio.sleep(2): from
 #      task.cancel() to when_done(CANCELLED), p50 and p95. Baseline: a bare
 #      asyncio task on a loop thread, cancelled with
@@ -553,6 +558,45 @@ def bench_process(manager, quick, reps):
     row("Python: process task submit, per task", med(s), "µs", None, None)
 
 
+# 6. A burst right after the first process task ---------------------------------
+
+RAYFORGE_BURST_MS = 84.0
+
+
+def bench_process_burst(quick, reps):
+    """From a user's seat: a new manager runs one process task, and as soon as
+    it is done a burst of 200 more; the pool should be warm by then (workers
+    start ahead of a backlog, DESIGN.md §7). The baseline does the same with a
+    new multiprocessing.Pool, which starts all its workers when made."""
+    n = 20 if quick else 200
+    reps = reps if quick else max(reps, 5)
+    workers = 0
+    t, p, first_t, first_p = [], [], [], []
+    for r in range(reps):
+        manager = Tasker.Manager.new(None)
+        workers = manager.props.max_workers
+        rate_, _ = run_process_batch(manager, 1)
+        first_t.append(1000 / rate_)
+        rate_, _ = run_process_batch(manager, n)
+        t.append(n / rate_ * 1000)
+        manager.shutdown(1000)
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            first_p.append(1000 / run_pool_batch(pool, 1))
+            p.append(n / run_pool_batch(pool, n) * 1000)
+        comment("run %d: first task %.1f ms, then %d in %.1f ms; Pool: first %.1f ms, then %.1f ms"
+                % (r + 1, first_t[-1], n, t[-1], first_p[-1], p[-1]))
+    comment(f"6. a burst of {n} trivial process tasks right after the first, on a new manager "
+            f"({workers} Python workers at most) and a new multiprocessing.Pool({workers}) "
+            f"each run, {reps} runs; spread {min(t):.1f}–{max(t):.1f} ms")
+    med = statistics.median
+    row(f"Python: burst of {n} process tasks right after the first", med(t), "ms",
+        None, f"multiprocessing.Pool({workers})", med(p))
+    row(f"Python: burst of {n} process tasks right after the first vs Rayforge", med(t), "ms",
+        ("ratio", "<=", 0.2), RAYFORGE, RAYFORGE_BURST_MS)
+    row("Python: first process task on a new manager", med(first_t), "ms",
+        None, f"multiprocessing.Pool({workers})", med(first_p))
+
+
 # 5. Cancelling a coroutine in asyncio.sleep --------------------------------------
 
 async def sleeper(context):
@@ -694,6 +738,7 @@ def main():
     bench_cancel(manager, quick)
     # Last: it needs the Python worker (src/libtasker/python/tasker/worker.py).
     bench_process(manager, quick, reps)
+    bench_process_burst(quick, reps)
 
     manager.shutdown(1000)
     comment("total %.1f s" % (time.monotonic() - started))

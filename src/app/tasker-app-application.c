@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tasker-app-application.h"
+#include "tasker-app-history-details.h"
 #include "tasker-app-inhibitor.h"
 #include "tasker-app-launcher-entry.h"
 #include "tasker-app-preferences-window.h"
@@ -30,6 +31,15 @@
 #define SHUTDOWN_GRACE_MS 2000
 /* Tasks that end within this delay share one notification. */
 #define NOTIFY_DELAY_MS 500
+/* A task that ran for less than this ends without a notification: the user
+ * has barely looked away. */
+#define NOTIFY_MIN_RUNNING_USEC (5 * G_USEC_PER_SEC)
+/* Started by D-Bus activation (--gapplication-service), the application
+ * stays this long with nothing to do, so a following call finds it. */
+#define SERVICE_IDLE_TIMEOUT_MS 10000
+/* After Quit → Stop, how long the cancelled tasks have to end before the
+ * application quits anyway (the shutdown records the rest as interrupted). */
+#define STOP_TIMEOUT_MS 10000
 /* How often the manager delivers progress to the window (its default: 16). */
 #define UPDATE_INTERVAL_MS 100
 
@@ -48,9 +58,23 @@ struct _TaskerAppApplication
   guint           n_failed;
   guint           n_cancelled;
   char           *last_name;       /* (owned) (nullable) name of the last one */
+  guint64         last_id;         /* the last one, as the actions name it */
+  gint64          last_finished;
+  guint64         failed_id;       /* the last failed one */
+  gint64          failed_finished;
   TaskerAppLauncherEntry *launcher_entry; /* (owned) (nullable) progress on the dock icon */
   TaskerAppInhibitor *inhibitor;   /* (owned) (nullable) no suspend while tasks run */
   gboolean        stopped;
+
+  /* Jobs outlive the window: the application holds itself while commands
+   * it submitted run or wait (unfinished), whether a window shows them or
+   * not; a window closed meanwhile is only hidden. */
+  GHashTable     *unfinished;      /* (owned) TaskerTask (owned) */
+  gboolean        holding;
+  guint           idle_check_id;   /* quit_if_done_cb, or 0 */
+  GtkWidget      *quit_dialog;     /* (unowned) (nullable) "Stop N running tasks?" */
+  gboolean        stopping;        /* Stop answered: quit once they ended */
+  guint           stop_timeout_id;
 };
 
 enum {
@@ -163,6 +187,34 @@ make_history_private (const char *data_dir,
     }
 }
 
+/* The main window, shown or hidden. */
+static TaskerAppWindow *
+get_main_window (TaskerAppApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (TASKER_APP_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+has_visible_main_window (TaskerAppApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (TASKER_APP_IS_WINDOW (l->data) && gtk_widget_get_visible (l->data))
+      return TRUE;
+  return FALSE;
+}
+
+/* What the notification actions send: a task's id alone is only unique in
+ * one run, its id and finished time also across runs (and in the history). */
+static GVariant *
+task_target (guint64 id,
+             gint64  finished_time)
+{
+  return g_variant_new ("(tx)", id, finished_time);
+}
+
 static gboolean
 notify_cb (gpointer user_data)
 {
@@ -193,6 +245,18 @@ notify_cb (gpointer user_data)
 
   if (notification != NULL)
     {
+      g_autoptr(GVariant) last = NULL;
+
+      /* Show: the window, with the (last) task selected; Run Again: the
+       * failed one, from its history record if need be. Both work when
+       * Tasker was not running: D-Bus activation starts it. */
+      last = g_variant_ref_sink (task_target (self->last_id, self->last_finished));
+      g_notification_set_default_action_and_target_value (notification, "app.show-task", last);
+      g_notification_add_button_with_target_value (notification, _("Show"), "app.show-task", last);
+      if (self->n_failed == 1)
+        g_notification_add_button_with_target_value (notification, _("Run Again"), "app.rerun-task",
+                                                     task_target (self->failed_id,
+                                                                  self->failed_finished));
       if (self->n_failed > 0)
         g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
       g_application_send_notification (G_APPLICATION (self), "task-finished", notification);
@@ -209,12 +273,18 @@ task_finished_cb (TaskerAppApplication *self,
                   TaskerTask           *task)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  gint64 started = tasker_task_get_started_time (task);
+  gint64 finished = tasker_task_get_finished_time (task);
 
-  /* Only what the user is waiting for: top-level tasks, while the window is
-   * in the background. */
-  if (tasker_task_get_parent (task) != NULL)
+  /* Only what the user is waiting for: top-level tasks that ran for a
+   * while, while the window is in the background (or closed), and not
+   * those the user stopped by quitting. */
+  if (tasker_task_get_parent (task) != NULL || self->stopping)
     return;
-  if (window != NULL && gtk_window_is_active (window))
+  if (window != NULL && gtk_widget_get_visible (GTK_WIDGET (window)) &&
+      gtk_window_is_active (window))
+    return;
+  if (started == 0 || finished - started < NOTIFY_MIN_RUNNING_USEC)
     return;
 
   switch (tasker_task_get_status (task))
@@ -224,6 +294,8 @@ task_finished_cb (TaskerAppApplication *self,
       break;
     case TASKER_TASK_STATUS_FAILED:
       self->n_failed++;
+      self->failed_id = tasker_task_get_id (task);
+      self->failed_finished = finished;
       break;
     case TASKER_TASK_STATUS_CANCELLED:
       self->n_cancelled++;
@@ -236,8 +308,128 @@ task_finished_cb (TaskerAppApplication *self,
 
   g_free (self->last_name);
   self->last_name = g_strdup (tasker_task_get_name (task));
+  self->last_id = tasker_task_get_id (task);
+  self->last_finished = finished;
   if (self->notify_id == 0)
     self->notify_id = g_timeout_add (NOTIFY_DELAY_MS, notify_cb, self);
+}
+
+static void
+withdraw_background_notification (TaskerAppApplication *self)
+{
+  if (g_application_get_is_registered (G_APPLICATION (self)))
+    g_application_withdraw_notification (G_APPLICATION (self), "background");
+}
+
+/* Closing the windows lets them save their state; then the application
+ * has nothing left to hold it. */
+static void
+quit_now (TaskerAppApplication *self)
+{
+  GList *windows;
+
+  g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
+    gtk_window_destroy (windows->data);
+  g_application_quit (G_APPLICATION (self));
+}
+
+static gboolean
+stop_timeout_cb (gpointer user_data)
+{
+  TaskerAppApplication *self = user_data;
+
+  self->stop_timeout_id = 0;
+  quit_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Nothing left to run: after Quit → Stop, quit; with no window showing,
+ * close the hidden one, so that the application (no longer held) quits by
+ * itself, once the notification of what ended is on its way. */
+static gboolean
+quit_if_done_cb (gpointer user_data)
+{
+  TaskerAppApplication *self = user_data;
+  GList *windows;
+
+  self->idle_check_id = 0;
+  if (g_hash_table_size (self->unfinished) > 0)
+    return G_SOURCE_REMOVE;
+
+  if (self->stopping)
+    {
+      quit_now (self);
+      return G_SOURCE_REMOVE;
+    }
+  if (has_visible_main_window (self))
+    return G_SOURCE_REMOVE;
+
+  withdraw_background_notification (self);
+  if (self->notify_id != 0)
+    {
+      g_clear_handle_id (&self->notify_id, g_source_remove);
+      notify_cb (self);
+    }
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
+    gtk_window_destroy (windows->data);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+update_hold (TaskerAppApplication *self)
+{
+  gboolean busy = g_hash_table_size (self->unfinished) > 0;
+
+  if (busy && !self->holding)
+    g_application_hold (G_APPLICATION (self));
+  else if (!busy && self->holding)
+    g_application_release (G_APPLICATION (self));
+  self->holding = busy;
+
+  /* Later: the windows still handle this task's end. */
+  if (!busy && self->idle_check_id == 0)
+    self->idle_check_id = g_idle_add (quit_if_done_cb, self);
+}
+
+static void
+task_ended_cb (TaskerAppApplication *self,
+               TaskerTask           *task)
+{
+  if (g_hash_table_remove (self->unfinished, task))
+    update_hold (self);
+}
+
+/* The window closed while tasks run or wait: it is only hidden (it shows
+ * them as they are when it comes back), and a notification says why the
+ * application goes on. */
+gboolean
+tasker_app_application_close_to_background (TaskerAppApplication *self,
+                                            GtkWindow            *window)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  guint n;
+
+  g_return_val_if_fail (TASKER_APP_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (GTK_IS_WINDOW (window), FALSE);
+
+  n = g_hash_table_size (self->unfinished);
+  if (n == 0 || self->stopped || self->stopping)
+    return FALSE;
+
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+
+  title = g_strdup_printf (ngettext ("%u task continues in the background",
+                                     "%u tasks continue in the background", n), n);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, _("Tasker quits by itself when they have ended."));
+  g_notification_set_default_action (notification, "app.show-window");
+  g_notification_add_button (notification, _("Show"), "app.show-window");
+  g_application_send_notification (G_APPLICATION (self), "background", notification);
+
+  return TRUE;
 }
 
 /* A session ending or a Ctrl+C quits as the Quit action does, so the
@@ -326,6 +518,14 @@ tasker_app_application_startup (GApplication *app)
 
   g_signal_connect_object (self->manager, "task-finished", G_CALLBACK (task_finished_cb),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->manager, "task-finished", G_CALLBACK (task_ended_cb),
+                           self, G_CONNECT_SWAPPED);
+
+  /* D-Bus activation (a notification's action, `gapplication action`)
+   * starts the application as a service: no window unless activated, and it
+   * quits a while after it has nothing left to do. */
+  if (g_application_get_flags (app) & G_APPLICATION_IS_SERVICE)
+    g_application_set_inactivity_timeout (app, SERVICE_IDLE_TIMEOUT_MS);
 
   start_desktop_integration (self);
 
@@ -357,9 +557,11 @@ tasker_app_application_activate (GApplication *app)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
+  /* The window closed while tasks ran is hidden: it comes back as it was. */
   if (window == NULL)
     window = GTK_WINDOW (tasker_app_window_new (TASKER_APP_APPLICATION (app)));
 
+  withdraw_background_notification (TASKER_APP_APPLICATION (app));
   gtk_window_present (window);
 }
 
@@ -496,22 +698,274 @@ tasker_app_application_command_line (GApplication            *app,
 }
 
 static void
+quit_response_cb (TaskerAppApplication *self,
+                  const char           *response,
+                  AdwMessageDialog     *dialog)
+{
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer task;
+
+  if (g_strcmp0 (response, "stop") != 0)
+    return;
+
+  /* Cancelled, as the user asked (the history says so), not interrupted
+   * for the next start; then quit once they have ended (quit_if_done_cb). */
+  self->stopping = TRUE;
+  g_hash_table_iter_init (&iter, self->unfinished);
+  while (g_hash_table_iter_next (&iter, &task, NULL))
+    g_ptr_array_add (tasks, g_object_ref (task));
+  for (guint i = 0; i < tasks->len; i++)
+    tasker_task_cancel (tasks->pdata[i]);
+  self->stop_timeout_id = g_timeout_add (STOP_TIMEOUT_MS, stop_timeout_cb, self);
+}
+
+/* Quit (Ctrl+Q, the menu): while tasks run or wait, ask first. */
+static void
 quit_action (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
 {
-  GtkApplication *app = user_data;
-  GList *windows = gtk_application_get_windows (app);
+  TaskerAppApplication *self = user_data;
+  guint n = g_hash_table_size (self->unfinished);
+  g_autofree char *heading = NULL;
+  const char *body;
+  AdwMessageDialog *dialog;
 
-  /* Closing the windows lets them save their state; then the application
-   * has nothing left to hold it. */
-  while (windows != NULL)
+  if (n == 0 || self->stopped)
     {
-      GList *next = windows->next;
-      gtk_window_destroy (windows->data);
-      windows = next;
+      quit_now (self);
+      return;
     }
-  g_application_quit (G_APPLICATION (app));
+  if (self->stopping)
+    return;
+  if (self->quit_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->quit_dialog));
+      return;
+    }
+
+  /* Over the window, shown again if it was closed. */
+  g_application_activate (G_APPLICATION (self));
+
+  heading = g_strdup_printf (ngettext ("Stop %u running task?", "Stop %u running tasks?", n), n);
+  body = ngettext ("Quitting cancels it. To let it finish, close the window instead: "
+                   "Tasker goes on in the background and quits after it.",
+                   "Quitting cancels them. To let them finish, close the window instead: "
+                   "Tasker goes on in the background and quits after them.", n);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (get_main_window (self)),
+                                                       heading, body));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "stop", _("_Stop"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "stop", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (quit_response_cb),
+                           self, G_CONNECT_SWAPPED);
+  self->quit_dialog = GTK_WIDGET (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->quit_dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+show_window_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
+}
+
+/* The listed task that @target names, if the window still lists it. */
+static TaskerTask *
+find_listed_task (TaskerAppWindow *window,
+                  GVariant        *target)
+{
+  GListModel *tasks = tasker_app_window_get_tasks (window);
+  guint64 id;
+  gint64 finished;
+
+  g_variant_get (target, "(tx)", &id, &finished);
+  for (guint i = 0; i < g_list_model_get_n_items (tasks); i++)
+    {
+      g_autoptr(TaskerTask) task = g_list_model_get_item (tasks, i);
+
+      if (tasker_task_get_id (task) == id && tasker_task_get_finished_time (task) == finished)
+        return task;  /* the list keeps it */
+    }
+  return NULL;
+}
+
+typedef void (*RecordFunc) (TaskerAppApplication *self,
+                            TaskerHistoryRecord  *record);
+
+typedef struct
+{
+  TaskerAppApplication *self;  /* (owned) */
+  guint64               id;
+  RecordFunc            func;
+} RecordLookup;
+
+static void
+record_lookup_done_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  RecordLookup *lookup = user_data;
+  g_autoptr(GListModel) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  records = tasker_manager_query_history_finish (TASKER_MANAGER (object), result, &error);
+  if (records == NULL)
+    g_warning ("Cannot read the history: %s", error->message);
+  for (guint i = 0; records != NULL && i < g_list_model_get_n_items (records); i++)
+    {
+      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (records, i);
+
+      if (tasker_history_record_get_task_id (record) == lookup->id)
+        {
+          lookup->func (lookup->self, record);
+          break;
+        }
+    }
+
+  g_application_release (G_APPLICATION (lookup->self));
+  g_object_unref (lookup->self);
+  g_free (lookup);
+}
+
+/* Calls @func with the history record that @target names, if there is one
+ * (the application stays meanwhile). */
+static void
+lookup_record (TaskerAppApplication *self,
+               GVariant             *target,
+               RecordFunc            func)
+{
+  g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
+  RecordLookup *lookup;
+  gint64 finished;
+
+  if (self->manager == NULL || self->stopped)
+    return;
+
+  lookup = g_new0 (RecordLookup, 1);
+  lookup->self = g_object_ref (self);
+  lookup->func = func;
+  g_variant_get (target, "(tx)", &lookup->id, &finished);
+  tasker_history_query_set_since (query, MAX (finished, 0));
+  tasker_history_query_set_until (query, MAX (finished, 0) + 1);
+  g_application_hold (G_APPLICATION (self));
+  tasker_manager_query_history_async (self->manager, query, NULL, record_lookup_done_cb, lookup);
+}
+
+static void rerun_record (TaskerAppApplication *self,
+                          TaskerHistoryRecord  *record);
+
+/* The history page, and the record's details over it. */
+static void
+show_record (TaskerAppApplication *self,
+             TaskerHistoryRecord  *record)
+{
+  TaskerAppWindow *window = get_main_window (self);
+  GtkWidget *details;
+
+  if (window == NULL)
+    return;
+  tasker_app_window_show_page (window, "history");
+  details = tasker_app_history_details_new (GTK_WINDOW (window), record);
+  g_signal_connect_object (details, "rerun", G_CALLBACK (rerun_record), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (details));
+}
+
+/* app.show-task((tx)): the window, with the task selected; a task it no
+ * longer lists (Tasker was not running, Clear Finished) shows from the
+ * history. */
+static void
+show_task_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  TaskerAppApplication *self = user_data;
+  TaskerAppWindow *window;
+  TaskerTask *task;
+
+  g_application_activate (G_APPLICATION (self));
+  window = get_main_window (self);
+  if (window == NULL)
+    return;
+
+  task = find_listed_task (window, parameter);
+  if (task != NULL)
+    {
+      tasker_app_window_show_page (window, "tasks");
+      tasker_app_window_select_task (window, task);
+    }
+  else
+    lookup_record (self, parameter, show_record);
+}
+
+static void
+rerun_command (TaskerAppApplication *self,
+               TaskerAppCommand     *command)
+{
+  TaskerAppWindow *window = get_main_window (self);
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The window says what went wrong, as its Re-run does. */
+  if (window != NULL && gtk_widget_get_visible (GTK_WIDGET (window)))
+    {
+      tasker_app_window_rerun (window, command);
+      return;
+    }
+
+  task = tasker_app_application_run_command (self, command, &error);
+  if (task == NULL)
+    {
+      g_autoptr(GNotification) notification = g_notification_new (_("Cannot run the task again"));
+      g_autofree char *body = g_strdup_printf ("%s: %s",
+                                               tasker_app_command_get_command_line (command),
+                                               error->message);
+
+      g_notification_set_body (notification, body);
+      g_application_send_notification (G_APPLICATION (self), "task-finished", notification);
+    }
+}
+
+static void
+rerun_record (TaskerAppApplication *self,
+              TaskerHistoryRecord  *record)
+{
+  g_autoptr(TaskerAppCommand) command = NULL;
+  g_autoptr(GError) error = NULL;
+
+  command = tasker_app_command_new_from_record (record, &error);
+  if (command == NULL)
+    g_warning ("Cannot run task %" G_GUINT64_FORMAT " again: %s",
+               tasker_history_record_get_task_id (record), error->message);
+  else
+    rerun_command (self, command);
+}
+
+/* app.rerun-task((tx)): Run Again, as the row's Re-run, from the task if
+ * the window still lists it, else from its history record. */
+static void
+rerun_task_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  TaskerAppApplication *self = user_data;
+  TaskerAppWindow *window = get_main_window (self);
+  TaskerTask *task = window != NULL ? find_listed_task (window, parameter) : NULL;
+  g_autoptr(TaskerAppCommand) command = NULL;
+
+  if (task != NULL)
+    command = tasker_app_command_new_from_task (task, NULL);
+  if (command != NULL)
+    rerun_command (self, command);
+  else
+    lookup_record (self, parameter, rerun_record);
 }
 
 static void
@@ -550,6 +1004,9 @@ preferences_action (GSimpleAction *action,
 
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
+  { "show-window", show_window_action },
+  { "show-task", show_task_action, "(tx)" },
+  { "rerun-task", rerun_task_action, "(tx)" },
   { "about", about_action },
   { "preferences", preferences_action },
 };
@@ -561,6 +1018,13 @@ tasker_app_application_dispose (GObject *object)
 
   tasker_app_application_stop (self);
   g_clear_handle_id (&self->notify_id, g_source_remove);
+  g_clear_handle_id (&self->idle_check_id, g_source_remove);
+  g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
+  if (self->quit_dialog != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->quit_dialog), (gpointer *) &self->quit_dialog);
+  self->quit_dialog = NULL;
+  if (self->unfinished != NULL)
+    g_hash_table_remove_all (self->unfinished);
   g_clear_object (&self->launcher_entry);
   g_clear_object (&self->inhibitor);
   g_clear_object (&self->pending);
@@ -577,6 +1041,7 @@ tasker_app_application_finalize (GObject *object)
 
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->last_name, g_free);
+  g_clear_pointer (&self->unfinished, g_hash_table_unref);
 
   G_OBJECT_CLASS (tasker_app_application_parent_class)->finalize (object);
 }
@@ -654,6 +1119,7 @@ tasker_app_application_class_init (TaskerAppApplicationClass *klass)
 static void
 tasker_app_application_init (TaskerAppApplication *self)
 {
+  self->unfinished = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Run long commands in the background and watch their progress.\n"
@@ -737,6 +1203,8 @@ tasker_app_application_run_command (TaskerAppApplication  *self,
                                     TaskerAppCommand      *command,
                                     GError               **error)
 {
+  TaskerTask *task;
+
   g_return_val_if_fail (TASKER_APP_IS_APPLICATION (self), NULL);
   g_return_val_if_fail (TASKER_APP_IS_COMMAND (command), NULL);
 
@@ -746,7 +1214,13 @@ tasker_app_application_run_command (TaskerAppApplication  *self,
       return NULL;
     }
 
-  return tasker_app_command_run (command, self->manager, error);
+  task = tasker_app_command_run (command, self->manager, error);
+  if (task != NULL && !tasker_task_is_final (task))
+    {
+      g_hash_table_add (self->unfinished, g_object_ref (task));
+      update_hold (self);
+    }
+  return task;
 }
 
 /**

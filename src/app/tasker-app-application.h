@@ -29,5 +29,7 @@ TaskerTask            *tasker_app_application_run_command     (TaskerAppApplicat
                                                                TaskerAppCommand      *command,
                                                                GError               **error) G_GNUC_WARN_UNUSED_RESULT;
 void                   tasker_app_application_stop            (TaskerAppApplication *self);
+gboolean               tasker_app_application_close_to_background (TaskerAppApplication *self,
+                                                                   GtkWindow            *window);
 
 G_END_DECLS

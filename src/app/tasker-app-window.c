@@ -459,7 +459,14 @@ save_window_state (TaskerAppWindow *self)
 static gboolean
 tasker_app_window_close_request (GtkWindow *window)
 {
+  TaskerAppApplication *app = get_app (TASKER_APP_WINDOW (window));
+
   save_window_state (TASKER_APP_WINDOW (window));
+
+  /* Tasks still running or waiting: the application goes on without the
+   * window, which it only hides (see tasker-app-application.c). */
+  if (app != NULL && tasker_app_application_close_to_background (app, window))
+    return TRUE;
 
   return GTK_WINDOW_CLASS (tasker_app_window_parent_class)->close_request (window);
 }

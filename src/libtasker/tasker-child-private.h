@@ -115,6 +115,8 @@ struct _TaskerProcessRunner
   GQueue               waiting;        /* (element-type Job) process tasks for a worker */
   guint                n_unshown;      /* jobs that joined @waiting since it was last looked at */
   GPtrArray           *children;       /* (element-type Child) */
+  GSource             *warm_source;    /* (owned) (nullable) starts the rest of the pool */
+  char               **warm_program;   /* (owned) (nullable) what it starts; NULL for tasker-worker */
 };
 
 typedef struct

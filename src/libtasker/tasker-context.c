@@ -35,7 +35,9 @@ struct _TaskerContext
 {
   GObject     parent_instance;
 
-  TaskerTask *task;     /* (owned) */
+  TaskerTask *task;     /* (owned), or borrowed while @borrowed */
+  gboolean    borrowed; /* a pool thread's recycled context, while the task's
+                         * runner holds the task for it (until _release) */
   double      base;     /* where this context's 0 lies in the task's progress */
   double      range;    /* how much of the task's progress this context covers */
   guint64     total;    /* (atomic) bits of a double > 0: the units of set_progress */
@@ -72,6 +74,9 @@ tasker_context_finalize (GObject *object)
 {
   TaskerContext *self = (TaskerContext *) object;
 
+  /* Never borrowed here: whoever lent the task holds the context until it
+   * has taken it back (_tasker_context_release). */
+  g_assert (!self->borrowed);
   g_clear_object (&self->task);
 
   G_OBJECT_CLASS (tasker_context_parent_class)->finalize (object);
@@ -104,14 +109,18 @@ _tasker_context_new (TaskerTask *task)
 }
 
 /* A pool thread runs thousands of tasks: rather than making and finalizing a
- * context for each, it keeps the last one when nothing else holds it. */
+ * context for each, it keeps the last one when nothing else holds it. The
+ * recycled context borrows @task: the caller holds @task until it has called
+ * _tasker_context_release(), which takes a reference of the context's own
+ * only if someone else kept the context (a ref/unref pair less per task). */
 TaskerContext *
 _tasker_context_recycle (TaskerContext *self,
                          TaskerTask    *task)
 {
   g_assert (self->task == NULL);
 
-  self->task = g_object_ref (task);
+  self->task = task;
+  self->borrowed = TRUE;
   self->base = 0.0;
   self->range = 1.0;
   self->total = double_to_bits (1.0);
@@ -128,10 +137,21 @@ _tasker_context_release (TaskerContext *self)
 
   if (g_atomic_int_get (&object->ref_count) == 1 && object->qdata == NULL)
     {
-      g_clear_object (&self->task);
+      if (self->borrowed)
+        self->task = NULL;
+      else
+        g_clear_object (&self->task);
+      self->borrowed = FALSE;
       return TRUE;
     }
 
+  /* Someone else keeps the context, and with it the task: from now on it
+   * owns a reference, taken before ours on the context goes. */
+  if (self->borrowed)
+    {
+      g_object_ref (self->task);
+      self->borrowed = FALSE;
+    }
   g_object_unref (self);
   return FALSE;
 }

@@ -111,7 +111,8 @@ _tasker_manager_start_attempt_locked (TaskerManager *self,
       /* A task that finds every thread busy waits, and its sync says so. A
        * new one is looked at when it joins the live list (not counted yet,
        * it is ours alone here); one seen before needs a sync of its own. */
-      if (_tasker_thread_runner_push (self->threads, task) && task->slot.counted &&
+      if (_tasker_thread_runner_push (self->threads, task, self->defer_thread_wakeups) &&
+          task->slot.counted &&
           !__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
         {
           g_ptr_array_add (self->dirty, g_object_ref (task));
@@ -249,7 +250,8 @@ submit (TaskerManager      *self,
         GError            **error)
 {
   g_autoptr(TaskerTask) task = NULL;
-  g_autoptr(GPtrArray) to_fire = g_ptr_array_new_with_free_func (g_object_unref);
+  /* Made only when a cancel may fire something: most submissions cancel nothing. */
+  g_autoptr(GPtrArray) to_fire = NULL;
   TaskerTask *parent = options != NULL ? _tasker_task_options_get_parent (options) : NULL;
   guint64 trace_id = options != NULL ? _tasker_task_options_get_trace_id (options) : 0;
 
@@ -307,6 +309,7 @@ submit (TaskerManager      *self,
         {
           g_autoptr(GError) reason = replaced_error (key);
 
+          to_fire = g_ptr_array_new_with_free_func (g_object_unref);
           _tasker_manager_cancel_tree_locked (self, old, reason, to_fire);
         }
       /* replace, not insert: the key string must be the new task's own. */
@@ -323,13 +326,20 @@ submit (TaskerManager      *self,
       _tasker_manager_push_msg_locked (self, MSG_START, task, NULL, NULL);
     }
   else
-    _tasker_manager_admit_locked (self, task);
+    {
+      /* The pool thread it needs is woken once the lock is dropped. */
+      self->defer_thread_wakeups = TRUE;
+      _tasker_manager_admit_locked (self, task);
+      self->defer_thread_wakeups = FALSE;
+    }
 
   /* A child of a cancelled parent is cancelled with it. */
   if (parent != NULL && g_atomic_int_get (&parent->cancel_requested))
     {
       g_autoptr(GError) reason = _tasker_task_dup_cancel_error (parent);
 
+      if (to_fire == NULL)
+        to_fire = g_ptr_array_new_with_free_func (g_object_unref);
       _tasker_manager_cancel_tree_locked (self, task, reason, to_fire);
     }
 
@@ -337,7 +347,10 @@ submit (TaskerManager      *self,
 
   g_mutex_unlock (&self->lock);
 
-  _tasker_manager_fire_all (to_fire);
+  _tasker_thread_runner_kick (self->threads);
+
+  if (to_fire != NULL)
+    _tasker_manager_fire_all (to_fire);
 
   return g_steal_pointer (&task);
 }
@@ -463,7 +476,9 @@ is_entry_point (const char *entry_point)
  * its @symbol, a [callback@Tasker.ProcessFunc], with @args. The task's result
  * is the variant the function returns ([method@Tasker.Task.propagate_variant]).
  *
- * Workers are started when needed, never inside this call, and reused. A
+ * Workers are started when needed, never inside this call, and reused; the
+ * first one a task needs brings the rest of the pool with it
+ * ([property@Tasker.Manager:max-workers]). A
  * task waiting in a worker behind others stays pending until it starts. A
  * worker that crashes, exits, hangs past the task's timeout or writes
  * garbage fails only the task it was running, and is replaced. The worker

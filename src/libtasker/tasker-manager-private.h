@@ -138,6 +138,7 @@ struct _TaskerManager
   guint               log_max_bytes;      /* protected by @lock */
   guint               shut_down : 1;      /* protected by @lock */
   guint               settled : 1;        /* protected by @lock */
+  guint               defer_thread_wakeups : 1; /* submit wakes pool threads after unlocking, @lock */
 
   /* Manager's context only. */
   GPtrArray          *work_submitted;

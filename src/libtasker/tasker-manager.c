@@ -302,6 +302,13 @@ tasker_manager_class_init (TaskerManagerClass *klass)
    * Defaults to the number of CPUs. A process task that waits for one to be
    * free has the message “Waiting for a free worker”.
    *
+   * The pool is warm when work comes: a task that needs a new worker (none of
+   * its program is free) also fills the free places of the pool with workers
+   * of its program, started after its own and in parallel with it, as
+   * `multiprocessing.Pool` starts all of its workers at once. A worker that
+   * gets no task leaves after [property@Tasker.Manager:worker-idle-timeout];
+   * an idle one of another program leaves when a task needs its place.
+   *
    * Since: 1.0
    */
   _tasker_manager_properties[PROP_MAX_WORKERS] =

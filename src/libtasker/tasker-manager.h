@@ -160,4 +160,90 @@ gboolean            tasker_manager_delete_history_record_finish (TaskerManager  
                                                                  GAsyncResult        *result,
                                                                  GError             **error);
 
+/* Submits by token, for language bindings (tasker-manager-token.c). */
+
+/**
+ * TaskerTokenRunFunc:
+ * @context: the task's execution context
+ * @token: the token given at submit
+ * @user_data: the data given to [method@Tasker.Manager.set_token_funcs]
+ *
+ * The work of a task submitted with [method@Tasker.Manager.run_thread_token]
+ * (in a pool thread, with the contract of a [callback@Tasker.ThreadFunc]) or
+ * [method@Tasker.Manager.run_coroutine_token] (on the manager's main context,
+ * with the contract of a [callback@Tasker.CoroutineFunc]).
+ *
+ * Since: 1.0
+ */
+typedef void (*TaskerTokenRunFunc) (TaskerContext *context,
+                                    guint64        token,
+                                    gpointer       user_data);
+
+/**
+ * TaskerTokenDoneFunc:
+ * @task: the task that ended; its status, result and error are final
+ * @token: the token given at submit
+ * @user_data: the data given to [method@Tasker.Manager.set_token_funcs]
+ *
+ * Called exactly once per task submitted by token, on the manager's main
+ * context, as a [callback@Tasker.TaskDoneFunc] would be.
+ *
+ * Since: 1.0
+ */
+typedef void (*TaskerTokenDoneFunc) (TaskerTask *task,
+                                     guint64     token,
+                                     gpointer    user_data);
+
+/**
+ * TaskerTokenEventFunc:
+ * @task: the task that sent the event
+ * @token: the token given at submit
+ * @name: the event's name
+ * @data: (nullable): the event's data
+ * @user_data: the data given to [method@Tasker.Manager.set_token_funcs]
+ *
+ * Called on the manager's main context for every event of a task submitted
+ * by token, in order, before its [callback@Tasker.TokenDoneFunc], as a
+ * [callback@Tasker.TaskEventFunc] would be.
+ *
+ * Since: 1.0
+ */
+typedef void (*TaskerTokenEventFunc) (TaskerTask *task,
+                                      guint64     token,
+                                      const char *name,
+                                      GVariant   *data,
+                                      gpointer    user_data);
+
+TASKER_AVAILABLE_IN_1_0
+void           tasker_manager_set_token_funcs      (TaskerManager        *self,
+                                                    TaskerTokenRunFunc    run_func,
+                                                    gpointer              run_data,
+                                                    GDestroyNotify        run_data_destroy,
+                                                    TaskerTokenDoneFunc   done_func,
+                                                    gpointer              done_data,
+                                                    GDestroyNotify        done_data_destroy,
+                                                    TaskerTokenEventFunc  event_func,
+                                                    gpointer              event_data,
+                                                    GDestroyNotify        event_data_destroy);
+TASKER_AVAILABLE_IN_1_0
+TaskerTask    *tasker_manager_run_thread_token     (TaskerManager        *self,
+                                                    const char           *key,
+                                                    TaskerTaskOptions    *options,
+                                                    guint64               token,
+                                                    GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
+TaskerTask    *tasker_manager_run_coroutine_token  (TaskerManager        *self,
+                                                    const char           *key,
+                                                    TaskerTaskOptions    *options,
+                                                    guint64               token,
+                                                    GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
+TaskerTask    *tasker_manager_run_process_token    (TaskerManager        *self,
+                                                    const char           *key,
+                                                    TaskerTaskOptions    *options,
+                                                    const char           *entry_point,
+                                                    GVariant             *args,
+                                                    guint64               token,
+                                                    GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

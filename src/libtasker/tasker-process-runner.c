@@ -575,19 +575,109 @@ same_program (char **a,
   return g_strv_equal ((const char * const *) a, (const char * const *) b);
 }
 
+static void
+warm_stop (TaskerProcessRunner *self)
+{
+  _tasker_child_clear_source (&self->warm_source);
+  g_clear_pointer (&self->warm_program, g_strfreev);
+}
+
+/* Starts one worker of the pool's program per dispatch, at a low priority
+ * (the frames of the workers that run tasks come first), until the pool is
+ * full; each leaves after worker-idle-timeout if no task comes. */
+static gboolean
+warm_cb (gpointer data)
+{
+  TaskerProcessRunner *self = data;
+  g_autoptr(GError) error = NULL;
+  guint n_live = 0;
+  Child *child;
+
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      Child *other = g_ptr_array_index (self->children, i);
+
+      /* A retiring worker still counts against the limit until it leaves. */
+      if (other->is_worker && !other->lost)
+        n_live++;
+    }
+
+  if (n_live >= self->current.max_workers)
+    {
+      warm_stop (self);
+      return G_SOURCE_REMOVE;
+    }
+
+  child = spawn_worker (self, self->warm_program, &error);
+  if (child == NULL)
+    {
+      /* The task that needed the first one has said why. */
+      g_debug ("not warming the worker pool: %s", error->message);
+      warm_stop (self);
+      return G_SOURCE_REMOVE;
+    }
+  child_became_idle (child);
+
+  if (n_live + 1 >= self->current.max_workers)
+    {
+      warm_stop (self);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Workers start ahead of a backlog, not behind it: when a task needs a new
+ * worker (none of its program is free), the free places of the pool fill
+ * with workers of that program too, as multiprocessing.Pool starts all of
+ * its workers at once. They start after that task's own, off its path, and
+ * in parallel with it: a burst that follows the first task finds them ready
+ * instead of waiting for their start-up (a Python worker's takes longer
+ * than a burst of 200 small tasks on a warm pool). Only free places are
+ * filled: an idle worker of another program is let go for a task that needs
+ * the room (pick_worker()), never for warming. */
+static void
+warm_pool (TaskerProcessRunner  *self,
+           char                **program)
+{
+  if (self->current.max_workers <= 1)
+    return;
+
+  g_strfreev (self->warm_program);
+  self->warm_program = g_strdupv (program);
+
+  if (self->warm_source == NULL)
+    {
+      self->warm_source = g_idle_source_new ();
+      g_source_set_priority (self->warm_source, G_PRIORITY_LOW);
+      g_source_set_callback (self->warm_source, warm_cb, self, NULL);
+      g_source_set_static_name (self->warm_source, "[tasker-warm-pool]");
+      g_source_attach (self->warm_source, self->context);
+    }
+}
+
 /* The worker for @job: an idle one of its program, a new one while the pool
  * may grow (making room by letting an idle worker of another program go),
  * else the least busy one if a backlog makes queueing in workers pay
- * (several tasks in flight per worker, their frames batched). */
+ * (several tasks in flight per worker, their frames batched).
+ *
+ * A worker still on its way (no HELLO yet) takes no task while one of its
+ * program is up, and none is started while one is on its way: a task given
+ * to it would wait for its start-up (a Python worker's is tens of
+ * milliseconds, longer under load) while the others run the rest of a burst.
+ * The backlog waits here instead, for whichever is free first; only when
+ * none of its program is up does one on its way take a task, which starts as
+ * soon as it is. */
 static Child *
 pick_worker (TaskerProcessRunner  *self,
              Job                  *job,
              GError              **error)
 {
   Child *best = NULL;
+  Child *starting = NULL;
   Child *idle_other = NULL;
   guint n_live = 0;
-  guint n_same = 0;
+  guint n_ready = 0;
+  guint n_starting = 0;
   guint depth;
 
   for (guint i = 0; i < self->children->len; i++)
@@ -606,27 +696,47 @@ pick_worker (TaskerProcessRunner  *self,
             idle_other = child;
           continue;
         }
-      n_same++;
+      if (!child->hello)
+        {
+          n_starting++;
+          if (starting == NULL && child->jobs.length == 0)
+            starting = child;
+          continue;
+        }
+      n_ready++;
       if (child->jobs.length == 0)
         return child;
       if (best == NULL || child->jobs.length < best->jobs.length)
         best = child;
     }
 
-  if (n_live >= self->current.max_workers && idle_other != NULL && (best == NULL || best->jobs.length > 0))
-    {
-      dismiss (idle_other);
-      n_live--;
-    }
+  if (n_ready == 0 && starting != NULL)
+    return starting;
 
-  if (n_live < self->current.max_workers)
-    return spawn_worker (self, job->call->worker, error);
+  if (n_starting == 0)
+    {
+      if (n_live >= self->current.max_workers && idle_other != NULL)
+        {
+          dismiss (idle_other);
+          n_live--;
+        }
+
+      if (n_live < self->current.max_workers)
+        {
+          Child *child = spawn_worker (self, job->call->worker, error);
+
+          if (child != NULL)
+            warm_pool (self, job->call->worker);
+          return child;
+        }
+    }
 
   if (best == NULL)
     return NULL;
 
-  /* Spread the backlog; one long task then holds up at most its share. */
-  depth = CLAMP (self->waiting.length / n_same + 1, 1, PIPELINE_MAX);
+  /* Spread the backlog, counting the workers on their way; one long task
+   * then holds up at most its share. */
+  depth = CLAMP (self->waiting.length / (n_ready + n_starting) + 1, 1, PIPELINE_MAX);
 
   return best->jobs.length < depth ? best : NULL;
 }
@@ -837,6 +947,9 @@ cancel_task (TaskerProcessRunner *self,
 static void
 stop_all (TaskerProcessRunner *self)
 {
+  /* No worker starts after this. */
+  warm_stop (self);
+
   while (self->children->len > 0)
     {
       Child *child = g_ptr_array_index (self->children, 0);
@@ -1102,6 +1215,7 @@ runner_destroy (TaskerProcessRunner *self)
   g_ptr_array_unref (self->children);
   g_free (self->worker_path);
   g_free (self->supervisor_path);
+  g_strfreev (self->warm_program);
   g_cond_clear (&self->cond);
   g_mutex_clear (&self->lock);
   g_free (self);

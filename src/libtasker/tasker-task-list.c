@@ -32,7 +32,7 @@ struct _TaskerTaskList
   guint        n_items;
   guint        capacity;
   guint64      next_seq;
-  GPtrArray   *added;      /* (owned) (element-type TaskerTask) not yet in @items */
+  GPtrArray   *added;      /* (owned) (element-type TaskerTask) references not yet in @items */
   GArray      *removed;    /* (element-type guint) positions of tasks marked for removal */
 };
 
@@ -79,6 +79,8 @@ tasker_task_list_finalize (GObject *object)
   for (guint i = 0; i < self->n_items; i++)
     g_object_unref (self->items[self->head + i]);
   g_clear_pointer (&self->items, g_free);
+  for (guint i = 0; i < self->added->len; i++)
+    g_object_unref (g_ptr_array_index (self->added, i));
   g_clear_pointer (&self->added, g_ptr_array_unref);
   g_clear_pointer (&self->removed, g_array_unref);
 
@@ -96,7 +98,7 @@ tasker_task_list_class_init (TaskerTaskListClass *klass)
 static void
 tasker_task_list_init (TaskerTaskList *self)
 {
-  self->added = g_ptr_array_new_with_free_func (g_object_unref);
+  self->added = g_ptr_array_new ();
   self->removed = g_array_new (FALSE, FALSE, sizeof (guint));
 }
 
@@ -110,20 +112,43 @@ static guint
 find_position (TaskerTaskList *self,
                TaskerTask     *task)
 {
-  guint lo = 0;
-  guint hi = self->n_items;
+  TaskerTask **base = self->items + self->head;
+  guint64 seq = task->slot.list_seq;
+  guint64 after = base[self->n_items - 1]->slot.list_seq - seq;
+  guint lo, hi;
 
-  while (lo < hi)
+  /* Sequence numbers are distinct and rising, so at most (last − seq) items
+   * follow the task and at most (seq − first) precede it. Only a task that
+   * outlived others joined after it has fewer followers than that, so the
+   * lower bound is mostly exact (tasks end in about the order they started,
+   * and a removal is applied at the commit, not here): look there first,
+   * then gallop forward, then search the bracket (O(log distance)). */
+  lo = after >= self->n_items ? 0 : self->n_items - 1 - (guint) after;
+  hi = (guint) MIN (seq - base[0]->slot.list_seq, (guint64) self->n_items - 1) + 1;
+
+  if (base[lo] != task)
     {
-      guint mid = lo + (hi - lo) / 2;
+      guint step = 1;
 
-      if (self->items[self->head + mid]->slot.list_seq < task->slot.list_seq)
-        lo = mid + 1;
-      else
-        hi = mid;
+      while (lo + step < hi && base[lo + step]->slot.list_seq < seq)
+        {
+          lo += step;
+          step *= 2;
+        }
+      hi = MIN (hi, lo + step + 1);
+
+      while (lo < hi)
+        {
+          guint mid = lo + (hi - lo) / 2;
+
+          if (base[mid]->slot.list_seq < seq)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
     }
 
-  g_assert (lo < self->n_items && self->items[self->head + lo] == task);
+  g_assert (lo < self->n_items && base[lo] == task);
 
   return lo;
 }
@@ -166,6 +191,35 @@ compare_positions (gconstpointer a,
   return pa < pb ? -1 : pa > pb;
 }
 
+/* Tasks usually end in about the order they started (two threads finish
+ * them a few places apart): an insertion sort handles that in one pass; past
+ * a budget of moves, qsort() takes over. */
+static void
+sort_positions (guint *positions,
+                guint  n)
+{
+  gsize budget = 8 * (gsize) n;
+
+  for (guint i = 1; i < n; i++)
+    {
+      guint value = positions[i];
+      guint j = i;
+
+      while (j > 0 && positions[j - 1] > value)
+        {
+          positions[j] = positions[j - 1];
+          j--;
+          if (--budget == 0)
+            {
+              positions[j] = value;
+              qsort (positions, n, sizeof (guint), compare_positions);
+              return;
+            }
+        }
+      positions[j] = value;
+    }
+}
+
 /* Removes items[start .. start + n), moving whichever side is shorter. */
 static void
 remove_run (TaskerTaskList *self,
@@ -202,13 +256,7 @@ apply_removals (TaskerTaskList *self)
   if (n_removed == 0)
     return FALSE;
 
-  /* Tasks usually end in the order they started: sort only when needed. */
-  for (guint i = 1; i < n_removed; i++)
-    if (positions[i] < positions[i - 1])
-      {
-        qsort (positions, n_removed, sizeof (guint), compare_positions);
-        break;
-      }
+  sort_positions (positions, n_removed);
   for (guint i = 1; i < n_removed; i++)
     if (positions[i] != positions[i - 1] + 1)
       n_runs++;
@@ -291,11 +339,15 @@ apply_additions (TaskerTaskList *self)
     {
       TaskerTask *task = g_ptr_array_index (self->added, i);
 
+      /* The reference @added held moves to @items. */
       if (!task->slot.in_list)
-        continue;
+        {
+          g_object_unref (task);
+          continue;
+        }
 
       task->slot.list_seq = ++self->next_seq;
-      self->items[self->head + self->n_items++] = g_object_ref (task);
+      self->items[self->head + self->n_items++] = task;
     }
   g_ptr_array_set_size (self->added, 0);
 

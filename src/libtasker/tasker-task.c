@@ -88,7 +88,8 @@ clear_message (TaskerTask *self)
 static void
 clear_result (TaskerTask *self)
 {
-  if (G_IS_VALUE (&self->result_value))
+  /* The type alone: G_IS_VALUE() is an out-of-line check, on every task's finalize. */
+  if (G_VALUE_TYPE (&self->result_value) != G_TYPE_INVALID)
     g_value_unset (&self->result_value);
   if (self->result_destroy != NULL && self->result_pointer != NULL)
     self->result_destroy (self->result_pointer);
@@ -131,7 +132,8 @@ tasker_task_finalize (GObject *object)
   g_clear_pointer (&self->descriptions, g_hash_table_unref);
   clear_message (self);
   g_clear_pointer (&self->shared_message, g_free);
-  g_queue_clear_full (&self->log, g_free);
+  if (self->log.length > 0)
+    g_queue_clear_full (&self->log, g_free);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (tasker_task_parent_class)->finalize (object);

@@ -18,7 +18,9 @@ typedef struct _TaskerThreadRunner TaskerThreadRunner;
 TaskerThreadRunner *_tasker_thread_runner_new             (guint               max_threads);
 void                _tasker_thread_runner_free            (TaskerThreadRunner *self);
 gboolean            _tasker_thread_runner_push            (TaskerThreadRunner *self,
-                                                           TaskerTask         *task);
+                                                           TaskerTask         *task,
+                                                           gboolean            defer);
+void                _tasker_thread_runner_kick            (TaskerThreadRunner *self);
 void                _tasker_thread_runner_set_max_threads (TaskerThreadRunner *self,
                                                            guint               max_threads);
 guint               _tasker_thread_runner_get_max_threads (TaskerThreadRunner *self);

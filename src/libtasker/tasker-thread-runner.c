@@ -27,9 +27,18 @@ struct _TaskerThreadRunner
   TaskerTask  *head;         /* (owned) (nullable) protected by @lock, linked by runner_next */
   TaskerTask  *tail;         /* protected by @lock */
   guint        n_drainers;   /* tokens pushed and not yet finished, protected by @lock */
+  guint        n_deferred;   /* of those, tokens left for _kick(), protected by @lock */
+  guint        n_lingering;  /* of those, drainers polling an empty FIFO, protected by @lock */
+  guint        n_queued;     /* tasks in the FIFO, protected by @lock */
+  int          pushed;       /* (atomic) bumped by every push: what lingering drainers poll */
   guint        max_threads;  /* protected by @lock */
   GThreadPool *pool;         /* (owned) */
 };
+
+/* How many times a drainer that ran out of tasks yields its CPU, looking
+ * for a new one in between, before its thread goes to sleep: a few µs. */
+#define LINGER_YIELDS 16
+#define LINGER_MAX_USEC 50
 
 static GPrivate in_pool_thread;
 static GPrivate spare_context = G_PRIVATE_INIT (g_object_unref);
@@ -53,8 +62,11 @@ runner_unref (TaskerThreadRunner *self)
   g_atomic_rc_box_release_full (self, (GDestroyNotify) runner_clear);
 }
 
+/* @spare: the drain's context to recycle, or NULL; what may be recycled next
+ * is left there. */
 static void
-run_task (TaskerTask *task)
+run_task (TaskerTask     *task,
+          TaskerContext **spare)
 {
   /* A task cancelled while it waited is ended by the manager; never run it. */
   if (!g_atomic_int_get (&task->cancel_requested) && _tasker_task_claim_start (task))
@@ -66,8 +78,7 @@ run_task (TaskerTask *task)
       if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
         task->sink->dirty (task);
 
-      context = g_private_get (&spare_context);
-      g_private_set (&spare_context, NULL);
+      context = g_steal_pointer (spare);
       if (context != NULL)
         _tasker_context_recycle (context, task);
       else
@@ -76,7 +87,7 @@ run_task (TaskerTask *task)
       task->func (context, task->func_data);
 
       if (_tasker_context_release (context))
-        g_private_set (&spare_context, context);
+        *spare = context;
 
       /* The function's return is the task's, whether or not it returned a value. */
       _tasker_task_begin_return (task);
@@ -100,31 +111,63 @@ drain_func (gpointer data,
             gpointer user_data)
 {
   TaskerThreadRunner *self = user_data;
+  /* The thread's spare context, in a local while the drain runs: thread-local
+   * storage once per drain, not twice per task. */
+  TaskerContext *spare = g_private_get (&spare_context);
 
+  g_private_set (&spare_context, NULL);
   g_private_set (&in_pool_thread, GINT_TO_POINTER (TRUE));
 
-  for (;;)
+  for (gboolean lingered = FALSE;;)
     {
       TaskerTask *task;
 
       g_mutex_lock (&self->lock);
-      task = self->head;
+      /* Past a lowered max-threads, the drainer leaves with its task done. */
+      task = self->n_drainers <= self->max_threads ? self->head : NULL;
+      if (task == NULL && !lingered && self->n_drainers <= self->max_threads)
+        {
+          int seen = g_atomic_int_get (&self->pushed);
+          gint64 until = g_get_monotonic_time () + LINGER_MAX_USEC;
+
+          /* Before it sleeps, the thread waits a little for more work, giving
+           * its CPU away at each look: in a burst the submitter then finds it
+           * awake. Waking a sleeping pool thread costs the submitter a
+           * syscall and, as often as not, its CPU (the woken thread preempts
+           * it, runs a task, sleeps again). A push seeing a lingering drainer
+           * wakes no one for a task it will take. */
+          self->n_lingering++;
+          g_mutex_unlock (&self->lock);
+          for (guint i = 0;
+               i < LINGER_YIELDS && g_atomic_int_get (&self->pushed) == seen &&
+               g_get_monotonic_time () < until;
+               i++)
+            g_thread_yield ();
+          g_mutex_lock (&self->lock);
+          self->n_lingering--;
+          g_mutex_unlock (&self->lock);
+          lingered = TRUE;
+          continue;
+        }
       if (task == NULL)
         {
           self->n_drainers--;
           g_mutex_unlock (&self->lock);
           break;
         }
+      lingered = FALSE;
+      self->n_queued--;
       self->head = task->runner_next;
       if (self->head == NULL)
         self->tail = NULL;
       task->runner_next = NULL;
       g_mutex_unlock (&self->lock);
 
-      run_task (task);
+      run_task (task, &spare);
     }
 
   g_private_set (&in_pool_thread, NULL);
+  g_private_set (&spare_context, spare);
   runner_unref (self);
 }
 
@@ -153,10 +196,16 @@ _tasker_thread_runner_free (TaskerThreadRunner *self)
 
 /* Any thread. Takes a reference on @task until it has run or been skipped.
  * Returns whether it waits because every thread is busy: marked so before
- * any thread can start it, for the manager to show (DESIGN.md §4 Messages). */
+ * any thread can start it, for the manager to show (DESIGN.md §4 Messages).
+ *
+ * With @defer, a pool thread this needs is not woken here but by the
+ * caller's _tasker_thread_runner_kick(), which it must call next, once it
+ * holds no lock: a thread woken under the manager's lock preempts the
+ * submitter on its CPU, runs the task and then sleeps on that same lock. */
 gboolean
 _tasker_thread_runner_push (TaskerThreadRunner *self,
-                            TaskerTask         *task)
+                            TaskerTask         *task,
+                            gboolean            defer)
 {
   gboolean need_drainer = FALSE;
   gboolean waits = FALSE;
@@ -183,13 +232,23 @@ _tasker_thread_runner_push (TaskerThreadRunner *self,
       task->runner_next = *link;
       *link = task;
     }
-  if (self->n_drainers < self->max_threads)
+  self->n_queued++;
+  g_atomic_int_inc (&self->pushed);
+  /* Each lingering drainer takes one of the queued tasks, awake; past
+   * those, a pool thread is woken while the limit allows. */
+  if (self->n_queued > self->n_lingering)
     {
-      self->n_drainers++;
-      need_drainer = TRUE;
+      if (self->n_drainers < self->max_threads)
+        {
+          self->n_drainers++;
+          if (defer)
+            self->n_deferred++;
+          else
+            need_drainer = TRUE;
+        }
+      else
+        waits = TRUE;
     }
-  else
-    waits = TRUE;
   /* Before it can start: a flag, no allocation on this hot path. */
   g_atomic_int_set (&task->waits_for, waits ? TASKER_WAIT_THREAD : TASKER_WAIT_NONE);
   g_mutex_unlock (&self->lock);
@@ -198,6 +257,21 @@ _tasker_thread_runner_push (TaskerThreadRunner *self,
     g_thread_pool_push (self->pool, runner_ref (self), NULL);
 
   return waits;
+}
+
+/* Wakes the pool threads that deferred pushes claimed. */
+void
+_tasker_thread_runner_kick (TaskerThreadRunner *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->lock);
+  n = self->n_deferred;
+  self->n_deferred = 0;
+  g_mutex_unlock (&self->lock);
+
+  while (n-- > 0)
+    g_thread_pool_push (self->pool, runner_ref (self), NULL);
 }
 
 void

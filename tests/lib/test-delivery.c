@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tasker-test.h"
+#include "tasker-task-list-private.h"
 #include "tasker-task-private.h"
 
 #define TEST_ERROR (g_quark_from_static_string ("tasker-test-error-quark"))
@@ -638,6 +639,172 @@ test_tasks_model (TestFixture   *f,
   test_gate_clear (&ga);
   test_gate_clear (&gb);
   test_gate_clear (&gc);
+}
+
+/* The live list on its own: removals in every order a pool produces (in
+ * order, neighbours swapped, reversed, scattered, a straggler left behind for
+ * rounds, a task gone before it was ever committed). After each commit the
+ * model holds exactly the live tasks in the order they joined, and a copy
+ * kept only from ::items-changed says the same. */
+
+static const TaskerTaskSink list_test_sink = { NULL };
+
+static void
+mirror_items_changed_cb (GListModel *model,
+                         guint       position,
+                         guint       removed,
+                         guint       added,
+                         gpointer    data)
+{
+  GPtrArray *mirror = data;
+
+  g_ptr_array_remove_range (mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (mirror, position + i, g_list_model_get_item (model, position + i));
+}
+
+static void
+assert_list_is (TaskerTaskList *list,
+                GPtrArray      *mirror,
+                GPtrArray      *expected)
+{
+  GListModel *model = G_LIST_MODEL (list);
+
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, expected->len);
+  g_assert_cmpuint (mirror->len, ==, expected->len);
+  for (guint i = 0; i < expected->len; i++)
+    {
+      g_autoptr(TaskerTask) item = g_list_model_get_item (model, i);
+
+      g_assert_true (item == g_ptr_array_index (expected, i));
+      g_assert_true (g_ptr_array_index (mirror, i) == item);
+    }
+}
+
+static void
+list_add_tasks (TaskerTaskList *list,
+                GPtrArray      *expected,
+                guint64        *next_id,
+                guint           n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TaskerTask) task = _tasker_task_new_remote ((*next_id)++, &list_test_sink);
+
+      _tasker_task_list_add (list, task);
+      g_ptr_array_add (expected, g_object_ref (task));
+    }
+}
+
+/* Removes @order's tasks (indices into @expected) in that order, then commits. */
+static void
+list_remove_and_commit (TaskerTaskList *list,
+                        GPtrArray      *mirror,
+                        GPtrArray      *expected,
+                        GArray         *order)
+{
+  g_autoptr(GPtrArray) gone = g_ptr_array_new ();
+
+  for (guint i = 0; i < order->len; i++)
+    {
+      TaskerTask *task = g_ptr_array_index (expected, g_array_index (order, guint, i));
+
+      _tasker_task_list_remove (list, task);
+      g_ptr_array_add (gone, task);
+    }
+  for (guint i = 0; i < gone->len; i++)
+    g_ptr_array_remove (expected, g_ptr_array_index (gone, i));
+
+  g_assert_true (_tasker_task_list_commit (list) == (order->len > 0));
+  assert_list_is (list, mirror, expected);
+}
+
+static void
+live_list_removals_in_any_order (void)
+{
+  g_autoptr(TaskerTaskList) list = _tasker_task_list_new ();
+  g_autoptr(GPtrArray) mirror = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GRand) rand = g_rand_new_with_seed (18);
+  guint64 next_id = 1;
+  TaskerTask *pending;
+
+  g_signal_connect (list, "items-changed", G_CALLBACK (mirror_items_changed_cb), mirror);
+
+  list_add_tasks (list, expected, &next_id, 1500);
+  g_assert_true (_tasker_task_list_commit (list));
+  assert_list_is (list, mirror, expected);
+
+  /* Two threads' worth: from the front, neighbours swapped, one left behind. */
+  for (guint i = 0; i + 1 < 400; i += 2)
+    if (i != 10)
+      {
+        g_array_append_val (order, (guint) { i + 1 });
+        g_array_append_val (order, i);
+      }
+  g_array_append_val (order, (guint) { 11 });
+  list_remove_and_commit (list, mirror, expected, order);
+  g_assert_cmpuint (tasker_task_get_id (g_ptr_array_index (expected, 0)), ==, 11);
+
+  /* More join behind the straggler; the next ones end in order, then it does. */
+  list_add_tasks (list, expected, &next_id, 300);
+  g_array_set_size (order, 0);
+  for (guint i = 1; i < 200; i++)
+    g_array_append_val (order, i);
+  g_array_append_val (order, (guint) { 0 });
+  list_remove_and_commit (list, mirror, expected, order);
+
+  /* Reversed: past the insertion sort's budget. */
+  g_array_set_size (order, 0);
+  for (guint i = 600; i > 100; i--)
+    g_array_append_val (order, i);
+  list_remove_and_commit (list, mirror, expected, order);
+
+  /* Scattered at random, a few rounds, with tasks joining in between; one
+   * joins and leaves between two commits and never shows. */
+  for (guint round = 0; round < 6; round++)
+    {
+      g_autoptr(TaskerTask) brief = _tasker_task_new_remote (next_id++, &list_test_sink);
+      guint n = expected->len;
+      g_autofree gboolean *picked = g_new0 (gboolean, n);
+
+      list_add_tasks (list, expected, &next_id, 100);
+      _tasker_task_list_add (list, brief);
+      _tasker_task_list_remove (list, brief);
+
+      g_array_set_size (order, 0);
+      for (guint k = 0; k < (round % 2 == 0 ? 40 : n / 3); k++)
+        {
+          guint i = g_rand_int_range (rand, 0, n);
+
+          if (!picked[i])
+            {
+              picked[i] = TRUE;
+              g_array_append_val (order, i);
+            }
+        }
+      list_remove_and_commit (list, mirror, expected, order);
+      g_assert_false (brief->slot.in_list);
+    }
+
+  /* Everything, last first. */
+  g_array_set_size (order, 0);
+  for (guint i = expected->len; i > 0; i--)
+    g_array_append_val (order, (guint) { i - 1 });
+  list_remove_and_commit (list, mirror, expected, order);
+  g_assert_cmpuint (expected->len, ==, 0);
+
+  g_signal_handlers_disconnect_by_data (list, mirror);
+
+  /* A task still waiting for a commit goes with the list. */
+  pending = _tasker_task_new_remote (next_id++, &list_test_sink);
+  g_object_add_weak_pointer (G_OBJECT (pending), (gpointer *) &pending);
+  _tasker_task_list_add (list, pending);
+  g_object_unref (pending);
+  g_assert_nonnull (pending);
+  g_clear_object (&list);
+  g_assert_null (pending);
 }
 
 static void
@@ -1366,6 +1533,7 @@ main (int   argc,
   TEST_ADD ("/Tasker/Delivery/tasks-model", test_tasks_model);
   TEST_ADD ("/Tasker/Delivery/batch-progress", test_batch_progress);
   TEST_ADD ("/Tasker/Delivery/notify-on-context", test_notify_on_context);
+  g_test_add_func ("/Tasker/Delivery/live-list-removals-in-any-order", live_list_removals_in_any_order);
   g_test_add_func ("/Tasker/Delivery/updates-coalesced", updates_are_coalesced);
   g_test_add_func ("/Tasker/Delivery/flush-beats-long-interval", flush_delivers_now);
   g_test_add_func ("/Tasker/Delivery/tasks-updated", tasks_updated_reports_live_tasks_and_batch_progress);

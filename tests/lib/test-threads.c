@@ -719,6 +719,112 @@ test_max_threads_bounds (TestFixture   *f,
     }
 }
 
+typedef struct
+{
+  TestGate       gate;
+  TaskerContext *first;   /* not a reference: only compared */
+  TaskerContext *kept;    /* (owned) */
+} KeptContext;
+
+static void
+gated_first_cb (TaskerContext *context,
+                gpointer       data)
+{
+  KeptContext *k = data;
+
+  k->first = context;
+  test_gate_wait (&k->gate, NULL);
+}
+
+/* A pool thread hands its next task the context the last one left, which
+ * lends that task rather than referencing it; a function that keeps its
+ * context keeps its task alive with it, after the end and after everyone
+ * else let go of the task. */
+static void
+test_kept_recycled_context_holds_task (TestFixture   *f,
+                                       gconstpointer  data)
+{
+  g_autoptr(TaskerTask) first = NULL;
+  TaskerTask *task;
+  KeptContext k = { .first = NULL };
+
+  test_gate_init (&k.gate);
+  tasker_manager_set_max_threads (f->manager, 1);
+
+  /* Both run in one drain of the one thread: the second gets the first's context. */
+  first = test_run_thread (f->manager, NULL, f->options, gated_first_cb, &k);
+  task = test_run_thread (f->manager, NULL, f->options, test_capture_context_cb, &k.kept);
+  g_object_add_weak_pointer (G_OBJECT (task), (gpointer *) &task);
+  test_gate_block_until_waiting (&k.gate, 1);
+  test_gate_open (&k.gate);
+  test_settle (f->manager);
+  g_assert_nonnull (k.kept);
+  g_assert_true (k.kept == k.first);
+  test_assert_status (task, TASKER_TASK_STATUS_COMPLETED);
+
+  /* The manager is done with it and the test lets go: the context holds it. */
+  g_object_unref (task);
+  g_assert_nonnull (task);
+  tasker_context_set_progress (k.kept, 0.5);
+  tasker_context_log (k.kept, "after the end");
+  g_assert_false (tasker_context_is_cancelled (k.kept));
+  g_assert_cmpfloat (tasker_task_get_progress (task), ==, 1.0);
+
+  /* Once the manager has dropped what those calls queued, the context is the last. */
+  test_flush_and_wait (f, k.kept);
+  g_assert_nonnull (task);
+  g_clear_object (&k.kept);
+  g_assert_null (task);
+  test_gate_clear (&k.gate);
+}
+
+static void
+count_call_cb (TaskerContext *context,
+               gpointer       data)
+{
+  g_atomic_int_inc ((int *) data);
+}
+
+static gboolean
+all_final (GPtrArray *tasks)
+{
+  for (guint i = 0; i < tasks->len; i++)
+    if (!test_task_is_final (g_ptr_array_index (tasks, i)))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* A pool thread that ran out of tasks looks for more for a moment before it
+ * sleeps, and a submission that finds it looking wakes no other thread: a
+ * task submitted at any point of that moment still starts (none is left
+ * queued with every thread asleep). Submissions of one to three tasks, each
+ * after the last ones ended, land all over it. */
+static void
+test_lingering_thread_misses_nothing (TestFixture   *f,
+                                      gconstpointer  data)
+{
+  guint rounds = test_scale (1500);
+  int calls = 0;
+  guint n = 0;
+
+  for (guint max = 1; max <= 2; max++)
+    {
+      tasker_manager_set_max_threads (f->manager, max);
+      for (guint round = 0; round < rounds; round++)
+        {
+          g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+
+          for (guint i = 0; i <= round % 3; i++, n++)
+            g_ptr_array_add (tasks, test_run_thread (f->manager, NULL, f->options, count_call_cb, &calls));
+          TEST_WAIT_UNTIL (f->context, all_final (tasks));
+          for (guint i = 0; i < tasks->len; i++)
+            test_assert_status (g_ptr_array_index (tasks, i), TASKER_TASK_STATUS_COMPLETED);
+        }
+    }
+  g_assert_cmpint (g_atomic_int_get (&calls), ==, (int) n);
+}
+
 /* Raising max-threads puts waiting tasks to work at once. */
 static void
 test_max_threads_raised (TestFixture   *f,
@@ -1344,6 +1450,8 @@ main (int   argc,
   TEST_ADD ("/Tasker/Threads/concurrent-submit", test_concurrent_submit);
   TEST_ADD ("/Tasker/Threads/max-threads-bounds", test_max_threads_bounds);
   TEST_ADD ("/Tasker/Threads/max-threads-raised", test_max_threads_raised);
+  TEST_ADD ("/Tasker/Threads/kept-recycled-context-holds-task", test_kept_recycled_context_holds_task);
+  TEST_ADD ("/Tasker/Threads/lingering-thread-misses-nothing", test_lingering_thread_misses_nothing);
   TEST_ADD ("/Tasker/Threads/where-functions-run", test_where_functions_run);
   TEST_ADD ("/Tasker/Threads/dup-message-any-thread", test_dup_message_any_thread);
   g_test_add_func ("/Tasker/Threads/default-context", callbacks_run_on_the_default_context);

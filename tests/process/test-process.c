@@ -557,6 +557,190 @@ nothing_cb (TaskerContext *context,
 {
 }
 
+/* How many children this process has that it did not have in @before:
+ * workers (or their supervisors) started since. */
+static guint
+count_new_children (GHashTable *before)
+{
+  g_autoptr(GHashTable) now = proc_dup_children ();
+  GHashTableIter iter;
+  gpointer pid;
+  guint n = 0;
+
+  g_assert_nonnull (now);
+  g_hash_table_iter_init (&iter, now);
+  while (g_hash_table_iter_next (&iter, &pid, NULL))
+    if (!g_hash_table_contains (before, pid))
+      n++;
+
+  return n;
+}
+
+static gboolean
+skip_without_children (GHashTable *children)
+{
+  if (children == NULL)
+    g_test_skip ("/proc/self/task/*/children is not available");
+  return children == NULL;
+}
+
+/* Workers start ahead of a backlog: the first task of a program brings the
+ * rest of the pool with it, without further submits, and each of them
+ * leaves after worker-idle-timeout when no task came. */
+static void
+test_pool_warms_ahead (TestFixture   *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GHashTable) before = proc_dup_children ();
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) pids = g_hash_table_new (NULL, NULL);
+  g_autoptr(TaskerTask) first = NULL;
+
+  if (skip_without_children (before))
+    return;
+
+  tasker_manager_set_max_workers (f->manager, 3);
+  tasker_manager_set_worker_idle_timeout (f->manager, 1500);
+
+  first = run_process (f, NULL, NULL, EP ("pid"), NULL);
+  wait_done (f, first);
+  assert_task_pid (first);
+
+  TEST_WAIT_UNTIL (f->context, count_new_children (before) == 3);
+
+  /* They are workers that take tasks: three at once run in three of them. */
+  for (guint i = 0; i < 3; i++)
+    g_ptr_array_add (tasks, run_process (f, NULL, NULL, EP ("wait_cancel"), NULL));
+  for (guint i = 0; i < tasks->len; i++)
+    g_hash_table_add (pids, GINT_TO_POINTER (wait_for_logged_pid (f->context,
+                                                                   g_ptr_array_index (tasks, i))));
+  g_assert_cmpuint (g_hash_table_size (pids), ==, 3);
+  g_assert_cmpuint (count_new_children (before), ==, 3);
+  for (guint i = 0; i < tasks->len; i++)
+    tasker_task_cancel (g_ptr_array_index (tasks, i));
+  test_settle (f->manager);
+
+  /* Idle, the pool shrinks to nothing. */
+  TEST_WAIT_UNTIL (f->context, count_new_children (before) == 0);
+}
+
+/* Workers warmed ahead respect a lowered max-workers: the idle ones beyond
+ * it leave, and no new one starts to fill the old size. */
+static void
+test_pool_warm_shrinks (TestFixture   *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GHashTable) before = proc_dup_children ();
+  g_autoptr(TaskerTask) first = NULL;
+  g_autoptr(TaskerTask) second = NULL;
+
+  if (skip_without_children (before))
+    return;
+
+  tasker_manager_set_max_workers (f->manager, 3);
+  first = run_process (f, NULL, NULL, EP ("pid"), NULL);
+  wait_done (f, first);
+  TEST_WAIT_UNTIL (f->context, count_new_children (before) == 3);
+
+  tasker_manager_set_max_workers (f->manager, 1);
+  TEST_WAIT_UNTIL (f->context, count_new_children (before) == 1);
+
+  second = run_process (f, NULL, NULL, EP ("pid"), NULL);
+  wait_done (f, second);
+  assert_task_pid (second);
+  test_spin_for (f->context, 100);
+  g_assert_cmpuint (count_new_children (before), ==, 1);
+}
+
+/* A pool warmed with one program's workers still makes room for a task of
+ * another program: an idle worker leaves for it. The other program is
+ * tasker-worker under another argv (a shell that execs it). */
+static void
+test_pool_warm_leaves_room (TestFixture   *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GHashTable) before = proc_dup_children ();
+  g_autoptr(TaskerTaskOptions) options = test_recorder_options (&f->rec);
+  g_autoptr(TaskerTask) first = NULL;
+  g_autoptr(TaskerTask) other = NULL;
+  g_autoptr(TaskerTask) again = NULL;
+  const char *worker_path = g_getenv ("TASKER_WORKER");
+  const char *worker[] = { "/bin/sh", "-c", "exec \"$0\" \"$@\"", worker_path, NULL };
+
+  if (skip_without_children (before))
+    return;
+  if (worker_path == NULL)
+    {
+      g_test_skip ("TASKER_WORKER is not set");
+      return;
+    }
+
+  tasker_manager_set_max_workers (f->manager, 2);
+  first = run_process (f, NULL, NULL, EP ("pid"), NULL);
+  wait_done (f, first);
+  TEST_WAIT_UNTIL (f->context, count_new_children (before) == 2);
+
+  tasker_task_options_set_worker (options, worker);
+  other = run_process (f, NULL, options, EP ("pid"), NULL);
+  wait_done (f, other);
+  g_assert_cmpint (assert_task_pid (other), !=, assert_task_pid (first));
+  /* The pool stays within its size. */
+  g_assert_cmpuint (count_new_children (before), <=, 2);
+
+  /* The first program's remaining worker still serves it. */
+  again = run_process (f, NULL, NULL, EP ("pid"), NULL);
+  wait_done (f, again);
+  assert_task_pid (again);
+  TEST_WAIT_UNTIL (f->context, count_new_children (before) <= 2);
+}
+
+/* A worker still on its way takes no task while one of its program is up:
+ * the worker warmed ahead here would say HELLO only after 5 s (its program
+ * sleeps first when a marker says it is not the first; the tests' HELLO
+ * timeout, 3 s, ends it before), and the tasks submitted meanwhile all run
+ * in the first worker instead of waiting for it (or failing with it). */
+static void
+test_pool_warm_not_waited_for (TestFixture   *f,
+                               gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) options = test_recorder_options (&f->rec);
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(TaskerTask) first = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tasker-test-XXXXXX", NULL);
+  g_autofree char *marker = g_build_filename (dir, "started", NULL);
+  const char *worker_path = g_getenv ("TASKER_WORKER");
+  const char *worker[] = {
+    "/bin/sh", "-c",
+    "if [ -e \"$0\" ]; then sleep 5; else : > \"$0\"; fi; exec \"$@\"",
+    marker, worker_path, NULL
+  };
+  int pid;
+
+  if (worker_path == NULL)
+    {
+      g_test_skip ("TASKER_WORKER is not set");
+      return;
+    }
+
+  tasker_manager_set_max_workers (f->manager, 2);
+  tasker_task_options_set_worker (options, worker);
+  first = run_process (f, NULL, options, EP ("pid"), NULL);
+  wait_done (f, first);
+  pid = assert_task_pid (first);
+
+  for (guint i = 0; i < 4; i++)
+    g_ptr_array_add (tasks, run_process (f, NULL, options, EP ("pid"), NULL));
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      wait_done (f, g_ptr_array_index (tasks, i));
+      g_assert_cmpint (assert_task_pid (g_ptr_array_index (tasks, i)), ==, pid);
+    }
+
+  tasker_manager_shutdown (f->manager, 1000);
+  g_assert_cmpint (g_unlink (marker), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 /* Workers start lazily: not for a manager that never ran a process task,
  * and never inside the submitting call. (A worker may start on a spawner
  * thread of the manager's as soon as the task is submitted: DESIGN.md §3
@@ -1712,6 +1896,10 @@ main (int    argc,
   PROC_ADD ("/Tasker/Process/worker-max-tasks", test_worker_max_tasks);
   PROC_ADD ("/Tasker/Process/idle-timeout", test_idle_timeout);
   PROC_ADD ("/Tasker/Process/lazy-start", test_lazy_start);
+  PROC_ADD ("/Tasker/Process/pool-warms-ahead", test_pool_warms_ahead);
+  PROC_ADD ("/Tasker/Process/pool-warm-shrinks", test_pool_warm_shrinks);
+  PROC_ADD ("/Tasker/Process/pool-warm-leaves-room", test_pool_warm_leaves_room);
+  PROC_ADD ("/Tasker/Process/pool-warm-not-waited-for", test_pool_warm_not_waited_for);
   PROC_ADD ("/Tasker/Process/cancel-pending", test_cancel_pending);
   PROC_ADD ("/Tasker/Process/cancel-cooperative", test_cancel_cooperative);
   PROC_ADD_DATA ("/Tasker/Process/cancel-uncooperative/sigterm", EP ("hang"),

@@ -422,3 +422,61 @@ def test_worker_out_of_the_managers_process_group(manager):
     pgid, sid = t.result()
     assert pgid != os.getpgid(0)
     assert sid != os.getsid(0)
+
+
+def _python_workers():
+    """The pids of this process's Python workers: processes running the
+    override's worker script whose chain of parents reaches us."""
+    parents, workers = {}, []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmdline = f.read().split(b"\0")
+        except OSError:
+            continue
+        parents[int(name)] = int(stat[stat.rfind(b")") + 2:].split()[1])
+        if len(cmdline) > 1 and os.path.basename(cmdline[1]) == b"worker.py":
+            workers.append(int(name))
+    me = os.getpid()
+
+    def ours(pid):
+        for _ in range(len(parents)):
+            pid = parents.get(pid, 0)
+            if pid == me:
+                return True
+            if pid <= 1:
+                return False
+        return False
+
+    return [pid for pid in workers if ours(pid)]
+
+
+def test_pool_warm_after_the_first_task(manager, ctx):
+    """The first process task starts the rest of the pool with it: without
+    further submits, max-workers Python workers come up, the burst that follows
+    runs in them, and idle they leave after worker-idle-timeout."""
+    # Other managers' (the session's default one) are not this test's.
+    others = set(_python_workers())
+
+    def workers():
+        return set(_python_workers()) - others
+
+    manager.props.max_workers = 2
+    manager.props.worker_idle_timeout = 1500
+    first = manager.run_process(pyfuncs.where)
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert first.result()["pid"] in workers()
+    assert iterate_until(ctx, lambda: len(workers()) == 2)
+
+    # They run the burst that follows (a worker still starting takes none of it
+    # while another is up), and no other starts.
+    burst = [manager.run_process(pyfuncs.where) for _ in range(50)]
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert {t.result()["pid"] for t in burst} <= workers()
+    assert len(workers()) == 2
+
+    assert iterate_until(ctx, lambda: workers() == set())

@@ -826,3 +826,124 @@ def test_decoder_over_the_fuzz_corpus(name):
     if error is not None:
         outcome.append(f"  error: {error}\n")
     assert outcome == corpus_outcomes()[name]
+
+
+# Arguments of 0 to 1 MiB put the RUN body's framing offsets at 1, 2 and 4
+# bytes; the sizes around 255 and 65535 are where the size changes.
+@pytest.mark.parametrize("size", [0, 1, 7, 200, 230, 240, 250, 260, 65480, 65500, 65530, 70000,
+                                  1 << 20])
+@pytest.mark.parametrize("entry_point", ["m:f", "worker_funcs:add", "é:x" * 3])
+def test_run_read_without_glib(size, entry_point):
+    """A RUN of `ay` arguments is read without GLib to the same values as
+    through GLib, whatever the size of its framing offsets."""
+    module = load_worker_module()
+    args = bytes((i * 7) & 0xFF for i in range(size))
+    payload = encode(RUN, run_body(9, args, entry_point, 0xDEADBEEF12345678))[4:]
+    run = module.decode_run_fast(payload)
+    assert run is not None
+    assert (run.task_id, run.entry_point, run.args, run.trace_id) == \
+        (9, entry_point, args, 0xDEADBEEF12345678)
+    _, body = module.decode_payload(payload)
+    assert body.get_child_value(2).get_variant().get_data_as_bytes().get_data() == args
+    # The decoder gives either, as asked.
+    assert isinstance(next(module.Decoder().feed(encode(RUN, run_body(9, args, entry_point)),
+                                                 fast=True))[1], module.RunBody)
+    assert isinstance(next(module.Decoder().feed(encode(RUN, run_body(9, args, entry_point))))[1],
+                      GLib.Variant)
+
+
+def not_normal_runs():
+    """RUN frames that GLib refuses or the RUN checks reject, each with the
+    reason the worker gives."""
+    good = bytearray(encode(RUN, run_body(5, b"abc", "m:f"))[4:])
+    # Body: id (8), "m:f\0" (4), padding (4), "abc\0ay" (6), padding (2), trace (8), offsets.
+    padding = bytearray(good)
+    padding[8 + 13] = 1
+    offsets = bytearray(good)
+    offsets[-len(b"\0(tsvt)") - 1] += 1
+    # One byte more, the end of `v` moved so that the trace id would run past
+    # the body's end.
+    past_end = good[:8 + 32] + b"\0" + bytes([25, 12]) + good[8 + 34:]
+    return [
+        (bytes(padding), "RUN body is not in normal form"),
+        (bytes(offsets), "RUN body is not in normal form"),
+        (bytes(past_end), "RUN body is not in normal form"),
+        (encode(RUN, run_body(0, b"abc", "m:f"))[4:], "RUN has task id 0"),
+        (encode(RUN, run_body(5, b"abc", "m.f"))[4:], "is not of the form module:symbol"),
+    ]
+
+
+@pytest.mark.parametrize("payload, message", not_normal_runs(),
+                         ids=["padding", "offsets", "past-end", "id", "entry-point"])
+def test_run_not_read_without_glib_unless_normal(worker, payload, message):
+    """What the GLib path refuses never passes the fast one: it falls back,
+    and the worker fails with the GLib path's reason."""
+    module = load_worker_module()
+    assert module.decode_run_fast(payload) is None
+    with pytest.raises(module.ProtocolError, match=message):
+        module.decode_payload(payload)
+    worker.send(raw(payload))
+    assert worker.wait() == 1
+    assert message in worker.stderr()
+
+
+def test_run_read_without_glib_never_disagrees():
+    """RUN frames with bytes changed at random: the fast path never raises,
+    and what it accepts GLib accepts too, with the same values."""
+    module = load_worker_module()
+    rng = __import__("random").Random(18)
+    seeds = [encode(RUN, run_body(i + 1, bytes(rng.randrange(256) for _ in range(size)),
+                                  entry, rng.getrandbits(64)))[4:]
+             for i, (size, entry) in enumerate([(0, "m:f"), (3, "a.b:c"), (240, "x:y"),
+                                                (300, "mod:fn"), (70000, "é:ü")])]
+    accepted = 0
+    for _ in range(3000):
+        payload = bytearray(rng.choice(seeds))
+        for _ in range(rng.randrange(1, 4)):
+            # Mostly the body's head and tail, where the layout lives.
+            at = rng.choice([rng.randrange(len(payload)), rng.randrange(8, 40),
+                             len(payload) - rng.randrange(1, 24)])
+            payload[at] = rng.randrange(256)
+        payload = bytes(payload)
+        run = module.decode_run_fast(payload)
+        if run is None:
+            continue
+        accepted += 1
+        msg_type, body = module.decode_payload(payload)
+        assert msg_type == RUN
+        assert (body.get_child_value(0).get_uint64(), body.get_child_value(1).get_string(),
+                body.get_child_value(2).get_variant().get_data_as_bytes().get_data(),
+                body.get_child_value(3).get_uint64()) == \
+            (run.task_id, run.entry_point, run.args, run.trace_id)
+    # Changes to the id, the trace id or the arguments' bytes keep a frame valid.
+    assert accepted > 0
+
+
+def test_cancel_and_exit_read_without_glib():
+    """CANCEL and EXIT, the other frames a manager sends, are read without
+    GLib to what GLib reads; a CANCEL that breaks a rule is left to the GLib
+    path and its error."""
+    module = load_worker_module()
+    for task_id in (1, 7, 2 ** 64 - 1):
+        payload = encode(CANCEL, GLib.Variant("(t)", (task_id,)))[4:]
+        assert module.decode_fast(payload) == (CANCEL, task_id)
+        assert module.decode_payload(payload)[1].get_child_value(0).get_uint64() == task_id
+    payload = encode(EXIT, GLib.Variant("()", ()))[4:]
+    assert module.decode_fast(payload) == (EXIT, None)
+    assert module.decode_payload(payload)[0] == EXIT
+    for payload, message in [(encode(CANCEL, GLib.Variant("(t)", (0,)))[4:], "CANCEL has task id 0"),
+                             (encode(CANCEL, GLib.Variant("(t)", (3,)), flags=1)[4:],
+                              "CANCEL has flags 0x1"),
+                             (encode(EXIT, GLib.Variant("()", ()), flags=1)[4:],
+                              "EXIT has flags 0x1")]:
+        assert module.decode_fast(payload) is None
+        with pytest.raises(module.ProtocolError, match=message):
+            module.decode_payload(payload)
+
+
+def test_worker_runs_without_importing_gi(worker):
+    """A worker whose tasks only run and return never imports gi (most of
+    its start-up): HELLO, RUN, STARTED and RESULT are all written and read
+    by hand."""
+    task = worker.run("gi_loaded")
+    assert single(worker.read_task(task), RESULT).value is False

@@ -167,3 +167,7 @@ def path_of(context):
 
 def main_file(context):
     return getattr(sys.modules["__main__"], "__file__", None)
+
+
+def gi_loaded(context):
+    return "gi" in sys.modules

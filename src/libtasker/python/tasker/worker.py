@@ -53,11 +53,30 @@ import time
 import traceback
 import types
 
-import gi
 
-gi.require_version("GLib", "2.0")
-gi.require_version("Gio", "2.0")
-from gi.repository import GLib, Gio  # noqa: E402
+class _Repository:
+    """GLib or Gio from gi, imported on first use: a worker whose tasks only
+    run and return (RUN read without GLib, results and the frames of a task's
+    life written by hand) never imports gi, which is most of a worker's
+    start-up (tens of milliseconds)."""
+
+    def __init__(self, name):
+        self._name = name
+        self._module = None
+
+    def __getattr__(self, attribute):
+        module = self._module
+        if module is None:
+            import gi
+            gi.require_version("GLib", "2.0")
+            gi.require_version("Gio", "2.0")
+            module = importlib.import_module("gi.repository." + self._name)
+            self._module = module
+        return getattr(module, attribute)
+
+
+GLib = _Repository("GLib")
+Gio = _Repository("Gio")
 
 # --- the protocol (docs/worker-protocol.md) -----------------------------------
 
@@ -285,15 +304,124 @@ def decode_payload(payload):
     return msg_type, body
 
 
+# RUN, the frame a worker decodes per task, skips GLib when its arguments are
+# an `ay` (the override's pickled call): its body `(tsvt)` is laid out by
+# hand, as the hot frames the worker sends are (see _frame()), and accepted
+# only if encoding what was read gives back the same bytes, which holds for a
+# body in normal form only. Anything else takes decode_payload(), with its
+# checks and its errors.
+_RUN_TAIL = b"\0(tsvt)"
+_ARGS_TAIL = b"\0ay"
+
+
+class RunBody:
+    """A RUN body read without GLib: its task id, entry point, the bytes of
+    its `ay` arguments and its trace id."""
+
+    __slots__ = ("task_id", "entry_point", "args", "trace_id")
+
+    def __init__(self, task_id, entry_point, args, trace_id):
+        self.task_id = task_id
+        self.entry_point = entry_point
+        self.args = args
+        self.trace_id = trace_id
+
+
+def _align8(n):
+    return (n + 7) & ~7
+
+
+def _offset_size(size):
+    """The size of a container's framing offsets, from its total size."""
+    return 1 if size <= 0xFF else 2 if size <= 0xFFFF else 4 if size <= 0xFFFFFFFF else 8
+
+
+def _run_body_bytes(task_id, entry, args, trace_id):
+    """The normal form of `(tsvt)` (task_id, entry, <args as ay>, trace_id),
+    `entry` as UTF-8 bytes: fixed and variable members in order, each at its
+    alignment with zero padding, then the framing offsets of the two
+    variable-size members that are not last (the end of `s`, then of `v`),
+    stored in reverse order, each of the smallest size that addresses the
+    whole."""
+    end_s = 8 + len(entry) + 1
+    start_v = _align8(end_s)
+    end_v = start_v + len(args) + len(_ARGS_TAIL)
+    start_t = _align8(end_v)
+    end = start_t + 8
+    size = 1
+    while size < 8 and end + 2 * size > (1 << (8 * size)) - 1:
+        size *= 2
+    return b"".join((_ID.pack(task_id), entry, b"\0", bytes(start_v - end_s), args, _ARGS_TAIL,
+                     bytes(start_t - end_v), _ID.pack(trace_id),
+                     end_v.to_bytes(size, "little"), end_s.to_bytes(size, "little")))
+
+
+def decode_run_fast(payload):
+    """A RunBody for a RUN payload whose body is in normal form, holds an
+    `ay` and passes the RUN checks; None for anything else."""
+    if not payload.endswith(_RUN_TAIL) or len(payload) < 8 + 24 + len(_RUN_TAIL):
+        return None
+    msg_type, flags = _HEADER.unpack_from(payload)
+    if msg_type != RUN or flags != 0:
+        return None
+    body = memoryview(payload)[8:len(payload) - len(_RUN_TAIL)]
+    size = _offset_size(len(body))
+    if len(body) < 16 + 2 * size:
+        return None
+    end_v = int.from_bytes(body[len(body) - 2 * size:len(body) - size], "little")
+    end_s = int.from_bytes(body[len(body) - size:], "little")
+    if not 9 <= end_s <= end_v <= len(body) - 2 * size - 8:
+        return None
+    start_t = _align8(end_v)
+    if start_t + 8 + 2 * size != len(body):
+        return None
+    entry = bytes(body[8:end_s - 1])
+    args = bytes(body[_align8(end_s):end_v - len(_ARGS_TAIL)])
+    task_id, = _ID.unpack_from(body)
+    trace_id, = _ID.unpack_from(body, start_t)
+    if _run_body_bytes(task_id, entry, args, trace_id) != body:
+        return None
+    try:
+        entry_point = entry.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    module, colon, symbol = entry_point.rpartition(":")
+    if task_id == 0 or "\0" in entry_point or not colon or not module or not symbol:
+        return None
+    return RunBody(task_id, entry_point, args, trace_id)
+
+
+_CANCEL_SIZE = _HEADER.size + _ID.size + len(b"\0(t)")
+_EXIT_PAYLOAD = _HEADER.pack(EXIT, 0) + b"\0\0()"      # `()` is one zero byte
+
+
+def decode_fast(payload):
+    """(type, body) for the frames a manager sends most, read without GLib:
+    RUN (a RunBody, see decode_run_fast()), CANCEL (its task id) and EXIT
+    (None); None for anything else, or anything these checks do not pass
+    (decode_payload() then says why)."""
+    if payload == _EXIT_PAYLOAD:
+        return EXIT, None
+    if len(payload) == _CANCEL_SIZE and payload.endswith(b"\0(t)"):
+        msg_type, flags, task_id = struct.unpack_from("=IIQ", payload)
+        if msg_type == CANCEL and flags == 0 and task_id != 0:
+            return CANCEL, task_id
+        return None
+    run = decode_run_fast(payload)
+    return (RUN, run) if run is not None else None
+
+
 class Decoder:
     """Splits the stream from the manager into frames, fed in any chunks."""
 
     def __init__(self):
         self._buffer = bytearray()
 
-    def feed(self, data):
+    def feed(self, data, fast=False):
         """Adds `data` and yields the (message type, body) of each whole frame
-        it completes. Raises ProtocolError on a bad frame."""
+        it completes. Raises ProtocolError on a bad frame. With `fast`, the
+        frames decode_fast() reads have its bodies instead of a
+        GLib.Variant."""
         self._buffer += data
         start = 0
         try:
@@ -308,7 +436,8 @@ class Decoder:
                     break
                 payload = bytes(self._buffer[start + _LENGTH.size:end])
                 start = end
-                yield decode_payload(payload)
+                decoded = decode_fast(payload) if fast else None
+                yield decoded if decoded is not None else decode_payload(payload)
         finally:
             # One compaction per chunk, not one per frame.
             del self._buffer[:start]
@@ -337,7 +466,7 @@ class _Task:
         self.worker = worker
         self.id = task_id
         self.entry_point = entry_point
-        self.args = args                # GLib.Variant, `ay` for a Python worker
+        self.args = args                # GLib.Variant, or the bytes of an `ay` read without GLib
         self.trace_id = trace_id
 
         self.lock = threading.Lock()
@@ -511,7 +640,14 @@ class _Placeholder:
 
 
 class _HeadUnpickler(pickle.Unpickler):
+    """Reads the payload without importing anything: every class is a
+    _Placeholder. When none was needed (arguments of plain types only), what
+    it read is the real thing."""
+
+    placeholders = False
+
     def find_class(self, module, name):
+        self.placeholders = True
         return _Placeholder
 
 
@@ -640,6 +776,9 @@ class Worker:
         # Held while reading output and sending it.
         self.capture_lock = threading.Lock()
         self._captures = [_Capture(fd) for fd in capture_fds]
+        self._capture_poller = select.poll()
+        for fd in capture_fds:
+            self._capture_poller.register(fd, select.POLLIN)
 
         self._own_main = sys.modules.get("__main__")
         self._main_module = None        # the parent's main script, run as __mp_main__
@@ -666,8 +805,9 @@ class Worker:
     def send_hello(self):
         """The first frame of a worker: the protocol version and our pid."""
         with self._out_lock:
-            self._append_locked(encode_frame(HELLO, GLib.Variant("(ui)", (PROTOCOL_VERSION,
-                                                                         os.getpid()))))
+            # `(ui)` has a fixed size: its data is its two members.
+            self._append_locked(_frame(HELLO, struct.pack("=Ii", PROTOCOL_VERSION, os.getpid()),
+                                       "(ui)"))
             self._flush_locked()
 
     def _append_state_locked(self, task):
@@ -808,9 +948,14 @@ class Worker:
                 pass
         if not self._captures:
             return
+        # One poll() says which pipes hold anything: most tasks print nothing.
+        readable = {fd for fd, _ in self._capture_poller.poll(0)}
         with self.capture_lock:
             for capture in self._captures:
-                self._capture_read_locked(capture, task_id, True)
+                # A line without its end, read earlier, ends with the task.
+                if (capture.fd in readable or not capture.open or capture.lines.line
+                        or capture.lines.cut):
+                    self._capture_read_locked(capture, task_id, True)
 
     # The other threads -----------------------------------------------------
 
@@ -855,8 +1000,14 @@ class Worker:
                 # The manager closed the socket: leave now.
                 os._exit(0)
             try:
-                for msg_type, body in decoder.feed(data):
-                    if msg_type == RUN:
+                for msg_type, body in decoder.feed(data, fast=True):
+                    if msg_type == RUN and isinstance(body, RunBody):
+                        task = _Task(self, body.task_id, body.entry_point, body.args,
+                                     body.trace_id)
+                        with self._lock:
+                            self._inbox.append(task)
+                            self._jobs_cond.notify()
+                    elif msg_type == RUN:
                         task = _Task(self, body.get_child_value(0).get_uint64(),
                                      body.get_child_value(1).get_string(),
                                      body.get_child_value(2).get_variant(),
@@ -865,7 +1016,8 @@ class Worker:
                             self._inbox.append(task)
                             self._jobs_cond.notify()
                     elif msg_type == CANCEL:
-                        self._handle_cancel(body.get_child_value(0).get_uint64())
+                        self._handle_cancel(body if isinstance(body, int)
+                                            else body.get_child_value(0).get_uint64())
                     elif msg_type == EXIT:
                         os._exit(0)
                     else:
@@ -928,7 +1080,12 @@ class Worker:
             except Exception as error:
                 raise _invalid_argument(f"cannot import module “__main__” from {main_path}: "
                                         f"{_describe(error)}") from None
-        if module_name not in sys.modules:
+        module = sys.modules.get(module_name)
+        if module is not None and not getattr(getattr(module, "__spec__", None),
+                                              "_initializing", False):
+            # Imported by an earlier task, and not still being imported.
+            return module
+        if module is None:
             # sys.path may have changed, or files appeared since the last look.
             importlib.invalidate_caches()
         try:
@@ -941,17 +1098,21 @@ class Worker:
 
     def _resolve(self, task):
         """Returns (func, args, kwargs) of a task's payload; raises TaskError."""
-        if task.args.get_type_string() == "(ss)" and task.args[0] == ARGUMENT_ERROR:
+        if isinstance(task.args, bytes):
+            payload = task.args         # read without GLib: an `ay`
+        elif task.args.get_type_string() == "(ss)" and task.args[0] == ARGUMENT_ERROR:
             # The override could not pickle the arguments: the task fails with its message.
             raise _serialisation_error(task.args[1])
-        if task.args.get_type_string() != "ay":
+        elif task.args.get_type_string() != "ay":
             raise _serialisation_error("cannot unpickle argument: the arguments have type "
                                        f"{task.args.get_type_string()} instead of ay")
-        payload = task.args.get_data_as_bytes().get_data()
+        else:
+            payload = task.args.get_data_as_bytes().get_data()
         task.args = None        # a context may outlive the task
 
+        unpickler = _HeadUnpickler(io.BytesIO(payload))
         try:
-            head = _HeadUnpickler(io.BytesIO(payload)).load()
+            head = unpickler.load()
         except Exception as error:
             raise _serialisation_error(f"cannot unpickle argument: {error}") from None
         if (not isinstance(head, tuple) or len(head) != 6 or not isinstance(head[0], list)
@@ -962,7 +1123,8 @@ class Worker:
         sys_path, main_path, module_name, qualname = head[:4]
 
         # Entries that are not strings (placeholders here) mean nothing to imports.
-        sys.path[:] = [entry for entry in sys_path if isinstance(entry, str)]
+        if sys.path != sys_path:
+            sys.path[:] = [entry for entry in sys_path if isinstance(entry, str)]
         func = self._import(module_name, main_path)
         for part in qualname.split("."):
             try:
@@ -972,7 +1134,10 @@ class Worker:
                                         f"“{qualname}”") from None
 
         try:
-            args, kwargs = _ArgsUnpickler(io.BytesIO(payload), self, main_path).load()[4:]
+            if unpickler.placeholders:
+                args, kwargs = _ArgsUnpickler(io.BytesIO(payload), self, main_path).load()[4:]
+            else:
+                args, kwargs = head[4:]
             args = tuple(args)
             kwargs = dict(kwargs)
         except Exception as error:
