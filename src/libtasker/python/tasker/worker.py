@@ -133,8 +133,16 @@ def encode_frame(msg_type, body, flags=0):
 # their only variable-size member, so their layout is plain (a string is its
 # UTF-8 bytes and a NUL; a variant its child's data, a NUL and its type).
 
+_ID_FRAME_SIZE = _HEADER.size + _ID.size + len(b"\0(t)")
+_ID_FRAME_PREFIX = {}   # message type -> its frame's length and header
+
+
 def encode_id_frame(msg_type, task_id):
-    return _frame(msg_type, _ID.pack(task_id), "(t)")
+    prefix = _ID_FRAME_PREFIX.get(msg_type)
+    if prefix is None:
+        prefix = _ID_FRAME_PREFIX[msg_type] = (_LENGTH.pack(_ID_FRAME_SIZE)
+                                               + _HEADER.pack(msg_type, 0))
+    return b"".join((prefix, _ID.pack(task_id), b"\0(t)"))
 
 
 def encode_progress_frame(task_id, fraction):
@@ -222,9 +230,17 @@ class _LineSplitter:
         self._start_over()
 
 
+_RESULT_TAIL = b"\0ay\0(tv)"
+
+
 def encode_result_frame(task_id, data, flags=0):
-    """RESULT with an `ay` value holding `data` (bytes)."""
-    return _frame(RESULT, b"".join((_ID.pack(task_id), data, b"\0ay")), "(tv)", flags)
+    """RESULT with an `ay` value holding `data` (bytes): what _frame() makes
+    of a `(tv)` body, in one join."""
+    payload_size = _HEADER.size + _ID.size + len(data) + len(_RESULT_TAIL)
+    if payload_size > MAX_FRAME:
+        raise OverflowError(payload_size)
+    return b"".join((_LENGTH.pack(payload_size), _HEADER.pack(RESULT, flags), _ID.pack(task_id),
+                     data, _RESULT_TAIL))
 
 
 def valid_utf8(text):
