@@ -307,11 +307,11 @@ def bench_burst(manager, quick, reps):
             "(Rayforge: 1.4 GiB with 10k tasks submitted at once)")
     label = f"Python: {n // 1000}k run_thread in one callback"
     row(f"{label}, submit", med(us_per_submit(x) for x in t), "µs/submit",
-        None, "ThreadPoolExecutor.submit", med(us_per_submit(x) for x in p))
+        ("<=", 10), "ThreadPoolExecutor.submit", med(us_per_submit(x) for x in p))
     row(f"{label}, callback length vs Rayforge", med(x.t_submitted - x.t_start for x in t) / 1e6, "ms",
         ("ratio", "<=", 1), RAYFORGE, 24000.0)
     row(f"{label}, submit → all when_done", med(rate(x) for x in t), "tasks/s",
-        None, THREADPOOL, med(rate(x) for x in p))
+        ("ratio", ">=", 1), THREADPOOL, med(rate(x) for x in p))
     row(f"{label}, submit → all when_done vs Rayforge", med(rate(x) for x in t), "tasks/s",
         ("ratio", ">=", 1), RAYFORGE, 309.0)
     row(f"Python: main-loop stall after {n // 1000}k submits", max(x.max_gap for x in t) / 1e6,
@@ -552,10 +552,10 @@ def bench_process(manager, quick, reps):
                     % (r + 1, t[-1], s[-1], p[-1]))
     med = statistics.median
     row("Python: trivial process tasks, warm pool", med(t), "tasks/s",
-        None, f"multiprocessing.Pool({workers})", med(p))
+        ("ratio", ">=", 1), f"multiprocessing.Pool({workers})", med(p))
     row("Python: trivial process tasks, warm pool vs Rayforge", med(t), "tasks/s",
         ("ratio", ">=", 1), RAYFORGE, 2215.0)
-    row("Python: process task submit, per task", med(s), "µs", None, None)
+    row("Python: process task submit, per task", med(s), "µs", ("<=", 20), None)
 
 
 # 6. A burst right after the first process task ---------------------------------

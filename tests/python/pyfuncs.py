@@ -214,3 +214,21 @@ def spawn_sleeper(context):
 
 def pgid_and_sid(context):
     return os.getpgid(0), os.getsid(0)
+
+
+def _load_unloadable():
+    Unloadable.loads += 1
+    if Unloadable.refuse:
+        raise RuntimeError("cannot be loaded here")
+    return Unloadable()
+
+
+class Unloadable:
+    """Pickles anywhere; unpickles in worker processes only (the result of a
+    task that passes one through cannot be read by the parent)."""
+
+    loads = 0
+    refuse = False      # set by the test, in its own process only
+
+    def __reduce__(self):
+        return (_load_unloadable, ())

@@ -388,6 +388,38 @@ def test_result_readable_in_when_done_without_keeping_the_task(manager):
     assert results == [{"k": 1}]
 
 
+def test_result_in_task_finished_and_when_done(manager):
+    """A process task's result is read from the worker's variant when
+    result() first asks: the same object in a task-finished handler (before
+    the done function), in when_done and afterwards."""
+    seen = []
+    handler = manager.connect("task-finished", lambda mgr, task: seen.append(task.result()))
+    t = manager.run_process(pyfuncs.quick, {"k": 2},
+                            when_done=lambda task: seen.append(task.result()))
+    assert manager.wait_until_settled(SETTLE_MS)
+    manager.disconnect(handler)
+    assert seen == [{"k": 2}, {"k": 2}]
+    assert seen[0] is seen[1] is t.result()
+
+
+def test_result_not_read_unless_asked(manager, recorder, monkeypatch):
+    """Completing a process task reads nothing of its result: a result the
+    parent cannot unpickle fails result() only, and only when asked, with
+    the task COMPLETED."""
+    monkeypatch.setattr(pyfuncs.Unloadable, "refuse", True)
+    monkeypatch.setattr(pyfuncs.Unloadable, "loads", 0)
+    t = manager.run_process(pyfuncs.quick, pyfuncs.Unloadable(), when_done=recorder.when_done)
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert nick(t) == "completed", t.get_error()
+    assert len(recorder.done) == 1
+    assert pyfuncs.Unloadable.loads == 0
+    with pytest.raises(RuntimeError, match="cannot be loaded here"):
+        t.result()
+    with pytest.raises(RuntimeError, match="cannot be loaded here"):
+        t.result()
+    assert pyfuncs.Unloadable.loads == 1
+
+
 def _gone(pid):
     try:
         os.kill(pid, 0)

@@ -341,6 +341,24 @@ def test_sys_path_from_payload(worker):
     assert worker.read_task(task)[-1].value == path
 
 
+def test_same_payload_again_is_read_again(worker):
+    """The worker reads the payload of a task without arguments once and
+    keeps it for the next with the same bytes: the next still starts from
+    the payload's sys.path (not what the last task left), and arguments are
+    never shared between tasks."""
+    path = [HERE] + [p for p in sys.path if p != HERE]
+    grows = make_payload("path_grows", sys_path=path)
+    appends = make_payload("append_one", [], sys_path=path)
+    results = []
+    for payload, entry in ((grows, "path_grows"), (grows, "path_grows"),
+                           (appends, "append_one"), (appends, "append_one"),
+                           (grows, "path_grows")):
+        task = worker.run_payload(payload, entry_point=entry)
+        results.append(worker.read_task(task)[-1].value)
+    grown = path + ["/nonexistent/grown"]
+    assert results == [grown, grown, [1], [1], grown]
+
+
 def test_module_not_on_sys_path(worker):
     path = [p for p in sys.path if p != HERE]
     task = worker.run_payload(make_payload("add", 1, 2, sys_path=path))

@@ -165,6 +165,17 @@ def path_of(context):
     return list(sys.path)
 
 
+def path_grows(context):
+    """Changes the worker's sys.path: the next task's payload puts it back."""
+    sys.path.append("/nonexistent/grown")
+    return list(sys.path)
+
+
+def append_one(context, items):
+    items.append(1)
+    return items
+
+
 def main_file(context):
     return getattr(sys.modules["__main__"], "__file__", None)
 

@@ -75,7 +75,8 @@ class _Outcome:
     """
 
     __slots__ = ("func", "args", "kwargs", "when_done", "when_event", "coroutine", "started",
-                 "has_value", "value", "exception", "remote_traceback", "is_python_process")
+                 "has_value", "value", "exception", "remote_traceback", "is_python_process",
+                 "unpickled")
 
     def __init__(self, func=None, args=(), kwargs=None, when_done=None, when_event=None,
                  is_python_process=False, coroutine=False):
@@ -91,6 +92,7 @@ class _Outcome:
         self.exception = None
         self.remote_traceback = None
         self.is_python_process = is_python_process
+        self.unpickled = False          # a process task's result was read (result())
 
 
 # Objects passed through events of thread and coroutine tasks, by token.
@@ -267,15 +269,26 @@ def _token_done(task, token, *_user_data):
     # What the task held is let go of once it has ended.
     outcome.func = outcome.args = outcome.kwargs = None
     outcome.when_done = outcome.when_event = None
-    if outcome.is_python_process and task.get_status() == Tasker.TaskStatus.COMPLETED:
-        try:
-            result = task.propagate_variant()
-            outcome.value = pickle.loads(result.get_data_as_bytes().get_data())
-            outcome.has_value = True
-        except Exception as exception:  # an unpicklable result class, say
-            outcome.exception = exception
+    # A process task's result is unpickled when result() first asks for it:
+    # most done functions of small tasks never do, and the three GI calls
+    # and the unpickling were a fifth of the main thread's time per task.
     if when_done is not None:
         when_done(task)
+
+
+def _unpickle_result(task, outcome):
+    """A completed Python process task's result, from the variant its worker
+    sent, into @outcome (or what unpickling raised: an unpicklable result
+    class, say)."""
+    outcome.unpickled = True
+    # An exception an earlier attempt raised is not this attempt's outcome.
+    outcome.exception = outcome.remote_traceback = None
+    try:
+        result = task.propagate_variant()
+        outcome.value = pickle.loads(result.get_data_as_bytes().get_data())
+        outcome.has_value = True
+    except Exception as exception:
+        outcome.exception = exception
 
 
 def _token_event(task, token, name, data, *_user_data):
@@ -623,6 +636,8 @@ class Task(Tasker.Task):
         outcome = getattr(self, "_tasker_outcome", None)
 
         if status == Tasker.TaskStatus.COMPLETED:
+            if outcome is not None and outcome.is_python_process and not outcome.unpickled:
+                _unpickle_result(self, outcome)
             if outcome is not None and outcome.exception is not None and not outcome.has_value:
                 raise outcome.exception
             if outcome is not None:
