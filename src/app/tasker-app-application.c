@@ -450,7 +450,11 @@ requeue_cb (TaskerAppApplication *self,
   g_autoptr(GError) error = NULL;
   TaskerTask *task = tasker_app_application_run_command (self, command, &error);
 
-  if (task == NULL)
+  /* Quitting before the restore ended is no loss: the record was not
+   * replaced, so the next start queues the command again. */
+  if (task == NULL && g_error_matches (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN))
+    g_debug ("Not queueing “%s” again: %s", tasker_app_command_get_command_line (command), error->message);
+  else if (task == NULL)
     g_warning ("Cannot queue “%s” again: %s", tasker_app_command_get_command_line (command), error->message);
   return task;
 }
