@@ -208,6 +208,10 @@ handle_msg (TaskerManager *self,
       _tasker_manager_handle_cancel (self, msg->task);
       break;
 
+    case MSG_DEPENDENCY_FAILED:
+      _tasker_manager_handle_dependency_failed (self, msg->task);
+      break;
+
     default:
       g_assert_not_reached ();
     }
