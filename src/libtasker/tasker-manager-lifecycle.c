@@ -164,8 +164,10 @@ finish_task (TaskerManager    *self,
   if (options != NULL)
     _tasker_task_options_call_done (options, task);
 
-  /* The task's data is freed here, on the manager's context. */
-  _tasker_task_free_func_data (task);
+  /* The task's data is freed here, on the manager's context (unless a
+   * rearm takes it, tasker-manager-waiting.c). */
+  if (!task->slot.keeps_func_data)
+    _tasker_task_free_func_data (task);
 
   /* An ended child counts whole in its parent's progress. */
   _tasker_manager_share_with_parent (self, task, 1.0);

@@ -362,13 +362,9 @@ _tasker_manager_handle_dependency_failed (TaskerManager *self,
                                           TASKER_RUN_STATE_CLAIMED))
     return;
 
-  /* It never ran: its function's data moves to the rearm, whose resubmit
-   * takes it. */
   rearm = g_new0 (Rearm, 1);
   rearm->task = g_object_ref (task);
   rearm->options = task->options != NULL ? g_object_ref (task->options) : NULL;
-  rearm->func_data = g_steal_pointer (&task->func_data);
-  rearm->func_data_destroy = g_steal_pointer (&task->func_data_destroy);
   rearm->after = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_mutex_lock (&self->lock);
@@ -378,10 +374,18 @@ _tasker_manager_handle_dependency_failed (TaskerManager *self,
     g_ptr_array_add (rearm->after, g_object_ref (g_ptr_array_index (task->slot.after, i)));
   if (dependency->slot.rearms == NULL)
     dependency->slot.rearms = g_ptr_array_new_with_free_func ((GDestroyNotify) rearm_free);
-  g_ptr_array_add (dependency->slot.rearms, rearm);
   g_mutex_unlock (&self->lock);
 
+  /* It never ran: its function's data (which its done function may read)
+   * moves to the rearm once it has ended; a resubmit takes it. */
+  task->slot.keeps_func_data = TRUE;
   _tasker_manager_finish_task (self, task, TASKER_TASK_STATUS_FAILED, error);
+  rearm->func_data = g_steal_pointer (&task->func_data);
+  rearm->func_data_destroy = g_steal_pointer (&task->func_data_destroy);
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (dependency->slot.rearms, rearm);
+  g_mutex_unlock (&self->lock);
 }
 
 /**

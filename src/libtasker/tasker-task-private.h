@@ -126,6 +126,7 @@ typedef struct
   GSource            *retry_source;     /* (owned) (nullable) the next attempt's */
   guint64             list_seq;         /* order of joining the manager's live list */
   guint               in_list : 1;      /* in the live list (tasker-task-list.c) */
+  guint               keeps_func_data : 1; /* its end leaves its function's data (a rearm takes it) */
   guint               counted : 1;      /* seen by the current batch */
 } TaskerTaskSlot;
 
