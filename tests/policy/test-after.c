@@ -180,12 +180,13 @@ test_start_at (TestFixture   *f,
   work_init (&wl);
   wp.gated = TRUE;
   tasker_task_options_set_start_at (past_options, g_get_real_time () - 10 * G_USEC_PER_SEC);
+  /* Before start_at is set: the delay counts from a later submit. */
+  submitted = g_get_monotonic_time ();
   start_at = g_get_real_time () + (gint64) test_slack_ms (200) * 1000;
   tasker_task_options_set_start_at (later_options, start_at);
   expected = starts_at (start_at);
 
   past = run_work (f, NULL, past_options, &wp);
-  submitted = g_get_monotonic_time ();
   later = run_work (f, NULL, later_options, &wl);
 
   /* The past one runs while the other still waits. */
@@ -202,6 +203,7 @@ test_start_at (TestFixture   *f,
   assert_completed_int (later, 42);
   g_assert_cmpint (g_get_real_time (), >=, start_at);
   g_assert_cmpint (work_start_time (&wl, 0) - submitted, >=, (gint64) test_slack_ms (200) * 1000 - 1000);
+  g_assert_cmpint (work_start_time (&wl, 0), >=, work_start_time (&wp, 0));
   g_assert_null (tasker_task_get_message (later));
 
   work_clear (&wp);
