@@ -271,10 +271,11 @@ submit (TaskerManager      *self,
       task->tree.ignore_child_failures = _tasker_task_options_get_ignore_child_failures (options);
       task->durable = tasker_task_options_get_durable (options);
       task->tree.children_weight = _tasker_task_options_get_children_weight (options);
-      task->waits = (after != NULL && after->len > 0) ||
-                    tasker_task_options_get_start_at (options) != 0 ||
+      task->waits = tasker_task_options_get_start_at (options) != 0 ||
                     tasker_task_options_get_start_delay_ms (options) != 0;
     }
+  if (after != NULL && after->len > 0)
+    task->waits = TRUE;
   if (call != NULL && call->invalid == NULL)
     task->call = call_new (task, call);
 
@@ -424,7 +425,11 @@ _tasker_manager_resubmit (TaskerManager     *self,
  *   [method@Tasker.Manager.configure_queue]),
  *   %TASKER_ERROR_INVALID_ARGUMENT when its
  *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
- *   already ended. Nothing else is refused.
+ *   already ended, when both [property@Tasker.TaskOptions:start-at] and
+ *   [property@Tasker.TaskOptions:start-delay-ms] are set, and when a task
+ *   to wait for ([method@Tasker.TaskOptions.add_after]) belongs to another
+ *   manager, no longer exists or could never end first. Nothing else is
+ *   refused.
  *
  * Since: 1.0
  */
@@ -473,7 +478,11 @@ tasker_manager_run_thread (TaskerManager      *self,
  *   [method@Tasker.Manager.configure_queue]),
  *   %TASKER_ERROR_INVALID_ARGUMENT when its
  *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
- *   already ended. Nothing else is refused.
+ *   already ended, when both [property@Tasker.TaskOptions:start-at] and
+ *   [property@Tasker.TaskOptions:start-delay-ms] are set, and when a task
+ *   to wait for ([method@Tasker.TaskOptions.add_after]) belongs to another
+ *   manager, no longer exists or could never end first. Nothing else is
+ *   refused.
  *
  * Since: 1.0
  */
@@ -539,7 +548,11 @@ is_entry_point (const char *entry_point)
  *   [method@Tasker.Manager.configure_queue]),
  *   %TASKER_ERROR_INVALID_ARGUMENT when its
  *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
- *   already ended. Nothing else is refused.
+ *   already ended, when both [property@Tasker.TaskOptions:start-at] and
+ *   [property@Tasker.TaskOptions:start-delay-ms] are set, and when a task
+ *   to wait for ([method@Tasker.TaskOptions.add_after]) belongs to another
+ *   manager, no longer exists or could never end first. Nothing else is
+ *   refused.
  *
  * Since: 1.0
  */
@@ -615,7 +628,11 @@ tasker_manager_run_process (TaskerManager      *self,
  *   [method@Tasker.Manager.configure_queue]),
  *   %TASKER_ERROR_INVALID_ARGUMENT when its
  *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
- *   already ended. Nothing else is refused.
+ *   already ended, when both [property@Tasker.TaskOptions:start-at] and
+ *   [property@Tasker.TaskOptions:start-delay-ms] are set, and when a task
+ *   to wait for ([method@Tasker.TaskOptions.add_after]) belongs to another
+ *   manager, no longer exists or could never end first. Nothing else is
+ *   refused.
  *
  * Since: 1.0
  */

@@ -328,6 +328,51 @@ test_chain_order (TestFixture   *f,
   work_clear (&wd);
 }
 
+static void
+event_then_return_cb (TaskerContext *context,
+                      gpointer       data)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  tasker_context_send_event (context, "step", NULL);
+  g_value_init (&value, G_TYPE_INT);
+  g_value_set_int (&value, 42);
+  tasker_context_return_value (context, &value);
+}
+
+/* The dependency's events and done function come before its dependant's
+ * done function, which comes once, on the main context. */
+static void
+test_events_and_done_order (TestFixture   *f,
+                            gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) options = policy_options (f);
+  g_autoptr(TaskerTask) a = NULL;
+  g_autoptr(TaskerTask) b = NULL;
+  g_autofree char *event_a = NULL;
+  g_autofree char *done_a = NULL;
+  g_autofree char *done_b = NULL;
+  Work wb;
+
+  work_init (&wb);
+  a = test_run_thread (f->manager, NULL, options, event_then_return_cb, NULL);
+  b = run_after (f, &wb, a, NULL);
+  test_settle (f->manager);
+
+  assert_completed_int (a, 42);
+  assert_completed_int (b, 42);
+  event_a = g_strdup_printf ("event %" G_GUINT64_FORMAT " step none", tasker_task_get_id (a));
+  done_a = g_strdup_printf ("done %" G_GUINT64_FORMAT, tasker_task_get_id (a));
+  done_b = g_strdup_printf ("done %" G_GUINT64_FORMAT, tasker_task_get_id (b));
+  g_assert_cmpint (test_recorder_find (&f->rec, event_a), >=, 0);
+  g_assert_cmpint (test_recorder_find (&f->rec, event_a), <, test_recorder_find (&f->rec, done_a));
+  g_assert_cmpint (test_recorder_find (&f->rec, done_a), <, test_recorder_find (&f->rec, done_b));
+  g_assert_cmpuint (test_recorder_done_count (&f->rec, b), ==, 1);
+  test_recorder_assert_ok (&f->rec);
+
+  work_clear (&wb);
+}
+
 /* A failed dependency fails its dependant (and what waits on that), which
  * never runs; after-any-outcome runs whatever it ended with; when_done of
  * the dependency comes before its dependants'. */
@@ -755,6 +800,7 @@ main (int   argc,
   TEST_ADD ("/Tasker/Policy/After/start-at", test_start_at);
   TEST_ADD ("/Tasker/Policy/After/cancel-waiting", test_cancel_waiting);
   TEST_ADD ("/Tasker/Policy/After/chain-order", test_chain_order);
+  TEST_ADD ("/Tasker/Policy/After/events-and-done-order", test_events_and_done_order);
   TEST_ADD ("/Tasker/Policy/After/failure", test_failure);
   TEST_ADD ("/Tasker/Policy/After/dependency-cancelled", test_dependency_cancelled);
   TEST_ADD ("/Tasker/Policy/After/already-ended", test_already_ended);
