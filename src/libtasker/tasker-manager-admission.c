@@ -256,9 +256,11 @@ submit (TaskerManager      *self,
   TaskerTask *parent = options != NULL ? _tasker_task_options_get_parent (options) : NULL;
   guint64 trace_id = options != NULL ? _tasker_task_options_get_trace_id (options) : 0;
   g_autoptr(GPtrArray) resolved = NULL;
+  /* A start time or tasks to wait for: @after when given (a rearm), else the options'. */
+  gboolean waits = (after != NULL && after->len > 0) ||
+                   (options != NULL && _tasker_task_options_may_wait (options));
 
-  /* The tasks to wait for: @after when given (a rearm), else the options'. */
-  if (after == NULL && options != NULL)
+  if (waits && after == NULL)
     {
       if (!_tasker_task_links_resolve (_tasker_task_options_get_after (options), &resolved, error))
         return NULL;
@@ -271,10 +273,8 @@ submit (TaskerManager      *self,
       task->tree.ignore_child_failures = _tasker_task_options_get_ignore_child_failures (options);
       task->durable = tasker_task_options_get_durable (options);
       task->tree.children_weight = _tasker_task_options_get_children_weight (options);
-      task->waits = tasker_task_options_get_start_at (options) != 0 ||
-                    tasker_task_options_get_start_delay_ms (options) != 0;
     }
-  if (after != NULL && after->len > 0)
+  if (waits)
     task->waits = TRUE;
   if (call != NULL && call->invalid == NULL)
     task->call = call_new (task, call);

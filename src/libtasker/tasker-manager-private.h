@@ -72,8 +72,8 @@ void    _tasker_manager_task_cancel   (TaskerManager *self,
                                        const GError  *reason);
 
 /* Internal to the manager: its files are tasker-manager.c (GObject,
- * properties, settings), -delivery.c, -lifecycle.c, -admission.c and
- * -history.c. */
+ * properties, settings), -delivery.c, -lifecycle.c, -admission.c,
+ * -waiting.c (delayed starts and dependencies) and -history.c. */
 
 typedef enum {
   MSG_START,     /* a coroutine (or a task without a function) is due to start */

@@ -65,6 +65,7 @@ void     _tasker_task_options_call_event (TaskerTaskOptions *self,
                                           const char        *name,
                                           GVariant          *data);
 GPtrArray  *_tasker_task_options_get_after (TaskerTaskOptions *self);
+gboolean    _tasker_task_options_may_wait  (TaskerTaskOptions *self);
 
 /* Weak links to tasks (element-type TaskerTaskLink): what add_after keeps. */
 GPtrArray  *_tasker_task_links_new      (void);

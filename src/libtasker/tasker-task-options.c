@@ -1412,6 +1412,15 @@ _tasker_task_options_get_after (TaskerTaskOptions *self)
   return self->after;
 }
 
+/* Whether a task submitted with @self may wait (a start time or
+ * dependencies): the submit's one check on its hot path. */
+gboolean
+_tasker_task_options_may_wait (TaskerTaskOptions *self)
+{
+  return self->start_at != 0 || self->start_delay_ms != 0 ||
+         (self->after != NULL && self->after->len > 0);
+}
+
 /* Weak links to tasks, with their ids for the errors about those gone. */
 typedef struct
 {

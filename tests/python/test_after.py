@@ -4,6 +4,7 @@ start-delay-ms, start-at, add_after, after-any-outcome, and Manager.rearm_depend
 
 import time
 
+import pyfuncs
 from conftest import SETTLE_MS, is_tasker_error, iterate_until, nick
 from gi.repository import GLib, Tasker
 
@@ -104,3 +105,27 @@ def test_rearm_dependants(manager):
     assert done == [b, b2]
     assert a2.result() == "a ran"
     assert manager.rearm_dependants(a, a2) == []
+
+
+def test_process_and_coroutine_wait(ctx, manager, gate):
+    """A process task and a coroutine wait like a thread task."""
+    a = manager.run_thread(lambda c: gate.wait_released())
+    opts = Tasker.TaskOptions()
+    opts.add_after(a)
+
+    async def coro(c):
+        return "coroutine ran"
+
+    p = manager.run_process(pyfuncs.quick, "process ran", options=opts)
+    c = manager.add_coroutine(coro, options=opts)
+    delayed = manager.run_process(pyfuncs.quick, "delayed",
+                                  options=Tasker.TaskOptions(start_delay_ms=100))
+    assert gate.reached.wait(10)
+    waiting = "Waiting for task %d" % a.get_id()
+    assert iterate_until(ctx, lambda: p.get_message() == waiting and c.get_message() == waiting)
+    assert nick(p) == "pending" and nick(c) == "pending"
+    gate.release.set()
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert p.result() == "process ran"
+    assert c.result() == "coroutine ran"
+    assert delayed.result() == "delayed"
