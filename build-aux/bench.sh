@@ -68,6 +68,16 @@ if ninja -C "$builddir" -t targets all 2>/dev/null | grep -q "^$typelib:"; then
 else
   say "warning: $builddir has no $typelib (introspection disabled?): skipping bench-python"
 fi
+# bench-app-cpu (bench/bench-app-cpu.py): the real application under its own
+# Xvfb, when it is built and xvfb-run and xdotool exist; about 70 s.
+app_cpu_programs=""
+if ninja -C "$builddir" -t targets all 2>/dev/null | grep -q '^src/app/tasker:' &&
+   command -v xvfb-run >/dev/null && command -v xdotool >/dev/null; then
+  app_cpu_programs="bench-app-cpu"
+  targets="$targets src/app/tasker"
+else
+  say "warning: no application in $builddir, or no xvfb-run or xdotool: skipping bench-app-cpu"
+fi
 say "building$targets"
 # shellcheck disable=SC2086
 ninja -C "$builddir" $targets >&2
@@ -103,8 +113,18 @@ for p in $python_programs; do
   fi
 done
 
+for p in $app_cpu_programs; do
+  say "running $p"
+  if ! GSETTINGS_SCHEMA_DIR="$(cd "$builddir" && pwd)/data" \
+       timeout 170 "$python" "$srcdir/bench/$p.py" "$builddir/src/app/tasker" >"$results/$p.tsv" 2>"$results/$p.err"; then
+    say "$p FAILED:"
+    cat "$results/$p.err" >&2
+    failed="$failed $p"
+  fi
+done
+
 # shellcheck disable=SC2086
-"$python" - "$results" "$builddir" $programs $python_programs <<'EOF'
+"$python" - "$results" "$builddir" $programs $python_programs $app_cpu_programs <<'EOF'
 import os, re, sys, unicodedata
 
 results, builddir, programs = sys.argv[1], sys.argv[2], sys.argv[3:]

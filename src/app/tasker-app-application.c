@@ -40,6 +40,8 @@
 /* After Quit → Stop, how long the cancelled tasks have to end before the
  * application quits anyway (the shutdown records the rest as interrupted). */
 #define STOP_TIMEOUT_MS 10000
+/* How often the manager delivers progress to the window (its default: 16). */
+#define UPDATE_INTERVAL_MS 100
 
 struct _TaskerAppApplication
 {
@@ -481,6 +483,7 @@ tasker_app_application_startup (GApplication *app)
 {
   TaskerAppApplication *self = TASKER_APP_APPLICATION (app);
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *close_accels[] = { "<Control>w", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *new_task_accels[] = { "<Control>n", NULL };
   static const char *search_accels[] = { "<Control>f", NULL };
@@ -490,12 +493,16 @@ tasker_app_application_startup (GApplication *app)
   G_APPLICATION_CLASS (tasker_app_application_parent_class)->startup (app);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.new-task", new_task_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.search-history", search_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.cancel-selected", cancel_accels);
 
   self->manager = tasker_manager_new (NULL);
+  /* Every delivery redraws what changed: ten a second is smooth enough for
+   * a progress bar and keeps ten busy commands cheap (DESIGN.md §6). */
+  tasker_manager_set_update_interval (self->manager, UPDATE_INTERVAL_MS);
 
   if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
     g_warning ("Cannot create %s: %s", self->data_dir, g_strerror (errno));

@@ -167,7 +167,10 @@ update_state (TaskerAppHistoryView *self)
     }
 
   gtk_stack_set_visible_child_name (self->stack, page);
-  gtk_spinner_set_spinning (self->spinner, g_str_equal (page, "loading"));
+  /* GTK 4.8 restyles the whole window every frame while a GtkSpinner spins,
+   * mapped or not: this one spins only while it can be seen. */
+  gtk_spinner_set_spinning (self->spinner, g_str_equal (page, "loading") &&
+                                           gtk_widget_get_mapped (GTK_WIDGET (self)));
   gtk_widget_set_visible (GTK_WIDGET (self->load_more_button), self->has_more && n_items > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "history.load-more",
                                  self->manager != NULL && self->has_more && !self->loading);
@@ -637,6 +640,14 @@ tasker_app_history_view_map (GtkWidget *widget)
   /* Whatever finished while hidden shows up now. */
   if (self->manager != NULL && !self->loading)
     tasker_app_history_view_refresh (self);
+  update_state (self);
+}
+
+static void
+tasker_app_history_view_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (tasker_app_history_view_parent_class)->unmap (widget);
+  update_state (TASKER_APP_HISTORY_VIEW (widget));
 }
 
 static gboolean
@@ -734,6 +745,7 @@ tasker_app_history_view_class_init (TaskerAppHistoryViewClass *klass)
   object_class->set_property = tasker_app_history_view_set_property;
 
   widget_class->map = tasker_app_history_view_map;
+  widget_class->unmap = tasker_app_history_view_unmap;
   widget_class->grab_focus = tasker_app_history_view_grab_focus;
 
   /**

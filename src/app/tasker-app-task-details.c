@@ -17,7 +17,7 @@
  * LOG_POLL_MS and copies and appends only the new lines (see refresh_log()),
  * scrolling along when the view was at the bottom, so reading older lines is
  * not disturbed. The elapsed time follows the clock's tick (TaskerAppClock)
- * while the task is unfinished. Main thread only. */
+ * while the task is unfinished and the pane mapped. Main thread only. */
 
 #define LOG_POLL_MS 250
 
@@ -206,11 +206,13 @@ update_polling (TaskerAppTaskDetails *self)
     g_clear_handle_id (&self->poll_id, g_source_remove);
 }
 
+/* As the log: only while the pane can be seen. */
 static void
 follow_clock (TaskerAppTaskDetails *self)
 {
   tasker_app_clock_follow (tasker_app_clock_get_default (), &self->tick_id,
-                           self->task != NULL && !tasker_task_is_final (self->task),
+                           self->task != NULL && !tasker_task_is_final (self->task) &&
+                           gtk_widget_get_mapped (GTK_WIDGET (self)),
                            G_CALLBACK (tasker_app_task_details_tick), self);
 }
 
@@ -226,6 +228,7 @@ update (TaskerAppTaskDetails *self)
   g_autofree char *trace = NULL;
   g_autofree char *status_text = NULL;
   const char *queue;
+  const char *icon;
   gboolean final;
 
   if (self->task == NULL)
@@ -235,7 +238,11 @@ update (TaskerAppTaskDetails *self)
   final = tasker_task_is_final (self->task);
   error = tasker_task_get_error (self->task);
 
-  gtk_image_set_from_icon_name (self->status_image, tasker_app_format_status_icon (status));
+  /* Called on every notification (progress too): GtkImage reloads and
+   * relayouts even for the same icon. */
+  icon = tasker_app_format_status_icon (status);
+  if (g_strcmp0 (gtk_image_get_icon_name (self->status_image), icon) != 0)
+    gtk_image_set_from_icon_name (self->status_image, icon);
   set_label (self->title_label, tasker_task_get_name (self->task));
   if (status == TASKER_TASK_STATUS_RUNNING || status == TASKER_TASK_STATUS_PENDING)
     {
@@ -288,6 +295,8 @@ tasker_app_task_details_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (tasker_app_task_details_parent_class)->map (widget);
   update_polling (TASKER_APP_TASK_DETAILS (widget));
   refresh_log (TASKER_APP_TASK_DETAILS (widget));
+  tasker_app_task_details_tick (TASKER_APP_TASK_DETAILS (widget), g_get_real_time ());
+  follow_clock (TASKER_APP_TASK_DETAILS (widget));
 }
 
 static void
@@ -295,6 +304,7 @@ tasker_app_task_details_unmap (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (tasker_app_task_details_parent_class)->unmap (widget);
   update_polling (TASKER_APP_TASK_DETAILS (widget));
+  follow_clock (TASKER_APP_TASK_DETAILS (widget));
 }
 
 static void

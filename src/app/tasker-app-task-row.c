@@ -9,6 +9,7 @@
 
 #include "tasker-app-clock.h"
 #include "tasker-app-format.h"
+#include "tasker-app-spinner.h"
 #include "tasker-app-task-row.h"
 
 /* TaskerAppTaskRow: the title, status, message, progress and timing of one
@@ -16,10 +17,17 @@
  * has ended (the window's `task.cancel` and `task.rerun` actions, with the
  * task's id as target). Its template
  * binds the title, message and progress to the task's properties; the row
- * itself follows only the status (icon, buttons) and the progress (ETA).
+ * itself follows only the status (icon, buttons) and the progress (ETA,
+ * spinner), so a notification redraws the one label or bar it changes.
  * The elapsed time and ETA also change without any notification, so while
- * its task is unfinished the row follows the clock's tick (TaskerAppClock).
- * Main thread only. */
+ * its task is unfinished and the row is mapped, the row follows the clock's
+ * tick (TaskerAppClock).
+ *
+ * Frugal (DESIGN.md §6): the spinner (TaskerAppSpinner, a few redraws a
+ * second) shows only for a running task with no progress information (its
+ * progress still 0) and spins only while the row is mapped; a task with
+ * progress shows its bar and a still icon, so nothing redraws while its
+ * progress and text stay still. Main thread only. */
 
 #define INDENT_PX 28
 
@@ -33,7 +41,7 @@ struct _TaskerAppTaskRow
 
   /* template children */
   GtkStack       *status_stack;
-  GtkSpinner     *spinner;
+  TaskerAppSpinner *spinner;
   GtkImage       *status_image;
   GtkLabel       *title_label;
   GtkLabel       *timing_label;
@@ -69,13 +77,44 @@ set_status_class (GtkWidget  *widget,
     gtk_widget_add_css_class (widget, css_class);
 }
 
-/* Elapsed time and ETA move while the task is unfinished. */
+/* Elapsed time and ETA move while the task is unfinished; nobody sees them
+ * while the row is unmapped (its window hidden or closed, or scrolled out). */
 static void
 follow_clock (TaskerAppTaskRow *self)
 {
   tasker_app_clock_follow (tasker_app_clock_get_default (), &self->tick_id,
-                           self->task != NULL && !tasker_task_is_final (self->task),
+                           self->task != NULL && !tasker_task_is_final (self->task) &&
+                           gtk_widget_get_mapped (GTK_WIDGET (self)),
                            G_CALLBACK (tasker_app_task_row_tick), self);
+}
+
+/* The spinner for a running task that has said nothing of its progress,
+ * else the status icon. */
+static void
+update_spinner (TaskerAppTaskRow *self)
+{
+  TaskerTaskStatus status = self->task != NULL ? tasker_task_get_status (self->task)
+                                               : TASKER_TASK_STATUS_PENDING;
+  gboolean show = status == TASKER_TASK_STATUS_RUNNING &&
+                  tasker_task_get_progress (self->task) <= 0.0;
+  gboolean spin = show && gtk_widget_get_mapped (GTK_WIDGET (self));
+
+  if (tasker_app_spinner_get_spinning (self->spinner) != spin)
+    tasker_app_spinner_set_spinning (self->spinner, spin);
+  if (self->task == NULL)
+    return;
+  if (show)
+    gtk_stack_set_visible_child (self->status_stack, GTK_WIDGET (self->spinner));
+  else
+    {
+      const char *icon = tasker_app_format_status_icon (status);
+
+      if (g_strcmp0 (gtk_image_get_icon_name (self->status_image), icon) != 0)
+        gtk_image_set_from_icon_name (self->status_image, icon);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_image),
+                                   tasker_app_format_status (status));
+      gtk_stack_set_visible_child (self->status_stack, GTK_WIDGET (self->status_image));
+    }
 }
 
 /* The row's message: why a task failed, else its own message, else its
@@ -116,19 +155,7 @@ update_status (TaskerAppTaskRow *self)
   status = tasker_task_get_status (self->task);
   final = tasker_task_is_final (self->task);
 
-  if (status == TASKER_TASK_STATUS_RUNNING)
-    {
-      gtk_spinner_set_spinning (self->spinner, TRUE);
-      gtk_stack_set_visible_child (self->status_stack, GTK_WIDGET (self->spinner));
-    }
-  else
-    {
-      gtk_spinner_set_spinning (self->spinner, FALSE);
-      gtk_image_set_from_icon_name (self->status_image, tasker_app_format_status_icon (status));
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_image), tasker_app_format_status (status));
-      gtk_stack_set_visible_child (self->status_stack, GTK_WIDGET (self->status_image));
-    }
-
+  update_spinner (self);
   set_status_class (GTK_WIDGET (self->status_image), tasker_app_format_status_css_class (status));
   set_status_class (GTK_WIDGET (self->progress_bar), tasker_app_format_progress_css_class (status));
 
@@ -140,7 +167,7 @@ update_status (TaskerAppTaskRow *self)
 }
 
 /* The status changes what the row shows around the bound labels; the
- * progress, the ETA. */
+ * progress, the ETA and whether the spinner shows. */
 static void
 task_notify_cb (TaskerAppTaskRow *self,
                 GParamSpec       *pspec)
@@ -148,7 +175,31 @@ task_notify_cb (TaskerAppTaskRow *self,
   if (g_strcmp0 (pspec->name, "status") == 0)
     update_status (self);
   else if (g_strcmp0 (pspec->name, "progress") == 0)
-    tasker_app_task_row_tick (self, g_get_real_time ());
+    {
+      update_spinner (self);
+      tasker_app_task_row_tick (self, g_get_real_time ());
+    }
+}
+
+static void
+tasker_app_task_row_map (GtkWidget *widget)
+{
+  TaskerAppTaskRow *self = TASKER_APP_TASK_ROW (widget);
+
+  GTK_WIDGET_CLASS (tasker_app_task_row_parent_class)->map (widget);
+  update_spinner (self);
+  tasker_app_task_row_tick (self, g_get_real_time ());
+  follow_clock (self);
+}
+
+static void
+tasker_app_task_row_unmap (GtkWidget *widget)
+{
+  TaskerAppTaskRow *self = TASKER_APP_TASK_ROW (widget);
+
+  GTK_WIDGET_CLASS (tasker_app_task_row_parent_class)->unmap (widget);
+  update_spinner (self);
+  follow_clock (self);
 }
 
 static void
@@ -211,6 +262,8 @@ tasker_app_task_row_class_init (TaskerAppTaskRowClass *klass)
   object_class->dispose = tasker_app_task_row_dispose;
   object_class->get_property = tasker_app_task_row_get_property;
   object_class->set_property = tasker_app_task_row_set_property;
+  widget_class->map = tasker_app_task_row_map;
+  widget_class->unmap = tasker_app_task_row_unmap;
 
   properties[PROP_TASK] =
     g_param_spec_object ("task", NULL, NULL,
@@ -218,6 +271,7 @@ tasker_app_task_row_class_init (TaskerAppTaskRowClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (TASKER_APP_TYPE_SPINNER);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-app-task-row.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "taskrow");
@@ -289,7 +343,7 @@ tasker_app_task_row_set_task (TaskerAppTaskRow *self,
     {
       follow_clock (self);
       if (self->spinner != NULL)
-        gtk_spinner_set_spinning (self->spinner, FALSE);
+        update_spinner (self);
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
@@ -349,7 +403,8 @@ tasker_app_task_row_tick (TaskerAppTaskRow *self,
     return;
 
   timing = tasker_app_format_timing (self->task, now);
-  gtk_label_set_label (self->timing_label, timing);
+  if (g_strcmp0 (gtk_label_get_label (self->timing_label), timing) != 0)
+    gtk_label_set_label (self->timing_label, timing);
 }
 
 GtkWidget *

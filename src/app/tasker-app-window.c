@@ -48,7 +48,6 @@ struct _TaskerAppWindow
   GtkWidget            *interrupted_group;
   GtkListBox           *interrupted_list;
   GtkWidget            *busy_box;
-  GtkSpinner           *busy_spinner;
   GtkLabel             *progress_label;
   GtkProgressBar       *overall_bar;
 };
@@ -184,15 +183,20 @@ tasks_updated_cb (TaskerAppWindow *self,
   guint n = g_list_model_get_n_items (tasks);
   g_autofree char *text = NULL;
 
+  /* A delivery may bring the same figures (another task's message changed):
+   * only what changed is set, since GtkProgressBar relayouts (and so
+   * redraws) on every set_fraction(), even to the same value. No spinner
+   * here: it would animate as long as anything runs. */
   gtk_widget_set_visible (self->busy_box, n > 0);
-  gtk_spinner_set_spinning (self->busy_spinner, n > 0);
   if (n == 0)
     return;
 
   /* Translators: unfinished tasks and the overall progress in percent, e.g. "3 tasks · 42 %" */
   text = g_strdup_printf (ngettext ("%u task · %d %%", "%u tasks · %d %%", n), n, (int) (progress * 100.0));
-  gtk_label_set_label (self->progress_label, text);
-  gtk_progress_bar_set_fraction (self->overall_bar, progress);
+  if (g_strcmp0 (gtk_label_get_label (self->progress_label), text) != 0)
+    gtk_label_set_label (self->progress_label, text);
+  if (gtk_progress_bar_get_fraction (self->overall_bar) != CLAMP (progress, 0.0, 1.0))
+    gtk_progress_bar_set_fraction (self->overall_bar, progress);
 }
 
 static void
@@ -562,7 +566,6 @@ tasker_app_window_class_init (TaskerAppWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, interrupted_group);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, interrupted_list);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, busy_box);
-  gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, busy_spinner);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, progress_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppWindow, overall_bar);
 

@@ -5,6 +5,9 @@
 
 #include "tasker-test.h"
 
+#include <stdio.h>
+#include <string.h>
+
 gboolean
 test_under_valgrind (void)
 {
@@ -585,4 +588,41 @@ test_capture_context_cb (TaskerContext *context,
 
   g_assert_null (*out);
   *out = g_object_ref (context);
+}
+
+gint64
+test_parse_time (GTimeZone  *tz,
+                 const char *text)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (strlen (text) > 19)
+    {
+      g_autofree char *iso = g_strdup_printf ("%.10sT%.8s%c%.2s:%.2s", text, text + 11,
+                                              text[20], text + 21, text + 23);
+      dt = g_date_time_new_from_iso8601 (iso, NULL);
+    }
+  else
+    {
+      int y, mo, d, h, mi, s;
+
+      g_assert_cmpint (sscanf (text, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s), ==, 6);
+      dt = g_date_time_new (tz, y, mo, d, h, mi, s);
+    }
+  g_assert_nonnull (dt);
+  return g_date_time_to_unix (dt) * G_USEC_PER_SEC;
+}
+
+char *
+test_format_time (GTimeZone *tz,
+                  gint64     us)
+{
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) local = NULL;
+
+  if (us == 0)
+    return g_strdup ("never");
+  utc = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC);
+  local = g_date_time_to_timezone (utc, tz);
+  return g_date_time_format (local, "%Y-%m-%d %H:%M:%S %z");
 }

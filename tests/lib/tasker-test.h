@@ -197,4 +197,13 @@ void     test_flush_and_wait   (TestFixture   *f,
 void     test_capture_context_cb (TaskerContext *context,
                                   gpointer       data);
 
+/* Times for the schedule tests, in µs since the epoch. "2026-03-29 04:00:00"
+ * is that wall time in @tz (its first occurrence); "2026-10-25 03:30:00 +0200"
+ * carries its own offset. Formatting gives "2026-03-29 04:00:00 +0300", or
+ * "never" for 0. */
+gint64   test_parse_time       (GTimeZone    *tz,
+                                const char   *text);
+char    *test_format_time      (GTimeZone    *tz,
+                                gint64        us);
+
 G_END_DECLS

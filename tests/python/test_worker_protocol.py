@@ -947,3 +947,36 @@ def test_worker_runs_without_importing_gi(worker):
     by hand."""
     task = worker.run("gi_loaded")
     assert single(worker.read_task(task), RESULT).value is False
+
+
+RACE_SCRIPT = textwrap.dedent("""
+    import importlib.util, os, sys, threading
+    sys.path.insert(0, os.path.dirname(sys.argv[1]))  # its _constants, as when run
+    spec = importlib.util.spec_from_file_location("tasker_worker_race", sys.argv[1])
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    errors = []
+    barrier = threading.Barrier(4)
+    def touch():
+        barrier.wait()
+        try:
+            worker.GLib.Variant("s", "x")
+        except Exception as exception:
+            errors.append(repr(exception))
+    threads = [threading.Thread(target=touch) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(errors)
+""")
+
+
+def test_lazy_gi_import_is_one_at_a_time():
+    """The worker imports gi on first use; threads that reach it at once all
+    get the module with its overrides (without the lock, about 1 start in
+    10 got a bare GLib.Variant: "takes at most 0 arguments")."""
+    for _ in range(30):
+        out = subprocess.run([PYTHON, "-c", RACE_SCRIPT, WORKER], capture_output=True, text=True,
+                             timeout=DEADLINE_S, check=True).stdout
+        assert out.strip() == "[]"

@@ -64,14 +64,22 @@ class _Repository:
         self._name = name
         self._module = None
 
+    # One import at a time: a thread that reached gi.repository.GLib while
+    # another was still importing it could get the module before its
+    # overrides (GLib.Variant(...) then raised "takes at most 0 arguments").
+    _import_lock = threading.Lock()
+
     def __getattr__(self, attribute):
         module = self._module
         if module is None:
-            import gi
-            gi.require_version("GLib", "2.0")
-            gi.require_version("Gio", "2.0")
-            module = importlib.import_module("gi.repository." + self._name)
-            self._module = module
+            with _Repository._import_lock:
+                module = self._module
+                if module is None:
+                    import gi
+                    gi.require_version("GLib", "2.0")
+                    gi.require_version("Gio", "2.0")
+                    module = importlib.import_module("gi.repository." + self._name)
+                    self._module = module
         return getattr(module, attribute)
 
 

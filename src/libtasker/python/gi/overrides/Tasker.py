@@ -741,3 +741,19 @@ class Context(Tasker.Context):
 
 Context = override(Context)
 __all__.append("Context")
+
+
+class Schedule(Tasker.Schedule):
+    @classmethod
+    def new(cls, spec, clock=None, func=None):
+        """Makes a schedule (docs/scheduling.md); `clock` None is the real clock.
+        `func(schedule, options)` submits one run with `options` and returns its task.
+        Raises GLib.Error (Tasker.Error.INVALID_ARGUMENT) for a bad spec."""
+        schedule = Tasker.Schedule.new(spec, clock)
+        if func is not None:
+            schedule.set_func(func)
+        return schedule
+
+
+Schedule = override(Schedule)
+__all__.append("Schedule")
