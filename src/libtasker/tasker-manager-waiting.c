@@ -276,8 +276,8 @@ _tasker_manager_hold_locked (TaskerManager     *self,
             task->slot.after = g_ptr_array_new_with_free_func (g_object_unref);
           g_ptr_array_add (task->slot.after, g_object_ref (dependency));
           if (dependency->slot.dependants == NULL)
-            dependency->slot.dependants = g_ptr_array_new ();
-          g_ptr_array_add (dependency->slot.dependants, task);
+            dependency->slot.dependants = g_hash_table_new (NULL, NULL);
+          g_hash_table_add (dependency->slot.dependants, task);
         }
       /* Ended already: it counts at once (its status was set before it
        * left the unfinished list, under this lock). */
@@ -308,6 +308,17 @@ _tasker_manager_hold_locked (TaskerManager     *self,
   return TRUE;
 }
 
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b,
+             gpointer      user_data)
+{
+  guint64 id_a = (*(TaskerTask * const *) a)->id;
+  guint64 id_b = (*(TaskerTask * const *) b)->id;
+
+  return id_a < id_b ? -1 : id_a > id_b;
+}
+
 /* @task has ended (final, under the lock in finish_task): it leaves what it
  * waited in, and the tasks waiting for it hear of it. Its start timer goes
  * to @start_source, for the caller to destroy once unlocked. */
@@ -316,7 +327,9 @@ _tasker_manager_waiting_ended_locked (TaskerManager  *self,
                                       TaskerTask     *task,
                                       GSource       **start_source)
 {
-  g_autoptr(GPtrArray) dependants = g_steal_pointer (&task->slot.dependants);
+  g_autoptr(GHashTable) waiting_set = g_steal_pointer (&task->slot.dependants);
+  g_autofree gpointer *dependants = NULL;
+  guint n_dependants = 0;
 
   *start_source = g_steal_pointer (&task->slot.start_source);
   task->slot.held = FALSE;
@@ -327,14 +340,20 @@ _tasker_manager_waiting_ended_locked (TaskerManager  *self,
         {
           TaskerTask *dependency = g_ptr_array_index (task->slot.after, i);
 
-          g_ptr_array_remove_fast (dependency->slot.dependants, task);
+          g_hash_table_remove (dependency->slot.dependants, task);
         }
       g_clear_pointer (&task->slot.after, g_ptr_array_unref);
     }
 
-  for (guint i = 0; dependants != NULL && i < dependants->len; i++)
+  /* Released in the order they were submitted. */
+  if (waiting_set != NULL)
     {
-      TaskerTask *waiting = g_ptr_array_index (dependants, i);
+      dependants = g_hash_table_get_keys_as_array (waiting_set, &n_dependants);
+      g_qsort_with_data (dependants, n_dependants, sizeof (gpointer), compare_ids, NULL);
+    }
+  for (guint i = 0; i < n_dependants; i++)
+    {
+      TaskerTask *waiting = dependants[i];
 
       g_ptr_array_remove_fast (waiting->slot.after, task);
       if (waiting->slot.after_error != NULL)

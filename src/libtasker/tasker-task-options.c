@@ -598,7 +598,9 @@ tasker_task_options_class_init (TaskerTaskOptionsClass *klass)
    * submissions, never a task it already accepted). Cancelling it ends it
    * at once. Not together with [property@Tasker.TaskOptions:start-at]
    * (%TASKER_ERROR_INVALID_ARGUMENT at submit). Measured on the monotonic
-   * clock from the submission.
+   * clock from the submission. A waiting task is unfinished: the manager
+   * settles ([method@Tasker.Manager.wait_until_settled]) only once it has
+   * run, and [method@Tasker.Manager.shutdown] cancels it.
    *
    * Since: 1.0
    */

@@ -112,7 +112,7 @@ typedef struct
   guint               after_any_outcome : 1; /* set at submit */
   /* What a held task waits for (tasker-manager-waiting.c), under the lock too. */
   GPtrArray          *after;            /* (owned) (nullable) (element-type TaskerTask) dependencies not ended yet */
-  GPtrArray          *dependants;       /* (owned) (nullable) (element-type TaskerTask) borrowed: held tasks
+  GHashTable         *dependants;       /* (owned) (nullable) (element-type TaskerTask) set, borrowed: held tasks
                                          * waiting for this one, which unlink themselves when they end */
   GError             *after_error;      /* (owned) (nullable) the first dependency that failed it */
   TaskerTask         *after_failed_by;  /* (owned) (nullable) that dependency */

@@ -373,6 +373,61 @@ test_events_and_done_order (TestFixture   *f,
   work_clear (&wb);
 }
 
+/* The dependants of one task enter their queue in the order they were
+ * submitted when it ends: a max-1 queue runs them in that order. */
+static void
+test_dependants_in_submit_order (TestFixture   *f,
+                                 gconstpointer  data)
+{
+  enum { N = 24 };
+  g_autoptr(TaskerTask) a = NULL;
+  g_autoptr(GPtrArray) started = NULL;
+  g_autoptr(GString) expected = g_string_new ("a");
+  g_autofree char *order = NULL;
+  TaskerTask *tasks[N];
+  char labels[N][8];
+  GMutex lock;
+  Work wa, w[N];
+
+  started = order_new (&lock);
+  tasker_manager_configure_queue (f->manager, "one", 1, 0);
+  work_init (&wa);
+  wa.gated = TRUE;
+  wa.label = "a";
+  wa.order = started;
+  wa.order_lock = &lock;
+  a = run_work (f, NULL, NULL, &wa);
+
+  for (guint i = 0; i < N; i++)
+    {
+      g_autoptr(TaskerTaskOptions) options = after_options (f, a, NULL);
+
+      tasker_task_options_set_queue (options, "one");
+      work_init (&w[i]);
+      g_snprintf (labels[i], sizeof labels[i], "%u", i);
+      w[i].label = labels[i];
+      w[i].order = started;
+      w[i].order_lock = &lock;
+      tasks[i] = run_work (f, NULL, options, &w[i]);
+      g_string_append_printf (expected, ",%u", i);
+    }
+
+  test_gate_block_until_waiting (&wa.gate, 1);
+  test_gate_open (&wa.gate);
+  test_settle (f->manager);
+  order = order_join (started, &lock);
+  g_assert_cmpstr (order, ==, expected->str);
+
+  for (guint i = 0; i < N; i++)
+    {
+      assert_completed_int (tasks[i], 42);
+      g_object_unref (tasks[i]);
+      work_clear (&w[i]);
+    }
+  g_mutex_clear (&lock);
+  work_clear (&wa);
+}
+
 /* A failed dependency fails its dependant (and what waits on that), which
  * never runs; after-any-outcome runs whatever it ended with; when_done of
  * the dependency comes before its dependants'. */
@@ -801,6 +856,7 @@ main (int   argc,
   TEST_ADD ("/Tasker/Policy/After/cancel-waiting", test_cancel_waiting);
   TEST_ADD ("/Tasker/Policy/After/chain-order", test_chain_order);
   TEST_ADD ("/Tasker/Policy/After/events-and-done-order", test_events_and_done_order);
+  TEST_ADD ("/Tasker/Policy/After/dependants-in-submit-order", test_dependants_in_submit_order);
   TEST_ADD ("/Tasker/Policy/After/failure", test_failure);
   TEST_ADD ("/Tasker/Policy/After/dependency-cancelled", test_dependency_cancelled);
   TEST_ADD ("/Tasker/Policy/After/already-ended", test_already_ended);
