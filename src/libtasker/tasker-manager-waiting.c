@@ -159,23 +159,30 @@ fail_locked (TaskerManager *self,
 }
 
 /* Whether @task may only end after one of @ancestors: it is one, or waits
- * for one through its dependencies or children. */
+ * for one through its dependencies or children. A walk with a stack of its
+ * own, as a chain of dependencies may be long. */
 static gboolean
 waits_for_any (TaskerTask *task,
                GPtrArray  *ancestors,
                GHashTable *seen)
 {
-  if (g_ptr_array_find (ancestors, task, NULL))
-    return TRUE;
-  if (!task->slot.unfinished || !g_hash_table_add (seen, task))
-    return FALSE;
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
 
-  for (guint i = 0; task->slot.after != NULL && i < task->slot.after->len; i++)
-    if (waits_for_any (g_ptr_array_index (task->slot.after, i), ancestors, seen))
-      return TRUE;
-  for (guint i = 0; task->tree.children != NULL && i < task->tree.children->len; i++)
-    if (waits_for_any (g_ptr_array_index (task->tree.children, i), ancestors, seen))
-      return TRUE;
+  g_ptr_array_add (stack, task);
+  while (stack->len > 0)
+    {
+      TaskerTask *t = g_ptr_array_steal_index_fast (stack, stack->len - 1);
+
+      if (g_ptr_array_find (ancestors, t, NULL))
+        return TRUE;
+      if (!t->slot.unfinished || !g_hash_table_add (seen, t))
+        continue;
+
+      for (guint i = 0; t->slot.after != NULL && i < t->slot.after->len; i++)
+        g_ptr_array_add (stack, g_ptr_array_index (t->slot.after, i));
+      for (guint i = 0; t->tree.children != NULL && i < t->tree.children->len; i++)
+        g_ptr_array_add (stack, g_ptr_array_index (t->tree.children, i));
+    }
 
   return FALSE;
 }
