@@ -89,8 +89,9 @@ update_message_locked (TaskerManager *self,
   guint n = task->slot.after != NULL ? task->slot.after->len : 0;
 
   if (n == 1)
-    message = g_strdup_printf (_("Waiting for task %" G_GUINT64_FORMAT),
-                               ((TaskerTask *) g_ptr_array_index (task->slot.after, 0))->id);
+    /* Translators: %llu is a task's id */
+    message = g_strdup_printf (_("Waiting for task %llu"),
+                               (unsigned long long) ((TaskerTask *) g_ptr_array_index (task->slot.after, 0))->id);
   else if (n > 1)
     message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Waiting for %u task", "Waiting for %u tasks", n), n);
   else if (task->slot.start_source != NULL)
@@ -140,11 +141,13 @@ start_due_cb (gpointer data)
 static GError *
 dependency_error (TaskerTask *dependency)
 {
+  unsigned long long id = dependency->id;
+
+  /* Translators: %llu is a task's id (of a task another one waited for) */
   if (dependency->status == TASKER_TASK_STATUS_CANCELLED)
-    return g_error_new (TASKER_ERROR, TASKER_ERROR_DEPENDENCY_FAILED,
-                        _("task %" G_GUINT64_FORMAT " was cancelled"), dependency->id);
-  return g_error_new (TASKER_ERROR, TASKER_ERROR_DEPENDENCY_FAILED,
-                      _("task %" G_GUINT64_FORMAT " failed"), dependency->id);
+    return g_error_new (TASKER_ERROR, TASKER_ERROR_DEPENDENCY_FAILED, _("task %llu was cancelled"), id);
+  /* Translators: %llu is a task's id (of a task another one waited for) */
+  return g_error_new (TASKER_ERROR, TASKER_ERROR_DEPENDENCY_FAILED, _("task %llu failed"), id);
 }
 
 /* @dependency (final, not completed) fails @task, soon, on the manager's context. */
