@@ -59,7 +59,8 @@ rearm_free (Rearm *rearm)
 static char *
 format_start (gint64 start_at)
 {
-  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local ((start_at + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+  gint64 seconds = (start_at + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (seconds);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *time = NULL;
   g_autofree char *date = NULL;
@@ -87,13 +88,15 @@ update_message_locked (TaskerManager *self,
 {
   g_autofree char *message = NULL;
   guint n = task->slot.after != NULL ? task->slot.after->len : 0;
+  TaskerTask *first = n > 0 ? g_ptr_array_index (task->slot.after, 0) : NULL;
 
   if (n == 1)
     /* Translators: %llu is a task's id */
-    message = g_strdup_printf (_("Waiting for task %llu"),
-                               (unsigned long long) ((TaskerTask *) g_ptr_array_index (task->slot.after, 0))->id);
+    message = g_strdup_printf (_("Waiting for task %llu"), (unsigned long long) first->id);
   else if (n > 1)
-    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Waiting for %u task", "Waiting for %u tasks", n), n);
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "Waiting for %u task", "Waiting for %u tasks", n),
+                               n);
   else if (task->slot.start_source != NULL)
     message = format_start (task->slot.start_at);
   else
@@ -145,7 +148,8 @@ dependency_error (TaskerTask *dependency)
 
   /* Translators: %llu is a task's id (of a task another one waited for) */
   if (dependency->status == TASKER_TASK_STATUS_CANCELLED)
-    return g_error_new (TASKER_ERROR, TASKER_ERROR_DEPENDENCY_FAILED, _("task %llu was cancelled"), id);
+    return g_error_new (TASKER_ERROR, TASKER_ERROR_DEPENDENCY_FAILED,
+                        _("task %llu was cancelled"), id);
   /* Translators: %llu is a task's id (of a task another one waited for) */
   return g_error_new (TASKER_ERROR, TASKER_ERROR_DEPENDENCY_FAILED, _("task %llu failed"), id);
 }

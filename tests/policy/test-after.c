@@ -49,6 +49,13 @@ message_is (TaskerTask *task,
   return g_strcmp0 (tasker_task_get_message (task), message) == 0;
 }
 
+static gboolean
+message_starts (TaskerTask *task,
+                const char *prefix)
+{
+  return g_str_has_prefix (tasker_task_get_message (task) != NULL ? tasker_task_get_message (task) : "", prefix);
+}
+
 static char *
 waiting_for (TaskerTask *task)
 {
@@ -426,6 +433,65 @@ test_dependants_in_submit_order (TestFixture   *f,
     }
   g_mutex_clear (&lock);
   work_clear (&wa);
+}
+
+/* With a start time and a dependency both must hold: the dependency ends
+ * first, then the start time still holds the task back; the start time
+ * passes first, then the dependency still does. */
+static void
+test_after_and_start_time (TestFixture   *f,
+                           gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) time_last = NULL;
+  g_autoptr(TaskerTaskOptions) dep_last = NULL;
+  g_autoptr(TaskerTask) quick = NULL;
+  g_autoptr(TaskerTask) gated = NULL;
+  g_autoptr(TaskerTask) t1 = NULL;
+  g_autoptr(TaskerTask) t2 = NULL;
+  g_autofree char *for_gated = NULL;
+  guint delay_ms = test_slack_ms (150);
+  Work wq, wg, w1, w2;
+  gint64 submitted;
+
+  work_init (&wq);
+  work_init (&wg);
+  work_init (&w1);
+  work_init (&w2);
+  wg.gated = TRUE;
+
+  quick = run_work (f, NULL, NULL, &wq);
+  gated = run_work (f, NULL, NULL, &wg);
+  time_last = after_options (f, quick, NULL);
+  tasker_task_options_set_start_delay_ms (time_last, delay_ms);
+  dep_last = after_options (f, gated, NULL);
+  tasker_task_options_set_start_delay_ms (dep_last, 1);
+  submitted = g_get_monotonic_time ();
+  t1 = run_work (f, NULL, time_last, &w1);
+  t2 = run_work (f, NULL, dep_last, &w2);
+  for_gated = waiting_for (gated);
+
+  /* quick has ended: t1 shows its start time; t2's start time has passed:
+   * it shows its dependency. */
+  TEST_WAIT_UNTIL (f->context, test_task_is_final (quick) && message_starts (t1, "Starts at ") &&
+                               message_is (t2, for_gated));
+  test_spin_for (f->context, 20);
+  test_assert_status (t2, TASKER_TASK_STATUS_PENDING);
+  g_assert_cmpint (work_started (&w2), ==, 0);
+
+  TEST_WAIT_UNTIL (f->context, test_task_is_final (t1));
+  assert_completed_int (t1, 42);
+  g_assert_cmpint (work_start_time (&w1, 0) - submitted, >=, (gint64) delay_ms * 1000);
+  test_assert_status (t2, TASKER_TASK_STATUS_PENDING);
+
+  test_gate_open (&wg.gate);
+  test_settle (f->manager);
+  assert_completed_int (t2, 42);
+  g_assert_cmpint (work_start_time (&w2, 0), >=, work_start_time (&wg, 0));
+
+  work_clear (&wq);
+  work_clear (&wg);
+  work_clear (&w1);
+  work_clear (&w2);
 }
 
 /* A failed dependency fails its dependant (and what waits on that), which
@@ -857,6 +923,7 @@ main (int   argc,
   TEST_ADD ("/Tasker/Policy/After/chain-order", test_chain_order);
   TEST_ADD ("/Tasker/Policy/After/events-and-done-order", test_events_and_done_order);
   TEST_ADD ("/Tasker/Policy/After/dependants-in-submit-order", test_dependants_in_submit_order);
+  TEST_ADD ("/Tasker/Policy/After/after-and-start-time", test_after_and_start_time);
   TEST_ADD ("/Tasker/Policy/After/failure", test_failure);
   TEST_ADD ("/Tasker/Policy/After/dependency-cancelled", test_dependency_cancelled);
   TEST_ADD ("/Tasker/Policy/After/already-ended", test_already_ended);
