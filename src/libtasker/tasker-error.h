@@ -33,6 +33,9 @@ G_BEGIN_DECLS
  * @TASKER_ERROR_WORKER_FAILED: a worker process crashed, hung or misbehaved
  * @TASKER_ERROR_SERIALIZATION: an argument or a result could not be serialised
  * @TASKER_ERROR_SHUT_DOWN: the manager was shut down
+ * @TASKER_ERROR_DEPENDENCY_FAILED: a task the task waited for
+ *   ([method@Tasker.TaskOptions.add_after]) failed or was cancelled, so it
+ *   did not run. Since: 1.0
  *
  * Error codes in the %TASKER_ERROR domain. Cancellation is always
  * %G_IO_ERROR_CANCELLED, never a code of this enum.
@@ -48,6 +51,7 @@ typedef enum
   TASKER_ERROR_WORKER_FAILED,
   TASKER_ERROR_SERIALIZATION,
   TASKER_ERROR_SHUT_DOWN,
+  TASKER_ERROR_DEPENDENCY_FAILED,
 } TaskerError;
 
 TASKER_AVAILABLE_IN_1_0

@@ -129,8 +129,8 @@ _tasker_manager_start_attempt_locked (TaskerManager *self,
     _tasker_manager_push_msg_locked (self, MSG_START, task, NULL, NULL);
 }
 
-static void
-set_manager_message_locked (TaskerManager *self,
+void
+_tasker_manager_set_message_locked (TaskerManager *self,
                             TaskerTask    *task,
                             const char    *message)
 {
@@ -156,7 +156,7 @@ _tasker_manager_admit_locked (TaskerManager *self,
 
   task->slot.waits_for_slot = TRUE;
   _tasker_queue_wait (task->slot.queue, task, task->policy.priority);
-  set_manager_message_locked (self, task, "Waiting for a free slot");
+  _tasker_manager_set_message_locked (self, task, "Waiting for a free slot");
 }
 
 /* The task's attempt is over (or it left its queue): its slot goes to the
@@ -247,6 +247,7 @@ submit (TaskerManager      *self,
         gpointer            user_data,
         GDestroyNotify      user_data_destroy,
         ProcessCall        *call,
+        GPtrArray          *after,    /* (nullable) (element-type TaskerTask): instead of the options' */
         GError            **error)
 {
   g_autoptr(TaskerTask) task = NULL;
@@ -254,6 +255,17 @@ submit (TaskerManager      *self,
   g_autoptr(GPtrArray) to_fire = NULL;
   TaskerTask *parent = options != NULL ? _tasker_task_options_get_parent (options) : NULL;
   guint64 trace_id = options != NULL ? _tasker_task_options_get_trace_id (options) : 0;
+  g_autoptr(GPtrArray) resolved = NULL;
+  /* A start time or tasks to wait for: @after when given (a rearm), else the options'. */
+  gboolean waits = (after != NULL && after->len > 0) ||
+                   (options != NULL && _tasker_task_options_may_wait (options));
+
+  if (waits && after == NULL)
+    {
+      if (!_tasker_task_links_resolve (_tasker_task_options_get_after (options), &resolved, error))
+        return NULL;
+      after = resolved;
+    }
 
   task = _tasker_task_new (self, &_tasker_manager_task_sink, kind, key, options, func, user_data, user_data_destroy);
   if (options != NULL)
@@ -262,6 +274,8 @@ submit (TaskerManager      *self,
       task->durable = tasker_task_options_get_durable (options);
       task->tree.children_weight = _tasker_task_options_get_children_weight (options);
     }
+  if (waits)
+    task->waits = TRUE;
   if (call != NULL && call->invalid == NULL)
     task->call = call_new (task, call);
 
@@ -270,7 +284,8 @@ submit (TaskerManager      *self,
   _tasker_policy_resolve (options != NULL ? _tasker_task_options_get_policy (options) : NULL,
                           &self->default_policy, &task->policy);
 
-  if (!check_submit_locked (self, task, parent, error))
+  if (!check_submit_locked (self, task, parent, error) ||
+      (task->waits && !_tasker_manager_check_waiting_locked (self, options, after, parent, error)))
     {
       g_mutex_unlock (&self->lock);
       return NULL;
@@ -325,7 +340,7 @@ submit (TaskerManager      *self,
       _tasker_task_fail_at_start (task, g_steal_pointer (&call->invalid));
       _tasker_manager_push_msg_locked (self, MSG_START, task, NULL, NULL);
     }
-  else
+  else if (!task->waits || !_tasker_manager_hold_locked (self, task, options, after))
     {
       /* The pool thread it needs is woken once the lock is dropped. */
       self->defer_thread_wakeups = TRUE;
@@ -355,6 +370,34 @@ submit (TaskerManager      *self,
   return g_steal_pointer (&task);
 }
 
+/* tasker_manager_rearm_dependants(): a failed dependant, again. */
+TaskerTask *
+_tasker_manager_resubmit (TaskerManager     *self,
+                          TaskerTaskKind     kind,
+                          const char        *key,
+                          TaskerTaskOptions *options,
+                          TaskerTaskRunFunc  func,
+                          gpointer           func_data,
+                          GDestroyNotify     func_data_destroy,
+                          TaskerCall        *call,
+                          GPtrArray         *after,
+                          GError           **error)
+{
+  ProcessCall process_call = { 0 };
+
+  if (call != NULL)
+    {
+      process_call.entry_point = call->entry_point;
+      process_call.args = call->args;
+      process_call.argv = (const char * const *) call->argv;
+      process_call.working_directory = call->cwd;
+      process_call.envp = (const char * const *) call->envp;
+    }
+
+  return submit (self, kind, key, options, func, func_data, func_data_destroy,
+                 call != NULL ? &process_call : NULL, after, error);
+}
+
 /**
  * tasker_manager_run_thread:
  * @self: a #TaskerManager
@@ -382,7 +425,11 @@ submit (TaskerManager      *self,
  *   [method@Tasker.Manager.configure_queue]),
  *   %TASKER_ERROR_INVALID_ARGUMENT when its
  *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
- *   already ended. Nothing else is refused.
+ *   already ended, when both [property@Tasker.TaskOptions:start-at] and
+ *   [property@Tasker.TaskOptions:start-delay-ms] are set, and when a task
+ *   to wait for ([method@Tasker.TaskOptions.add_after]) belongs to another
+ *   manager, no longer exists or could never end first. Nothing else is
+ *   refused.
  *
  * Since: 1.0
  */
@@ -400,7 +447,7 @@ tasker_manager_run_thread (TaskerManager      *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return submit (self, TASKER_TASK_KIND_THREAD, key, options,
-                 func, user_data, user_data_destroy, NULL, error);
+                 func, user_data, user_data_destroy, NULL, NULL, error);
 }
 
 /**
@@ -431,7 +478,11 @@ tasker_manager_run_thread (TaskerManager      *self,
  *   [method@Tasker.Manager.configure_queue]),
  *   %TASKER_ERROR_INVALID_ARGUMENT when its
  *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
- *   already ended. Nothing else is refused.
+ *   already ended, when both [property@Tasker.TaskOptions:start-at] and
+ *   [property@Tasker.TaskOptions:start-delay-ms] are set, and when a task
+ *   to wait for ([method@Tasker.TaskOptions.add_after]) belongs to another
+ *   manager, no longer exists or could never end first. Nothing else is
+ *   refused.
  *
  * Since: 1.0
  */
@@ -449,7 +500,7 @@ tasker_manager_run_coroutine (TaskerManager      *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return submit (self, TASKER_TASK_KIND_COROUTINE, key, options,
-                 func, user_data, user_data_destroy, NULL, error);
+                 func, user_data, user_data_destroy, NULL, NULL, error);
 }
 
 static gboolean
@@ -497,7 +548,11 @@ is_entry_point (const char *entry_point)
  *   [method@Tasker.Manager.configure_queue]),
  *   %TASKER_ERROR_INVALID_ARGUMENT when its
  *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
- *   already ended. Nothing else is refused.
+ *   already ended, when both [property@Tasker.TaskOptions:start-at] and
+ *   [property@Tasker.TaskOptions:start-delay-ms] are set, and when a task
+ *   to wait for ([method@Tasker.TaskOptions.add_after]) belongs to another
+ *   manager, no longer exists or could never end first. Nothing else is
+ *   refused.
  *
  * Since: 1.0
  */
@@ -529,7 +584,7 @@ tasker_manager_run_process (TaskerManager      *self,
                                 "entry point “%s” is not of the form module:symbol",
                                 g_utf8_validate (entry_point, -1, NULL) ? entry_point : "(invalid UTF-8)");
 
-  task = submit (self, TASKER_TASK_KIND_PROCESS, key, options, NULL, NULL, NULL, &call, error);
+  task = submit (self, TASKER_TASK_KIND_PROCESS, key, options, NULL, NULL, NULL, &call, NULL, error);
   g_clear_error (&call.invalid);
 
   return task;
@@ -573,7 +628,11 @@ tasker_manager_run_process (TaskerManager      *self,
  *   [method@Tasker.Manager.configure_queue]),
  *   %TASKER_ERROR_INVALID_ARGUMENT when its
  *   [property@Tasker.TaskOptions:parent] belongs to another manager or has
- *   already ended. Nothing else is refused.
+ *   already ended, when both [property@Tasker.TaskOptions:start-at] and
+ *   [property@Tasker.TaskOptions:start-delay-ms] are set, and when a task
+ *   to wait for ([method@Tasker.TaskOptions.add_after]) belongs to another
+ *   manager, no longer exists or could never end first. Nothing else is
+ *   refused.
  *
  * Since: 1.0
  */
@@ -600,7 +659,7 @@ tasker_manager_run_command (TaskerManager      *self,
     call.invalid = g_error_new_literal (TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
                                         "No command was given for the task");
 
-  task = submit (self, TASKER_TASK_KIND_COMMAND, key, options, NULL, NULL, NULL, &call, error);
+  task = submit (self, TASKER_TASK_KIND_COMMAND, key, options, NULL, NULL, NULL, &call, NULL, error);
   g_clear_error (&call.invalid);
 
   return task;

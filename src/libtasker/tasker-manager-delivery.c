@@ -208,6 +208,10 @@ handle_msg (TaskerManager *self,
       _tasker_manager_handle_cancel (self, msg->task);
       break;
 
+    case MSG_DEPENDENCY_FAILED:
+      _tasker_manager_handle_dependency_failed (self, msg->task);
+      break;
+
     default:
       g_assert_not_reached ();
     }
@@ -300,6 +304,9 @@ add_submitted (TaskerManager *self)
       if (!_tasker_task_is_final (task))
         {
           _tasker_task_list_add (self->live, task);
+          /* A waiting task's durable record says what it waits for (DESIGN.md §10). */
+          if (task->waits)
+            _tasker_manager_sync_task (self, task);
           if (task->durable && self->history != NULL)
             _tasker_history_add (self->history, task);
           task->slot.counted = TRUE;

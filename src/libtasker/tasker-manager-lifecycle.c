@@ -105,6 +105,7 @@ finish_task (TaskerManager    *self,
   guint changed;
   g_autoptr(TaskerTaskOptions) options = NULL;
   g_autoptr(TaskerTask) parent = NULL;
+  GSource *start_source = NULL;
 
   /* A message of the manager's own goes with the pending state; what the
    * function set until now is delivered before the end. */
@@ -138,9 +139,12 @@ finish_task (TaskerManager    *self,
     _tasker_manager_leave_queue_locked (self, task);
   if (task->tree.parent != NULL)
     parent = child_ended_locked (task);
+  if (task->waits || task->slot.dependants != NULL)
+    _tasker_manager_waiting_ended_locked (self, task, &start_source);
   g_mutex_unlock (&self->lock);
 
   clear_source (&task->slot.retry_source);
+  clear_source (&start_source);
 
   if (task->slot.in_list)
     _tasker_task_list_remove (self->live, task);
@@ -160,8 +164,10 @@ finish_task (TaskerManager    *self,
   if (options != NULL)
     _tasker_task_options_call_done (options, task);
 
-  /* The task's data is freed here, on the manager's context. */
-  _tasker_task_free_func_data (task);
+  /* The task's data is freed here, on the manager's context (unless a
+   * rearm takes it, tasker-manager-waiting.c). */
+  if (!task->slot.keeps_func_data)
+    _tasker_task_free_func_data (task);
 
   /* An ended child counts whole in its parent's progress. */
   _tasker_manager_share_with_parent (self, task, 1.0);
@@ -172,6 +178,15 @@ finish_task (TaskerManager    *self,
   /* A parent that waited for its last child ends now. */
   if (parent != NULL)
     finish_parent (self, parent);
+}
+
+void
+_tasker_manager_finish_task (TaskerManager    *self,
+                             TaskerTask       *task,
+                             TaskerTaskStatus  status,
+                             GError           *error)
+{
+  finish_task (self, task, status, error);
 }
 
 /* A timeout is a cancel that counts as a failure. */

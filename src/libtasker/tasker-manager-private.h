@@ -72,14 +72,15 @@ void    _tasker_manager_task_cancel   (TaskerManager *self,
                                        const GError  *reason);
 
 /* Internal to the manager: its files are tasker-manager.c (GObject,
- * properties, settings), -delivery.c, -lifecycle.c, -admission.c and
- * -history.c. */
+ * properties, settings), -delivery.c, -lifecycle.c, -admission.c,
+ * -waiting.c (delayed starts and dependencies) and -history.c. */
 
 typedef enum {
   MSG_START,     /* a coroutine (or a task without a function) is due to start */
   MSG_EVENT,
   MSG_RETURNED,  /* the task's function has ended; no reference held */
   MSG_CANCEL,
+  MSG_DEPENDENCY_FAILED, /* a held task's dependency failed it */
 } MsgType;
 
 typedef struct
@@ -190,7 +191,7 @@ enum {
 static inline gboolean
 may_have_manager_message (TaskerTask *task)
 {
-  return task->slot.queue != NULL || task->policy.max_attempts > 1;
+  return task->slot.queue != NULL || task->policy.max_attempts > 1 || task->waits;
 }
 
 extern GParamSpec *_tasker_manager_properties[N_PROPS];
@@ -230,6 +231,10 @@ void     _tasker_manager_cancel_tree_locked      (TaskerManager *self,
                                                   const GError  *reason,
                                                   GPtrArray     *to_fire);
 void     _tasker_manager_fire_all                (GPtrArray     *cancellables);
+void     _tasker_manager_finish_task             (TaskerManager *self,
+                                                  TaskerTask    *task,
+                                                  TaskerTaskStatus status,
+                                                  GError        *error);
 
 /* tasker-manager-admission.c */
 gboolean _tasker_manager_is_process_kind         (TaskerTaskKind kind);
@@ -243,6 +248,35 @@ void     _tasker_manager_start_attempt_locked    (TaskerManager *self,
                                                   TaskerTask    *task);
 TaskerQueue *_tasker_manager_ensure_queue_locked (TaskerManager *self,
                                                   const char    *name);
+void     _tasker_manager_set_message_locked      (TaskerManager *self,
+                                                  TaskerTask    *task,
+                                                  const char    *message);
+TaskerTask *_tasker_manager_resubmit             (TaskerManager     *self,
+                                                  TaskerTaskKind     kind,
+                                                  const char        *key,
+                                                  TaskerTaskOptions *options,
+                                                  TaskerTaskRunFunc  func,
+                                                  gpointer           func_data,
+                                                  GDestroyNotify     func_data_destroy,
+                                                  TaskerCall        *call,
+                                                  GPtrArray         *after,
+                                                  GError           **error);
+
+/* tasker-manager-waiting.c */
+gboolean _tasker_manager_check_waiting_locked    (TaskerManager     *self,
+                                                  TaskerTaskOptions *options,
+                                                  GPtrArray         *after,
+                                                  TaskerTask        *parent,
+                                                  GError           **error);
+gboolean _tasker_manager_hold_locked             (TaskerManager     *self,
+                                                  TaskerTask        *task,
+                                                  TaskerTaskOptions *options,
+                                                  GPtrArray         *after);
+void     _tasker_manager_waiting_ended_locked    (TaskerManager     *self,
+                                                  TaskerTask        *task,
+                                                  GSource          **start_source);
+void     _tasker_manager_handle_dependency_failed (TaskerManager    *self,
+                                                   TaskerTask       *task);
 
 /* tasker-manager-history.c */
 void     _tasker_manager_set_history_limit       (TaskerManager *self,

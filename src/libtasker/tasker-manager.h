@@ -246,4 +246,10 @@ TaskerTask    *tasker_manager_run_process_token    (TaskerManager        *self,
                                                     guint64               token,
                                                     GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
+TASKER_AVAILABLE_IN_1_0
+GPtrArray     *tasker_manager_rearm_dependants     (TaskerManager      *self,
+                                                    TaskerTask         *old_task,
+                                                    TaskerTask         *new_task,
+                                                    GError            **error);
+
 G_END_DECLS

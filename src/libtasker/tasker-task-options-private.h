@@ -64,6 +64,18 @@ void     _tasker_task_options_call_event (TaskerTaskOptions *self,
                                           TaskerTask        *task,
                                           const char        *name,
                                           GVariant          *data);
+GPtrArray  *_tasker_task_options_get_after (TaskerTaskOptions *self);
+gboolean    _tasker_task_options_may_wait  (TaskerTaskOptions *self);
+
+/* Weak links to tasks (element-type TaskerTaskLink): what add_after keeps. */
+GPtrArray  *_tasker_task_links_new      (void);
+void        _tasker_task_links_add      (GPtrArray   *links,
+                                         TaskerTask  *task);
+void        _tasker_task_links_add_link (GPtrArray   *links,
+                                         gpointer     link);
+gboolean    _tasker_task_links_resolve  (GPtrArray   *links,
+                                         GPtrArray  **tasks,
+                                         GError     **error);
 GHashTable *_tasker_task_options_get_descriptions (TaskerTaskOptions *self);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "tasker-error.h"
 #include "tasker-task-options-private.h"
 
 /**
@@ -51,6 +52,11 @@ struct _TaskerTaskOptions
   gboolean    durable;
   TaskerHistoryRecord *replaces_record; /* (owned) (nullable) */
   double      children_weight;
+  guint       start_delay_ms;
+  gint64      start_at;      /* µs since the epoch, 0 = none */
+  GPtrArray  *after;         /* (owned) (nullable) (element-type TaskerTaskLink) weak: a task of the
+                              * program's, ended, is let go with it */
+  gboolean    after_any_outcome;
   int         sealed;        /* (atomic) */
 };
 
@@ -72,6 +78,9 @@ enum {
   PROP_REPLACES_RECORD,
   PROP_CHILDREN_WEIGHT,
   PROP_WORKER,
+  PROP_START_DELAY_MS,
+  PROP_START_AT,
+  PROP_AFTER_ANY_OUTCOME,
   N_PROPS
 };
 
@@ -110,6 +119,7 @@ tasker_task_options_finalize (GObject *object)
   g_clear_pointer (&self->worker, g_strfreev);
   g_clear_object (&self->parent);
   g_clear_object (&self->replaces_record);
+  g_clear_pointer (&self->after, g_ptr_array_unref);
   _tasker_policy_clear (&self->policy);
   g_clear_pointer (&self->descriptions, g_hash_table_unref);
   handler_clear (&self->done);
@@ -252,6 +262,18 @@ tasker_task_options_get_property (GObject    *object,
       g_value_set_boxed (value, self->worker);
       break;
 
+    case PROP_START_DELAY_MS:
+      g_value_set_uint (value, self->start_delay_ms);
+      break;
+
+    case PROP_START_AT:
+      g_value_set_int64 (value, self->start_at);
+      break;
+
+    case PROP_AFTER_ANY_OUTCOME:
+      g_value_set_boolean (value, self->after_any_outcome);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -308,6 +330,18 @@ tasker_task_options_set_property (GObject      *object,
 
     case PROP_WORKER:
       tasker_task_options_set_worker (self, g_value_get_boxed (value));
+      break;
+
+    case PROP_START_DELAY_MS:
+      tasker_task_options_set_start_delay_ms (self, g_value_get_uint (value));
+      break;
+
+    case PROP_START_AT:
+      tasker_task_options_set_start_at (self, g_value_get_int64 (value));
+      break;
+
+    case PROP_AFTER_ANY_OUTCOME:
+      tasker_task_options_set_after_any_outcome (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -552,6 +586,63 @@ tasker_task_options_class_init (TaskerTaskOptionsClass *klass)
                         G_TYPE_STRV,
                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * TaskerTaskOptions:start-delay-ms:
+   *
+   * How long after its submission the task may start, in milliseconds; 0
+   * starts it at once. Until then it is %TASKER_TASK_STATUS_PENDING with a
+   * message such as “Starts at 14:05:30”, and holds no thread, worker or
+   * queue slot: it does not count against its queue's capacity, and when it
+   * is due it enters its queue as a retry does (it takes a free slot, or
+   * waits for one even if the queue is full: the capacity refuses
+   * submissions, never a task it already accepted). Cancelling it ends it
+   * at once. Not together with [property@Tasker.TaskOptions:start-at]
+   * (%TASKER_ERROR_INVALID_ARGUMENT at submit). Measured on the monotonic
+   * clock from the submission. A waiting task is unfinished: the manager
+   * settles ([method@Tasker.Manager.wait_until_settled]) only once it has
+   * run, and [method@Tasker.Manager.shutdown] cancels it.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_START_DELAY_MS] =
+    g_param_spec_uint ("start-delay-ms", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTaskOptions:start-at:
+   *
+   * When the task may start, as wall-clock time in microseconds since the
+   * epoch (g_get_real_time()); 0 means no such time. A time in the past
+   * starts it at once. Otherwise it waits as with
+   * [property@Tasker.TaskOptions:start-delay-ms], its message saying when
+   * it starts in local time (“Starts at 03:00”, with the date when it is
+   * not today). The wait is turned into a delay at submit: a change of the
+   * system clock afterwards does not move it. Not together with
+   * [property@Tasker.TaskOptions:start-delay-ms].
+   *
+   * Since: 1.0
+   */
+  properties[PROP_START_AT] =
+    g_param_spec_int64 ("start-at", NULL, NULL,
+                        0, G_MAXINT64, 0,
+                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerTaskOptions:after-any-outcome:
+   *
+   * Whether the task runs once the tasks it waits for
+   * ([method@Tasker.TaskOptions.add_after]) have ended, whatever they ended
+   * with. Without it, the first of them that fails or is cancelled fails
+   * the task, without running it, with %TASKER_ERROR_DEPENDENCY_FAILED.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_AFTER_ANY_OUTCOME] =
+    g_param_spec_boolean ("after-any-outcome", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -606,6 +697,15 @@ tasker_task_options_copy (TaskerTaskOptions *self)
   copy->durable = self->durable;
   g_set_object (&copy->replaces_record, self->replaces_record);
   copy->children_weight = self->children_weight;
+  copy->start_delay_ms = self->start_delay_ms;
+  copy->start_at = self->start_at;
+  copy->after_any_outcome = self->after_any_outcome;
+  if (self->after != NULL)
+    {
+      copy->after = _tasker_task_links_new ();
+      for (guint i = 0; i < self->after->len; i++)
+        _tasker_task_links_add_link (copy->after, g_ptr_array_index (self->after, i));
+    }
 
   if (self->descriptions != NULL)
     {
@@ -1143,4 +1243,265 @@ double
 _tasker_task_options_get_children_weight (TaskerTaskOptions *self)
 {
   return self->children_weight;
+}
+
+/**
+ * tasker_task_options_set_start_delay_ms:
+ * @self: a #TaskerTaskOptions
+ * @delay_ms: how long after its submission the task may start, in ms
+ *
+ * Sets [property@Tasker.TaskOptions:start-delay-ms].
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_start_delay_ms (TaskerTaskOptions *self,
+                                        guint              delay_ms)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+
+  if (!check_not_sealed (self) || self->start_delay_ms == delay_ms)
+    return;
+
+  self->start_delay_ms = delay_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_START_DELAY_MS]);
+}
+
+/**
+ * tasker_task_options_get_start_delay_ms:
+ * @self: a #TaskerTaskOptions
+ *
+ * Gets [property@Tasker.TaskOptions:start-delay-ms].
+ *
+ * Returns: the delay in milliseconds, 0 for none
+ *
+ * Since: 1.0
+ */
+guint
+tasker_task_options_get_start_delay_ms (TaskerTaskOptions *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), 0);
+
+  return self->start_delay_ms;
+}
+
+/**
+ * tasker_task_options_set_start_at:
+ * @self: a #TaskerTaskOptions
+ * @start_at: when the task may start, in µs since the epoch; 0 for no time
+ *
+ * Sets [property@Tasker.TaskOptions:start-at]. A negative time is refused
+ * with a critical warning.
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_start_at (TaskerTaskOptions *self,
+                                  gint64             start_at)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+  g_return_if_fail (start_at >= 0);
+
+  if (!check_not_sealed (self) || self->start_at == start_at)
+    return;
+
+  self->start_at = start_at;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_START_AT]);
+}
+
+/**
+ * tasker_task_options_get_start_at:
+ * @self: a #TaskerTaskOptions
+ *
+ * Gets [property@Tasker.TaskOptions:start-at].
+ *
+ * Returns: the start time in µs since the epoch, 0 for none
+ *
+ * Since: 1.0
+ */
+gint64
+tasker_task_options_get_start_at (TaskerTaskOptions *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), 0);
+
+  return self->start_at;
+}
+
+/**
+ * tasker_task_options_add_after:
+ * @self: a #TaskerTaskOptions
+ * @task: a task that must end before tasks submitted with @self start
+ *
+ * Adds a dependency: a task submitted with @self stays
+ * %TASKER_TASK_STATUS_PENDING (“Waiting for task 12”, “Waiting for 3
+ * tasks”), holding no thread, worker or queue slot, until every task added
+ * here has ended. Then it enters its queue if they all completed; the
+ * first one that failed or was cancelled fails it instead, without running
+ * it, with %TASKER_ERROR_DEPENDENCY_FAILED (“task 12 failed”, “task 12 was
+ * cancelled”), unless [property@Tasker.TaskOptions:after-any-outcome] is
+ * set. A task that has already ended counts at once. Together with
+ * [property@Tasker.TaskOptions:start-at] or
+ * [property@Tasker.TaskOptions:start-delay-ms], both must hold. Retries of
+ * the task ([property@Tasker.TaskOptions:max-attempts]) do not wait again.
+ *
+ * Refused at submit with %TASKER_ERROR_INVALID_ARGUMENT: a task of another
+ * manager; one that no longer exists (@self holds a weak reference: an
+ * unfinished task is kept by its manager, an ended one by whoever holds
+ * it); and one the new task could never outlive — its parent or an
+ * ancestor, or any task that waits, through its own dependencies or
+ * children, for one of those. Adding a task twice adds it once.
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_add_after (TaskerTaskOptions *self,
+                               TaskerTask        *task)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+  g_return_if_fail (TASKER_IS_TASK (task));
+
+  if (!check_not_sealed (self))
+    return;
+
+  if (self->after == NULL)
+    self->after = _tasker_task_links_new ();
+  _tasker_task_links_add (self->after, task);
+}
+
+/**
+ * tasker_task_options_set_after_any_outcome:
+ * @self: a #TaskerTaskOptions
+ * @any_outcome: whether the task runs whatever its dependencies ended with
+ *
+ * Sets [property@Tasker.TaskOptions:after-any-outcome].
+ *
+ * Since: 1.0
+ */
+void
+tasker_task_options_set_after_any_outcome (TaskerTaskOptions *self,
+                                           gboolean           any_outcome)
+{
+  g_return_if_fail (TASKER_IS_TASK_OPTIONS (self));
+
+  if (!check_not_sealed (self) || self->after_any_outcome == !!any_outcome)
+    return;
+
+  self->after_any_outcome = !!any_outcome;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AFTER_ANY_OUTCOME]);
+}
+
+/**
+ * tasker_task_options_get_after_any_outcome:
+ * @self: a #TaskerTaskOptions
+ *
+ * Gets [property@Tasker.TaskOptions:after-any-outcome].
+ *
+ * Returns: whether the task runs whatever its dependencies ended with
+ *
+ * Since: 1.0
+ */
+gboolean
+tasker_task_options_get_after_any_outcome (TaskerTaskOptions *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK_OPTIONS (self), FALSE);
+
+  return self->after_any_outcome;
+}
+
+GPtrArray *
+_tasker_task_options_get_after (TaskerTaskOptions *self)
+{
+  return self->after;
+}
+
+/* Whether a task submitted with @self may wait (a start time or
+ * dependencies): the submit's one check on its hot path. */
+gboolean
+_tasker_task_options_may_wait (TaskerTaskOptions *self)
+{
+  return self->start_at != 0 || self->start_delay_ms != 0 ||
+         (self->after != NULL && self->after->len > 0);
+}
+
+/* Weak links to tasks, with their ids for the errors about those gone. */
+typedef struct
+{
+  GWeakRef ref;
+  guint64  id;
+} TaskerTaskLink;
+
+static void
+link_free (TaskerTaskLink *link)
+{
+  g_weak_ref_clear (&link->ref);
+  g_free (link);
+}
+
+GPtrArray *
+_tasker_task_links_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) link_free);
+}
+
+static void
+links_add (GPtrArray  *links,
+           TaskerTask *task,
+           guint64     id)
+{
+  TaskerTaskLink *link;
+
+  for (guint i = 0; i < links->len; i++)
+    if (((TaskerTaskLink *) g_ptr_array_index (links, i))->id == id)
+      return;
+
+  link = g_new0 (TaskerTaskLink, 1);
+  g_weak_ref_init (&link->ref, task);
+  link->id = id;
+  g_ptr_array_add (links, link);
+}
+
+void
+_tasker_task_links_add (GPtrArray  *links,
+                        TaskerTask *task)
+{
+  links_add (links, task, tasker_task_get_id (task));
+}
+
+void
+_tasker_task_links_add_link (GPtrArray *links,
+                             gpointer   link)
+{
+  g_autoptr(TaskerTask) task = g_weak_ref_get (&((TaskerTaskLink *) link)->ref);
+
+  links_add (links, task, ((TaskerTaskLink *) link)->id);
+}
+
+/* The tasks @links (nullable) name, referenced, in *@tasks (NULL for none);
+ * FALSE with @error set if one no longer exists. */
+gboolean
+_tasker_task_links_resolve (GPtrArray   *links,
+                            GPtrArray  **tasks,
+                            GError     **error)
+{
+  g_autoptr(GPtrArray) resolved = NULL;
+
+  *tasks = NULL;
+  for (guint i = 0; links != NULL && i < links->len; i++)
+    {
+      TaskerTaskLink *link = g_ptr_array_index (links, i);
+      TaskerTask *task = g_weak_ref_get (&link->ref);
+
+      if (task == NULL)
+        {
+          g_set_error (error, TASKER_ERROR, TASKER_ERROR_INVALID_ARGUMENT,
+                       "the task %" G_GUINT64_FORMAT " to wait for (after) no longer exists", link->id);
+          return FALSE;
+        }
+      if (resolved == NULL)
+        resolved = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (resolved, task);
+    }
+
+  *tasks = g_steal_pointer (&resolved);
+  return TRUE;
 }

@@ -130,5 +130,23 @@ void               tasker_task_options_set_event_func  (TaskerTaskOptions   *sel
                                                         TaskerTaskEventFunc  event_func,
                                                         gpointer             user_data,
                                                         GDestroyNotify       user_data_destroy);
+TASKER_AVAILABLE_IN_1_0
+guint              tasker_task_options_get_start_delay_ms (TaskerTaskOptions *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_start_delay_ms (TaskerTaskOptions *self,
+                                                           guint              delay_ms);
+TASKER_AVAILABLE_IN_1_0
+gint64             tasker_task_options_get_start_at    (TaskerTaskOptions   *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_start_at    (TaskerTaskOptions   *self,
+                                                        gint64               start_at);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_add_after       (TaskerTaskOptions   *self,
+                                                        TaskerTask          *task);
+TASKER_AVAILABLE_IN_1_0
+gboolean           tasker_task_options_get_after_any_outcome (TaskerTaskOptions *self);
+TASKER_AVAILABLE_IN_1_0
+void               tasker_task_options_set_after_any_outcome (TaskerTaskOptions *self,
+                                                              gboolean           any_outcome);
 
 G_END_DECLS

@@ -108,12 +108,25 @@ typedef struct
   guint               unfinished : 1;   /* in the unfinished list */
   guint               holds_slot : 1;   /* in @queue */
   guint               waits_for_slot : 1; /* in @queue */
+  guint               held : 1;         /* waits for its start time or dependencies: not admitted yet */
+  guint               after_any_outcome : 1; /* set at submit */
+  /* What a held task waits for (tasker-manager-waiting.c), under the lock too. */
+  GPtrArray          *after;            /* (owned) (nullable) (element-type TaskerTask) dependencies not ended yet */
+  GHashTable         *dependants;       /* (owned) (nullable) (element-type TaskerTask) set, borrowed: held tasks
+                                         * waiting for this one, which unlink themselves when they end */
+  GError             *after_error;      /* (owned) (nullable) the first dependency that failed it */
+  TaskerTask         *after_failed_by;  /* (owned) (nullable) that dependency */
+  GPtrArray          *rearms;           /* (owned) (nullable) dependants this task's failure failed, for
+                                         * tasker_manager_rearm_dependants() */
+  GSource            *start_source;     /* (owned) (nullable) its start time, until it fires */
+  gint64              start_at;         /* wall-clock µs it starts at, 0 = no start time */
 
   /* The manager's context. */
   GSource            *timeout_source;   /* (owned) (nullable) the running attempt's */
   GSource            *retry_source;     /* (owned) (nullable) the next attempt's */
   guint64             list_seq;         /* order of joining the manager's live list */
   guint               in_list : 1;      /* in the live list (tasker-task-list.c) */
+  guint               keeps_func_data : 1; /* its end leaves its function's data (a rearm takes it) */
   guint               counted : 1;      /* seen by the current batch */
 } TaskerTaskSlot;
 
@@ -164,6 +177,7 @@ struct _TaskerTask
   TaskerCall         *call;             /* (owned) (nullable) a process task's or command's */
   guint64             trace_id;         /* DESIGN.md §4 Tracing */
   guint               durable : 1;          /* recorded in the history from submit on */
+  guint               waits : 1;            /* has a start time or dependencies (may be held) */
 
   /* The manager's bookkeeping (see the two structs above). */
   TaskerTaskSlot      slot;

@@ -119,6 +119,14 @@ tasker_task_finalize (GObject *object)
   if (self->slot.timeout_source != NULL)
     g_source_destroy (self->slot.timeout_source);
   g_clear_pointer (&self->slot.timeout_source, g_source_unref);
+  if (self->slot.start_source != NULL)
+    g_source_destroy (self->slot.start_source);
+  g_clear_pointer (&self->slot.start_source, g_source_unref);
+  g_clear_pointer (&self->slot.after, g_ptr_array_unref);
+  g_clear_pointer (&self->slot.dependants, g_hash_table_unref);
+  g_clear_error (&self->slot.after_error);
+  g_clear_object (&self->slot.after_failed_by);
+  g_clear_pointer (&self->slot.rearms, g_ptr_array_unref);
   if (self->func_data_destroy != NULL && self->func_data != NULL)
     self->func_data_destroy (self->func_data);
 

@@ -356,6 +356,65 @@ durable_tasks_are_recorded_from_submit (void)
   remove_history_dir (dir);
 }
 
+/* A durable task that waits for its start time or for a dependency
+ * (DESIGN.md §10) is recorded PENDING from its submission on, with the
+ * message a UI shows; a shutdown leaves it interrupted like any pending one. */
+static void
+durable_waiting_tasks_are_pending (void)
+{
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+  g_autoptr(TaskerTaskOptions) later_options = tasker_task_options_new ();
+  g_autoptr(TaskerTaskOptions) after_options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) running = NULL;
+  g_autoptr(TaskerTask) later = NULL;
+  g_autoptr(TaskerTask) after = NULL;
+  g_autoptr(GListModel) records = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *waiting_for = NULL;
+  TaskerHistoryRecord *record;
+
+  tasker_manager_set_history_path (manager, path);
+  running = submit_named (manager, "running", FALSE);
+  TEST_WAIT_UNTIL (tasker_manager_get_context (manager), test_task_is_running (running));
+
+  tasker_task_options_set_name (later_options, "later");
+  tasker_task_options_set_durable (later_options, TRUE);
+  tasker_task_options_set_start_delay_ms (later_options, 60 * 60 * 1000);
+  later = tasker_manager_run_thread (manager, NULL, later_options, ok_func, (gpointer) "ran", NULL, &error);
+  g_assert_no_error (error);
+  tasker_task_options_set_name (after_options, "after");
+  tasker_task_options_set_durable (after_options, TRUE);
+  tasker_task_options_add_after (after_options, running);
+  after = tasker_manager_run_thread (manager, NULL, after_options, ok_func, (gpointer) "ran", NULL, &error);
+  g_assert_no_error (error);
+  waiting_for = g_strdup_printf ("Waiting for task %" G_GUINT64_FORMAT, tasker_task_get_id (running));
+
+  records = query_until_n (manager, q, 2);
+  record = find_record (records, "later");
+  g_assert_nonnull (record);
+  g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_PENDING);
+  g_assert_true (g_str_has_prefix (tasker_history_record_get_message (record), "Starts "));
+  record = find_record (records, "after");
+  g_assert_nonnull (record);
+  g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_PENDING);
+  g_assert_cmpstr (tasker_history_record_get_message (record), ==, waiting_for);
+  g_clear_object (&records);
+
+  tasker_manager_shutdown (manager, test_timeout_ms ());
+  tasker_history_query_set_interrupted (q, TRUE);
+  records = query_until_n (manager, q, 2);
+  record = find_record (records, "later");
+  g_assert_nonnull (record);
+  g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_PENDING);
+  g_clear_object (&records);
+
+  g_clear_object (&manager);
+  remove_history_dir (dir);
+}
+
 /* Quitting (a shutdown) does not end a durable task for its program: its
  * record stays pending or running, marked interrupted, for the next program
  * to find; a task the user cancelled before is not interrupted, nor is one
@@ -960,6 +1019,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/History/recorded-and-queried", finished_tasks_are_recorded_and_queried);
   g_test_add_func ("/Tasker/History/query-without-history", query_without_history_fails);
   g_test_add_func ("/Tasker/History/durable/recorded-from-submit", durable_tasks_are_recorded_from_submit);
+  g_test_add_func ("/Tasker/History/durable/waiting-is-pending", durable_waiting_tasks_are_pending);
   g_test_add_func ("/Tasker/History/durable/shutdown-interrupts", shutdown_leaves_durable_tasks_interrupted);
   g_test_add_func ("/Tasker/History/durable/death-interrupts", death_leaves_durable_tasks_interrupted);
   g_test_add_func ("/Tasker/History/text-search", text_search_covers_name_and_descriptions);

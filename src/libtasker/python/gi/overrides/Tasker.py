@@ -131,6 +131,11 @@ def _event_data(outcome, data):
 # passes only the token of its _Outcome. Through GI a callback argument costs
 # a closure per call; an integer costs nothing.
 _records = {}
+# The records of tasks a failed dependency failed before they ran (DESIGN.md
+# §10): Manager.rearm_dependants() may submit them again with the same token,
+# so their function and when_done are kept, for the _REARMABLE_MAX latest.
+_rearmable = collections.OrderedDict()
+_REARMABLE_MAX = 256
 _task_tokens = itertools.count(1)
 _token_lock = threading.Lock()
 
@@ -233,7 +238,10 @@ def _token_run(context, token, *_user_data):
     tasks): runs the task's function."""
     outcome = _records.get(token)
     if outcome is None:
-        return
+        outcome = _rearmable.pop(token, None)
+        if outcome is None:
+            return
+        _records[token] = outcome
     if outcome.coroutine:
         _start_coroutine(context, outcome)
         return
@@ -260,9 +268,22 @@ def _token_done(task, token, *_user_data):
     """The manager's context, once per task."""
     outcome = _records.pop(token, None)
     if outcome is None:
-        return
+        outcome = _rearmable.pop(token, None)
+        if outcome is None:
+            return
+    # A thread task that started did not fail by a dependency: no GI call.
+    may_be_dependant = not outcome.started or outcome.coroutine
     if not outcome.started and not outcome.coroutine and not outcome.is_python_process:
         _thread_task_leaves_waiting(outcome)
+    if may_be_dependant and _failed_by_dependency(task):
+        # It never ran: kept for a rearm, which runs it with this token.
+        _rearmable[token] = outcome
+        while len(_rearmable) > _REARMABLE_MAX:
+            _rearmable.popitem(last=False)
+        task._tasker_outcome = outcome
+        if outcome.when_done is not None:
+            outcome.when_done(task)
+        return
     # Also here: a submit from another thread may not have set it yet.
     task._tasker_outcome = outcome
     when_done = outcome.when_done
@@ -289,6 +310,14 @@ def _unpickle_result(task, outcome):
         outcome.has_value = True
     except Exception as exception:
         outcome.exception = exception
+
+
+def _failed_by_dependency(task):
+    if task.get_status() != Tasker.TaskStatus.FAILED:
+        return False
+    error = task.get_error()
+    return error is not None and error.matches(Tasker.error_quark(),
+                                               Tasker.Error.DEPENDENCY_FAILED)
 
 
 def _token_event(task, token, name, data, *_user_data):
