@@ -127,15 +127,40 @@ release_locked (TaskerManager *self,
     _tasker_manager_admit_locked (self, task);
 }
 
+/* A start time is wall-clock time, but timeouts follow the monotonic clock,
+ * which stops while the machine sleeps: the wait is cut into pieces of at
+ * most a minute, each checking the wall clock, so a start after a suspend
+ * (or a clock change) is at most a minute late. */
+#define START_CHECK_MS 60000
+
+static gboolean start_due_cb (gpointer data);
+
+static void
+arm_start_locked (TaskerManager *self,
+                  TaskerTask    *task,
+                  gint64         now)
+{
+  gint64 wait_ms = CLAMP ((task->slot.start_at - now + 999) / 1000, 0, START_CHECK_MS);
+
+  task->slot.start_source = g_timeout_source_new ((guint) wait_ms);
+  g_source_set_callback (task->slot.start_source, start_due_cb, task, NULL);
+  g_source_set_static_name (task->slot.start_source, "[tasker-start]");
+  g_source_attach (task->slot.start_source, self->context);
+}
+
 static gboolean
 start_due_cb (gpointer data)
 {
   TaskerTask *task = data;
   TaskerManager *self = task->manager;
+  gint64 now = g_get_real_time ();
 
   g_mutex_lock (&self->lock);
   g_clear_pointer (&task->slot.start_source, g_source_unref);
-  release_locked (self, task);
+  if (task->slot.start_at - now >= 1000)
+    arm_start_locked (self, task, now);
+  else
+    release_locked (self, task);
   g_mutex_unlock (&self->lock);
 
   return G_SOURCE_REMOVE;
@@ -311,12 +336,7 @@ _tasker_manager_hold_locked (TaskerManager     *self,
     }
 
   if (delay_ms > 0)
-    {
-      task->slot.start_source = g_timeout_source_new (delay_ms);
-      g_source_set_callback (task->slot.start_source, start_due_cb, task, NULL);
-      g_source_set_static_name (task->slot.start_source, "[tasker-start]");
-      g_source_attach (task->slot.start_source, self->context);
-    }
+    arm_start_locked (self, task, task->slot.start_at - (gint64) delay_ms * 1000);
   update_message_locked (self, task);
 
   return TRUE;

@@ -597,8 +597,9 @@ tasker_task_options_class_init (TaskerTaskOptionsClass *klass)
    * waits for one even if the queue is full: the capacity refuses
    * submissions, never a task it already accepted). Cancelling it ends it
    * at once. Not together with [property@Tasker.TaskOptions:start-at]
-   * (%TASKER_ERROR_INVALID_ARGUMENT at submit). Measured on the monotonic
-   * clock from the submission. A waiting task is unfinished: the manager
+   * (%TASKER_ERROR_INVALID_ARGUMENT at submit). It is due at the wall-clock
+   * time of the submission plus the delay, checked at least once a minute
+   * (so a suspend does not postpone it by its own length). A waiting task is unfinished: the manager
    * settles ([method@Tasker.Manager.wait_until_settled]) only once it has
    * run, and [method@Tasker.Manager.shutdown] cancels it.
    *
@@ -617,8 +618,9 @@ tasker_task_options_class_init (TaskerTaskOptionsClass *klass)
    * starts it at once. Otherwise it waits as with
    * [property@Tasker.TaskOptions:start-delay-ms], its message saying when
    * it starts in local time (“Starts at 03:00”, with the date when it is
-   * not today). The wait is turned into a delay at submit: a change of the
-   * system clock afterwards does not move it. Not together with
+   * not today). The wall clock is checked at least once a minute while it
+   * waits, so a suspend or a change of the system clock makes it at most a
+   * minute late. Not together with
    * [property@Tasker.TaskOptions:start-delay-ms].
    *
    * Since: 1.0
