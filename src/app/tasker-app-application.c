@@ -50,6 +50,8 @@ struct _TaskerAppApplication
   char           *data_dir;        /* (owned) where the history lives */
   TaskerManager  *manager;         /* (owned) (nullable) from startup on */
   TaskerAppPending  *pending;         /* (owned) (nullable) from startup on */
+  TaskerClock    *clock;           /* (owned) (nullable) what schedules read; NULL: the real one */
+  TaskerAppSchedules *schedules;   /* (owned) (nullable) from startup on */
   GSettings      *settings;        /* (owned) (nullable) NULL if the schema is not installed */
   guint           notify_id;       /* coalesced notification, or 0 */
   guint           sigterm_id;
@@ -80,6 +82,7 @@ struct _TaskerAppApplication
 enum {
   PROP_0,
   PROP_DATA_DIR,
+  PROP_CLOCK,
   N_PROPS
 };
 
@@ -459,6 +462,15 @@ requeue_cb (TaskerAppApplication *self,
   return task;
 }
 
+/* A schedule's run: a command like any other. */
+static TaskerTask *
+run_scheduled_cb (TaskerAppCommand  *command,
+                  gpointer           user_data,
+                  GError           **error)
+{
+  return tasker_app_application_run_command (user_data, command, error);
+}
+
 /* The dock icon's progress and count, the suspend inhibition and the
  * window icon (DESIGN.md §6 "Desktop integration"). */
 static void
@@ -493,6 +505,7 @@ tasker_app_application_startup (GApplication *app)
   static const char *search_accels[] = { "<Control>f", NULL };
   static const char *cancel_accels[] = { "Delete", NULL };
   g_autofree char *history_path = NULL;
+  g_autofree char *schedules_path = NULL;
 
   G_APPLICATION_CLASS (tasker_app_application_parent_class)->startup (app);
 
@@ -513,6 +526,7 @@ tasker_app_application_startup (GApplication *app)
   history_path = g_build_filename (self->data_dir, "history.sqlite3", NULL);
   make_history_private (self->data_dir, history_path);
   tasker_manager_set_history_path (self->manager, history_path);
+  schedules_path = g_build_filename (self->data_dir, "schedules.ini", NULL);
 
   self->settings = load_settings ();
   if (self->settings != NULL)
@@ -540,6 +554,11 @@ tasker_app_application_startup (GApplication *app)
   self->pending = tasker_app_pending_new (self->manager);
   g_signal_connect_object (self->pending, "requeue", G_CALLBACK (requeue_cb), self, G_CONNECT_SWAPPED);
   tasker_app_pending_restore (self->pending);
+
+  /* The schedules, each started with its last run: what they missed while
+   * Tasker was not running catches up now (tasker-app-schedules.c). */
+  self->schedules = tasker_app_schedules_new (schedules_path, self->clock, run_scheduled_cb, self);
+  tasker_app_schedules_load (self->schedules);
 }
 
 static void
@@ -1031,8 +1050,10 @@ tasker_app_application_dispose (GObject *object)
     g_hash_table_remove_all (self->unfinished);
   g_clear_object (&self->launcher_entry);
   g_clear_object (&self->inhibitor);
+  g_clear_object (&self->schedules);
   g_clear_object (&self->pending);
   g_clear_object (&self->manager);
+  g_clear_object (&self->clock);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (tasker_app_application_parent_class)->dispose (object);
@@ -1063,6 +1084,9 @@ tasker_app_application_get_property (GObject    *object,
     case PROP_DATA_DIR:
       g_value_set_string (value, self->data_dir);
       break;
+    case PROP_CLOCK:
+      g_value_set_object (value, self->clock);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1083,6 +1107,9 @@ tasker_app_application_set_property (GObject      *object,
       self->data_dir = g_value_dup_string (value);
       if (self->data_dir == NULL)
         self->data_dir = g_build_filename (g_get_user_data_dir (), "tasker", NULL);
+      break;
+    case PROP_CLOCK:
+      g_set_object (&self->clock, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1115,6 +1142,16 @@ tasker_app_application_class_init (TaskerAppApplicationClass *klass)
   properties[PROP_DATA_DIR] =
     g_param_spec_string ("data-dir", NULL, NULL,
                          NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaskerAppApplication:clock:
+   *
+   * The clock the schedules read and wait on; %NULL for the real one.
+   * Tests give a fake one.
+   */
+  properties[PROP_CLOCK] =
+    g_param_spec_object ("clock", NULL, NULL, TASKER_TYPE_CLOCK,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -1163,6 +1200,14 @@ tasker_app_application_get_settings (TaskerAppApplication *self)
 {
   g_return_val_if_fail (TASKER_APP_IS_APPLICATION (self), NULL);
   return self->settings;
+}
+
+/* Returns: (nullable): the schedules, from startup on */
+TaskerAppSchedules *
+tasker_app_application_get_schedules (TaskerAppApplication *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_APPLICATION (self), NULL);
+  return self->schedules;
 }
 
 const char *
@@ -1244,6 +1289,8 @@ tasker_app_application_stop (TaskerAppApplication *self)
     return;
   self->stopped = TRUE;
 
+  if (self->schedules != NULL)
+    tasker_app_schedules_stop (self->schedules);
   if (self->manager != NULL)
     tasker_manager_shutdown (self->manager, SHUTDOWN_GRACE_MS);
 }

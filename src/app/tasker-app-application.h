@@ -10,6 +10,7 @@
 
 #include "tasker-app-command.h"
 #include "tasker-app-pending.h"
+#include "tasker-app-schedules.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,7 @@ TaskerAppApplication  *tasker_app_application_new             (const char       
 TaskerManager         *tasker_app_application_get_manager     (TaskerAppApplication *self);
 TaskerAppPending      *tasker_app_application_get_pending     (TaskerAppApplication *self);
 GSettings             *tasker_app_application_get_settings    (TaskerAppApplication *self);
+TaskerAppSchedules    *tasker_app_application_get_schedules   (TaskerAppApplication *self);
 const char            *tasker_app_application_get_data_dir    (TaskerAppApplication *self);
 char                 **tasker_app_application_dup_queue_names (TaskerAppApplication *self) G_GNUC_WARN_UNUSED_RESULT;
 TaskerTask            *tasker_app_application_run_command     (TaskerAppApplication  *self,

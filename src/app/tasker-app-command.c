@@ -35,6 +35,9 @@ struct _TaskerAppCommand
   guint     timeout_s;     /* 0: none */
   guint     retries;       /* attempts after the first */
   TaskerHistoryRecord *replaces; /* (owned) (nullable) the interrupted record it runs again */
+  gint64    start_at;      /* µs since the epoch, 0: at once (not kept for a re-run) */
+  guint     start_delay_ms;
+  char     *schedule_id;   /* (owned) (nullable) the schedule whose run it is */
 };
 
 G_DEFINE_FINAL_TYPE (TaskerAppCommand, tasker_app_command, G_TYPE_OBJECT)
@@ -56,6 +59,7 @@ tasker_app_command_finalize (GObject *object)
   g_clear_pointer (&self->cwd, g_free);
   g_clear_pointer (&self->queue, g_free);
   g_clear_object (&self->replaces);
+  g_clear_pointer (&self->schedule_id, g_free);
 
   G_OBJECT_CLASS (tasker_app_command_parent_class)->finalize (object);
 }
@@ -411,8 +415,98 @@ tasker_app_command_make_options (TaskerAppCommand *self)
   /* Its record takes the old one's place in one transaction: a crash at
    * any moment leaves one of them, so the job never runs twice. */
   tasker_task_options_set_replaces_record (options, self->replaces);
+  if (self->start_at > 0)
+    tasker_task_options_set_start_at (options, self->start_at);
+  else if (self->start_delay_ms > 0)
+    tasker_task_options_set_start_delay_ms (options, self->start_delay_ms);
+  if (self->schedule_id != NULL)
+    tasker_task_options_set_description (options, "schedule", self->schedule_id);
 
   return g_steal_pointer (&options);
+}
+
+/* Start Later: the task waits until @start_at (µs since the epoch, wall
+ * clock), or @delay_ms after it is submitted; 0 and 0 for at once. A re-run
+ * starts at once. */
+void
+tasker_app_command_set_start (TaskerAppCommand *self,
+                              gint64            start_at,
+                              guint             delay_ms)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+  g_return_if_fail (start_at >= 0);
+
+  self->start_at = start_at;
+  self->start_delay_ms = start_at > 0 ? 0 : delay_ms;
+}
+
+/* @schedule_id: (nullable): the schedule whose runs this command makes: each
+ * task has it as its description "schedule". */
+void
+tasker_app_command_set_schedule_id (TaskerAppCommand *self,
+                                    const char       *schedule_id)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+
+  g_free (self->schedule_id);
+  self->schedule_id = g_strdup (schedule_id);
+}
+
+/* The command in @group of @key_file (a stored schedule's), with the keys
+ * and values of its task's descriptions. */
+void
+tasker_app_command_save_to_key_file (TaskerAppCommand *self,
+                                     GKeyFile         *key_file,
+                                     const char       *group)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+
+  g_key_file_set_string (key_file, group, "command", self->command_line);
+  g_key_file_set_boolean (key_file, group, "shell", self->shell);
+  if (self->envp != NULL)
+    {
+      g_autofree char *text = environ_to_text ((const char * const *) self->envp);
+
+      g_key_file_set_string (key_file, group, ".environ", text);
+    }
+  if (self->cwd != NULL)
+    g_key_file_set_string (key_file, group, "cwd", self->cwd);
+  if (self->queue != NULL)
+    g_key_file_set_string (key_file, group, "queue", self->queue);
+  g_key_file_set_uint64 (key_file, group, "timeout", self->timeout_s);
+  g_key_file_set_uint64 (key_file, group, "retries", self->retries);
+}
+
+typedef struct
+{
+  GKeyFile   *key_file;
+  const char *group;
+  GPtrArray  *values;    /* (owned) what describe_key_file returned */
+} KeyFileGroup;
+
+static const char *
+describe_key_file (gpointer    object,
+                   const char *key)
+{
+  KeyFileGroup *kg = object;
+  char *value = g_key_file_get_string (kg->key_file, kg->group, key, NULL);
+
+  if (value != NULL)
+    g_ptr_array_add (kg->values, value);
+  return value;
+}
+
+TaskerAppCommand *
+tasker_app_command_new_from_key_file (GKeyFile    *key_file,
+                                      const char  *group,
+                                      GError     **error)
+{
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+  KeyFileGroup kg = { key_file, group, values };
+
+  g_return_val_if_fail (key_file != NULL && group != NULL, NULL);
+
+  return new_from_descriptions (&kg, describe_key_file, error);
 }
 
 /* The interrupted record whose command this one runs again (see

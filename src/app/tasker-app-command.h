@@ -42,6 +42,17 @@ void                tasker_app_command_set_timeout         (TaskerAppCommand *se
 guint               tasker_app_command_get_retries         (TaskerAppCommand *self);
 void                tasker_app_command_set_retries         (TaskerAppCommand *self,
                                                             guint             retries);
+void                tasker_app_command_set_start           (TaskerAppCommand *self,
+                                                            gint64            start_at,
+                                                            guint             delay_ms);
+void                tasker_app_command_set_schedule_id     (TaskerAppCommand *self,
+                                                            const char       *schedule_id);
+void                tasker_app_command_save_to_key_file    (TaskerAppCommand *self,
+                                                            GKeyFile         *key_file,
+                                                            const char       *group);
+TaskerAppCommand   *tasker_app_command_new_from_key_file   (GKeyFile         *key_file,
+                                                            const char       *group,
+                                                            GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 TaskerTaskOptions  *tasker_app_command_make_options        (TaskerAppCommand *self) G_GNUC_WARN_UNUSED_RESULT;
 gboolean            tasker_app_command_check_runnable      (const char * const  *argv,
                                                             const char          *cwd,

@@ -37,10 +37,17 @@ struct _TaskerAppNewTaskDialog
   GtkSpinButton   *timeout_spin;
   GtkSpinButton   *retries_spin;
   GtkStringList   *queue_model;
+  AdwExpanderRow  *start_later_row;
+  AdwComboRow     *start_mode_row;
+  AdwEntryRow     *start_value_row;
+  AdwExpanderRow  *repeat_row;
+  AdwEntryRow     *spec_row;
+  GtkLabel        *spec_error_label;
 };
 
 enum {
   START,
+  SCHEDULE,
   N_SIGNALS
 };
 
@@ -48,19 +55,118 @@ G_DEFINE_FINAL_TYPE (TaskerAppNewTaskDialog, tasker_app_new_task_dialog, ADW_TYP
 
 static guint signals[N_SIGNALS];
 
+/* Start Later's time: in N minutes (@delay_ms), or at HH:MM today, or
+ * tomorrow when that has passed (@start_at, µs since the epoch). */
+static gboolean
+parse_start_later (TaskerAppNewTaskDialog *self,
+                   gint64                 *start_at,
+                   guint                  *delay_ms)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->start_value_row));
+  g_autoptr(GDateTime) now = NULL;
+  g_autoptr(GDateTime) when = NULL;
+  g_auto(GStrv) parts = NULL;
+  guint64 minutes, hour, minute;
+
+  *start_at = 0;
+  *delay_ms = 0;
+  if (!adw_expander_row_get_enable_expansion (self->start_later_row) ||
+      adw_expander_row_get_enable_expansion (self->repeat_row))
+    return TRUE;
+
+  if (adw_combo_row_get_selected (self->start_mode_row) == 0)
+    {
+      if (!g_ascii_string_to_unsigned (text, 10, 1, 60 * 24 * 7, &minutes, NULL))
+        return FALSE;
+      *delay_ms = (guint) minutes * 60 * 1000;
+      return TRUE;
+    }
+
+  parts = g_strsplit (text, ":", -1);
+  if (g_strv_length (parts) != 2 ||
+      !g_ascii_string_to_unsigned (parts[0], 10, 0, 23, &hour, NULL) ||
+      strlen (parts[1]) != 2 ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 0, 59, &minute, NULL))
+    return FALSE;
+  now = g_date_time_new_now_local ();
+  when = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
+                                g_date_time_get_day_of_month (now), (int) hour, (int) minute, 0);
+  if (when != NULL && g_date_time_compare (when, now) <= 0)
+    {
+      GDateTime *tomorrow = g_date_time_add_days (when, 1);
+
+      g_date_time_unref (when);
+      when = tomorrow;
+    }
+  if (when == NULL)
+    return FALSE;
+  *start_at = g_date_time_to_unix (when) * G_USEC_PER_SEC;
+  return TRUE;
+}
+
+/* Repeat's spec, checked as typed: the error goes under it. */
+static gboolean
+check_spec (TaskerAppNewTaskDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean valid;
+
+  if (!adw_expander_row_get_enable_expansion (self->repeat_row))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->spec_error_label), FALSE);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->spec_row), "error");
+      return TRUE;
+    }
+
+  valid = tasker_schedule_validate_spec (gtk_editable_get_text (GTK_EDITABLE (self->spec_row)), &error);
+  gtk_label_set_text (self->spec_error_label, valid ? "" : error->message);
+  gtk_widget_set_visible (GTK_WIDGET (self->spec_error_label), !valid);
+  if (valid)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->spec_row), "error");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->spec_row), "error");
+  return valid;
+}
+
 static void
 command_changed_cb (TaskerAppNewTaskDialog *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TaskerAppCommand) command = tasker_app_new_task_dialog_dup_command (self, &error);
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->command_row));
+  gint64 start_at;
+  guint delay_ms;
+  gboolean start_valid = parse_start_later (self, &start_at, &delay_ms);
+  gboolean spec_valid = check_spec (self);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.start", command != NULL);
+  if (start_valid)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->start_value_row), "error");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->start_value_row), "error");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.start",
+                                 command != NULL && start_valid && spec_valid);
   /* An empty line is not an error yet; an unbalanced quote is. */
   if (command == NULL && *text != '\0')
     gtk_widget_add_css_class (GTK_WIDGET (self->command_row), "error");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->command_row), "error");
+}
+
+/* Start Later and Repeat exclude each other. */
+static void
+start_later_toggled_cb (TaskerAppNewTaskDialog *self)
+{
+  if (adw_expander_row_get_enable_expansion (self->start_later_row))
+    adw_expander_row_set_enable_expansion (self->repeat_row, FALSE);
+  command_changed_cb (self);
+}
+
+static void
+repeat_toggled_cb (TaskerAppNewTaskDialog *self)
+{
+  if (adw_expander_row_get_enable_expansion (self->repeat_row))
+    adw_expander_row_set_enable_expansion (self->start_later_row, FALSE);
+  command_changed_cb (self);
 }
 
 static void
@@ -71,10 +177,14 @@ start_action (GtkWidget  *widget,
   TaskerAppNewTaskDialog *self = TASKER_APP_NEW_TASK_DIALOG (widget);
   g_autoptr(TaskerAppCommand) command = tasker_app_new_task_dialog_dup_command (self, NULL);
 
-  if (command == NULL)
+  if (command == NULL || !check_spec (self))
     return;
 
-  g_signal_emit (self, signals[START], 0, command);
+  if (adw_expander_row_get_enable_expansion (self->repeat_row))
+    g_signal_emit (self, signals[SCHEDULE], 0,
+                   gtk_editable_get_text (GTK_EDITABLE (self->spec_row)), command);
+  else
+    g_signal_emit (self, signals[START], 0, command);
   gtk_window_close (GTK_WINDOW (self));
 }
 
@@ -191,6 +301,20 @@ tasker_app_new_task_dialog_class_init (TaskerAppNewTaskDialogClass *klass)
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, TASKER_APP_TYPE_COMMAND);
 
+  /**
+   * TaskerAppNewTaskDialog::schedule:
+   * @spec: when it repeats (valid)
+   * @command: what the user asked to run
+   *
+   * Emitted instead of ::start when Repeat is on.
+   */
+  signals[SCHEDULE] =
+    g_signal_new ("schedule",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, TASKER_APP_TYPE_COMMAND);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-app-new-task-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, command_row);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, cwd_row);
@@ -199,7 +323,15 @@ tasker_app_new_task_dialog_class_init (TaskerAppNewTaskDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, retries_spin);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, queue_model);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, start_later_row);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, start_mode_row);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, start_value_row);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, repeat_row);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, spec_row);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, spec_error_label);
   gtk_widget_class_bind_template_callback (widget_class, command_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, start_later_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, repeat_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, entry_activated_cb);
 
   gtk_widget_class_install_action (widget_class, "dialog.start", NULL, start_action);
@@ -340,6 +472,54 @@ tasker_app_new_task_dialog_dup_command (TaskerAppNewTaskDialog  *self,
     tasker_app_command_set_queue (command, self->queues[selected]);
   tasker_app_command_set_timeout (command, (guint) gtk_spin_button_get_value_as_int (self->timeout_spin));
   tasker_app_command_set_retries (command, (guint) gtk_spin_button_get_value_as_int (self->retries_spin));
+  {
+    gint64 start_at;
+    guint delay_ms;
+
+    if (!parse_start_later (self, &start_at, &delay_ms))
+      {
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                             _("Start Later needs a number of minutes, or a time as 03:00"));
+        return NULL;
+      }
+    tasker_app_command_set_start (command, start_at, delay_ms);
+  }
 
   return g_steal_pointer (&command);
+}
+
+/* Start Later: @at_time FALSE: @text is a number of minutes; TRUE: a time
+ * as HH:MM. @text NULL turns it off. */
+void
+tasker_app_new_task_dialog_set_start_later (TaskerAppNewTaskDialog *self,
+                                            gboolean                at_time,
+                                            const char             *text)
+{
+  g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
+
+  adw_combo_row_set_selected (self->start_mode_row, at_time ? 1 : 0);
+  gtk_editable_set_text (GTK_EDITABLE (self->start_value_row), text != NULL ? text : "");
+  adw_expander_row_set_enable_expansion (self->start_later_row, text != NULL);
+}
+
+/* Repeat at @spec (as typed: it may not be valid); NULL turns it off. */
+void
+tasker_app_new_task_dialog_set_repeat (TaskerAppNewTaskDialog *self,
+                                       const char             *spec)
+{
+  g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->spec_row), spec != NULL ? spec : "");
+  adw_expander_row_set_enable_expansion (self->repeat_row, spec != NULL);
+}
+
+/* What the dialog shows under Repeat's spec: why it is refused, or NULL. */
+const char *
+tasker_app_new_task_dialog_get_spec_error (TaskerAppNewTaskDialog *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self), NULL);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->spec_error_label)))
+    return NULL;
+  return gtk_label_get_text (self->spec_error_label);
 }

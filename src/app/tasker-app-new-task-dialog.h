@@ -30,6 +30,12 @@ void                    tasker_app_new_task_dialog_set_timeout      (TaskerAppNe
                                                                      guint                   timeout_s);
 void                    tasker_app_new_task_dialog_set_retries      (TaskerAppNewTaskDialog *self,
                                                                      guint                   retries);
+void                    tasker_app_new_task_dialog_set_start_later  (TaskerAppNewTaskDialog *self,
+                                                                     gboolean                at_time,
+                                                                     const char             *text);
+void                    tasker_app_new_task_dialog_set_repeat       (TaskerAppNewTaskDialog *self,
+                                                                     const char             *spec);
+const char             *tasker_app_new_task_dialog_get_spec_error   (TaskerAppNewTaskDialog *self);
 TaskerAppCommand       *tasker_app_new_task_dialog_dup_command      (TaskerAppNewTaskDialog  *self,
                                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 

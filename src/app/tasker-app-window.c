@@ -9,6 +9,7 @@
 
 #include "tasker-app-history-view.h"
 #include "tasker-app-interrupted-row.h"
+#include "tasker-app-schedules-view.h"
 #include "tasker-app-task-tree.h"
 #include "tasker-app-window.h"
 
@@ -36,6 +37,7 @@ struct _TaskerAppWindow
   GtkSingleSelection   *selection;      /* (owned) */
   guint                 reveal_id;
   GtkWidget            *history_view;   /* (unowned) the history page */
+  GtkWidget            *schedules_view; /* (unowned) (nullable) the schedules page */
   GHashTable           *rows;           /* (owned) TaskerAppTaskRow (owned) bound to a task */
 
   /* template children */
@@ -249,12 +251,24 @@ gboolean
 tasker_app_window_rerun (TaskerAppWindow  *self,
                          TaskerAppCommand *command)
 {
+  return tasker_app_window_rerun_task (self, command, NULL);
+}
+
+/* Runs @command again in place of @old_task (nullable), which failed or was
+ * cancelled: what waited for @old_task and failed because of it waits for
+ * the new task (tasker_manager_rearm_dependants()). */
+gboolean
+tasker_app_window_rerun_task (TaskerAppWindow  *self,
+                              TaskerAppCommand *command,
+                              TaskerTask       *old_task)
+{
   TaskerAppApplication *app = get_app (self);
   g_autoptr(TaskerTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
   g_return_val_if_fail (TASKER_APP_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (TASKER_APP_IS_COMMAND (command), FALSE);
+  g_return_val_if_fail (old_task == NULL || TASKER_IS_TASK (old_task), FALSE);
 
   if (app != NULL)
     task = tasker_app_application_run_command (app, command, &error);
@@ -270,6 +284,16 @@ tasker_app_window_rerun (TaskerAppWindow  *self,
       return FALSE;
     }
 
+  if (old_task != NULL && tasker_task_is_final (old_task) &&
+      tasker_task_get_status (old_task) != TASKER_TASK_STATUS_COMPLETED)
+    {
+      g_autoptr(GPtrArray) rearmed = tasker_manager_rearm_dependants (self->manager, old_task, task, &error);
+
+      if (rearmed == NULL)
+        g_message ("What waited for task %" G_GUINT64_FORMAT " is not re-armed: %s",
+                   tasker_task_get_id (old_task), error->message);
+    }
+
   return TRUE;
 }
 
@@ -279,6 +303,28 @@ new_task_start_cb (TaskerAppWindow  *self,
 {
   tasker_app_window_show_page (self, "tasks");
   tasker_app_window_rerun (self, command);
+}
+
+/* New Task with Repeat: a schedule, not a task. */
+static void
+new_task_schedule_cb (TaskerAppWindow  *self,
+                      const char       *spec,
+                      TaskerAppCommand *command)
+{
+  TaskerAppApplication *app = get_app (self);
+  TaskerAppSchedules *schedules = app != NULL ? tasker_app_application_get_schedules (app) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (schedules == NULL)
+    return;
+  tasker_app_window_show_page (self, "schedules");
+  if (tasker_app_schedules_add (schedules, spec, command, &error) == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Cannot schedule “%s”: %s"),
+                                               tasker_app_command_get_command_line (command),
+                                               error->message);
+      tasker_app_window_show_toast (self, text);
+    }
 }
 
 static void
@@ -348,7 +394,7 @@ task_rerun_action (GtkWidget  *widget,
   if (command == NULL)
     tasker_app_window_show_toast (self, error->message);
   else
-    tasker_app_window_rerun (self, command);
+    tasker_app_window_rerun_task (self, command, task);
 }
 
 static void
@@ -382,6 +428,7 @@ history_rerun_cb (TaskerAppWindow     *self,
 {
   g_autoptr(TaskerAppCommand) command = NULL;
   g_autoptr(GError) error = NULL;
+  TaskerTask *old_task;
 
   command = tasker_app_command_new_from_record (record, &error);
   if (command == NULL)
@@ -389,7 +436,13 @@ history_rerun_cb (TaskerAppWindow     *self,
       tasker_app_window_show_toast (self, error->message);
       return;
     }
-  if (tasker_app_window_rerun (self, command))
+  /* The record's task, if this window still lists it (an id is unique in
+   * one run only: its end time tells). */
+  old_task = tasker_app_task_tree_lookup (self->tree, tasker_history_record_get_task_id (record));
+  if (old_task != NULL &&
+      tasker_task_get_finished_time (old_task) != tasker_history_record_get_finished_time (record))
+    old_task = NULL;
+  if (tasker_app_window_rerun_task (self, command, old_task))
     {
       tasker_app_pending_dismiss_record (self->pending, record);
       tasker_app_window_show_page (self, "tasks");
@@ -438,6 +491,19 @@ add_history_page (TaskerAppWindow *self)
 
   page = adw_view_stack_add_titled (self->view_stack, self->history_view, "history", _("History"));
   adw_view_stack_page_set_icon_name (page, "document-open-recent-symbolic");
+}
+
+static void
+add_schedules_page (TaskerAppWindow    *self,
+                    TaskerAppSchedules *schedules)
+{
+  AdwViewStackPage *page;
+
+  if (schedules == NULL)
+    return;
+  self->schedules_view = GTK_WIDGET (tasker_app_schedules_view_new (schedules));
+  page = adw_view_stack_add_titled (self->view_stack, self->schedules_view, "schedules", _("Schedules"));
+  adw_view_stack_page_set_icon_name (page, "alarm-symbolic");
 }
 
 static void
@@ -509,6 +575,7 @@ setup (TaskerAppWindow      *self,
                            G_CALLBACK (update_empty_state), self, G_CONNECT_SWAPPED);
 
   add_history_page (self);
+  add_schedules_page (self, tasker_app_application_get_schedules (app));
   update_empty_state (self);
 }
 
@@ -700,6 +767,7 @@ tasker_app_window_open_new_task_dialog (TaskerAppWindow *self)
   dialog = tasker_app_new_task_dialog_new (GTK_WINDOW (self), (const char * const *) queues);
   tasker_app_new_task_dialog_set_cwd (dialog, g_get_home_dir ());
   g_signal_connect_object (dialog, "start", G_CALLBACK (new_task_start_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "schedule", G_CALLBACK (new_task_schedule_cb), self, G_CONNECT_SWAPPED);
 
   return dialog;
 }
@@ -711,6 +779,14 @@ tasker_app_window_get_history_view (TaskerAppWindow *self)
   return self->history_view;
 }
 
+/* Returns: (nullable): the Schedules page */
+GtkWidget *
+tasker_app_window_get_schedules_view (TaskerAppWindow *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_WINDOW (self), NULL);
+  return self->schedules_view;
+}
+
 GtkWidget *
 tasker_app_window_get_interrupted_list (TaskerAppWindow *self)
 {
@@ -718,7 +794,7 @@ tasker_app_window_get_interrupted_list (TaskerAppWindow *self)
   return GTK_WIDGET (self->interrupted_list);
 }
 
-/* @name: "tasks" or "history" */
+/* @name: "tasks", "history" or "schedules" */
 void
 tasker_app_window_show_page (TaskerAppWindow *self,
                              const char      *name)

@@ -27,6 +27,7 @@ void                    tasker_app_window_select_task          (TaskerAppWindow 
 TaskerAppTaskDetails   *tasker_app_window_get_details          (TaskerAppWindow *self);
 TaskerAppNewTaskDialog *tasker_app_window_open_new_task_dialog (TaskerAppWindow *self);
 GtkWidget              *tasker_app_window_get_history_view     (TaskerAppWindow *self);
+GtkWidget              *tasker_app_window_get_schedules_view   (TaskerAppWindow *self);
 GtkWidget              *tasker_app_window_get_interrupted_list (TaskerAppWindow *self);
 void                    tasker_app_window_show_page            (TaskerAppWindow *self,
                                                                 const char      *name);
@@ -34,5 +35,8 @@ void                    tasker_app_window_show_toast           (TaskerAppWindow 
                                                                 const char      *text);
 gboolean                tasker_app_window_rerun                (TaskerAppWindow  *self,
                                                                 TaskerAppCommand *command);
+gboolean                tasker_app_window_rerun_task           (TaskerAppWindow  *self,
+                                                                TaskerAppCommand *command,
+                                                                TaskerTask       *old_task);
 
 G_END_DECLS
