@@ -43,6 +43,8 @@ struct _TaskerAppNewTaskDialog
   AdwExpanderRow  *repeat_row;
   AdwEntryRow     *spec_row;
   GtkLabel        *spec_error_label;
+  AdwComboRow     *overlap_row;     /* TaskerOverlapPolicy's order */
+  AdwComboRow     *catch_up_row;    /* TaskerCatchUpPolicy's order */
 };
 
 enum {
@@ -182,7 +184,10 @@ start_action (GtkWidget  *widget,
 
   if (adw_expander_row_get_enable_expansion (self->repeat_row))
     g_signal_emit (self, signals[SCHEDULE], 0,
-                   gtk_editable_get_text (GTK_EDITABLE (self->spec_row)), command);
+                   gtk_editable_get_text (GTK_EDITABLE (self->spec_row)),
+                   (TaskerOverlapPolicy) adw_combo_row_get_selected (self->overlap_row),
+                   (TaskerCatchUpPolicy) adw_combo_row_get_selected (self->catch_up_row),
+                   command);
   else
     g_signal_emit (self, signals[START], 0, command);
   gtk_window_close (GTK_WINDOW (self));
@@ -304,6 +309,8 @@ tasker_app_new_task_dialog_class_init (TaskerAppNewTaskDialogClass *klass)
   /**
    * TaskerAppNewTaskDialog::schedule:
    * @spec: when it repeats (valid)
+   * @overlap_policy: what a run does while the last one has not ended
+   * @catch_up_policy: what happens to missed runs
    * @command: what the user asked to run
    *
    * Emitted instead of ::start when Repeat is on.
@@ -313,7 +320,8 @@ tasker_app_new_task_dialog_class_init (TaskerAppNewTaskDialogClass *klass)
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, G_TYPE_STRING, TASKER_APP_TYPE_COMMAND);
+                  G_TYPE_NONE, 4, G_TYPE_STRING, TASKER_TYPE_OVERLAP_POLICY,
+                  TASKER_TYPE_CATCH_UP_POLICY, TASKER_APP_TYPE_COMMAND);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tasker/Tasker/tasker-app-new-task-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, command_row);
@@ -329,6 +337,8 @@ tasker_app_new_task_dialog_class_init (TaskerAppNewTaskDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, repeat_row);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, spec_row);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, spec_error_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, overlap_row);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppNewTaskDialog, catch_up_row);
   gtk_widget_class_bind_template_callback (widget_class, command_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, start_later_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, repeat_toggled_cb);
@@ -511,6 +521,18 @@ tasker_app_new_task_dialog_set_repeat (TaskerAppNewTaskDialog *self,
 
   gtk_editable_set_text (GTK_EDITABLE (self->spec_row), spec != NULL ? spec : "");
   adw_expander_row_set_enable_expansion (self->repeat_row, spec != NULL);
+}
+
+/* Repeat's policies. */
+void
+tasker_app_new_task_dialog_set_policies (TaskerAppNewTaskDialog *self,
+                                         TaskerOverlapPolicy     overlap_policy,
+                                         TaskerCatchUpPolicy     catch_up_policy)
+{
+  g_return_if_fail (TASKER_APP_IS_NEW_TASK_DIALOG (self));
+
+  adw_combo_row_set_selected (self->overlap_row, overlap_policy);
+  adw_combo_row_set_selected (self->catch_up_row, catch_up_policy);
 }
 
 /* What the dialog shows under Repeat's spec: why it is refused, or NULL. */

@@ -35,6 +35,9 @@ void                    tasker_app_new_task_dialog_set_start_later  (TaskerAppNe
                                                                      const char             *text);
 void                    tasker_app_new_task_dialog_set_repeat       (TaskerAppNewTaskDialog *self,
                                                                      const char             *spec);
+void                    tasker_app_new_task_dialog_set_policies     (TaskerAppNewTaskDialog *self,
+                                                                     TaskerOverlapPolicy     overlap_policy,
+                                                                     TaskerCatchUpPolicy     catch_up_policy);
 const char             *tasker_app_new_task_dialog_get_spec_error   (TaskerAppNewTaskDialog *self);
 TaskerAppCommand       *tasker_app_new_task_dialog_dup_command      (TaskerAppNewTaskDialog  *self,
                                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;

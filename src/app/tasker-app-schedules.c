@@ -214,6 +214,8 @@ adopt (TaskerAppSchedules *self,
   g_signal_connect_object (schedule, "run", G_CALLBACK (schedule_run_cb), self, 0);
   g_signal_connect_object (schedule, "notify::paused", G_CALLBACK (schedule_notify_cb), self, 0);
   g_signal_connect_object (schedule, "notify::next-run", G_CALLBACK (schedule_notify_cb), self, 0);
+  g_signal_connect_object (schedule, "notify::overlap-policy", G_CALLBACK (schedule_notify_cb), self, 0);
+  g_signal_connect_object (schedule, "notify::catch-up-policy", G_CALLBACK (schedule_notify_cb), self, 0);
 }
 
 static TaskerSchedule *

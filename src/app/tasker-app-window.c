@@ -307,18 +307,27 @@ new_task_start_cb (TaskerAppWindow  *self,
 
 /* New Task with Repeat: a schedule, not a task. */
 static void
-new_task_schedule_cb (TaskerAppWindow  *self,
-                      const char       *spec,
-                      TaskerAppCommand *command)
+new_task_schedule_cb (TaskerAppWindow     *self,
+                      const char          *spec,
+                      TaskerOverlapPolicy  overlap_policy,
+                      TaskerCatchUpPolicy  catch_up_policy,
+                      TaskerAppCommand    *command)
 {
   TaskerAppApplication *app = get_app (self);
   TaskerAppSchedules *schedules = app != NULL ? tasker_app_application_get_schedules (app) : NULL;
   g_autoptr(GError) error = NULL;
+  TaskerSchedule *schedule;
 
   if (schedules == NULL)
     return;
   tasker_app_window_show_page (self, "schedules");
-  if (tasker_app_schedules_add (schedules, spec, command, &error) == NULL)
+  schedule = tasker_app_schedules_add (schedules, spec, command, &error);
+  if (schedule != NULL)
+    {
+      tasker_schedule_set_overlap_policy (schedule, overlap_policy);
+      tasker_schedule_set_catch_up_policy (schedule, catch_up_policy);
+    }
+  else
     {
       g_autofree char *text = g_strdup_printf (_("Cannot schedule “%s”: %s"),
                                                tasker_app_command_get_command_line (command),

@@ -246,13 +246,18 @@ test_repeat (Fixture       *f,
   tasker_app_new_task_dialog_set_command_line (dialog, "echo tick");
   tasker_app_new_task_dialog_set_cwd (dialog, g_get_tmp_dir ());
   tasker_app_new_task_dialog_set_repeat (dialog, "every 1m");
+  tasker_app_new_task_dialog_set_policies (dialog, TASKER_OVERLAP_QUEUE_ONE, TASKER_CATCH_UP_SKIP);
   g_assert_null (tasker_app_new_task_dialog_get_spec_error (dialog));
   g_assert_true (start_enabled (dialog));
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 600, 900);
+  g_free (ui_test_screenshot (GTK_WIDGET (dialog), "tasker-new-task-repeat"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.start", NULL));
 
   g_assert_cmpuint (n_schedules (f->app), ==, 1);
   schedule = g_object_ref (get_schedule (f->app, 0));
   g_assert_cmpstr (tasker_schedule_get_spec (schedule), ==, "every 1m");
+  g_assert_cmpint (tasker_schedule_get_overlap_policy (schedule), ==, TASKER_OVERLAP_QUEUE_ONE);
+  g_assert_cmpint (tasker_schedule_get_catch_up_policy (schedule), ==, TASKER_CATCH_UP_SKIP);
   g_assert_cmpstr (tasker_app_command_get_command_line (tasker_app_schedules_get_command (schedule)), ==, "echo tick");
   g_assert_cmpstr (tasker_app_command_get_cwd (tasker_app_schedules_get_command (schedule)), ==, g_get_tmp_dir ());
   g_assert_cmpuint (g_list_model_get_n_items (tasker_app_window_get_tasks (f->window)), ==, 0);
@@ -380,6 +385,12 @@ test_bad_spec (Fixture       *f,
   g_assert_null (tasker_app_new_task_dialog_get_spec_error (dialog));
   g_assert_true (start_enabled (dialog));
   gtk_window_close (GTK_WINDOW (dialog));
+
+  /* The empty Schedules page says how to add one. */
+  tasker_app_window_show_page (f->window, "schedules");
+  g_assert_nonnull (find_label_prefix (GTK_WIDGET (f->window), "No Schedules"));
+  g_assert_nonnull (find_label_prefix (GTK_WIDGET (f->window), "To run a command again and again"));
+  g_free (ui_test_screenshot (GTK_WIDGET (f->window), "tasker-schedules-empty"));
 }
 
 static gboolean
@@ -530,6 +541,8 @@ test_persistence (void)
     schedule = tasker_app_schedules_add (get_schedules (app), "daily 03:00", command, &error);
     g_assert_no_error (error);
     id = g_strdup (tasker_schedule_get_id (schedule));
+    tasker_schedule_set_overlap_policy (schedule, TASKER_OVERLAP_REPLACE);
+    tasker_schedule_set_catch_up_policy (schedule, TASKER_CATCH_UP_SKIP);
     activate_schedule_action (ui_test_app_window (app), "schedule.pause", schedule);
     g_assert_true (tasker_schedule_get_paused (schedule));
   }
@@ -544,6 +557,8 @@ test_persistence (void)
   g_assert_cmpstr (tasker_schedule_get_id (schedule), ==, id);
   g_assert_cmpstr (tasker_schedule_get_spec (schedule), ==, "daily 03:00");
   g_assert_true (tasker_schedule_get_paused (schedule));
+  g_assert_cmpint (tasker_schedule_get_overlap_policy (schedule), ==, TASKER_OVERLAP_REPLACE);
+  g_assert_cmpint (tasker_schedule_get_catch_up_policy (schedule), ==, TASKER_CATCH_UP_SKIP);
   {
     TaskerAppCommand *command = tasker_app_schedules_get_command (schedule);
 
