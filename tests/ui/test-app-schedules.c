@@ -451,7 +451,31 @@ test_start_later (Fixture       *f,
   g_assert_true (ui_test_wait (is_final, task, 5000));
 }
 
-/* Re-run of a failed task re-arms what waited for it. */
+/* The history record of @task, once it is written. */
+static TaskerHistoryRecord *
+find_record (TaskerManager *manager,
+             TaskerTask    *task)
+{
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC; g_get_monotonic_time () < deadline;)
+    {
+      g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
+      g_autoptr(GListModel) records = ui_test_query_history (manager, query);
+
+      for (guint i = 0; i < g_list_model_get_n_items (records); i++)
+        {
+          g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (records, i);
+
+          if (tasker_history_record_get_task_id (record) == tasker_task_get_id (task) &&
+              tasker_history_record_get_finished_time (record) == tasker_task_get_finished_time (task))
+            return g_steal_pointer (&record);
+        }
+      ui_test_sleep (50);
+    }
+  return NULL;
+}
+
+/* Re-run of a failed task (from its row, or from the history with
+ * @data) re-arms what waited for it. */
 static void
 test_rerun_rearms (Fixture       *f,
                    gconstpointer  data)
@@ -481,8 +505,16 @@ test_rerun_rearms (Fixture       *f,
 
   /* Re-run from its row, the flag there now. */
   g_assert_true (g_file_set_contents (flag, "", 0, NULL));
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "task.rerun", "t",
-                                             tasker_task_get_id (dependency)));
+  if (data != NULL)
+    {
+      g_autoptr(TaskerHistoryRecord) record = find_record (manager, dependency);
+
+      g_assert_nonnull (record);
+      g_signal_emit_by_name (tasker_app_window_get_history_view (f->window), "rerun", record);
+    }
+  else
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "task.rerun", "t",
+                                               tasker_task_get_id (dependency)));
   for (gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
        rearmed == NULL && g_get_monotonic_time () < deadline;)
     {
@@ -639,6 +671,8 @@ main (int   argc,
   ui_test_init (&argc, &argv);
 
 #define ADD(path, func) g_test_add ("/Tasker/UI/Schedules/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add ("/Tasker/UI/Schedules/history-rerun-rearms", Fixture, "history",
+              fixture_set_up, test_rerun_rearms, fixture_tear_down);
   ADD ("repeat", test_repeat);
   ADD ("edit", test_edit);
   ADD ("bad-spec", test_bad_spec);
