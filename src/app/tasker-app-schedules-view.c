@@ -73,6 +73,8 @@ update_row (GtkWidget      *row,
   g_autofree char *subtitle = tasker_app_schedules_view_describe (schedule);
   gboolean paused = tasker_schedule_get_paused (schedule);
 
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 tasker_app_command_get_command_line (tasker_app_schedules_get_command (schedule)));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_button_set_icon_name (GTK_BUTTON (pause),
                             paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic");
@@ -125,12 +127,10 @@ create_row (gpointer item,
             gpointer user_data)
 {
   TaskerSchedule *schedule = item;
-  TaskerAppCommand *command = tasker_app_schedules_get_command (schedule);
   const char *id = tasker_schedule_get_id (schedule);
   GtkWidget *row = adw_action_row_new ();
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), tasker_app_command_get_command_line (command));
   adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 1);
   g_object_set_data_full (G_OBJECT (row), "schedule", g_object_ref (schedule), g_object_unref);
   g_object_set_data (G_OBJECT (row), "pause-button",
@@ -235,14 +235,25 @@ delete_action (GtkWidget  *widget,
   show_toast (self, toast);
 }
 
+/* Save only while the spec and the command line are good; the spec's or
+ * else the command's error under them. */
 static void
-spec_changed_cb (GtkEditable *entry,
-                 AdwMessageDialog *dialog)
+edit_changed_cb (AdwMessageDialog *dialog)
 {
   GtkLabel *error_label = g_object_get_data (G_OBJECT (dialog), "error-label");
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
+  GtkEditable *command_entry = g_object_get_data (G_OBJECT (dialog), "command-entry");
+  TaskerSchedule *schedule = g_object_get_data (G_OBJECT (dialog), "schedule");
+  g_autoptr(TaskerAppCommand) command = NULL;
   g_autoptr(GError) error = NULL;
   gboolean valid = tasker_schedule_validate_spec (gtk_editable_get_text (entry), &error);
 
+  if (valid)
+    {
+      command = tasker_app_schedules_edit_command (tasker_app_schedules_get_command (schedule),
+                                                   gtk_editable_get_text (command_entry), &error);
+      valid = command != NULL;
+    }
   adw_message_dialog_set_response_enabled (dialog, "save", valid);
   gtk_label_set_text (error_label, valid ? "" : error->message);
   gtk_widget_set_visible (GTK_WIDGET (error_label), !valid);
@@ -258,9 +269,13 @@ edit_response_cb (AdwMessageDialog *dialog,
   GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
   g_autoptr(GError) error = NULL;
 
+  GtkEditable *command_entry = g_object_get_data (G_OBJECT (dialog), "command-entry");
+
   if (g_strcmp0 (response, "save") != 0 || self == NULL)
     return;
-  if (tasker_app_schedules_set_spec (self->schedules, schedule, gtk_editable_get_text (entry), &error) == NULL)
+  if (!tasker_app_schedules_set_command_line (self->schedules, schedule,
+                                              gtk_editable_get_text (command_entry), &error) ||
+      tasker_app_schedules_set_spec (self->schedules, schedule, gtk_editable_get_text (entry), &error) == NULL)
     show_toast (self, adw_toast_new (error->message));
 }
 
@@ -272,14 +287,15 @@ edit_action (GtkWidget  *widget,
   TaskerAppSchedulesView *self = TASKER_APP_SCHEDULES_VIEW (widget);
   TaskerSchedule *schedule = lookup (self, parameter);
   GtkRoot *root = gtk_widget_get_root (widget);
-  GtkWidget *dialog, *box, *entry, *error_label;
+  GtkWidget *dialog, *box, *entry, *command_entry, *error_label;
 
   if (schedule == NULL)
     return;
 
   dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                    _("Edit Schedule"),
-                                   tasker_app_command_get_command_line (tasker_app_schedules_get_command (schedule)));
+                                   _("The command line, and when it runs, as in “every 15m”, "
+                                     "“daily 03:00” or “Mon..Fri 09:00”."));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "save", _("_Save"),
@@ -289,6 +305,13 @@ edit_action (GtkWidget  *widget,
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  command_entry = gtk_entry_new ();
+  gtk_entry_set_activates_default (GTK_ENTRY (command_entry), TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (command_entry),
+                         tasker_app_command_get_command_line (tasker_app_schedules_get_command (schedule)));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (command_entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Command Line"), -1);
+  gtk_box_append (GTK_BOX (box), command_entry);
   entry = gtk_entry_new ();
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   gtk_editable_set_text (GTK_EDITABLE (entry), tasker_schedule_get_spec (schedule));
@@ -306,7 +329,9 @@ edit_action (GtkWidget  *widget,
   g_object_set_data_full (G_OBJECT (dialog), "schedule", g_object_ref (schedule), g_object_unref);
   g_object_set_data (G_OBJECT (dialog), "entry", entry);
   g_object_set_data (G_OBJECT (dialog), "error-label", error_label);
-  g_signal_connect (entry, "changed", G_CALLBACK (spec_changed_cb), dialog);
+  g_object_set_data (G_OBJECT (dialog), "command-entry", command_entry);
+  g_signal_connect_swapped (entry, "changed", G_CALLBACK (edit_changed_cb), dialog);
+  g_signal_connect_swapped (command_entry, "changed", G_CALLBACK (edit_changed_cb), dialog);
   g_signal_connect (dialog, "response", G_CALLBACK (edit_response_cb), NULL);
   gtk_window_present (GTK_WINDOW (dialog));
 }

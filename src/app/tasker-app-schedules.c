@@ -447,6 +447,50 @@ tasker_app_schedules_set_spec (TaskerAppSchedules  *self,
   return replacement;
 }
 
+/* A command as @command, with @command_line: as typed, split as the shell
+ * would or given to `sh -c` whole, as @command was. */
+TaskerAppCommand *
+tasker_app_schedules_edit_command (TaskerAppCommand  *command,
+                                   const char        *command_line,
+                                   GError           **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (command), NULL);
+  g_return_val_if_fail (command_line != NULL, NULL);
+
+  tasker_app_command_save_to_key_file (command, key_file, "command");
+  g_key_file_set_string (key_file, "command", "command", command_line);
+  return tasker_app_command_new_from_key_file (key_file, "command", error);
+}
+
+/* Edit: the schedule's command runs @command_line from its next run on. */
+gboolean
+tasker_app_schedules_set_command_line (TaskerAppSchedules  *self,
+                                       TaskerSchedule      *schedule,
+                                       const char          *command_line,
+                                       GError             **error)
+{
+  TaskerAppCommand *command;
+  g_autoptr(TaskerAppCommand) edited = NULL;
+
+  g_return_val_if_fail (TASKER_APP_IS_SCHEDULES (self), FALSE);
+  g_return_val_if_fail (TASKER_IS_SCHEDULE (schedule), FALSE);
+  g_return_val_if_fail (command_line != NULL, FALSE);
+
+  command = tasker_app_schedules_get_command (schedule);
+  if (g_strcmp0 (command_line, tasker_app_command_get_command_line (command)) == 0)
+    return TRUE;
+  edited = tasker_app_schedules_edit_command (command, command_line, error);
+  if (edited == NULL)
+    return FALSE;
+
+  tasker_app_command_set_schedule_id (edited, tasker_schedule_get_id (schedule));
+  g_object_set_qdata_full (G_OBJECT (schedule), command_quark, g_steal_pointer (&edited), g_object_unref);
+  changed (self, schedule);
+  return TRUE;
+}
+
 void
 tasker_app_schedules_set_paused (TaskerAppSchedules *self,
                                  TaskerSchedule     *schedule,

@@ -41,6 +41,13 @@ TaskerSchedule     *tasker_app_schedules_set_spec    (TaskerAppSchedules  *self,
                                                       TaskerSchedule      *schedule,
                                                       const char          *spec,
                                                       GError             **error);
+gboolean            tasker_app_schedules_set_command_line (TaskerAppSchedules  *self,
+                                                           TaskerSchedule      *schedule,
+                                                           const char          *command_line,
+                                                           GError             **error);
+TaskerAppCommand   *tasker_app_schedules_edit_command (TaskerAppCommand    *command,
+                                                       const char          *command_line,
+                                                       GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 void                tasker_app_schedules_set_paused  (TaskerAppSchedules  *self,
                                                       TaskerSchedule      *schedule,
                                                       gboolean             paused);

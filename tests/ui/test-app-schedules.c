@@ -327,9 +327,10 @@ test_edit (Fixture       *f,
   g_autoptr(GError) error = NULL;
   TaskerSchedule *schedule, *edited;
   AdwMessageDialog *dialog = NULL;
-  GtkWidget *entry;
+  GtkWidget *entry, *command_entry;
   GList *list;
 
+  tasker_app_command_set_cwd (command, g_get_tmp_dir ());
   schedule = tasker_app_schedules_add (get_schedules (f->app), "every 1h", command, &error);
   g_assert_no_error (error);
   activate_schedule_action (f->window, "schedule.edit", schedule);
@@ -345,7 +346,14 @@ test_edit (Fixture       *f,
   gtk_editable_set_text (GTK_EDITABLE (entry), "Mun 09:00");
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "save"));
   g_assert_nonnull (find_label_prefix (GTK_WIDGET (dialog), "“Mun” is not a weekday (Mon, Tue, …)"));
+  g_free (ui_test_screenshot (GTK_WIDGET (dialog), "tasker-schedule-edit"));
   gtk_editable_set_text (GTK_EDITABLE (entry), "every 2m");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "save"));
+  command_entry = g_object_get_data (G_OBJECT (dialog), "command-entry");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (command_entry)), ==, "echo edited");
+  gtk_editable_set_text (GTK_EDITABLE (command_entry), "echo 'unbalanced");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "save"));
+  gtk_editable_set_text (GTK_EDITABLE (command_entry), "echo 'edited again'");
   g_assert_true (adw_message_dialog_get_response_enabled (dialog, "save"));
   adw_message_dialog_response (dialog, "save");
 
@@ -355,7 +363,15 @@ test_edit (Fixture       *f,
   g_assert_cmpstr (tasker_schedule_get_id (edited), ==, tasker_schedule_get_id (schedule));
   tasker_clock_advance (f->clock, 2 * MINUTE);
   wait_for_runs (f->window, edited, 1);
-  g_assert_cmpstr (tasker_task_get_name (tasker_schedule_get_last_task (edited)), ==, "echo edited");
+  g_assert_cmpstr (tasker_task_get_name (tasker_schedule_get_last_task (edited)), ==, "echo 'edited again'");
+  g_assert_cmpstr (tasker_app_command_get_cwd (tasker_app_schedules_get_command (edited)), ==, g_get_tmp_dir ());
+  {
+    GtkWidget *row = tasker_app_schedules_view_find_row (TASKER_APP_SCHEDULES_VIEW (tasker_app_window_get_schedules_view (f->window)),
+                                                         edited);
+
+    g_assert_nonnull (row);
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "echo 'edited again'");
+  }
   g_assert_true (ui_test_wait (is_final, tasker_schedule_get_last_task (edited), 5000));
 }
 
