@@ -316,6 +316,14 @@ test_repeat (Fixture       *f,
   g_assert_true (tasker_schedule_get_last_task (schedule) == last);
   ui_test_sleep (200);
   g_assert_cmpuint (n_runs (f->window, schedule), ==, 3);
+
+  /* Undo brings it back, runs and all. */
+  tasker_app_schedules_restore (get_schedules (f->app), schedule, 0);
+  g_assert_cmpuint (n_schedules (f->app), ==, 1);
+  g_assert_nonnull (tasker_app_schedules_view_find_row (TASKER_APP_SCHEDULES_VIEW (view), schedule));
+  tasker_clock_advance (f->clock, MINUTE);
+  wait_for_runs (f->window, schedule, 4);
+  g_assert_true (ui_test_wait (is_final, tasker_schedule_get_last_task (schedule), 5000));
 }
 
 /* Edit: a new spec, same id and command; a bad one is refused as typed. */
