@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include <glib/gi18n-lib.h>
+#include "tasker-i18n-private.h"
 
 #include "tasker-calendar-private.h"
 #include "tasker-error.h"
@@ -370,6 +370,8 @@ _tasker_calendar_parse (const char *spec,
   g_autofree char *stripped = NULL;
   guint n, i = 0;
   gboolean have_date = FALSE, have_time = FALSE;
+
+  _tasker_i18n_init ();
 
   g_return_val_if_fail (spec != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);

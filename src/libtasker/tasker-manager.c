@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "tasker-coroutine-runner-private.h"
+#include "tasker-i18n-private.h"
 #include "tasker-enums.h"
 #include "tasker-error.h"
 #include "tasker-history-private.h"
@@ -249,6 +250,8 @@ static void
 tasker_manager_class_init (TaskerManagerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  _tasker_i18n_init ();
 
   object_class->constructed = tasker_manager_constructed;
   object_class->finalize = tasker_manager_finalize;

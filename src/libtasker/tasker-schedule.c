@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include <glib/gi18n-lib.h>
+#include "tasker-i18n-private.h"
 
 #include "tasker-calendar-private.h"
 #include "tasker-clock-private.h"
