@@ -590,6 +590,9 @@ test_persistence (void)
   {
     g_autoptr(TaskerAppCommand) command = tasker_app_command_new_shell ("echo one | tr o O", NULL);
 
+    static const char *envp[] = { "PATH=/usr/bin:/bin", "SECRET=a b\nc=d", NULL };
+
+    tasker_app_command_set_environ (command, envp);
     tasker_app_command_set_cwd (command, g_get_tmp_dir ());
     tasker_app_command_set_queue (command, "nightly");
     tasker_app_command_set_timeout (command, 90);
@@ -624,6 +627,9 @@ test_persistence (void)
     g_assert_cmpstr (tasker_app_command_get_queue (command), ==, "nightly");
     g_assert_cmpuint (tasker_app_command_get_timeout (command), ==, 90);
     g_assert_cmpuint (tasker_app_command_get_retries (command), ==, 2);
+    g_assert_nonnull (tasker_app_command_get_environ (command));
+    g_assert_cmpstrv (tasker_app_command_get_environ (command),
+                      ((const char *[]) { "PATH=/usr/bin:/bin", "SECRET=a b\nc=d", NULL }));
   }
   row = tasker_app_schedules_view_find_row (TASKER_APP_SCHEDULES_VIEW (tasker_app_window_get_schedules_view (ui_test_app_window (app))),
                                             schedule);
