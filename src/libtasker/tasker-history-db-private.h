@@ -28,6 +28,7 @@ typedef struct _TaskerHistoryEntry TaskerHistoryEntry;
 struct _TaskerHistoryEntry
 {
   TaskerHistoryEntry *next;          /* (owned) (nullable) the queue's or the batch's next entry */
+  gpointer          block;           /* (unowned) the allocation it is part of (tasker-history.c) */
   guint64           seq;             /* processing this entry makes processed_seq this */
   guint64           task_id;
   char             *key;             /* (owned) (nullable) */

@@ -39,9 +39,11 @@
  * every record queued before it is committed (and the database is open).
  *
  * Cost. On the main context an add is a few copies and one short lock; the
- * entries come back from the writer for reuse, so the two threads do not
- * free each other's memory. The writer runs at nice +10 (Linux): under load,
- * the main loop and the task threads get the CPU first.
+ * entries come back from the writer for reuse, and are allocated a block at
+ * a time when none is spare, so the main thread rarely allocates and the
+ * two threads rarely free each other's memory. The writer runs at nice +10
+ * (Linux): under load, the main loop and the task threads get the CPU
+ * first.
  *
  * Failures. A database that cannot be used (tasker-history-db.c says why:
  * another program has it, it is not a Tasker history, a later schema
@@ -91,6 +93,11 @@
 /* Written entries kept for reuse: the main thread then rarely allocates an
  * entry, and never frees one the writer thread allocated or the reverse. */
 #define SPARE_MAX              (4 * BATCH_MAX)
+/* Entries are allocated this many at a time (an EntryBlock): while the
+ * writer lags behind a burst, the main thread makes one allocation per
+ * block, not one per ended task, and the writer frees a block once all its
+ * entries beyond SPARE_MAX are done with. */
+#define ENTRY_BLOCK_SIZE       32
 /* _tasker_history_free(): how long to flush, then to wait for the writer. */
 #define FREE_FLUSH_TIMEOUT_MS  2000
 #define FREE_EXIT_TIMEOUT_US   (500 * 1000)
@@ -155,6 +162,13 @@ struct _TaskerHistory
 
 /* Entries */
 
+/* ENTRY_BLOCK_SIZE entries in one allocation, freed with the last of them. */
+typedef struct
+{
+  gint  n_live;                          /* (atomic) entries not freed yet */
+  Entry entries[ENTRY_BLOCK_SIZE];
+} EntryBlock;
+
 /* Frees the strings; the struct may be reused. */
 static void
 entry_clear (Entry *entry)
@@ -170,8 +184,37 @@ entry_clear (Entry *entry)
 static void
 entry_free (Entry *entry)
 {
+  EntryBlock *block = entry->block;
+
   entry_clear (entry);
-  g_free (entry);
+  if (g_atomic_int_dec_and_test (&block->n_live))
+    g_free (block);
+}
+
+/* A new block's entries, as a list of spare ones: cleared as entry_clear()
+ * leaves them (add_entry() fills the rest). Called with @lock held: once
+ * every ENTRY_BLOCK_SIZE entries at most, and quick. */
+static Entry *
+entry_block_new (void)
+{
+  EntryBlock *block = g_new (EntryBlock, 1);
+
+  block->n_live = ENTRY_BLOCK_SIZE;
+  for (guint i = 0; i < ENTRY_BLOCK_SIZE; i++)
+    {
+      Entry *entry = &block->entries[i];
+
+      entry->next = i + 1 < ENTRY_BLOCK_SIZE ? &block->entries[i + 1] : NULL;
+      entry->block = block;
+      entry->key = NULL;
+      entry->name = NULL;
+      entry->message = NULL;
+      entry->error_message = NULL;
+      entry->log = NULL;
+      entry->descriptions = NULL;
+    }
+
+  return &block->entries[0];
 }
 
 static void
@@ -215,27 +258,27 @@ descriptions_to_strv (GHashTable *descriptions)
 }
 
 /* On the manager's context: a copy of everything the record needs, into a
- * zeroed @entry. */
+ * zeroed @entry. Once per ended task, so the fields are read directly (the
+ * public getters check the type each time); those that can change are the
+ * main context's copies, which is where this runs. */
 static void
 entry_fill (Entry      *entry,
             TaskerTask *task,
             gint64      finished_time,
             guint64     parent_id)
 {
-  const GError *error;
-  TaskerTask *parent;
+  const GError *error = task->error;
 
-  entry->task_id = tasker_task_get_id (task);
+  entry->task_id = task->id;
   entry->durable = task->durable;
-  entry->final = tasker_task_is_final (task);
-  entry->key = g_strdup (tasker_task_get_key (task));
-  entry->name = g_strdup (tasker_task_get_name (task));
-  entry->kind = tasker_task_get_kind (task);
-  entry->status = tasker_task_get_status (task);
-  entry->message = g_strdup (tasker_task_get_message (task));
-  entry->progress = tasker_task_get_progress (task);
+  entry->final = task->status >= TASKER_TASK_STATUS_COMPLETED;
+  entry->key = g_strdup (task->key);
+  entry->name = g_strdup (task->name);
+  entry->kind = task->kind;
+  entry->status = task->status;
+  entry->message = g_strdup (task->message);
+  entry->progress = task->progress;
 
-  error = tasker_task_get_error (task);
   if (error != NULL)
     {
       entry->error_domain = g_quark_to_string (error->domain);
@@ -243,19 +286,18 @@ entry_fill (Entry      *entry,
       entry->error_message = g_strdup (error->message);
     }
 
-  entry->attempts = tasker_task_get_attempt (task);
-  entry->created_time = tasker_task_get_created_time (task);
-  entry->started_time = tasker_task_get_started_time (task);
-  entry->finished_time = finished_time != 0 ? finished_time : tasker_task_get_finished_time (task);
+  entry->attempts = task->attempt;
+  entry->created_time = task->created_time;
+  entry->started_time = task->started_time;
+  entry->finished_time = finished_time != 0 ? finished_time : task->finished_time;
   if (entry->finished_time == 0)
     entry->finished_time = g_get_real_time ();
-  entry->trace_id = tasker_task_get_trace_id (task);
+  entry->trace_id = task->trace_id;
 
-  parent = tasker_task_get_parent (task);
   if (parent_id != 0)
     entry->parent_id = parent_id;
-  else if (parent != NULL)
-    entry->parent_id = tasker_task_get_id (parent);
+  else if (task->tree.parent != NULL)
+    entry->parent_id = task->tree.parent->id;
 
   /* What the task kept (its bounded log), in one copy; NULL when it logged
    * nothing. */
@@ -827,18 +869,16 @@ add_entry (TaskerHistory *self,
       return;
     }
 
+  if (self->spare == NULL)
+    {
+      /* Once per block at most: quick enough to hold the lock for. */
+      self->spare = entry_block_new ();
+      self->n_spare = ENTRY_BLOCK_SIZE;
+    }
   entry = self->spare;
-  if (entry != NULL)
-    {
-      self->spare = entry->next;
-      self->n_spare--;
-    }
-  else
-    {
-      /* Rare once the writer has written a batch: quick enough to hold
-       * the lock for. */
-      entry = g_new (Entry, 1);
-    }
+  self->spare = entry->next;
+  self->n_spare--;
+  fill.block = entry->block;
   *entry = fill;
   entry->seq = seq;
 
