@@ -1453,6 +1453,21 @@ test_unbindable_record (HistFixture   *f,
   _tasker_history_add (f->history, small);
   flush_or_fail (f);
   g_assert_cmpuint (count_rows (f, "message = 'small'"), ==, 3);
+
+  /* Among plain records that go in several rows to a statement, only that
+   * one is left out (it warned already). */
+  hist_warnings_catch (TRUE);
+  _tasker_history_set_paused (f->history, TRUE);
+  for (guint i = 0; i < 10; i++)
+    _tasker_history_add (f->history, small);
+  _tasker_history_add (f->history, big);
+  for (guint i = 0; i < 40; i++)
+    _tasker_history_add (f->history, small);
+  _tasker_history_set_paused (f->history, FALSE);
+  g_assert_false (_tasker_history_flush (f->history, test_timeout_ms ()));
+  g_assert_cmpuint (count_rows (f, "message = 'small'"), ==, 3 + 50);
+  g_assert_cmpuint (count_rows (f, "message = 'big'"), ==, 0);
+  hist_warnings_catch (FALSE);
 }
 
 int
