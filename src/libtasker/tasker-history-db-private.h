@@ -24,7 +24,9 @@ typedef struct _TaskerHistoryDb TaskerHistoryDb;
 typedef struct _TaskerHistoryEntry TaskerHistoryEntry;
 
 /* One task's record, as _tasker_history_add() copied it on the manager's
- * context; queued by tasker-history.c, written by the database. */
+ * context; queued by tasker-history.c, written by the database. Entries are
+ * reused: entry_fill() there sets every field but @block (a new field goes
+ * there too). */
 struct _TaskerHistoryEntry
 {
   TaskerHistoryEntry *next;          /* (owned) (nullable) the queue's or the batch's next entry */

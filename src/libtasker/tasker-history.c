@@ -7,10 +7,10 @@
  * writes, retention, queries) is tasker-history-db.c, which only the writer
  * thread calls.
  *
- * Threads. _tasker_history_add() runs on the manager's main context: it copies
- * what the record needs from the task into a plain struct (a
- * TaskerHistoryEntry) and queues it under @lock, waking the writer only when
- * the queue was empty or a batch is full. Everything that touches the disk —
+ * Threads. _tasker_history_add() runs on the manager's main context: under
+ * @lock it copies what the record needs from the task into a plain struct (a
+ * TaskerHistoryEntry, reused) and queues it, waking the writer only when the
+ * queue was empty or a batch is full. Everything that touches the disk —
  * opening the database, writing, retention, queries — runs on the writer
  * thread, which owns the only connection. The main loop never waits on the
  * disk.
@@ -38,7 +38,7 @@
  * necessarily a power loss. _tasker_history_flush() returns TRUE only once
  * every record queued before it is committed (and the database is open).
  *
- * Cost. On the main context an add is a few copies and one short lock; the
+ * Cost. On the main context an add is a few copies under one short lock; the
  * entries come back from the writer for reuse, and are allocated a block at
  * a time when none is spare, so the main thread rarely allocates and the
  * two threads rarely free each other's memory. The writer runs at nice +10
@@ -257,21 +257,27 @@ descriptions_to_strv (GHashTable *descriptions)
   return pairs;
 }
 
-/* On the manager's context: a copy of everything the record needs, into a
- * zeroed @entry. Once per ended task, so the fields are read directly (the
- * public getters check the type each time); those that can change are the
- * main context's copies, which is where this runs. */
+/* On the manager's context, with @lock held: a copy of everything the record
+ * needs, into @entry (a spare one: every field but @block is set here, so
+ * nothing of its last record stays). Once per ended task, so the fields are
+ * read directly (the public getters check the type each time); those that
+ * can change are the main context's copies, which is where this runs. */
 static void
-entry_fill (Entry      *entry,
-            TaskerTask *task,
-            gint64      finished_time,
-            guint64     parent_id)
+entry_fill (Entry         *entry,
+            TaskerHistory *self,
+            TaskerTask    *task,
+            gint64         finished_time,
+            guint64        parent_id,
+            gboolean       interrupted)
 {
-  const GError *error = task->error;
+  const GError *error = interrupted ? NULL : task->error;
+  TaskerHistoryRecord *replaced = NULL;
 
+  entry->next = NULL;
   entry->task_id = task->id;
   entry->durable = task->durable;
   entry->final = task->status >= TASKER_TASK_STATUS_COMPLETED;
+  entry->interrupted = FALSE;
   entry->key = g_strdup (task->key);
   entry->name = g_strdup (task->name);
   entry->kind = task->kind;
@@ -279,12 +285,9 @@ entry_fill (Entry      *entry,
   entry->message = g_strdup (task->message);
   entry->progress = task->progress;
 
-  if (error != NULL)
-    {
-      entry->error_domain = g_quark_to_string (error->domain);
-      entry->error_code = error->code;
-      entry->error_message = g_strdup (error->message);
-    }
+  entry->error_domain = error != NULL ? g_quark_to_string (error->domain) : NULL;
+  entry->error_code = error != NULL ? error->code : 0;
+  entry->error_message = error != NULL ? g_strdup (error->message) : NULL;
 
   entry->attempts = task->attempt;
   entry->created_time = task->created_time;
@@ -296,8 +299,8 @@ entry_fill (Entry      *entry,
 
   if (parent_id != 0)
     entry->parent_id = parent_id;
-  else if (task->tree.parent != NULL)
-    entry->parent_id = task->tree.parent->id;
+  else
+    entry->parent_id = task->tree.parent != NULL ? task->tree.parent->id : 0;
 
   /* What the task kept (its bounded log), in one copy; NULL when it logged
    * nothing. */
@@ -306,6 +309,30 @@ entry_fill (Entry      *entry,
   /* Shared with the task's sealed options: immutable. */
   if (task->descriptions != NULL && g_hash_table_size (task->descriptions) > 0)
     entry->descriptions = descriptions_to_strv (task->descriptions);
+  else
+    entry->descriptions = NULL;
+
+  /* A job's first record replaces its interrupted one from this file. */
+  if (entry->durable && task->options != NULL)
+    replaced = tasker_task_options_get_replaces_record (task->options);
+  if (replaced != NULL && g_strcmp0 (replaced->origin, self->path) == 0)
+    {
+      entry->replaces_row = replaced->row;
+      entry->replaces_created = replaced->created_time;
+    }
+  else
+    {
+      entry->replaces_row = 0;
+      entry->replaces_created = 0;
+    }
+
+  if (interrupted)
+    {
+      /* As it was before the shutdown cancelled it; its last record. */
+      entry->status = entry->started_time != 0 ? TASKER_TASK_STATUS_RUNNING : TASKER_TASK_STATUS_PENDING;
+      entry->interrupted = TRUE;
+      entry->final = TRUE;
+    }
 }
 
 /* The writer thread */
@@ -809,7 +836,6 @@ add_entry (TaskerHistory *self,
            guint64        parent_id,
            gboolean       interrupted)
 {
-  Entry fill = { 0 };
   Entry *entry;
   guint64 seq;
   gboolean wake = FALSE;
@@ -821,33 +847,10 @@ add_entry (TaskerHistory *self,
   if (g_atomic_int_get (&self->disabled))
     return;
 
-  entry_fill (&fill, task, finished_time, parent_id);
-  if (fill.durable && task->options != NULL)
-    {
-      TaskerHistoryRecord *replaced = tasker_task_options_get_replaces_record (task->options);
-
-      if (replaced != NULL && g_strcmp0 (replaced->origin, self->path) == 0)
-        {
-          fill.replaces_row = replaced->row;
-          fill.replaces_created = replaced->created_time;
-        }
-    }
-  if (interrupted)
-    {
-      /* As it was before the shutdown cancelled it; its last record. */
-      fill.status = fill.started_time != 0 ? TASKER_TASK_STATUS_RUNNING : TASKER_TASK_STATUS_PENDING;
-      fill.error_domain = NULL;
-      fill.error_code = 0;
-      g_clear_pointer (&fill.error_message, g_free);
-      fill.interrupted = TRUE;
-      fill.final = TRUE;
-    }
-
   g_mutex_lock (&self->lock);
   if (g_atomic_int_get (&self->disabled) || self->state != WRITER_RUNNING)
     {
       g_mutex_unlock (&self->lock);
-      entry_clear (&fill);
       return;
     }
 
@@ -862,7 +865,6 @@ add_entry (TaskerHistory *self,
       self->overflow_warned = TRUE;
       g_mutex_unlock (&self->lock);
 
-      entry_clear (&fill);
       if (warn)
         g_warning ("Task history “%s”: more than %u records wait for the disk; dropping records",
                    self->path, QUEUE_MAX);
@@ -878,8 +880,8 @@ add_entry (TaskerHistory *self,
   entry = self->spare;
   self->spare = entry->next;
   self->n_spare--;
-  fill.block = entry->block;
-  *entry = fill;
+  /* In place, under the lock: a few copies, no copy of the whole entry. */
+  entry_fill (entry, self, task, finished_time, parent_id, interrupted);
   entry->seq = seq;
 
   if (self->tail != NULL)
