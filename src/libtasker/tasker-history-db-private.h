@@ -24,10 +24,13 @@ typedef struct _TaskerHistoryDb TaskerHistoryDb;
 typedef struct _TaskerHistoryEntry TaskerHistoryEntry;
 
 /* One task's record, as _tasker_history_add() copied it on the manager's
- * context; queued by tasker-history.c, written by the database. */
+ * context; queued by tasker-history.c, written by the database. Entries are
+ * reused: entry_fill() there sets every field but @block (a new field goes
+ * there too). */
 struct _TaskerHistoryEntry
 {
   TaskerHistoryEntry *next;          /* (owned) (nullable) the queue's or the batch's next entry */
+  gpointer          block;           /* (unowned) the allocation it is part of (tasker-history.c) */
   guint64           seq;             /* processing this entry makes processed_seq this */
   guint64           task_id;
   char             *key;             /* (owned) (nullable) */

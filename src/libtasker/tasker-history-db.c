@@ -68,6 +68,12 @@
 
 /* How many rows a query reads between checks of its cancellable. */
 #define QUERY_CANCEL_CHECK     64
+/* Plain records (see is_plain()) go in this many at a time, one INSERT with
+ * as many rows: SQLite's cost per statement (cursors opened and closed on
+ * the table and its indexes, the record buffer) is paid once for them. */
+#define INSERT_ROWS            16
+/* The insert's parameters for one row. */
+#define INSERT_PARAMS          19
 
 typedef struct _DbLock DbLock;
 
@@ -77,6 +83,7 @@ struct _TaskerHistoryDb
   sqlite3        *conn;                  /* (owned) (nullable) */
   DbLock         *lock;                  /* (owned) (nullable) */
   sqlite3_stmt   *insert_task;           /* (owned) (nullable) */
+  sqlite3_stmt   *insert_tasks;          /* (owned) (nullable) INSERT_ROWS rows at once */
   sqlite3_stmt   *update_task;           /* (owned) (nullable) */
   sqlite3_stmt   *insert_description;    /* (owned) (nullable) */
   sqlite3_stmt   *select_descriptions;   /* (owned) (nullable) */
@@ -530,12 +537,36 @@ prepare (TaskerHistoryDb  *self,
   return rc == SQLITE_OK;
 }
 
+/* INSERT_ROWS rows of the insert's columns, ?1 to ?19 the first row's as in
+ * the insert, ?20 to ?38 the second's… */
+static char *
+multi_insert_sql (void)
+{
+  GString *sql = g_string_new ("INSERT INTO tasks (task_id, key, name, kind, status, message,"
+                               " progress, error_domain, error_code, error_message, attempts,"
+                               " created_time, started_time, finished_time, trace_id, parent_id,"
+                               " log, n_descriptions, interrupted) VALUES ");
+
+  for (guint i = 0; i < INSERT_ROWS; i++)
+    {
+      g_string_append (sql, i == 0 ? "(" : ", (");
+      for (guint j = 1; j <= INSERT_PARAMS; j++)
+        g_string_append_printf (sql, j == 1 ? "?%u" : ", ?%u", i * INSERT_PARAMS + j);
+      g_string_append_c (sql, ')');
+    }
+
+  return g_string_free (sql, FALSE);
+}
+
 /* The statements every batch and query reuses. */
 static gboolean
 prepare_statements (TaskerHistoryDb  *self,
                     char            **reason)
 {
-  if (!prepare (self,
+  g_autofree char *insert_tasks_sql = multi_insert_sql ();
+
+  if (!prepare (self, insert_tasks_sql, &self->insert_tasks)
+      || !prepare (self,
                 "INSERT INTO tasks (task_id, key, name, kind, status, message, progress,"
                 " error_domain, error_code, error_message, attempts, created_time,"
                 " started_time, finished_time, trace_id, parent_id, log, n_descriptions,"
@@ -596,6 +627,7 @@ _tasker_history_db_close (TaskerHistoryDb *self)
     return;
 
   g_clear_pointer (&self->insert_task, sqlite3_finalize);
+  g_clear_pointer (&self->insert_tasks, sqlite3_finalize);
   g_clear_pointer (&self->update_task, sqlite3_finalize);
   g_clear_pointer (&self->insert_description, sqlite3_finalize);
   g_clear_pointer (&self->select_descriptions, sqlite3_finalize);
@@ -629,38 +661,49 @@ warn_write_failure (TaskerHistoryDb *self,
              self->path, what, self->write_error);
 }
 
-/* The insert's parameters, which the update shares. Returns the first
- * error: a parameter that failed to bind would be written as NULL. */
+/* The insert's parameters, from @first on (1 for the insert and the
+ * update, which shares them). Returns the first error: a parameter that
+ * failed to bind would be written as NULL. */
+static int
+bind_entry_at (sqlite3_stmt       *stmt,
+               TaskerHistoryEntry *entry,
+               guint               n_descriptions,
+               int                 first)
+{
+  int rc = SQLITE_OK;
+  int o = first - 1;
+
+#define BIND(call) G_STMT_START { if (rc == SQLITE_OK) rc = (call); } G_STMT_END
+  BIND (sqlite3_bind_int64 (stmt, o + 1, (sqlite3_int64) entry->task_id));
+  BIND (sqlite3_bind_text (stmt, o + 2, entry->key, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_text (stmt, o + 3, entry->name, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_int (stmt, o + 4, entry->kind));
+  BIND (sqlite3_bind_int (stmt, o + 5, entry->status));
+  BIND (sqlite3_bind_text (stmt, o + 6, entry->message, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_double (stmt, o + 7, entry->progress));
+  BIND (sqlite3_bind_text (stmt, o + 8, entry->error_domain, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_int (stmt, o + 9, entry->error_code));
+  BIND (sqlite3_bind_text (stmt, o + 10, entry->error_message, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_int64 (stmt, o + 11, entry->attempts));
+  BIND (sqlite3_bind_int64 (stmt, o + 12, entry->created_time));
+  BIND (sqlite3_bind_int64 (stmt, o + 13, entry->started_time));
+  BIND (sqlite3_bind_int64 (stmt, o + 14, entry->finished_time));
+  BIND (sqlite3_bind_int64 (stmt, o + 15, (sqlite3_int64) entry->trace_id));
+  BIND (sqlite3_bind_int64 (stmt, o + 16, (sqlite3_int64) entry->parent_id));
+  BIND (sqlite3_bind_text (stmt, o + 17, entry->log, -1, SQLITE_STATIC));
+  BIND (sqlite3_bind_int (stmt, o + 18, n_descriptions));
+  BIND (sqlite3_bind_int (stmt, o + 19, entry->interrupted));
+#undef BIND
+
+  return rc;
+}
+
 static int
 bind_entry (sqlite3_stmt       *stmt,
             TaskerHistoryEntry *entry,
             guint               n_descriptions)
 {
-  int rc = SQLITE_OK;
-
-#define BIND(call) G_STMT_START { if (rc == SQLITE_OK) rc = (call); } G_STMT_END
-  BIND (sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) entry->task_id));
-  BIND (sqlite3_bind_text (stmt, 2, entry->key, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_text (stmt, 3, entry->name, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_int (stmt, 4, entry->kind));
-  BIND (sqlite3_bind_int (stmt, 5, entry->status));
-  BIND (sqlite3_bind_text (stmt, 6, entry->message, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_double (stmt, 7, entry->progress));
-  BIND (sqlite3_bind_text (stmt, 8, entry->error_domain, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_int (stmt, 9, entry->error_code));
-  BIND (sqlite3_bind_text (stmt, 10, entry->error_message, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_int64 (stmt, 11, entry->attempts));
-  BIND (sqlite3_bind_int64 (stmt, 12, entry->created_time));
-  BIND (sqlite3_bind_int64 (stmt, 13, entry->started_time));
-  BIND (sqlite3_bind_int64 (stmt, 14, entry->finished_time));
-  BIND (sqlite3_bind_int64 (stmt, 15, (sqlite3_int64) entry->trace_id));
-  BIND (sqlite3_bind_int64 (stmt, 16, (sqlite3_int64) entry->parent_id));
-  BIND (sqlite3_bind_text (stmt, 17, entry->log, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_int (stmt, 18, n_descriptions));
-  BIND (sqlite3_bind_int (stmt, 19, entry->interrupted));
-#undef BIND
-
-  return rc;
+  return bind_entry_at (stmt, entry, n_descriptions, 1);
 }
 
 /* write_entry()'s answer for a record that cannot be bound. */
@@ -819,11 +862,56 @@ done:
   return SQLITE_OK;
 }
 
+/* A record that is one new row and nothing else: not a durable task's (its
+ * row is updated later, or replaces another), without descriptions (they
+ * need its row number). */
+static gboolean
+is_plain (TaskerHistoryEntry *entry)
+{
+  return !entry->durable && entry->descriptions == NULL && entry->replaces_row == 0;
+}
+
+/* Whether the INSERT_ROWS entries from @entry on are all plain. */
+static gboolean
+is_plain_run (TaskerHistoryEntry *entry)
+{
+  for (guint i = 0; i < INSERT_ROWS; i++, entry = entry->next)
+    {
+      if (entry == NULL || !is_plain (entry))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Writes INSERT_ROWS plain entries from @entry on in one statement.
+ * Returns SQLITE_OK, UNWRITABLE when one of them cannot be bound (nothing
+ * was written: write_entry() then says which), or an error. */
+static int
+write_plain_run (TaskerHistoryDb    *self,
+                 TaskerHistoryEntry *entry)
+{
+  sqlite3_stmt *stmt = self->insert_tasks;
+  int rc = SQLITE_OK;
+
+  for (guint i = 0; i < INSERT_ROWS && rc == SQLITE_OK; i++, entry = entry->next)
+    rc = bind_entry_at (stmt, entry, 0, 1 + i * INSERT_PARAMS);
+  if (rc != SQLITE_OK)
+    return bind_failed (self, stmt, rc);
+
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 gboolean
 _tasker_history_db_write_batch (TaskerHistoryDb    *self,
                                 TaskerHistoryEntry *batch,
                                 gboolean           *left_out)
 {
+  TaskerHistoryEntry *entry = batch;
+
   g_array_set_size (self->closing, 0);
   *left_out = FALSE;
 
@@ -833,10 +921,29 @@ _tasker_history_db_write_batch (TaskerHistoryDb    *self,
       return FALSE;
     }
 
-  for (TaskerHistoryEntry *entry = batch; entry != NULL; entry = entry->next)
+  while (entry != NULL)
     {
-      int rc = write_entry (self, entry);
+      int rc;
 
+      if (is_plain_run (entry))
+        {
+          rc = write_plain_run (self, entry);
+          if (rc == SQLITE_OK)
+            {
+              for (guint i = 0; i < INSERT_ROWS; i++)
+                entry = entry->next;
+              continue;
+            }
+          if (rc != UNWRITABLE)
+            {
+              warn_write_failure (self, "writing a record");
+              exec_sql (self, "ROLLBACK");
+              return FALSE;
+            }
+          /* One of them cannot be bound: this one alone, below. */
+        }
+
+      rc = write_entry (self, entry);
       if (rc == UNWRITABLE)
         {
           warn_unwritable (self, entry, self->bind_rc);
@@ -848,6 +955,7 @@ _tasker_history_db_write_batch (TaskerHistoryDb    *self,
           exec_sql (self, "ROLLBACK");
           return FALSE;
         }
+      entry = entry->next;
     }
 
   if (!exec_sql (self, "COMMIT"))

@@ -7,10 +7,10 @@
  * writes, retention, queries) is tasker-history-db.c, which only the writer
  * thread calls.
  *
- * Threads. _tasker_history_add() runs on the manager's main context: it copies
- * what the record needs from the task into a plain struct (a
- * TaskerHistoryEntry) and queues it under @lock, waking the writer only when
- * the queue was empty or a batch is full. Everything that touches the disk —
+ * Threads. _tasker_history_add() runs on the manager's main context: under
+ * @lock it copies what the record needs from the task into a plain struct (a
+ * TaskerHistoryEntry, reused) and queues it, waking the writer only when the
+ * queue was empty or a batch is full. Everything that touches the disk —
  * opening the database, writing, retention, queries — runs on the writer
  * thread, which owns the only connection. The main loop never waits on the
  * disk.
@@ -38,10 +38,12 @@
  * necessarily a power loss. _tasker_history_flush() returns TRUE only once
  * every record queued before it is committed (and the database is open).
  *
- * Cost. On the main context an add is a few copies and one short lock; the
- * entries come back from the writer for reuse, so the two threads do not
- * free each other's memory. The writer runs at nice +10 (Linux): under load,
- * the main loop and the task threads get the CPU first.
+ * Cost. On the main context an add is a few copies under one short lock; the
+ * entries come back from the writer for reuse, and are allocated a block at
+ * a time when none is spare, so the main thread rarely allocates and the
+ * two threads rarely free each other's memory. The writer runs at nice +10
+ * (Linux): under load, the main loop and the task threads get the CPU
+ * first.
  *
  * Failures. A database that cannot be used (tasker-history-db.c says why:
  * another program has it, it is not a Tasker history, a later schema
@@ -91,6 +93,11 @@
 /* Written entries kept for reuse: the main thread then rarely allocates an
  * entry, and never frees one the writer thread allocated or the reverse. */
 #define SPARE_MAX              (4 * BATCH_MAX)
+/* Entries are allocated this many at a time (an EntryBlock): while the
+ * writer lags behind a burst, the main thread makes one allocation per
+ * block, not one per ended task, and the writer frees a block once all its
+ * entries beyond SPARE_MAX are done with. */
+#define ENTRY_BLOCK_SIZE       32
 /* _tasker_history_free(): how long to flush, then to wait for the writer. */
 #define FREE_FLUSH_TIMEOUT_MS  2000
 #define FREE_EXIT_TIMEOUT_US   (500 * 1000)
@@ -155,6 +162,13 @@ struct _TaskerHistory
 
 /* Entries */
 
+/* ENTRY_BLOCK_SIZE entries in one allocation, freed with the last of them. */
+typedef struct
+{
+  gint  n_live;                          /* (atomic) entries not freed yet */
+  Entry entries[ENTRY_BLOCK_SIZE];
+} EntryBlock;
+
 /* Frees the strings; the struct may be reused. */
 static void
 entry_clear (Entry *entry)
@@ -170,8 +184,37 @@ entry_clear (Entry *entry)
 static void
 entry_free (Entry *entry)
 {
+  EntryBlock *block = entry->block;
+
   entry_clear (entry);
-  g_free (entry);
+  if (g_atomic_int_dec_and_test (&block->n_live))
+    g_free (block);
+}
+
+/* A new block's entries, as a list of spare ones: cleared as entry_clear()
+ * leaves them (add_entry() fills the rest). Called with @lock held: once
+ * every ENTRY_BLOCK_SIZE entries at most, and quick. */
+static Entry *
+entry_block_new (void)
+{
+  EntryBlock *block = g_new (EntryBlock, 1);
+
+  block->n_live = ENTRY_BLOCK_SIZE;
+  for (guint i = 0; i < ENTRY_BLOCK_SIZE; i++)
+    {
+      Entry *entry = &block->entries[i];
+
+      entry->next = i + 1 < ENTRY_BLOCK_SIZE ? &block->entries[i + 1] : NULL;
+      entry->block = block;
+      entry->key = NULL;
+      entry->name = NULL;
+      entry->message = NULL;
+      entry->error_message = NULL;
+      entry->log = NULL;
+      entry->descriptions = NULL;
+    }
+
+  return &block->entries[0];
 }
 
 static void
@@ -214,48 +257,50 @@ descriptions_to_strv (GHashTable *descriptions)
   return pairs;
 }
 
-/* On the manager's context: a copy of everything the record needs, into a
- * zeroed @entry. */
+/* On the manager's context, with @lock held: a copy of everything the record
+ * needs, into @entry (a spare one: every field but @block is set here, so
+ * nothing of its last record stays). Once per ended task, so the fields are
+ * read directly (the public getters check the type each time); those that
+ * can change are the main context's copies, which is where this runs. */
 static void
-entry_fill (Entry      *entry,
-            TaskerTask *task,
-            gint64      finished_time,
-            guint64     parent_id)
+entry_fill (Entry         *entry,
+            TaskerHistory *self,
+            TaskerTask    *task,
+            gint64         finished_time,
+            guint64        parent_id,
+            gboolean       interrupted)
 {
-  const GError *error;
-  TaskerTask *parent;
+  const GError *error = interrupted ? NULL : task->error;
+  TaskerHistoryRecord *replaced = NULL;
 
-  entry->task_id = tasker_task_get_id (task);
+  entry->next = NULL;
+  entry->task_id = task->id;
   entry->durable = task->durable;
-  entry->final = tasker_task_is_final (task);
-  entry->key = g_strdup (tasker_task_get_key (task));
-  entry->name = g_strdup (tasker_task_get_name (task));
-  entry->kind = tasker_task_get_kind (task);
-  entry->status = tasker_task_get_status (task);
-  entry->message = g_strdup (tasker_task_get_message (task));
-  entry->progress = tasker_task_get_progress (task);
+  entry->final = task->status >= TASKER_TASK_STATUS_COMPLETED;
+  entry->interrupted = FALSE;
+  entry->key = g_strdup (task->key);
+  entry->name = g_strdup (task->name);
+  entry->kind = task->kind;
+  entry->status = task->status;
+  entry->message = g_strdup (task->message);
+  entry->progress = task->progress;
 
-  error = tasker_task_get_error (task);
-  if (error != NULL)
-    {
-      entry->error_domain = g_quark_to_string (error->domain);
-      entry->error_code = error->code;
-      entry->error_message = g_strdup (error->message);
-    }
+  entry->error_domain = error != NULL ? g_quark_to_string (error->domain) : NULL;
+  entry->error_code = error != NULL ? error->code : 0;
+  entry->error_message = error != NULL ? g_strdup (error->message) : NULL;
 
-  entry->attempts = tasker_task_get_attempt (task);
-  entry->created_time = tasker_task_get_created_time (task);
-  entry->started_time = tasker_task_get_started_time (task);
-  entry->finished_time = finished_time != 0 ? finished_time : tasker_task_get_finished_time (task);
+  entry->attempts = task->attempt;
+  entry->created_time = task->created_time;
+  entry->started_time = task->started_time;
+  entry->finished_time = finished_time != 0 ? finished_time : task->finished_time;
   if (entry->finished_time == 0)
     entry->finished_time = g_get_real_time ();
-  entry->trace_id = tasker_task_get_trace_id (task);
+  entry->trace_id = task->trace_id;
 
-  parent = tasker_task_get_parent (task);
   if (parent_id != 0)
     entry->parent_id = parent_id;
-  else if (parent != NULL)
-    entry->parent_id = tasker_task_get_id (parent);
+  else
+    entry->parent_id = task->tree.parent != NULL ? task->tree.parent->id : 0;
 
   /* What the task kept (its bounded log), in one copy; NULL when it logged
    * nothing. */
@@ -264,6 +309,30 @@ entry_fill (Entry      *entry,
   /* Shared with the task's sealed options: immutable. */
   if (task->descriptions != NULL && g_hash_table_size (task->descriptions) > 0)
     entry->descriptions = descriptions_to_strv (task->descriptions);
+  else
+    entry->descriptions = NULL;
+
+  /* A job's first record replaces its interrupted one from this file. */
+  if (entry->durable && task->options != NULL)
+    replaced = tasker_task_options_get_replaces_record (task->options);
+  if (replaced != NULL && g_strcmp0 (replaced->origin, self->path) == 0)
+    {
+      entry->replaces_row = replaced->row;
+      entry->replaces_created = replaced->created_time;
+    }
+  else
+    {
+      entry->replaces_row = 0;
+      entry->replaces_created = 0;
+    }
+
+  if (interrupted)
+    {
+      /* As it was before the shutdown cancelled it; its last record. */
+      entry->status = entry->started_time != 0 ? TASKER_TASK_STATUS_RUNNING : TASKER_TASK_STATUS_PENDING;
+      entry->interrupted = TRUE;
+      entry->final = TRUE;
+    }
 }
 
 /* The writer thread */
@@ -767,7 +836,6 @@ add_entry (TaskerHistory *self,
            guint64        parent_id,
            gboolean       interrupted)
 {
-  Entry fill = { 0 };
   Entry *entry;
   guint64 seq;
   gboolean wake = FALSE;
@@ -779,33 +847,10 @@ add_entry (TaskerHistory *self,
   if (g_atomic_int_get (&self->disabled))
     return;
 
-  entry_fill (&fill, task, finished_time, parent_id);
-  if (fill.durable && task->options != NULL)
-    {
-      TaskerHistoryRecord *replaced = tasker_task_options_get_replaces_record (task->options);
-
-      if (replaced != NULL && g_strcmp0 (replaced->origin, self->path) == 0)
-        {
-          fill.replaces_row = replaced->row;
-          fill.replaces_created = replaced->created_time;
-        }
-    }
-  if (interrupted)
-    {
-      /* As it was before the shutdown cancelled it; its last record. */
-      fill.status = fill.started_time != 0 ? TASKER_TASK_STATUS_RUNNING : TASKER_TASK_STATUS_PENDING;
-      fill.error_domain = NULL;
-      fill.error_code = 0;
-      g_clear_pointer (&fill.error_message, g_free);
-      fill.interrupted = TRUE;
-      fill.final = TRUE;
-    }
-
   g_mutex_lock (&self->lock);
   if (g_atomic_int_get (&self->disabled) || self->state != WRITER_RUNNING)
     {
       g_mutex_unlock (&self->lock);
-      entry_clear (&fill);
       return;
     }
 
@@ -820,26 +865,23 @@ add_entry (TaskerHistory *self,
       self->overflow_warned = TRUE;
       g_mutex_unlock (&self->lock);
 
-      entry_clear (&fill);
       if (warn)
         g_warning ("Task history “%s”: more than %u records wait for the disk; dropping records",
                    self->path, QUEUE_MAX);
       return;
     }
 
+  if (self->spare == NULL)
+    {
+      /* Once per block at most: quick enough to hold the lock for. */
+      self->spare = entry_block_new ();
+      self->n_spare = ENTRY_BLOCK_SIZE;
+    }
   entry = self->spare;
-  if (entry != NULL)
-    {
-      self->spare = entry->next;
-      self->n_spare--;
-    }
-  else
-    {
-      /* Rare once the writer has written a batch: quick enough to hold
-       * the lock for. */
-      entry = g_new (Entry, 1);
-    }
-  *entry = fill;
+  self->spare = entry->next;
+  self->n_spare--;
+  /* In place, under the lock: a few copies, no copy of the whole entry. */
+  entry_fill (entry, self, task, finished_time, parent_id, interrupted);
   entry->seq = seq;
 
   if (self->tail != NULL)
