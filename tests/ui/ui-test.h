@@ -6,6 +6,7 @@
 #pragma once
 
 #include "tasker-app-application.h"
+#include "tasker-app-new-task-dialog.h"
 #include "tasker-app-window.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,14 @@ void               ui_test_init          (int                *argc,
 /* A registered, activated application with its own data directory (a fresh
  * temporary one when @data_dir is NULL) and its window. */
 TaskerAppApplication *ui_test_app_new       (const char         *data_dir);
+/* The same, with @clock (may be NULL) for the schedules. */
+TaskerAppApplication *ui_test_app_new_with_clock (const char  *data_dir,
+                                                  TaskerClock *clock);
+/* A fixture's application: a fresh temporary data directory, returned in
+ * @data_dir, and an application on it; ui_test_app_clear() undoes both. */
+TaskerAppApplication *ui_test_app_new_in_tmp_dir (char **data_dir);
+void               ui_test_app_clear     (TaskerAppApplication **app,
+                                          char                 **data_dir);
 TaskerAppWindow      *ui_test_app_window    (TaskerAppApplication  *app);
 /* Quits as the application would, then drops it and its window. */
 void               ui_test_app_free      (TaskerAppApplication  *app);
@@ -40,5 +49,41 @@ gboolean           ui_test_bus_name_has_owner  (gpointer            data);
 /* The records @query finds in @manager's history (transfer full). */
 GListModel        *ui_test_query_history       (TaskerManager      *manager,
                                                 TaskerHistoryQuery *query);
+
+
+/* Conditions for ui_test_wait(). */
+gboolean           ui_test_is_set        (gpointer            pointer);  /* *(gpointer *) pointer != NULL */
+gboolean           ui_test_is_running    (gpointer            task);
+gboolean           ui_test_is_final      (gpointer            task);
+gboolean           ui_test_file_exists   (gpointer            path);
+gboolean           ui_test_pending_is_restored (gpointer      pending);
+
+/* @window's task at @position, or NULL (transfer none: the list keeps it). */
+TaskerTask        *ui_test_get_task      (TaskerAppWindow    *window,
+                                          guint               position);
+/* Asserts that @window lists @n tasks or more within 5 s. */
+void               ui_test_wait_for_n_tasks (TaskerAppWindow *window,
+                                             guint            n);
+
+/* Finding widgets as a user would see them: the first from @widget down. */
+typedef gboolean (*UiTestWidgetMatch) (GtkWidget     *widget,
+                                       gconstpointer  data);
+GtkWidget         *ui_test_find_widget   (GtkWidget          *widget,
+                                          UiTestWidgetMatch   match,
+                                          gconstpointer       data);
+/* A label whose text is @text, or starts with @prefix. */
+GtkWidget         *ui_test_find_label    (GtkWidget          *widget,
+                                          const char         *text);
+GtkWidget         *ui_test_find_label_prefix (GtkWidget      *widget,
+                                              const char     *prefix);
+/* A button whose label is @label (a dialog's response, say). */
+GtkWidget         *ui_test_find_button   (GtkWidget          *widget,
+                                          const char         *label);
+GtkWidget         *ui_test_find_of_type  (GtkWidget          *widget,
+                                          GType               type);
+/* A visible toplevel of @type (a dialog), or NULL. */
+GtkWindow         *ui_test_find_toplevel (GType               type);
+/* Opens New Task from @window's action, as a user would; asserts it shows. */
+TaskerAppNewTaskDialog *ui_test_open_new_task_dialog (TaskerAppWindow *window);
 
 G_END_DECLS
