@@ -79,20 +79,8 @@ static void
 serve_notifications (GDBusConnection *bus)
 {
   static const GDBusInterfaceVTable vtable = { gtk_notifications_call_cb, NULL, NULL, { 0 } };
-  g_autoptr(GDBusNodeInfo) info = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
 
-  info = g_dbus_node_info_new_for_xml (gtk_notifications_xml, &error);
-  g_assert_no_error (error);
-  g_dbus_connection_register_object (bus, "/org/gtk/Notifications", info->interfaces[0],
-                                     &vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "RequestName",
-                                       g_variant_new ("(su)", "org.gtk.Notifications", 4u),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
+  ui_test_serve (bus, "org.gtk.Notifications", "/org/gtk/Notifications", gtk_notifications_xml, &vtable);
 }
 
 /* The last notification @app_id sent with @id, or NULL. */

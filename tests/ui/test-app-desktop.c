@@ -436,25 +436,14 @@ static gpointer
 sm_thread (gpointer data)
 {
   static const GDBusInterfaceVTable vtable = { sm_method_cb, NULL, NULL, { 0 } };
-  g_autoptr(GDBusNodeInfo) info = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
   guint registration;
 
   g_main_context_push_thread_default (sm.context);
 
   connection = bus_client_new ();
-  info = g_dbus_node_info_new_for_xml (sm_xml, &error);
-  g_assert_no_error (error);
-  registration = g_dbus_connection_register_object (connection, "/org/gnome/SessionManager",
-                                                    info->interfaces[0], &vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "RequestName",
-                                       g_variant_new ("(su)", "org.gnome.SessionManager", 4u),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
+  registration = ui_test_serve (connection, "org.gnome.SessionManager", "/org/gnome/SessionManager",
+                                sm_xml, &vtable);
 
   g_mutex_lock (&sm.lock);
   sm.ready = TRUE;

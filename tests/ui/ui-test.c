@@ -65,29 +65,46 @@ notifications_call_cb (GDBusConnection       *connection,
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
+/* The first interface of @xml at @path, and the name @name (without queueing
+ * for it); the registration's id. */
+guint
+ui_test_serve (GDBusConnection            *bus,
+               const char                 *name,
+               const char                 *path,
+               const char                 *xml,
+               const GDBusInterfaceVTable *vtable)
+{
+  g_autoptr(GDBusNodeInfo) info = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint registration;
+
+  info = g_dbus_node_info_new_for_xml (xml, &error);
+  g_assert_no_error (error);
+  registration = g_dbus_connection_register_object (bus, path, info->interfaces[0],
+                                                    vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", name, 4u),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  return registration;
+}
+
 static void
 start_notification_server (void)
 {
   static const GDBusInterfaceVTable vtable = { notifications_call_cb, NULL, NULL, { 0 } };
-  g_autoptr(GDBusNodeInfo) info = NULL;
   /* Kept for the whole run: the bus singleton goes away with its last
    * reference, and the name with it. */
   static GDBusConnection *bus;
-  g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
 
   bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);
-  info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
-  g_assert_no_error (error);
-  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0],
-                                     &vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "RequestName",
-                                       g_variant_new ("(su)", "org.freedesktop.Notifications", 4u),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
+  ui_test_serve (bus, "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                 notifications_xml, &vtable);
 }
 
 guint
@@ -196,6 +213,21 @@ ui_test_app_clear (TaskerAppApplication **app,
   g_clear_pointer (app, ui_test_app_free);
   ui_test_remove_dir (*data_dir);
   g_clear_pointer (data_dir, g_free);
+}
+
+void
+ui_test_fixture_set_up (UiTestFixture *f,
+                        gconstpointer  data)
+{
+  f->app = ui_test_app_new_in_tmp_dir (&f->data_dir);
+  f->window = ui_test_app_window (f->app);
+}
+
+void
+ui_test_fixture_tear_down (UiTestFixture *f,
+                           gconstpointer  data)
+{
+  ui_test_app_clear (&f->app, &f->data_dir);
 }
 
 TaskerAppWindow *

@@ -13,6 +13,15 @@ G_BEGIN_DECLS
 
 typedef gboolean (*UiTestCondition) (gpointer data);
 
+/* The GTest fixture of most application tests: an application on a fresh
+ * temporary data directory, and its window. */
+typedef struct
+{
+  TaskerAppApplication *app;
+  TaskerAppWindow      *window;
+  char                 *data_dir;
+} UiTestFixture;
+
 /* Re-executes the test under xvfb-run and dbus-run-session when there is no
  * display or bus; then gtk_test_init and adw_init. */
 void               ui_test_init          (int                *argc,
@@ -28,6 +37,12 @@ TaskerAppApplication *ui_test_app_new_with_clock (const char  *data_dir,
 TaskerAppApplication *ui_test_app_new_in_tmp_dir (char **data_dir);
 void               ui_test_app_clear     (TaskerAppApplication **app,
                                           char                 **data_dir);
+/* For g_test_add(): ui_test_app_new_in_tmp_dir() and its window, undone by
+ * ui_test_app_clear(). */
+void               ui_test_fixture_set_up    (UiTestFixture *f,
+                                              gconstpointer  data);
+void               ui_test_fixture_tear_down (UiTestFixture *f,
+                                              gconstpointer  data);
 TaskerAppWindow      *ui_test_app_window    (TaskerAppApplication  *app);
 /* Quits as the application would, then drops it and its window. */
 void               ui_test_app_free      (TaskerAppApplication  *app);
@@ -44,6 +59,13 @@ char              *ui_test_screenshot    (GtkWidget          *widget,
                                           const char         *name);
 /* GSubprocessLauncher child setup: the child dies with the test. */
 void               ui_test_die_with_parent     (gpointer            data);
+/* Serves the first interface of @xml at @path on @bus under the name @name
+ * (a fake desktop service); returns the object's registration id. */
+guint              ui_test_serve               (GDBusConnection            *bus,
+                                                const char                 *name,
+                                                const char                 *path,
+                                                const char                 *xml,
+                                                const GDBusInterfaceVTable *vtable);
 /* Whether the bus name @data (a string) has an owner on the session bus. */
 gboolean           ui_test_bus_name_has_owner  (gpointer            data);
 /* The records @query finds in @manager's history (transfer full). */
