@@ -469,27 +469,7 @@ test_restart (void)
   ui_test_remove_dir (data_dir);
 }
 
-typedef struct
-{
-  TaskerAppApplication *app;
-  TaskerAppWindow      *window;
-  char                 *data_dir;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
-{
-  f->app = ui_test_app_new_in_tmp_dir (&f->data_dir);
-  f->window = ui_test_app_window (f->app);
-}
-
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  ui_test_app_clear (&f->app, &f->data_dir);
-}
+typedef UiTestFixture Fixture;
 
 /* New Task's "Run in Shell": the line as typed goes to `sh -c` (a pipe, a
  * glob, && and ~ work), it is the task's name, the task's row re-runs it
@@ -574,7 +554,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/UI/CommandEnv/forwarded", test_forwarded);
   g_test_add_func ("/Tasker/UI/CommandEnv/restart", test_restart);
   g_test_add ("/Tasker/UI/CommandEnv/new-task-shell", Fixture, NULL,
-              fixture_set_up, test_new_task_shell, fixture_tear_down);
+              ui_test_fixture_set_up, test_new_task_shell, ui_test_fixture_tear_down);
 
   return g_test_run ();
 }

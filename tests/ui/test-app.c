@@ -18,27 +18,14 @@
   "sh -c 'i=0; while [ $i -lt 200 ]; do i=$((i+1)); echo \"$((i/2))%\"; echo \"step $i\"; sleep 0.05; done'"
 #define QUICK_COMMAND "sh -c 'echo hello from tasker; echo 100%'"
 
-typedef struct
-{
-  TaskerAppApplication *app;
-  TaskerAppWindow      *window;
-  char              *data_dir;
-} Fixture;
+typedef UiTestFixture Fixture;
 
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  f->app = ui_test_app_new_in_tmp_dir (&f->data_dir);
-  f->window = ui_test_app_window (f->app);
+  ui_test_fixture_set_up (f, data);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1100, 700);
-}
-
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  ui_test_app_clear (&f->app, &f->data_dir);
 }
 
 static gboolean
@@ -979,7 +966,7 @@ main (int   argc,
 {
   ui_test_init (&argc, &argv);
 
-#define ADD(path, func) g_test_add ("/Tasker/UI/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func) g_test_add ("/Tasker/UI/" path, Fixture, NULL, fixture_set_up, func, ui_test_fixture_tear_down)
   ADD ("empty-state", test_empty_state);
   ADD ("add-task", test_add_task);
   ADD ("cancel-from-row", test_cancel_from_row);
