@@ -9,17 +9,9 @@
 #include <adwaita.h>
 
 #include "tasker-app-preferences-window.h"
+#include "ui-test.h"
 
-#define WAIT_UNTIL(cond)                                                     \
-  G_STMT_START {                                                             \
-    gint64 deadline_ = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;        \
-    while (!(cond))                                                          \
-      {                                                                      \
-        if (g_get_monotonic_time () > deadline_)                             \
-          g_error ("timed out waiting for %s", #cond);                       \
-        g_main_context_iteration (NULL, FALSE);                              \
-      }                                                                      \
-  } G_STMT_END
+#define WAIT_UNTIL(cond) UI_TEST_WAIT_UNTIL (cond, 10)
 
 static gpointer
 child (TaskerAppPreferencesWindow *window,

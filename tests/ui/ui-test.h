@@ -52,6 +52,19 @@ gboolean           ui_test_wait          (UiTestCondition     condition,
                                           gpointer            data,
                                           guint               timeout_ms);
 void               ui_test_sleep         (guint               ms);
+/* As ui_test_wait() for an expression, for the widget tests; fails the
+ * test, naming @cond, after @timeout_s seconds. */
+#define UI_TEST_WAIT_UNTIL(cond, timeout_s)                                  \
+  G_STMT_START {                                                             \
+    gint64 deadline_ = g_get_monotonic_time () + (timeout_s) * G_USEC_PER_SEC; \
+    while (!(cond))                                                          \
+      {                                                                      \
+        if (g_get_monotonic_time () > deadline_)                             \
+          g_error ("timed out waiting for %s", #cond);                       \
+        g_main_context_iteration (NULL, FALSE);                              \
+        g_usleep (1000);                                                     \
+      }                                                                      \
+  } G_STMT_END
 /* How many desktop notifications the application tried to send. */
 guint              ui_test_get_n_notifications (void);
 /* Renders @widget to <TASKER_SCREENSHOT_DIR>/<name>.png; returns the path. */
