@@ -117,10 +117,7 @@ static gpointer
 child (TaskerAppHistoryView *view,
        const char           *name)
 {
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (view), TASKER_APP_TYPE_HISTORY_VIEW, name);
-
-  g_assert_nonnull (object);
-  return object;
+  return ui_test_template_child (GTK_WIDGET (view), TASKER_APP_TYPE_HISTORY_VIEW, name);
 }
 
 static const char *

@@ -17,10 +17,7 @@ static gpointer
 child (TaskerAppPreferencesWindow *window,
        const char                 *name)
 {
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), TASKER_APP_TYPE_PREFERENCES_WINDOW, name);
-
-  g_assert_nonnull (object);
-  return object;
+  return ui_test_template_child (GTK_WIDGET (window), TASKER_APP_TYPE_PREFERENCES_WINDOW, name);
 }
 
 static void

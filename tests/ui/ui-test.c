@@ -556,6 +556,17 @@ ui_test_find_of_type (GtkWidget *widget,
   return ui_test_find_widget (widget, is_of_type, GSIZE_TO_POINTER (type));
 }
 
+gpointer
+ui_test_template_child (GtkWidget  *widget,
+                        GType       type,
+                        const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (widget, type, name);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
 /* The last one in the list of toplevels, as the tests looked it up before. */
 GtkWindow *
 ui_test_find_toplevel (GType type)

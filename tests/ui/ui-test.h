@@ -116,6 +116,10 @@ GtkWidget         *ui_test_find_button   (GtkWidget          *widget,
                                           const char         *label);
 GtkWidget         *ui_test_find_of_type  (GtkWidget          *widget,
                                           GType               type);
+/* The template child @name of @widget's template class @type; asserts it exists. */
+gpointer           ui_test_template_child (GtkWidget         *widget,
+                                           GType              type,
+                                           const char        *name);
 /* A visible toplevel of @type (a dialog), or NULL. */
 GtkWindow         *ui_test_find_toplevel (GType               type);
 /* Opens New Task from @window's action, as a user would; asserts it shows. */
