@@ -9,7 +9,6 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include <X11/Xatom.h>
 #include <X11/Xlib.h>
@@ -80,20 +79,8 @@ static void
 serve_notifications (GDBusConnection *bus)
 {
   static const GDBusInterfaceVTable vtable = { gtk_notifications_call_cb, NULL, NULL, { 0 } };
-  g_autoptr(GDBusNodeInfo) info = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
 
-  info = g_dbus_node_info_new_for_xml (gtk_notifications_xml, &error);
-  g_assert_no_error (error);
-  g_dbus_connection_register_object (bus, "/org/gtk/Notifications", info->interfaces[0],
-                                     &vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "RequestName",
-                                       g_variant_new ("(su)", "org.gtk.Notifications", 4u),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
+  ui_test_serve (bus, "org.gtk.Notifications", "/org/gtk/Notifications", gtk_notifications_xml, &vtable);
 }
 
 /* The last notification @app_id sent with @id, or NULL. */
@@ -246,11 +233,7 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->data_dir = g_dir_make_tmp ("tasker-ui-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->app = ui_test_app_new (f->data_dir);
+  f->app = ui_test_app_new_in_tmp_dir (&f->data_dir);
   f->window = ui_test_app_window (f->app);
   f->app_id = g_application_get_application_id (G_APPLICATION (f->app));
   f->bus = g_application_get_dbus_connection (G_APPLICATION (f->app));
@@ -261,9 +244,7 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_clear_pointer (&f->app, ui_test_app_free);
-  ui_test_remove_dir (f->data_dir);
-  g_clear_pointer (&f->data_dir, g_free);
+  ui_test_app_clear (&f->app, &f->data_dir);
 }
 
 static TaskerTask *
@@ -282,18 +263,6 @@ run (Fixture    *f,
   task = tasker_app_application_run_command (f->app, command, &error);
   g_assert_no_error (error);
   return task;
-}
-
-static gboolean
-is_running (gpointer data)
-{
-  return tasker_task_get_status (data) == TASKER_TASK_STATUS_RUNNING;
-}
-
-static gboolean
-is_final (gpointer data)
-{
-  return tasker_task_is_final (data);
 }
 
 static gboolean
@@ -338,8 +307,8 @@ test_close_keeps_running (Fixture       *f,
   g_autofree char *button_action = NULL;
   g_autoptr(GVariant) target = NULL;
 
-  g_assert_true (ui_test_wait (is_running, blocker, 5000));
-  g_assert_true (ui_test_wait (is_running, quick, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_running, blocker, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_running, quick, 5000));
 
   gtk_window_close (GTK_WINDOW (f->window));
   /* Hidden, not destroyed: still the application's window. */
@@ -355,7 +324,7 @@ test_close_keeps_running (Fixture       *f,
   g_assert_cmpstr (button_action, ==, "app.show-window");
 
   /* One ends in the background; the other keeps the window alive. */
-  g_assert_true (ui_test_wait (is_final, quick, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, quick, 5000));
   g_assert_cmpint (tasker_task_get_status (quick), ==, TASKER_TASK_STATUS_COMPLETED);
   ui_test_sleep (100);
   g_assert_true (ui_test_app_window (f->app) == f->window);
@@ -373,7 +342,7 @@ test_close_keeps_running (Fixture       *f,
   gtk_window_close (GTK_WINDOW (f->window));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f->window)));
   tasker_task_cancel (blocker);
-  g_assert_true (ui_test_wait (is_final, blocker, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, blocker, 5000));
   g_assert_true (ui_test_wait (has_no_window, f->app, 5000));
   f->window = NULL;
 }
@@ -392,31 +361,7 @@ test_close_idle (Fixture       *f,
 static AdwMessageDialog *
 find_message_dialog (void)
 {
-  AdwMessageDialog *dialog = NULL;
-  GList *list = gtk_window_list_toplevels ();
-
-  for (GList *l = list; l != NULL; l = l->next)
-    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
-      dialog = l->data;
-  g_list_free (list);
-  return dialog;
-}
-
-static GtkWidget *
-find_button (GtkWidget  *widget,
-             const char *label)
-{
-  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_button (child, label);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return (AdwMessageDialog *) ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
 }
 
 /* The response's button, clicked. */
@@ -424,7 +369,7 @@ static void
 click_response (AdwMessageDialog *dialog,
                 const char       *label)
 {
-  GtkWidget *button = find_button (GTK_WIDGET (dialog), label);
+  GtkWidget *button = ui_test_find_button (GTK_WIDGET (dialog), label);
 
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
@@ -434,23 +379,6 @@ static gboolean
 no_message_dialog (gpointer data)
 {
   return find_message_dialog () == NULL;
-}
-
-static void
-history_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      data)
-{
-  g_autoptr(GError) error = NULL;
-
-  *(GListModel **) data = tasker_manager_query_history_finish (TASKER_MANAGER (object), result, &error);
-  g_assert_no_error (error);
-}
-
-static gboolean
-is_set (gpointer data)
-{
-  return *(gpointer *) data != NULL;
 }
 
 /* Quit while a task runs asks first: Cancel keeps it running, Stop cancels
@@ -465,7 +393,7 @@ test_quit_asks (Fixture       *f,
   g_autoptr(TaskerHistoryRecord) record = NULL;
   AdwMessageDialog *dialog;
 
-  g_assert_true (ui_test_wait (is_running, task, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_running, task, 5000));
 
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "quit", NULL);
   dialog = find_message_dialog ();
@@ -486,14 +414,12 @@ test_quit_asks (Fixture       *f,
   dialog = find_message_dialog ();
   g_assert_nonnull (dialog);
   click_response (dialog, "_Stop");
-  g_assert_true (ui_test_wait (is_final, task, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, task, 5000));
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_CANCELLED);
   g_assert_true (ui_test_wait (has_no_window, f->app, 5000));
   f->window = NULL;
 
-  tasker_manager_query_history_async (tasker_app_application_get_manager (f->app), query, NULL,
-                                      history_cb, &records);
-  g_assert_true (ui_test_wait (is_set, &records, 5000));
+  records = ui_test_query_history (tasker_app_application_get_manager (f->app), query);
   g_assert_cmpuint (g_list_model_get_n_items (records), ==, 1);
   record = g_list_model_get_item (records, 0);
   g_assert_cmpint (tasker_history_record_get_status (record), ==, TASKER_TASK_STATUS_CANCELLED);
@@ -551,14 +477,14 @@ test_task_end_notification (Fixture       *f,
   GListModel *tasks;
   guint n_before;
 
-  g_assert_true (ui_test_wait (is_running, blocker, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_running, blocker, 5000));
   gtk_window_close (GTK_WINDOW (f->window));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f->window)));
 
   shorter = run (f, "sh -c 'exit 1'");
-  g_assert_true (ui_test_wait (is_final, shorter, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, shorter, 5000));
   longer = run (f, "sh -c 'sleep 5.5; exit 3'");
-  g_assert_true (ui_test_wait (is_final, longer, 15000));
+  g_assert_true (ui_test_wait (ui_test_is_final, longer, 15000));
   g_assert_cmpint (tasker_task_get_status (longer), ==, TASKER_TASK_STATUS_FAILED);
 
   notification = wait_for_notification (f->app_id, "task-finished", 5000);
@@ -618,33 +544,10 @@ test_task_end_notification (Fixture       *f,
   tasker_task_cancel (blocker);
 }
 
-static GtkWidget *
-find_view_stack (GtkWidget *widget)
-{
-  if (ADW_IS_VIEW_STACK (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_view_stack (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static TaskerAppHistoryDetails *
 find_history_details (void)
 {
-  TaskerAppHistoryDetails *details = NULL;
-  GList *list = gtk_window_list_toplevels ();
-
-  for (GList *l = list; l != NULL; l = l->next)
-    if (TASKER_APP_IS_HISTORY_DETAILS (l->data) && gtk_widget_get_visible (l->data))
-      details = l->data;
-  g_list_free (list);
-  return details;
+  return (TaskerAppHistoryDetails *) ui_test_find_toplevel (TASKER_APP_TYPE_HISTORY_DETAILS);
 }
 
 static gboolean
@@ -667,7 +570,7 @@ test_actions_from_history (Fixture       *f,
   GListModel *tasks;
   g_autoptr(TaskerTask) again = NULL;
 
-  g_assert_true (ui_test_wait (is_final, task, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, task, 5000));
   target = g_variant_ref_sink (g_variant_new ("(tx)", tasker_task_get_id (task),
                                               tasker_task_get_finished_time (task)));
   /* Quit; start again, as D-Bus activation would. */
@@ -685,7 +588,7 @@ test_actions_from_history (Fixture       *f,
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (details)) == GTK_WINDOW (f->window));
   record = tasker_app_history_details_get_record (details);
   g_assert_cmpuint (tasker_history_record_get_task_id (record), ==, tasker_task_get_id (task));
-  stack = ADW_VIEW_STACK (find_view_stack (GTK_WIDGET (f->window)));
+  stack = ADW_VIEW_STACK (ui_test_find_of_type (GTK_WIDGET (f->window), ADW_TYPE_VIEW_STACK));
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "history");
   gtk_window_destroy (GTK_WINDOW (details));
 
@@ -698,7 +601,7 @@ test_actions_from_history (Fixture       *f,
   }
   again = g_list_model_get_item (tasks, 0);
   g_assert_cmpstr (tasker_task_get_description (again, "command"), ==, "sh -c 'exit 4'");
-  g_assert_true (ui_test_wait (is_final, again, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, again, 5000));
 }
 
 /* ------------------------------------------------------------------ */
@@ -714,12 +617,6 @@ typedef struct
   GSubprocessLauncher *launcher;
   Display         *display;
 } Session;
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
 
 static void
 session_start (Session *s)
@@ -790,7 +687,7 @@ session_start (Session *s)
   s->launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_setenv (s->launcher, "XDG_DATA_HOME", s->data_home, TRUE);
   g_subprocess_launcher_setenv (s->launcher, "GNOTIFICATION_BACKEND", "gtk", TRUE);
-  g_subprocess_launcher_set_child_setup (s->launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (s->launcher, ui_test_die_with_parent, NULL, NULL);
   s->daemon = g_subprocess_launcher_spawn (s->launcher, &error, "dbus-daemon", "--nofork",
                                            "--print-address=1", "--config-file", config, NULL);
   g_assert_no_error (error);
@@ -805,7 +702,7 @@ session_start (Session *s)
   g_subprocess_launcher_setenv (s->launcher, "XDG_DATA_HOME", s->data_home, TRUE);
   g_subprocess_launcher_setenv (s->launcher, "GNOTIFICATION_BACKEND", "gtk", TRUE);
   g_subprocess_launcher_setenv (s->launcher, "DBUS_SESSION_BUS_ADDRESS", address, TRUE);
-  g_subprocess_launcher_set_child_setup (s->launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (s->launcher, ui_test_die_with_parent, NULL, NULL);
 
   s->bus = g_dbus_connection_new_for_address_sync (address,
                                                    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
@@ -994,8 +891,7 @@ read_history (Session *s)
   GListModel *records = NULL;
 
   tasker_manager_set_history_path (manager, history);
-  tasker_manager_query_history_async (manager, query, NULL, history_cb, &records);
-  g_assert_true (ui_test_wait (is_set, &records, 5000));
+  records = ui_test_query_history (manager, query);
   tasker_manager_shutdown (manager, 1000);
   return records;
 }

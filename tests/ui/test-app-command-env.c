@@ -167,44 +167,17 @@ last_task (TaskerAppWindow *window)
   return task;
 }
 
-typedef struct
-{
-  TaskerAppWindow *window;
-  guint            n;
-} TasksWait;
-
-static gboolean
-has_n_tasks (gpointer data)
-{
-  TasksWait *w = data;
-
-  return g_list_model_get_n_items (tasker_app_window_get_tasks (w->window)) >= w->n;
-}
-
-static gboolean
-file_exists (gpointer data)
-{
-  return g_file_test (data, G_FILE_TEST_EXISTS);
-}
-
-static gboolean
-is_final (gpointer data)
-{
-  return tasker_task_is_final (data);
-}
-
 /* Waits for the window's @n-th task to complete; returns its log. */
 static char *
 wait_task_log (TaskerAppWindow *window,
                guint            n)
 {
-  TasksWait w = { window, n };
   g_auto(GStrv) lines = NULL;
   TaskerTask *task;
 
-  g_assert_true (ui_test_wait (has_n_tasks, &w, 5000));
+  ui_test_wait_for_n_tasks (window, n);
   task = last_task (window);
-  g_assert_true (ui_test_wait (is_final, task, 10000));
+  g_assert_true (ui_test_wait (ui_test_is_final, task, 10000));
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
   lines = tasker_task_dup_log (task);
   return log_text (lines);
@@ -384,12 +357,6 @@ test_forwarded (void)
 }
 
 static gboolean
-pending_is_restored (gpointer data)
-{
-  return tasker_app_pending_is_restored (data);
-}
-
-static gboolean
 task_logged (gpointer data)
 {
   g_auto(GStrv) lines = tasker_task_dup_log (data);
@@ -458,7 +425,7 @@ test_restart (void)
     g_autoptr(TaskerTask) t1 = run_with_myvar (app, running, "running");
     g_autoptr(TaskerTask) t2 = run_with_myvar (app, waiting, "waiting");
 
-    g_assert_true (ui_test_wait (file_exists, mark, 10000));
+    g_assert_true (ui_test_wait (ui_test_file_exists, mark, 10000));
     g_assert_cmpint (tasker_task_get_status (t2), ==, TASKER_TASK_STATUS_PENDING);
   }
   ui_test_app_free (app);
@@ -466,7 +433,7 @@ test_restart (void)
   app = ui_test_app_new (data_dir);
   window = ui_test_app_window (app);
   tasker_manager_configure_queue (tasker_app_application_get_manager (app), "one", 1, 0);
-  g_assert_true (ui_test_wait (pending_is_restored, tasker_app_application_get_pending (app), 5000));
+  g_assert_true (ui_test_wait (ui_test_pending_is_restored, tasker_app_application_get_pending (app), 5000));
 
   /* The waiting one ran again, in its environment. */
   text = wait_task_log (window, 1);
@@ -486,7 +453,7 @@ test_restart (void)
     g_assert_no_errno (g_remove (mark));
     g_assert_true (tasker_app_window_rerun (window, command));
     /* The window lists it once the manager says so. */
-    g_assert_true (ui_test_wait (has_n_tasks, &(TasksWait) { window, 2 }, 5000));
+    ui_test_wait_for_n_tasks (window, 2);
     again = unfinished_task (window);
     g_assert_nonnull (again);
     g_assert_cmpstr (tasker_task_get_name (again), ==, running_line);
@@ -502,33 +469,7 @@ test_restart (void)
   ui_test_remove_dir (data_dir);
 }
 
-typedef struct
-{
-  TaskerAppApplication *app;
-  TaskerAppWindow      *window;
-  char                 *data_dir;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->data_dir = g_dir_make_tmp ("tasker-ui-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->app = ui_test_app_new (f->data_dir);
-  f->window = ui_test_app_window (f->app);
-}
-
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  g_clear_pointer (&f->app, ui_test_app_free);
-  ui_test_remove_dir (f->data_dir);
-  g_clear_pointer (&f->data_dir, g_free);
-}
+typedef UiTestFixture Fixture;
 
 /* New Task's "Run in Shell": the line as typed goes to `sh -c` (a pipe, a
  * glob, && and ~ work), it is the task's name, the task's row re-runs it
@@ -613,7 +554,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/UI/CommandEnv/forwarded", test_forwarded);
   g_test_add_func ("/Tasker/UI/CommandEnv/restart", test_restart);
   g_test_add ("/Tasker/UI/CommandEnv/new-task-shell", Fixture, NULL,
-              fixture_set_up, test_new_task_shell, fixture_tear_down);
+              ui_test_fixture_set_up, test_new_task_shell, ui_test_fixture_tear_down);
 
   return g_test_run ();
 }

@@ -53,12 +53,6 @@ start_work (TaskerAppApplication *app,
   return task;
 }
 
-static gboolean
-is_final (gpointer data)
-{
-  return tasker_task_is_final (data);
-}
-
 static void
 app_free_with_dir (TaskerAppApplication *app)
 {
@@ -242,12 +236,6 @@ query_done_cb (GObject      *source,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
-static gboolean
-is_set (gpointer data)
-{
-  return *(gpointer *) data != NULL;
-}
-
 static void
 test_launcher_entry (void)
 {
@@ -285,7 +273,7 @@ test_launcher_entry (void)
                           path, LAUNCHER_ENTRY_INTERFACE, "Query", NULL,
                           G_VARIANT_TYPE ("(sa{sv})"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
                           query_done_cb, &result);
-  g_assert_true (ui_test_wait (is_set, &result, 10000));
+  g_assert_true (ui_test_wait (ui_test_is_set, &result, 10000));
   reply = g_dbus_connection_call_finish (dock->connection, result, &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(&s@a{sv})", &uri, &properties);
@@ -295,7 +283,7 @@ test_launcher_entry (void)
 
   /* The last task ends: the dock hides the progress and the count. */
   g_atomic_int_set (&work.stop, 1);
-  g_assert_true (ui_test_wait (is_final, task, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, task, 5000));
   wait_update (dock, shows_nothing);
   g_assert_true (no_update_for (dock, 600));
 
@@ -328,7 +316,7 @@ test_launcher_entry_rate (void)
   g_assert_cmpuint (n, <=, max_n);
 
   g_atomic_int_set (&work.stop, 1);
-  g_assert_true (ui_test_wait (is_final, task, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, task, 5000));
   wait_update (dock, shows_nothing);
 
   dock_free (dock);
@@ -448,25 +436,14 @@ static gpointer
 sm_thread (gpointer data)
 {
   static const GDBusInterfaceVTable vtable = { sm_method_cb, NULL, NULL, { 0 } };
-  g_autoptr(GDBusNodeInfo) info = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
   guint registration;
 
   g_main_context_push_thread_default (sm.context);
 
   connection = bus_client_new ();
-  info = g_dbus_node_info_new_for_xml (sm_xml, &error);
-  g_assert_no_error (error);
-  registration = g_dbus_connection_register_object (connection, "/org/gnome/SessionManager",
-                                                    info->interfaces[0], &vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "RequestName",
-                                       g_variant_new ("(su)", "org.gnome.SessionManager", 4u),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
+  registration = ui_test_serve (connection, "org.gnome.SessionManager", "/org/gnome/SessionManager",
+                                sm_xml, &vtable);
 
   g_mutex_lock (&sm.lock);
   sm.ready = TRUE;
@@ -643,8 +620,8 @@ test_inhibit (void)
   /* The last task ends: nothing is held any more. */
   g_atomic_int_set (&backup.stop, 1);
   g_atomic_int_set (&make.stop, 1);
-  g_assert_true (ui_test_wait (is_final, first, 5000));
-  g_assert_true (ui_test_wait (is_final, second, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, first, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, second, 5000));
   g_assert_true (ui_test_wait (sm_none_active, NULL, 5000));
   /* Every Inhibit was released by an Uninhibit of its cookie. */
   for (guint i = from; i < sm_n_calls (); i++)
@@ -682,7 +659,7 @@ test_inhibit_rate (void)
   for (guint i = 0; i < 4; i++)
     {
       g_atomic_int_set (&works[i].stop, 1);
-      g_assert_true (ui_test_wait (is_final, tasks[i], 5000));
+      g_assert_true (ui_test_wait (ui_test_is_final, tasks[i], 5000));
       g_object_unref (tasks[i]);
     }
   g_assert_true (ui_test_wait (sm_none_active, NULL, 5000));
@@ -710,27 +687,6 @@ test_inhibit_reason (void)
 
 /* ---------------------------------------------------------------------- */
 /* The application's icon, from its GResource: nothing is installed. */
-
-typedef gboolean (*WidgetMatch) (GtkWidget  *widget,
-                                 gconstpointer data);
-
-/* The first widget from @widget down that @match accepts. */
-static GtkWidget *
-find_widget (GtkWidget     *widget,
-             WidgetMatch    match,
-             gconstpointer  data)
-{
-  if (match (widget, data))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, match, data);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 static gboolean
 is_mapped_status_page (GtkWidget     *widget,
@@ -835,7 +791,7 @@ test_icon (void)
   /* The empty state shows the application's icon, not the missing one. */
   g_assert_true (ui_test_wait (is_mapped, window, 5000));
   ui_test_sleep (300);
-  status_page = find_widget (GTK_WIDGET (window), is_mapped_status_page, NULL);
+  status_page = ui_test_find_widget (GTK_WIDGET (window), is_mapped_status_page, NULL);
   g_assert_nonnull (status_page);
   icon_name = adw_status_page_get_icon_name (ADW_STATUS_PAGE (status_page));
   g_assert_true (g_str_has_prefix (icon_name, "io.github.tasker.Tasker"));
@@ -845,7 +801,7 @@ test_icon (void)
 
   /* Its pixels against those of the same page with an icon that cannot be
    * found: the missing-image icon the empty state showed before. */
-  image = find_widget (status_page, is_image_of, icon_name);
+  image = ui_test_find_widget (status_page, is_image_of, icon_name);
   g_assert_nonnull (image);
   width = gtk_widget_get_width (image);
   height = gtk_widget_get_height (image);
@@ -882,7 +838,7 @@ test_icon (void)
     g_list_free (toplevels);
     g_assert_nonnull (about);
     g_assert_cmpstr (adw_about_window_get_application_icon (ADW_ABOUT_WINDOW (about)), ==, TASKER_APP_ID);
-    g_assert_nonnull (find_widget (about, is_image_of, TASKER_APP_ID));
+    g_assert_nonnull (ui_test_find_widget (about, is_image_of, TASKER_APP_ID));
     gtk_window_destroy (GTK_WINDOW (about));
   }
 

@@ -56,11 +56,7 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->data_dir = g_dir_make_tmp ("tasker-ui-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->app = ui_test_app_new (f->data_dir);
+  f->app = ui_test_app_new_in_tmp_dir (&f->data_dir);
   f->window = ui_test_app_window (f->app);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1100, 700);
   gtk_window_present (GTK_WINDOW (f->window));
@@ -71,9 +67,7 @@ fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   /* Stops the tasks (and so work_func) before f->work goes. */
-  g_clear_pointer (&f->app, ui_test_app_free);
-  ui_test_remove_dir (f->data_dir);
-  g_clear_pointer (&f->data_dir, g_free);
+  ui_test_app_clear (&f->app, &f->data_dir);
 }
 
 static TaskerTask *
@@ -92,23 +86,6 @@ run_work (Fixture    *f,
                                     work_func, work, NULL, &error);
   g_assert_no_error (error);
   return task;
-}
-
-static GtkWidget *
-find_child_of_type (GtkWidget *widget,
-                    GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_child_of_type (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 typedef struct
@@ -227,7 +204,7 @@ count_drawn_pixels (GtkWidget  *widget,
 static TaskerAppSpinner *
 row_spinner (TaskerAppTaskRow *row)
 {
-  return TASKER_APP_SPINNER (find_child_of_type (GTK_WIDGET (row), TASKER_APP_TYPE_SPINNER));
+  return TASKER_APP_SPINNER (ui_test_find_of_type (GTK_WIDGET (row), TASKER_APP_TYPE_SPINNER));
 }
 
 /* Runs a task without progress information; returns its row's spinner once
@@ -413,7 +390,7 @@ test_progress_updates_row_in_place (Fixture       *f,
 {
   g_autoptr(TaskerTask) task = run_work (f, &f->work[0], 300, "Moving");
   TaskerAppTaskRow *row = wait_for_row (f, task, 0.3);
-  GtkWidget *bar_widget = find_child_of_type (GTK_WIDGET (row), GTK_TYPE_PROGRESS_BAR);
+  GtkWidget *bar_widget = ui_test_find_of_type (GTK_WIDGET (row), GTK_TYPE_PROGRESS_BAR);
   GtkProgressBar *bar = GTK_PROGRESS_BAR (bar_widget);
   double target = 0.7;
   gpointer d[] = { bar, &target };
@@ -423,7 +400,7 @@ test_progress_updates_row_in_place (Fixture       *f,
   g_assert_true (ui_test_wait (bar_at, d, 5000));
 
   g_assert_true (tasker_app_window_find_row (f->window, task) == row);
-  g_assert_true (find_child_of_type (GTK_WIDGET (row), GTK_TYPE_PROGRESS_BAR) == bar_widget);
+  g_assert_true (ui_test_find_of_type (GTK_WIDGET (row), GTK_TYPE_PROGRESS_BAR) == bar_widget);
   g_assert_true (tasker_app_task_row_get_task (row) == task);
 }
 

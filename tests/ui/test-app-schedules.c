@@ -24,32 +24,14 @@ typedef struct
   char                 *data_dir;
 } Fixture;
 
-static guint app_counter;
-
-/* As ui_test_app_new(), with @clock for the schedules. */
+/* With @clock for the schedules, in a window of the screenshots' size. */
 static TaskerAppApplication *
 app_new (const char  *data_dir,
          TaskerClock *clock)
 {
-  g_autofree char *app_id = NULL;
-  g_autoptr(GError) error = NULL;
-  TaskerAppApplication *app;
+  TaskerAppApplication *app = ui_test_app_new_with_clock (data_dir, clock);
 
-  app_id = g_strdup_printf ("io.github.tasker.Tasker.Test.Schedules.P%d.A%u", (int) getpid (), ++app_counter);
-  app = g_object_new (TASKER_APP_TYPE_APPLICATION,
-                      "application-id", app_id,
-                      "flags", G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE |
-                               G_APPLICATION_SEND_ENVIRONMENT,
-                      "resource-base-path", "/io/github/tasker/Tasker",
-                      "data-dir", data_dir,
-                      "clock", clock,
-                      NULL);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  g_assert_nonnull (ui_test_app_window (app));
   gtk_window_set_default_size (GTK_WINDOW (ui_test_app_window (app)), 1100, 700);
-
   return app;
 }
 
@@ -79,10 +61,8 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_clear_pointer (&f->app, ui_test_app_free);
   g_clear_object (&f->clock);
-  ui_test_remove_dir (f->data_dir);
-  g_clear_pointer (&f->data_dir, g_free);
+  ui_test_app_clear (&f->app, &f->data_dir);
 }
 
 static TaskerAppSchedules *
@@ -155,65 +135,18 @@ wait_for_runs (TaskerAppWindow *window,
 }
 
 static gboolean
-is_final (gpointer data)
+is_actionable (GtkWidget     *widget,
+               gconstpointer  action_name)
 {
-  return tasker_task_is_final (data);
-}
-
-static TaskerAppNewTaskDialog *
-open_new_task (TaskerAppWindow *window)
-{
-  TaskerAppNewTaskDialog *dialog = NULL;
-  GList *list;
-
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-task", NULL));
-  list = gtk_window_list_toplevels ();
-  for (GList *l = list; l != NULL; l = l->next)
-    if (TASKER_APP_IS_NEW_TASK_DIALOG (l->data) && gtk_widget_get_visible (l->data))
-      dialog = l->data;
-  g_list_free (list);
-  g_assert_nonnull (dialog);
-  return dialog;
-}
-
-static GtkWidget *
-find_actionable (GtkWidget  *widget,
-                 const char *action_name)
-{
-  if (GTK_IS_ACTIONABLE (widget) &&
-      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_actionable (child, action_name);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_label_prefix (GtkWidget  *widget,
-                   const char *prefix)
-{
-  if (GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label_prefix (child, prefix);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return GTK_IS_ACTIONABLE (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0;
 }
 
 /* The dialog's Start button is sensitive. */
 static gboolean
 start_enabled (TaskerAppNewTaskDialog *dialog)
 {
-  GtkWidget *start = find_actionable (GTK_WIDGET (dialog), "dialog.start");
+  GtkWidget *start = ui_test_find_widget (GTK_WIDGET (dialog), is_actionable, "dialog.start");
 
   g_assert_nonnull (start);
   return gtk_widget_is_sensitive (start);
@@ -237,7 +170,7 @@ static void
 test_repeat (Fixture       *f,
              gconstpointer  data)
 {
-  TaskerAppNewTaskDialog *dialog = open_new_task (f->window);
+  TaskerAppNewTaskDialog *dialog = ui_test_open_new_task_dialog (f->window);
   g_autoptr(TaskerSchedule) schedule = NULL;
   g_autofree char *path = NULL;
   GtkWidget *view, *row;
@@ -277,7 +210,7 @@ test_repeat (Fixture       *f,
   g_assert_nonnull (last);
   g_assert_cmpstr (tasker_task_get_name (last), ==, "echo tick");
   g_assert_cmpstr (tasker_task_get_description (last, "command"), ==, "echo tick");
-  g_assert_true (ui_test_wait (is_final, last, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, last, 5000));
   g_assert_cmpint (tasker_task_get_status (last), ==, TASKER_TASK_STATUS_COMPLETED);
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "Last result: Completed"));
   tasker_app_window_show_page (f->window, "schedules");
@@ -297,7 +230,7 @@ test_repeat (Fixture       *f,
   wait_for_runs (f->window, schedule, 2);
   g_assert_true (tasker_schedule_get_last_task (schedule) != last);
   last = tasker_schedule_get_last_task (schedule);
-  g_assert_true (ui_test_wait (is_final, last, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, last, 5000));
 
   /* Resumed, it runs again. */
   activate_schedule_action (f->window, "schedule.pause", schedule);
@@ -305,13 +238,13 @@ test_repeat (Fixture       *f,
   tasker_clock_advance (f->clock, MINUTE);
   wait_for_runs (f->window, schedule, 3);
   last = tasker_schedule_get_last_task (schedule);
-  g_assert_true (ui_test_wait (is_final, last, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, last, 5000));
 
   /* Deleted: gone from the page, no more runs. */
   activate_schedule_action (f->window, "schedule.delete", schedule);
   g_assert_cmpuint (n_schedules (f->app), ==, 0);
   g_assert_null (tasker_app_schedules_view_find_row (TASKER_APP_SCHEDULES_VIEW (view), schedule));
-  g_assert_nonnull (find_label_prefix (view, "No Schedules"));
+  g_assert_nonnull (ui_test_find_label_prefix (view, "No Schedules"));
   tasker_clock_advance (f->clock, 3 * MINUTE);
   g_assert_true (tasker_schedule_get_last_task (schedule) == last);
   ui_test_sleep (200);
@@ -323,7 +256,7 @@ test_repeat (Fixture       *f,
   g_assert_nonnull (tasker_app_schedules_view_find_row (TASKER_APP_SCHEDULES_VIEW (view), schedule));
   tasker_clock_advance (f->clock, MINUTE);
   wait_for_runs (f->window, schedule, 4);
-  g_assert_true (ui_test_wait (is_final, tasker_schedule_get_last_task (schedule), 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, tasker_schedule_get_last_task (schedule), 5000));
 }
 
 /* Edit: a new spec, same id and command; a bad one is refused as typed. */
@@ -334,26 +267,21 @@ test_edit (Fixture       *f,
   g_autoptr(TaskerAppCommand) command = tasker_app_command_new_from_line ("echo edited", NULL);
   g_autoptr(GError) error = NULL;
   TaskerSchedule *schedule, *edited;
-  AdwMessageDialog *dialog = NULL;
+  AdwMessageDialog *dialog;
   GtkWidget *entry, *command_entry;
-  GList *list;
 
   tasker_app_command_set_cwd (command, g_get_tmp_dir ());
   schedule = tasker_app_schedules_add (get_schedules (f->app), "every 1h", command, &error);
   g_assert_no_error (error);
   activate_schedule_action (f->window, "schedule.edit", schedule);
-  list = gtk_window_list_toplevels ();
-  for (GList *l = list; l != NULL; l = l->next)
-    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
-      dialog = l->data;
-  g_list_free (list);
+  dialog = (AdwMessageDialog *) ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (dialog);
   entry = g_object_get_data (G_OBJECT (dialog), "entry");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "every 1h");
 
   gtk_editable_set_text (GTK_EDITABLE (entry), "Mun 09:00");
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "save"));
-  g_assert_nonnull (find_label_prefix (GTK_WIDGET (dialog), "“Mun” is not a weekday (Mon, Tue, …)"));
+  g_assert_nonnull (ui_test_find_label_prefix (GTK_WIDGET (dialog), "“Mun” is not a weekday (Mon, Tue, …)"));
   g_free (ui_test_screenshot (GTK_WIDGET (dialog), "tasker-schedule-edit"));
   gtk_editable_set_text (GTK_EDITABLE (entry), "every 2m");
   g_assert_true (adw_message_dialog_get_response_enabled (dialog, "save"));
@@ -380,7 +308,7 @@ test_edit (Fixture       *f,
     g_assert_nonnull (row);
     g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "echo 'edited again'");
   }
-  g_assert_true (ui_test_wait (is_final, tasker_schedule_get_last_task (edited), 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, tasker_schedule_get_last_task (edited), 5000));
 }
 
 /* A bad spec shows its error under the entry, and Start is insensitive. */
@@ -388,14 +316,14 @@ static void
 test_bad_spec (Fixture       *f,
                gconstpointer  data)
 {
-  TaskerAppNewTaskDialog *dialog = open_new_task (f->window);
+  TaskerAppNewTaskDialog *dialog = ui_test_open_new_task_dialog (f->window);
 
   tasker_app_new_task_dialog_set_command_line (dialog, "echo tick");
   g_assert_true (start_enabled (dialog));
   tasker_app_new_task_dialog_set_repeat (dialog, "every 15x");
   g_assert_cmpstr (tasker_app_new_task_dialog_get_spec_error (dialog), ==,
                    "“15x” is not an interval: a number and a unit (s, m, h or d), as in “15m”");
-  g_assert_nonnull (find_label_prefix (GTK_WIDGET (dialog), "“15x” is not an interval"));
+  g_assert_nonnull (ui_test_find_label_prefix (GTK_WIDGET (dialog), "“15x” is not an interval"));
   g_assert_false (start_enabled (dialog));
   gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.start", NULL);
   g_assert_cmpuint (n_schedules (f->app), ==, 0);
@@ -412,8 +340,8 @@ test_bad_spec (Fixture       *f,
 
   /* The empty Schedules page says how to add one. */
   tasker_app_window_show_page (f->window, "schedules");
-  g_assert_nonnull (find_label_prefix (GTK_WIDGET (f->window), "No Schedules"));
-  g_assert_nonnull (find_label_prefix (GTK_WIDGET (f->window), "To run a command again and again"));
+  g_assert_nonnull (ui_test_find_label_prefix (GTK_WIDGET (f->window), "No Schedules"));
+  g_assert_nonnull (ui_test_find_label_prefix (GTK_WIDGET (f->window), "To run a command again and again"));
   g_free (ui_test_screenshot (GTK_WIDGET (f->window), "tasker-schedules-empty"));
 }
 
@@ -438,7 +366,7 @@ static void
 test_start_later (Fixture       *f,
                   gconstpointer  data)
 {
-  TaskerAppNewTaskDialog *dialog = open_new_task (f->window);
+  TaskerAppNewTaskDialog *dialog = ui_test_open_new_task_dialog (f->window);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autoptr(GDateTime) later = g_date_time_add_minutes (now, 5);
   g_autofree char *time = g_date_time_format (later, "%H:%M");
@@ -470,9 +398,9 @@ test_start_later (Fixture       *f,
   ui_test_sleep (100);
   row = tasker_app_window_find_row (f->window, task);
   g_assert_nonnull (row);
-  g_assert_nonnull (find_label_prefix (GTK_WIDGET (row), expected));
+  g_assert_nonnull (ui_test_find_label_prefix (GTK_WIDGET (row), expected));
   tasker_task_cancel (task);
-  g_assert_true (ui_test_wait (is_final, task, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, task, 5000));
 }
 
 /* The history record of @task, once it is written. */
@@ -523,7 +451,7 @@ test_rerun_rearms (Fixture       *f,
   dependant = tasker_manager_run_command (manager, NULL, options,
                                           tasker_app_command_get_argv (second), NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (ui_test_wait (is_final, dependant, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, dependant, 5000));
   g_assert_cmpint (tasker_task_get_status (dependency), ==, TASKER_TASK_STATUS_FAILED);
   g_assert_cmpint (tasker_task_get_status (dependant), ==, TASKER_TASK_STATUS_FAILED);
 
@@ -552,7 +480,7 @@ test_rerun_rearms (Fixture       *f,
         }
     }
   g_assert_nonnull (rearmed);
-  g_assert_true (ui_test_wait (is_final, rearmed, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, rearmed, 5000));
   g_assert_cmpint (tasker_task_get_status (rearmed), ==, TASKER_TASK_STATUS_COMPLETED);
 }
 
@@ -674,7 +602,7 @@ test_catch_up (void)
   wait_for_runs (ui_test_app_window (app), schedule, 1);
   last_run = tasker_schedule_get_last_run (schedule);
   g_assert_cmpint (last_run, >, 0);
-  g_assert_true (ui_test_wait (is_final, tasker_schedule_get_last_task (schedule), 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, tasker_schedule_get_last_task (schedule), 5000));
   ui_test_app_free (app);
 
   /* Two hours and a half later, Tasker starts again. */
@@ -689,7 +617,7 @@ test_catch_up (void)
   g_assert_cmpuint (n_runs (ui_test_app_window (app), schedule), ==, 1);
   /* The next one is the next hour. */
   g_assert_cmpint (tasker_schedule_get_next_run (schedule), ==, last_run + 3 * HOUR);
-  g_assert_true (ui_test_wait (is_final, tasker_schedule_get_last_task (schedule), 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, tasker_schedule_get_last_task (schedule), 5000));
   ui_test_app_free (app);
   ui_test_remove_dir (data_dir);
 }

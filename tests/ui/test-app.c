@@ -5,9 +5,7 @@
 
 #include "config.h"
 
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include <glib/gstdio.h>
 
@@ -20,81 +18,20 @@
   "sh -c 'i=0; while [ $i -lt 200 ]; do i=$((i+1)); echo \"$((i/2))%\"; echo \"step $i\"; sleep 0.05; done'"
 #define QUICK_COMMAND "sh -c 'echo hello from tasker; echo 100%'"
 
-typedef struct
-{
-  TaskerAppApplication *app;
-  TaskerAppWindow      *window;
-  char              *data_dir;
-} Fixture;
+typedef UiTestFixture Fixture;
 
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->data_dir = g_dir_make_tmp ("tasker-ui-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->app = ui_test_app_new (f->data_dir);
-  f->window = ui_test_app_window (f->app);
+  ui_test_fixture_set_up (f, data);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1100, 700);
-}
-
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  g_clear_pointer (&f->app, ui_test_app_free);
-  ui_test_remove_dir (f->data_dir);
-  g_clear_pointer (&f->data_dir, g_free);
-}
-
-static TaskerTask *
-get_task (Fixture *f,
-          guint    position)
-{
-  GListModel *tasks = tasker_app_window_get_tasks (f->window);
-  TaskerTask *task = g_list_model_get_item (tasks, position);
-
-  if (task != NULL)
-    g_object_unref (task);  /* the list keeps it */
-  return task;
-}
-
-static gboolean
-has_n_tasks (gpointer data)
-{
-  Fixture *f = ((gpointer *) data)[0];
-  guint n = GPOINTER_TO_UINT (((gpointer *) data)[1]);
-
-  return g_list_model_get_n_items (tasker_app_window_get_tasks (f->window)) >= n;
-}
-
-static void
-wait_for_n_tasks (Fixture *f,
-                  guint    n)
-{
-  gpointer data[] = { f, GUINT_TO_POINTER (n) };
-
-  g_assert_true (ui_test_wait (has_n_tasks, data, 5000));
 }
 
 static gboolean
 progress_above_tenth (gpointer data)
 {
   return tasker_task_get_progress (data) > 0.1;
-}
-
-static gboolean
-is_final (gpointer data)
-{
-  return tasker_task_is_final (data);
-}
-
-static gboolean
-is_running (gpointer data)
-{
-  return tasker_task_get_status (data) == TASKER_TASK_STATUS_RUNNING;
 }
 
 typedef struct
@@ -121,40 +58,6 @@ wait_for_row (Fixture    *f,
   return tasker_app_window_find_row (f->window, task);
 }
 
-/* Finds a descendant of @widget of @type whose accessible-ish label (the
- * text of a label, or a button's tooltip) is @text. */
-static GtkWidget *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_label_prefix (GtkWidget  *widget,
-                   const char *prefix)
-{
-  if (GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label_prefix (child, prefix);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Starts @command_line through the New Task dialog, as a user would. */
 static TaskerTask *
 start_through_dialog (Fixture    *f,
@@ -165,16 +68,7 @@ start_through_dialog (Fixture    *f,
   guint before = g_list_model_get_n_items (tasker_app_window_get_tasks (f->window));
   TaskerAppNewTaskDialog *dialog;
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-task", NULL));
-  dialog = NULL;
-  for (GList *l = gtk_window_list_toplevels (), *list = l; l != NULL; l = l->next)
-    {
-      if (TASKER_APP_IS_NEW_TASK_DIALOG (l->data) && gtk_widget_get_visible (l->data))
-        dialog = l->data;
-      if (l->next == NULL)
-        g_list_free (list);
-    }
-  g_assert_nonnull (dialog);
+  dialog = ui_test_open_new_task_dialog (f->window);
 
   /* Start stays disabled until the line parses. */
   g_assert_false (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.start", NULL) &&
@@ -186,8 +80,8 @@ start_through_dialog (Fixture    *f,
   ui_test_sleep (50);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.start", NULL));
 
-  wait_for_n_tasks (f, before + 1);
-  return get_task (f, before);
+  ui_test_wait_for_n_tasks (f->window, before + 1);
+  return ui_test_get_task (f->window, before);
 }
 
 static void
@@ -197,7 +91,7 @@ test_empty_state (Fixture       *f,
   g_autofree char *path = NULL;
 
   g_assert_cmpuint (g_list_model_get_n_items (tasker_app_window_get_tasks (f->window)), ==, 0);
-  g_assert_nonnull (find_label (GTK_WIDGET (f->window), "No Tasks"));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (f->window), "No Tasks"));
   path = ui_test_screenshot (GTK_WIDGET (f->window), "tasker-empty");
 }
 
@@ -227,16 +121,16 @@ test_add_task (Fixture       *f,
     char percent[16];
 
     g_snprintf (percent, sizeof percent, "%d %%", (int) (tasker_task_get_progress (task) * 100));
-    g_assert_nonnull (find_label (GTK_WIDGET (row), percent));
-    g_assert_nonnull (find_label (GTK_WIDGET (row), PROGRESS_COMMAND));
+    g_assert_nonnull (ui_test_find_label (GTK_WIDGET (row), percent));
+    g_assert_nonnull (ui_test_find_label (GTK_WIDGET (row), PROGRESS_COMMAND));
   }
 
   /* A second one and a selection, for the screenshot. */
   {
     g_autoptr(TaskerAppCommand) quick = tasker_app_command_new_from_line (QUICK_COMMAND, NULL);
     tasker_app_window_rerun (f->window, quick);
-    wait_for_n_tasks (f, 2);
-    g_assert_true (ui_test_wait (is_final, get_task (f, 1), 5000));
+    ui_test_wait_for_n_tasks (f->window, 2);
+    g_assert_true (ui_test_wait (ui_test_is_final, ui_test_get_task (f->window, 1), 5000));
   }
   tasker_app_window_select_task (f->window, task);
   ui_test_sleep (1200);
@@ -252,7 +146,7 @@ test_cancel_from_row (Fixture       *f,
   GtkWidget *cancel = tasker_app_task_row_get_cancel_button (row);
   g_autofree char *path = NULL;
 
-  g_assert_true (ui_test_wait (is_running, task, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_running, task, 5000));
   g_assert_true (gtk_widget_get_visible (cancel));
   g_assert_true (gtk_widget_get_sensitive (cancel));
   /* Its elapsed time follows the clock while it runs... */
@@ -260,7 +154,7 @@ test_cancel_from_row (Fixture       *f,
 
   /* The button's own signal, not gtk_widget_activate(), which clicks 250 ms later. */
   g_signal_emit_by_name (cancel, "clicked");
-  g_assert_true (ui_test_wait (is_final, task, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, task, 5000));
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_CANCELLED);
 
   /* The row stays, says so, and offers to run it again. */
@@ -268,7 +162,7 @@ test_cancel_from_row (Fixture       *f,
   row = wait_for_row (f, task);
   g_assert_false (gtk_widget_get_visible (tasker_app_task_row_get_cancel_button (row)));
   g_assert_true (gtk_widget_get_visible (tasker_app_task_row_get_rerun_button (row)));
-  g_assert_nonnull (find_label (GTK_WIDGET (row), "Cancelled"));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (row), "Cancelled"));
   /* ...and nothing unfinished is shown, so the clock stops. */
   g_assert_cmpuint (tasker_app_clock_get_n_watchers (tasker_app_clock_get_default ()), ==, 0);
   path = ui_test_screenshot (GTK_WIDGET (f->window), "tasker-cancelled");
@@ -299,13 +193,13 @@ test_details_log (Fixture       *f,
   g_assert_cmpuint (strlen (later), >, strlen (log));
 
   trace = g_strdup_printf ("%016" G_GINT64_MODIFIER "x", tasker_task_get_trace_id (task));
-  g_assert_nonnull (find_label (GTK_WIDGET (details), trace));
-  g_assert_nonnull (find_label (GTK_WIDGET (details), PROGRESS_COMMAND));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (details), trace));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (details), PROGRESS_COMMAND));
   path = ui_test_screenshot (GTK_WIDGET (f->window), "tasker-details");
 
   /* Delete cancels the selected task. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.cancel-selected", NULL));
-  g_assert_true (ui_test_wait (is_final, task, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, task, 5000));
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_CANCELLED);
 }
 
@@ -317,39 +211,21 @@ test_rerun_from_row (Fixture       *f,
   TaskerAppTaskRow *row;
   TaskerTask *again;
 
-  g_assert_true (ui_test_wait (is_final, task, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, task, 5000));
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_COMPLETED);
   row = wait_for_row (f, task);
   ui_test_sleep (50);
   g_signal_emit_by_name (tasker_app_task_row_get_rerun_button (row), "clicked");
-  wait_for_n_tasks (f, 2);
-  again = get_task (f, 1);
+  ui_test_wait_for_n_tasks (f->window, 2);
+  again = ui_test_get_task (f->window, 1);
   g_assert_true (again != task);
   g_assert_cmpstr (tasker_task_get_name (again), ==, QUICK_COMMAND);
   g_assert_cmpstr (tasker_task_get_description (again, "cwd"), ==, g_get_tmp_dir ());
 
   /* Clear Finished empties the list once both ended. */
-  g_assert_true (ui_test_wait (is_final, again, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, again, 5000));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.clear-finished", NULL));
   g_assert_cmpuint (g_list_model_get_n_items (tasker_app_window_get_tasks (f->window)), ==, 0);
-}
-
-static void
-query_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  GListModel **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = tasker_manager_query_history_finish (TASKER_MANAGER (source), result, &error);
-  g_assert_no_error (error);
-}
-
-static gboolean
-is_set (gpointer data)
-{
-  return *(gpointer *) data != NULL;
 }
 
 static TaskerHistoryRecord *
@@ -366,8 +242,7 @@ find_in_history (Fixture    *f,
       g_autoptr(GListModel) records = NULL;
 
       tasker_history_query_set_text (query, text);
-      tasker_manager_query_history_async (manager, query, NULL, query_cb, &records);
-      g_assert_true (ui_test_wait (is_set, &records, 5000));
+      records = ui_test_query_history (manager, query);
       if (g_list_model_get_n_items (records) > 0)
         return g_list_model_get_item (records, 0);
       ui_test_sleep (100);
@@ -385,7 +260,7 @@ test_history_rerun (Fixture       *f,
   g_autofree char *path = NULL;
   TaskerTask *again;
 
-  g_assert_true (ui_test_wait (is_final, task, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, task, 5000));
   record = find_in_history (f, "hello from tasker");
   g_assert_nonnull (record);
   g_assert_cmpstr (tasker_history_record_get_description (record, "command"), ==, QUICK_COMMAND);
@@ -398,8 +273,8 @@ test_history_rerun (Fixture       *f,
 
   /* What the history view emits when the user asks to re-run. */
   g_signal_emit_by_name (history, "rerun", record);
-  wait_for_n_tasks (f, 2);
-  again = get_task (f, 1);
+  ui_test_wait_for_n_tasks (f->window, 2);
+  again = ui_test_get_task (f->window, 1);
   g_assert_cmpstr (tasker_task_get_name (again), ==, QUICK_COMMAND);
   g_assert_cmpstr (tasker_task_get_description (again, "retries"), ==, "2");
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (tasker_app_window_get_details (f->window))) ||
@@ -422,7 +297,7 @@ static GtkListView *find_task_list_view (GtkWidget *window);
 static gboolean
 shows_three_tasks (gpointer data)
 {
-  return find_label_prefix (data, "3 tasks · ") != NULL;
+  return ui_test_find_label_prefix (data, "3 tasks · ") != NULL;
 }
 
 static void
@@ -446,7 +321,7 @@ test_children_indented (Fixture       *f,
   tasker_task_options_set_name (parent_options, "Another");
   other = tasker_manager_run_thread (manager, NULL, parent_options, thread_child, NULL, NULL, &error);
   g_assert_no_error (error);
-  wait_for_n_tasks (f, 2);
+  ui_test_wait_for_n_tasks (f->window, 2);
   /* The last row stays selected while a child goes in above it. */
   tasker_app_window_select_task (f->window, other);
 
@@ -454,7 +329,7 @@ test_children_indented (Fixture       *f,
   tasker_task_options_set_parent (child_options, parent);
   child = tasker_manager_run_thread (manager, NULL, child_options, thread_child, NULL, NULL, &error);
   g_assert_no_error (error);
-  wait_for_n_tasks (f, 3);
+  ui_test_wait_for_n_tasks (f->window, 3);
   {
     GListModel *shown = G_LIST_MODEL (gtk_list_view_get_model (find_task_list_view (GTK_WIDGET (f->window))));
 
@@ -462,9 +337,9 @@ test_children_indented (Fixture       *f,
   }
 
   /* Under its parent, not after the task submitted in between. */
-  g_assert_true (get_task (f, 0) == parent);
-  g_assert_true (get_task (f, 1) == child);
-  g_assert_true (get_task (f, 2) == other);
+  g_assert_true (ui_test_get_task (f->window, 0) == parent);
+  g_assert_true (ui_test_get_task (f->window, 1) == child);
+  g_assert_true (ui_test_get_task (f->window, 2) == other);
 
   parent_row = wait_for_row (f, parent);
   child_row = wait_for_row (f, child);
@@ -506,7 +381,7 @@ test_children_indented (Fixture       *f,
 
   tasker_task_cancel (parent);
   tasker_task_cancel (other);
-  g_assert_true (ui_test_wait (is_final, parent, 5000));
+  g_assert_true (ui_test_wait (ui_test_is_final, parent, 5000));
   g_assert_cmpint (tasker_task_get_status (child), ==, TASKER_TASK_STATUS_CANCELLED);
 }
 
@@ -578,7 +453,7 @@ test_burst_revealed_gradually (Fixture       *f,
       g_assert_no_error (error);
       g_ptr_array_add (tasks, task);
     }
-  wait_for_n_tasks (f, 1000);
+  ui_test_wait_for_n_tasks (f->window, 1000);
 
   shown = G_LIST_MODEL (gtk_list_view_get_model (find_task_list_view (GTK_WIDGET (f->window))));
   n_shown = g_list_model_get_n_items (shown);
@@ -600,33 +475,7 @@ test_burst_revealed_gradually (Fixture       *f,
   for (guint i = 0; i < tasks->len; i++)
     tasker_task_cancel (tasks->pdata[i]);
   for (guint i = 0; i < tasks->len; i++)
-    g_assert_true (ui_test_wait (is_final, tasks->pdata[i], 5000));
-}
-
-static TaskerTask *
-get_task_of (TaskerAppWindow *window,
-             guint            position)
-{
-  g_autoptr(TaskerTask) task = g_list_model_get_item (tasker_app_window_get_tasks (window), position);
-
-  return task;  /* the list keeps it */
-}
-
-static gboolean
-pending_is_restored (gpointer data)
-{
-  return tasker_app_pending_is_restored (data);
-}
-
-static void
-records_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      data)
-{
-  g_autoptr(GError) error = NULL;
-
-  *(GListModel **) data = tasker_manager_query_history_finish (TASKER_MANAGER (object), result, &error);
-  g_assert_no_error (error);
+    g_assert_true (ui_test_wait (ui_test_is_final, tasks->pdata[i], 5000));
 }
 
 /* Quit while one command runs and another waits in a queue with one slot;
@@ -666,7 +515,7 @@ test_restart (void)
     g_assert_no_error (error);
     first = t1;
     second = t2;
-    g_assert_true (ui_test_wait (is_running, first, 5000));
+    g_assert_true (ui_test_wait (ui_test_is_running, first, 5000));
     ui_test_sleep (300);
     g_assert_cmpint (tasker_task_get_status (second), ==, TASKER_TASK_STATUS_PENDING);
   }
@@ -678,16 +527,16 @@ test_restart (void)
   window = ui_test_app_window (app);
   /* Before the restore's answer arrives (the queue is not in GSettings here). */
   tasker_manager_configure_queue (tasker_app_application_get_manager (app), "one", 1, 0);
-  g_assert_true (ui_test_wait (pending_is_restored, tasker_app_application_get_pending (app), 5000));
+  g_assert_true (ui_test_wait (ui_test_pending_is_restored, tasker_app_application_get_pending (app), 5000));
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
 
   /* The ones that waited are queued again, in their order (the shutdown
    * ended them newest first)... */
-  wait_for_n_tasks (&(Fixture) { app, window, NULL }, 2);
+  ui_test_wait_for_n_tasks (window, 2);
   g_assert_cmpuint (g_list_model_get_n_items (tasker_app_window_get_tasks (window)), ==, 2);
-  g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 0)), ==, "sleep 31");
-  g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 1)), ==, "sleep 32");
-  g_assert_false (tasker_task_is_final (get_task_of (window, 0)));
+  g_assert_cmpstr (tasker_task_get_name (ui_test_get_task (window, 0)), ==, "sleep 31");
+  g_assert_cmpstr (tasker_task_get_name (ui_test_get_task (window, 1)), ==, "sleep 32");
+  g_assert_false (tasker_task_is_final (ui_test_get_task (window, 0)));
 
   /* ...and the one that ran is listed as interrupted, with a Re-run button. */
   list = tasker_app_window_get_interrupted_list (window);
@@ -705,8 +554,8 @@ test_restart (void)
     g_assert_true (tasker_app_window_rerun (window, command));
     tasker_app_pending_dismiss (tasker_app_application_get_pending (app), command);
     g_assert_cmpuint (g_list_model_get_n_items (interrupted), ==, 0);
-    wait_for_n_tasks (&(Fixture) { app, window, NULL }, 3);
-    g_assert_true (ui_test_wait (is_running, get_task_of (window, 0), 5000));
+    ui_test_wait_for_n_tasks (window, 3);
+    g_assert_true (ui_test_wait (ui_test_is_running, ui_test_get_task (window, 0), 5000));
   }
   ui_test_app_free (app);
 
@@ -714,12 +563,12 @@ test_restart (void)
    * run's interrupted command was dealt with and is not offered again. */
   app = ui_test_app_new (data_dir);
   window = ui_test_app_window (app);
-  g_assert_true (ui_test_wait (pending_is_restored, tasker_app_application_get_pending (app), 5000));
-  wait_for_n_tasks (&(Fixture) { app, window, NULL }, 2);
+  g_assert_true (ui_test_wait (ui_test_pending_is_restored, tasker_app_application_get_pending (app), 5000));
+  ui_test_wait_for_n_tasks (window, 2);
   /* Each once: the records of the commands queued again were replaced. */
   g_assert_cmpuint (g_list_model_get_n_items (tasker_app_window_get_tasks (window)), ==, 2);
-  g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 0)), ==, "sleep 32");
-  g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 1)), ==, "sleep 30");
+  g_assert_cmpstr (tasker_task_get_name (ui_test_get_task (window, 0)), ==, "sleep 32");
+  g_assert_cmpstr (tasker_task_get_name (ui_test_get_task (window, 1)), ==, "sleep 30");
   {
     GListModel *interrupted = tasker_app_pending_get_interrupted (tasker_app_application_get_pending (app));
     g_autoptr(TaskerAppCommand) command = g_list_model_get_item (interrupted, 0);
@@ -738,19 +587,17 @@ test_restart (void)
     GListModel *records = NULL;
 
     tasker_history_query_set_interrupted (query, TRUE);
-    tasker_manager_query_history_async (manager, query, NULL, records_cb, &records);
-    g_assert_true (ui_test_wait (is_set, &records, 5000));
+    records = ui_test_query_history (manager, query);
     g_assert_cmpuint (g_list_model_get_n_items (records), ==, 1);
     record = g_list_model_get_item (records, 0);
     g_clear_object (&records);
 
     g_signal_emit_by_name (tasker_app_window_get_history_view (window), "rerun", record);
-    wait_for_n_tasks (&(Fixture) { app, window, NULL }, 3);
-    g_assert_cmpstr (tasker_task_get_name (get_task_of (window, 2)), ==, "sleep 31");
+    ui_test_wait_for_n_tasks (window, 3);
+    g_assert_cmpstr (tasker_task_get_name (ui_test_get_task (window, 2)), ==, "sleep 31");
     g_assert_cmpuint (g_list_model_get_n_items (interrupted), ==, 0);
 
-    tasker_manager_query_history_async (manager, query, NULL, records_cb, &records);
-    g_assert_true (ui_test_wait (is_set, &records, 5000));
+    records = ui_test_query_history (manager, query);
     g_assert_cmpuint (g_list_model_get_n_items (records), ==, 0);
     g_clear_object (&records);
   }
@@ -770,9 +617,7 @@ count_records (TaskerAppApplication *app,
   guint n = 0;
 
   tasker_history_query_set_name (query, name);
-  tasker_manager_query_history_async (tasker_app_application_get_manager (app), query, NULL,
-                                      records_cb, &records);
-  g_assert_true (ui_test_wait (is_set, &records, 5000));
+  records = ui_test_query_history (tasker_app_application_get_manager (app), query);
   for (guint i = 0; i < g_list_model_get_n_items (records); i++)
     {
       g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (records, i);
@@ -804,7 +649,7 @@ count_tasks_named (TaskerAppWindow *window,
   guint n = 0;
 
   for (guint i = 0; i < g_list_model_get_n_items (tasks); i++)
-    n += g_strcmp0 (tasker_task_get_name (get_task_of (window, i)), name) == 0;
+    n += g_strcmp0 (tasker_task_get_name (ui_test_get_task (window, i)), name) == 0;
   return n;
 }
 
@@ -863,7 +708,7 @@ test_crash_while_requeued (void)
     g_assert_no_error (error);
     t2 = tasker_app_application_run_command (app, waiting, &error);
     g_assert_no_error (error);
-    g_assert_true (ui_test_wait (is_running, t1, 5000));
+    g_assert_true (ui_test_wait (ui_test_is_running, t1, 5000));
   }
   ui_test_app_free (app);
 
@@ -880,9 +725,9 @@ test_crash_while_requeued (void)
     tasker_app_command_set_queue (blocker, "one");
     t = tasker_app_application_run_command (app, blocker, &error);
     g_assert_no_error (error);
-    g_assert_true (ui_test_wait (is_running, t, 5000));
-    g_assert_true (ui_test_wait (pending_is_restored, tasker_app_application_get_pending (app), 5000));
-    wait_for_n_tasks (&(Fixture) { app, window, NULL }, 2);
+    g_assert_true (ui_test_wait (ui_test_is_running, t, 5000));
+    g_assert_true (ui_test_wait (ui_test_pending_is_restored, tasker_app_application_get_pending (app), 5000));
+    ui_test_wait_for_n_tasks (window, 2);
     g_assert_cmpuint (count_tasks_named (window, "sleep 41"), ==, 1);
     /* Its new record is on disk. */
     g_assert_true (ui_test_wait (has_live_record, &named, 10000));
@@ -894,9 +739,9 @@ test_crash_while_requeued (void)
   app = ui_test_app_new (crashed_dir);
   window = ui_test_app_window (app);
   tasker_manager_configure_queue (tasker_app_application_get_manager (app), "one", 1, 0);
-  g_assert_true (ui_test_wait (pending_is_restored, tasker_app_application_get_pending (app), 5000));
+  g_assert_true (ui_test_wait (ui_test_pending_is_restored, tasker_app_application_get_pending (app), 5000));
   /* restore() queues synchronously once its query answered: all there. */
-  wait_for_n_tasks (&(Fixture) { app, window, NULL }, 1);
+  ui_test_wait_for_n_tasks (window, 1);
   g_assert_cmpuint (count_tasks_named (window, "sleep 41"), ==, 1);
   g_assert_cmpuint (g_list_model_get_n_items (tasker_app_window_get_tasks (window)), ==, 1);
   /* 42 was running: offered for re-run, not run again. */
@@ -962,12 +807,6 @@ test_bad_command_line (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
-static gboolean
-file_exists (gpointer data)
-{
-  return g_file_test (data, G_FILE_TEST_EXISTS);
-}
-
 /* The real executable: --help, and a command handed to the running
  * instance over D-Bus. */
 static void
@@ -1013,7 +852,7 @@ test_command_line (void)
 
   /* The primary instance runs it; SIGTERM quits it cleanly (exit status
    * 0), and the command it was running is in its history, interrupted. */
-  g_assert_true (ui_test_wait (file_exists, started, 10000));
+  g_assert_true (ui_test_wait (ui_test_file_exists, started, 10000));
   g_subprocess_send_signal (primary, SIGTERM);
   g_subprocess_wait (primary, NULL, NULL);
   g_assert_true (g_subprocess_get_if_exited (primary));
@@ -1027,8 +866,7 @@ test_command_line (void)
 
     tasker_manager_set_history_path (manager, history);
     tasker_history_query_set_interrupted (query, TRUE);
-    tasker_manager_query_history_async (manager, query, NULL, records_cb, &records);
-    g_assert_true (ui_test_wait (is_set, &records, 5000));
+    records = ui_test_query_history (manager, query);
     g_assert_cmpuint (g_list_model_get_n_items (records), ==, 1);
     record = g_list_model_get_item (records, 0);
     g_assert_cmpstr (tasker_history_record_get_description (record, "command"), ==,
@@ -1038,28 +876,6 @@ test_command_line (void)
     tasker_manager_shutdown (manager, 1000);
   }
   ui_test_remove_dir (data_dir);
-}
-
-static gboolean
-app_name_has_owner (gpointer data)
-{
-  GDBusConnection *bus = data;
-  g_autoptr(GVariant) reply = NULL;
-  gboolean has_owner = FALSE;
-
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", TASKER_APP_ID), G_VARIANT_TYPE ("(b)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &has_owner);
-  return has_owner;
-}
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
 /* Runs @argv to its end: its exit status, what it wrote to stdout and stderr. */
@@ -1093,7 +909,6 @@ test_command_line_bad_input (void)
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GSubprocess) primary = NULL;
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   const struct {
     const char *argv[8];
     const char *message;
@@ -1113,11 +928,11 @@ test_command_line_bad_input (void)
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_dir, TRUE);
   g_subprocess_launcher_set_cwd (launcher, data_dir);
   /* A failed assertion aborts this process: the primary must not outlive it. */
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, ui_test_die_with_parent, NULL, NULL);
 
   primary = g_subprocess_launcher_spawn (launcher, &error, TASKER_BIN, NULL);
   g_assert_no_error (error);
-  g_assert_true (ui_test_wait (app_name_has_owner, bus, 30000));
+  g_assert_true (ui_test_wait (ui_test_bus_name_has_owner, (gpointer) TASKER_APP_ID, 30000));
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -1151,7 +966,7 @@ main (int   argc,
 {
   ui_test_init (&argc, &argv);
 
-#define ADD(path, func) g_test_add ("/Tasker/UI/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func) g_test_add ("/Tasker/UI/" path, Fixture, NULL, fixture_set_up, func, ui_test_fixture_tear_down)
   ADD ("empty-state", test_empty_state);
   ADD ("add-task", test_add_task);
   ADD ("cancel-from-row", test_cancel_from_row);

@@ -10,6 +10,7 @@
 
 #include "tasker-app-format.h"
 #include "tasker-app-history-view.h"
+#include "ui-test.h"
 
 typedef struct
 {
@@ -18,17 +19,7 @@ typedef struct
   char          *path;
 } Fixture;
 
-#define WAIT_UNTIL(cond)                                                     \
-  G_STMT_START {                                                             \
-    gint64 deadline_ = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;        \
-    while (!(cond))                                                          \
-      {                                                                      \
-        if (g_get_monotonic_time () > deadline_)                             \
-          g_error ("timed out waiting for %s", #cond);                       \
-        g_main_context_iteration (NULL, FALSE);                              \
-        g_usleep (1000);                                                     \
-      }                                                                      \
-  } G_STMT_END
+#define WAIT_UNTIL(cond) UI_TEST_WAIT_UNTIL (cond, 10)
 
 static void
 work_func (TaskerContext *context,
@@ -126,10 +117,7 @@ static gpointer
 child (TaskerAppHistoryView *view,
        const char           *name)
 {
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (view), TASKER_APP_TYPE_HISTORY_VIEW, name);
-
-  g_assert_nonnull (object);
-  return object;
+  return ui_test_template_child (GTK_WIDGET (view), TASKER_APP_TYPE_HISTORY_VIEW, name);
 }
 
 static const char *
@@ -233,18 +221,6 @@ until_cancelled_func (TaskerContext *context,
     g_usleep (1000);
 }
 
-static gboolean
-has_label (GtkWidget  *widget,
-           const char *text)
-{
-  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
-    return TRUE;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    if (has_label (c, text))
-      return TRUE;
-  return FALSE;
-}
-
 /* A durable command that a shutdown interrupted shows as Interrupted, and
  * the Interrupted filter finds only such records. */
 static void
@@ -274,7 +250,7 @@ test_interrupted (Fixture       *f,
   window = show_view (view);
   wait_loaded (view);
   g_assert_cmpuint (n_records (view), ==, 2);
-  WAIT_UNTIL (has_label (GTK_WIDGET (view), "Interrupted"));
+  WAIT_UNTIL (ui_test_find_label (GTK_WIDGET (view), "Interrupted") != NULL);
 
   gtk_drop_down_set_selected (child (view, "status_dropdown"), 4);  /* Interrupted */
   wait_loaded (view);
@@ -417,22 +393,6 @@ test_rerun (Fixture       *f,
   destroy_window (window);
 }
 
-static GtkWidget *
-find_text_view (GtkWidget *widget)
-{
-  if (GTK_IS_TEXT_VIEW (widget))
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_text_view (c);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static void
 test_details (Fixture       *f,
               gconstpointer  data)
@@ -468,7 +428,7 @@ test_details (Fixture       *f,
   g_assert_true (gtk_window_get_transient_for (details) == window);
   g_assert_cmpstr (gtk_window_get_title (details), ==, "echo");
 
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (find_text_view (GTK_WIDGET (details))));
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ui_test_find_of_type (GTK_WIDGET (details), GTK_TYPE_TEXT_VIEW)));
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
   g_assert_nonnull (strstr (text, "hello from the log"));

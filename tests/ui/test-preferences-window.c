@@ -9,26 +9,15 @@
 #include <adwaita.h>
 
 #include "tasker-app-preferences-window.h"
+#include "ui-test.h"
 
-#define WAIT_UNTIL(cond)                                                     \
-  G_STMT_START {                                                             \
-    gint64 deadline_ = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;        \
-    while (!(cond))                                                          \
-      {                                                                      \
-        if (g_get_monotonic_time () > deadline_)                             \
-          g_error ("timed out waiting for %s", #cond);                       \
-        g_main_context_iteration (NULL, FALSE);                              \
-      }                                                                      \
-  } G_STMT_END
+#define WAIT_UNTIL(cond) UI_TEST_WAIT_UNTIL (cond, 10)
 
 static gpointer
 child (TaskerAppPreferencesWindow *window,
        const char                 *name)
 {
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), TASKER_APP_TYPE_PREFERENCES_WINDOW, name);
-
-  g_assert_nonnull (object);
-  return object;
+  return ui_test_template_child (GTK_WIDGET (window), TASKER_APP_TYPE_PREFERENCES_WINDOW, name);
 }
 
 static void

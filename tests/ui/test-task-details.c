@@ -9,18 +9,9 @@
 #include <string.h>
 
 #include "tasker-app-task-details.h"
+#include "ui-test.h"
 
-#define WAIT_UNTIL(cond)                                                     \
-  G_STMT_START {                                                             \
-    gint64 deadline_ = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;        \
-    while (!(cond))                                                          \
-      {                                                                      \
-        if (g_get_monotonic_time () > deadline_)                             \
-          g_error ("timed out waiting for %s", #cond);                       \
-        g_main_context_iteration (NULL, FALSE);                              \
-        g_usleep (1000);                                                     \
-      }                                                                      \
-  } G_STMT_END
+#define WAIT_UNTIL(cond) UI_TEST_WAIT_UNTIL (cond, 20)
 
 /* A task that logs numbered lines up to what the test allows, then ends
  * when the test says so. */

@@ -65,29 +65,46 @@ notifications_call_cb (GDBusConnection       *connection,
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
+/* The first interface of @xml at @path, and the name @name (without queueing
+ * for it); the registration's id. */
+guint
+ui_test_serve (GDBusConnection            *bus,
+               const char                 *name,
+               const char                 *path,
+               const char                 *xml,
+               const GDBusInterfaceVTable *vtable)
+{
+  g_autoptr(GDBusNodeInfo) info = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint registration;
+
+  info = g_dbus_node_info_new_for_xml (xml, &error);
+  g_assert_no_error (error);
+  registration = g_dbus_connection_register_object (bus, path, info->interfaces[0],
+                                                    vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", name, 4u),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  return registration;
+}
+
 static void
 start_notification_server (void)
 {
   static const GDBusInterfaceVTable vtable = { notifications_call_cb, NULL, NULL, { 0 } };
-  g_autoptr(GDBusNodeInfo) info = NULL;
   /* Kept for the whole run: the bus singleton goes away with its last
    * reference, and the name with it. */
   static GDBusConnection *bus;
-  g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
 
   bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);
-  info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
-  g_assert_no_error (error);
-  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0],
-                                     &vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "RequestName",
-                                       g_variant_new ("(su)", "org.freedesktop.Notifications", 4u),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
+  ui_test_serve (bus, "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                 notifications_xml, &vtable);
 }
 
 guint
@@ -140,6 +157,13 @@ static guint app_counter;
 TaskerAppApplication *
 ui_test_app_new (const char *data_dir)
 {
+  return ui_test_app_new_with_clock (data_dir, NULL);
+}
+
+TaskerAppApplication *
+ui_test_app_new_with_clock (const char  *data_dir,
+                            TaskerClock *clock)
+{
   g_autofree char *tmp = NULL;
   g_autofree char *app_id = NULL;
   g_autoptr(GError) error = NULL;
@@ -155,13 +179,55 @@ ui_test_app_new (const char *data_dir)
   /* One id per application: an unregistered predecessor may still hold its
    * object path on the bus. */
   app_id = g_strdup_printf ("io.github.tasker.Tasker.Test.P%d.A%u", (int) getpid (), ++app_counter);
-  app = tasker_app_application_new (app_id, G_APPLICATION_NON_UNIQUE, data_dir);
+  /* As tasker_app_application_new(), which has no clock. */
+  app = g_object_new (TASKER_APP_TYPE_APPLICATION,
+                      "application-id", app_id,
+                      "flags", G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE |
+                               G_APPLICATION_SEND_ENVIRONMENT,
+                      "resource-base-path", "/io/github/tasker/Tasker",
+                      "data-dir", data_dir,
+                      "clock", clock,
+                      NULL);
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
   g_application_activate (G_APPLICATION (app));
   g_assert_nonnull (ui_test_app_window (app));
 
   return app;
+}
+
+TaskerAppApplication *
+ui_test_app_new_in_tmp_dir (char **data_dir)
+{
+  g_autoptr(GError) error = NULL;
+
+  *data_dir = g_dir_make_tmp ("tasker-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  return ui_test_app_new (*data_dir);
+}
+
+void
+ui_test_app_clear (TaskerAppApplication **app,
+                   char                 **data_dir)
+{
+  g_clear_pointer (app, ui_test_app_free);
+  ui_test_remove_dir (*data_dir);
+  g_clear_pointer (data_dir, g_free);
+}
+
+void
+ui_test_fixture_set_up (UiTestFixture *f,
+                        gconstpointer  data)
+{
+  f->app = ui_test_app_new_in_tmp_dir (&f->data_dir);
+  f->window = ui_test_app_window (f->app);
+}
+
+void
+ui_test_fixture_tear_down (UiTestFixture *f,
+                           gconstpointer  data)
+{
+  ui_test_app_clear (&f->app, &f->data_dir);
 }
 
 TaskerAppWindow *
@@ -340,11 +406,6 @@ history_queried_cb (GObject      *object,
   g_assert_no_error (error);
 }
 
-static gboolean
-pointer_is_set (gpointer data)
-{
-  return *(gpointer *) data != NULL;
-}
 
 /* Runs @query on @manager's history, iterating the default context. */
 GListModel *
@@ -354,6 +415,179 @@ ui_test_query_history (TaskerManager      *manager,
   GListModel *records = NULL;
 
   tasker_manager_query_history_async (manager, query, NULL, history_queried_cb, &records);
-  g_assert_true (ui_test_wait (pointer_is_set, &records, 10000));
+  g_assert_true (ui_test_wait (ui_test_is_set, &records, 10000));
   return records;
+}
+
+gboolean
+ui_test_is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+gboolean
+ui_test_is_running (gpointer task)
+{
+  return tasker_task_get_status (task) == TASKER_TASK_STATUS_RUNNING;
+}
+
+gboolean
+ui_test_is_final (gpointer task)
+{
+  return tasker_task_is_final (task);
+}
+
+gboolean
+ui_test_file_exists (gpointer path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+gboolean
+ui_test_pending_is_restored (gpointer pending)
+{
+  return tasker_app_pending_is_restored (pending);
+}
+
+TaskerTask *
+ui_test_get_task (TaskerAppWindow *window,
+                  guint            position)
+{
+  g_autoptr(TaskerTask) task = g_list_model_get_item (tasker_app_window_get_tasks (window), position);
+
+  return task;  /* the list keeps it */
+}
+
+typedef struct
+{
+  TaskerAppWindow *window;
+  guint            n;
+} TasksWait;
+
+static gboolean
+has_n_tasks (gpointer data)
+{
+  TasksWait *w = data;
+
+  return g_list_model_get_n_items (tasker_app_window_get_tasks (w->window)) >= w->n;
+}
+
+void
+ui_test_wait_for_n_tasks (TaskerAppWindow *window,
+                          guint            n)
+{
+  TasksWait w = { window, n };
+
+  g_assert_true (ui_test_wait (has_n_tasks, &w, 5000));
+}
+
+/* Depth first, @widget itself included. */
+GtkWidget *
+ui_test_find_widget (GtkWidget           *widget,
+                     UiTestWidgetMatch    match,
+                     gconstpointer        data)
+{
+  if (match (widget, data))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ui_test_find_widget (child, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_label (GtkWidget     *widget,
+          gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0;
+}
+
+static gboolean
+is_label_prefix (GtkWidget     *widget,
+                 gconstpointer  prefix)
+{
+  return GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix);
+}
+
+static gboolean
+is_button (GtkWidget     *widget,
+           gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+static gboolean
+is_of_type (GtkWidget     *widget,
+            gconstpointer  type)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (type));
+}
+
+GtkWidget *
+ui_test_find_label (GtkWidget  *widget,
+                    const char *text)
+{
+  return ui_test_find_widget (widget, is_label, text);
+}
+
+GtkWidget *
+ui_test_find_label_prefix (GtkWidget  *widget,
+                           const char *prefix)
+{
+  return ui_test_find_widget (widget, is_label_prefix, prefix);
+}
+
+GtkWidget *
+ui_test_find_button (GtkWidget  *widget,
+                     const char *label)
+{
+  return ui_test_find_widget (widget, is_button, label);
+}
+
+GtkWidget *
+ui_test_find_of_type (GtkWidget *widget,
+                      GType      type)
+{
+  return ui_test_find_widget (widget, is_of_type, GSIZE_TO_POINTER (type));
+}
+
+gpointer
+ui_test_template_child (GtkWidget  *widget,
+                        GType       type,
+                        const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (widget, type, name);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+/* The last one in the list of toplevels, as the tests looked it up before. */
+GtkWindow *
+ui_test_find_toplevel (GType type)
+{
+  GList *list = gtk_window_list_toplevels ();
+  GtkWindow *window = NULL;
+
+  for (GList *l = list; l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type) && gtk_widget_get_visible (l->data))
+      window = l->data;
+  g_list_free (list);
+  return window;
+}
+
+TaskerAppNewTaskDialog *
+ui_test_open_new_task_dialog (TaskerAppWindow *window)
+{
+  TaskerAppNewTaskDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-task", NULL));
+  dialog = (TaskerAppNewTaskDialog *) ui_test_find_toplevel (TASKER_APP_TYPE_NEW_TASK_DIALOG);
+  g_assert_nonnull (dialog);
+  return dialog;
 }
