@@ -453,11 +453,7 @@ requeue_cb (TaskerAppApplication *self,
   g_autoptr(GError) error = NULL;
   TaskerTask *task = tasker_app_application_run_command (self, command, &error);
 
-  /* Quitting before the restore ended is no loss: the record was not
-   * replaced, so the next start queues the command again. */
-  if (task == NULL && g_error_matches (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN))
-    g_debug ("Not queueing “%s” again: %s", tasker_app_command_get_command_line (command), error->message);
-  else if (task == NULL)
+  if (task == NULL)
     g_warning ("Cannot queue “%s” again: %s", tasker_app_command_get_command_line (command), error->message);
   return task;
 }
@@ -1291,6 +1287,10 @@ tasker_app_application_stop (TaskerAppApplication *self)
 
   if (self->schedules != NULL)
     tasker_app_schedules_stop (self->schedules);
+  /* A restore still under way queues nothing more: what it has not seen
+   * stays in the history for the next start. */
+  if (self->pending != NULL)
+    tasker_app_pending_stop (self->pending);
   if (self->manager != NULL)
     tasker_manager_shutdown (self->manager, SHUTDOWN_GRACE_MS);
 }

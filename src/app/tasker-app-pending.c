@@ -225,6 +225,20 @@ tasker_app_pending_restore (TaskerAppPending *self)
                                       restored_cb, g_object_ref (self));
 }
 
+/**
+ * tasker_app_pending_stop:
+ *
+ * Ends a restore still looking (the application quits): nothing is queued
+ * again after this, and the records stay as they are for the next start.
+ */
+void
+tasker_app_pending_stop (TaskerAppPending *self)
+{
+  g_return_if_fail (TASKER_APP_IS_PENDING (self));
+
+  g_cancellable_cancel (self->cancellable);
+}
+
 /* Whether restore() has finished its work. */
 gboolean
 tasker_app_pending_is_restored (TaskerAppPending *self)

@@ -18,6 +18,7 @@ G_DECLARE_FINAL_TYPE (TaskerAppPending, tasker_app_pending, TASKER_APP, PENDING,
 TaskerAppPending *tasker_app_pending_new             (TaskerManager *manager) G_GNUC_WARN_UNUSED_RESULT;
 void              tasker_app_pending_restore         (TaskerAppPending *self);
 gboolean          tasker_app_pending_is_restored     (TaskerAppPending *self);
+void              tasker_app_pending_stop            (TaskerAppPending *self);
 GListModel       *tasker_app_pending_get_interrupted (TaskerAppPending *self);
 void              tasker_app_pending_dismiss         (TaskerAppPending *self,
                                                       TaskerAppCommand *command);
