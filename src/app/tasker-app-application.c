@@ -1254,6 +1254,14 @@ tasker_app_application_get_schedules (TaskerAppApplication *self)
   return self->schedules;
 }
 
+/* Returns: (nullable): the D-Bus interface, while registered */
+TaskerAppService *
+tasker_app_application_get_service (TaskerAppApplication *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_APPLICATION (self), NULL);
+  return self->service;
+}
+
 const char *
 tasker_app_application_get_data_dir (TaskerAppApplication *self)
 {

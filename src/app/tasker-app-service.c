@@ -1547,3 +1547,19 @@ tasker_app_service_start (TaskerAppService *self,
   g_signal_connect_object (manager, "tasks-updated", G_CALLBACK (tasks_updated_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (manager, "task-finished", G_CALLBACK (task_finished_cb), self, G_CONNECT_SWAPPED);
 }
+
+/* For tests: how many (client, task) pairs follow a log. */
+guint
+tasker_app_service_get_n_followers (TaskerAppService *self)
+{
+  GHashTableIter iter;
+  gpointer followers;
+  guint n = 0;
+
+  g_return_val_if_fail (TASKER_APP_IS_SERVICE (self), 0);
+
+  g_hash_table_iter_init (&iter, self->follows);
+  while (g_hash_table_iter_next (&iter, NULL, &followers))
+    n += ((GPtrArray *) followers)->len;
+  return n;
+}

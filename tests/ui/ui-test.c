@@ -164,6 +164,18 @@ TaskerAppApplication *
 ui_test_app_new_with_clock (const char  *data_dir,
                             TaskerClock *clock)
 {
+  TaskerAppApplication *app = ui_test_app_new_headless (data_dir, clock);
+
+  g_application_activate (G_APPLICATION (app));
+  g_assert_nonnull (ui_test_app_window (app));
+
+  return app;
+}
+
+TaskerAppApplication *
+ui_test_app_new_headless (const char  *data_dir,
+                          TaskerClock *clock)
+{
   g_autofree char *tmp = NULL;
   g_autofree char *app_id = NULL;
   g_autoptr(GError) error = NULL;
@@ -190,8 +202,6 @@ ui_test_app_new_with_clock (const char  *data_dir,
                       NULL);
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  g_assert_nonnull (ui_test_app_window (app));
 
   return app;
 }

@@ -32,6 +32,10 @@ TaskerAppApplication *ui_test_app_new       (const char         *data_dir);
 /* The same, with @clock (may be NULL) for the schedules. */
 TaskerAppApplication *ui_test_app_new_with_clock (const char  *data_dir,
                                                   TaskerClock *clock);
+/* The same, registered but not activated: no window, as D-Bus activation
+ * starts it. The temporary data directory (@data_dir NULL) is not removed. */
+TaskerAppApplication *ui_test_app_new_headless (const char  *data_dir,
+                                                TaskerClock *clock);
 /* A fixture's application: a fresh temporary data directory, returned in
  * @data_dir, and an application on it; ui_test_app_clear() undoes both. */
 TaskerAppApplication *ui_test_app_new_in_tmp_dir (char **data_dir);
