@@ -236,7 +236,9 @@ notify_cb (gpointer user_data)
                         : _("Task cancelled");
 
       notification = g_notification_new (title);
-      g_notification_set_body (notification, self->last_name);
+      /* A task of the library's own (a test's thread) may have no name. */
+      if (self->last_name != NULL)
+        g_notification_set_body (notification, self->last_name);
     }
   else if (total > 1)
     {
