@@ -1106,6 +1106,71 @@ test_schedules (Fixture       *f,
   g_assert_true (flag);
 }
 
+/* A call on a bus that has the build's .service starts the real `tasker`
+ * as a service (no window), which answers it, runs the command, and quits
+ * by itself once idle. */
+typedef struct
+{
+  UiTestSession *s;
+  guint64        id;
+} ActivatedTask;
+
+static gboolean
+activated_task_completed (gpointer data)
+{
+  ActivatedTask *t = data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) task = NULL;
+  const char *status = "";
+
+  reply = g_dbus_connection_call_sync (t->s->bus, TASKER_APP_ID, TASKER_DBUS_OBJECT_PATH, IFACE, "GetTask",
+                                       g_variant_new ("(t)", t->id), G_VARIANT_TYPE ("(a{sv})"),
+                                       G_DBUS_CALL_FLAGS_NONE, TIMEOUT_MS, NULL, NULL);
+  g_assert_nonnull (reply);
+  task = g_variant_get_child_value (reply, 0);
+  g_variant_lookup (task, "status", "&s", &status);
+  return strcmp (status, "completed") == 0;
+}
+
+static void
+test_activation (void)
+{
+  UiTestSession s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_auto(GStrv) lines = NULL;
+  ActivatedTask t = { &s, 0 };
+  guint32 pid;
+
+  ui_test_session_start (&s, TASKER_SERVICE_FILE, TASKER_APP_ID, TASKER_BIN);
+  g_assert_cmpuint (ui_test_session_owner_pid (&s), ==, 0);
+
+  reply = g_dbus_connection_call_sync (s.bus, TASKER_APP_ID, TASKER_DBUS_OBJECT_PATH, IFACE, "AddCommand",
+                                       g_variant_new_parsed ("(['echo', 'activated'], b'', @as [], @a{sv} {})"),
+                                       G_VARIANT_TYPE ("(t)"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(t)", &t.id);
+  g_assert_cmpuint (t.id, ==, 1);
+  pid = ui_test_session_owner_pid (&s);
+  g_assert_cmpuint (pid, !=, 0);
+
+  g_assert_true (ui_test_wait (activated_task_completed, &t, TIMEOUT_MS));
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = g_dbus_connection_call_sync (s.bus, TASKER_APP_ID, TASKER_DBUS_OBJECT_PATH, IFACE, "GetLog",
+                                       g_variant_new ("(tu)", t.id, 0), G_VARIANT_TYPE ("(as)"),
+                                       G_DBUS_CALL_FLAGS_NONE, TIMEOUT_MS, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(^as)", &lines);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  g_assert_cmpstr (line_text (lines[0]), ==, "activated");
+
+  /* No window keeps it: it goes by itself after its idle delay. */
+  g_assert_true (ui_test_wait (ui_test_pid_gone, GUINT_TO_POINTER (pid), 40000));
+  g_assert_cmpuint (ui_test_session_owner_pid (&s), ==, 0);
+
+  ui_test_session_stop (&s);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1128,6 +1193,7 @@ main (int   argc,
   ADD ("follower-leaves", test_follower_leaves);
   ADD ("schedules", test_schedules);
 #undef ADD
+  g_test_add_func ("/Tasker/UI/DBus/activation", test_activation);
 
   return g_test_run ();
 }
