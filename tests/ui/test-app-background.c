@@ -139,16 +139,6 @@ wait_for_notification (const char *app_id,
   return find_sent (app_id, id);
 }
 
-static char *
-lookup_string (GVariant   *dict,
-               const char *key)
-{
-  char *value = NULL;
-
-  g_variant_lookup (dict, key, "s", &value);
-  return value;
-}
-
 /* The button labelled @label: its action and target. */
 static gboolean
 lookup_button (GVariant    *notification,
@@ -162,11 +152,11 @@ lookup_button (GVariant    *notification,
   for (gsize i = 0; i < n; i++)
     {
       g_autoptr(GVariant) button = g_variant_get_child_value (buttons, i);
-      g_autofree char *button_label = lookup_string (button, "label");
+      g_autofree char *button_label = ui_test_lookup_string (button, "label");
 
       if (g_strcmp0 (button_label, label) == 0)
         {
-          *action = lookup_string (button, "action");
+          *action = ui_test_lookup_string (button, "action");
           *target = g_variant_lookup_value (button, "target", NULL);
           return TRUE;
         }
@@ -316,9 +306,9 @@ test_close_keeps_running (Fixture       *f,
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f->window)));
 
   notification = wait_for_notification (f->app_id, "background", 5000);
-  title = lookup_string (notification, "title");
+  title = ui_test_lookup_string (notification, "title");
   g_assert_cmpstr (title, ==, "2 tasks continue in the background");
-  action = lookup_string (notification, "default-action");
+  action = ui_test_lookup_string (notification, "default-action");
   g_assert_cmpstr (action, ==, "app.show-window");
   g_assert_true (lookup_button (notification, "Show", &button_action, &target));
   g_assert_cmpstr (button_action, ==, "app.show-window");
@@ -490,12 +480,12 @@ test_task_end_notification (Fixture       *f,
   notification = wait_for_notification (f->app_id, "task-finished", 5000);
   /* The short one sent nothing: one notification, the long one's. */
   g_assert_cmpuint (count_sent (f->app_id, "task-finished"), ==, 1);
-  title = lookup_string (notification, "title");
-  body = lookup_string (notification, "body");
+  title = ui_test_lookup_string (notification, "title");
+  body = ui_test_lookup_string (notification, "body");
   g_assert_cmpstr (title, ==, "Task failed");
   g_assert_cmpstr (body, ==, tasker_task_get_name (longer));
 
-  default_action = lookup_string (notification, "default-action");
+  default_action = ui_test_lookup_string (notification, "default-action");
   default_target = g_variant_lookup_value (notification, "default-action-target", NULL);
   g_assert_cmpstr (default_action, ==, "app.show-task");
   g_assert_nonnull (default_target);
@@ -819,7 +809,7 @@ test_real_background (void)
   primary = spawn_tasker (&w, &exited, (const char *[]) { "--", "sh", "-c", "sleep 6; exit 3", NULL });
   close_shown_window (&w);
   notification = wait_for_notification (TASKER_APP_ID, "background", 5000);
-  title = lookup_string (notification, "title");
+  title = ui_test_lookup_string (notification, "title");
   g_assert_cmpstr (title, ==, "1 task continues in the background");
   g_assert_false (exited);
   g_assert_cmpuint (name_owner_pid (&s), ==, w.pid);

@@ -257,16 +257,6 @@ get_task (Fixture *f,
   return g_variant_get_child_value (reply, 0);
 }
 
-static char *
-lookup_string (GVariant   *dict,
-               const char *key)
-{
-  char *value = NULL;
-
-  g_variant_lookup (dict, key, "s", &value);
-  return value;
-}
-
 static char **
 get_log (Fixture *f,
          guint64  id,
@@ -387,22 +377,22 @@ test_add_command (Fixture       *f,
   g_assert_true (live);
   g_assert_true (g_variant_lookup (task, "exit-status", "i", &exit_status));
   g_assert_cmpint (exit_status, ==, 3);
-  text = lookup_string (task, "name");
+  text = ui_test_lookup_string (task, "name");
   g_assert_cmpstr (text, ==, "my job");
   g_clear_pointer (&text, g_free);
-  text = lookup_string (task, "kind");
+  text = ui_test_lookup_string (task, "kind");
   g_assert_cmpstr (text, ==, "command");
   g_clear_pointer (&text, g_free);
-  text = lookup_string (task, "cwd");
+  text = ui_test_lookup_string (task, "cwd");
   g_assert_cmpstr (text, ==, f->work_dir);
   g_clear_pointer (&text, g_free);
-  text = lookup_string (task, "queue");
+  text = ui_test_lookup_string (task, "queue");
   g_assert_cmpstr (text, ==, "default");
   g_clear_pointer (&text, g_free);
-  text = lookup_string (task, "command");
+  text = ui_test_lookup_string (task, "command");
   g_assert_cmpstr (text, ==, "sh -c 'echo dir=$(pwd); echo foo=$FOO; echo one; echo two; exit 3'");
   g_clear_pointer (&text, g_free);
-  text = lookup_string (task, "trace-id");
+  text = ui_test_lookup_string (task, "trace-id");
   g_assert_cmpuint (strlen (text), ==, 16);
   g_clear_pointer (&text, g_free);
   g_assert_true (g_variant_lookup (task, "started", "x", NULL));

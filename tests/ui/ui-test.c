@@ -528,6 +528,16 @@ ui_test_session_stop (UiTestSession *s)
   g_clear_pointer (&s->app_id, g_free);
 }
 
+char *
+ui_test_lookup_string (GVariant   *dict,
+                       const char *key)
+{
+  char *value = NULL;
+
+  g_variant_lookup (dict, key, "s", &value);
+  return value;
+}
+
 /* Whether the application id @data (a string) has an owner on the session bus. */
 gboolean
 ui_test_bus_name_has_owner (gpointer data)

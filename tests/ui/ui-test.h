@@ -103,6 +103,9 @@ void               ui_test_session_stop        (UiTestSession      *s);
 guint32            ui_test_session_owner_pid   (UiTestSession      *s);
 /* Whether process @data (GUINT_TO_POINTER) has gone. */
 gboolean           ui_test_pid_gone            (gpointer            data);
+/* The string @key of the a{sv} @dict, or NULL (transfer full). */
+char              *ui_test_lookup_string       (GVariant           *dict,
+                                                const char         *key);
 /* Whether the bus name @data (a string) has an owner on the session bus. */
 gboolean           ui_test_bus_name_has_owner  (gpointer            data);
 /* The records @query finds in @manager's history (transfer full). */
