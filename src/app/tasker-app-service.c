@@ -1379,16 +1379,18 @@ handle_retry (TaskerAppService      *self,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-/* Before every method: an instance started by D-Bus activation stays a
- * while longer (its inactivity timer starts again); a call answered later
- * holds the application until then. */
+/* Before every method (connected ahead of its handler; FALSE lets that
+ * run): an instance started by D-Bus activation stays a while longer, its
+ * inactivity timer starting again; a call answered later holds the
+ * application until then. Not "g-authorize-method": a handler of that
+ * makes GDBus authorize in a thread, and GApplication's use count is not
+ * thread-safe (an activated instance quit between two calls). */
 static gboolean
-authorize_method_cb (TaskerAppService      *self,
-                     GDBusMethodInvocation *invocation)
+touch_app_cb (TaskerAppService *self)
 {
   g_application_hold (self->app);
   g_application_release (self->app);
-  return TRUE;
+  return FALSE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1447,8 +1449,8 @@ tasker_app_service_init (TaskerAppService *self)
 
   self->skeleton = tasker_dbus_tasker1_skeleton_new ();
 #define CONNECT(signal, handler) \
+  g_signal_connect_object (self->skeleton, signal, G_CALLBACK (touch_app_cb), self, G_CONNECT_SWAPPED); \
   g_signal_connect_object (self->skeleton, signal, G_CALLBACK (handler), self, G_CONNECT_SWAPPED)
-  CONNECT ("g-authorize-method", authorize_method_cb);
   CONNECT ("handle-add-command", handle_add_command);
   CONNECT ("handle-add-schedule", handle_add_schedule);
   CONNECT ("handle-list-schedules", handle_list_schedules);
