@@ -19,6 +19,7 @@
 #include "tasker-app-inhibitor.h"
 #include "tasker-app-launcher-entry.h"
 #include "tasker-app-preferences-window.h"
+#include "tasker-app-service.h"
 #include "tasker-app-window.h"
 
 /* TaskerAppApplication: owns the TaskerManager every window shows, its history
@@ -66,6 +67,7 @@ struct _TaskerAppApplication
   gint64          failed_finished;
   TaskerAppLauncherEntry *launcher_entry; /* (owned) (nullable) progress on the dock icon */
   TaskerAppInhibitor *inhibitor;   /* (owned) (nullable) no suspend while tasks run */
+  TaskerAppService *service;       /* (owned) (nullable) io.github.tasker.Tasker1, while registered */
   gboolean        stopped;
 
   /* Jobs outlive the window: the application holds itself while commands
@@ -542,6 +544,8 @@ tasker_app_application_startup (GApplication *app)
     g_application_set_inactivity_timeout (app, SERVICE_IDLE_TIMEOUT_MS);
 
   start_desktop_integration (self);
+  if (self->service != NULL)
+    tasker_app_service_start (self->service, self->manager);
 
   self->sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal_cb, self);
   self->sigint_id = g_unix_signal_add (SIGINT, quit_on_signal_cb, self);
@@ -555,6 +559,43 @@ tasker_app_application_startup (GApplication *app)
    * Tasker was not running catches up now (tasker-app-schedules.c). */
   self->schedules = tasker_app_schedules_new (schedules_path, self->clock, run_scheduled_cb, self);
   tasker_app_schedules_load (self->schedules);
+}
+
+/* Before the bus name is owned: a call that starts Tasker by D-Bus
+ * activation finds the interface (DESIGN.md §8). */
+static gboolean
+tasker_app_application_dbus_register (GApplication     *app,
+                                      GDBusConnection  *connection,
+                                      const char       *object_path,
+                                      GError          **error)
+{
+  TaskerAppApplication *self = TASKER_APP_APPLICATION (app);
+
+  if (!G_APPLICATION_CLASS (tasker_app_application_parent_class)->dbus_register (app, connection,
+                                                                                object_path, error))
+    return FALSE;
+
+  self->service = tasker_app_service_new (app);
+  if (!tasker_app_service_export (self->service, connection, error))
+    {
+      g_clear_object (&self->service);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+tasker_app_application_dbus_unregister (GApplication    *app,
+                                        GDBusConnection *connection,
+                                        const char      *object_path)
+{
+  TaskerAppApplication *self = TASKER_APP_APPLICATION (app);
+
+  if (self->service != NULL)
+    tasker_app_service_unexport (self->service);
+  g_clear_object (&self->service);
+
+  G_APPLICATION_CLASS (tasker_app_application_parent_class)->dbus_unregister (app, connection, object_path);
 }
 
 static void
@@ -1046,6 +1087,7 @@ tasker_app_application_dispose (GObject *object)
     g_hash_table_remove_all (self->unfinished);
   g_clear_object (&self->launcher_entry);
   g_clear_object (&self->inhibitor);
+  g_clear_object (&self->service);
   g_clear_object (&self->schedules);
   g_clear_object (&self->pending);
   g_clear_object (&self->manager);
@@ -1128,6 +1170,8 @@ tasker_app_application_class_init (TaskerAppApplicationClass *klass)
   app_class->activate = tasker_app_application_activate;
   app_class->command_line = tasker_app_application_command_line;
   app_class->handle_local_options = tasker_app_application_handle_local_options;
+  app_class->dbus_register = tasker_app_application_dbus_register;
+  app_class->dbus_unregister = tasker_app_application_dbus_unregister;
 
   /**
    * TaskerAppApplication:data-dir:

@@ -38,6 +38,11 @@ struct _TaskerAppCommand
   gint64    start_at;      /* µs since the epoch, 0: at once (not kept for a re-run) */
   guint     start_delay_ms;
   char     *schedule_id;   /* (owned) (nullable) the schedule whose run it is */
+  char     *key;           /* (owned) (nullable) the task's key (DESIGN.md §4 Key) */
+  char     *name;          /* (owned) (nullable) NULL: the command line */
+  GPtrArray *after;        /* (owned) (nullable) (element-type TaskerTask) tasks to wait for
+                            * (not kept for a re-run) */
+  gboolean  after_any_outcome;
 };
 
 G_DEFINE_FINAL_TYPE (TaskerAppCommand, tasker_app_command, G_TYPE_OBJECT)
@@ -60,6 +65,9 @@ tasker_app_command_finalize (GObject *object)
   g_clear_pointer (&self->queue, g_free);
   g_clear_object (&self->replaces);
   g_clear_pointer (&self->schedule_id, g_free);
+  g_clear_pointer (&self->key, g_free);
+  g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->after, g_ptr_array_unref);
 
   G_OBJECT_CLASS (tasker_app_command_parent_class)->finalize (object);
 }
@@ -235,6 +243,7 @@ new_from_descriptions (gpointer          object,
   tasker_app_command_set_queue (self, describe (object, "queue"));
   self->timeout_s = parse_uint (describe (object, "timeout"));
   self->retries = parse_uint (describe (object, "retries"));
+  tasker_app_command_set_name (self, describe (object, "name"));
 
   return self;
 }
@@ -243,18 +252,28 @@ TaskerAppCommand *
 tasker_app_command_new_from_task (TaskerTask  *task,
                                   GError     **error)
 {
+  TaskerAppCommand *self;
+
   g_return_val_if_fail (TASKER_IS_TASK (task), NULL);
 
-  return new_from_descriptions (task, (DescriptionFunc) tasker_task_get_description, error);
+  self = new_from_descriptions (task, (DescriptionFunc) tasker_task_get_description, error);
+  if (self != NULL)
+    tasker_app_command_set_key (self, tasker_task_get_key (task));
+  return self;
 }
 
 TaskerAppCommand *
 tasker_app_command_new_from_record (TaskerHistoryRecord  *record,
                                     GError              **error)
 {
+  TaskerAppCommand *self;
+
   g_return_val_if_fail (TASKER_IS_HISTORY_RECORD (record), NULL);
 
-  return new_from_descriptions (record, (DescriptionFunc) tasker_history_record_get_description, error);
+  self = new_from_descriptions (record, (DescriptionFunc) tasker_history_record_get_description, error);
+  if (self != NULL)
+    tasker_app_command_set_key (self, tasker_history_record_get_key (record));
+  return self;
 }
 
 const char * const *
@@ -382,7 +401,9 @@ tasker_app_command_make_options (TaskerAppCommand *self)
 
   g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
 
-  tasker_task_options_set_name (options, self->command_line);
+  tasker_task_options_set_name (options, self->name != NULL ? self->name : self->command_line);
+  if (self->name != NULL)
+    tasker_task_options_set_description (options, "name", self->name);
   /* A restart finds it in the history if it has not ended (tasker-app-pending.c). */
   tasker_task_options_set_durable (options, TRUE);
   tasker_task_options_set_description (options, "command", self->command_line);
@@ -421,6 +442,9 @@ tasker_app_command_make_options (TaskerAppCommand *self)
     tasker_task_options_set_start_delay_ms (options, self->start_delay_ms);
   if (self->schedule_id != NULL)
     tasker_task_options_set_description (options, "schedule", self->schedule_id);
+  for (guint i = 0; self->after != NULL && i < self->after->len; i++)
+    tasker_task_options_add_after (options, g_ptr_array_index (self->after, i));
+  tasker_task_options_set_after_any_outcome (options, self->after_any_outcome);
 
   return g_steal_pointer (&options);
 }
@@ -475,6 +499,10 @@ tasker_app_command_save_to_key_file (TaskerAppCommand *self,
     g_key_file_set_string (key_file, group, "queue", self->queue);
   g_key_file_set_uint64 (key_file, group, "timeout", self->timeout_s);
   g_key_file_set_uint64 (key_file, group, "retries", self->retries);
+  if (self->name != NULL)
+    g_key_file_set_string (key_file, group, "name", self->name);
+  if (self->key != NULL)
+    g_key_file_set_string (key_file, group, "key", self->key);
 }
 
 typedef struct
@@ -503,10 +531,14 @@ tasker_app_command_new_from_key_file (GKeyFile    *key_file,
 {
   g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
   KeyFileGroup kg = { key_file, group, values };
+  TaskerAppCommand *self;
 
   g_return_val_if_fail (key_file != NULL && group != NULL, NULL);
 
-  return new_from_descriptions (&kg, describe_key_file, error);
+  self = new_from_descriptions (&kg, describe_key_file, error);
+  if (self != NULL)
+    tasker_app_command_set_key (self, describe_key_file (&kg, "key"));
+  return self;
 }
 
 /* The interrupted record whose command this one runs again (see
@@ -626,11 +658,64 @@ tasker_app_command_run (TaskerAppCommand  *self,
   g_return_val_if_fail (TASKER_IS_MANAGER (manager), NULL);
 
   options = tasker_app_command_make_options (self);
-  task = tasker_manager_run_command (manager, NULL, options,
+  task = tasker_manager_run_command (manager, self->key, options,
                                      (const char * const *) self->argv,
                                      self->cwd, (const char * const *) self->envp, error);
   if (task == NULL && error != NULL && *error == NULL)
     g_set_error (error, TASKER_ERROR, TASKER_ERROR_SHUT_DOWN, _("Tasker is shutting down"));
 
   return task;
+}
+
+/* @key: (nullable): the task's key: a live task with the same key is
+ * cancelled when this one is submitted (DESIGN.md §4 Key). */
+void
+tasker_app_command_set_key (TaskerAppCommand *self,
+                            const char       *key)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+
+  g_free (self->key);
+  self->key = g_strdup (key);
+}
+
+const char *
+tasker_app_command_get_key (TaskerAppCommand *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_COMMAND (self), NULL);
+  return self->key;
+}
+
+/* @name: (nullable): the task's name; NULL for its command line. */
+void
+tasker_app_command_set_name (TaskerAppCommand *self,
+                             const char       *name)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+
+  g_free (self->name);
+  self->name = g_strdup (name);
+}
+
+/* Its task waits for @task to end (tasker_task_options_add_after()): it
+ * starts if @task completed, or whatever @task ended with when
+ * @any_outcome is set on it. A re-run does not wait again. */
+void
+tasker_app_command_add_after (TaskerAppCommand *self,
+                              TaskerTask       *task)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+  g_return_if_fail (TASKER_IS_TASK (task));
+
+  if (self->after == NULL)
+    self->after = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->after, g_object_ref (task));
+}
+
+void
+tasker_app_command_set_after_any_outcome (TaskerAppCommand *self,
+                                          gboolean          any_outcome)
+{
+  g_return_if_fail (TASKER_APP_IS_COMMAND (self));
+  self->after_any_outcome = any_outcome;
 }

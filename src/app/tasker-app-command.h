@@ -47,6 +47,15 @@ void                tasker_app_command_set_start           (TaskerAppCommand *se
                                                             guint             delay_ms);
 void                tasker_app_command_set_schedule_id     (TaskerAppCommand *self,
                                                             const char       *schedule_id);
+const char         *tasker_app_command_get_key             (TaskerAppCommand *self);
+void                tasker_app_command_set_key             (TaskerAppCommand *self,
+                                                            const char       *key);
+void                tasker_app_command_set_name            (TaskerAppCommand *self,
+                                                            const char       *name);
+void                tasker_app_command_add_after           (TaskerAppCommand *self,
+                                                            TaskerTask       *task);
+void                tasker_app_command_set_after_any_outcome (TaskerAppCommand *self,
+                                                              gboolean          any_outcome);
 void                tasker_app_command_save_to_key_file    (TaskerAppCommand *self,
                                                             GKeyFile         *key_file,
                                                             const char       *group);

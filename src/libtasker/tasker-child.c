@@ -529,6 +529,8 @@ _tasker_child_reaped (Child *child,
   line_reader_close (&child->stderr_lines);
 
   head = g_queue_pop_head (&child->jobs);
+  if (head != NULL && !child->is_worker)
+    _tasker_task_store_exit_status (head->task, wait_status);
 
   /* A worker that died before its socket took the task's RUN frame (killed
    * while idle, before we heard of it) never saw the task: it runs elsewhere.

@@ -578,11 +578,13 @@ prepare_statements (TaskerHistoryDb  *self,
       || !prepare (self,
                    "UPDATE tasks SET status = ?5, message = ?6, progress = ?7,"
                    " error_domain = ?8, error_code = ?9, error_message = ?10, attempts = ?11,"
-                   " started_time = ?13, finished_time = ?14, log = ?17, interrupted = ?19"
+                   " started_time = ?13, finished_time = ?14, log = ?17, n_descriptions = ?18,"
+                   " interrupted = ?19"
                    " WHERE row = ?20 AND ?1 = task_id",
                    &self->update_task)
       || !prepare (self,
-                   "INSERT INTO descriptions (task_row, key, value) VALUES (?1, ?2, ?3)",
+                   /* An update may bring one more (a command's exit-status). */
+                   "INSERT OR REPLACE INTO descriptions (task_row, key, value) VALUES (?1, ?2, ?3)",
                    &self->insert_description)
       || !prepare (self,
                    "SELECT key, value FROM descriptions WHERE task_row = ?1 ORDER BY key",
@@ -745,13 +747,14 @@ bind_failed (TaskerHistoryDb *self,
 static int
 update_entry (TaskerHistoryDb    *self,
               TaskerHistoryEntry *entry,
+              guint               n_descriptions,
               sqlite3_int64       row,
               gboolean           *updated)
 {
   sqlite3_stmt *stmt = self->update_task;
   int rc;
 
-  rc = bind_entry (stmt, entry, 0);
+  rc = bind_entry (stmt, entry, n_descriptions);
   if (rc == SQLITE_OK)
     rc = sqlite3_bind_int64 (stmt, 20, row);
   if (rc != SQLITE_OK)
@@ -804,11 +807,12 @@ write_entry (TaskerHistoryDb    *self,
       gboolean updated;
 
       row = *(sqlite3_int64 *) open_row;
-      rc = update_entry (self, entry, row, &updated);
+      rc = update_entry (self, entry, n_descriptions, row, &updated);
       if (rc != SQLITE_OK)
         return rc;
+      /* Written again: the end adds a command's exit-status. */
       if (updated)
-        goto done;
+        goto descriptions;
     }
 
   /* The job's earlier record goes in the same transaction as its new one
@@ -829,6 +833,7 @@ write_entry (TaskerHistoryDb    *self,
     return rc;
   row = sqlite3_last_insert_rowid (self->conn);
 
+descriptions:
   stmt = self->insert_description;
   for (guint i = 0; n_descriptions > 0 && entry->descriptions[i] != NULL; i += 2)
     {
@@ -851,7 +856,6 @@ write_entry (TaskerHistoryDb    *self,
         return rc;
     }
 
-done:
   /* Forgotten once the batch is committed: a batch that fails is retried. */
   if (entry->durable && entry->final)
     g_array_append_val (self->closing, entry->task_id);
@@ -1160,6 +1164,8 @@ _tasker_history_db_query (TaskerHistoryDb     *self,
     g_string_append (sql, " AND parent_id = ?7");
   if (query->interrupted)
     g_string_append (sql, " AND interrupted");
+  if (query->task_id != 0)
+    g_string_append (sql, " AND task_id = ?10");
   g_string_append (sql, " ORDER BY finished_time DESC, task_id DESC, row DESC LIMIT ?8 OFFSET ?9");
 
   if (sqlite3_prepare_v2 (self->conn, sql->str, -1, &stmt, NULL) != SQLITE_OK)
@@ -1178,7 +1184,9 @@ _tasker_history_db_query (TaskerHistoryDb     *self,
           && sqlite3_bind_int64 (stmt, 7, (sqlite3_int64) query->parent_id) != SQLITE_OK)
       || sqlite3_bind_int64 (stmt, 8,
                              query->limit != 0 ? (sqlite3_int64) query->limit : -1) != SQLITE_OK
-      || sqlite3_bind_int64 (stmt, 9, query->offset) != SQLITE_OK)
+      || sqlite3_bind_int64 (stmt, 9, query->offset) != SQLITE_OK
+      || (query->task_id != 0
+          && sqlite3_bind_int64 (stmt, 10, (sqlite3_int64) query->task_id) != SQLITE_OK))
     goto fail;
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)

@@ -161,6 +161,7 @@ struct _TaskerHistoryQuery
   gint64   since;       /* 0 = open */
   gint64   until;       /* 0 = open */
   guint64  parent_id;   /* 0 = any */
+  guint64  task_id;     /* 0 = any */
   gboolean interrupted; /* only interrupted tasks */
   guint    offset;
   guint    limit;       /* 0 = no limit */

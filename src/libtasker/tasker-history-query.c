@@ -40,6 +40,7 @@ enum {
   PROP_SINCE,
   PROP_UNTIL,
   PROP_PARENT_ID,
+  PROP_TASK_ID,
   PROP_INTERRUPTED,
   PROP_OFFSET,
   PROP_LIMIT,
@@ -115,6 +116,9 @@ tasker_history_query_get_property (GObject    *object,
     case PROP_PARENT_ID:
       g_value_set_uint64 (value, self->parent_id);
       break;
+    case PROP_TASK_ID:
+      g_value_set_uint64 (value, self->task_id);
+      break;
 
     case PROP_INTERRUPTED:
       g_value_set_boolean (value, self->interrupted);
@@ -169,6 +173,9 @@ tasker_history_query_set_property (GObject      *object,
 
     case PROP_PARENT_ID:
       tasker_history_query_set_parent_id (self, g_value_get_uint64 (value));
+      break;
+    case PROP_TASK_ID:
+      tasker_history_query_set_task_id (self, g_value_get_uint64 (value));
       break;
 
     case PROP_INTERRUPTED:
@@ -292,6 +299,20 @@ tasker_history_query_class_init (TaskerHistoryQueryClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
+   * TaskerHistoryQuery:task-id:
+   *
+   * The id the records' tasks must have had; 0 (the default) for any. Task
+   * ids restart with every process, so several records may match: the
+   * newest comes first.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_TASK_ID] =
+    g_param_spec_uint64 ("task-id", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
    * TaskerHistoryQuery:interrupted:
    *
    * Whether to return only the records of interrupted tasks: durable tasks
@@ -355,6 +376,7 @@ _tasker_history_query_copy (TaskerHistoryQuery *self)
   copy->since = self->since;
   copy->until = self->until;
   copy->parent_id = self->parent_id;
+  copy->task_id = self->task_id;
   copy->interrupted = self->interrupted;
   copy->offset = self->offset;
   copy->limit = self->limit;
@@ -652,6 +674,48 @@ tasker_history_query_set_parent_id (TaskerHistoryQuery *self,
     {
       self->parent_id = parent_id;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PARENT_ID]);
+    }
+}
+
+/**
+ * tasker_history_query_get_task_id:
+ * @self: a #TaskerHistoryQuery
+ *
+ * Gets the id the records' tasks must have had.
+ *
+ * Returns: the task id, or 0 for any
+ *
+ * Since: 1.0
+ */
+guint64
+tasker_history_query_get_task_id (TaskerHistoryQuery *self)
+{
+  g_return_val_if_fail (TASKER_IS_HISTORY_QUERY (self), 0);
+
+  return self->task_id;
+}
+
+/**
+ * tasker_history_query_set_task_id:
+ * @self: a #TaskerHistoryQuery
+ * @task_id: the task id, or 0 for any
+ *
+ * Sets the id the records' tasks must have had: the query then returns the
+ * records of the tasks of that id, newest first (ids restart with every
+ * process).
+ *
+ * Since: 1.0
+ */
+void
+tasker_history_query_set_task_id (TaskerHistoryQuery *self,
+                                  guint64             task_id)
+{
+  g_return_if_fail (TASKER_IS_HISTORY_QUERY (self));
+
+  if (self->task_id != task_id)
+    {
+      self->task_id = task_id;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK_ID]);
     }
 }
 

@@ -58,6 +58,11 @@ TASKER_AVAILABLE_IN_1_0
 void                tasker_history_query_set_parent_id (TaskerHistoryQuery *self,
                                                         guint64             parent_id);
 TASKER_AVAILABLE_IN_1_0
+guint64             tasker_history_query_get_task_id   (TaskerHistoryQuery *self);
+TASKER_AVAILABLE_IN_1_0
+void                tasker_history_query_set_task_id   (TaskerHistoryQuery *self,
+                                                        guint64             task_id);
+TASKER_AVAILABLE_IN_1_0
 gboolean            tasker_history_query_get_interrupted (TaskerHistoryQuery *self);
 TASKER_AVAILABLE_IN_1_0
 void                tasker_history_query_set_interrupted (TaskerHistoryQuery *self,

@@ -236,23 +236,40 @@ compare_strings (gconstpointer a,
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
+/* The task's descriptions as key, value pairs, and a command's exit status
+ * (tasker_task_get_exit_status()) as `exit-status`; NULL when there are
+ * none. */
 static char **
-descriptions_to_strv (GHashTable *descriptions)
+descriptions_to_strv (GHashTable *descriptions,
+                      int         exit_status)
 {
   g_autofree const char **keys = NULL;
-  guint n_keys = 0;
+  guint n_keys = 0, n = 0;
   char **pairs;
 
-  keys = (const char **) g_hash_table_get_keys_as_array (descriptions, &n_keys);
-  qsort (keys, n_keys, sizeof (char *), compare_strings);
+  if (descriptions != NULL)
+    {
+      keys = (const char **) g_hash_table_get_keys_as_array (descriptions, &n_keys);
+      qsort (keys, n_keys, sizeof (char *), compare_strings);
+    }
+  if (n_keys == 0 && exit_status < 0)
+    return NULL;
 
-  pairs = g_new (char *, 2 * n_keys + 1);
+  pairs = g_new (char *, 2 * n_keys + 3);
   for (guint i = 0; i < n_keys; i++)
     {
-      pairs[2 * i] = g_strdup (keys[i]);
-      pairs[2 * i + 1] = g_strdup (g_hash_table_lookup (descriptions, keys[i]));
+      /* Ours wins over a description of that name. */
+      if (exit_status >= 0 && strcmp (keys[i], "exit-status") == 0)
+        continue;
+      pairs[n++] = g_strdup (keys[i]);
+      pairs[n++] = g_strdup (g_hash_table_lookup (descriptions, keys[i]));
     }
-  pairs[2 * n_keys] = NULL;
+  if (exit_status >= 0)
+    {
+      pairs[n++] = g_strdup ("exit-status");
+      pairs[n++] = g_strdup_printf ("%d", exit_status);
+    }
+  pairs[n] = NULL;
 
   return pairs;
 }
@@ -307,10 +324,8 @@ entry_fill (Entry         *entry,
   entry->log = _tasker_task_dup_log_text (task);
 
   /* Shared with the task's sealed options: immutable. */
-  if (task->descriptions != NULL && g_hash_table_size (task->descriptions) > 0)
-    entry->descriptions = descriptions_to_strv (task->descriptions);
-  else
-    entry->descriptions = NULL;
+  entry->descriptions = descriptions_to_strv (task->descriptions,
+                                              g_atomic_int_get (&task->exit_status));
 
   /* A job's first record replaces its interrupted one from this file. */
   if (entry->durable && task->options != NULL)

@@ -213,6 +213,7 @@ struct _TaskerTask
   int                 shutdown_cancelled; /* (atomic) the manager's shutdown, not anyone before it, cancelled it */
   int                 dirty;            /* (atomic) queued for a sync on the manager's context */
   guint64             shared_progress;  /* (atomic) bits of a double in [0, 1] */
+  int                 exit_status;      /* (atomic) a command's last attempt's, -1 for none */
   char               *shared_message;   /* (owned) (nullable) protected by @lock */
   GCancellable       *cancellable;      /* (owned) (nullable) created on demand, protected by @lock */
   GError             *cancel_reason;    /* (owned) (nullable) protected by @lock */
@@ -290,6 +291,8 @@ void           _tasker_task_finish          (TaskerTask        *self,
                                              GError            *error);
 void           _tasker_task_notify          (TaskerTask        *self,
                                              guint              changed);
+void           _tasker_task_store_exit_status (TaskerTask      *self,
+                                               int              wait_status);
 
 /* Bits returned by _tasker_task_sync and taken by _tasker_task_notify. */
 enum {

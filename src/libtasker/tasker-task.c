@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "tasker-enums.h"
 #include "tasker-error.h"
@@ -312,6 +313,7 @@ static void
 tasker_task_init (TaskerTask *self)
 {
   g_mutex_init (&self->lock);
+  self->exit_status = -1;
 }
 
 TaskerTask *
@@ -1126,6 +1128,38 @@ tasker_task_get_finished_time (TaskerTask *self)
   g_return_val_if_fail (TASKER_IS_TASK (self), 0);
 
   return self->finished_time;
+}
+
+/**
+ * tasker_task_get_exit_status:
+ * @self: a #TaskerTask
+ *
+ * Gets how a command task's process exited, as a shell reports it: its
+ * exit status, or 128 + N when signal N killed it (a cancel or a timeout
+ * gives 143, SIGTERM). It is the last attempt's, and the history keeps it
+ * as the record's description `exit-status`. Safe from any thread.
+ *
+ * Returns: the exit status, or -1 when the task is not a command or its
+ *   process has not exited (it never started, or still runs)
+ *
+ * Since: 1.0
+ */
+int
+tasker_task_get_exit_status (TaskerTask *self)
+{
+  g_return_val_if_fail (TASKER_IS_TASK (self), -1);
+
+  return g_atomic_int_get (&self->exit_status);
+}
+
+/* The process runner's thread, when a command's process was reaped. */
+void
+_tasker_task_store_exit_status (TaskerTask *self,
+                                int         wait_status)
+{
+  int status = WIFSIGNALED (wait_status) ? 128 + WTERMSIG (wait_status) : WEXITSTATUS (wait_status);
+
+  g_atomic_int_set (&self->exit_status, status);
 }
 
 /**

@@ -125,6 +125,8 @@ gint64            tasker_task_get_started_time   (TaskerTask  *self);
 TASKER_AVAILABLE_IN_1_0
 gint64            tasker_task_get_finished_time  (TaskerTask  *self);
 TASKER_AVAILABLE_IN_1_0
+int               tasker_task_get_exit_status    (TaskerTask  *self);
+TASKER_AVAILABLE_IN_1_0
 const char       *tasker_task_get_description    (TaskerTask  *self,
                                                   const char  *key);
 TASKER_AVAILABLE_IN_1_0
