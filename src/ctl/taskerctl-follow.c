@@ -39,6 +39,7 @@ typedef struct
   guint              n_checks;      /* GetTask calls still to reply */
   int                status;        /* the exit status, once failed (-1: none yet) */
   gboolean           cancelling;    /* Ctrl-C was pressed during `run` */
+  gboolean           output_only;   /* the command's output, without time and trace id */
 } Watch;
 
 static void
@@ -85,8 +86,38 @@ task_finished_cb (TaskerDBusTasker1 *proxy,
   watch_quit_if_done (watch);
 }
 
+/* The text of a log line, after the "HH:MM:SS.mmm [trace id] " that the
+ * application puts before each; other lines ("[3 lines dropped]") whole. */
+static const char *
+line_text (const char *line)
+{
+  static const char shape[] = "99:99:99.999 [xxxxxxxxxxxxxxxx] ";
+
+  for (guint i = 0; i < sizeof shape - 1; i++)
+    {
+      gboolean fits;
+
+      switch (shape[i])
+        {
+        case '9':
+          fits = g_ascii_isdigit (line[i]);
+          break;
+        case 'x':
+          fits = g_ascii_isxdigit (line[i]);
+          break;
+        default:
+          fits = line[i] == shape[i];
+          break;
+        }
+      if (!fits)
+        return line;
+    }
+  return line + sizeof shape - 1;
+}
+
 static void
-print_lines (const char * const *lines,
+print_lines (Watch              *watch,
+             const char * const *lines,
              guint               tail)
 {
   guint n = g_strv_length ((char **) lines);
@@ -94,7 +125,7 @@ print_lines (const char * const *lines,
 
   for (guint i = first; i < n; i++)
     {
-      fputs (lines[i], stdout);
+      fputs (watch->output_only ? line_text (lines[i]) : lines[i], stdout);
       fputc ('\n', stdout);
     }
   fflush (stdout);
@@ -109,7 +140,7 @@ log_lines_cb (TaskerDBusTasker1  *proxy,
   /* Before the reply: lines that the reply holds. After the end: none come. */
   if (id != watch->log_id || !watch->log_ready || g_hash_table_contains (watch->finished, &id))
     return;
-  print_lines (lines, 0);
+  print_lines (watch, lines, 0);
 }
 
 static void
@@ -189,7 +220,7 @@ follow_log_cb (GObject      *object,
       watch_fail (watch, 1);
       return;
     }
-  print_lines ((const char * const *) lines, watch->tail);
+  print_lines (watch, (const char * const *) lines, watch->tail);
   watch->log_ready = TRUE;
   /* Its status after the follow began: finished then, no LogLines are to
    * come. */
@@ -301,7 +332,8 @@ interrupt_cb (gpointer user_data)
  * taskerctl_follow_run:
  * @id: the task `run` added
  *
- * Prints the log of @id as it comes, until it ends; Ctrl-C cancels it.
+ * Prints the output of @id as it comes (the log's lines without their time
+ * and trace id, as the command wrote them), until it ends; Ctrl-C cancels it.
  *
  * Returns: the exit status of `run`: 0 when it completed, the command's exit
  *   status when it failed with one, 1 for another failure, 130 when it was
@@ -322,6 +354,7 @@ taskerctl_follow_run (TaskerDBusTasker1 *proxy,
 
   watch_init (&watch, proxy);
   watch.log_id = id;
+  watch.output_only = TRUE;
   watch_add (&watch, id);
   interrupt = g_unix_signal_add (SIGINT, interrupt_cb, &watch);
   watch_run (&watch);
