@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -253,6 +254,13 @@ parse_add (const char  *command,
   for (int i = split + 1; i < argc; i++)
     g_strv_builder_add (builder, argv[i]);
   *out_command = g_strv_builder_end (builder);
+  for (guint i = 0; (*out_command)[i] != NULL; i++)
+    if (!g_utf8_validate ((*out_command)[i], -1, NULL))
+      {
+        g_autofree char *shown = g_utf8_make_valid ((*out_command)[i], -1);
+
+        return taskerctl_usage (command, _("the command's word “%s” is not UTF-8 text, which D-Bus cannot carry"), shown);
+      }
   if ((*out_command)[0] == NULL)
     return taskerctl_usage (command, _("no command: give it after --, as in taskerctl %s -- make -j4"), command);
   if (options->shell && (*out_command)[1] != NULL)
@@ -261,6 +269,26 @@ parse_add (const char  *command,
     return taskerctl_usage (command, "%s", error->message);
 
   return -1;
+}
+
+/* The caller's environment, but the variables that are not UTF-8 text
+ * (D-Bus carries nothing else): those are left out, with a warning. */
+static char **
+dup_environment (void)
+{
+  g_auto(GStrv) env = g_get_environ ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; env[i] != NULL; i++)
+    if (g_utf8_validate (env[i], -1, NULL))
+      g_strv_builder_add (builder, env[i]);
+    else
+      {
+        g_autofree char *shown = g_utf8_make_valid (env[i], strcspn (env[i], "="));
+
+        taskerctl_message (_("leaving %s out of the command's environment: its value is not UTF-8 text"), shown);
+      }
+  return g_strv_builder_end (builder);
 }
 
 /* AddCommand or AddSchedule; prints nothing. */
@@ -273,7 +301,7 @@ send_add (TaskerDBusTasker1  *proxy,
           char              **out_schedule)
 {
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) env = g_get_environ ();
+  g_auto(GStrv) env = dup_environment ();
   g_autofree char *cwd = g_get_current_dir ();
 
   if (options->every != NULL)

@@ -596,3 +596,22 @@ def test_completion(bus):
     assert complete(bus, ["taskerctl", "cancel", ""], 2) == live_ids
     assert complete(bus, ["taskerctl", "wait", str(live[0]), ""], 3) == live_ids
     bus.ctl("cancel", *map(str, live), check_rc=0)
+
+
+def test_text_that_is_not_utf8(bus):
+    # A command word: refused, named (the bad byte shown as U+FFFD), nothing queued.
+    result = subprocess.run([TASKERCTL.encode(), b"run", b"--", b"echo", b"x\xffy"], env=bus.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.decode() == ("taskerctl: the command's word “x\ufffdy” is not UTF-8 text, which D-Bus "
+                                      "cannot carry (see `taskerctl run --help`)\n")
+    # An environment variable: left out, with a warning; the command runs.
+    env = {k.encode(): v.encode() for k, v in bus.env.items()}
+    env[b"BADVAR"] = b"a\xffb"
+    env[b"GOODVAR"] = b"fine"
+    result = subprocess.run([TASKERCTL, "run", "--", "sh", "-c", "echo ${BADVAR-unset} $GOODVAR"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout == b"unset fine\n"
+    assert result.stderr == (b"taskerctl: leaving BADVAR out of the command's environment: "
+                             b"its value is not UTF-8 text\n")
