@@ -153,22 +153,22 @@ taskerctl_json_append_value (GString  *out,
     case G_VARIANT_CLASS_ARRAY:
       if (g_variant_is_of_type (value, G_VARIANT_TYPE ("a{s*}")))
         {
-          GVariantIter iter;
-          const char *key;
-          GVariant *item;
-          gboolean first = TRUE;
+          gsize n = g_variant_n_children (value);
 
+          /* Children by index, not g_variant_iter_next() with a format
+           * string: `list --json` walks 1,000 tasks of 15 keys each. */
           g_string_append_c (out, '{');
-          g_variant_iter_init (&iter, value);
-          while (g_variant_iter_next (&iter, "{&s@*}", &key, &item))
+          for (gsize i = 0; i < n; i++)
             {
-              if (!first)
+              g_autoptr(GVariant) entry = g_variant_get_child_value (value, i);
+              g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
+              g_autoptr(GVariant) item = g_variant_get_child_value (entry, 1);
+
+              if (i > 0)
                 g_string_append_c (out, ',');
-              first = FALSE;
-              taskerctl_json_append_string (out, key);
+              taskerctl_json_append_string (out, g_variant_get_string (key, NULL));
               g_string_append_c (out, ':');
               taskerctl_json_append_value (out, item);
-              g_variant_unref (item);
             }
           g_string_append_c (out, '}');
           break;

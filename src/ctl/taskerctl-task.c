@@ -75,33 +75,84 @@ lookup_time (GVariantDict *dict,
   return g_variant_dict_lookup (dict, key, "x", us) && *us > 0;
 }
 
+/* "42%", or "-" for a task that reports no progress. */
 static char *
-format_progress (GVariantDict *dict)
+format_progress (double progress)
 {
-  double progress = -1;
-
-  if (!g_variant_dict_lookup (dict, "progress", "d", &progress) || progress < 0)
+  if (progress < 0)
     return g_strdup ("-");
   return g_strdup_printf ("%d%%", (int) (CLAMP (progress, 0, 1) * 100));
 }
 
 /* How long it ran (or has run so far); NULL before it started. */
 static char *
-format_task_elapsed (GVariantDict *dict)
+format_task_elapsed (gint64 started,
+                     gint64 finished)
 {
-  gint64 started, finished;
-
-  if (!lookup_time (dict, "started", &started))
+  if (started <= 0)
     return NULL;
-  if (!lookup_time (dict, "finished", &finished))
+  if (finished <= 0)
     finished = g_get_real_time ();
   return taskerctl_format_elapsed (finished - started);
 }
 
-static const char *
-task_name (GVariantDict *dict)
+/* What a row shows of a task, read in one pass over its entries: a
+ * GVariantDict per task would cost more than the call with 1,000 tasks. */
+typedef struct
 {
-  return lookup_string (dict, "name", lookup_string (dict, "command", "-"));
+  guint64     id;
+  const char *status;     /* (nullable) borrowed from the task, as are the strings below */
+  const char *name;       /* (nullable) */
+  const char *command;    /* (nullable) */
+  const char *queue;      /* (nullable) */
+  double      progress;
+  gint64      started;
+  gint64      finished;
+} Row;
+
+static const char *
+nonempty (GVariant *value)
+{
+  const char *text;
+
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return NULL;
+  text = g_variant_get_string (value, NULL);
+  return text[0] != '\0' ? text : NULL;
+}
+
+static void
+read_row (GVariant *task,
+          Row      *row)
+{
+  gsize n = g_variant_n_children (task);
+
+  *row = (Row) { .progress = -1 };
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) entry = g_variant_get_child_value (task, i);
+      g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (entry, 1);
+      g_autoptr(GVariant) value = g_variant_get_variant (boxed);
+      const char *name = g_variant_get_string (key, NULL);
+
+      if (g_str_equal (name, "id") && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
+        row->id = g_variant_get_uint64 (value);
+      else if (g_str_equal (name, "status"))
+        row->status = nonempty (value);
+      else if (g_str_equal (name, "name"))
+        row->name = nonempty (value);
+      else if (g_str_equal (name, "command"))
+        row->command = nonempty (value);
+      else if (g_str_equal (name, "queue"))
+        row->queue = nonempty (value);
+      else if (g_str_equal (name, "progress") && g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
+        row->progress = g_variant_get_double (value);
+      else if (g_str_equal (name, "started") && g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+        row->started = g_variant_get_int64 (value);
+      else if (g_str_equal (name, "finished") && g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+        row->finished = g_variant_get_int64 (value);
+    }
 }
 
 /**
@@ -166,9 +217,16 @@ taskerctl_task_format_block (GVariant *task)
   guint32 attempt;
   g_autofree char *id_text = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *progress = format_progress (&dict);
-  g_autofree char *elapsed = format_task_elapsed (&dict);
+  double progress_value = -1;
+  gint64 started = 0, finished = 0;
+  g_autofree char *progress = NULL;
+  g_autofree char *elapsed = NULL;
 
+  g_variant_dict_lookup (&dict, "progress", "d", &progress_value);
+  g_variant_dict_lookup (&dict, "started", "x", &started);
+  g_variant_dict_lookup (&dict, "finished", "x", &finished);
+  progress = format_progress (progress_value);
+  elapsed = format_task_elapsed (started, finished);
   g_variant_dict_lookup (&dict, "id", "t", &id);
   id_text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
   add_line (out, _("ID:"), id_text);
@@ -244,29 +302,28 @@ taskerctl_tasks_format (GPtrArray *tasks,
 
   for (guint i = 0; i < tasks->len; i++)
     {
-      g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (g_ptr_array_index (tasks, i));
-      guint64 id = 0;
-      gint64 finished;
+      Row row;
       g_autofree char *id_text = NULL;
       g_autofree char *third = NULL;
-      g_autofree char *elapsed = format_task_elapsed (&dict);
+      g_autofree char *elapsed = NULL;
 
-      g_variant_dict_lookup (&dict, "id", "t", &id);
-      id_text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
+      read_row (g_ptr_array_index (tasks, i), &row);
+      id_text = g_strdup_printf ("%" G_GUINT64_FORMAT, row.id);
+      elapsed = format_task_elapsed (row.started, row.finished);
       if (!history)
-        third = format_progress (&dict);
-      else if (lookup_time (&dict, "finished", &finished))
-        third = taskerctl_format_time (finished);
+        third = format_progress (row.progress);
+      else if (row.finished > 0)
+        third = taskerctl_format_time (row.finished);
       else
         third = g_strdup ("-");
 
       taskerctl_table_add_row (table, (const char *[]) {
         id_text,
-        lookup_string (&dict, "status", "?"),
+        row.status != NULL ? row.status : "?",
         third,
         elapsed != NULL ? elapsed : "-",
-        lookup_string (&dict, "queue", "-"),
-        task_name (&dict),
+        row.queue != NULL ? row.queue : "-",
+        row.name != NULL ? row.name : row.command != NULL ? row.command : "-",
         NULL,
       });
     }

@@ -21,7 +21,7 @@ import pytest
 import gi
 from gi.repository import Gio, GLib  # noqa: E402
 
-from conftest import APP_ID, TASKER_BIN, TASKERCTL, CtlSession, wait_until
+from ctl_session import APP_ID, TASKER_BIN, TASKERCTL, CtlSession, wait_until
 
 SUBCOMMANDS = ["add", "run", "list", "status", "log", "wait", "cancel", "retry", "history", "schedules"]
 TASK_KEYS = {"id", "name", "kind", "status", "progress", "message", "queue", "created", "started",
