@@ -3,12 +3,11 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-#   bench-ctl.py [--quick]
+#   bench-ctl.py [--quick] BUILDDIR
 #
-# The application is the build's `tasker`, activated on a private session bus
-# (tests/ctl/ctl_session.py; the environment names the build: TASKERCTL,
-# TASKER_BIN, TASKER_APP_ID, TASKER_SERVICE_FILE, TASKER_WORKER,
-# GSETTINGS_SCHEMA_DIR). Without DISPLAY it runs itself under xvfb-run.
+# The application is BUILDDIR's `tasker`, activated on a private session bus
+# from BUILDDIR's .service file (tests/ctl/ctl_session.py), and the client
+# BUILDDIR's taskerctl. Without DISPLAY it runs itself under xvfb-run.
 #
 #   (a) `taskerctl list` with 1,000 live tasks (`sleep 600` in the default
 #       queue, 2 at a time): wall time from spawn to exit, median of 20,
@@ -24,6 +23,8 @@
 # tasks, 3 runs, 1 s of following (the numbers mean nothing). Exit status 77
 # when xvfb-run or dbus-daemon is missing.
 
+import configparser
+import glob
 import os
 import shutil
 import statistics
@@ -161,8 +162,29 @@ def bench_follow(quick):
         session.close()
 
 
+def use_build(builddir):
+    """The environment ctl_session.py reads, for the build in builddir."""
+    builddir = os.path.abspath(builddir)
+    services = glob.glob(os.path.join(builddir, "data", "io.github.tasker.Tasker*.service"))
+    assert len(services) == 1, services
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(services[0])
+    os.environ.update({
+        "TASKERCTL": os.path.join(builddir, "src", "ctl", "taskerctl"),
+        "TASKER_BIN": os.path.join(builddir, "src", "app", "tasker"),
+        "TASKER_APP_ID": parser["D-BUS Service"]["Name"],
+        "TASKER_SERVICE_FILE": services[0],
+        "TASKER_WORKER": os.path.join(builddir, "src", "worker", "tasker-worker"),
+        "GSETTINGS_SCHEMA_DIR": os.path.join(builddir, "data"),
+    })
+
+
 def main():
-    quick = "--quick" in sys.argv[1:]
+    args = [a for a in sys.argv[1:] if a != "--quick"]
+    quick = len(args) != len(sys.argv) - 1
+    if len(args) != 1:
+        say("usage: bench-ctl.py [--quick] BUILDDIR")
+        return 2
     if not shutil.which("dbus-daemon"):
         say("dbus-daemon is missing")
         return 77
@@ -172,6 +194,7 @@ def main():
             return 77
         os.execvp("xvfb-run", ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable,
                                os.path.abspath(__file__)] + sys.argv[1:])
+    use_build(args[0])
     os.environ.setdefault("GSETTINGS_BACKEND", "memory")
     os.environ.setdefault("GDK_BACKEND", "x11")
     os.environ.setdefault("GSK_RENDERER", "cairo")
