@@ -56,24 +56,6 @@ add_options_clear (AddOptions *self)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AddOptions, add_options_clear)
 
-static gboolean
-parse_uint32 (const char  *option,
-              const char  *text,
-              guint32     *out,
-              GError     **error)
-{
-  guint64 value;
-
-  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT32, &value, NULL))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("%s “%s” is not a whole number from 0 to %u"), option, text, G_MAXUINT32);
-      return FALSE;
-    }
-  *out = value;
-  return TRUE;
-}
-
 /* "15m" means "every 15m"; a calendar spec ("daily 03:00") is as given. */
 static char *
 schedule_spec (const char *every)
@@ -89,7 +71,7 @@ build_options (AddOptions  *self,
                GError     **error)
 {
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
-  guint32 n;
+  guint n;
 
   if (self->at != NULL && self->in != NULL)
     {
@@ -132,13 +114,13 @@ build_options (AddOptions  *self,
     g_variant_dict_insert (&dict, "shell", "b", TRUE);
   if (self->timeout != NULL)
     {
-      if (!parse_uint32 ("--timeout", self->timeout, &n, error))
+      if (!taskerctl_parse_uint ("--timeout", self->timeout, &n, error))
         return NULL;
       g_variant_dict_insert (&dict, "timeout", "u", n);
     }
   if (self->retries != NULL)
     {
-      if (!parse_uint32 ("--retries", self->retries, &n, error))
+      if (!taskerctl_parse_uint ("--retries", self->retries, &n, error))
         return NULL;
       g_variant_dict_insert (&dict, "retries", "u", n);
     }
@@ -321,24 +303,43 @@ send_add (TaskerDBusTasker1  *proxy,
   return 0;
 }
 
-int
-taskerctl_add (int    argc,
-               char **argv)
+/* Parses the command line of add or run, and adds the task (or schedule).
+ * Returns -1 when it was added, else the exit status. */
+static int
+add_task (const char         *command_name,
+          const char         *summary,
+          gboolean            schedules,
+          int                 argc,
+          char              **argv,
+          TaskerDBusTasker1 **out_proxy,
+          guint64            *out_id,
+          char              **out_schedule)
 {
   g_auto(AddOptions) options = { 0 };
   g_auto(GStrv) command = NULL;
   g_autoptr(GVariant) dict = NULL;
+  int status;
+
+  if ((status = parse_add (command_name, summary, schedules, argc, argv, &options, &command, &dict)) >= 0)
+    return status;
+  if ((*out_proxy = taskerctl_connect ()) == NULL)
+    return 1;
+  if ((status = send_add (*out_proxy, &options, command, dict, out_id, out_schedule)) != 0)
+    return status;
+  return -1;
+}
+
+int
+taskerctl_add (int    argc,
+               char **argv)
+{
   g_autoptr(TaskerDBusTasker1) proxy = NULL;
   g_autofree char *schedule = NULL;
   guint64 id = 0;
   int status;
 
-  if ((status = parse_add ("add", _("Queue a command in Tasker and print its id."), TRUE,
-                           argc, argv, &options, &command, &dict)) >= 0)
-    return status;
-  if ((proxy = taskerctl_connect ()) == NULL)
-    return 1;
-  if ((status = send_add (proxy, &options, command, dict, &id, &schedule)) != 0)
+  if ((status = add_task ("add", _("Queue a command in Tasker and print its id."), TRUE,
+                          argc, argv, &proxy, &id, &schedule)) >= 0)
     return status;
   if (schedule != NULL)
     printf ("%s\n", schedule);
@@ -351,20 +352,13 @@ int
 taskerctl_run (int    argc,
                char **argv)
 {
-  g_auto(AddOptions) options = { 0 };
-  g_auto(GStrv) command = NULL;
-  g_autoptr(GVariant) dict = NULL;
   g_autoptr(TaskerDBusTasker1) proxy = NULL;
   guint64 id = 0;
   int status;
 
-  if ((status = parse_add ("run", _("Run a command in Tasker, print its output as it comes, and exit with its "
-                                    "exit status (130 when cancelled; Ctrl-C cancels it)."), FALSE,
-                           argc, argv, &options, &command, &dict)) >= 0)
-    return status;
-  if ((proxy = taskerctl_connect ()) == NULL)
-    return 1;
-  if ((status = send_add (proxy, &options, command, dict, &id, NULL)) != 0)
+  if ((status = add_task ("run", _("Run a command in Tasker, print its output as it comes, and exit with its "
+                                   "exit status (130 when cancelled; Ctrl-C cancels it)."), FALSE,
+                          argc, argv, &proxy, &id, NULL)) >= 0)
     return status;
   return taskerctl_follow_run (proxy, id);
 }

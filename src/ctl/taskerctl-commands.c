@@ -51,22 +51,26 @@ parse_ids (const char  *command,
   return -1;
 }
 
-static gboolean
-parse_uint (const char  *option,
-            const char  *text,
-            guint       *out,
-            GError     **error)
+/* Parses @context's options and then the task ids (at most @max_ids; 0:
+ * any number), and reaches the application: what status, log, wait, cancel
+ * and retry begin with. Returns -1 when all went well, else the exit status. */
+static int
+start_with_ids (GOptionContext     *context,
+                const char         *command,
+                int                 argc,
+                char              **argv,
+                guint               max_ids,
+                GArray            **out_ids,
+                TaskerDBusTasker1 **out_proxy)
 {
-  guint64 value;
+  int status;
 
-  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT32, &value, NULL))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("%s “%s” is not a whole number from 0 to %u"), option, text, G_MAXUINT32);
-      return FALSE;
-    }
-  *out = value;
-  return TRUE;
+  if ((status = taskerctl_parse_options (context, &argc, &argv)) >= 0 ||
+      (status = parse_ids (command, argc, argv, max_ids, out_ids)) >= 0)
+    return status;
+  if ((*out_proxy = taskerctl_connect ()) == NULL)
+    return 1;
+  return -1;
 }
 
 static void
@@ -221,7 +225,7 @@ taskerctl_history (int    argc,
   if (status_name != NULL && !g_strv_contains (status_names + 2, status_name))
     return taskerctl_usage ("history", _("--status “%s” is not the status of a finished task: give completed, failed or cancelled"),
                             status_name);
-  if (limit != NULL && !parse_uint ("--limit", limit, &n, &error))
+  if (limit != NULL && !taskerctl_parse_uint ("--limit", limit, &n, &error))
     return taskerctl_usage ("history", "%s", error->message);
   if ((proxy = taskerctl_connect ()) == NULL)
     return 1;
@@ -270,11 +274,8 @@ taskerctl_status (int    argc,
   int status;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if ((status = taskerctl_parse_options (context, &argc, &argv)) >= 0 ||
-      (status = parse_ids ("status", argc, argv, 1, &ids)) >= 0)
+  if ((status = start_with_ids (context, "status", argc, argv, 1, &ids, &proxy)) >= 0)
     return status;
-  if ((proxy = taskerctl_connect ()) == NULL)
-    return 1;
 
   id = g_array_index (ids, guint64, 0);
   if (!tasker_dbus_tasker1_call_get_task_sync (proxy, id, &task, NULL, &error))
@@ -315,7 +316,7 @@ taskerctl_log (int    argc,
   if ((status = taskerctl_parse_options (context, &argc, &argv)) >= 0 ||
       (status = parse_ids ("log", argc, argv, 1, &ids)) >= 0)
     return status;
-  if (lines_text != NULL && !parse_uint ("-n", lines_text, &n, &error))
+  if (lines_text != NULL && !taskerctl_parse_uint ("-n", lines_text, &n, &error))
     return taskerctl_usage ("log", "%s", error->message);
   if ((proxy = taskerctl_connect ()) == NULL)
     return 1;
@@ -341,11 +342,8 @@ taskerctl_wait_cmd (int    argc,
   g_autoptr(GArray) ids = NULL;
   int status;
 
-  if ((status = taskerctl_parse_options (context, &argc, &argv)) >= 0 ||
-      (status = parse_ids ("wait", argc, argv, 0, &ids)) >= 0)
+  if ((status = start_with_ids (context, "wait", argc, argv, 0, &ids, &proxy)) >= 0)
     return status;
-  if ((proxy = taskerctl_connect ()) == NULL)
-    return 1;
 
   return taskerctl_wait (proxy, (const guint64 *) (gpointer) ids->data, ids->len);
 }
@@ -376,11 +374,8 @@ taskerctl_cancel (int    argc,
   g_autoptr(GArray) ids = NULL;
   int status;
 
-  if ((status = taskerctl_parse_options (context, &argc, &argv)) >= 0 ||
-      (status = parse_ids ("cancel", argc, argv, 0, &ids)) >= 0)
+  if ((status = start_with_ids (context, "cancel", argc, argv, 0, &ids, &proxy)) >= 0)
     return status;
-  if ((proxy = taskerctl_connect ()) == NULL)
-    return 1;
 
   status = 0;
   for (guint i = 0; i < ids->len; i++)
@@ -406,11 +401,8 @@ taskerctl_retry (int    argc,
   guint64 id, new_id;
   int status;
 
-  if ((status = taskerctl_parse_options (context, &argc, &argv)) >= 0 ||
-      (status = parse_ids ("retry", argc, argv, 1, &ids)) >= 0)
+  if ((status = start_with_ids (context, "retry", argc, argv, 1, &ids, &proxy)) >= 0)
     return status;
-  if ((proxy = taskerctl_connect ()) == NULL)
-    return 1;
 
   id = g_array_index (ids, guint64, 0);
   if (!tasker_dbus_tasker1_call_retry_sync (proxy, id, &new_id, NULL, &error))

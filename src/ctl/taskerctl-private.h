@@ -25,6 +25,10 @@ gboolean           taskerctl_parse_id           (const char      *what,
                                                  const char      *text,
                                                  guint64         *out_id,
                                                  GError         **error);
+gboolean           taskerctl_parse_uint         (const char      *option,
+                                                 const char      *text,
+                                                 guint           *out,
+                                                 GError         **error);
 TaskerDBusTasker1 *taskerctl_connect            (void);
 
 int taskerctl_list      (int argc, char **argv);

@@ -140,6 +140,31 @@ taskerctl_parse_id (const char  *what,
 }
 
 /**
+ * taskerctl_parse_uint:
+ * @option: the option @text was given to, for the message
+ *
+ * Returns: FALSE with @error naming @text when it is not a whole number that
+ *   fits 32 bits (the interface's u).
+ */
+gboolean
+taskerctl_parse_uint (const char  *option,
+                      const char  *text,
+                      guint       *out,
+                      GError     **error)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT32, &value, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("%s “%s” is not a whole number from 0 to %u"), option, text, G_MAXUINT32);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
+/**
  * taskerctl_connect:
  *
  * Returns: (transfer full) (nullable): the proxy, or NULL when the session
