@@ -136,6 +136,14 @@ def test_help_and_version():
     assert result.returncode == 2 and "Commands:" in result.stderr
 
 
+def test_links_gio_only():
+    # No GTK, no libtasker: it starts fast and runs where only a session bus is.
+    libraries = subprocess.run(["ldd", TASKERCTL], stdout=subprocess.PIPE, text=True, check=True).stdout
+    assert "libgio-2.0" in libraries
+    for unwanted in ("libgtk", "libadwaita", "libtasker", "libgdk", "libsqlite"):
+        assert unwanted not in libraries, libraries
+
+
 USAGE_ERRORS = [
     (["status", "abc"], "task id “abc” is not a task id"),
     (["status", "0"], "task id “0” is not a task id"),
