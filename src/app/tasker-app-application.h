@@ -11,6 +11,7 @@
 #include "tasker-app-command.h"
 #include "tasker-app-pending.h"
 #include "tasker-app-schedules.h"
+#include "tasker-app-service.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,7 @@ TaskerManager         *tasker_app_application_get_manager     (TaskerAppApplicat
 TaskerAppPending      *tasker_app_application_get_pending     (TaskerAppApplication *self);
 GSettings             *tasker_app_application_get_settings    (TaskerAppApplication *self);
 TaskerAppSchedules    *tasker_app_application_get_schedules   (TaskerAppApplication *self);
+TaskerAppService      *tasker_app_application_get_service     (TaskerAppApplication *self);
 const char            *tasker_app_application_get_data_dir    (TaskerAppApplication *self);
 char                 **tasker_app_application_dup_queue_names (TaskerAppApplication *self) G_GNUC_WARN_UNUSED_RESULT;
 TaskerTask            *tasker_app_application_run_command     (TaskerAppApplication  *self,

@@ -33,9 +33,9 @@
  * Lookups by id: the manager's live list, then the tasks that ended lately
  * (kept a while, so Retry can re-arm what waited for them), then the
  * history, asynchronously (the invocation waits; the main loop does not).
- * Every call holds the application while it is answered, which also restarts
- * the inactivity timer of an instance started by activation. Main thread
- * only. */
+ * Every call holds the application (g-authorize-method, and until its
+ * answer when that waits for the history), which restarts the inactivity
+ * timer of an instance started by activation. Main thread only. */
 
 /* Ended tasks kept for lookups and Retry's re-arming; older ones are read
  * from the history. */
@@ -237,14 +237,28 @@ return_error (GDBusMethodInvocation *invocation,
   va_end (args);
 }
 
+/* @format names task @id with one %s (xgettext cannot read a message
+ * split by G_GUINT64_FORMAT). */
+static void
+return_task_error (GDBusMethodInvocation *invocation,
+                   TaskerDBusError        code,
+                   const char            *format,
+                   guint64                id)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  g_dbus_method_invocation_return_error (invocation, TASKER_DBUS_ERROR, code, format, text);
+#pragma GCC diagnostic pop
+}
+
 static void
 return_no_such_task (GDBusMethodInvocation *invocation,
                      guint64                id)
 {
-  g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
-
   /* Translators: a task's number */
-  return_error (invocation, TASKER_DBUS_ERROR_NO_SUCH_TASK, _("no task %s"), text);
+  return_task_error (invocation, TASKER_DBUS_ERROR_NO_SUCH_TASK, _("no task %s"), id);
 }
 
 /* A library or application error as the interface's: its message stays. */
@@ -895,8 +909,6 @@ handle_add_command (TaskerAppService      *self,
   g_autoptr(GError) error = NULL;
   const char *spec = NULL;
 
-  g_application_hold (self->app);
-
   if (!check_options (options, command_options, G_N_ELEMENTS (command_options), &error) ||
       !(command = command_from_call (self, invocation, argv, env, options, &error)))
     goto out;
@@ -926,7 +938,6 @@ handle_add_command (TaskerAppService      *self,
 out:
   if (error != NULL)
     return_gerror (invocation, error);
-  g_application_release (self->app);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -944,8 +955,6 @@ handle_add_schedule (TaskerAppService      *self,
   g_autoptr(GError) error = NULL;
   TaskerSchedule *schedule;
 
-  g_application_hold (self->app);
-
   if (check_options (options, schedule_options, G_N_ELEMENTS (schedule_options), &error) &&
       (command = command_from_call (self, invocation, argv, env, options, &error)) &&
       (schedule = add_schedule (self, spec, command, dict, &error)))
@@ -953,7 +962,6 @@ handle_add_schedule (TaskerAppService      *self,
 
   if (error != NULL)
     return_gerror (invocation, error);
-  g_application_release (self->app);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -965,8 +973,6 @@ handle_list_schedules (TaskerAppService      *self,
   TaskerAppSchedules *schedules = tasker_app_application_get_schedules (get_app (self));
   GListModel *model = schedules != NULL ? tasker_app_schedules_get_model (schedules) : NULL;
   guint n = model != NULL ? g_list_model_get_n_items (model) : 0;
-
-  g_application_hold (self->app);
 
   for (guint i = 0; i < n; i++)
     {
@@ -1004,7 +1010,6 @@ handle_list_schedules (TaskerAppService      *self,
     }
 
   tasker_dbus_tasker1_complete_list_schedules (self->skeleton, invocation, g_variant_builder_end (&builder));
-  g_application_release (self->app);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1109,7 +1114,6 @@ handle_list_tasks (TaskerAppService      *self,
   if (search != NULL && *search != '\0')
     folded = g_utf8_casefold (search, -1);
 
-  g_application_hold (self->app);
   call = g_new0 (ListCall, 1);
   call->self = g_object_ref (self);
   call->invocation = g_object_ref (invocation);
@@ -1137,12 +1141,12 @@ handle_list_tasks (TaskerAppService      *self,
       tasker_history_query_set_limit (query, limit);
       tasker_history_query_set_status (query, status);
       tasker_history_query_set_text (query, search);
+      g_application_hold (self->app);
       tasker_manager_query_history_async (self->manager, query, NULL, list_history_done_cb, call);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
   tasker_dbus_tasker1_complete_list_tasks (self->skeleton, invocation, g_variant_builder_end (&call->builder));
-  g_application_release (self->app);
   g_object_unref (call->invocation);
   g_object_unref (call->self);
   g_free (call);
@@ -1165,13 +1169,11 @@ handle_get_task (TaskerAppService      *self,
 {
   TaskerTask *task;
 
-  g_application_hold (self->app);
   task = find_task (self, id);
   if (task != NULL)
     tasker_dbus_tasker1_complete_get_task (self->skeleton, invocation, task_to_variant (task));
   else
     lookup_record (self, invocation, id, get_task_record, NULL);
-  g_application_release (self->app);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1194,7 +1196,6 @@ handle_get_log (TaskerAppService      *self,
 {
   TaskerTask *task;
 
-  g_application_hold (self->app);
   task = find_task (self, id);
   if (task != NULL)
     {
@@ -1204,7 +1205,6 @@ handle_get_log (TaskerAppService      *self,
     }
   else
     lookup_record (self, invocation, id, get_log_record, GUINT_TO_POINTER (max_lines));
-  g_application_release (self->app);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1219,18 +1219,18 @@ handle_follow_log (TaskerAppService      *self,
   Follower *follower;
   g_auto(GStrv) lines = NULL;
 
-  g_application_hold (self->app);
   task = find_task (self, id);
   if (task == NULL)
     {
+      /* A finished task's log, from the history: no signals follow. */
       lookup_record (self, invocation, id, get_log_record, GUINT_TO_POINTER (0));
-      goto out;
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   if (tasker_task_is_final (task) || sender == NULL)
     {
       lines = tasker_task_dup_log (task);
       tasker_dbus_tasker1_complete_follow_log (self->skeleton, invocation, (const char * const *) lines);
-      goto out;
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
   /* A second FollowLog from the same client starts it over. */
@@ -1252,9 +1252,6 @@ handle_follow_log (TaskerAppService      *self,
   lines = read_log (task, &follower->position);
   update_follow_timer (self);
   tasker_dbus_tasker1_complete_follow_log (self->skeleton, invocation, (const char * const *) lines);
-
-out:
-  g_application_release (self->app);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1268,7 +1265,6 @@ handle_unfollow_log (TaskerAppService      *self,
   GPtrArray *followers = task != NULL ? g_hash_table_lookup (self->follows, task) : NULL;
   guint i = sender != NULL ? find_follower (followers, sender) : G_MAXUINT;
 
-  g_application_hold (self->app);
   if (task == NULL)
     return_no_such_task (invocation, id);
   else
@@ -1281,7 +1277,6 @@ handle_unfollow_log (TaskerAppService      *self,
       update_follow_timer (self);
       tasker_dbus_tasker1_complete_unfollow_log (self->skeleton, invocation);
     }
-  g_application_release (self->app);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1295,21 +1290,15 @@ handle_cancel (TaskerAppService      *self,
 {
   TaskerTask *task = find_task (self, id);
 
-  g_application_hold (self->app);
   if (task == NULL)
     return_no_such_task (invocation, id);
   else if (tasker_task_is_final (task))
-    {
-      g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
-
-      return_error (invocation, TASKER_DBUS_ERROR_NO_SUCH_TASK, _("task %s has already ended"), text);
-    }
+    return_task_error (invocation, TASKER_DBUS_ERROR_NO_SUCH_TASK, _("task %s has already ended"), id);
   else
     {
       tasker_task_cancel (task);
       tasker_dbus_tasker1_complete_cancel (self->skeleton, invocation);
     }
-  g_application_release (self->app);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1320,10 +1309,8 @@ handle_cancel_key (TaskerAppService      *self,
 {
   gboolean cancelled;
 
-  g_application_hold (self->app);
   cancelled = self->manager != NULL && *key != '\0' && tasker_manager_cancel_task (self->manager, key);
   tasker_dbus_tasker1_complete_cancel_key (self->skeleton, invocation, cancelled);
-  g_application_release (self->app);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1381,21 +1368,27 @@ handle_retry (TaskerAppService      *self,
   g_autoptr(TaskerAppCommand) command = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_application_hold (self->app);
   if (task == NULL)
     lookup_record (self, invocation, id, retry_record, NULL);
   else if (!tasker_task_is_final (task))
-    {
-      g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
-
-      return_error (invocation, TASKER_DBUS_ERROR_INVALID_ARGUMENT, _("task %s has not ended"), text);
-    }
+    return_task_error (invocation, TASKER_DBUS_ERROR_INVALID_ARGUMENT, _("task %s has not ended"), id);
   else if (!(command = tasker_app_command_new_from_task (task, &error)))
     return_error (invocation, TASKER_DBUS_ERROR_INVALID_ARGUMENT, "%s", error->message);
   else
     retry_command (self, invocation, command, task);
-  g_application_release (self->app);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* Before every method: an instance started by D-Bus activation stays a
+ * while longer (its inactivity timer starts again); a call answered later
+ * holds the application until then. */
+static gboolean
+authorize_method_cb (TaskerAppService      *self,
+                     GDBusMethodInvocation *invocation)
+{
+  g_application_hold (self->app);
+  g_application_release (self->app);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1455,6 +1448,7 @@ tasker_app_service_init (TaskerAppService *self)
   self->skeleton = tasker_dbus_tasker1_skeleton_new ();
 #define CONNECT(signal, handler) \
   g_signal_connect_object (self->skeleton, signal, G_CALLBACK (handler), self, G_CONNECT_SWAPPED)
+  CONNECT ("g-authorize-method", authorize_method_cb);
   CONNECT ("handle-add-command", handle_add_command);
   CONNECT ("handle-add-schedule", handle_add_schedule);
   CONNECT ("handle-list-schedules", handle_list_schedules);
@@ -1546,4 +1540,20 @@ tasker_app_service_start (TaskerAppService *self,
   self->live = tasker_manager_list_tasks (manager);
   g_signal_connect_object (manager, "tasks-updated", G_CALLBACK (tasks_updated_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (manager, "task-finished", G_CALLBACK (task_finished_cb), self, G_CONNECT_SWAPPED);
+}
+
+/* For tests: how many (client, task) pairs follow a log. */
+guint
+tasker_app_service_get_n_followers (TaskerAppService *self)
+{
+  GHashTableIter iter;
+  gpointer followers;
+  guint n = 0;
+
+  g_return_val_if_fail (TASKER_APP_IS_SERVICE (self), 0);
+
+  g_hash_table_iter_init (&iter, self->follows);
+  while (g_hash_table_iter_next (&iter, NULL, &followers))
+    n += ((GPtrArray *) followers)->len;
+  return n;
 }

@@ -22,5 +22,6 @@ gboolean          tasker_app_service_export   (TaskerAppService      *self,
 void              tasker_app_service_unexport (TaskerAppService      *self);
 void              tasker_app_service_start    (TaskerAppService      *self,
                                                TaskerManager         *manager);
+guint             tasker_app_service_get_n_followers (TaskerAppService *self);
 
 G_END_DECLS

@@ -476,6 +476,55 @@ test_exit_status (TestFixture   *f,
   assert_task_failed (task, TASKER_ERROR, TASKER_ERROR_FAILED, "command exited with status 3",
                       NULL, NULL);
   g_assert_true (log_has_suffix (task, "before"));
+  g_assert_cmpint (tasker_task_get_exit_status (task), ==, 3);
+}
+
+/* tasker_task_get_exit_status(): -1 until the command has exited, then
+ * its status; -1 for a task that is not a command. */
+static void
+thread_returns (TaskerContext *context,
+                gpointer       user_data)
+{
+  GValue value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_INT);
+  tasker_context_return_value (context, &value);
+}
+
+static void
+test_exit_status_zero (TestFixture   *f,
+                       gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(TaskerTask) thread = NULL;
+  g_autoptr(GError) error = NULL;
+
+  task = run_script (f, "exit 0");
+  wait_done (f, task);
+  assert_completed (task);
+  g_assert_cmpint (tasker_task_get_exit_status (task), ==, 0);
+
+  thread = tasker_manager_run_thread (f->manager, NULL, f->options, thread_returns, NULL, NULL, &error);
+  g_assert_no_error (error);
+  wait_done (f, thread);
+  test_assert_status (thread, TASKER_TASK_STATUS_COMPLETED);
+  g_assert_cmpint (tasker_task_get_exit_status (thread), ==, -1);
+}
+
+/* While it runs, none; cancelled, SIGTERM's: 128 + 15. */
+static void
+test_exit_status_cancel (TestFixture   *f,
+                         gconstpointer  data)
+{
+  g_autoptr(TaskerTask) task = NULL;
+
+  task = run_script (f, "echo started; exec sleep 60");
+  TEST_WAIT_UNTIL (f->context, log_has_suffix (task, "started"));
+  g_assert_cmpint (tasker_task_get_exit_status (task), ==, -1);
+  tasker_task_cancel (task);
+  wait_done (f, task);
+  test_assert_status (task, TASKER_TASK_STATUS_CANCELLED);
+  g_assert_cmpint (tasker_task_get_exit_status (task), ==, 128 + SIGTERM);
 }
 
 /* A command killed by a signal fails the task. */
@@ -490,6 +539,8 @@ test_signal (TestFixture   *f,
   wait_done (f, task);
   g_assert_cmpstr (expected, ==, "command exited with signal 9 (Killed)");
   assert_task_failed (task, TASKER_ERROR, TASKER_ERROR_FAILED, expected, NULL, NULL);
+  /* As a shell reports it: 128 + 9. */
+  g_assert_cmpint (tasker_task_get_exit_status (task), ==, 137);
 }
 
 /* A program that cannot be started fails the task. */
@@ -782,6 +833,8 @@ main (int    argc,
   PROC_ADD ("/Tasker/Command/long-line", test_long_line);
   PROC_ADD ("/Tasker/Command/output-flood", test_output_flood);
   PROC_ADD ("/Tasker/Command/exit-status", test_exit_status);
+  PROC_ADD ("/Tasker/Command/exit-status-zero", test_exit_status_zero);
+  PROC_ADD ("/Tasker/Command/exit-status-cancel", test_exit_status_cancel);
   PROC_ADD ("/Tasker/Command/signal", test_signal);
   PROC_ADD ("/Tasker/Command/not-found", test_not_found);
   PROC_ADD ("/Tasker/Command/bad-argv", test_bad_argv);

@@ -1010,6 +1010,79 @@ shutdown_flushes_what_it_killed (void)
   remove_history_dir (dir);
 }
 
+/* A command's exit status is its record's description exit-status, for a
+ * plain and a durable record (whose end updates the row written at submit)
+ * alike; a thread task's record has none. The task-id query finds a record
+ * by its task's id. */
+static void
+exit_status_is_recorded (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  const char *argv[] = { "sh", "-c", "exit 3", NULL };
+  const char *killed_argv[] = { "sh", "-c", "kill -9 $$", NULL };
+  const char *names[] = { "plain", "durable", "killed", "thread" };
+  const char *expected[] = { "3", "3", "137", NULL };
+  TaskerTask *tasks[G_N_ELEMENTS (names)];
+  g_autoptr(GListModel) records = NULL;
+
+  tasker_manager_set_history_path (manager, path);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+      g_autoptr(GError) error = NULL;
+
+      tasker_task_options_set_name (options, names[i]);
+      tasker_task_options_set_durable (options, i == 1);
+      tasker_task_options_set_description (options, "command", names[i]);
+      if (i == 3)
+        tasks[i] = tasker_manager_run_thread (manager, NULL, options, ok_func, (gpointer) "ok", NULL, &error);
+      else
+        tasks[i] = tasker_manager_run_command (manager, NULL, options, i == 2 ? killed_argv : argv,
+                                               NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    TEST_WAIT_UNTIL (tasker_manager_get_context (manager), tasker_task_is_final (tasks[i]));
+
+  {
+    g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+
+    records = query_until_n (manager, q, G_N_ELEMENTS (names));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      TaskerHistoryRecord *record = find_record (records, names[i]);
+
+      g_assert_nonnull (record);
+      g_assert_cmpstr (tasker_history_record_get_description (record, "exit-status"), ==, expected[i]);
+      /* The task's other descriptions stay. */
+      g_assert_cmpstr (tasker_history_record_get_description (record, "command"), ==, names[i]);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+      g_autoptr(GListModel) found = NULL;
+      g_autoptr(TaskerHistoryRecord) record = NULL;
+      g_autoptr(GError) error = NULL;
+
+      tasker_history_query_set_task_id (q, tasker_task_get_id (tasks[i]));
+      g_assert_cmpuint (tasker_history_query_get_task_id (q), ==, tasker_task_get_id (tasks[i]));
+      found = query (manager, q, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_list_model_get_n_items (found), ==, 1);
+      record = g_list_model_get_item (found, 0);
+      g_assert_cmpstr (tasker_history_record_get_name (record), ==, names[i]);
+    }
+
+  tasker_manager_shutdown (manager, 2000);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_object_unref (tasks[i]);
+  remove_history_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1023,6 +1096,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/History/durable/shutdown-interrupts", shutdown_leaves_durable_tasks_interrupted);
   g_test_add_func ("/Tasker/History/durable/death-interrupts", death_leaves_durable_tasks_interrupted);
   g_test_add_func ("/Tasker/History/text-search", text_search_covers_name_and_descriptions);
+  g_test_add_func ("/Tasker/History/exit-status", exit_status_is_recorded);
   g_test_add_func ("/Tasker/History/delete-refuses-foreign", delete_refuses_foreign_records);
   g_test_add_func ("/Tasker/History/clear-keeps-unfinished-durable", clear_keeps_unfinished_durable_records);
   g_test_add_func ("/Tasker/History/durable/replaces-record", replaces_record_keeps_one_record_per_job);

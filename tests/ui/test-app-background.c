@@ -139,16 +139,6 @@ wait_for_notification (const char *app_id,
   return find_sent (app_id, id);
 }
 
-static char *
-lookup_string (GVariant   *dict,
-               const char *key)
-{
-  char *value = NULL;
-
-  g_variant_lookup (dict, key, "s", &value);
-  return value;
-}
-
 /* The button labelled @label: its action and target. */
 static gboolean
 lookup_button (GVariant    *notification,
@@ -162,11 +152,11 @@ lookup_button (GVariant    *notification,
   for (gsize i = 0; i < n; i++)
     {
       g_autoptr(GVariant) button = g_variant_get_child_value (buttons, i);
-      g_autofree char *button_label = lookup_string (button, "label");
+      g_autofree char *button_label = ui_test_lookup_string (button, "label");
 
       if (g_strcmp0 (button_label, label) == 0)
         {
-          *action = lookup_string (button, "action");
+          *action = ui_test_lookup_string (button, "action");
           *target = g_variant_lookup_value (button, "target", NULL);
           return TRUE;
         }
@@ -316,9 +306,9 @@ test_close_keeps_running (Fixture       *f,
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f->window)));
 
   notification = wait_for_notification (f->app_id, "background", 5000);
-  title = lookup_string (notification, "title");
+  title = ui_test_lookup_string (notification, "title");
   g_assert_cmpstr (title, ==, "2 tasks continue in the background");
-  action = lookup_string (notification, "default-action");
+  action = ui_test_lookup_string (notification, "default-action");
   g_assert_cmpstr (action, ==, "app.show-window");
   g_assert_true (lookup_button (notification, "Show", &button_action, &target));
   g_assert_cmpstr (button_action, ==, "app.show-window");
@@ -490,12 +480,12 @@ test_task_end_notification (Fixture       *f,
   notification = wait_for_notification (f->app_id, "task-finished", 5000);
   /* The short one sent nothing: one notification, the long one's. */
   g_assert_cmpuint (count_sent (f->app_id, "task-finished"), ==, 1);
-  title = lookup_string (notification, "title");
-  body = lookup_string (notification, "body");
+  title = ui_test_lookup_string (notification, "title");
+  body = ui_test_lookup_string (notification, "body");
   g_assert_cmpstr (title, ==, "Task failed");
   g_assert_cmpstr (body, ==, tasker_task_get_name (longer));
 
-  default_action = lookup_string (notification, "default-action");
+  default_action = ui_test_lookup_string (notification, "default-action");
   default_target = g_variant_lookup_value (notification, "default-action-target", NULL);
   g_assert_cmpstr (default_action, ==, "app.show-task");
   g_assert_nonnull (default_target);
@@ -610,106 +600,17 @@ test_actions_from_history (Fixture       *f,
 
 typedef struct
 {
-  char            *dir;
-  char            *data_home;
-  GSubprocess     *daemon;
-  GDBusConnection *bus;
-  GSubprocessLauncher *launcher;
+  UiTestSession    session;
   Display         *display;
 } Session;
 
 static void
 session_start (Session *s)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *services = NULL;
-  g_autofree char *config = NULL;
-  g_autofree char *config_text = NULL;
-  g_autofree char *service = NULL;
-  g_autofree char *service_text = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *address = NULL;
-
   /* The application id is the same in every session. */
   g_ptr_array_set_size (sent, 0);
-  s->dir = g_dir_make_tmp ("tasker-bg-XXXXXX", &error);
-  g_assert_no_error (error);
-  s->data_home = g_build_filename (s->dir, "data", NULL);
-  services = g_build_filename (s->dir, "services", NULL);
-  g_assert_no_errno (g_mkdir_with_parents (services, 0700));
-
-  /* The build's service file, with the built executable for the installed
-   * one. */
-  {
-    g_autoptr(GKeyFile) file = g_key_file_new ();
-    g_autofree char *name = NULL;
-    g_autofree char *exec = NULL;
-    g_auto(GStrv) argv = NULL;
-    g_autofree char *args = NULL;
-
-    g_key_file_load_from_file (file, TASKER_SERVICE_FILE, G_KEY_FILE_NONE, &error);
-    g_assert_no_error (error);
-    name = g_key_file_get_string (file, "D-BUS Service", "Name", &error);
-    g_assert_no_error (error);
-    g_assert_cmpstr (name, ==, TASKER_APP_ID);
-    exec = g_key_file_get_string (file, "D-BUS Service", "Exec", &error);
-    g_assert_no_error (error);
-    g_shell_parse_argv (exec, NULL, &argv, &error);
-    g_assert_no_error (error);
-    g_assert_true (g_path_is_absolute (argv[0]));
-    g_assert_true (g_str_has_suffix (argv[0], "/tasker"));
-    args = g_strjoinv (" ", argv + 1);
-    g_assert_cmpstr (args, ==, "--gapplication-service");
-
-    service = g_strdup_printf ("%s/%s.service", services, TASKER_APP_ID);
-    service_text = g_strdup_printf ("[D-BUS Service]\nName=%s\nExec=%s %s\n", name, TASKER_BIN, args);
-  }
-  g_file_set_contents (service, service_text, -1, &error);
-  g_assert_no_error (error);
-
-  config = g_build_filename (s->dir, "bus.conf", NULL);
-  config_text = g_strdup_printf ("<busconfig>"
-                                 "<type>session</type>"
-                                 "<listen>unix:dir=%s</listen>"
-                                 "<auth>EXTERNAL</auth>"
-                                 "<servicedir>%s</servicedir>"
-                                 "<policy context='default'>"
-                                 "<allow send_destination='*' eavesdrop='true'/>"
-                                 "<allow eavesdrop='true'/>"
-                                 "<allow own='*'/>"
-                                 "</policy>"
-                                 "</busconfig>", s->dir, services);
-  g_file_set_contents (config, config_text, -1, &error);
-  g_assert_no_error (error);
-
-  /* Every `tasker` of the test, and the ones the bus starts, run with this
-   * environment. */
-  s->launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_setenv (s->launcher, "XDG_DATA_HOME", s->data_home, TRUE);
-  g_subprocess_launcher_setenv (s->launcher, "GNOTIFICATION_BACKEND", "gtk", TRUE);
-  g_subprocess_launcher_set_child_setup (s->launcher, ui_test_die_with_parent, NULL, NULL);
-  s->daemon = g_subprocess_launcher_spawn (s->launcher, &error, "dbus-daemon", "--nofork",
-                                           "--print-address=1", "--config-file", config, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->daemon));
-  address = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (address);
-
-  /* Their output would mix with the test's. */
-  g_object_unref (s->launcher);
-  s->launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_subprocess_launcher_setenv (s->launcher, "XDG_DATA_HOME", s->data_home, TRUE);
-  g_subprocess_launcher_setenv (s->launcher, "GNOTIFICATION_BACKEND", "gtk", TRUE);
-  g_subprocess_launcher_setenv (s->launcher, "DBUS_SESSION_BUS_ADDRESS", address, TRUE);
-  g_subprocess_launcher_set_child_setup (s->launcher, ui_test_die_with_parent, NULL, NULL);
-
-  s->bus = g_dbus_connection_new_for_address_sync (address,
-                                                   G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                   NULL, NULL, &error);
-  g_assert_no_error (error);
-  serve_notifications (s->bus);
+  ui_test_session_start (&s->session, TASKER_SERVICE_FILE, TASKER_APP_ID, TASKER_BIN);
+  serve_notifications (s->session.bus);
 
   s->display = XOpenDisplay (NULL);
   g_assert_nonnull (s->display);
@@ -718,16 +619,7 @@ session_start (Session *s)
 static guint32
 name_owner_pid (Session *s)
 {
-  g_autoptr(GVariant) reply = NULL;
-  guint32 pid = 0;
-
-  reply = g_dbus_connection_call_sync (s->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                       g_variant_new ("(s)", TASKER_APP_ID), G_VARIANT_TYPE ("(u)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(u)", &pid);
-  return pid;
+  return ui_test_session_owner_pid (&s->session);
 }
 
 static gboolean
@@ -736,32 +628,11 @@ has_no_owner (gpointer data)
   return name_owner_pid (data) == 0;
 }
 
-static gboolean
-pid_gone (gpointer data)
-{
-  return kill ((pid_t) GPOINTER_TO_UINT (data), 0) != 0;
-}
-
 static void
 session_stop (Session *s)
 {
-  guint32 pid = name_owner_pid (s);
-
-  /* A failed test may leave the application: it goes with its bus. */
-  if (pid != 0)
-    kill ((pid_t) pid, SIGTERM);
-  g_subprocess_send_signal (s->daemon, SIGTERM);
-  g_subprocess_wait (s->daemon, NULL, NULL);
-  if (pid != 0)
-    g_assert_true (ui_test_wait (pid_gone, GUINT_TO_POINTER (pid), 10000));
+  ui_test_session_stop (&s->session);
   XCloseDisplay (s->display);
-  g_dbus_connection_close_sync (s->bus, NULL, NULL);
-  g_clear_object (&s->bus);
-  g_clear_object (&s->daemon);
-  g_clear_object (&s->launcher);
-  ui_test_remove_dir (s->dir);
-  g_free (s->dir);
-  g_free (s->data_home);
 }
 
 /* The top-level X windows that process @pid shows (mapped). */
@@ -864,7 +735,7 @@ spawn_tasker (WindowWait         *w,
   g_strv_builder_add (builder, TASKER_BIN);
   g_strv_builder_addv (builder, (const char **) argv);
   args = g_strv_builder_end (builder);
-  tasker = g_subprocess_launcher_spawnv (w->s->launcher, (const char * const *) args, &error);
+  tasker = g_subprocess_launcher_spawnv (w->s->session.launcher, (const char * const *) args, &error);
   g_assert_no_error (error);
   g_subprocess_wait_async (tasker, NULL, wait_cb, exited);
   w->pid = (guint32) atoi (g_subprocess_get_identifier (tasker));
@@ -887,7 +758,7 @@ read_history (Session *s)
 {
   g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
   g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
-  g_autofree char *history = g_build_filename (s->data_home, "tasker", "history.sqlite3", NULL);
+  g_autofree char *history = g_build_filename (s->session.data_home, "tasker", "history.sqlite3", NULL);
   GListModel *records = NULL;
 
   tasker_manager_set_history_path (manager, history);
@@ -938,13 +809,13 @@ test_real_background (void)
   primary = spawn_tasker (&w, &exited, (const char *[]) { "--", "sh", "-c", "sleep 6; exit 3", NULL });
   close_shown_window (&w);
   notification = wait_for_notification (TASKER_APP_ID, "background", 5000);
-  title = lookup_string (notification, "title");
+  title = ui_test_lookup_string (notification, "title");
   g_assert_cmpstr (title, ==, "1 task continues in the background");
   g_assert_false (exited);
   g_assert_cmpuint (name_owner_pid (&s), ==, w.pid);
 
   /* A second `tasker` shows the window again; closed again. */
-  second = g_subprocess_launcher_spawn (s.launcher, &error, TASKER_BIN, NULL);
+  second = g_subprocess_launcher_spawn (s.session.launcher, &error, TASKER_BIN, NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_wait_check (second, NULL, &error));
   g_assert_no_error (error);
@@ -975,13 +846,13 @@ test_real_background (void)
   /* Run Again, Tasker not running: the bus starts it (as a service: no
    * window), it runs the command from the history, then quits. */
   g_assert_true (ui_test_wait (has_no_owner, &s, 5000));
-  activate_remote_action (s.bus, TASKER_APP_ID, TASKER_APP_ID, action, target);
+  activate_remote_action (s.session.bus, TASKER_APP_ID, TASKER_APP_ID, action, target);
   pid = name_owner_pid (&s);
   g_assert_cmpuint (pid, !=, 0);
   w.pid = pid;
   g_assert_true (shown_window (&s, pid) == None);
   g_assert_true (ui_test_wait (has_no_owner, &s, 40000));
-  g_assert_true (ui_test_wait (pid_gone, GUINT_TO_POINTER (pid), 5000));
+  g_assert_true (ui_test_wait (ui_test_pid_gone, GUINT_TO_POINTER (pid), 5000));
 
   records = read_history (&s);
   g_assert_cmpuint (g_list_model_get_n_items (records), ==, 2);
@@ -1022,7 +893,7 @@ test_real_activation (void)
 
   session_start (&s);
 
-  reply = g_dbus_connection_call_sync (s.bus, TASKER_APP_ID, "/", "org.freedesktop.DBus.Peer", "Ping",
+  reply = g_dbus_connection_call_sync (s.session.bus, TASKER_APP_ID, "/", "org.freedesktop.DBus.Peer", "Ping",
                                        NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
   g_assert_no_error (error);
   w.pid = name_owner_pid (&s);
@@ -1035,7 +906,7 @@ test_real_activation (void)
     g_autofree char *path = g_strdelimit (g_strconcat ("/", TASKER_APP_ID, NULL), ".", '/');
 
     g_clear_pointer (&reply, g_variant_unref);
-    reply = g_dbus_connection_call_sync (s.bus, TASKER_APP_ID, path, "org.freedesktop.Application",
+    reply = g_dbus_connection_call_sync (s.session.bus, TASKER_APP_ID, path, "org.freedesktop.Application",
                                          "Activate", g_variant_new_parsed ("(@a{sv} {},)"),
                                          NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
     g_assert_no_error (error);
@@ -1046,7 +917,7 @@ test_real_activation (void)
    * goes. */
   ui_test_sleep (1000);
   g_assert_cmpuint (name_owner_pid (&s), ==, w.pid);
-  g_assert_true (ui_test_wait (pid_gone, GUINT_TO_POINTER (w.pid), 30000));
+  g_assert_true (ui_test_wait (ui_test_pid_gone, GUINT_TO_POINTER (w.pid), 30000));
 
   /* From a terminal. */
   primary = spawn_tasker (&w, &exited, (const char *[]) { NULL });

@@ -164,6 +164,18 @@ TaskerAppApplication *
 ui_test_app_new_with_clock (const char  *data_dir,
                             TaskerClock *clock)
 {
+  TaskerAppApplication *app = ui_test_app_new_headless (data_dir, clock);
+
+  g_application_activate (G_APPLICATION (app));
+  g_assert_nonnull (ui_test_app_window (app));
+
+  return app;
+}
+
+TaskerAppApplication *
+ui_test_app_new_headless (const char  *data_dir,
+                          TaskerClock *clock)
+{
   g_autofree char *tmp = NULL;
   g_autofree char *app_id = NULL;
   g_autoptr(GError) error = NULL;
@@ -190,8 +202,6 @@ ui_test_app_new_with_clock (const char  *data_dir,
                       NULL);
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  g_assert_nonnull (ui_test_app_window (app));
 
   return app;
 }
@@ -373,6 +383,159 @@ void
 ui_test_die_with_parent (gpointer data)
 {
   prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* A bus of the test's own whose service directory holds the build's
+ * @service_file, with @tasker_bin for the installed executable: a call to
+ * @app_id starts the real `tasker` by activation, as the session bus
+ * would. */
+void
+ui_test_session_start (UiTestSession *s,
+                       const char    *service_file,
+                       const char    *app_id,
+                       const char    *tasker_bin)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *services = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *config_text = NULL;
+  g_autofree char *service = NULL;
+  g_autofree char *service_text = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *address = NULL;
+
+  s->app_id = g_strdup (app_id);
+  s->dir = g_dir_make_tmp ("tasker-bus-XXXXXX", &error);
+  g_assert_no_error (error);
+  s->data_home = g_build_filename (s->dir, "data", NULL);
+  services = g_build_filename (s->dir, "services", NULL);
+  g_assert_no_errno (g_mkdir_with_parents (services, 0700));
+
+  /* The build's service file, with the built executable for the installed
+   * one. */
+  {
+    g_autoptr(GKeyFile) file = g_key_file_new ();
+    g_autofree char *name = NULL;
+    g_autofree char *exec = NULL;
+    g_auto(GStrv) argv = NULL;
+    g_autofree char *args = NULL;
+
+    g_key_file_load_from_file (file, service_file, G_KEY_FILE_NONE, &error);
+    g_assert_no_error (error);
+    name = g_key_file_get_string (file, "D-BUS Service", "Name", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (name, ==, app_id);
+    exec = g_key_file_get_string (file, "D-BUS Service", "Exec", &error);
+    g_assert_no_error (error);
+    g_shell_parse_argv (exec, NULL, &argv, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_path_is_absolute (argv[0]));
+    g_assert_true (g_str_has_suffix (argv[0], "/tasker"));
+    args = g_strjoinv (" ", argv + 1);
+    g_assert_cmpstr (args, ==, "--gapplication-service");
+
+    service = g_strdup_printf ("%s/%s.service", services, app_id);
+    service_text = g_strdup_printf ("[D-BUS Service]\nName=%s\nExec=%s %s\n", name, tasker_bin, args);
+  }
+  g_file_set_contents (service, service_text, -1, &error);
+  g_assert_no_error (error);
+
+  config = g_build_filename (s->dir, "bus.conf", NULL);
+  config_text = g_strdup_printf ("<busconfig>"
+                                 "<type>session</type>"
+                                 "<listen>unix:dir=%s</listen>"
+                                 "<auth>EXTERNAL</auth>"
+                                 "<servicedir>%s</servicedir>"
+                                 "<policy context='default'>"
+                                 "<allow send_destination='*' eavesdrop='true'/>"
+                                 "<allow eavesdrop='true'/>"
+                                 "<allow own='*'/>"
+                                 "</policy>"
+                                 "</busconfig>", s->dir, services);
+  g_file_set_contents (config, config_text, -1, &error);
+  g_assert_no_error (error);
+
+  /* Every `tasker` of the test, and the ones the bus starts, run with this
+   * environment. */
+  s->launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (s->launcher, "XDG_DATA_HOME", s->data_home, TRUE);
+  g_subprocess_launcher_setenv (s->launcher, "GNOTIFICATION_BACKEND", "gtk", TRUE);
+  g_subprocess_launcher_set_child_setup (s->launcher, ui_test_die_with_parent, NULL, NULL);
+  s->daemon = g_subprocess_launcher_spawn (s->launcher, &error, "dbus-daemon", "--nofork",
+                                           "--print-address=1", "--config-file", config, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->daemon));
+  address = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (address);
+
+  /* Their output would mix with the test's. */
+  g_object_unref (s->launcher);
+  s->launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_setenv (s->launcher, "XDG_DATA_HOME", s->data_home, TRUE);
+  g_subprocess_launcher_setenv (s->launcher, "GNOTIFICATION_BACKEND", "gtk", TRUE);
+  g_subprocess_launcher_setenv (s->launcher, "DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+  g_subprocess_launcher_set_child_setup (s->launcher, ui_test_die_with_parent, NULL, NULL);
+
+  s->bus = g_dbus_connection_new_for_address_sync (address,
+                                                   G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                   NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* The process that owns the session's application id, or 0. */
+guint32
+ui_test_session_owner_pid (UiTestSession *s)
+{
+  g_autoptr(GVariant) reply = NULL;
+  guint32 pid = 0;
+
+  reply = g_dbus_connection_call_sync (s->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                       g_variant_new ("(s)", s->app_id), G_VARIANT_TYPE ("(u)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(u)", &pid);
+  return pid;
+}
+
+gboolean
+ui_test_pid_gone (gpointer data)
+{
+  return kill ((pid_t) GPOINTER_TO_UINT (data), 0) != 0;
+}
+
+void
+ui_test_session_stop (UiTestSession *s)
+{
+  guint32 pid = ui_test_session_owner_pid (s);
+
+  /* A failed test may leave the application: it goes with its bus. */
+  if (pid != 0)
+    kill ((pid_t) pid, SIGTERM);
+  g_subprocess_send_signal (s->daemon, SIGTERM);
+  g_subprocess_wait (s->daemon, NULL, NULL);
+  if (pid != 0)
+    g_assert_true (ui_test_wait (ui_test_pid_gone, GUINT_TO_POINTER (pid), 10000));
+  g_dbus_connection_close_sync (s->bus, NULL, NULL);
+  g_clear_object (&s->bus);
+  g_clear_object (&s->daemon);
+  g_clear_object (&s->launcher);
+  ui_test_remove_dir (s->dir);
+  g_clear_pointer (&s->dir, g_free);
+  g_clear_pointer (&s->data_home, g_free);
+  g_clear_pointer (&s->app_id, g_free);
+}
+
+char *
+ui_test_lookup_string (GVariant   *dict,
+                       const char *key)
+{
+  char *value = NULL;
+
+  g_variant_lookup (dict, key, "s", &value);
+  return value;
 }
 
 /* Whether the application id @data (a string) has an owner on the session bus. */

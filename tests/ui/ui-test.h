@@ -32,6 +32,10 @@ TaskerAppApplication *ui_test_app_new       (const char         *data_dir);
 /* The same, with @clock (may be NULL) for the schedules. */
 TaskerAppApplication *ui_test_app_new_with_clock (const char  *data_dir,
                                                   TaskerClock *clock);
+/* The same, registered but not activated: no window, as D-Bus activation
+ * starts it. The temporary data directory (@data_dir NULL) is not removed. */
+TaskerAppApplication *ui_test_app_new_headless (const char  *data_dir,
+                                                TaskerClock *clock);
 /* A fixture's application: a fresh temporary data directory, returned in
  * @data_dir, and an application on it; ui_test_app_clear() undoes both. */
 TaskerAppApplication *ui_test_app_new_in_tmp_dir (char **data_dir);
@@ -79,6 +83,29 @@ guint              ui_test_serve               (GDBusConnection            *bus,
                                                 const char                 *path,
                                                 const char                 *xml,
                                                 const GDBusInterfaceVTable *vtable);
+/* A bus of the test's own that starts the real `tasker` by D-Bus
+ * activation, and a connection to it (ui_test_session_start()). */
+typedef struct
+{
+  char                *app_id;
+  char                *dir;        /* (owned) the bus's, removed at the end */
+  char                *data_home;  /* (owned) XDG_DATA_HOME of every `tasker` */
+  GSubprocess         *daemon;
+  GDBusConnection     *bus;
+  GSubprocessLauncher *launcher;   /* for a `tasker` on that bus */
+} UiTestSession;
+
+void               ui_test_session_start       (UiTestSession      *s,
+                                                const char         *service_file,
+                                                const char         *app_id,
+                                                const char         *tasker_bin);
+void               ui_test_session_stop        (UiTestSession      *s);
+guint32            ui_test_session_owner_pid   (UiTestSession      *s);
+/* Whether process @data (GUINT_TO_POINTER) has gone. */
+gboolean           ui_test_pid_gone            (gpointer            data);
+/* The string @key of the a{sv} @dict, or NULL (transfer full). */
+char              *ui_test_lookup_string       (GVariant           *dict,
+                                                const char         *key);
 /* Whether the bus name @data (a string) has an owner on the session bus. */
 gboolean           ui_test_bus_name_has_owner  (gpointer            data);
 /* The records @query finds in @manager's history (transfer full). */
