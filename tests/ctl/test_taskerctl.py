@@ -528,7 +528,8 @@ def test_add_in_and_at(bus):
     task = bus.task(soon)
     assert task["started"] - task["created"] >= 900000
 
-    when = (datetime.datetime.now().astimezone() + datetime.timedelta(seconds=2)).replace(microsecond=0)
+    # At least 3 s ahead once rounded down: taskerctl refuses a time that has passed.
+    when = (datetime.datetime.now().astimezone() + datetime.timedelta(seconds=4)).replace(microsecond=0)
     iso = bus.add("--at", when.isoformat(), "--", "true")
     assert bus.ctl("wait", str(iso)).returncode == 0
     assert bus.task(iso)["started"] >= int(when.timestamp()) * 1000000
