@@ -10,6 +10,7 @@ from ctl_session import CtlSession
 @pytest.fixture(scope="module")
 def bus():
     session = CtlSession()
+    session.keep_alive()
     yield session
     session.close()
 

@@ -153,6 +153,16 @@ class CtlSession:
         result = self.ctl("add", *args, check_rc=0)
         return int(result.stdout.strip())
 
+    def keep_alive(self):
+        """A task that lives until the session closes, so that the application stays.
+
+        An activated application quits soon after it has nothing to run, and a call that
+        comes while it quits fails (ShuttingDown, or "Method … is not implemented" once its
+        object is gone while it still owns the name: a race of the application's, found
+        with these tests). Tests of what taskerctl does with tasks keep it up; the
+        application's lifecycle is tested in tests/ui."""
+        self.keeper = self.add("--name", "keep-alive", "--", "sleep", "3600")
+
     def task(self, task_id):
         return json.loads(self.ctl("status", "--json", str(task_id), check_rc=0).stdout)
 

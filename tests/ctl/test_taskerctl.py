@@ -194,7 +194,8 @@ def test_activation_starts_the_application_without_a_window(fresh_bus):
     assert pid is not None
     with open("/proc/%d/cmdline" % pid, "rb") as f:
         assert f.read().split(b"\0")[:-1] == [TASKER_BIN.encode(), b"--gapplication-service"]
-    # The same instance answers the next calls.
+    # The same instance answers the next calls (while it has a task to keep it).
+    fresh_bus.keep_alive()
     task_id = fresh_bus.add("--", "true")
     assert fresh_bus.ctl("wait", str(task_id)).returncode == 0
     assert fresh_bus.app_pid() == pid
