@@ -1135,9 +1135,10 @@ tasker_task_get_finished_time (TaskerTask *self)
  * @self: a #TaskerTask
  *
  * Gets how a command task's process exited, as a shell reports it: its
- * exit status, or 128 + N when signal N killed it (a cancel or a timeout
- * gives 143, SIGTERM). It is the last attempt's, and the history keeps it
- * as the record's description `exit-status`. Safe from any thread.
+ * exit status, or 128 + N when signal N killed it (143 for the SIGTERM of
+ * a cancel or a timeout, 137 when SIGKILL had to follow). It is the last
+ * attempt's, and the history keeps it as the record's description
+ * `exit-status`. Safe from any thread.
  *
  * Returns: the exit status, or -1 when the task is not a command or its
  *   process has not exited (it never started, or still runs)

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -1161,6 +1162,110 @@ test_activation (void)
   ui_test_session_stop (&s);
 }
 
+/* shell runs the line through sh -c; retries runs a failing command again;
+ * start-delay and start-at hold a task ("Starts at …"). */
+static void
+test_command_options (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GVariant) task = NULL;
+  g_autofree char *status = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *message = NULL;
+  guint attempt = 0;
+  guint64 id;
+
+  id = add_command (f, (const char *[]) { "echo $((1 + 2)) | tr 3 x", NULL },
+                    g_variant_new_parsed ("{'shell': <true>}"));
+  status = wait_finished (f, id);
+  g_assert_cmpstr (status, ==, "completed");
+  g_clear_pointer (&status, g_free);
+  lines = get_log (f, id, 0);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  g_assert_cmpstr (line_text (lines[0]), ==, "x");
+
+  id = add_command (f, (const char *[]) { "false", NULL }, g_variant_new_parsed ("{'retries': <uint32 1>}"));
+  status = wait_finished (f, id);
+  g_assert_cmpstr (status, ==, "failed");
+  g_clear_pointer (&status, g_free);
+  task = get_task (f, id);
+  g_assert_true (g_variant_lookup (task, "attempt", "u", &attempt));
+  g_assert_cmpuint (attempt, ==, 2);
+  g_clear_pointer (&task, g_variant_unref);
+
+  id = add_command (f, (const char *[]) { "true", NULL }, g_variant_new_parsed ("{'start-delay': <uint32 3600>}"));
+  task = get_task (f, id);
+  g_assert_true (g_variant_lookup (task, "status", "&s", &message));
+  g_assert_cmpstr (message, ==, "pending");
+  g_assert_true (g_variant_lookup (task, "message", "&s", &message));
+  g_assert_true (g_str_has_prefix (message, "Starts "));
+  g_clear_pointer (&task, g_variant_unref);
+  g_variant_unref (call (f, "Cancel", g_variant_new ("(t)", id)));
+  status = wait_finished (f, id);
+  g_assert_cmpstr (status, ==, "cancelled");
+  g_clear_pointer (&status, g_free);
+
+  id = add_command (f, (const char *[]) { "true", NULL },
+                    g_variant_new_parsed ("{'start-at': <%x>}", g_get_real_time () + (gint64) 3600 * G_USEC_PER_SEC));
+  task = get_task (f, id);
+  g_assert_true (g_variant_lookup (task, "message", "&s", &message));
+  g_assert_true (g_str_has_prefix (message, "Starts "));
+  g_variant_unref (call (f, "Cancel", g_variant_new ("(t)", id)));
+  g_free (wait_finished (f, id));
+}
+
+/* A log that drops lines before they are sent says how many, in the
+ * LogLines that follows: each line is seen once or counted as dropped. */
+static void
+test_follow_dropped (Fixture       *f,
+                     gconstpointer  data)
+{
+  TaskerManager *manager = tasker_app_application_get_manager (f->app);
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *status = NULL;
+  guint n_seen = 0, n_markers = 0;
+  guint64 next = 1;
+  guint64 id;
+
+  /* Applies to the tasks submitted from now on. */
+  g_object_set (manager, "log-max-lines", 10, NULL);
+  id = add_script (f, "while [ ! -e go ]; do sleep 0.02; done; seq 1 5000");
+  reply = call (f, "FollowLog", g_variant_new ("(t)", id));
+  touch (f, "go");
+  status = wait_finished (f, id);
+  g_assert_cmpstr (status, ==, "completed");
+
+  for (guint i = 0; i < f->signals->len; i++)
+    {
+      Signal *s = g_ptr_array_index (f->signals, i);
+      g_auto(GStrv) lines = NULL;
+
+      if (strcmp (s->member, "LogLines") != 0)
+        continue;
+      g_variant_get (s->parameters, "(t^as)", NULL, &lines);
+      for (guint j = 0; lines[j] != NULL; j++)
+        {
+          guint64 n = 0;
+
+          /* In order, each line once or counted as dropped. */
+          if (sscanf (lines[j], "[%" G_GUINT64_FORMAT " lines dropped]", &n) == 1)
+            {
+              g_assert_cmpuint (j, ==, 0);
+              next += n;
+              n_markers++;
+              continue;
+            }
+          g_assert_true (g_ascii_string_to_unsigned (line_text (lines[j]), 10, 1, 5000, &n, NULL));
+          g_assert_cmpuint (n, ==, next);
+          next++;
+          n_seen++;
+        }
+    }
+  g_test_message ("%u lines seen, %u markers", n_seen, n_markers);
+  g_assert_cmpuint (n_markers, >=, 1);
+  g_assert_cmpuint (next, ==, 5001);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1170,6 +1275,7 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ("/Tasker/UI/DBus/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("add-command", test_add_command);
+  ADD ("command-options", test_command_options);
   ADD ("history", test_history);
   ADD ("list-live", test_list_live);
   ADD ("errors", test_errors);
@@ -1181,6 +1287,7 @@ main (int   argc,
   ADD ("follow-log", test_follow_log);
   ADD ("unfollow-log", test_unfollow_log);
   ADD ("follower-leaves", test_follower_leaves);
+  ADD ("follow-dropped", test_follow_dropped);
   ADD ("schedules", test_schedules);
 #undef ADD
   g_test_add_func ("/Tasker/UI/DBus/activation", test_activation);
