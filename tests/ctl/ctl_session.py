@@ -192,7 +192,8 @@ class CtlSession:
         return marked_pids(self.marker)
 
     def close(self):
-        """Ends the application (its tasks cancelled first), the daemon, and what is left."""
+        """Ends the application (its tasks cancelled first) and the daemon; fails when any
+        other process of the session was left (it is killed first)."""
         pid = self.app_pid()
         if pid is not None:
             live = [str(json.loads(line)["id"]) for line in
@@ -208,10 +209,19 @@ class CtlSession:
                 os.kill(pid, signal.SIGKILL)
         self.daemon.terminate()
         self.daemon.wait(10)
+        self.swept = []
         for leftover in marked_pids(self.marker):
+            try:
+                with open("/proc/%d/cmdline" % leftover, "rb") as f:
+                    self.swept.append((leftover, f.read().replace(b"\0", b" ").decode(errors="replace")))
+            except OSError:
+                pass
             try:
                 os.kill(leftover, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         assert wait_until(lambda: not marked_pids(self.marker), 10), marked_pids(self.marker)
         shutil.rmtree(self.dir, ignore_errors=True)
+        # The application and its supervisor end every process they started: the sweep
+        # above is a safety net that must have found nothing.
+        assert self.swept == [], self.swept
