@@ -188,14 +188,17 @@ def test_usage_errors_are_named_before_the_application_starts(fresh_bus):
 # --- activation and the application not reachable ----------------------------------------
 
 def test_activation_starts_the_application_without_a_window(fresh_bus):
-    result = fresh_bus.ctl("list", check_rc=0)
-    assert result.stdout == "ID  STATUS  PROGRESS  ELAPSED  QUEUE  NAME\n"
+    assert fresh_bus.app_pid() is None
+    # The first call starts it (with a task that keeps it up: see CtlSession.keep_alive).
+    fresh_bus.keep_alive()
     pid = fresh_bus.app_pid()
     assert pid is not None
     with open("/proc/%d/cmdline" % pid, "rb") as f:
         assert f.read().split(b"\0")[:-1] == [TASKER_BIN.encode(), b"--gapplication-service"]
-    # The same instance answers the next calls (while it has a task to keep it).
-    fresh_bus.keep_alive()
+    # The same instance answers the next calls.
+    lines = fresh_bus.ctl("list", check_rc=0).stdout.splitlines()
+    assert lines[0].split() == ["ID", "STATUS", "PROGRESS", "ELAPSED", "QUEUE", "NAME"]
+    assert [line.split()[0] for line in lines[1:]] == [str(fresh_bus.keeper)]
     task_id = fresh_bus.add("--", "true")
     assert fresh_bus.ctl("wait", str(task_id)).returncode == 0
     assert fresh_bus.app_pid() == pid
