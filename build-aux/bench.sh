@@ -78,6 +78,17 @@ if ninja -C "$builddir" -t targets all 2>/dev/null | grep -q '^src/app/tasker:' 
 else
   say "warning: no application in $builddir, or no xvfb-run or xdotool: skipping bench-app-cpu"
 fi
+# bench-ctl (bench/bench-ctl.py): taskerctl against the real application,
+# activated on a private bus under its own Xvfb; about 15 s.
+ctl_programs=""
+if ninja -C "$builddir" -t targets all 2>/dev/null | grep -q '^src/ctl/taskerctl:' &&
+   ninja -C "$builddir" -t targets all 2>/dev/null | grep -q '^src/app/tasker:' &&
+   command -v xvfb-run >/dev/null; then
+  ctl_programs="bench-ctl"
+  targets="$targets src/ctl/taskerctl src/app/tasker"
+else
+  say "warning: no taskerctl or application in $builddir, or no xvfb-run: skipping bench-ctl"
+fi
 say "building$targets"
 # shellcheck disable=SC2086
 ninja -C "$builddir" $targets >&2
@@ -123,8 +134,17 @@ for p in $app_cpu_programs; do
   fi
 done
 
+for p in $ctl_programs; do
+  say "running $p"
+  if ! timeout 170 "$python" "$srcdir/bench/$p.py" "$builddir" >"$results/$p.tsv" 2>"$results/$p.err"; then
+    say "$p FAILED:"
+    cat "$results/$p.err" >&2
+    failed="$failed $p"
+  fi
+done
+
 # shellcheck disable=SC2086
-"$python" - "$results" "$builddir" $programs $python_programs $app_cpu_programs <<'EOF'
+"$python" - "$results" "$builddir" $programs $python_programs $app_cpu_programs $ctl_programs <<'EOF'
 import os, re, sys, unicodedata
 
 results, builddir, programs = sys.argv[1], sys.argv[2], sys.argv[3:]

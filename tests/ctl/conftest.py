@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Fixtures of the taskerctl tests: a session bus shared by a module, or one per test
+(ctl_session.py)."""
+
+import pytest
+
+from ctl_session import CtlSession
+
+
+@pytest.fixture(scope="module")
+def bus():
+    session = CtlSession()
+    session.keep_alive()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def fresh_bus():
+    session = CtlSession()
+    yield session
+    session.close()
