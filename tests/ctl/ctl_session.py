@@ -156,11 +156,10 @@ class CtlSession:
     def keep_alive(self):
         """A task that lives until the session closes, so that the application stays.
 
-        An activated application quits soon after it has nothing to run, and a call that
-        comes while it quits fails (ShuttingDown, or "Method … is not implemented" once its
-        object is gone while it still owns the name: a race of the application's, found
-        with these tests). Tests of what taskerctl does with tasks keep it up; the
-        application's lifecycle is tested in tests/ui."""
+        An activated application quits 10 s after it has nothing to run and no call
+        came; tests that wait longer than that between calls would restart it. Tests
+        of what taskerctl does with tasks keep one instance up; the application's
+        lifecycle is tested in tests/ui and test_activated_application_stays_while_calls_come."""
         self.keeper = self.add("--name", "keep-alive", "--", "sleep", "3600")
 
     def task(self, task_id):

@@ -8,6 +8,7 @@ build's .service file. Commands that must stay live until the test says so read 
 
 import datetime
 import json
+import time
 import os
 import re
 import queue
@@ -206,6 +207,25 @@ def test_activation_starts_the_application_without_a_window(fresh_bus):
     windows = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(pid)],
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert windows.stdout == ""
+
+
+def test_activated_application_stays_while_calls_come(fresh_bus):
+    """An activated instance quits 10 s after its last call or task, not between
+    two calls: every call restarts that delay (on the main thread: GApplication's
+    use count is not thread-safe, and a hold from GDBus's thread once let it quit
+    about a second after its last task, in the middle of a series of calls)."""
+    task_id = fresh_bus.add("--", "true")
+    pid = fresh_bus.app_pid()
+    assert pid is not None
+    assert fresh_bus.ctl("wait", str(task_id)).returncode == 0
+    deadline = time.monotonic() + 4
+    calls = 0
+    while time.monotonic() < deadline:
+        result = fresh_bus.ctl("list", "--json")
+        assert result.returncode == 0, result.stderr
+        calls += 1
+    assert calls > 10
+    assert fresh_bus.app_pid() == pid
 
 
 def test_not_installed():
