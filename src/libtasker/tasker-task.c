@@ -820,28 +820,18 @@ void
 _tasker_task_notify (TaskerTask *self,
                      guint       changed)
 {
-  static guint notify_signal_id;
+  GObject *object = G_OBJECT (self);
 
-  if (changed == 0)
-    return;
-
-  /* Notifying costs thousands of instructions even when nobody listens, and
-   * a burst of short tasks would pay it several times each. */
-  if G_UNLIKELY (notify_signal_id == 0)
-    notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
-  /* Matching the id alone finds "notify::progress" handlers and bindings too;
-   * g_signal_has_handler_pending() with no detail would miss them. */
-  if (g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal_id, 0, NULL, NULL, NULL) == 0)
-    return;
-
+  /* GLib (2.74 on) flags an object once a "notify" handler is connected and
+   * returns at once without one: no handler lookup of ours in front. */
   if (changed & TASKER_TASK_CHANGED_ATTEMPT)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ATTEMPT]);
+    g_object_notify_by_pspec (object, properties[PROP_ATTEMPT]);
   if (changed & TASKER_TASK_CHANGED_PROGRESS)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+    g_object_notify_by_pspec (object, properties[PROP_PROGRESS]);
   if (changed & TASKER_TASK_CHANGED_MESSAGE)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+    g_object_notify_by_pspec (object, properties[PROP_MESSAGE]);
   if (changed & TASKER_TASK_CHANGED_STATUS)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+    g_object_notify_by_pspec (object, properties[PROP_STATUS]);
 }
 
 /**
