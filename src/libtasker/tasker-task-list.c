@@ -21,18 +21,23 @@
  * The items live in a deque: tasks mostly end in the order they started, so
  * removing from the front must not move the rest. A task's position is found
  * by binary search on the sequence number it got when it joined, which stays
- * valid however the list shifts. */
+ * valid however the list shifts.
+ *
+ * References: an unfinished task is the manager's, so the list borrows the
+ * manager's reference while the task is in it, and _tasker_task_list_remove()
+ * takes that reference over until the commit (a ref/unref pair less per
+ * task). An entry is owned exactly when its task's @in_list is FALSE. */
 
 struct _TaskerTaskList
 {
   GObject      parent_instance;
 
-  TaskerTask **items;      /* (owned) references in items[head .. head + n_items) */
+  TaskerTask **items;      /* items[head .. head + n_items): borrowed while in_list, then owned */
   guint        head;
   guint        n_items;
   guint        capacity;
   guint64      next_seq;
-  GPtrArray   *added;      /* (owned) (element-type TaskerTask) references not yet in @items */
+  GPtrArray   *added;      /* (element-type TaskerTask) not yet in @items: borrowed or owned as in @items */
   GArray      *removed;    /* (element-type guint) positions of tasks marked for removal */
 };
 
@@ -77,10 +82,12 @@ tasker_task_list_finalize (GObject *object)
   TaskerTaskList *self = (TaskerTaskList *) object;
 
   for (guint i = 0; i < self->n_items; i++)
-    g_object_unref (self->items[self->head + i]);
+    if (!self->items[self->head + i]->slot.in_list)
+      g_object_unref (self->items[self->head + i]);
   g_clear_pointer (&self->items, g_free);
   for (guint i = 0; i < self->added->len; i++)
-    g_object_unref (g_ptr_array_index (self->added, i));
+    if (!((TaskerTask *) g_ptr_array_index (self->added, i))->slot.in_list)
+      g_object_unref (g_ptr_array_index (self->added, i));
   g_clear_pointer (&self->added, g_ptr_array_unref);
   g_clear_pointer (&self->removed, g_array_unref);
 
@@ -153,6 +160,7 @@ find_position (TaskerTaskList *self,
   return lo;
 }
 
+/* Borrows the caller's (the manager's) reference to the unfinished @task. */
 void
 _tasker_task_list_add (TaskerTaskList *self,
                        TaskerTask     *task)
@@ -161,10 +169,11 @@ _tasker_task_list_add (TaskerTaskList *self,
 
   task->slot.in_list = TRUE;
   task->slot.list_seq = 0;
-  g_ptr_array_add (self->added, g_object_ref (task));
+  g_ptr_array_add (self->added, task);
 }
 
-/* Marks @task for removal; the model changes at the commit. */
+/* Marks @task for removal, taking over the reference it borrowed; the
+ * model changes at the commit, which drops it. */
 void
 _tasker_task_list_remove (TaskerTaskList *self,
                           TaskerTask     *task)
@@ -339,7 +348,7 @@ apply_additions (TaskerTaskList *self)
     {
       TaskerTask *task = g_ptr_array_index (self->added, i);
 
-      /* The reference @added held moves to @items. */
+      /* A borrowed entry moves to @items; an owned one was removed already. */
       if (!task->slot.in_list)
         {
           g_object_unref (task);
