@@ -104,14 +104,15 @@ tasker_task_finalize (GObject *object)
 
   /* The options and the function's data are normally released on the
    * manager's context when the task ends; a task refused at submit lets go
-   * of them here. */
+   * of them here. Errors are mostly NULL: g_clear_pointer() tests that
+   * inline, g_clear_error() is a call each. */
   g_clear_object (&self->options);
   g_clear_object (&self->manager);
   g_clear_object (&self->tree.parent);
   g_clear_pointer (&self->call, _tasker_call_free);
   g_clear_pointer (&self->tree.children, g_ptr_array_unref);
-  g_clear_error (&self->tree.child_error);
-  g_clear_error (&self->tree.pending_error);
+  g_clear_pointer (&self->tree.child_error, g_error_free);
+  g_clear_pointer (&self->tree.pending_error, g_error_free);
   _tasker_policy_clear (&self->policy);
   if (self->slot.retry_source != NULL)
     g_source_destroy (self->slot.retry_source);
@@ -124,16 +125,16 @@ tasker_task_finalize (GObject *object)
   g_clear_pointer (&self->slot.start_source, g_source_unref);
   g_clear_pointer (&self->slot.after, g_ptr_array_unref);
   g_clear_pointer (&self->slot.dependants, g_hash_table_unref);
-  g_clear_error (&self->slot.after_error);
+  g_clear_pointer (&self->slot.after_error, g_error_free);
   g_clear_object (&self->slot.after_failed_by);
   g_clear_pointer (&self->slot.rearms, g_ptr_array_unref);
   if (self->func_data_destroy != NULL && self->func_data != NULL)
     self->func_data_destroy (self->func_data);
 
   clear_result (self);
-  g_clear_error (&self->result_error);
-  g_clear_error (&self->error);
-  g_clear_error (&self->cancel_reason);
+  g_clear_pointer (&self->result_error, g_error_free);
+  g_clear_pointer (&self->error, g_error_free);
+  g_clear_pointer (&self->cancel_reason, g_error_free);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->key, g_free);
   g_clear_pointer (&self->name, g_free);
