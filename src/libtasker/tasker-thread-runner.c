@@ -27,7 +27,7 @@ struct _TaskerThreadRunner
   TaskerTask  *head;         /* (owned) (nullable) protected by @lock, linked by runner_next */
   TaskerTask  *tail;         /* protected by @lock */
   guint        n_drainers;   /* tokens pushed and not yet finished, protected by @lock */
-  guint        n_deferred;   /* of those, tokens left for _kick(), protected by @lock */
+  int          n_deferred;   /* (atomic) of those, tokens left for _kick(): taken without the lock */
   guint        n_lingering;  /* of those, drainers polling an empty FIFO, protected by @lock */
   guint        n_queued;     /* tasks in the FIFO, protected by @lock */
   int          pushed;       /* (atomic) bumped by every push: what lingering drainers poll */
@@ -242,7 +242,7 @@ _tasker_thread_runner_push (TaskerThreadRunner *self,
         {
           self->n_drainers++;
           if (defer)
-            self->n_deferred++;
+            g_atomic_int_inc (&self->n_deferred);
           else
             need_drainer = TRUE;
         }
@@ -263,12 +263,8 @@ _tasker_thread_runner_push (TaskerThreadRunner *self,
 void
 _tasker_thread_runner_kick (TaskerThreadRunner *self)
 {
-  guint n;
-
-  g_mutex_lock (&self->lock);
-  n = self->n_deferred;
-  self->n_deferred = 0;
-  g_mutex_unlock (&self->lock);
+  /* Most submissions find every thread busy and defer nothing: no lock. */
+  int n = g_atomic_int_exchange (&self->n_deferred, 0);
 
   while (n-- > 0)
     g_thread_pool_push (self->pool, runner_ref (self), NULL);
