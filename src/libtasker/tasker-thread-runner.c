@@ -71,12 +71,21 @@ run_task (TaskerTask     *task,
   /* A task cancelled while it waited is ended by the manager; never run it. */
   if (!g_atomic_int_get (&task->cancel_requested) && _tasker_task_claim_start (task))
     {
-      const TaskerTaskSink *sink;
+      const TaskerTaskSink *sink = task->sink;
       TaskerContext *context;
 
-      /* The dirty mark makes the manager see RUNNING. */
-      if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
-        task->sink->dirty (task);
+      /* The dirty mark makes the manager see RUNNING. Started, the task
+       * can end only through its return, which the manager's own reference
+       * outlives: ours goes with the mark, or now. */
+      if (__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
+        g_object_unref (task);
+      else if (sink->dirty_take != NULL)
+        sink->dirty_take (task);
+      else
+        {
+          sink->dirty (task);
+          g_object_unref (task);
+        }
 
       context = g_steal_pointer (spare);
       if (context != NULL)
@@ -93,10 +102,7 @@ run_task (TaskerTask     *task,
       _tasker_task_begin_return (task);
 
       /* The manager's own reference keeps the task alive until it has handled
-       * this report, so ours can go first: the task is then never finalized
-       * on a pool thread because of us. */
-      sink = task->sink;
-      g_object_unref (task);
+       * this report. */
       sink->returned (task);
     }
   else
@@ -194,7 +200,8 @@ _tasker_thread_runner_free (TaskerThreadRunner *self)
   runner_unref (self);
 }
 
-/* Any thread. Takes a reference on @task until it has run or been skipped.
+/* Any thread. Takes a reference on @task until it starts (the reference goes
+ * with its dirty mark; the manager's keeps it while it runs) or is skipped.
  * Returns whether it waits because every thread is busy: marked so before
  * any thread can start it, for the manager to show (DESIGN.md §4 Messages).
  *
