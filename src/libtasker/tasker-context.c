@@ -110,9 +110,11 @@ _tasker_context_new (TaskerTask *task)
 
 /* A pool thread runs thousands of tasks: rather than making and finalizing a
  * context for each, it keeps the last one when nothing else holds it. The
- * recycled context borrows @task: the caller holds @task until it has called
- * _tasker_context_release(), which takes a reference of the context's own
- * only if someone else kept the context (a ref/unref pair less per task). */
+ * recycled context borrows @task: the caller makes sure @task lives until it
+ * has called _tasker_context_release() (for a pool thread, the manager's
+ * reference does: it lasts until the return is handled), which takes a
+ * reference of the context's own only if someone else kept the context (a
+ * ref/unref pair less per task). */
 TaskerContext *
 _tasker_context_recycle (TaskerContext *self,
                          TaskerTask    *task)

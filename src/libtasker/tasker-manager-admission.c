@@ -298,7 +298,7 @@ submit (TaskerManager      *self,
   if (trace_id == 0 && parent != NULL)
     trace_id = parent->trace_id;
   task->trace_id = trace_id != 0 ? _tasker_trace_relay (trace_id, self->node_id)
-                                 : _tasker_trace_new (self->node_id);
+                                 : _tasker_trace_new (self->node_id, task->created_time);
 
   task->log_max_lines = self->log_max_lines;
   task->log_max_bytes = self->log_max_bytes;

@@ -472,8 +472,16 @@ void
 _tasker_manager_task_dirty (TaskerManager *self,
                             TaskerTask    *task)
 {
+  _tasker_manager_task_dirty_take (self, g_object_ref (task));
+}
+
+/* As _tasker_manager_task_dirty(), taking over the caller's reference. */
+void
+_tasker_manager_task_dirty_take (TaskerManager *self,
+                                 TaskerTask    *task)
+{
   g_mutex_lock (&self->lock);
-  g_ptr_array_add (self->dirty, g_object_ref (task));
+  g_ptr_array_add (self->dirty, task);
   _tasker_manager_wake_later_locked (self);
   g_mutex_unlock (&self->lock);
 }
@@ -584,6 +592,12 @@ sink_dirty (TaskerTask *task)
 }
 
 static void
+sink_dirty_take (TaskerTask *task)
+{
+  _tasker_manager_task_dirty_take (task->manager, task);
+}
+
+static void
 sink_flush (TaskerTask *task)
 {
   _tasker_manager_task_flush (task->manager, task);
@@ -614,6 +628,7 @@ sink_cancel (TaskerTask   *task,
 const TaskerTaskSink _tasker_manager_task_sink = {
   .hold = sink_hold,
   .dirty = sink_dirty,
+  .dirty_take = sink_dirty_take,
   .flush = sink_flush,
   .event = sink_event,
   .log = NULL,          /* the task keeps its log lines itself */

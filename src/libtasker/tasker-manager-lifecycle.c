@@ -106,6 +106,7 @@ finish_task (TaskerManager    *self,
   g_autoptr(TaskerTaskOptions) options = NULL;
   g_autoptr(TaskerTask) parent = NULL;
   GSource *start_source = NULL;
+  gboolean in_list;
 
   /* A message of the manager's own goes with the pending state; what the
    * function set until now is delivered before the end. */
@@ -146,7 +147,9 @@ finish_task (TaskerManager    *self,
   clear_source (&task->slot.retry_source);
   clear_source (&start_source);
 
-  if (task->slot.in_list)
+  /* The list takes over the reference taken at submit, if it has the task. */
+  in_list = task->slot.in_list;
+  if (in_list)
     _tasker_task_list_remove (self->live, task);
 
   _tasker_task_notify (task, changed);
@@ -172,8 +175,9 @@ finish_task (TaskerManager    *self,
   /* An ended child counts whole in its parent's progress. */
   _tasker_manager_share_with_parent (self, task, 1.0);
 
-  /* The reference taken at submit. */
-  g_object_unref (task);
+  /* The reference taken at submit, unless the list took it. */
+  if (!in_list)
+    g_object_unref (task);
 
   /* A parent that waited for its last child ends now. */
   if (parent != NULL)

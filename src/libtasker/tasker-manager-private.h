@@ -56,6 +56,8 @@ guint   _tasker_manager_count_events  (TaskerManager *self,
 extern const TaskerTaskSink _tasker_manager_task_sink;
 
 /* What the sink calls, from any thread (tests may call them directly). */
+void    _tasker_manager_task_dirty_take (TaskerManager *self,
+                                         TaskerTask    *task);
 void    _tasker_manager_task_dirty    (TaskerManager *self,
                                        TaskerTask    *task);
 void    _tasker_manager_task_flush    (TaskerManager *self,

@@ -31,6 +31,13 @@ _tasker_policy_resolve (const TaskerPolicy *self,
   const TaskerPolicy *layers[] = { self, defaults, &builtin };
   TaskerPolicy result = builtin;
 
+  /* Most tasks and managers set nothing: the built-in policy, no copy. */
+  if ((self == NULL || self->set == 0) && (defaults == NULL || defaults->set == 0))
+    {
+      *out = builtin;
+      return;
+    }
+
   /* The first layer that gives a field wins. */
 #define PICK(bit, field)                                                        \
   for (guint i = 0; i < G_N_ELEMENTS (layers); i++)                             \

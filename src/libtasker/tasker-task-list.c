@@ -21,19 +21,30 @@
  * The items live in a deque: tasks mostly end in the order they started, so
  * removing from the front must not move the rest. A task's position is found
  * by binary search on the sequence number it got when it joined, which stays
- * valid however the list shifts. */
+ * valid however the list shifts.
+ *
+ * References: an unfinished task is the manager's, so the list borrows the
+ * manager's reference while the task is in it, and _tasker_task_list_remove()
+ * takes that reference over until the commit (a ref/unref pair less per
+ * task). An entry is owned exactly when its task's @in_list is FALSE. */
 
 struct _TaskerTaskList
 {
   GObject      parent_instance;
 
-  TaskerTask **items;      /* (owned) references in items[head .. head + n_items) */
+  TaskerTask **items;      /* items[head .. head + n_items): borrowed while in_list, then owned */
   guint        head;
   guint        n_items;
   guint        capacity;
   guint64      next_seq;
-  GPtrArray   *added;      /* (owned) (element-type TaskerTask) references not yet in @items */
-  GArray      *removed;    /* (element-type guint) positions of tasks marked for removal */
+  /* Both appended to once per task: plain arrays, grown here, so that an
+   * append is a store rather than a call into GLib. */
+  TaskerTask **added;      /* (owned) added[0 .. n_added): not yet in @items, borrowed or owned as in @items */
+  guint        n_added;
+  guint        added_capacity;
+  guint       *removed;    /* (owned) removed[0 .. n_removed): positions of tasks marked for removal */
+  guint        n_removed;
+  guint        removed_capacity;
 };
 
 static GType
@@ -77,12 +88,14 @@ tasker_task_list_finalize (GObject *object)
   TaskerTaskList *self = (TaskerTaskList *) object;
 
   for (guint i = 0; i < self->n_items; i++)
-    g_object_unref (self->items[self->head + i]);
+    if (!self->items[self->head + i]->slot.in_list)
+      g_object_unref (self->items[self->head + i]);
   g_clear_pointer (&self->items, g_free);
-  for (guint i = 0; i < self->added->len; i++)
-    g_object_unref (g_ptr_array_index (self->added, i));
-  g_clear_pointer (&self->added, g_ptr_array_unref);
-  g_clear_pointer (&self->removed, g_array_unref);
+  for (guint i = 0; i < self->n_added; i++)
+    if (!self->added[i]->slot.in_list)
+      g_object_unref (self->added[i]);
+  g_clear_pointer (&self->added, g_free);
+  g_clear_pointer (&self->removed, g_free);
 
   G_OBJECT_CLASS (tasker_task_list_parent_class)->finalize (object);
 }
@@ -98,8 +111,6 @@ tasker_task_list_class_init (TaskerTaskListClass *klass)
 static void
 tasker_task_list_init (TaskerTaskList *self)
 {
-  self->added = g_ptr_array_new ();
-  self->removed = g_array_new (FALSE, FALSE, sizeof (guint));
 }
 
 TaskerTaskList *
@@ -153,6 +164,7 @@ find_position (TaskerTaskList *self,
   return lo;
 }
 
+/* Borrows the caller's (the manager's) reference to the unfinished @task. */
 void
 _tasker_task_list_add (TaskerTaskList *self,
                        TaskerTask     *task)
@@ -161,10 +173,16 @@ _tasker_task_list_add (TaskerTaskList *self,
 
   task->slot.in_list = TRUE;
   task->slot.list_seq = 0;
-  g_ptr_array_add (self->added, g_object_ref (task));
+  if G_UNLIKELY (self->n_added == self->added_capacity)
+    {
+      self->added_capacity = MAX (64, 2 * self->added_capacity);
+      self->added = g_renew (TaskerTask *, self->added, self->added_capacity);
+    }
+  self->added[self->n_added++] = task;
 }
 
-/* Marks @task for removal; the model changes at the commit. */
+/* Marks @task for removal, taking over the reference it borrowed; the
+ * model changes at the commit, which drops it. */
 void
 _tasker_task_list_remove (TaskerTaskList *self,
                           TaskerTask     *task)
@@ -177,7 +195,12 @@ _tasker_task_list_remove (TaskerTaskList *self,
   if (task->slot.list_seq != 0)
     {
       guint position = find_position (self, task);
-      g_array_append_val (self->removed, position);
+      if G_UNLIKELY (self->n_removed == self->removed_capacity)
+        {
+          self->removed_capacity = MAX (64, 2 * self->removed_capacity);
+          self->removed = g_renew (guint, self->removed, self->removed_capacity);
+        }
+      self->removed[self->n_removed++] = position;
     }
 }
 
@@ -249,8 +272,8 @@ remove_run (TaskerTaskList *self,
 static gboolean
 apply_removals (TaskerTaskList *self)
 {
-  guint *positions = (guint *) (gpointer) self->removed->data;
-  guint n_removed = self->removed->len;
+  guint *positions = self->removed;
+  guint n_removed = self->n_removed;
   guint n_runs = 1;
 
   if (n_removed == 0)
@@ -299,7 +322,7 @@ apply_removals (TaskerTaskList *self)
       g_list_model_items_changed (G_LIST_MODEL (self), first, n_before - first, kept - first);
     }
 
-  g_array_set_size (self->removed, 0);
+  self->n_removed = 0;
 
   return TRUE;
 }
@@ -333,13 +356,13 @@ apply_additions (TaskerTaskList *self)
 {
   guint position = self->n_items;
 
-  reserve (self, self->added->len);
+  reserve (self, self->n_added);
 
-  for (guint i = 0; i < self->added->len; i++)
+  for (guint i = 0; i < self->n_added; i++)
     {
-      TaskerTask *task = g_ptr_array_index (self->added, i);
+      TaskerTask *task = self->added[i];
 
-      /* The reference @added held moves to @items. */
+      /* A borrowed entry moves to @items; an owned one was removed already. */
       if (!task->slot.in_list)
         {
           g_object_unref (task);
@@ -349,7 +372,7 @@ apply_additions (TaskerTaskList *self)
       task->slot.list_seq = ++self->next_seq;
       self->items[self->head + self->n_items++] = task;
     }
-  g_ptr_array_set_size (self->added, 0);
+  self->n_added = 0;
 
   if (self->n_items == position)
     return FALSE;

@@ -35,6 +35,10 @@ typedef struct
   /* Any thread: progress or message changed, or the task started. Its
    * dirty flag is already set, so this runs once per delivery at most. */
   void     (*dirty)    (TaskerTask   *task);
+  /* Any thread: as @dirty, taking over a reference to @task the caller
+   * held (a thread runner's, as its task starts). NULL: @dirty, then the
+   * caller drops its reference. */
+  void     (*dirty_take) (TaskerTask *task);
   /* Any thread: deliver progress and message now. */
   void     (*flush)    (TaskerTask   *task);
   /* Any thread: an event of the task; TRUE when it is now over its bound

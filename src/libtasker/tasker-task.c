@@ -105,14 +105,15 @@ tasker_task_finalize (GObject *object)
 
   /* The options and the function's data are normally released on the
    * manager's context when the task ends; a task refused at submit lets go
-   * of them here. */
+   * of them here. Errors are mostly NULL: g_clear_pointer() tests that
+   * inline, g_clear_error() is a call each. */
   g_clear_object (&self->options);
   g_clear_object (&self->manager);
   g_clear_object (&self->tree.parent);
   g_clear_pointer (&self->call, _tasker_call_free);
   g_clear_pointer (&self->tree.children, g_ptr_array_unref);
-  g_clear_error (&self->tree.child_error);
-  g_clear_error (&self->tree.pending_error);
+  g_clear_pointer (&self->tree.child_error, g_error_free);
+  g_clear_pointer (&self->tree.pending_error, g_error_free);
   _tasker_policy_clear (&self->policy);
   if (self->slot.retry_source != NULL)
     g_source_destroy (self->slot.retry_source);
@@ -125,16 +126,16 @@ tasker_task_finalize (GObject *object)
   g_clear_pointer (&self->slot.start_source, g_source_unref);
   g_clear_pointer (&self->slot.after, g_ptr_array_unref);
   g_clear_pointer (&self->slot.dependants, g_hash_table_unref);
-  g_clear_error (&self->slot.after_error);
+  g_clear_pointer (&self->slot.after_error, g_error_free);
   g_clear_object (&self->slot.after_failed_by);
   g_clear_pointer (&self->slot.rearms, g_ptr_array_unref);
   if (self->func_data_destroy != NULL && self->func_data != NULL)
     self->func_data_destroy (self->func_data);
 
   clear_result (self);
-  g_clear_error (&self->result_error);
-  g_clear_error (&self->error);
-  g_clear_error (&self->cancel_reason);
+  g_clear_pointer (&self->result_error, g_error_free);
+  g_clear_pointer (&self->error, g_error_free);
+  g_clear_pointer (&self->cancel_reason, g_error_free);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->key, g_free);
   g_clear_pointer (&self->name, g_free);
@@ -822,28 +823,18 @@ void
 _tasker_task_notify (TaskerTask *self,
                      guint       changed)
 {
-  static guint notify_signal_id;
+  GObject *object = G_OBJECT (self);
 
-  if (changed == 0)
-    return;
-
-  /* Notifying costs thousands of instructions even when nobody listens, and
-   * a burst of short tasks would pay it several times each. */
-  if G_UNLIKELY (notify_signal_id == 0)
-    notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
-  /* Matching the id alone finds "notify::progress" handlers and bindings too;
-   * g_signal_has_handler_pending() with no detail would miss them. */
-  if (g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal_id, 0, NULL, NULL, NULL) == 0)
-    return;
-
+  /* GLib (2.74 on) flags an object once a "notify" handler is connected and
+   * returns at once without one: no handler lookup of ours in front. */
   if (changed & TASKER_TASK_CHANGED_ATTEMPT)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ATTEMPT]);
+    g_object_notify_by_pspec (object, properties[PROP_ATTEMPT]);
   if (changed & TASKER_TASK_CHANGED_PROGRESS)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+    g_object_notify_by_pspec (object, properties[PROP_PROGRESS]);
   if (changed & TASKER_TASK_CHANGED_MESSAGE)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+    g_object_notify_by_pspec (object, properties[PROP_MESSAGE]);
   if (changed & TASKER_TASK_CHANGED_STATUS)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+    g_object_notify_by_pspec (object, properties[PROP_STATUS]);
 }
 
 /**

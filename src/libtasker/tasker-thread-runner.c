@@ -27,7 +27,7 @@ struct _TaskerThreadRunner
   TaskerTask  *head;         /* (owned) (nullable) protected by @lock, linked by runner_next */
   TaskerTask  *tail;         /* protected by @lock */
   guint        n_drainers;   /* tokens pushed and not yet finished, protected by @lock */
-  guint        n_deferred;   /* of those, tokens left for _kick(), protected by @lock */
+  int          n_deferred;   /* (atomic) of those, tokens left for _kick(): taken without the lock */
   guint        n_lingering;  /* of those, drainers polling an empty FIFO, protected by @lock */
   guint        n_queued;     /* tasks in the FIFO, protected by @lock */
   int          pushed;       /* (atomic) bumped by every push: what lingering drainers poll */
@@ -71,12 +71,21 @@ run_task (TaskerTask     *task,
   /* A task cancelled while it waited is ended by the manager; never run it. */
   if (!g_atomic_int_get (&task->cancel_requested) && _tasker_task_claim_start (task))
     {
-      const TaskerTaskSink *sink;
+      const TaskerTaskSink *sink = task->sink;
       TaskerContext *context;
 
-      /* The dirty mark makes the manager see RUNNING. */
-      if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
-        task->sink->dirty (task);
+      /* The dirty mark makes the manager see RUNNING. Started, the task
+       * can end only through its return, which the manager's own reference
+       * outlives: ours goes with the mark, or now. */
+      if (__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
+        g_object_unref (task);
+      else if (sink->dirty_take != NULL)
+        sink->dirty_take (task);
+      else
+        {
+          sink->dirty (task);
+          g_object_unref (task);
+        }
 
       context = g_steal_pointer (spare);
       if (context != NULL)
@@ -93,10 +102,7 @@ run_task (TaskerTask     *task,
       _tasker_task_begin_return (task);
 
       /* The manager's own reference keeps the task alive until it has handled
-       * this report, so ours can go first: the task is then never finalized
-       * on a pool thread because of us. */
-      sink = task->sink;
-      g_object_unref (task);
+       * this report. */
       sink->returned (task);
     }
   else
@@ -194,7 +200,8 @@ _tasker_thread_runner_free (TaskerThreadRunner *self)
   runner_unref (self);
 }
 
-/* Any thread. Takes a reference on @task until it has run or been skipped.
+/* Any thread. Takes a reference on @task until it starts (the reference goes
+ * with its dirty mark; the manager's keeps it while it runs) or is skipped.
  * Returns whether it waits because every thread is busy: marked so before
  * any thread can start it, for the manager to show (DESIGN.md §4 Messages).
  *
@@ -242,7 +249,7 @@ _tasker_thread_runner_push (TaskerThreadRunner *self,
         {
           self->n_drainers++;
           if (defer)
-            self->n_deferred++;
+            g_atomic_int_inc (&self->n_deferred);
           else
             need_drainer = TRUE;
         }
@@ -263,12 +270,8 @@ _tasker_thread_runner_push (TaskerThreadRunner *self,
 void
 _tasker_thread_runner_kick (TaskerThreadRunner *self)
 {
-  guint n;
-
-  g_mutex_lock (&self->lock);
-  n = self->n_deferred;
-  self->n_deferred = 0;
-  g_mutex_unlock (&self->lock);
+  /* Most submissions find every thread busy and defer nothing: no lock. */
+  int n = g_atomic_int_exchange (&self->n_deferred, 0);
 
   while (n-- > 0)
     g_thread_pool_push (self->pool, runner_ref (self), NULL);

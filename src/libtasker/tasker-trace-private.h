@@ -19,7 +19,8 @@ G_BEGIN_DECLS
 
 #define TASKER_TRACE_HOP_MASK G_GUINT64_CONSTANT (0xffff)
 
-guint64 _tasker_trace_new     (guint16 node);
+guint64 _tasker_trace_new     (guint16 node,
+                               gint64  now_us);
 guint64 _tasker_trace_relay   (guint64 trace_id,
                                guint16 node);
 char   *_tasker_trace_format  (guint64 trace_id);

@@ -8,12 +8,15 @@
 #include "tasker-trace-private.h"
 
 /* A new trace starting at @node: the origin and last hop are both @node,
- * the seconds and a process-wide sequence tell traces of one node apart. */
+ * the seconds and a process-wide sequence tell traces of one node apart.
+ * @now_us is the wall-clock time (g_get_real_time()), which a new task has
+ * read already. */
 guint64
-_tasker_trace_new (guint16 node)
+_tasker_trace_new (guint16 node,
+                   gint64  now_us)
 {
   static guint sequence;
-  guint64 seconds = (guint64) (g_get_real_time () / G_USEC_PER_SEC) & 0xffff;
+  guint64 seconds = (guint64) (now_us / G_USEC_PER_SEC) & 0xffff;
   guint64 seq = (guint64) g_atomic_int_add (&sequence, 1) & 0xffff;
 
   return ((guint64) node << 48) | (seconds << 32) | (seq << 16) | node;

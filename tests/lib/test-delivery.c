@@ -645,7 +645,9 @@ test_tasks_model (TestFixture   *f,
  * order, neighbours swapped, reversed, scattered, a straggler left behind for
  * rounds, a task gone before it was ever committed). After each commit the
  * model holds exactly the live tasks in the order they joined, and a copy
- * kept only from ::items-changed says the same. */
+ * kept only from ::items-changed says the same. As the manager does, the test
+ * lends each task a reference while it is in the list and hands that
+ * reference over when it removes the task. */
 
 static const TaskerTaskSink list_test_sink = { NULL };
 
@@ -689,7 +691,8 @@ list_add_tasks (TaskerTaskList *list,
 {
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(TaskerTask) task = _tasker_task_new_remote ((*next_id)++, &list_test_sink);
+      /* The new reference is the one lent to the list. */
+      TaskerTask *task = _tasker_task_new_remote ((*next_id)++, &list_test_sink);
 
       _tasker_task_list_add (list, task);
       g_ptr_array_add (expected, g_object_ref (task));
@@ -728,7 +731,7 @@ live_list_removals_in_any_order (void)
   g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(GRand) rand = g_rand_new_with_seed (18);
   guint64 next_id = 1;
-  TaskerTask *pending;
+  TaskerTask *pending, *committed, *lent;
 
   g_signal_connect (list, "items-changed", G_CALLBACK (mirror_items_changed_cb), mirror);
 
@@ -770,7 +773,7 @@ live_list_removals_in_any_order (void)
       g_autofree gboolean *picked = g_new0 (gboolean, n);
 
       list_add_tasks (list, expected, &next_id, 100);
-      _tasker_task_list_add (list, brief);
+      _tasker_task_list_add (list, g_object_ref (brief));
       _tasker_task_list_remove (list, brief);
 
       g_array_set_size (order, 0);
@@ -797,14 +800,30 @@ live_list_removals_in_any_order (void)
 
   g_signal_handlers_disconnect_by_data (list, mirror);
 
-  /* A task still waiting for a commit goes with the list. */
+  /* A task in the list is only lent to it: the list lets go of it without
+   * unreffing. A removed one whose removal was not committed yet, before or
+   * after it was in the model, is the list's and goes with it. */
+  lent = _tasker_task_new_remote (next_id++, &list_test_sink);
+  g_object_add_weak_pointer (G_OBJECT (lent), (gpointer *) &lent);
+  _tasker_task_list_add (list, lent);
+  committed = _tasker_task_new_remote (next_id++, &list_test_sink);
+  g_object_add_weak_pointer (G_OBJECT (committed), (gpointer *) &committed);
+  _tasker_task_list_add (list, committed);
+  g_assert_true (_tasker_task_list_commit (list));
+  _tasker_task_list_remove (list, committed);
   pending = _tasker_task_new_remote (next_id++, &list_test_sink);
   g_object_add_weak_pointer (G_OBJECT (pending), (gpointer *) &pending);
   _tasker_task_list_add (list, pending);
-  g_object_unref (pending);
+  _tasker_task_list_remove (list, pending);
   g_assert_nonnull (pending);
+  g_assert_nonnull (committed);
   g_clear_object (&list);
   g_assert_null (pending);
+  g_assert_null (committed);
+  g_assert_nonnull (lent);
+  g_assert_cmpuint (G_OBJECT (lent)->ref_count, ==, 1);
+  g_object_unref (lent);
+  g_assert_null (lent);
 }
 
 static void

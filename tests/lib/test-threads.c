@@ -736,6 +736,100 @@ gated_first_cb (TaskerContext *context,
   test_gate_wait (&k->gate, NULL);
 }
 
+/* Who holds a thread task: its runner from the push until it starts, then
+ * the mark that makes the manager see it running (or nobody, if a mark was
+ * pending already: a retried task admitted again and started before the
+ * manager's context synced it), besides the manager's own reference until
+ * it ends. Retried, cancelled while waiting, or run once: every task is
+ * finalized once the test lets go of it, none before it ended. */
+
+typedef struct
+{
+  int calls;
+} Calls;
+
+static void
+gate_wait_cb (TaskerContext *context,
+              gpointer       user_data)
+{
+  test_gate_wait (user_data, NULL);
+}
+
+static void
+fail_first_call_cb (TaskerContext *context,
+                    gpointer       user_data)
+{
+  Calls *calls = user_data;
+
+  if (g_atomic_int_add (&calls->calls, 1) == 0)
+    tasker_context_return_new_error (context, G_IO_ERROR, G_IO_ERROR_FAILED, "first call fails");
+}
+
+static guint
+count_alive (TaskerTask **tasks,
+             guint        n)
+{
+  guint n_alive = 0;
+
+  for (guint i = 0; i < n; i++)
+    n_alive += tasks[i] != NULL;
+
+  return n_alive;
+}
+
+static void
+test_task_references_released (TestFixture   *f,
+                               gconstpointer  data)
+{
+  enum { N = 40 };
+  g_autoptr(TaskerTaskOptions) retried = tasker_task_options_new ();
+  TaskerTask *blocker;
+  TaskerTask *retries[N];
+  TaskerTask *cancelled[N];
+  Calls calls[N] = { { 0 } };
+  TestGate gate;
+
+  test_gate_init (&gate);
+  tasker_manager_set_max_threads (f->manager, 1);
+  tasker_task_options_set_retry (retried, 2, 1, 1.0, 0, 0.0);
+
+  /* One thread, held: everything else waits for it. */
+  blocker = test_run_thread (f->manager, NULL, f->options, gate_wait_cb, &gate);
+  test_gate_block_until_waiting (&gate, 1);
+  for (guint i = 0; i < N; i++)
+    {
+      retries[i] = test_run_thread (f->manager, NULL, retried, fail_first_call_cb, &calls[i]);
+      cancelled[i] = test_run_thread (f->manager, NULL, f->options, gate_wait_cb, &gate);
+      tasker_task_cancel (cancelled[i]);
+    }
+  test_gate_open (&gate);
+  test_settle (f->manager);
+
+  test_assert_status (blocker, TASKER_TASK_STATUS_COMPLETED);
+  for (guint i = 0; i < N; i++)
+    {
+      test_assert_status (retries[i], TASKER_TASK_STATUS_COMPLETED);
+      g_assert_cmpuint (tasker_task_get_attempt (retries[i]), ==, 2);
+      g_assert_cmpint (g_atomic_int_get (&calls[i].calls), ==, 2);
+      test_assert_status (cancelled[i], TASKER_TASK_STATUS_CANCELLED);
+    }
+
+  /* Once the test lets go, the manager lets go of each within a dispatch or two. */
+  g_object_add_weak_pointer (G_OBJECT (blocker), (gpointer *) &blocker);
+  g_object_unref (blocker);
+  for (guint i = 0; i < N; i++)
+    {
+      g_object_add_weak_pointer (G_OBJECT (retries[i]), (gpointer *) &retries[i]);
+      g_object_add_weak_pointer (G_OBJECT (cancelled[i]), (gpointer *) &cancelled[i]);
+      g_object_unref (retries[i]);
+      g_object_unref (cancelled[i]);
+    }
+  TEST_WAIT_UNTIL (f->context, blocker == NULL &&
+                               count_alive (retries, N) == 0 && count_alive (cancelled, N) == 0);
+
+  test_gate_clear (&gate);
+}
+
 /* A pool thread hands its next task the context the last one left, which
  * lends that task rather than referencing it; a function that keeps its
  * context keeps its task alive with it, after the end and after everyone
@@ -1452,6 +1546,7 @@ main (int   argc,
   TEST_ADD ("/Tasker/Threads/max-threads-raised", test_max_threads_raised);
   TEST_ADD ("/Tasker/Threads/kept-recycled-context-holds-task", test_kept_recycled_context_holds_task);
   TEST_ADD ("/Tasker/Threads/lingering-thread-misses-nothing", test_lingering_thread_misses_nothing);
+  TEST_ADD ("/Tasker/Threads/task-references-released", test_task_references_released);
   TEST_ADD ("/Tasker/Threads/where-functions-run", test_where_functions_run);
   TEST_ADD ("/Tasker/Threads/dup-message-any-thread", test_dup_message_any_thread);
   g_test_add_func ("/Tasker/Threads/default-context", callbacks_run_on_the_default_context);
