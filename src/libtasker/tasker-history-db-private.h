@@ -102,6 +102,8 @@ gboolean         _tasker_history_db_delete        (TaskerHistoryDb     *self,
                                                    const gint64        *row,
                                                    GError             **error);
 
+guint64          _tasker_history_db_get_max_task_id (TaskerHistoryDb   *self);
+
 /* Tests only (_tasker_history_run_for_test()): the connection. */
 struct sqlite3  *_tasker_history_db_get_connection (TaskerHistoryDb    *self);
 

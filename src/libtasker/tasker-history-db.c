@@ -1269,3 +1269,15 @@ _tasker_history_db_get_connection (TaskerHistoryDb *self)
 {
   return self->conn;
 }
+
+/* The largest task id the database holds (0 for none): a new run's ids
+ * continue after it. No index serves it; a history is a few thousand rows. */
+guint64
+_tasker_history_db_get_max_task_id (TaskerHistoryDb *self)
+{
+  g_autofree char *max = NULL;
+
+  if (!query_text (self, "SELECT MAX(task_id) FROM tasks", &max) || max == NULL)
+    return 0;
+  return g_ascii_strtoull (max, NULL, 10);
+}

@@ -445,6 +445,11 @@ writer_open (TaskerHistory *self)
       guint max_age_days = self->max_age_days;
       guint max_count = self->max_count;
 
+      /* Ids go on from an earlier run's, so that an id names one task in
+       * the history and among the live ones (taskerctl status 12). Tasks
+       * made before this, in the moment the history takes to open, may
+       * still repeat one. */
+      _tasker_task_ids_continue_after (_tasker_history_db_get_max_task_id (self->db));
       self->limits_changed = FALSE;
       g_mutex_unlock (&self->lock);
       writer_run_retention (self, max_age_days, max_count);

@@ -237,6 +237,7 @@ TaskerTask    *_tasker_task_new             (TaskerManager     *manager,
                                              TaskerTaskRunFunc  func,
                                              gpointer           func_data,
                                              GDestroyNotify     func_data_destroy);
+void           _tasker_task_ids_continue_after (guint64         id);
 TaskerTask    *_tasker_task_new_remote      (guint64            id,
                                              const TaskerTaskSink *sink);
 gboolean       _tasker_task_claim_start     (TaskerTask        *self);

@@ -317,6 +317,22 @@ tasker_task_init (TaskerTask *self)
   self->exit_status = -1;
 }
 
+/* Task ids, unique in the process; and, once a history is open, beyond
+ * those it holds (see _tasker_task_ids_continue_after()). */
+static guint64 last_id;
+
+/* Later tasks get ids above @id: a history of earlier runs keeps its own
+ * ids, and an id names one task across restarts. */
+void
+_tasker_task_ids_continue_after (guint64 id)
+{
+  guint64 last = __atomic_load_n (&last_id, __ATOMIC_RELAXED);
+
+  while (last < id &&
+         !__atomic_compare_exchange_n (&last_id, &last, id, TRUE, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    ;
+}
+
 TaskerTask *
 _tasker_task_new (TaskerManager        *manager,
                   const TaskerTaskSink *sink,
@@ -327,7 +343,6 @@ _tasker_task_new (TaskerManager        *manager,
                   gpointer           func_data,
                   GDestroyNotify     func_data_destroy)
 {
-  static guint64 last_id;
   TaskerTask *self;
 
   self = g_object_new (TASKER_TYPE_TASK, NULL);

@@ -1010,6 +1010,57 @@ shutdown_flushes_what_it_killed (void)
   remove_history_dir (dir);
 }
 
+/* Ids go on from the history's: an earlier run's task 12 is not the id of
+ * a new task, so that an id names one task across restarts. The earlier
+ * run is a record whose task id is moved far ahead, by SQL. */
+static void
+ids_continue_after_history (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(GError) error = NULL;
+  guint64 old_id;
+
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+    g_autoptr(GListModel) records = NULL;
+    g_autoptr(TaskerTask) task = NULL;
+
+    tasker_manager_set_history_path (manager, path);
+    task = tasker_manager_run_thread (manager, NULL, NULL, ok_func, (gpointer) "ok", NULL, &error);
+    g_assert_no_error (error);
+    TEST_WAIT_UNTIL (tasker_manager_get_context (manager), tasker_task_is_final (task));
+    records = query_until_n (manager, q, 1);
+    old_id = tasker_task_get_id (task) + 1000000;
+    tasker_manager_shutdown (manager, 1000);
+  }
+  {
+    sqlite3 *db = NULL;
+    g_autofree char *sql = g_strdup_printf ("UPDATE tasks SET task_id = %" G_GUINT64_FORMAT, old_id);
+
+    g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  {
+    g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+    g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+    g_autoptr(GListModel) records = NULL;
+    g_autoptr(TaskerTask) task = NULL;
+
+    tasker_manager_set_history_path (manager, path);
+    /* The query is answered once the history is open. */
+    records = query_until_n (manager, q, 1);
+    task = tasker_manager_run_thread (manager, NULL, NULL, ok_func, (gpointer) "ok", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (tasker_task_get_id (task), >, old_id);
+    TEST_WAIT_UNTIL (tasker_manager_get_context (manager), tasker_task_is_final (task));
+    tasker_manager_shutdown (manager, 1000);
+  }
+  remove_history_dir (dir);
+}
+
 /* A command's exit status is its record's description exit-status, for a
  * plain and a durable record (whose end updates the row written at submit)
  * alike; a thread task's record has none. The task-id query finds a record
@@ -1097,6 +1148,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/History/durable/death-interrupts", death_leaves_durable_tasks_interrupted);
   g_test_add_func ("/Tasker/History/text-search", text_search_covers_name_and_descriptions);
   g_test_add_func ("/Tasker/History/exit-status", exit_status_is_recorded);
+  g_test_add_func ("/Tasker/History/ids-continue-after-history", ids_continue_after_history);
   g_test_add_func ("/Tasker/History/delete-refuses-foreign", delete_refuses_foreign_records);
   g_test_add_func ("/Tasker/History/clear-keeps-unfinished-durable", clear_keeps_unfinished_durable_records);
   g_test_add_func ("/Tasker/History/durable/replaces-record", replaces_record_keeps_one_record_per_job);
