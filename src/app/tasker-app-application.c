@@ -713,6 +713,7 @@ tasker_app_application_command_line (GApplication            *app,
       g_autoptr(TaskerAppCommand) command = NULL;
       g_autoptr(TaskerTask) task = NULL;
       g_autoptr(GError) error = NULL;
+      g_auto(GStrv) default_queues = NULL;
       /* The caller's whole environment (G_APPLICATION_SEND_ENVIRONMENT):
        * the command runs, and is looked for, as in the caller's terminal;
        * its record keeps it for a re-run. */
@@ -736,6 +737,13 @@ tasker_app_application_command_line (GApplication            *app,
 
       tasker_app_command_set_environ (command, envp);
       tasker_app_command_set_cwd (command, cwd);
+      /* No --queue: the first of Preferences' queues, as in New Task and
+       * for taskerctl. */
+      if (queue == NULL)
+        {
+          default_queues = tasker_app_application_dup_queue_names (self);
+          queue = default_queues[0];
+        }
       tasker_app_command_set_queue (command, queue);
       tasker_app_command_set_timeout (command, (guint) MAX (timeout, 0));
       tasker_app_command_set_retries (command, (guint) MAX (retries, 0));

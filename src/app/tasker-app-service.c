@@ -765,6 +765,14 @@ command_from_call (TaskerAppService       *self,
         return NULL;
       tasker_app_command_set_queue (command, value);
     }
+  else
+    {
+      /* The first of Preferences' queues, as in New Task: a script adding
+       * ten commands gets that queue's parallelism, not ten at once. */
+      g_auto(GStrv) names = tasker_app_application_dup_queue_names (get_app (self));
+
+      tasker_app_command_set_queue (command, names[0]);
+    }
   if (g_variant_dict_lookup (dict, "name", "&s", &value))
     tasker_app_command_set_name (command, value);
   if (g_variant_dict_lookup (dict, "key", "&s", &value))

@@ -9,7 +9,9 @@ from ctl_session import CtlSession
 
 @pytest.fixture(scope="module")
 def bus():
-    session = CtlSession()
+    # Commands without --queue go to the first queue: one wide enough that
+    # the tests' tasks never wait for each other.
+    session = CtlSession(settings={"queues": "[('default', 200, 0)]"})
     session.keep_alive()
     yield session
     session.close()

@@ -228,6 +228,18 @@ def test_activated_application_stays_while_calls_come(fresh_bus):
     assert fresh_bus.app_pid() == pid
 
 
+def test_commands_without_a_queue_go_to_the_first(fresh_bus):
+    """As in New Task: the first of Preferences' queues (by default "default",
+    two at a time), not all at once."""
+    ids = [fresh_bus.add("--", "sleep", "600") for _ in range(3)]
+    fresh_bus.wait_status(ids[0], ["running"])
+    fresh_bus.wait_status(ids[1], ["running"])
+    third = fresh_bus.task(ids[2])
+    assert third["status"] == "pending"
+    assert all(fresh_bus.task(i)["queue"] == "default" for i in ids)
+    assert fresh_bus.ctl("cancel", *map(str, ids)).returncode == 0
+
+
 def test_not_installed():
     session = CtlSession(service=False)
     try:
@@ -403,7 +415,8 @@ def test_list_columns_and_json(bus):
         assert row[:header.index("PROGRESS") + len("PROGRESS")].endswith(" -")
         assert re.search(r" \d+:\d\d$", row[:header.index("ELAPSED") + len("ELAPSED")])
     assert rows[first][header.index("QUEUE"):].startswith("default ")
-    assert rows[second][header.index("QUEUE"):].startswith("-  ")
+    # Without --queue: the first of Preferences' queues.
+    assert rows[second][header.index("QUEUE"):].startswith("default ")
     # A control character in a name is a space: a row stays one line.
     assert rows[first].endswith(odd_name.replace("\t", " ").replace("\x01", " "))
     assert rows[second].endswith("  second")
