@@ -6,7 +6,7 @@
  * the only thread that calls in here; the queue, the thread and the async
  * API are there.
  *
- * Schema (PRAGMA user_version = TASKER_HISTORY_SCHEMA_VERSION, 2):
+ * Schema (PRAGMA user_version = TASKER_HISTORY_SCHEMA_VERSION, 3):
  *
  *   tasks         one row per finished task, and one per durable task
  *                 submitted or running (its later records update it):
@@ -24,14 +24,20 @@
  *                 (→ tasks.row, ON DELETE CASCADE), key, value
  *
  * with indexes on status, key and finished time (each with finished_time, so
- * the newest-first order comes from the index; the key index covers only
- * the tasks that have a key).
+ * the newest-first order comes from the index). The key index covers only
+ * the tasks that have a key, the status index only the records that are not
+ * COMPLETED (NOT_COMPLETED): most records are completed ones, and each index
+ * a row goes into is most of the writer's cost per record, while a query for
+ * completed records reads the finished-time index newest first and keeps the
+ * completed ones, which are most of them. A query for another status says
+ * NOT_COMPLETED too, so that SQLite knows the partial index has its rows.
  *
  * Versions. 0 is a new, empty file: the schema above is created. 1 had no
  * durable tasks: version 2 added the `interrupted` column (ALTER TABLE, in
  * place; the rows keep 0) and, at every open, marks the unfinished records
- * that ended programs left interrupted. A later version, or a file with
- * tables of another program, is refused as it is.
+ * that ended programs left interrupted. Version 3 made the status index
+ * partial (dropped and created again, in place). A later version, or a file
+ * with tables of another program, is refused as it is.
  *
  * One database, one live program: PATH.lock is flock()ed while the database
  * is open (the histories of one process share the lock); a second process
@@ -176,6 +182,16 @@ icontains_func (sqlite3_context  *ctx,
 
 /* The schema */
 
+/* The records the status index holds; the query for another status than
+ * COMPLETED repeats it word for word (SQLite uses a partial index only for a
+ * query whose WHERE has its condition's terms). */
+#define NOT_COMPLETED "status <> " G_STRINGIFY (TASKER_HISTORY_STATUS_COMPLETED)
+
+/* The status index (version 3): records that are not completed. */
+#define CREATE_STATUS_INDEX \
+  "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, finished_time)" \
+  " WHERE " NOT_COMPLETED ";"
+
 static const char schema_sql[] =
   "BEGIN IMMEDIATE;"
   "CREATE TABLE IF NOT EXISTS tasks ("
@@ -206,28 +222,41 @@ static const char schema_sql[] =
   "  value    TEXT NOT NULL,"
   "  PRIMARY KEY (task_row, key)"
   ") WITHOUT ROWID;"
-  "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, finished_time);"
+  CREATE_STATUS_INDEX
   "CREATE INDEX IF NOT EXISTS tasks_by_key ON tasks (key, finished_time) WHERE key IS NOT NULL;"
   "CREATE INDEX IF NOT EXISTS tasks_by_finished_time ON tasks (finished_time, task_id);"
   "PRAGMA user_version = " G_STRINGIFY (TASKER_HISTORY_SCHEMA_VERSION) ";"
   "COMMIT;";
 
-/* The schema above, the upgrade below and the file's header comment are
- * version 2's: a new version changes all three. */
-G_STATIC_ASSERT (TASKER_HISTORY_SCHEMA_VERSION == 2);
+/* The schema above, the upgrades below and the file's header comment are
+ * version 3's: a new version changes all three. */
+G_STATIC_ASSERT (TASKER_HISTORY_SCHEMA_VERSION == 3);
+G_STATIC_ASSERT (TASKER_HISTORY_STATUS_COMPLETED == TASKER_TASK_STATUS_COMPLETED);
+
+/* Version 2 → 3: the status index leaves the completed records out. */
+#define UPGRADE_FROM_2 \
+  "DROP INDEX IF EXISTS tasks_by_status;" \
+  CREATE_STATUS_INDEX \
+  "PRAGMA user_version = 3;"
 
 /* Version 1 → 2: durable tasks, whose records a restart may find
- * unfinished (mark_interrupted_sql). */
+ * unfinished (mark_interrupted_sql); then 2 → 3. */
 static const char upgrade_from_1_sql[] =
   "BEGIN IMMEDIATE;"
   "ALTER TABLE tasks ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;"
-  "PRAGMA user_version = 2;"
+  UPGRADE_FROM_2
+  "COMMIT;";
+
+static const char upgrade_from_2_sql[] =
+  "BEGIN IMMEDIATE;"
+  UPGRADE_FROM_2
   "COMMIT;";
 
 /* Unfinished records at open are from programs that ended before their
- * tasks did: this history writes none before it has run this. */
+ * tasks did: this history writes none before it has run this. (NOT_COMPLETED
+ * lets it read the status index.) */
 static const char mark_interrupted_sql[] =
-  "UPDATE tasks SET interrupted = 1 WHERE status <= 1 AND NOT interrupted;";
+  "UPDATE tasks SET interrupted = 1 WHERE status <= 1 AND " NOT_COMPLETED " AND NOT interrupted;";
 
 #define RECORD_COLUMNS \
   "row, task_id, key, name, kind, status, message, progress, error_domain, error_code, " \
@@ -465,6 +494,7 @@ check_database (TaskerHistoryDb  *self,
     }
   if (g_strcmp0 (*user_version, "0") != 0
       && g_strcmp0 (*user_version, "1") != 0
+      && g_strcmp0 (*user_version, "2") != 0
       && g_strcmp0 (*user_version, G_STRINGIFY (TASKER_HISTORY_SCHEMA_VERSION)) != 0)
     {
       *reason = g_strdup_printf ("unknown schema version %s (this version of Tasker knows %d)",
@@ -476,7 +506,7 @@ check_database (TaskerHistoryDb  *self,
 }
 
 /* Makes the files private, switches to WAL mode, creates (version 0) or
- * upgrades (version 1) the schema, marks the records ended programs left
+ * upgrades (versions 1 and 2) the schema, marks the records ended programs left
  * unfinished interrupted, and adds the query's search function. */
 static gboolean
 set_up_database (TaskerHistoryDb  *self,
@@ -508,9 +538,10 @@ set_up_database (TaskerHistoryDb  *self,
           return FALSE;
         }
     }
-  else if (g_strcmp0 (user_version, "1") == 0)
+  else if (g_strcmp0 (user_version, "1") == 0 || g_strcmp0 (user_version, "2") == 0)
     {
-      if (!exec_sql (self, upgrade_from_1_sql))
+      if (!exec_sql (self, g_strcmp0 (user_version, "1") == 0 ? upgrade_from_1_sql
+                                                               : upgrade_from_2_sql))
         {
           *reason = g_strdup_printf ("cannot upgrade the tables: %s", sqlite3_errmsg (self->conn));
           exec_sql (self, "ROLLBACK");
@@ -1130,8 +1161,10 @@ _tasker_history_db_query (TaskerHistoryDb     *self,
   int rc;
 
   /* Numbered parameters: the ones a query leaves out stay unbound. */
-  if (query->status >= 0)
+  if (query->status == TASKER_TASK_STATUS_COMPLETED)
     g_string_append (sql, " AND status = ?1");
+  else if (query->status >= 0)
+    g_string_append (sql, " AND status = ?1 AND " NOT_COMPLETED);
   if (query->key != NULL)
     g_string_append (sql, " AND key = ?2");
   if (query->name != NULL)

@@ -248,7 +248,8 @@ file_mode (const char *path)
 }
 
 /* The file is made 0600 (whatever the umask), its new directories 0700, in
- * WAL mode, with user_version 2. */
+ * WAL mode, with user_version 3; the status index leaves the completed
+ * records out. */
 static void
 test_file (HistFixture   *f,
            gconstpointer  data)
@@ -260,6 +261,7 @@ test_file (HistFixture   *f,
   g_autofree char *journal_mode = NULL;
   g_autofree char *user_version = NULL;
   g_autofree char *tables = NULL;
+  g_autofree char *status_index = NULL;
   g_autoptr(TaskerTask) task = NULL;
   HistWork work = { NULL, -1, NULL, 0, NULL };
   mode_t old_umask;
@@ -283,7 +285,9 @@ test_file (HistFixture   *f,
   journal_mode = sqlite_text (path, "PRAGMA journal_mode");
   g_assert_cmpstr (journal_mode, ==, "wal");
   user_version = sqlite_text (path, "PRAGMA user_version");
-  g_assert_cmpstr (user_version, ==, "2");
+  g_assert_cmpstr (user_version, ==, "3");
+  status_index = sqlite_text (path, "SELECT sql FROM sqlite_master WHERE name = 'tasks_by_status'");
+  g_assert_nonnull (strstr (status_index, " WHERE status <> 2"));
   tables = sqlite_text (path, "SELECT group_concat (name, ' ') FROM"
                               " (SELECT name FROM sqlite_master WHERE type IN ('table', 'index')"
                               "  AND name NOT LIKE 'sqlite_%' ORDER BY name)");
@@ -1109,7 +1113,97 @@ test_upgrade_from_1 (HistFixture   *f,
   hist_close (f);
 
   version = sqlite_text (f->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, "3");
+}
+
+/* The names of @query's records, newest first, joined with spaces. */
+static char *
+query_names (HistFixture        *f,
+             TaskerHistoryQuery *query)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) records = hist_query (f, query, NULL, &error);
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < g_list_model_get_n_items (records); i++)
+    {
+      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (records, i);
+
+      g_string_append_printf (names, i == 0 ? "%s" : " %s", tasker_history_record_get_name (record));
+    }
+
+  return g_strdup (names->str);
+}
+
+/* A version 2 database (its status index held every record) is upgraded in
+ * place: the index leaves the completed records out, the records are kept,
+ * and a query for each status finds its own. */
+static void
+test_upgrade_from_2 (HistFixture   *f,
+                     gconstpointer  data)
+{
+  static const struct { int status; const char *names; } expected[] = {
+    { -1, "unfinished cancelled failed-late done-late failed done" },
+    { TASKER_TASK_STATUS_PENDING, "" },
+    { TASKER_TASK_STATUS_RUNNING, "unfinished" },
+    { TASKER_TASK_STATUS_COMPLETED, "done-late done" },
+    { TASKER_TASK_STATUS_FAILED, "failed-late failed" },
+    { TASKER_TASK_STATUS_CANCELLED, "cancelled" },
+  };
+  g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
+  sqlite3 *db = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *status_index = NULL;
+  g_autofree char *indexed = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "CREATE TABLE tasks (row INTEGER PRIMARY KEY, task_id INTEGER NOT NULL,"
+                                 " key TEXT, name TEXT, kind INTEGER NOT NULL, status INTEGER NOT NULL,"
+                                 " message TEXT, progress REAL NOT NULL DEFAULT 0, error_domain TEXT,"
+                                 " error_code INTEGER NOT NULL DEFAULT 0, error_message TEXT,"
+                                 " attempts INTEGER NOT NULL DEFAULT 0, created_time INTEGER NOT NULL DEFAULT 0,"
+                                 " started_time INTEGER NOT NULL DEFAULT 0, finished_time INTEGER NOT NULL,"
+                                 " trace_id INTEGER NOT NULL DEFAULT 0, parent_id INTEGER NOT NULL DEFAULT 0,"
+                                 " log TEXT, n_descriptions INTEGER NOT NULL DEFAULT 0,"
+                                 " interrupted INTEGER NOT NULL DEFAULT 0);"
+                                 "CREATE TABLE descriptions (task_row INTEGER NOT NULL REFERENCES tasks (row)"
+                                 " ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,"
+                                 " PRIMARY KEY (task_row, key)) WITHOUT ROWID;"
+                                 "CREATE INDEX tasks_by_status ON tasks (status, finished_time);"
+                                 "CREATE INDEX tasks_by_key ON tasks (key, finished_time)"
+                                 " WHERE key IS NOT NULL;"
+                                 "CREATE INDEX tasks_by_finished_time ON tasks (finished_time, task_id);"
+                                 "INSERT INTO tasks (task_id, name, kind, status, finished_time) VALUES"
+                                 " (1, 'done', 0, 2, 1000), (2, 'failed', 0, 3, 2000),"
+                                 " (3, 'done-late', 0, 2, 3000), (4, 'failed-late', 0, 3, 4000),"
+                                 " (5, 'cancelled', 0, 4, 5000), (6, 'unfinished', 0, 1, 6000);"
+                                 "PRAGMA user_version = 2",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  hist_open (f, NULL, 0, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autofree char *names = NULL;
+
+      tasker_history_query_set_status (query, expected[i].status);
+      names = query_names (f, query);
+      g_assert_cmpstr (names, ==, expected[i].names);
+    }
+  g_assert_false (_tasker_history_is_disabled (f->history));
+  hist_close (f);
+
+  version = sqlite_text (f->path, "PRAGMA user_version");
+  g_assert_cmpstr (version, ==, "3");
+  status_index = sqlite_text (f->path, "SELECT sql FROM sqlite_master WHERE name = 'tasks_by_status'");
+  g_assert_nonnull (strstr (status_index, " WHERE status <> 2"));
+  /* What the index holds: the records that are not completed. */
+  indexed = sqlite_text (f->path, "SELECT group_concat (name, ' ') FROM"
+                                  " (SELECT name FROM tasks INDEXED BY tasks_by_status"
+                                  "  WHERE status <> 2 ORDER BY status, finished_time)");
+  g_assert_cmpstr (indexed, ==, "unfinished failed failed-late cancelled");
 }
 
 /* Flush waits at most its timeout, and says whether everything got in. */
@@ -1503,6 +1597,7 @@ main (int   argc,
   HIST_TEST_ADD ("/Tasker/History/foreign-database", test_foreign_database);
   HIST_TEST_ADD ("/Tasker/History/private-at-every-open", test_private_at_every_open);
   HIST_TEST_ADD ("/Tasker/History/upgrade-from-1", test_upgrade_from_1);
+  HIST_TEST_ADD ("/Tasker/History/upgrade-from-2", test_upgrade_from_2);
   HIST_TEST_ADD ("/Tasker/History/flush-timeout", test_flush_timeout);
   HIST_TEST_ADD ("/Tasker/History/free-writes-queued", test_free_writes_queued);
 
