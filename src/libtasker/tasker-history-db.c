@@ -83,6 +83,26 @@
 
 typedef struct _DbLock DbLock;
 
+/* What a parameter of the multi-row insert holds. Bindings outlive
+ * sqlite3_reset(), and most of a plain record's values are those of the
+ * record before it (no key, no error, the same kind and status…): a value
+ * the parameter already holds is not bound again, which saves most of the
+ * binds of a row. A text is known only when NULL (a bound text points into
+ * an entry that is gone once its batch is done). */
+typedef enum
+{
+  PARAM_UNKNOWN,
+  PARAM_NULL,
+  PARAM_INT,
+  PARAM_DOUBLE,
+} ParamKind;
+
+typedef struct
+{
+  ParamKind     kind;
+  sqlite3_int64 value;                   /* PARAM_INT's value, PARAM_DOUBLE's bits */
+} BoundParam;
+
 struct _TaskerHistoryDb
 {
   char           *path;                  /* (owned) what warnings and records name */
@@ -90,6 +110,7 @@ struct _TaskerHistoryDb
   DbLock         *lock;                  /* (owned) (nullable) */
   sqlite3_stmt   *insert_task;           /* (owned) (nullable) */
   sqlite3_stmt   *insert_tasks;          /* (owned) (nullable) INSERT_ROWS rows at once */
+  BoundParam      insert_tasks_bound[INSERT_ROWS * INSERT_PARAMS];   /* what its parameters hold */
   sqlite3_stmt   *update_task;           /* (owned) (nullable) */
   sqlite3_stmt   *insert_description;    /* (owned) (nullable) */
   sqlite3_stmt   *select_descriptions;   /* (owned) (nullable) */
@@ -694,11 +715,79 @@ warn_write_failure (TaskerHistoryDb *self,
              self->path, what, self->write_error);
 }
 
+/* Binds parameter @i to @value unless @bound (nullable: always bind) says
+ * it holds it already. A failed bind leaves it PARAM_UNKNOWN. */
+static int
+bind_int64_once (sqlite3_stmt  *stmt,
+                 BoundParam    *bound,
+                 int            i,
+                 sqlite3_int64  value)
+{
+  BoundParam *param = bound != NULL ? &bound[i - 1] : NULL;
+  int rc;
+
+  if (param != NULL && param->kind == PARAM_INT && param->value == value)
+    return SQLITE_OK;
+  rc = sqlite3_bind_int64 (stmt, i, value);
+  if (param != NULL)
+    {
+      param->kind = rc == SQLITE_OK ? PARAM_INT : PARAM_UNKNOWN;
+      param->value = value;
+    }
+
+  return rc;
+}
+
+static int
+bind_double_once (sqlite3_stmt *stmt,
+                  BoundParam   *bound,
+                  int           i,
+                  double        value)
+{
+  BoundParam *param = bound != NULL ? &bound[i - 1] : NULL;
+  sqlite3_int64 bits;
+  int rc;
+
+  G_STATIC_ASSERT (sizeof bits == sizeof value);
+  memcpy (&bits, &value, sizeof bits);
+  if (param != NULL && param->kind == PARAM_DOUBLE && param->value == bits)
+    return SQLITE_OK;
+  rc = sqlite3_bind_double (stmt, i, value);
+  if (param != NULL)
+    {
+      param->kind = rc == SQLITE_OK ? PARAM_DOUBLE : PARAM_UNKNOWN;
+      param->value = bits;
+    }
+
+  return rc;
+}
+
+/* @text is the entry's (SQLITE_STATIC): only a NULL is known afterwards. */
+static int
+bind_text_once (sqlite3_stmt *stmt,
+                BoundParam   *bound,
+                int           i,
+                const char   *text)
+{
+  BoundParam *param = bound != NULL ? &bound[i - 1] : NULL;
+  int rc;
+
+  if (param != NULL && param->kind == PARAM_NULL && text == NULL)
+    return SQLITE_OK;
+  rc = sqlite3_bind_text (stmt, i, text, -1, SQLITE_STATIC);
+  if (param != NULL)
+    param->kind = rc == SQLITE_OK && text == NULL ? PARAM_NULL : PARAM_UNKNOWN;
+
+  return rc;
+}
+
 /* The insert's parameters, from @first on (1 for the insert and the
- * update, which shares them). Returns the first error: a parameter that
- * failed to bind would be written as NULL. */
+ * update, which shares them); @bound (nullable) says what the parameters
+ * hold (see BoundParam). Returns the first error: a parameter that failed
+ * to bind would be written as NULL. */
 static int
 bind_entry_at (sqlite3_stmt       *stmt,
+               BoundParam         *bound,
                TaskerHistoryEntry *entry,
                guint               n_descriptions,
                int                 first)
@@ -707,25 +796,25 @@ bind_entry_at (sqlite3_stmt       *stmt,
   int o = first - 1;
 
 #define BIND(call) G_STMT_START { if (rc == SQLITE_OK) rc = (call); } G_STMT_END
-  BIND (sqlite3_bind_int64 (stmt, o + 1, (sqlite3_int64) entry->task_id));
-  BIND (sqlite3_bind_text (stmt, o + 2, entry->key, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_text (stmt, o + 3, entry->name, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_int (stmt, o + 4, entry->kind));
-  BIND (sqlite3_bind_int (stmt, o + 5, entry->status));
-  BIND (sqlite3_bind_text (stmt, o + 6, entry->message, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_double (stmt, o + 7, entry->progress));
-  BIND (sqlite3_bind_text (stmt, o + 8, entry->error_domain, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_int (stmt, o + 9, entry->error_code));
-  BIND (sqlite3_bind_text (stmt, o + 10, entry->error_message, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_int64 (stmt, o + 11, entry->attempts));
-  BIND (sqlite3_bind_int64 (stmt, o + 12, entry->created_time));
-  BIND (sqlite3_bind_int64 (stmt, o + 13, entry->started_time));
-  BIND (sqlite3_bind_int64 (stmt, o + 14, entry->finished_time));
-  BIND (sqlite3_bind_int64 (stmt, o + 15, (sqlite3_int64) entry->trace_id));
-  BIND (sqlite3_bind_int64 (stmt, o + 16, (sqlite3_int64) entry->parent_id));
-  BIND (sqlite3_bind_text (stmt, o + 17, entry->log, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_int (stmt, o + 18, n_descriptions));
-  BIND (sqlite3_bind_int (stmt, o + 19, entry->interrupted));
+  BIND (bind_int64_once (stmt, bound, o + 1, (sqlite3_int64) entry->task_id));
+  BIND (bind_text_once (stmt, bound, o + 2, entry->key));
+  BIND (bind_text_once (stmt, bound, o + 3, entry->name));
+  BIND (bind_int64_once (stmt, bound, o + 4, entry->kind));
+  BIND (bind_int64_once (stmt, bound, o + 5, entry->status));
+  BIND (bind_text_once (stmt, bound, o + 6, entry->message));
+  BIND (bind_double_once (stmt, bound, o + 7, entry->progress));
+  BIND (bind_text_once (stmt, bound, o + 8, entry->error_domain));
+  BIND (bind_int64_once (stmt, bound, o + 9, entry->error_code));
+  BIND (bind_text_once (stmt, bound, o + 10, entry->error_message));
+  BIND (bind_int64_once (stmt, bound, o + 11, entry->attempts));
+  BIND (bind_int64_once (stmt, bound, o + 12, entry->created_time));
+  BIND (bind_int64_once (stmt, bound, o + 13, entry->started_time));
+  BIND (bind_int64_once (stmt, bound, o + 14, entry->finished_time));
+  BIND (bind_int64_once (stmt, bound, o + 15, (sqlite3_int64) entry->trace_id));
+  BIND (bind_int64_once (stmt, bound, o + 16, (sqlite3_int64) entry->parent_id));
+  BIND (bind_text_once (stmt, bound, o + 17, entry->log));
+  BIND (bind_int64_once (stmt, bound, o + 18, n_descriptions));
+  BIND (bind_int64_once (stmt, bound, o + 19, entry->interrupted));
 #undef BIND
 
   return rc;
@@ -736,7 +825,7 @@ bind_entry (sqlite3_stmt       *stmt,
             TaskerHistoryEntry *entry,
             guint               n_descriptions)
 {
-  return bind_entry_at (stmt, entry, n_descriptions, 1);
+  return bind_entry_at (stmt, NULL, entry, n_descriptions, 1);
 }
 
 /* write_entry()'s answer for a record that cannot be bound. */
@@ -766,6 +855,8 @@ bind_failed (TaskerHistoryDb *self,
              int              rc)
 {
   sqlite3_clear_bindings (stmt);
+  if (stmt == self->insert_tasks)
+    memset (self->insert_tasks_bound, 0, sizeof self->insert_tasks_bound);
   if (rc == SQLITE_NOMEM)
     return rc;
   self->bind_rc = rc;
@@ -930,7 +1021,7 @@ write_plain_run (TaskerHistoryDb    *self,
   int rc = SQLITE_OK;
 
   for (guint i = 0; i < INSERT_ROWS && rc == SQLITE_OK; i++, entry = entry->next)
-    rc = bind_entry_at (stmt, entry, 0, 1 + i * INSERT_PARAMS);
+    rc = bind_entry_at (stmt, self->insert_tasks_bound, entry, 0, 1 + i * INSERT_PARAMS);
   if (rc != SQLITE_OK)
     return bind_failed (self, stmt, rc);
 
