@@ -80,6 +80,10 @@
 #define INSERT_ROWS            16
 /* The insert's parameters for one row. */
 #define INSERT_PARAMS          19
+/* A plain record's: the first 17, its n_descriptions and interrupted are 0
+ * (the columns' default). Each value a row leaves out saves SQLite a few
+ * steps per row. */
+#define PLAIN_PARAMS           17
 
 typedef struct _DbLock DbLock;
 
@@ -110,7 +114,7 @@ struct _TaskerHistoryDb
   DbLock         *lock;                  /* (owned) (nullable) */
   sqlite3_stmt   *insert_task;           /* (owned) (nullable) */
   sqlite3_stmt   *insert_tasks;          /* (owned) (nullable) INSERT_ROWS rows at once */
-  BoundParam      insert_tasks_bound[INSERT_ROWS * INSERT_PARAMS];   /* what its parameters hold */
+  BoundParam      insert_tasks_bound[INSERT_ROWS * PLAIN_PARAMS];   /* what its parameters hold */
   sqlite3_stmt   *update_task;           /* (owned) (nullable) */
   sqlite3_stmt   *insert_description;    /* (owned) (nullable) */
   sqlite3_stmt   *select_descriptions;   /* (owned) (nullable) */
@@ -589,21 +593,21 @@ prepare (TaskerHistoryDb  *self,
   return rc == SQLITE_OK;
 }
 
-/* INSERT_ROWS rows of the insert's columns, ?1 to ?19 the first row's as in
- * the insert, ?20 to ?38 the second's… */
+/* INSERT_ROWS rows of a plain record's columns, ?1 to ?17 the first row's
+ * as in the insert, ?18 to ?34 the second's… */
 static char *
 multi_insert_sql (void)
 {
   GString *sql = g_string_new ("INSERT INTO tasks (task_id, key, name, kind, status, message,"
                                " progress, error_domain, error_code, error_message, attempts,"
                                " created_time, started_time, finished_time, trace_id, parent_id,"
-                               " log, n_descriptions, interrupted) VALUES ");
+                               " log) VALUES ");
 
   for (guint i = 0; i < INSERT_ROWS; i++)
     {
       g_string_append (sql, i == 0 ? "(" : ", (");
-      for (guint j = 1; j <= INSERT_PARAMS; j++)
-        g_string_append_printf (sql, j == 1 ? "?%u" : ", ?%u", i * INSERT_PARAMS + j);
+      for (guint j = 1; j <= PLAIN_PARAMS; j++)
+        g_string_append_printf (sql, j == 1 ? "?%u" : ", ?%u", i * PLAIN_PARAMS + j);
       g_string_append_c (sql, ')');
     }
 
@@ -781,15 +785,16 @@ bind_text_once (sqlite3_stmt *stmt,
   return rc;
 }
 
-/* The insert's parameters, from @first on (1 for the insert and the
- * update, which shares them); @bound (nullable) says what the parameters
- * hold (see BoundParam). Returns the first error: a parameter that failed
- * to bind would be written as NULL. */
+G_STATIC_ASSERT (PLAIN_PARAMS == 17 && INSERT_PARAMS == 19);
+
+/* The insert's first PLAIN_PARAMS parameters, from @first on (1 for the
+ * insert and the update, which shares them); @bound (nullable) says what
+ * the parameters hold (see BoundParam). Returns the first error: a
+ * parameter that failed to bind would be written as NULL. */
 static int
 bind_entry_at (sqlite3_stmt       *stmt,
                BoundParam         *bound,
                TaskerHistoryEntry *entry,
-               guint               n_descriptions,
                int                 first)
 {
   int rc = SQLITE_OK;
@@ -813,19 +818,25 @@ bind_entry_at (sqlite3_stmt       *stmt,
   BIND (bind_int64_once (stmt, bound, o + 15, (sqlite3_int64) entry->trace_id));
   BIND (bind_int64_once (stmt, bound, o + 16, (sqlite3_int64) entry->parent_id));
   BIND (bind_text_once (stmt, bound, o + 17, entry->log));
-  BIND (bind_int64_once (stmt, bound, o + 18, n_descriptions));
-  BIND (bind_int64_once (stmt, bound, o + 19, entry->interrupted));
 #undef BIND
 
   return rc;
 }
 
+/* All the insert's parameters, for the insert and the update. */
 static int
 bind_entry (sqlite3_stmt       *stmt,
             TaskerHistoryEntry *entry,
             guint               n_descriptions)
 {
-  return bind_entry_at (stmt, NULL, entry, n_descriptions, 1);
+  int rc = bind_entry_at (stmt, NULL, entry, 1);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int (stmt, 18, n_descriptions);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int (stmt, 19, entry->interrupted);
+
+  return rc;
 }
 
 /* write_entry()'s answer for a record that cannot be bound. */
@@ -990,11 +1001,13 @@ descriptions:
 
 /* A record that is one new row and nothing else: not a durable task's (its
  * row is updated later, or replaces another), without descriptions (they
- * need its row number). */
+ * need its row number), not interrupted: its n_descriptions and
+ * interrupted are 0. */
 static gboolean
 is_plain (TaskerHistoryEntry *entry)
 {
-  return !entry->durable && entry->descriptions == NULL && entry->replaces_row == 0;
+  return (!entry->durable && entry->descriptions == NULL && entry->replaces_row == 0
+          && !entry->interrupted);
 }
 
 /* Whether the INSERT_ROWS entries from @entry on are all plain. */
@@ -1021,7 +1034,7 @@ write_plain_run (TaskerHistoryDb    *self,
   int rc = SQLITE_OK;
 
   for (guint i = 0; i < INSERT_ROWS && rc == SQLITE_OK; i++, entry = entry->next)
-    rc = bind_entry_at (stmt, self->insert_tasks_bound, entry, 0, 1 + i * INSERT_PARAMS);
+    rc = bind_entry_at (stmt, self->insert_tasks_bound, entry, 1 + i * PLAIN_PARAMS);
   if (rc != SQLITE_OK)
     return bind_failed (self, stmt, rc);
 
