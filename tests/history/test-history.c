@@ -336,7 +336,8 @@ test_batching (HistFixture   *f,
 /* Queued entries are allocated a block at a time and reused once written:
  * three rounds of more records than the writer keeps spare, from two tasks
  * with different fields in turn, each round queued whole before the writer
- * runs, and every record still says what its own add said. */
+ * runs, and every record still says what its own add said. Each round is
+ * written in batches of BATCH_MAX (500), the rows in the order queued. */
 static void
 test_entries_reused (HistFixture   *f,
                      gconstpointer  data)
@@ -350,10 +351,14 @@ test_entries_reused (HistFixture   *f,
   const guint per_round = 2599;   /* more than SPARE_MAX; odd, so reused entries change task */
   gint64 base = g_get_real_time () - (gint64) 3600 * G_USEC_PER_SEC;
   guint seq = 0;
+  guint transactions;
+  g_autofree char *out_of_order = NULL;
 
   fine = make_finished_task (f, "fine", &fine_work);
   failing = make_finished_task (f, NULL, &failing_work);
   hist_open (f, NULL, 0, 0);
+  flush_or_fail (f);
+  transactions = _tasker_history_get_n_transactions (f->history);
 
   for (guint round = 0; round < n_rounds; round++)
     {
@@ -365,6 +370,9 @@ test_entries_reused (HistFixture   *f,
         }
       _tasker_history_set_paused (f->history, FALSE);
       flush_or_fail (f);
+      g_assert_cmpuint (_tasker_history_get_n_transactions (f->history) - transactions, ==,
+                        (per_round + 499) / 500);
+      transactions = _tasker_history_get_n_transactions (f->history);
     }
 
   model = hist_query_all (f);
@@ -385,6 +393,10 @@ test_entries_reused (HistFixture   *f,
       g_assert_cmpint (tasker_history_record_get_error_code (record), ==, (task == failing ? 7 : 0));
       g_assert_true ((tasker_history_record_get_error_message (record) != NULL) == (task == failing));
     }
+  hist_close (f);
+  out_of_order = sqlite_text (f->path, "SELECT count(*) FROM (SELECT parent_id - lag (parent_id)"
+                                       " OVER (ORDER BY row) AS step FROM tasks) WHERE step <> 1");
+  g_assert_cmpstr (out_of_order, ==, "0");
 }
 
 static char *
