@@ -1218,6 +1218,94 @@ test_upgrade_from_2 (HistFixture   *f,
   g_assert_cmpstr (indexed, ==, "unfinished failed failed-late cancelled");
 }
 
+/* The SQL of the queries the writer runs (SQLITE_TRACE_STMT), then their
+ * plans: written on the writer thread between two waits of the test. */
+typedef struct
+{
+  GPtrArray *queries;   /* (element-type utf8) */
+  GPtrArray *plans;     /* (element-type utf8) one per query, its plan's lines */
+} QueryTrace;
+
+static int
+trace_query_cb (unsigned int  type,
+                void         *data,
+                void         *stmt,
+                void         *sql)
+{
+  QueryTrace *trace = data;
+
+  if (g_str_has_prefix (sql, "SELECT row,"))
+    g_ptr_array_add (trace->queries, g_strdup (sql));
+
+  return 0;
+}
+
+static void
+start_query_trace (struct sqlite3 *db,
+                   gpointer        data)
+{
+  g_assert_cmpint (sqlite3_trace_v2 (db, SQLITE_TRACE_STMT, trace_query_cb, data), ==, SQLITE_OK);
+}
+
+static void
+explain_traced_queries (struct sqlite3 *db,
+                        gpointer        data)
+{
+  QueryTrace *trace = data;
+
+  sqlite3_trace_v2 (db, 0, NULL, NULL);
+  for (guint i = 0; i < trace->queries->len; i++)
+    {
+      g_autofree char *sql = g_strconcat ("EXPLAIN QUERY PLAN ", trace->queries->pdata[i], NULL);
+      g_autoptr(GString) plan = g_string_new (NULL);
+      sqlite3_stmt *stmt = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_string_append_printf (plan, "%s\n", sqlite3_column_text (stmt, 3));
+      sqlite3_finalize (stmt);
+      g_ptr_array_add (trace->plans, g_strdup (plan->str));
+    }
+}
+
+/* A query for a status other than COMPLETED reads the status index (which
+ * holds only those records), a query for COMPLETED the finished-time index. */
+static void
+test_status_query_plan (HistFixture   *f,
+                        gconstpointer  data)
+{
+  static const int statuses[] = {
+    TASKER_TASK_STATUS_FAILED, TASKER_TASK_STATUS_CANCELLED, TASKER_TASK_STATUS_RUNNING,
+    TASKER_TASK_STATUS_COMPLETED,
+  };
+  g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
+  g_autoptr(GPtrArray) queries = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) plans = g_ptr_array_new_with_free_func (g_free);
+  QueryTrace trace = { queries, plans };
+
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_run_for_test (f->history, start_query_trace, &trace);
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      g_autofree char *names = NULL;
+
+      tasker_history_query_set_status (query, statuses[i]);
+      names = query_names (f, query);
+      g_assert_cmpstr (names, ==, "");
+    }
+  _tasker_history_run_for_test (f->history, explain_traced_queries, &trace);
+
+  g_assert_cmpuint (plans->len, ==, G_N_ELEMENTS (statuses));
+  for (guint i = 0; i < plans->len; i++)
+    {
+      const char *index = statuses[i] == TASKER_TASK_STATUS_COMPLETED ? "USING INDEX tasks_by_finished_time"
+                                                                     : "USING INDEX tasks_by_status";
+
+      g_test_message ("status %d: %s", statuses[i], (char *) plans->pdata[i]);
+      g_assert_nonnull (strstr (plans->pdata[i], index));
+    }
+}
+
 /* Flush waits at most its timeout, and says whether everything got in. */
 static void
 test_flush_timeout (HistFixture   *f,
@@ -1610,6 +1698,7 @@ main (int   argc,
   HIST_TEST_ADD ("/Tasker/History/private-at-every-open", test_private_at_every_open);
   HIST_TEST_ADD ("/Tasker/History/upgrade-from-1", test_upgrade_from_1);
   HIST_TEST_ADD ("/Tasker/History/upgrade-from-2", test_upgrade_from_2);
+  HIST_TEST_ADD ("/Tasker/History/status-query-plan", test_status_query_plan);
   HIST_TEST_ADD ("/Tasker/History/flush-timeout", test_flush_timeout);
   HIST_TEST_ADD ("/Tasker/History/free-writes-queued", test_free_writes_queued);
 
