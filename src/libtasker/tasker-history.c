@@ -17,11 +17,13 @@
  *
  * The writer. It opens the database (writer_open()), then runs passes until
  * the history is closed (writer_exit()). A pass waits for work
- * (wait_for_work_locked()), takes it under @lock (take_work_locked()), and
- * without the lock runs a test's function, writes the batch
- * (write_batch_step()), hands the batch back (return_batch(): to the spare
- * list once written or dropped, to the queue's head for a retry), answers
- * the queries and runs retention when it is due. Its life is a WriterState:
+ * (wait_for_work_locked()), takes it under @lock (take_work_locked(): the
+ * whole queue, in O(1)), and without the lock cuts it to one batch
+ * (cut_batch(): the rest goes back to the queue's head), runs a test's
+ * function, writes the batch (write_batch_step()), hands the batch back
+ * (return_batch(): to the spare list once written or dropped, to the
+ * queue's head for a retry), answers the queries and runs retention when
+ * it is due. Its life is a WriterState:
  * RUNNING until _tasker_history_free() asks it to stop, then STOPPING or
  * ABANDONING, then EXITED.
  *
