@@ -719,27 +719,60 @@ warn_write_failure (TaskerHistoryDb *self,
              self->path, what, self->write_error);
 }
 
-/* Binds parameter @i to @value unless @bound (nullable: always bind) says
- * it holds it already. A failed bind leaves it PARAM_UNKNOWN. */
+/* Whether parameter @i holds @kind and @value already, by @bound (nullable:
+ * nothing is known). */
+static gboolean
+param_holds (BoundParam    *bound,
+             int            i,
+             ParamKind      kind,
+             sqlite3_int64  value)
+{
+  return bound != NULL && bound[i - 1].kind == kind && bound[i - 1].value == value;
+}
+
+/* Notes what a bind with result @rc left in parameter @i: a failed bind
+ * leaves it PARAM_UNKNOWN. */
+static void
+param_set (BoundParam    *bound,
+           int            i,
+           int            rc,
+           ParamKind      kind,
+           sqlite3_int64  value)
+{
+  if (bound == NULL)
+    return;
+  bound[i - 1].kind = rc == SQLITE_OK ? kind : PARAM_UNKNOWN;
+  bound[i - 1].value = value;
+}
+
+/* Binds parameter @i to @value (PARAM_INT) or @number (PARAM_DOUBLE, @value
+ * its bits) unless it holds it already. */
+static int
+bind_number_once (sqlite3_stmt  *stmt,
+                  BoundParam    *bound,
+                  int            i,
+                  ParamKind      kind,
+                  sqlite3_int64  value,
+                  double         number)
+{
+  int rc;
+
+  if (param_holds (bound, i, kind, value))
+    return SQLITE_OK;
+  rc = kind == PARAM_DOUBLE ? sqlite3_bind_double (stmt, i, number)
+                            : sqlite3_bind_int64 (stmt, i, value);
+  param_set (bound, i, rc, kind, value);
+
+  return rc;
+}
+
 static int
 bind_int64_once (sqlite3_stmt  *stmt,
                  BoundParam    *bound,
                  int            i,
                  sqlite3_int64  value)
 {
-  BoundParam *param = bound != NULL ? &bound[i - 1] : NULL;
-  int rc;
-
-  if (param != NULL && param->kind == PARAM_INT && param->value == value)
-    return SQLITE_OK;
-  rc = sqlite3_bind_int64 (stmt, i, value);
-  if (param != NULL)
-    {
-      param->kind = rc == SQLITE_OK ? PARAM_INT : PARAM_UNKNOWN;
-      param->value = value;
-    }
-
-  return rc;
+  return bind_number_once (stmt, bound, i, PARAM_INT, value, 0.0);
 }
 
 static int
@@ -748,22 +781,12 @@ bind_double_once (sqlite3_stmt *stmt,
                   int           i,
                   double        value)
 {
-  BoundParam *param = bound != NULL ? &bound[i - 1] : NULL;
   sqlite3_int64 bits;
-  int rc;
 
   G_STATIC_ASSERT (sizeof bits == sizeof value);
   memcpy (&bits, &value, sizeof bits);
-  if (param != NULL && param->kind == PARAM_DOUBLE && param->value == bits)
-    return SQLITE_OK;
-  rc = sqlite3_bind_double (stmt, i, value);
-  if (param != NULL)
-    {
-      param->kind = rc == SQLITE_OK ? PARAM_DOUBLE : PARAM_UNKNOWN;
-      param->value = bits;
-    }
 
-  return rc;
+  return bind_number_once (stmt, bound, i, PARAM_DOUBLE, bits, value);
 }
 
 /* @text is the entry's (SQLITE_STATIC): only a NULL is known afterwards. */
@@ -773,14 +796,12 @@ bind_text_once (sqlite3_stmt *stmt,
                 int           i,
                 const char   *text)
 {
-  BoundParam *param = bound != NULL ? &bound[i - 1] : NULL;
   int rc;
 
-  if (param != NULL && param->kind == PARAM_NULL && text == NULL)
+  if (text == NULL && param_holds (bound, i, PARAM_NULL, 0))
     return SQLITE_OK;
   rc = sqlite3_bind_text (stmt, i, text, -1, SQLITE_STATIC);
-  if (param != NULL)
-    param->kind = rc == SQLITE_OK && text == NULL ? PARAM_NULL : PARAM_UNKNOWN;
+  param_set (bound, i, rc, text == NULL ? PARAM_NULL : PARAM_UNKNOWN, 0);
 
   return rc;
 }

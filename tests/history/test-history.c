@@ -1081,36 +1081,48 @@ test_private_at_every_open (HistFixture   *f,
   g_assert_cmpuint (file_mode (shm), ==, 0600);
 }
 
+/* Creates the database at @path with @sql, as an earlier version left it. */
+static void
+create_database (const char *path,
+                 const char *sql)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/* Version 1's tables, the tasks table with @MORE_COLUMNS. */
+#define V1_TABLES_SQL(MORE_COLUMNS) \
+  "CREATE TABLE tasks (row INTEGER PRIMARY KEY, task_id INTEGER NOT NULL," \
+  " key TEXT, name TEXT, kind INTEGER NOT NULL, status INTEGER NOT NULL," \
+  " message TEXT, progress REAL NOT NULL DEFAULT 0, error_domain TEXT," \
+  " error_code INTEGER NOT NULL DEFAULT 0, error_message TEXT," \
+  " attempts INTEGER NOT NULL DEFAULT 0, created_time INTEGER NOT NULL DEFAULT 0," \
+  " started_time INTEGER NOT NULL DEFAULT 0, finished_time INTEGER NOT NULL," \
+  " trace_id INTEGER NOT NULL DEFAULT 0, parent_id INTEGER NOT NULL DEFAULT 0," \
+  " log TEXT, n_descriptions INTEGER NOT NULL DEFAULT 0" MORE_COLUMNS ");" \
+  "CREATE TABLE descriptions (task_row INTEGER NOT NULL REFERENCES tasks (row)" \
+  " ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL," \
+  " PRIMARY KEY (task_row, key)) WITHOUT ROWID;"
+
 /* A version 1 database (before interrupted tasks) is upgraded in place:
  * its records are kept, and an unfinished one is interrupted. */
 static void
 test_upgrade_from_1 (HistFixture   *f,
                      gconstpointer  data)
 {
-  sqlite3 *db = NULL;
   g_autofree char *version = NULL;
   g_autoptr(GListModel) records = NULL;
   g_autoptr(TaskerHistoryRecord) newest = NULL;
   g_autoptr(TaskerHistoryRecord) oldest = NULL;
 
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db,
-                                 "CREATE TABLE tasks (row INTEGER PRIMARY KEY, task_id INTEGER NOT NULL,"
-                                 " key TEXT, name TEXT, kind INTEGER NOT NULL, status INTEGER NOT NULL,"
-                                 " message TEXT, progress REAL NOT NULL DEFAULT 0, error_domain TEXT,"
-                                 " error_code INTEGER NOT NULL DEFAULT 0, error_message TEXT,"
-                                 " attempts INTEGER NOT NULL DEFAULT 0, created_time INTEGER NOT NULL DEFAULT 0,"
-                                 " started_time INTEGER NOT NULL DEFAULT 0, finished_time INTEGER NOT NULL,"
-                                 " trace_id INTEGER NOT NULL DEFAULT 0, parent_id INTEGER NOT NULL DEFAULT 0,"
-                                 " log TEXT, n_descriptions INTEGER NOT NULL DEFAULT 0);"
-                                 "CREATE TABLE descriptions (task_row INTEGER NOT NULL REFERENCES tasks (row)"
-                                 " ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,"
-                                 " PRIMARY KEY (task_row, key)) WITHOUT ROWID;"
-                                 "INSERT INTO tasks (task_id, name, kind, status, finished_time)"
-                                 " VALUES (1, 'done', 0, 2, 1000), (2, 'unfinished', 0, 1, 2000);"
-                                 "PRAGMA user_version = 1",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  create_database (f->path,
+                   V1_TABLES_SQL ("")
+                   "INSERT INTO tasks (task_id, name, kind, status, finished_time)"
+                   " VALUES (1, 'done', 0, 2, 1000), (2, 'unfinished', 0, 1, 2000);"
+                   "PRAGMA user_version = 1");
 
   hist_open (f, NULL, 0, 0);
   records = hist_query_all (f);
@@ -1164,36 +1176,21 @@ test_upgrade_from_2 (HistFixture   *f,
     { TASKER_TASK_STATUS_CANCELLED, "cancelled" },
   };
   g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
-  sqlite3 *db = NULL;
   g_autofree char *version = NULL;
   g_autofree char *status_index = NULL;
   g_autofree char *indexed = NULL;
 
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db,
-                                 "CREATE TABLE tasks (row INTEGER PRIMARY KEY, task_id INTEGER NOT NULL,"
-                                 " key TEXT, name TEXT, kind INTEGER NOT NULL, status INTEGER NOT NULL,"
-                                 " message TEXT, progress REAL NOT NULL DEFAULT 0, error_domain TEXT,"
-                                 " error_code INTEGER NOT NULL DEFAULT 0, error_message TEXT,"
-                                 " attempts INTEGER NOT NULL DEFAULT 0, created_time INTEGER NOT NULL DEFAULT 0,"
-                                 " started_time INTEGER NOT NULL DEFAULT 0, finished_time INTEGER NOT NULL,"
-                                 " trace_id INTEGER NOT NULL DEFAULT 0, parent_id INTEGER NOT NULL DEFAULT 0,"
-                                 " log TEXT, n_descriptions INTEGER NOT NULL DEFAULT 0,"
-                                 " interrupted INTEGER NOT NULL DEFAULT 0);"
-                                 "CREATE TABLE descriptions (task_row INTEGER NOT NULL REFERENCES tasks (row)"
-                                 " ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,"
-                                 " PRIMARY KEY (task_row, key)) WITHOUT ROWID;"
-                                 "CREATE INDEX tasks_by_status ON tasks (status, finished_time);"
-                                 "CREATE INDEX tasks_by_key ON tasks (key, finished_time)"
-                                 " WHERE key IS NOT NULL;"
-                                 "CREATE INDEX tasks_by_finished_time ON tasks (finished_time, task_id);"
-                                 "INSERT INTO tasks (task_id, name, kind, status, finished_time) VALUES"
-                                 " (1, 'done', 0, 2, 1000), (2, 'failed', 0, 3, 2000),"
-                                 " (3, 'done-late', 0, 2, 3000), (4, 'failed-late', 0, 3, 4000),"
-                                 " (5, 'cancelled', 0, 4, 5000), (6, 'unfinished', 0, 1, 6000);"
-                                 "PRAGMA user_version = 2",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  create_database (f->path,
+                   V1_TABLES_SQL (", interrupted INTEGER NOT NULL DEFAULT 0")
+                   "CREATE INDEX tasks_by_status ON tasks (status, finished_time);"
+                   "CREATE INDEX tasks_by_key ON tasks (key, finished_time)"
+                   " WHERE key IS NOT NULL;"
+                   "CREATE INDEX tasks_by_finished_time ON tasks (finished_time, task_id);"
+                   "INSERT INTO tasks (task_id, name, kind, status, finished_time) VALUES"
+                   " (1, 'done', 0, 2, 1000), (2, 'failed', 0, 3, 2000),"
+                   " (3, 'done-late', 0, 2, 3000), (4, 'failed-late', 0, 3, 4000),"
+                   " (5, 'cancelled', 0, 4, 5000), (6, 'unfinished', 0, 1, 6000);"
+                   "PRAGMA user_version = 2");
 
   hist_open (f, NULL, 0, 0);
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
