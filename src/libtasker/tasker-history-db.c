@@ -6,7 +6,7 @@
  * the only thread that calls in here; the queue, the thread and the async
  * API are there.
  *
- * Schema (PRAGMA user_version = TASKER_HISTORY_SCHEMA_VERSION, 2):
+ * Schema (PRAGMA user_version = TASKER_HISTORY_SCHEMA_VERSION, 3):
  *
  *   tasks         one row per finished task, and one per durable task
  *                 submitted or running (its later records update it):
@@ -24,14 +24,20 @@
  *                 (→ tasks.row, ON DELETE CASCADE), key, value
  *
  * with indexes on status, key and finished time (each with finished_time, so
- * the newest-first order comes from the index; the key index covers only
- * the tasks that have a key).
+ * the newest-first order comes from the index). The key index covers only
+ * the tasks that have a key, the status index only the records that are not
+ * COMPLETED (NOT_COMPLETED): most records are completed ones, and each index
+ * a row goes into is most of the writer's cost per record, while a query for
+ * completed records reads the finished-time index newest first and keeps the
+ * completed ones, which are most of them. A query for another status says
+ * NOT_COMPLETED too, so that SQLite knows the partial index has its rows.
  *
  * Versions. 0 is a new, empty file: the schema above is created. 1 had no
  * durable tasks: version 2 added the `interrupted` column (ALTER TABLE, in
  * place; the rows keep 0) and, at every open, marks the unfinished records
- * that ended programs left interrupted. A later version, or a file with
- * tables of another program, is refused as it is.
+ * that ended programs left interrupted. Version 3 made the status index
+ * partial (dropped and created again, in place). A later version, or a file
+ * with tables of another program, is refused as it is.
  *
  * One database, one live program: PATH.lock is flock()ed while the database
  * is open (the histories of one process share the lock); a second process
@@ -74,8 +80,32 @@
 #define INSERT_ROWS            16
 /* The insert's parameters for one row. */
 #define INSERT_PARAMS          19
+/* A plain record's: the first 17, its n_descriptions and interrupted are 0
+ * (the columns' default). Each value a row leaves out saves SQLite a few
+ * steps per row. */
+#define PLAIN_PARAMS           17
 
 typedef struct _DbLock DbLock;
+
+/* What a parameter of the multi-row insert holds. Bindings outlive
+ * sqlite3_reset(), and most of a plain record's values are those of the
+ * record before it (no key, no error, the same kind and status…): a value
+ * the parameter already holds is not bound again, which saves most of the
+ * binds of a row. A text is known only when NULL (a bound text points into
+ * an entry that is gone once its batch is done). */
+typedef enum
+{
+  PARAM_UNKNOWN,
+  PARAM_NULL,
+  PARAM_INT,
+  PARAM_DOUBLE,
+} ParamKind;
+
+typedef struct
+{
+  ParamKind     kind;
+  sqlite3_int64 value;                   /* PARAM_INT's value, PARAM_DOUBLE's bits */
+} BoundParam;
 
 struct _TaskerHistoryDb
 {
@@ -84,6 +114,7 @@ struct _TaskerHistoryDb
   DbLock         *lock;                  /* (owned) (nullable) */
   sqlite3_stmt   *insert_task;           /* (owned) (nullable) */
   sqlite3_stmt   *insert_tasks;          /* (owned) (nullable) INSERT_ROWS rows at once */
+  BoundParam      insert_tasks_bound[INSERT_ROWS * PLAIN_PARAMS];   /* what its parameters hold */
   sqlite3_stmt   *update_task;           /* (owned) (nullable) */
   sqlite3_stmt   *insert_description;    /* (owned) (nullable) */
   sqlite3_stmt   *select_descriptions;   /* (owned) (nullable) */
@@ -176,6 +207,16 @@ icontains_func (sqlite3_context  *ctx,
 
 /* The schema */
 
+/* The records the status index holds; the query for another status than
+ * COMPLETED repeats it word for word (SQLite uses a partial index only for a
+ * query whose WHERE has its condition's terms). */
+#define NOT_COMPLETED "status <> " G_STRINGIFY (TASKER_HISTORY_STATUS_COMPLETED)
+
+/* The status index (version 3): records that are not completed. */
+#define CREATE_STATUS_INDEX \
+  "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, finished_time)" \
+  " WHERE " NOT_COMPLETED ";"
+
 static const char schema_sql[] =
   "BEGIN IMMEDIATE;"
   "CREATE TABLE IF NOT EXISTS tasks ("
@@ -206,28 +247,41 @@ static const char schema_sql[] =
   "  value    TEXT NOT NULL,"
   "  PRIMARY KEY (task_row, key)"
   ") WITHOUT ROWID;"
-  "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, finished_time);"
+  CREATE_STATUS_INDEX
   "CREATE INDEX IF NOT EXISTS tasks_by_key ON tasks (key, finished_time) WHERE key IS NOT NULL;"
   "CREATE INDEX IF NOT EXISTS tasks_by_finished_time ON tasks (finished_time, task_id);"
   "PRAGMA user_version = " G_STRINGIFY (TASKER_HISTORY_SCHEMA_VERSION) ";"
   "COMMIT;";
 
-/* The schema above, the upgrade below and the file's header comment are
- * version 2's: a new version changes all three. */
-G_STATIC_ASSERT (TASKER_HISTORY_SCHEMA_VERSION == 2);
+/* The schema above, the upgrades below and the file's header comment are
+ * version 3's: a new version changes all three. */
+G_STATIC_ASSERT (TASKER_HISTORY_SCHEMA_VERSION == 3);
+G_STATIC_ASSERT (TASKER_HISTORY_STATUS_COMPLETED == TASKER_TASK_STATUS_COMPLETED);
+
+/* Version 2 → 3: the status index leaves the completed records out. */
+#define UPGRADE_FROM_2 \
+  "DROP INDEX IF EXISTS tasks_by_status;" \
+  CREATE_STATUS_INDEX \
+  "PRAGMA user_version = 3;"
 
 /* Version 1 → 2: durable tasks, whose records a restart may find
- * unfinished (mark_interrupted_sql). */
+ * unfinished (mark_interrupted_sql); then 2 → 3. */
 static const char upgrade_from_1_sql[] =
   "BEGIN IMMEDIATE;"
   "ALTER TABLE tasks ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;"
-  "PRAGMA user_version = 2;"
+  UPGRADE_FROM_2
+  "COMMIT;";
+
+static const char upgrade_from_2_sql[] =
+  "BEGIN IMMEDIATE;"
+  UPGRADE_FROM_2
   "COMMIT;";
 
 /* Unfinished records at open are from programs that ended before their
- * tasks did: this history writes none before it has run this. */
+ * tasks did: this history writes none before it has run this. (NOT_COMPLETED
+ * lets it read the status index.) */
 static const char mark_interrupted_sql[] =
-  "UPDATE tasks SET interrupted = 1 WHERE status <= 1 AND NOT interrupted;";
+  "UPDATE tasks SET interrupted = 1 WHERE status <= 1 AND " NOT_COMPLETED " AND NOT interrupted;";
 
 #define RECORD_COLUMNS \
   "row, task_id, key, name, kind, status, message, progress, error_domain, error_code, " \
@@ -465,6 +519,7 @@ check_database (TaskerHistoryDb  *self,
     }
   if (g_strcmp0 (*user_version, "0") != 0
       && g_strcmp0 (*user_version, "1") != 0
+      && g_strcmp0 (*user_version, "2") != 0
       && g_strcmp0 (*user_version, G_STRINGIFY (TASKER_HISTORY_SCHEMA_VERSION)) != 0)
     {
       *reason = g_strdup_printf ("unknown schema version %s (this version of Tasker knows %d)",
@@ -476,7 +531,7 @@ check_database (TaskerHistoryDb  *self,
 }
 
 /* Makes the files private, switches to WAL mode, creates (version 0) or
- * upgrades (version 1) the schema, marks the records ended programs left
+ * upgrades (versions 1 and 2) the schema, marks the records ended programs left
  * unfinished interrupted, and adds the query's search function. */
 static gboolean
 set_up_database (TaskerHistoryDb  *self,
@@ -508,9 +563,10 @@ set_up_database (TaskerHistoryDb  *self,
           return FALSE;
         }
     }
-  else if (g_strcmp0 (user_version, "1") == 0)
+  else if (g_strcmp0 (user_version, "1") == 0 || g_strcmp0 (user_version, "2") == 0)
     {
-      if (!exec_sql (self, upgrade_from_1_sql))
+      if (!exec_sql (self, g_strcmp0 (user_version, "1") == 0 ? upgrade_from_1_sql
+                                                               : upgrade_from_2_sql))
         {
           *reason = g_strdup_printf ("cannot upgrade the tables: %s", sqlite3_errmsg (self->conn));
           exec_sql (self, "ROLLBACK");
@@ -537,21 +593,21 @@ prepare (TaskerHistoryDb  *self,
   return rc == SQLITE_OK;
 }
 
-/* INSERT_ROWS rows of the insert's columns, ?1 to ?19 the first row's as in
- * the insert, ?20 to ?38 the second's… */
+/* INSERT_ROWS rows of a plain record's columns, ?1 to ?17 the first row's
+ * as in the insert, ?18 to ?34 the second's… */
 static char *
 multi_insert_sql (void)
 {
   GString *sql = g_string_new ("INSERT INTO tasks (task_id, key, name, kind, status, message,"
                                " progress, error_domain, error_code, error_message, attempts,"
                                " created_time, started_time, finished_time, trace_id, parent_id,"
-                               " log, n_descriptions, interrupted) VALUES ");
+                               " log) VALUES ");
 
   for (guint i = 0; i < INSERT_ROWS; i++)
     {
       g_string_append (sql, i == 0 ? "(" : ", (");
-      for (guint j = 1; j <= INSERT_PARAMS; j++)
-        g_string_append_printf (sql, j == 1 ? "?%u" : ", ?%u", i * INSERT_PARAMS + j);
+      for (guint j = 1; j <= PLAIN_PARAMS; j++)
+        g_string_append_printf (sql, j == 1 ? "?%u" : ", ?%u", i * PLAIN_PARAMS + j);
       g_string_append_c (sql, ')');
     }
 
@@ -663,49 +719,145 @@ warn_write_failure (TaskerHistoryDb *self,
              self->path, what, self->write_error);
 }
 
-/* The insert's parameters, from @first on (1 for the insert and the
- * update, which shares them). Returns the first error: a parameter that
- * failed to bind would be written as NULL. */
+/* Whether parameter @i holds @kind and @value already, by @bound (nullable:
+ * nothing is known). */
+static gboolean
+param_holds (BoundParam    *bound,
+             int            i,
+             ParamKind      kind,
+             sqlite3_int64  value)
+{
+  return bound != NULL && bound[i - 1].kind == kind && bound[i - 1].value == value;
+}
+
+/* Notes what a bind with result @rc left in parameter @i: a failed bind
+ * leaves it PARAM_UNKNOWN. */
+static void
+param_set (BoundParam    *bound,
+           int            i,
+           int            rc,
+           ParamKind      kind,
+           sqlite3_int64  value)
+{
+  if (bound == NULL)
+    return;
+  bound[i - 1].kind = rc == SQLITE_OK ? kind : PARAM_UNKNOWN;
+  bound[i - 1].value = value;
+}
+
+/* Binds parameter @i to @value (PARAM_INT) or @number (PARAM_DOUBLE, @value
+ * its bits) unless it holds it already. */
+static int
+bind_number_once (sqlite3_stmt  *stmt,
+                  BoundParam    *bound,
+                  int            i,
+                  ParamKind      kind,
+                  sqlite3_int64  value,
+                  double         number)
+{
+  int rc;
+
+  if (param_holds (bound, i, kind, value))
+    return SQLITE_OK;
+  rc = kind == PARAM_DOUBLE ? sqlite3_bind_double (stmt, i, number)
+                            : sqlite3_bind_int64 (stmt, i, value);
+  param_set (bound, i, rc, kind, value);
+
+  return rc;
+}
+
+static int
+bind_int64_once (sqlite3_stmt  *stmt,
+                 BoundParam    *bound,
+                 int            i,
+                 sqlite3_int64  value)
+{
+  return bind_number_once (stmt, bound, i, PARAM_INT, value, 0.0);
+}
+
+static int
+bind_double_once (sqlite3_stmt *stmt,
+                  BoundParam   *bound,
+                  int           i,
+                  double        value)
+{
+  sqlite3_int64 bits;
+
+  G_STATIC_ASSERT (sizeof bits == sizeof value);
+  memcpy (&bits, &value, sizeof bits);
+
+  return bind_number_once (stmt, bound, i, PARAM_DOUBLE, bits, value);
+}
+
+/* @text is the entry's (SQLITE_STATIC): only a NULL is known afterwards. */
+static int
+bind_text_once (sqlite3_stmt *stmt,
+                BoundParam   *bound,
+                int           i,
+                const char   *text)
+{
+  int rc;
+
+  if (text == NULL && param_holds (bound, i, PARAM_NULL, 0))
+    return SQLITE_OK;
+  rc = sqlite3_bind_text (stmt, i, text, -1, SQLITE_STATIC);
+  param_set (bound, i, rc, text == NULL ? PARAM_NULL : PARAM_UNKNOWN, 0);
+
+  return rc;
+}
+
+G_STATIC_ASSERT (PLAIN_PARAMS == 17 && INSERT_PARAMS == 19);
+
+/* The insert's first PLAIN_PARAMS parameters, from @first on (1 for the
+ * insert and the update, which shares them); @bound (nullable) says what
+ * the parameters hold (see BoundParam). Returns the first error: a
+ * parameter that failed to bind would be written as NULL. */
 static int
 bind_entry_at (sqlite3_stmt       *stmt,
+               BoundParam         *bound,
                TaskerHistoryEntry *entry,
-               guint               n_descriptions,
                int                 first)
 {
   int rc = SQLITE_OK;
   int o = first - 1;
 
 #define BIND(call) G_STMT_START { if (rc == SQLITE_OK) rc = (call); } G_STMT_END
-  BIND (sqlite3_bind_int64 (stmt, o + 1, (sqlite3_int64) entry->task_id));
-  BIND (sqlite3_bind_text (stmt, o + 2, entry->key, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_text (stmt, o + 3, entry->name, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_int (stmt, o + 4, entry->kind));
-  BIND (sqlite3_bind_int (stmt, o + 5, entry->status));
-  BIND (sqlite3_bind_text (stmt, o + 6, entry->message, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_double (stmt, o + 7, entry->progress));
-  BIND (sqlite3_bind_text (stmt, o + 8, entry->error_domain, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_int (stmt, o + 9, entry->error_code));
-  BIND (sqlite3_bind_text (stmt, o + 10, entry->error_message, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_int64 (stmt, o + 11, entry->attempts));
-  BIND (sqlite3_bind_int64 (stmt, o + 12, entry->created_time));
-  BIND (sqlite3_bind_int64 (stmt, o + 13, entry->started_time));
-  BIND (sqlite3_bind_int64 (stmt, o + 14, entry->finished_time));
-  BIND (sqlite3_bind_int64 (stmt, o + 15, (sqlite3_int64) entry->trace_id));
-  BIND (sqlite3_bind_int64 (stmt, o + 16, (sqlite3_int64) entry->parent_id));
-  BIND (sqlite3_bind_text (stmt, o + 17, entry->log, -1, SQLITE_STATIC));
-  BIND (sqlite3_bind_int (stmt, o + 18, n_descriptions));
-  BIND (sqlite3_bind_int (stmt, o + 19, entry->interrupted));
+  BIND (bind_int64_once (stmt, bound, o + 1, (sqlite3_int64) entry->task_id));
+  BIND (bind_text_once (stmt, bound, o + 2, entry->key));
+  BIND (bind_text_once (stmt, bound, o + 3, entry->name));
+  BIND (bind_int64_once (stmt, bound, o + 4, entry->kind));
+  BIND (bind_int64_once (stmt, bound, o + 5, entry->status));
+  BIND (bind_text_once (stmt, bound, o + 6, entry->message));
+  BIND (bind_double_once (stmt, bound, o + 7, entry->progress));
+  BIND (bind_text_once (stmt, bound, o + 8, entry->error_domain));
+  BIND (bind_int64_once (stmt, bound, o + 9, entry->error_code));
+  BIND (bind_text_once (stmt, bound, o + 10, entry->error_message));
+  BIND (bind_int64_once (stmt, bound, o + 11, entry->attempts));
+  BIND (bind_int64_once (stmt, bound, o + 12, entry->created_time));
+  BIND (bind_int64_once (stmt, bound, o + 13, entry->started_time));
+  BIND (bind_int64_once (stmt, bound, o + 14, entry->finished_time));
+  BIND (bind_int64_once (stmt, bound, o + 15, (sqlite3_int64) entry->trace_id));
+  BIND (bind_int64_once (stmt, bound, o + 16, (sqlite3_int64) entry->parent_id));
+  BIND (bind_text_once (stmt, bound, o + 17, entry->log));
 #undef BIND
 
   return rc;
 }
 
+/* All the insert's parameters, for the insert and the update. */
 static int
 bind_entry (sqlite3_stmt       *stmt,
             TaskerHistoryEntry *entry,
             guint               n_descriptions)
 {
-  return bind_entry_at (stmt, entry, n_descriptions, 1);
+  int rc = bind_entry_at (stmt, NULL, entry, 1);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int (stmt, 18, n_descriptions);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int (stmt, 19, entry->interrupted);
+
+  return rc;
 }
 
 /* write_entry()'s answer for a record that cannot be bound. */
@@ -735,6 +887,8 @@ bind_failed (TaskerHistoryDb *self,
              int              rc)
 {
   sqlite3_clear_bindings (stmt);
+  if (stmt == self->insert_tasks)
+    memset (self->insert_tasks_bound, 0, sizeof self->insert_tasks_bound);
   if (rc == SQLITE_NOMEM)
     return rc;
   self->bind_rc = rc;
@@ -868,11 +1022,13 @@ descriptions:
 
 /* A record that is one new row and nothing else: not a durable task's (its
  * row is updated later, or replaces another), without descriptions (they
- * need its row number). */
+ * need its row number), not interrupted: its n_descriptions and
+ * interrupted are 0. */
 static gboolean
 is_plain (TaskerHistoryEntry *entry)
 {
-  return !entry->durable && entry->descriptions == NULL && entry->replaces_row == 0;
+  return (!entry->durable && entry->descriptions == NULL && entry->replaces_row == 0
+          && !entry->interrupted);
 }
 
 /* Whether the INSERT_ROWS entries from @entry on are all plain. */
@@ -899,7 +1055,7 @@ write_plain_run (TaskerHistoryDb    *self,
   int rc = SQLITE_OK;
 
   for (guint i = 0; i < INSERT_ROWS && rc == SQLITE_OK; i++, entry = entry->next)
-    rc = bind_entry_at (stmt, entry, 0, 1 + i * INSERT_PARAMS);
+    rc = bind_entry_at (stmt, self->insert_tasks_bound, entry, 1 + i * PLAIN_PARAMS);
   if (rc != SQLITE_OK)
     return bind_failed (self, stmt, rc);
 
@@ -1130,8 +1286,10 @@ _tasker_history_db_query (TaskerHistoryDb     *self,
   int rc;
 
   /* Numbered parameters: the ones a query leaves out stay unbound. */
-  if (query->status >= 0)
+  if (query->status == TASKER_TASK_STATUS_COMPLETED)
     g_string_append (sql, " AND status = ?1");
+  else if (query->status >= 0)
+    g_string_append (sql, " AND status = ?1 AND " NOT_COMPLETED);
   if (query->key != NULL)
     g_string_append (sql, " AND key = ?2");
   if (query->name != NULL)

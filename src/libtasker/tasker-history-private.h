@@ -19,7 +19,9 @@
 G_BEGIN_DECLS
 
 /* The schema version kept in the database's `PRAGMA user_version`. */
-#define TASKER_HISTORY_SCHEMA_VERSION 2
+#define TASKER_HISTORY_SCHEMA_VERSION 3
+/* TASKER_TASK_STATUS_COMPLETED, for SQL text (the status index's condition). */
+#define TASKER_HISTORY_STATUS_COMPLETED 2
 
 typedef struct _TaskerHistory TaskerHistory;
 

@@ -17,11 +17,13 @@
  *
  * The writer. It opens the database (writer_open()), then runs passes until
  * the history is closed (writer_exit()). A pass waits for work
- * (wait_for_work_locked()), takes it under @lock (take_work_locked()), and
- * without the lock runs a test's function, writes the batch
- * (write_batch_step()), hands the batch back (return_batch(): to the spare
- * list once written or dropped, to the queue's head for a retry), answers
- * the queries and runs retention when it is due. Its life is a WriterState:
+ * (wait_for_work_locked()), takes it under @lock (take_work_locked(): the
+ * whole queue, in O(1)), and without the lock cuts it to one batch
+ * (cut_batch(): the rest goes back to the queue's head), runs a test's
+ * function, writes the batch (write_batch_step()), hands the batch back
+ * (return_batch(): to the spare list once written or dropped, to the
+ * queue's head for a retry), answers the queries and runs retention when
+ * it is due. Its life is a WriterState:
  * RUNNING until _tasker_history_free() asks it to stop, then STOPPING or
  * ABANDONING, then EXITED.
  *
@@ -360,6 +362,7 @@ typedef struct
   Entry                 *last;             /* (unowned) (nullable) @batch's last entry */
   guint                  n;                /* entries in @batch */
   guint64                seq;              /* @last's seq; 0 without a batch */
+  gint64                 first_queued_time; /* when @batch's first record was queued */
   GQueue                 queries;          /* (element-type GTask) (owned) queries and deletions */
   TaskerHistoryTestFunc  test_func;        /* (nullable) */
   gpointer               test_data;
@@ -509,8 +512,12 @@ wait_for_work_locked (TaskerHistory *self)
     }
 }
 
-/* Takes a batch (unless @retry_wait), the queries, the limits and the
- * test's function into @pass. Called with @lock held. */
+/* Takes the queued records (unless @retry_wait), the queries, the limits
+ * and the test's function into @pass. Called with @lock held, which the
+ * main thread's adds wait for: the whole queue is taken at once, and
+ * cut_batch() puts back what is beyond one batch, without walking the list
+ * under the lock (the writer, at a lower priority, may be preempted while
+ * it holds it). */
 static void
 take_work_locked (TaskerHistory *self,
                   gboolean       retry_wait,
@@ -518,22 +525,14 @@ take_work_locked (TaskerHistory *self,
 {
   pass->test_func = self->test_func;
   pass->test_data = self->test_data;
-  for (Entry *entry = retry_wait ? NULL : self->head;
-       entry != NULL && pass->n < BATCH_MAX;
-       entry = entry->next)
+  if (!retry_wait && self->head != NULL)
     {
-      pass->last = entry;
-      pass->n++;
-    }
-  if (pass->last != NULL)
-    {
-      pass->batch = self->head;
-      self->head = pass->last->next;
-      pass->last->next = NULL;
-      if (self->head == NULL)
-        self->tail = NULL;
-      self->n_queued -= pass->n;
+      pass->batch = g_steal_pointer (&self->head);
+      pass->last = g_steal_pointer (&self->tail);
+      pass->n = self->n_queued;
       pass->seq = pass->last->seq;
+      pass->first_queued_time = self->first_queued_time;
+      self->n_queued = 0;
     }
   pass->queries = self->queries;
   g_queue_init (&self->queries);
@@ -545,6 +544,40 @@ take_work_locked (TaskerHistory *self,
   if (pass->disabled)
     pass->disabled_reason = g_strdup (self->disabled_reason);
   pass->abandon = self->state == WRITER_ABANDONING;
+}
+
+/* Cuts the pass's records to one batch, BATCH_MAX at most: the rest go back
+ * to the queue's head, in order, ahead of what came since. Without @lock
+ * but for the put back. */
+static void
+cut_batch (TaskerHistory *self,
+           WriterPass    *pass)
+{
+  Entry *rest, *rest_last = pass->last;
+  guint n_rest;
+
+  if (pass->n <= BATCH_MAX)
+    return;
+
+  pass->last = pass->batch;
+  for (guint i = 1; i < BATCH_MAX; i++)
+    pass->last = pass->last->next;
+  rest = pass->last->next;
+  pass->last->next = NULL;
+  n_rest = pass->n - BATCH_MAX;
+  pass->n = BATCH_MAX;
+  pass->seq = pass->last->seq;
+
+  g_mutex_lock (&self->lock);
+  rest_last->next = self->head;
+  if (self->head == NULL)
+    self->tail = rest_last;
+  self->head = rest;
+  self->n_queued += n_rest;
+  /* They have waited since then: the next pass takes them without delay
+   * once they are a batch, as before. */
+  self->first_queued_time = pass->first_queued_time;
+  g_mutex_unlock (&self->lock);
 }
 
 /* Runs the function _tasker_history_run_for_test() waits on, with the
@@ -773,6 +806,7 @@ writer_thread_func (gpointer data)
       take_work_locked (self, retry_wait, &pass);
       g_mutex_unlock (&self->lock);
 
+      cut_batch (self, &pass);
       run_test_func (self, &pass);
       return_batch (self, &pass, write_batch_step (self, &pass));
       answer_queries (self, &pass);

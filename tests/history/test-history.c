@@ -248,7 +248,8 @@ file_mode (const char *path)
 }
 
 /* The file is made 0600 (whatever the umask), its new directories 0700, in
- * WAL mode, with user_version 2. */
+ * WAL mode, with user_version 3; the status index leaves the completed
+ * records out. */
 static void
 test_file (HistFixture   *f,
            gconstpointer  data)
@@ -260,6 +261,7 @@ test_file (HistFixture   *f,
   g_autofree char *journal_mode = NULL;
   g_autofree char *user_version = NULL;
   g_autofree char *tables = NULL;
+  g_autofree char *status_index = NULL;
   g_autoptr(TaskerTask) task = NULL;
   HistWork work = { NULL, -1, NULL, 0, NULL };
   mode_t old_umask;
@@ -283,7 +285,9 @@ test_file (HistFixture   *f,
   journal_mode = sqlite_text (path, "PRAGMA journal_mode");
   g_assert_cmpstr (journal_mode, ==, "wal");
   user_version = sqlite_text (path, "PRAGMA user_version");
-  g_assert_cmpstr (user_version, ==, "2");
+  g_assert_cmpstr (user_version, ==, "3");
+  status_index = sqlite_text (path, "SELECT sql FROM sqlite_master WHERE name = 'tasks_by_status'");
+  g_assert_nonnull (strstr (status_index, " WHERE status <> 2"));
   tables = sqlite_text (path, "SELECT group_concat (name, ' ') FROM"
                               " (SELECT name FROM sqlite_master WHERE type IN ('table', 'index')"
                               "  AND name NOT LIKE 'sqlite_%' ORDER BY name)");
@@ -332,7 +336,8 @@ test_batching (HistFixture   *f,
 /* Queued entries are allocated a block at a time and reused once written:
  * three rounds of more records than the writer keeps spare, from two tasks
  * with different fields in turn, each round queued whole before the writer
- * runs, and every record still says what its own add said. */
+ * runs, and every record still says what its own add said. Each round is
+ * written in batches of BATCH_MAX (500), the rows in the order queued. */
 static void
 test_entries_reused (HistFixture   *f,
                      gconstpointer  data)
@@ -346,10 +351,14 @@ test_entries_reused (HistFixture   *f,
   const guint per_round = 2599;   /* more than SPARE_MAX; odd, so reused entries change task */
   gint64 base = g_get_real_time () - (gint64) 3600 * G_USEC_PER_SEC;
   guint seq = 0;
+  guint transactions;
+  g_autofree char *out_of_order = NULL;
 
   fine = make_finished_task (f, "fine", &fine_work);
   failing = make_finished_task (f, NULL, &failing_work);
   hist_open (f, NULL, 0, 0);
+  flush_or_fail (f);
+  transactions = _tasker_history_get_n_transactions (f->history);
 
   for (guint round = 0; round < n_rounds; round++)
     {
@@ -361,6 +370,9 @@ test_entries_reused (HistFixture   *f,
         }
       _tasker_history_set_paused (f->history, FALSE);
       flush_or_fail (f);
+      g_assert_cmpuint (_tasker_history_get_n_transactions (f->history) - transactions, ==,
+                        (per_round + 499) / 500);
+      transactions = _tasker_history_get_n_transactions (f->history);
     }
 
   model = hist_query_all (f);
@@ -381,6 +393,10 @@ test_entries_reused (HistFixture   *f,
       g_assert_cmpint (tasker_history_record_get_error_code (record), ==, (task == failing ? 7 : 0));
       g_assert_true ((tasker_history_record_get_error_message (record) != NULL) == (task == failing));
     }
+  hist_close (f);
+  out_of_order = sqlite_text (f->path, "SELECT count(*) FROM (SELECT parent_id - lag (parent_id)"
+                                       " OVER (ORDER BY row) AS step FROM tasks) WHERE step <> 1");
+  g_assert_cmpstr (out_of_order, ==, "0");
 }
 
 static char *
@@ -1065,36 +1081,48 @@ test_private_at_every_open (HistFixture   *f,
   g_assert_cmpuint (file_mode (shm), ==, 0600);
 }
 
+/* Creates the database at @path with @sql, as an earlier version left it. */
+static void
+create_database (const char *path,
+                 const char *sql)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/* Version 1's tables, the tasks table with @MORE_COLUMNS. */
+#define V1_TABLES_SQL(MORE_COLUMNS) \
+  "CREATE TABLE tasks (row INTEGER PRIMARY KEY, task_id INTEGER NOT NULL," \
+  " key TEXT, name TEXT, kind INTEGER NOT NULL, status INTEGER NOT NULL," \
+  " message TEXT, progress REAL NOT NULL DEFAULT 0, error_domain TEXT," \
+  " error_code INTEGER NOT NULL DEFAULT 0, error_message TEXT," \
+  " attempts INTEGER NOT NULL DEFAULT 0, created_time INTEGER NOT NULL DEFAULT 0," \
+  " started_time INTEGER NOT NULL DEFAULT 0, finished_time INTEGER NOT NULL," \
+  " trace_id INTEGER NOT NULL DEFAULT 0, parent_id INTEGER NOT NULL DEFAULT 0," \
+  " log TEXT, n_descriptions INTEGER NOT NULL DEFAULT 0" MORE_COLUMNS ");" \
+  "CREATE TABLE descriptions (task_row INTEGER NOT NULL REFERENCES tasks (row)" \
+  " ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL," \
+  " PRIMARY KEY (task_row, key)) WITHOUT ROWID;"
+
 /* A version 1 database (before interrupted tasks) is upgraded in place:
  * its records are kept, and an unfinished one is interrupted. */
 static void
 test_upgrade_from_1 (HistFixture   *f,
                      gconstpointer  data)
 {
-  sqlite3 *db = NULL;
   g_autofree char *version = NULL;
   g_autoptr(GListModel) records = NULL;
   g_autoptr(TaskerHistoryRecord) newest = NULL;
   g_autoptr(TaskerHistoryRecord) oldest = NULL;
 
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db,
-                                 "CREATE TABLE tasks (row INTEGER PRIMARY KEY, task_id INTEGER NOT NULL,"
-                                 " key TEXT, name TEXT, kind INTEGER NOT NULL, status INTEGER NOT NULL,"
-                                 " message TEXT, progress REAL NOT NULL DEFAULT 0, error_domain TEXT,"
-                                 " error_code INTEGER NOT NULL DEFAULT 0, error_message TEXT,"
-                                 " attempts INTEGER NOT NULL DEFAULT 0, created_time INTEGER NOT NULL DEFAULT 0,"
-                                 " started_time INTEGER NOT NULL DEFAULT 0, finished_time INTEGER NOT NULL,"
-                                 " trace_id INTEGER NOT NULL DEFAULT 0, parent_id INTEGER NOT NULL DEFAULT 0,"
-                                 " log TEXT, n_descriptions INTEGER NOT NULL DEFAULT 0);"
-                                 "CREATE TABLE descriptions (task_row INTEGER NOT NULL REFERENCES tasks (row)"
-                                 " ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,"
-                                 " PRIMARY KEY (task_row, key)) WITHOUT ROWID;"
-                                 "INSERT INTO tasks (task_id, name, kind, status, finished_time)"
-                                 " VALUES (1, 'done', 0, 2, 1000), (2, 'unfinished', 0, 1, 2000);"
-                                 "PRAGMA user_version = 1",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  create_database (f->path,
+                   V1_TABLES_SQL ("")
+                   "INSERT INTO tasks (task_id, name, kind, status, finished_time)"
+                   " VALUES (1, 'done', 0, 2, 1000), (2, 'unfinished', 0, 1, 2000);"
+                   "PRAGMA user_version = 1");
 
   hist_open (f, NULL, 0, 0);
   records = hist_query_all (f);
@@ -1109,7 +1137,170 @@ test_upgrade_from_1 (HistFixture   *f,
   hist_close (f);
 
   version = sqlite_text (f->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, "3");
+}
+
+/* The names of @query's records, newest first, joined with spaces. */
+static char *
+query_names (HistFixture        *f,
+             TaskerHistoryQuery *query)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) records = hist_query (f, query, NULL, &error);
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < g_list_model_get_n_items (records); i++)
+    {
+      g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (records, i);
+
+      g_string_append_printf (names, i == 0 ? "%s" : " %s", tasker_history_record_get_name (record));
+    }
+
+  return g_strdup (names->str);
+}
+
+/* A version 2 database (its status index held every record) is upgraded in
+ * place: the index leaves the completed records out, the records are kept,
+ * and a query for each status finds its own. */
+static void
+test_upgrade_from_2 (HistFixture   *f,
+                     gconstpointer  data)
+{
+  static const struct { int status; const char *names; } expected[] = {
+    { -1, "unfinished cancelled failed-late done-late failed done" },
+    { TASKER_TASK_STATUS_PENDING, "" },
+    { TASKER_TASK_STATUS_RUNNING, "unfinished" },
+    { TASKER_TASK_STATUS_COMPLETED, "done-late done" },
+    { TASKER_TASK_STATUS_FAILED, "failed-late failed" },
+    { TASKER_TASK_STATUS_CANCELLED, "cancelled" },
+  };
+  g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
+  g_autofree char *version = NULL;
+  g_autofree char *status_index = NULL;
+  g_autofree char *indexed = NULL;
+
+  create_database (f->path,
+                   V1_TABLES_SQL (", interrupted INTEGER NOT NULL DEFAULT 0")
+                   "CREATE INDEX tasks_by_status ON tasks (status, finished_time);"
+                   "CREATE INDEX tasks_by_key ON tasks (key, finished_time)"
+                   " WHERE key IS NOT NULL;"
+                   "CREATE INDEX tasks_by_finished_time ON tasks (finished_time, task_id);"
+                   "INSERT INTO tasks (task_id, name, kind, status, finished_time) VALUES"
+                   " (1, 'done', 0, 2, 1000), (2, 'failed', 0, 3, 2000),"
+                   " (3, 'done-late', 0, 2, 3000), (4, 'failed-late', 0, 3, 4000),"
+                   " (5, 'cancelled', 0, 4, 5000), (6, 'unfinished', 0, 1, 6000);"
+                   "PRAGMA user_version = 2");
+
+  hist_open (f, NULL, 0, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autofree char *names = NULL;
+
+      tasker_history_query_set_status (query, expected[i].status);
+      names = query_names (f, query);
+      g_assert_cmpstr (names, ==, expected[i].names);
+    }
+  g_assert_false (_tasker_history_is_disabled (f->history));
+  hist_close (f);
+
+  version = sqlite_text (f->path, "PRAGMA user_version");
+  g_assert_cmpstr (version, ==, "3");
+  status_index = sqlite_text (f->path, "SELECT sql FROM sqlite_master WHERE name = 'tasks_by_status'");
+  g_assert_nonnull (strstr (status_index, " WHERE status <> 2"));
+  /* What the index holds: the records that are not completed. */
+  indexed = sqlite_text (f->path, "SELECT group_concat (name, ' ') FROM"
+                                  " (SELECT name FROM tasks INDEXED BY tasks_by_status"
+                                  "  WHERE status <> 2 ORDER BY status, finished_time)");
+  g_assert_cmpstr (indexed, ==, "unfinished failed failed-late cancelled");
+}
+
+/* The SQL of the queries the writer runs (SQLITE_TRACE_STMT), then their
+ * plans: written on the writer thread between two waits of the test. */
+typedef struct
+{
+  GPtrArray *queries;   /* (element-type utf8) */
+  GPtrArray *plans;     /* (element-type utf8) one per query, its plan's lines */
+} QueryTrace;
+
+static int
+trace_query_cb (unsigned int  type,
+                void         *data,
+                void         *stmt,
+                void         *sql)
+{
+  QueryTrace *trace = data;
+
+  if (g_str_has_prefix (sql, "SELECT row,"))
+    g_ptr_array_add (trace->queries, g_strdup (sql));
+
+  return 0;
+}
+
+static void
+start_query_trace (struct sqlite3 *db,
+                   gpointer        data)
+{
+  g_assert_cmpint (sqlite3_trace_v2 (db, SQLITE_TRACE_STMT, trace_query_cb, data), ==, SQLITE_OK);
+}
+
+static void
+explain_traced_queries (struct sqlite3 *db,
+                        gpointer        data)
+{
+  QueryTrace *trace = data;
+
+  sqlite3_trace_v2 (db, 0, NULL, NULL);
+  for (guint i = 0; i < trace->queries->len; i++)
+    {
+      g_autofree char *sql = g_strconcat ("EXPLAIN QUERY PLAN ", trace->queries->pdata[i], NULL);
+      g_autoptr(GString) plan = g_string_new (NULL);
+      sqlite3_stmt *stmt = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_string_append_printf (plan, "%s\n", sqlite3_column_text (stmt, 3));
+      sqlite3_finalize (stmt);
+      g_ptr_array_add (trace->plans, g_strdup (plan->str));
+    }
+}
+
+/* A query for a status other than COMPLETED reads the status index (which
+ * holds only those records), a query for COMPLETED the finished-time index. */
+static void
+test_status_query_plan (HistFixture   *f,
+                        gconstpointer  data)
+{
+  static const int statuses[] = {
+    TASKER_TASK_STATUS_FAILED, TASKER_TASK_STATUS_CANCELLED, TASKER_TASK_STATUS_RUNNING,
+    TASKER_TASK_STATUS_COMPLETED,
+  };
+  g_autoptr(TaskerHistoryQuery) query = tasker_history_query_new ();
+  g_autoptr(GPtrArray) queries = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) plans = g_ptr_array_new_with_free_func (g_free);
+  QueryTrace trace = { queries, plans };
+
+  hist_open (f, NULL, 0, 0);
+  _tasker_history_run_for_test (f->history, start_query_trace, &trace);
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      g_autofree char *names = NULL;
+
+      tasker_history_query_set_status (query, statuses[i]);
+      names = query_names (f, query);
+      g_assert_cmpstr (names, ==, "");
+    }
+  _tasker_history_run_for_test (f->history, explain_traced_queries, &trace);
+
+  g_assert_cmpuint (plans->len, ==, G_N_ELEMENTS (statuses));
+  for (guint i = 0; i < plans->len; i++)
+    {
+      const char *index = statuses[i] == TASKER_TASK_STATUS_COMPLETED ? "USING INDEX tasks_by_finished_time"
+                                                                     : "USING INDEX tasks_by_status";
+
+      g_test_message ("status %d: %s", statuses[i], (char *) plans->pdata[i]);
+      g_assert_nonnull (strstr (plans->pdata[i], index));
+    }
 }
 
 /* Flush waits at most its timeout, and says whether everything got in. */
@@ -1503,6 +1694,8 @@ main (int   argc,
   HIST_TEST_ADD ("/Tasker/History/foreign-database", test_foreign_database);
   HIST_TEST_ADD ("/Tasker/History/private-at-every-open", test_private_at_every_open);
   HIST_TEST_ADD ("/Tasker/History/upgrade-from-1", test_upgrade_from_1);
+  HIST_TEST_ADD ("/Tasker/History/upgrade-from-2", test_upgrade_from_2);
+  HIST_TEST_ADD ("/Tasker/History/status-query-plan", test_status_query_plan);
   HIST_TEST_ADD ("/Tasker/History/flush-timeout", test_flush_timeout);
   HIST_TEST_ADD ("/Tasker/History/free-writes-queued", test_free_writes_queued);
 
