@@ -137,6 +137,13 @@ taskerctl_fail (const GError *error,
                                     "try starting it yourself: tasker --gapplication-service"),
                                   copy->message);
       case G_DBUS_ERROR_NO_REPLY:
+        /* Also what a just-activated Tasker that could not open the
+         * display gives: it owned the name, then exited. */
+        return taskerctl_message (_("Tasker did not answer (%s); it may have quit, or be busy or stuck. "
+                                    "If the call started it, `tasker --gapplication-service` shows why "
+                                    "it could not run (it needs a display: DISPLAY or WAYLAND_DISPLAY "
+                                    "in the session bus's environment, see dbus-update-activation-environment)"),
+                                  copy->message);
       case G_DBUS_ERROR_TIMEOUT:
       case G_DBUS_ERROR_TIMED_OUT:
         return taskerctl_message (_("Tasker did not answer (%s); it may be busy or stuck"), copy->message);

@@ -252,6 +252,20 @@ def test_not_installed():
         session.close()
 
 
+def test_activated_application_without_a_display():
+    """Started by the bus without a display, Tasker owns its name and then exits:
+    the message says how to see why, and what it needs."""
+    session = CtlSession(exec_line="/usr/bin/env -u DISPLAY -u WAYLAND_DISPLAY %s --gapplication-service"
+                         % TASKER_BIN)
+    try:
+        result = session.ctl("list")
+        assert result.returncode == 1
+        assert result.stderr.startswith("taskerctl: Tasker did not answer (")
+        assert "`tasker --gapplication-service` shows why it could not run (it needs a display" in result.stderr
+    finally:
+        session.close()
+
+
 def test_activation_fails():
     session = CtlSession(exec_line="/nonexistent/tasker --gapplication-service")
     try:
