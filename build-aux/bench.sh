@@ -85,7 +85,7 @@ if ninja -C "$builddir" -t targets all 2>/dev/null | grep -q '^src/ctl/taskerctl
    ninja -C "$builddir" -t targets all 2>/dev/null | grep -q '^src/app/tasker:' &&
    command -v xvfb-run >/dev/null; then
   ctl_programs="bench-ctl"
-  targets="$targets src/ctl/taskerctl src/app/tasker"
+  targets="$targets src/ctl/taskerctl src/app/tasker data/gschemas.compiled"
 else
   say "warning: no taskerctl or application in $builddir, or no xvfb-run: skipping bench-ctl"
 fi

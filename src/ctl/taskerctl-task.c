@@ -9,9 +9,10 @@
 
 #include "config.h"
 
+#include <json-glib/json-glib.h>
+
 #include <glib/gi18n.h>
 
-#include "taskerctl-json.h"
 #include "taskerctl-table.h"
 #include "taskerctl-task.h"
 
@@ -165,10 +166,11 @@ read_row (GVariant *task,
 char *
 taskerctl_task_to_json (GVariant *task)
 {
-  GString *out = g_string_new (NULL);
+  /* json-glib: D-Bus strings are valid UTF-8 and its doubles finite (the
+   * service sends progress -1 for none), which is all it needs. */
+  g_autoptr(JsonNode) node = json_gvariant_serialize (task);
 
-  taskerctl_json_append_value (out, task);
-  return g_string_free (out, FALSE);
+  return json_to_string (node, FALSE);
 }
 
 static void
