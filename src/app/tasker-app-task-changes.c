@@ -1,0 +1,154 @@
+/* tasker-app-task-changes.c: which tasks a TasksChanged signal carries
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "tasker-app-task-changes.h"
+#include "tasker-app-variant.h"
+
+/* TaskerAppTaskChanges: what the io.github.tasker.Tasker1 interface last
+ * said of each task in a TasksChanged, so that the next one carries only the
+ * tasks whose status, progress or message changed since, and those that
+ * ended. The manager's tasks-updated already comes at most once per update
+ * interval, with every unfinished task; this keeps those a client would see
+ * changed. Main thread only. */
+
+struct _TaskerAppTaskChanges
+{
+  GObject     parent_instance;
+
+  GHashTable *sent;                /* (owned) TaskerTask (owned) → Sent (owned): as last collected */
+  GPtrArray  *ended;               /* (owned) TaskerTask (owned) ended since last collected */
+};
+
+/* What a TasksChanged said of a task. */
+typedef struct
+{
+  TaskerTaskStatus status;
+  double           progress;
+  char            *message;        /* (owned) (nullable) */
+} Sent;
+
+G_DEFINE_FINAL_TYPE (TaskerAppTaskChanges, tasker_app_task_changes, G_TYPE_OBJECT)
+
+static void
+sent_free (Sent *sent)
+{
+  g_free (sent->message);
+  g_free (sent);
+}
+
+static gboolean
+sent_differs (Sent       *sent,
+              TaskerTask *task)
+{
+  return sent == NULL
+         || sent->status != tasker_task_get_status (task)
+         || sent->progress != tasker_task_get_progress (task)
+         || g_strcmp0 (sent->message, tasker_task_get_message (task)) != 0;
+}
+
+static void
+remember_sent (TaskerAppTaskChanges *self,
+               TaskerTask           *task)
+{
+  Sent *sent = g_new0 (Sent, 1);
+
+  sent->status = tasker_task_get_status (task);
+  sent->progress = tasker_task_get_progress (task);
+  sent->message = g_strdup (tasker_task_get_message (task));
+  g_hash_table_replace (self->sent, g_object_ref (task), sent);
+}
+
+static void
+tasker_app_task_changes_finalize (GObject *object)
+{
+  TaskerAppTaskChanges *self = (TaskerAppTaskChanges *) object;
+
+  g_clear_pointer (&self->sent, g_hash_table_unref);
+  g_clear_pointer (&self->ended, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (tasker_app_task_changes_parent_class)->finalize (object);
+}
+
+static void
+tasker_app_task_changes_class_init (TaskerAppTaskChangesClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = tasker_app_task_changes_finalize;
+}
+
+static void
+tasker_app_task_changes_init (TaskerAppTaskChanges *self)
+{
+  self->sent = g_hash_table_new_full (NULL, NULL, g_object_unref, (GDestroyNotify) sent_free);
+  self->ended = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+TaskerAppTaskChanges *
+tasker_app_task_changes_new (void)
+{
+  return g_object_new (TASKER_APP_TYPE_TASK_CHANGES, NULL);
+}
+
+/**
+ * tasker_app_task_changes_add_ended:
+ *
+ * @task has ended: the next collect carries it, whatever it says of it.
+ */
+void
+tasker_app_task_changes_add_ended (TaskerAppTaskChanges *self,
+                                   TaskerTask           *task)
+{
+  g_return_if_fail (TASKER_APP_IS_TASK_CHANGES (self));
+  g_return_if_fail (TASKER_IS_TASK (task));
+
+  g_ptr_array_add (self->ended, g_object_ref (task));
+}
+
+/**
+ * tasker_app_task_changes_collect:
+ * @live: (element-type TaskerTask): the unfinished tasks, as the
+ *   manager's tasks-updated gives them
+ *
+ * The tasks of @live that changed since they were last collected, then
+ * those that ended since the last collect, which are then forgotten.
+ *
+ * Returns: (transfer floating) (nullable): their aa{sv} (as
+ *   tasker_app_variant_new_task() gives each), or %NULL when there is none
+ */
+GVariant *
+tasker_app_task_changes_collect (TaskerAppTaskChanges *self,
+                                 GListModel           *live)
+{
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("aa{sv}"));
+  guint n_changed = 0;
+
+  g_return_val_if_fail (TASKER_APP_IS_TASK_CHANGES (self), NULL);
+  g_return_val_if_fail (G_IS_LIST_MODEL (live), NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (live); i++)
+    {
+      g_autoptr(TaskerTask) task = g_list_model_get_item (live, i);
+
+      if (!sent_differs (g_hash_table_lookup (self->sent, task), task))
+        continue;
+      remember_sent (self, task);
+      g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task));
+      n_changed++;
+    }
+  for (guint i = 0; i < self->ended->len; i++)
+    {
+      TaskerTask *task = g_ptr_array_index (self->ended, i);
+
+      g_hash_table_remove (self->sent, task);
+      g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task));
+      n_changed++;
+    }
+  g_ptr_array_set_size (self->ended, 0);
+
+  return n_changed > 0 ? g_variant_builder_end (&builder) : NULL;
+}
