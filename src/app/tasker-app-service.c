@@ -424,7 +424,17 @@ typedef struct
   TaskerAppService      *self;        /* (owned) */
   GDBusMethodInvocation *invocation;  /* (owned) */
   GVariantBuilder        builder;     /* the live tasks so far */
+  GStrv                  keys;        /* (owned) (nullable) the keys asked for */
 } ListCall;
+
+static void
+list_call_free (ListCall *call)
+{
+  g_object_unref (call->invocation);
+  g_object_unref (call->self);
+  g_strfreev (call->keys);
+  g_free (call);
+}
 
 static void
 list_history_done_cb (GObject      *object,
@@ -447,16 +457,15 @@ list_history_done_cb (GObject      *object,
         {
           g_autoptr(TaskerHistoryRecord) record = g_list_model_get_item (records, i);
 
-          g_variant_builder_add_value (&call->builder, tasker_app_variant_new_record (record));
+          g_variant_builder_add_value (&call->builder,
+                                       tasker_app_variant_new_record (record, (const char * const *) call->keys));
         }
       tasker_dbus_tasker1_complete_list_tasks (call->self->skeleton, call->invocation,
                                                g_variant_builder_end (&call->builder));
     }
 
   g_application_release (call->self->app);
-  g_object_unref (call->invocation);
-  g_object_unref (call->self);
-  g_free (call);
+  list_call_free (call);
 }
 
 static gboolean
@@ -481,8 +490,10 @@ handle_list_tasks (TaskerAppService      *self,
     { "limit", "u" },
     { "search", "s" },
     { "status", "s" },
+    { "keys", "as" },
   };
   g_autoptr(GVariantDict) dict = g_variant_dict_new (filter);
+  g_auto(GStrv) keys = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *folded = NULL;
   gboolean history = FALSE;
@@ -512,12 +523,19 @@ handle_list_tasks (TaskerAppService      *self,
         }
       status = parsed;
     }
+  if (g_variant_dict_lookup (dict, "keys", "^as", &keys) &&
+      !tasker_app_variant_check_task_keys ((const char * const *) keys, &error))
+    {
+      return_error (invocation, TASKER_DBUS_ERROR_INVALID_ARGUMENT, "%s", error->message);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
   if (search != NULL && *search != '\0')
     folded = g_utf8_casefold (search, -1);
 
   call = g_new0 (ListCall, 1);
   call->self = g_object_ref (self);
   call->invocation = g_object_ref (invocation);
+  call->keys = g_steal_pointer (&keys);
   g_variant_builder_init (&call->builder, G_VARIANT_TYPE ("aa{sv}"));
 
   n = self->live != NULL ? g_list_model_get_n_items (self->live) : 0;
@@ -532,7 +550,8 @@ handle_list_tasks (TaskerAppService      *self,
           !contains_folded (tasker_task_get_message (task), folded) &&
           !contains_folded (tasker_task_get_description (task, "command"), folded))
         continue;
-      g_variant_builder_add_value (&call->builder, tasker_app_variant_new_task (task));
+      g_variant_builder_add_value (&call->builder,
+                                   tasker_app_variant_new_task (task, (const char * const *) call->keys));
     }
 
   if (history && self->manager != NULL && limit > 0)
@@ -548,9 +567,7 @@ handle_list_tasks (TaskerAppService      *self,
     }
 
   tasker_dbus_tasker1_complete_list_tasks (self->skeleton, invocation, g_variant_builder_end (&call->builder));
-  g_object_unref (call->invocation);
-  g_object_unref (call->self);
-  g_free (call);
+  list_call_free (call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -560,7 +577,7 @@ get_task_record (TaskerAppService      *self,
                  TaskerHistoryRecord   *record,
                  gpointer               data)
 {
-  tasker_dbus_tasker1_complete_get_task (self->skeleton, invocation, tasker_app_variant_new_record (record));
+  tasker_dbus_tasker1_complete_get_task (self->skeleton, invocation, tasker_app_variant_new_record (record, NULL));
 }
 
 static gboolean
@@ -572,7 +589,7 @@ handle_get_task (TaskerAppService      *self,
 
   task = _tasker_app_service_find_task (self, id);
   if (task != NULL)
-    tasker_dbus_tasker1_complete_get_task (self->skeleton, invocation, tasker_app_variant_new_task (task));
+    tasker_dbus_tasker1_complete_get_task (self->skeleton, invocation, tasker_app_variant_new_task (task, NULL));
   else
     lookup_record (self, invocation, id, get_task_record, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;

@@ -137,7 +137,7 @@ tasker_app_task_changes_collect (TaskerAppTaskChanges *self,
       if (!sent_differs (g_hash_table_lookup (self->sent, task), task))
         continue;
       remember_sent (self, task);
-      g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task));
+      g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task, NULL));
       n_changed++;
     }
   for (guint i = 0; i < self->ended->len; i++)
@@ -145,7 +145,7 @@ tasker_app_task_changes_collect (TaskerAppTaskChanges *self,
       TaskerTask *task = g_ptr_array_index (self->ended, i);
 
       g_hash_table_remove (self->sent, task);
-      g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task));
+      g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task, NULL));
       n_changed++;
     }
   g_ptr_array_set_size (self->ended, 0);

@@ -9,8 +9,12 @@
 
 G_BEGIN_DECLS
 
-GVariant   *tasker_app_variant_new_task      (TaskerTask          *task);
-GVariant   *tasker_app_variant_new_record    (TaskerHistoryRecord *record);
+GVariant   *tasker_app_variant_new_task      (TaskerTask          *task,
+                                              const char * const  *keys);
+GVariant   *tasker_app_variant_new_record    (TaskerHistoryRecord *record,
+                                              const char * const  *keys);
+gboolean    tasker_app_variant_check_task_keys (const char * const  *keys,
+                                                GError             **error);
 GVariant   *tasker_app_variant_new_schedule  (TaskerSchedule      *schedule);
 const char *tasker_app_variant_status_name   (TaskerTaskStatus     status);
 gboolean    tasker_app_variant_parse_status  (const char          *name,

@@ -173,6 +173,10 @@ taskerctl_list (int    argc,
 
   if (all)
     g_variant_dict_insert (&filter, "history", "b", TRUE);
+  /* The table's columns only: with a thousand tasks, the bus's work on the
+   * keys left out is most of the call's time. */
+  if (!json)
+    g_variant_dict_insert (&filter, "keys", "^as", (char **) taskerctl_task_row_keys);
   if (!tasker_dbus_tasker1_call_list_tasks_sync (proxy, g_variant_dict_end (&filter), &reply, NULL, &error))
     return taskerctl_fail (error, 0);
   /* Live tasks are each there once: no need to look (1,000 of them cost). */
@@ -236,6 +240,8 @@ taskerctl_history (int    argc,
     g_variant_dict_insert (&filter, "search", "s", search);
   if (status_name != NULL)
     g_variant_dict_insert (&filter, "status", "s", status_name);
+  if (!json)
+    g_variant_dict_insert (&filter, "keys", "^as", (char **) taskerctl_task_row_keys);
   if (!tasker_dbus_tasker1_call_list_tasks_sync (proxy, g_variant_dict_end (&filter), &reply, NULL, &error))
     return taskerctl_fail (error, 0);
   tasks = unique_tasks (reply, status_name);

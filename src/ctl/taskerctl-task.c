@@ -123,6 +123,12 @@ nonempty (GVariant *value)
   return text[0] != '\0' ? text : NULL;
 }
 
+/* The keys read_row() reads: what `list` and `history` ask the
+ * application for when they print a table. */
+const char * const taskerctl_task_row_keys[] = {
+  "id", "status", "name", "command", "queue", "progress", "started", "finished", NULL,
+};
+
 static void
 read_row (GVariant *task,
           Row      *row)

@@ -9,6 +9,8 @@
 
 G_BEGIN_DECLS
 
+extern const char * const taskerctl_task_row_keys[];
+
 gboolean  taskerctl_task_is_finished  (const char *status);
 char     *taskerctl_format_elapsed    (gint64      us);
 char     *taskerctl_format_time       (gint64      us);

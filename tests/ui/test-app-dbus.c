@@ -514,6 +514,24 @@ test_list_live (Fixture       *f,
   reply = call (f, "ListTasks", g_variant_new_parsed ("({'status': <'completed'>},)"));
   completed = g_variant_get_child_value (reply, 0);
   g_assert_cmpuint (g_variant_n_children (completed), ==, 0);
+  g_clear_pointer (&completed, g_variant_unref);
+
+  /* "keys": those keys of each task, and no other. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call (f, "ListTasks", g_variant_new_parsed ("({'keys': <['status', 'id']>},)"));
+  g_variant_get_child (reply, 0, "@aa{sv}", &completed);
+  g_assert_cmpuint (g_variant_n_children (completed), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GVariant) task = g_variant_get_child_value (completed, i);
+      const char *status = NULL;
+
+      g_assert_cmpuint (g_variant_n_children (task), ==, 2);
+      g_assert_true (g_variant_lookup (task, "id", "t", &id));
+      g_assert_cmpuint (id, ==, i == 0 ? a : b);
+      g_assert_true (g_variant_lookup (task, "status", "&s", &status));
+      g_assert_true (g_str_equal (status, "pending") || g_str_equal (status, "running"));
+    }
 
   touch (f, "go");
   g_free (wait_finished (f, a));
@@ -550,6 +568,10 @@ test_errors (Fixture       *f,
       "option “after”: no task 999" },
     { "AddCommand", "(['true'], b'', @as [], {'key': <''>})", TASKER_DBUS_ERROR_INVALID_ARGUMENT,
       "option “key” must not be empty" },
+    { "ListTasks", "({'keys': <['id', 'colour']>},)", TASKER_DBUS_ERROR_INVALID_ARGUMENT,
+      "unknown task key “colour”: the keys are id, name, kind, status, progress, message, queue, "
+      "created, started, finished, error, exit-status, trace-id, parent, key, command, cwd, "
+      "attempt, schedule, live" },
     { "AddCommand", "(['true'], b'', @as [], {'start-at': <int64 5>, 'start-delay': <uint32 5>})",
       TASKER_DBUS_ERROR_INVALID_ARGUMENT, "options “start-at” and “start-delay” cannot be given together" },
     { "AddCommand", "(['true'], b'', @as [], {'schedule': <'sometimes'>})", TASKER_DBUS_ERROR_INVALID_ARGUMENT,
