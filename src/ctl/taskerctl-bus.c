@@ -110,7 +110,12 @@ taskerctl_fail (const GError *error,
   g_dbus_error_strip_remote_error (copy);
 
   if (g_error_matches (copy, TASKER_DBUS_ERROR, TASKER_DBUS_ERROR_NO_SUCH_TASK) && id != 0)
-    return taskerctl_message (_("no task %" G_GUINT64_FORMAT "; `taskerctl list --all` shows finished ones"), id);
+    {
+      g_autofree char *id_text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
+
+      /* Translators: %s is a task's number. */
+      return taskerctl_message (_("no task %s; `taskerctl list --all` shows finished ones"), id_text);
+    }
   if (g_error_matches (copy, TASKER_DBUS_ERROR, TASKER_DBUS_ERROR_SHUTTING_DOWN))
     return taskerctl_message (_("Tasker is quitting (%s); try again once it has"), copy->message);
   if (copy->domain == G_DBUS_ERROR)

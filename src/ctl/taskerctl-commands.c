@@ -366,7 +366,13 @@ fail_cancel (TaskerDBusTasker1 *proxy,
   if (g_error_matches (error, TASKER_DBUS_ERROR, TASKER_DBUS_ERROR_NO_SUCH_TASK) &&
       tasker_dbus_tasker1_call_get_task_sync (proxy, id, &task, NULL, NULL) &&
       g_variant_lookup (task, "status", "&s", &status))
-    return taskerctl_message (_("task %" G_GUINT64_FORMAT " has already ended (%s): nothing to cancel"), id, status);
+    {
+      g_autofree char *id_text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
+
+      /* Translators: a task's number, then its status (completed, failed
+       * or cancelled, as the interface names it). */
+      return taskerctl_message (_("task %s has already ended (%s): nothing to cancel"), id_text, status);
+    }
   return taskerctl_fail (error, id);
 }
 

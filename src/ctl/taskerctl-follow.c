@@ -304,11 +304,14 @@ cancel_cb (GObject      *object,
 {
   Watch *watch = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *id_text = NULL;
 
   /* Already ended: its own status stands. */
   if (!tasker_dbus_tasker1_call_cancel_finish (TASKER_DBUS_TASKER1 (object), result, &error))
     return;
-  taskerctl_message (_("cancelled task %" G_GUINT64_FORMAT), watch->log_id);
+  id_text = g_strdup_printf ("%" G_GUINT64_FORMAT, watch->log_id);
+  /* Translators: %s is a task's number. */
+  taskerctl_message (_("cancelled task %s"), id_text);
   watch_fail (watch, 130);
 }
 
@@ -350,6 +353,7 @@ taskerctl_follow_run (TaskerDBusTasker1 *proxy,
   int status;
   const char *name = NULL;
   const char *message = NULL;
+  g_autofree char *id_text = NULL;
   gint32 exit_status;
 
   watch_init (&watch, proxy);
@@ -370,10 +374,15 @@ taskerctl_follow_run (TaskerDBusTasker1 *proxy,
   g_variant_lookup (task, "status", "&s", &name);
   if (g_strcmp0 (name, "completed") == 0)
     return 0;
+  id_text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
+  /* Translators: the task's number, its status (failed or cancelled, as
+   * the interface names it), then why. */
   if (g_variant_lookup (task, "error", "&s", &message) && message[0] != '\0')
-    taskerctl_message (_("task %" G_GUINT64_FORMAT " %s: %s"), id, name, message);
+    taskerctl_message (_("task %s %s: %s"), id_text, name, message);
   else
-    taskerctl_message (_("task %" G_GUINT64_FORMAT " %s"), id, name);
+    /* Translators: the task's number, then its status (failed or
+     * cancelled, as the interface names it). */
+    taskerctl_message (_("task %s %s"), id_text, name);
   if (g_strcmp0 (name, "cancelled") == 0)
     return 130;
   if (g_variant_lookup (task, "exit-status", "i", &exit_status) && exit_status > 0 && exit_status < 256)
