@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The rows of `list`, `history` and `schedules`: a header line, each column
- * as wide as its widest cell (counted in characters), two spaces between
- * columns, the last one not padded.
+ * as wide as its widest cell (in terminal columns: a CJK character takes two,
+ * as in a translated header), two spaces between columns, the last one not
+ * padded.
  */
 
 #include "config.h"
@@ -17,7 +18,7 @@ struct _TaskerctlTable
 {
   guint      n_columns;
   GPtrArray *rows;        /* (owned) (element-type GStrv): the header first */
-  guint     *widths;      /* (owned) n_columns, in characters */
+  guint     *widths;      /* (owned) n_columns, in terminal columns */
   gboolean  *right;       /* (owned) n_columns: right-aligned */
 };
 
@@ -43,6 +44,30 @@ taskerctl_printable (const char *text)
         g_string_append_unichar (out, c);
     }
   return g_string_free (out, FALSE);
+}
+
+/**
+ * taskerctl_display_width:
+ * @text: printable UTF-8 (taskerctl_printable())
+ *
+ * Returns: how many terminal columns @text takes: two for a wide (CJK)
+ *   character, none for a combining mark, one for any other.
+ */
+guint
+taskerctl_display_width (const char *text)
+{
+  guint width = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iswide (c))
+        width += 2;
+      else if (!g_unichar_iszerowidth (c))
+        width += 1;
+    }
+  return width;
 }
 
 TaskerctlTable *
@@ -84,7 +109,7 @@ taskerctl_table_add_row (TaskerctlTable     *self,
   for (guint i = 0; i < self->n_columns; i++)
     {
       row[i] = taskerctl_printable (cells[i]);
-      self->widths[i] = MAX (self->widths[i], g_utf8_strlen (row[i], -1));
+      self->widths[i] = MAX (self->widths[i], taskerctl_display_width (row[i]));
     }
   g_ptr_array_add (self->rows, row);
 }
@@ -113,7 +138,7 @@ taskerctl_table_format (TaskerctlTable *self)
 
       for (guint i = 0; i < self->n_columns; i++)
         {
-          guint missing = self->widths[i] - g_utf8_strlen (row[i], -1);
+          guint missing = self->widths[i] - taskerctl_display_width (row[i]);
           gboolean last = i + 1 == self->n_columns;
 
           if (i > 0)

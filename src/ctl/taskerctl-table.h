@@ -20,6 +20,7 @@ char           *taskerctl_table_format    (TaskerctlTable     *self);
 void            taskerctl_table_free      (TaskerctlTable     *self);
 
 char           *taskerctl_printable       (const char         *text);
+guint           taskerctl_display_width   (const char         *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TaskerctlTable, taskerctl_table_free)
 

@@ -179,34 +179,58 @@ taskerctl_task_to_json (GVariant *task)
   return json_to_string (node, FALSE);
 }
 
+/* The "Label: value" lines of `status`. Every label, shown or not, widens
+ * the label column, so that values line up at the same column whatever
+ * lines a task has, and in any language. */
+typedef struct
+{
+  GPtrArray *labels;  /* (element-type utf8) (unowned) */
+  GPtrArray *values;  /* (element-type utf8) (owned) (nullable): not shown */
+} Block;
+
 static void
-add_line (GString    *out,
+add_line (Block      *block,
           const char *label,
           const char *value)
 {
-  g_autofree char *printable = NULL;
-
-  if (value == NULL)
-    return;
-  printable = taskerctl_printable (value);
-  /* Labels are padded to the longest, "Exit status:". */
-  g_string_append_printf (out, "%-13s %s\n", label, printable);
+  g_ptr_array_add (block->labels, (gpointer) label);
+  g_ptr_array_add (block->values, value != NULL ? taskerctl_printable (value) : NULL);
 }
 
 static void
-add_time_line (GString      *out,
+add_time_line (Block        *block,
                GVariantDict *dict,
                const char   *label,
                const char   *key)
 {
   gint64 us;
+  g_autofree char *text = NULL;
 
   if (lookup_time (dict, key, &us))
-    {
-      g_autofree char *text = taskerctl_format_time (us);
+    text = taskerctl_format_time (us);
+  add_line (block, label, text);
+}
 
-      add_line (out, label, text);
+static char *
+block_format (Block *block)
+{
+  GString *out = g_string_new (NULL);
+  guint width = 0;
+
+  for (guint i = 0; i < block->labels->len; i++)
+    width = MAX (width, taskerctl_display_width (g_ptr_array_index (block->labels, i)));
+
+  for (guint i = 0; i < block->labels->len; i++)
+    {
+      const char *label = g_ptr_array_index (block->labels, i);
+      const char *value = g_ptr_array_index (block->values, i);
+
+      /* Two spaces after the widest label, as in "Exit status:  0". */
+      if (value != NULL)
+        g_string_append_printf (out, "%s%*s %s\n", label,
+                                (int) (width + 1 - taskerctl_display_width (label)), "", value);
     }
+  return g_string_free (out, FALSE);
 }
 
 /**
@@ -220,7 +244,9 @@ char *
 taskerctl_task_format_block (GVariant *task)
 {
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (task);
-  GString *out = g_string_new (NULL);
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+  Block block = { labels, values };
   guint64 id = 0, parent = 0;
   gint32 exit_status;
   guint32 attempt;
@@ -238,50 +264,43 @@ taskerctl_task_format_block (GVariant *task)
   elapsed = format_task_elapsed (started, finished);
   g_variant_dict_lookup (&dict, "id", "t", &id);
   id_text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
-  add_line (out, _("ID:"), id_text);
-  add_line (out, _("Name:"), lookup_string (&dict, "name", NULL));
-  add_line (out, _("Status:"), lookup_string (&dict, "status", NULL));
-  add_line (out, _("Kind:"), lookup_string (&dict, "kind", NULL));
-  add_line (out, _("Command:"), lookup_string (&dict, "command", NULL));
-  add_line (out, _("Directory:"), lookup_string (&dict, "cwd", NULL));
-  add_line (out, _("Queue:"), lookup_string (&dict, "queue", NULL));
-  add_line (out, _("Key:"), lookup_string (&dict, "key", NULL));
-  add_line (out, _("Schedule:"), lookup_string (&dict, "schedule", NULL));
+  add_line (&block, _("ID:"), id_text);
+  add_line (&block, _("Name:"), lookup_string (&dict, "name", NULL));
+  add_line (&block, _("Status:"), lookup_string (&dict, "status", NULL));
+  add_line (&block, _("Kind:"), lookup_string (&dict, "kind", NULL));
+  add_line (&block, _("Command:"), lookup_string (&dict, "command", NULL));
+  add_line (&block, _("Directory:"), lookup_string (&dict, "cwd", NULL));
+  add_line (&block, _("Queue:"), lookup_string (&dict, "queue", NULL));
+  add_line (&block, _("Key:"), lookup_string (&dict, "key", NULL));
+  add_line (&block, _("Schedule:"), lookup_string (&dict, "schedule", NULL));
   if (g_variant_dict_lookup (&dict, "parent", "t", &parent) && parent != 0)
-    {
-      g_clear_pointer (&text, g_free);
-      text = g_strdup_printf ("%" G_GUINT64_FORMAT, parent);
-      add_line (out, _("Parent:"), text);
-    }
-  add_line (out, _("Progress:"), progress);
-  add_line (out, _("Message:"), lookup_string (&dict, "message", NULL));
-  add_time_line (out, &dict, _("Created:"), "created");
-  add_time_line (out, &dict, _("Started:"), "started");
-  add_time_line (out, &dict, _("Finished:"), "finished");
-  add_line (out, _("Elapsed:"), elapsed);
+    text = g_strdup_printf ("%" G_GUINT64_FORMAT, parent);
+  add_line (&block, _("Parent:"), text);
+  add_line (&block, _("Progress:"), progress);
+  add_line (&block, _("Message:"), lookup_string (&dict, "message", NULL));
+  add_time_line (&block, &dict, _("Created:"), "created");
+  add_time_line (&block, &dict, _("Started:"), "started");
+  add_time_line (&block, &dict, _("Finished:"), "finished");
+  add_line (&block, _("Elapsed:"), elapsed);
+  g_clear_pointer (&text, g_free);
   if (g_variant_dict_lookup (&dict, "attempt", "u", &attempt) && attempt > 1)
-    {
-      g_clear_pointer (&text, g_free);
-      text = g_strdup_printf ("%u", attempt);
-      add_line (out, _("Attempt:"), text);
-    }
+    text = g_strdup_printf ("%u", attempt);
+  add_line (&block, _("Attempt:"), text);
+  g_clear_pointer (&text, g_free);
   if (g_variant_dict_lookup (&dict, "exit-status", "i", &exit_status))
-    {
-      g_clear_pointer (&text, g_free);
-      text = g_strdup_printf ("%d", exit_status);
-      add_line (out, _("Exit status:"), text);
-    }
-  add_line (out, _("Error:"), lookup_string (&dict, "error", NULL));
-  add_line (out, _("Trace id:"), lookup_string (&dict, "trace-id", NULL));
+    text = g_strdup_printf ("%d", exit_status);
+  add_line (&block, _("Exit status:"), text);
+  add_line (&block, _("Error:"), lookup_string (&dict, "error", NULL));
+  add_line (&block, _("Trace id:"), lookup_string (&dict, "trace-id", NULL));
   g_clear_pointer (&text, g_free);
   /* TRANSLATORS: %s is the task's id in the commands that show its log. */
   text = g_strdup_printf (taskerctl_task_is_finished (lookup_string (&dict, "status", NULL))
                           ? _("taskerctl log %s (-n 20 for its last lines)")
                           : _("taskerctl log -f %s (to follow it)"),
                           id_text);
-  add_line (out, _("Log:"), text);
+  add_line (&block, _("Log:"), text);
 
-  return g_string_free (out, FALSE);
+  return block_format (&block);
 }
 
 /**
