@@ -20,8 +20,10 @@
 static char *
 format_schedules (GVariant *schedules)
 {
+  /* As in taskerctl_tasks_format(), headers have their own context. */
   const char *headers[] = {
-    _("ID"), _("NEXT RUN"), _("LAST RESULT"), _("SPEC"), _("COMMAND"), NULL,
+    C_("column", "ID"), C_("column", "NEXT RUN"), C_("column", "LAST RESULT"),
+    C_("column", "SPEC"), C_("column", "COMMAND"), NULL,
   };
   g_autoptr(TaskerctlTable) table = taskerctl_table_new (headers);
   GVariantIter iter;

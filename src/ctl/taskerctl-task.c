@@ -315,11 +315,15 @@ char *
 taskerctl_tasks_format (GPtrArray *tasks,
                         gboolean   history)
 {
+  /* Headers in their own context: the same words are --help's placeholders
+   * (--queue=QUEUE), which a language may leave as they are. */
   const char *list_headers[] = {
-    _("ID"), _("STATUS"), _("PROGRESS"), _("ELAPSED"), _("QUEUE"), _("NAME"), NULL,
+    C_("column", "ID"), C_("column", "STATUS"), C_("column", "PROGRESS"),
+    C_("column", "ELAPSED"), C_("column", "QUEUE"), C_("column", "NAME"), NULL,
   };
   const char *history_headers[] = {
-    _("ID"), _("STATUS"), _("FINISHED"), _("ELAPSED"), _("QUEUE"), _("NAME"), NULL,
+    C_("column", "ID"), C_("column", "STATUS"), C_("column", "FINISHED"),
+    C_("column", "ELAPSED"), C_("column", "QUEUE"), C_("column", "NAME"), NULL,
   };
   g_autoptr(TaskerctlTable) table = taskerctl_table_new (history ? history_headers : list_headers);
 

@@ -110,7 +110,13 @@ taskerctl_usage (const char *command,
   text = g_strdup_vprintf (format, args);
   va_end (args);
   if (command != NULL)
-    fprintf (stderr, "taskerctl: %s (see `taskerctl %s --help`)\n", text, command);
+    {
+      /* Translators: a mistake in the command line, then the subcommand
+       * (add, list, …) whose help tells how to write it. */
+      g_autofree char *hint = g_strdup_printf (_("%s (see `taskerctl %s --help`)"), text, command);
+
+      fprintf (stderr, "taskerctl: %s\n", hint);
+    }
   else
     fprintf (stderr, "taskerctl: %s\n", text);
 

@@ -9,10 +9,13 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <math.h>
 #include <string.h>
 
 #include <glib.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "taskerctl-table.h"
 #include "taskerctl-task.h"
@@ -164,6 +167,35 @@ test_table (void)
                    "1234  y     b\n");
 }
 
+/* Terminal columns, not characters: a CJK character takes two. */
+static void
+test_display_width (void)
+{
+  g_assert_cmpuint (taskerctl_display_width (""), ==, 0);
+  g_assert_cmpuint (taskerctl_display_width ("ELAPSED"), ==, 7);
+  g_assert_cmpuint (taskerctl_display_width ("Стан"), ==, 4);
+  g_assert_cmpuint (taskerctl_display_width ("已用时间"), ==, 8);
+  g_assert_cmpuint (taskerctl_display_width ("状态："), ==, 6);
+  /* e and a combining acute accent: one column. */
+  g_assert_cmpuint (taskerctl_display_width ("e\xcc\x81"), ==, 1);
+}
+
+static void
+test_table_wide (void)
+{
+  g_autoptr(TaskerctlTable) table = taskerctl_table_new ((const char *[]) { "ID", "队列", "名称", NULL });
+  g_autofree char *text = NULL;
+
+  taskerctl_table_set_right (table, 0);
+  taskerctl_table_add_row (table, (const char *[]) { "7", "q", "构建", NULL });
+  taskerctl_table_add_row (table, (const char *[]) { "12", "默认队列", "x", NULL });
+  text = taskerctl_table_format (table);
+  g_assert_cmpstr (text, ==,
+                   "ID  队列      名称\n"
+                   " 7  q         构建\n"
+                   "12  默认队列  x\n");
+}
+
 static void
 test_tasks_format (void)
 {
@@ -190,10 +222,152 @@ test_tasks_format (void)
   g_assert_nonnull (strstr (block, "\nLog:          taskerctl log 3 "));
 }
 
+static GPtrArray *
+sample_tasks (void)
+{
+  GPtrArray *tasks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+
+  g_ptr_array_add (tasks, g_variant_ref_sink (g_variant_new_parsed (
+    "{'id': <@t 3>, 'status': <'failed'>, 'progress': <0.5>, 'queue': <'q'>,"
+    " 'name': <'build'>, 'kind': <'command'>, 'command': <'make'>, 'cwd': <'/tmp'>,"
+    " 'parent': <@t 2>, 'attempt': <@u 2>, 'started': <@x 1000000>,"
+    " 'finished': <@x 3724000000>, 'exit-status': <@i 3>, 'error': <'exit status 3'>,"
+    " 'trace-id': <'abc'>}")));
+  g_ptr_array_add (tasks, g_variant_ref_sink (g_variant_new_parsed (
+    "{'id': <@t 12>, 'status': <'pending'>, 'progress': <-1.0>, 'command': <'sleep 5'>}")));
+  return tasks;
+}
+
+/* Each line of a `status` block: its value starts at the same terminal
+ * column, whatever the language's labels. */
+static void
+assert_block_aligned (const char *block)
+{
+  g_auto(GStrv) lines = g_strsplit (block, "\n", -1);
+  const char *values[] = { "3", "build", "failed", "command", "make", "/tmp", "q", "2", "50%",
+                           "1:02:03", "2", "3", "exit status 3", "abc", NULL };
+  guint column = 0;
+
+  /* The lines without a time (which depends on TZ), in order. */
+  for (guint i = 0, v = 0; lines[i] != NULL && values[v] != NULL; i++)
+    {
+      g_autofree char *label = NULL;
+      guint width;
+
+      if (!g_str_has_suffix (lines[i], values[v]) ||
+          (strlen (lines[i]) > strlen (values[v]) &&
+           lines[i][strlen (lines[i]) - strlen (values[v]) - 1] != ' '))
+        continue;
+      label = g_strndup (lines[i], strlen (lines[i]) - strlen (values[v]));
+      width = taskerctl_display_width (label);
+      if (column == 0)
+        column = width;
+      g_assert_cmpuint (width, ==, column);
+      v++;
+      if (values[v] == NULL)
+        return;
+    }
+  g_assert_not_reached ();
+}
+
+static char *
+compile_catalog (const char *dir,
+                 const char *language)
+{
+  g_autofree char *po = g_strdup_printf ("%s/%s.po", g_getenv ("TASKER_PO_DIR"), language);
+  g_autofree char *mo_dir = g_build_filename (dir, language, "LC_MESSAGES", NULL);
+  char *mo = g_build_filename (mo_dir, GETTEXT_PACKAGE ".mo", NULL);
+  const char *argv[] = { g_getenv ("MSGFMT"), "-o", mo, po, NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert_cmpint (g_mkdir_with_parents (mo_dir, 0700), ==, 0);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+  return mo;
+}
+
+/* The po/ translations as taskerctl prints them: a Cyrillic and a CJK
+ * language, whose labels and headers are not as wide as the English. */
+static void
+test_translated (void)
+{
+  /* And whether its headers have wide characters. */
+  const struct { const char *name; gboolean wide; } languages[] = {
+    { "uk", FALSE },
+    { "zh_CN", TRUE },
+  };
+  g_autofree char *dir = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_getenv ("MSGFMT") == NULL || g_getenv ("TASKER_PO_DIR") == NULL)
+    {
+      g_test_skip ("needs msgfmt (gettext) and the po/ directory (tests/ctl/meson.build)");
+      return;
+    }
+  dir = g_dir_make_tmp ("tasker-ctl-po-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (bindtextdomain (GETTEXT_PACKAGE, dir));
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  /* As taskerctl's main(): _() is gettext() in the default domain. */
+  textdomain (GETTEXT_PACKAGE);
+
+  for (guint l = 0; l < G_N_ELEMENTS (languages); l++)
+    {
+      g_autoptr(GPtrArray) tasks = sample_tasks ();
+      g_autofree char *mo = compile_catalog (dir, languages[l].name);
+      g_autofree char *mo_dir = g_path_get_dirname (mo);
+      g_autofree char *lang_dir = g_path_get_dirname (mo_dir);
+      g_autofree char *block = NULL;
+      g_autofree char *table = NULL;
+      g_auto(GStrv) lines = NULL;
+      const char *status_header;
+      guint column;
+
+      g_setenv ("LANGUAGE", languages[l].name, TRUE);
+      /* gettext caches what it found: setlocale() makes it look again. */
+      setlocale (LC_ALL, "");
+      status_header = g_dpgettext2 (GETTEXT_PACKAGE, "column", "STATUS");
+      g_test_message ("%s: STATUS is %s", languages[l].name, status_header);
+      g_assert_cmpstr (status_header, !=, "STATUS");
+      g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Status:"), !=, "Status:");
+
+      block = taskerctl_task_format_block (g_ptr_array_index (tasks, 0));
+      g_test_message ("%s", block);
+      g_assert_nonnull (strstr (block, g_dgettext (GETTEXT_PACKAGE, "Status:")));
+      assert_block_aligned (block);
+
+      /* Columns line up in terminal columns: the last one, NAME, starts at
+       * the same place on every line. */
+      table = taskerctl_tasks_format (tasks, FALSE);
+      g_test_message ("%s", table);
+      lines = g_strsplit (table, "\n", -1);
+      g_assert_cmpuint (g_strv_length (lines), ==, 4);
+      g_assert_nonnull (strstr (lines[0], status_header));
+      g_assert_cmpint (taskerctl_display_width (lines[0]) > g_utf8_strlen (lines[0], -1), ==, languages[l].wide);
+      column = taskerctl_display_width (lines[0]) -
+               taskerctl_display_width (g_dpgettext2 (GETTEXT_PACKAGE, "column", "NAME"));
+      g_assert_true (g_str_has_suffix (lines[1], "  build"));
+      g_assert_cmpuint (taskerctl_display_width (lines[1]) - strlen ("build"), ==, column);
+      g_assert_true (g_str_has_suffix (lines[2], "  sleep 5"));
+      g_assert_cmpuint (taskerctl_display_width (lines[2]) - strlen ("sleep 5"), ==, column);
+
+      g_unsetenv ("LANGUAGE");
+      setlocale (LC_ALL, "");
+      g_assert_cmpint (g_remove (mo), ==, 0);
+      g_assert_cmpint (g_rmdir (mo_dir), ==, 0);
+      g_assert_cmpint (g_rmdir (lang_dir), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  setlocale (LC_ALL, "");
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Tasker/Ctl/json", test_json);
@@ -202,6 +376,9 @@ main (int   argc,
   g_test_add_func ("/Tasker/Ctl/elapsed", test_elapsed);
   g_test_add_func ("/Tasker/Ctl/table", test_table);
   g_test_add_func ("/Tasker/Ctl/tasks-format", test_tasks_format);
+  g_test_add_func ("/Tasker/Ctl/display-width", test_display_width);
+  g_test_add_func ("/Tasker/Ctl/table-wide", test_table_wide);
+  g_test_add_func ("/Tasker/Ctl/translated", test_translated);
 
   return g_test_run ();
 }
