@@ -66,6 +66,7 @@ struct _TaskerAppService
   TaskerAppTaskChanges  *changes;        /* (owned) what TasksChanged said of each task */
   GQueue                 kept;           /* (element-type TaskerTask) (owned) ended lately, oldest first */
   TaskerAppLogFollowers *log_followers;  /* (owned) (nullable) from start on */
+  guint                  more_changes_id; /* sends what the last TasksChanged had no room for */
 };
 
 G_DEFINE_FINAL_TYPE (TaskerAppService, tasker_app_service, G_TYPE_OBJECT)
@@ -309,15 +310,41 @@ name_owner_changed_cb (GDBusConnection *connection,
 
 /* At most once per update interval (the manager coalesces): the tasks
  * whose status, progress or message changed, and those that ended. */
+static void send_changes (TaskerAppService *self,
+                          GListModel       *tasks);
+
+static gboolean
+more_changes_cb (gpointer user_data)
+{
+  TaskerAppService *self = user_data;
+
+  self->more_changes_id = 0;
+  if (self->live != NULL)
+    send_changes (self, self->live);
+  return G_SOURCE_REMOVE;
+}
+
 static void
-tasks_updated_cb (TaskerAppService *self,
-                  GListModel       *tasks,
-                  double            progress)
+send_changes (TaskerAppService *self,
+              GListModel       *tasks)
 {
   GVariant *changed = tasker_app_task_changes_collect (self->changes, tasks);
 
   if (changed != NULL)
     tasker_dbus_tasker1_emit_tasks_changed (self->skeleton, changed);
+  /* A signal is bounded; what it had no room for goes in the next
+   * interval, even when the manager has nothing new to say by then. */
+  if (tasker_app_task_changes_has_more (self->changes) && self->more_changes_id == 0 && self->manager != NULL)
+    self->more_changes_id = g_timeout_add (tasker_manager_get_update_interval (self->manager),
+                                           more_changes_cb, self);
+}
+
+static void
+tasks_updated_cb (TaskerAppService *self,
+                  GListModel       *tasks,
+                  double            progress)
+{
+  send_changes (self, tasks);
 }
 
 /* Its followers get its last lines, then everyone its end. */
@@ -791,6 +818,7 @@ tasker_app_service_dispose (GObject *object)
   TaskerAppService *self = (TaskerAppService *) object;
 
   tasker_app_service_unexport (self);
+  g_clear_handle_id (&self->more_changes_id, g_source_remove);
   g_clear_object (&self->log_followers);
   if (self->manager != NULL)
     g_signal_handlers_disconnect_by_data (self->manager, self);

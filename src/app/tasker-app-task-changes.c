@@ -21,7 +21,15 @@ struct _TaskerAppTaskChanges
 
   GHashTable *sent;                /* (owned) TaskerTask (owned) → Sent (owned): as last collected */
   GPtrArray  *ended;               /* (owned) TaskerTask (owned) ended since last collected */
+  guint       next_live;           /* where the next collect starts looking in the live tasks */
+  gboolean    has_more;            /* the last collect stopped at MAX_PER_SIGNAL */
 };
+
+/* At most this many tasks per TasksChanged: ten thousand tasks submitted at
+ * once would make one signal (and the main loop's time to build and send
+ * it) that large. The rest follow in the next ones; each collect starts
+ * where the last stopped, so no task waits behind busier ones for long. */
+#define MAX_PER_SIGNAL 500
 
 /* What a TasksChanged said of a task. */
 typedef struct
@@ -30,6 +38,13 @@ typedef struct
   double           progress;
   char            *message;        /* (owned) (nullable) */
 } Sent;
+
+/* The keys of a task that change while it lives: a TasksChanged carries
+ * only these (GetTask has the rest). With ten thousand busy tasks, whole
+ * dicts made each signal cost the main loop tens of milliseconds. */
+static const char * const changing_keys[] = {
+  "id", "status", "progress", "message", "started", "finished", "error", "exit-status", NULL,
+};
 
 G_DEFINE_FINAL_TYPE (TaskerAppTaskChanges, tasker_app_task_changes, G_TYPE_OBJECT)
 
@@ -114,11 +129,13 @@ tasker_app_task_changes_add_ended (TaskerAppTaskChanges *self,
  * @live: (element-type TaskerTask): the unfinished tasks, as the
  *   manager's tasks-updated gives them
  *
- * The tasks of @live that changed since they were last collected, then
- * those that ended since the last collect, which are then forgotten.
+ * The tasks that ended since the last collect (then forgotten), and those
+ * of @live that changed since they were last collected: at most
+ * MAX_PER_SIGNAL, the rest left for the next collects.
  *
- * Returns: (transfer floating) (nullable): their aa{sv} (as
- *   tasker_app_variant_new_task() gives each), or %NULL when there is none
+ * Returns: (transfer floating) (nullable): their aa{sv} (the keys that
+ *   change: id, status, progress, message, started, finished, error and
+ *   exit-status), or %NULL when there is none
  */
 GVariant *
 tasker_app_task_changes_collect (TaskerAppTaskChanges *self,
@@ -126,29 +143,49 @@ tasker_app_task_changes_collect (TaskerAppTaskChanges *self,
 {
   g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("aa{sv}"));
   guint n_changed = 0;
+  guint i, n, start;
 
   g_return_val_if_fail (TASKER_APP_IS_TASK_CHANGES (self), NULL);
   g_return_val_if_fail (G_IS_LIST_MODEL (live), NULL);
 
-  for (guint i = 0; i < g_list_model_get_n_items (live); i++)
-    {
-      g_autoptr(TaskerTask) task = g_list_model_get_item (live, i);
-
-      if (!sent_differs (g_hash_table_lookup (self->sent, task), task))
-        continue;
-      remember_sent (self, task);
-      g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task, NULL));
-      n_changed++;
-    }
-  for (guint i = 0; i < self->ended->len; i++)
+  /* Ended ones first: theirs is the state a client must not miss. */
+  for (i = 0; i < self->ended->len && n_changed < MAX_PER_SIGNAL; i++, n_changed++)
     {
       TaskerTask *task = g_ptr_array_index (self->ended, i);
 
       g_hash_table_remove (self->sent, task);
-      g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task, NULL));
+      g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task, changing_keys));
+    }
+  g_ptr_array_remove_range (self->ended, 0, i);
+
+  n = g_list_model_get_n_items (live);
+  start = self->next_live < n ? self->next_live : 0;
+  for (i = 0; i < n && n_changed < MAX_PER_SIGNAL; i++)
+    {
+      g_autoptr(TaskerTask) task = g_list_model_get_item (live, (start + i) % n);
+
+      if (!sent_differs (g_hash_table_lookup (self->sent, task), task))
+        continue;
+      remember_sent (self, task);
+      g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task, changing_keys));
       n_changed++;
     }
-  g_ptr_array_set_size (self->ended, 0);
+  self->next_live = n > 0 ? (start + i) % n : 0;
+  self->has_more = n_changed >= MAX_PER_SIGNAL;
 
   return n_changed > 0 ? g_variant_builder_end (&builder) : NULL;
+}
+
+/**
+ * tasker_app_task_changes_has_more:
+ *
+ * Returns: whether the last collect stopped at its bound, so that another
+ *   may find more
+ */
+gboolean
+tasker_app_task_changes_has_more (TaskerAppTaskChanges *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_TASK_CHANGES (self), FALSE);
+
+  return self->has_more;
 }

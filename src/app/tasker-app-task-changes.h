@@ -19,4 +19,6 @@ void                  tasker_app_task_changes_add_ended (TaskerAppTaskChanges *s
 GVariant             *tasker_app_task_changes_collect   (TaskerAppTaskChanges *self,
                                                          GListModel           *live);
 
+gboolean              tasker_app_task_changes_has_more  (TaskerAppTaskChanges *self);
+
 G_END_DECLS

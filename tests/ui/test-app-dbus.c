@@ -928,6 +928,80 @@ test_tasks_changed (Fixture       *f,
   g_assert_true (ui_test_wait (last_status_is, &w, TIMEOUT_MS));
 }
 
+typedef struct
+{
+  Fixture    *f;
+  GHashTable *seen;       /* ids seen in TasksChanged */
+  guint       n_scanned;  /* signals looked at so far */
+  guint       largest;    /* the most tasks one signal carried */
+  gboolean    extra_keys; /* a dict had a key that does not change */
+} BulkWait;
+
+static gboolean
+all_seen (gpointer data)
+{
+  BulkWait *w = data;
+
+  for (; w->n_scanned < w->f->signals->len; w->n_scanned++)
+    {
+      Signal *signal = g_ptr_array_index (w->f->signals, w->n_scanned);
+      g_autoptr(GVariant) changed = NULL;
+
+      if (strcmp (signal->member, "TasksChanged") != 0)
+        continue;
+      changed = g_variant_get_child_value (signal->parameters, 0);
+      w->largest = MAX (w->largest, g_variant_n_children (changed));
+      for (gsize i = 0; i < g_variant_n_children (changed); i++)
+        {
+          g_autoptr(GVariant) task = g_variant_get_child_value (changed, i);
+          guint64 id = 0;
+
+          g_variant_lookup (task, "id", "t", &id);
+          g_hash_table_add (w->seen, g_memdup2 (&id, sizeof id));
+          w->extra_keys |= g_variant_lookup_value (task, "name", NULL) != NULL ||
+                           g_variant_lookup_value (task, "trace-id", NULL) != NULL;
+        }
+    }
+  return g_hash_table_size (w->seen) >= 1200;
+}
+
+/* 1,200 tasks at once: each TasksChanged carries at most 500, with only
+ * the keys that change, and the rest follow in the next intervals although
+ * nothing changes meanwhile (they all wait for their start time). */
+static void
+test_tasks_changed_bounded (Fixture       *f,
+                            gconstpointer  data)
+{
+  TaskerManager *manager = tasker_app_application_get_manager (f->app);
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+  BulkWait w = { f, g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL), 0, 0, FALSE };
+
+  tasker_task_options_set_start_delay_ms (options, 3600 * 1000);
+  for (guint i = 0; i < 1200; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      TaskerTask *task = tasker_manager_run_thread (manager, NULL, options, progress_loop, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (tasks, task);
+    }
+  g_assert_true (ui_test_wait (all_seen, &w, TIMEOUT_MS));
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      guint64 id = tasker_task_get_id (tasks->pdata[i]);
+
+      g_assert_true (g_hash_table_contains (w.seen, &id));
+    }
+  g_assert_cmpuint (w.largest, <=, 500);
+  g_assert_cmpuint (w.largest, >, 0);
+  g_assert_false (w.extra_keys);
+
+  for (guint i = 0; i < tasks->len; i++)
+    tasker_task_cancel (tasks->pdata[i]);
+  g_hash_table_unref (w.seen);
+}
+
 /* FollowLog: the log so far, then LogLines with only the new lines, in
  * order, nothing lost or repeated, the last ones before TaskFinished; none
  * for a task nobody follows, nor after UnfollowLog. */
@@ -1300,6 +1374,7 @@ main (int   argc,
   ADD ("command-options", test_command_options);
   ADD ("history", test_history);
   ADD ("list-live", test_list_live);
+  ADD ("tasks-changed-bounded", test_tasks_changed_bounded);
   ADD ("errors", test_errors);
   ADD ("queue-full", test_queue_full);
   ADD ("cancel", test_cancel);
