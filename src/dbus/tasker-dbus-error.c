@@ -13,9 +13,12 @@ static const GDBusErrorEntry error_entries[] = {
   { TASKER_DBUS_ERROR_INVALID_ARGUMENT, "io.github.tasker.Tasker1.Error.InvalidArgument" },
   { TASKER_DBUS_ERROR_QUEUE_FULL, "io.github.tasker.Tasker1.Error.QueueFull" },
   { TASKER_DBUS_ERROR_SHUTTING_DOWN, "io.github.tasker.Tasker1.Error.ShuttingDown" },
+  { TASKER_DBUS_ERROR_ACCESS_DENIED, "io.github.tasker.Tasker1.Error.AccessDenied" },
+  { TASKER_DBUS_ERROR_TASK_ENDED, "io.github.tasker.Tasker1.Error.TaskEnded" },
+  { TASKER_DBUS_ERROR_LIMIT_EXCEEDED, "io.github.tasker.Tasker1.Error.LimitExceeded" },
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (error_entries) == TASKER_DBUS_ERROR_SHUTTING_DOWN + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (error_entries) == TASKER_DBUS_ERROR_LIMIT_EXCEEDED + 1);
 
 GQuark
 tasker_dbus_error_quark (void)

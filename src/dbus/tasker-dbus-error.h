@@ -18,6 +18,9 @@ G_BEGIN_DECLS
  * @TASKER_DBUS_ERROR_INVALID_ARGUMENT: io.github.tasker.Tasker1.Error.InvalidArgument
  * @TASKER_DBUS_ERROR_QUEUE_FULL: io.github.tasker.Tasker1.Error.QueueFull
  * @TASKER_DBUS_ERROR_SHUTTING_DOWN: io.github.tasker.Tasker1.Error.ShuttingDown
+ * @TASKER_DBUS_ERROR_ACCESS_DENIED: io.github.tasker.Tasker1.Error.AccessDenied
+ * @TASKER_DBUS_ERROR_TASK_ENDED: io.github.tasker.Tasker1.Error.TaskEnded
+ * @TASKER_DBUS_ERROR_LIMIT_EXCEEDED: io.github.tasker.Tasker1.Error.LimitExceeded
  *
  * Registered with GDBus: a GError of this domain crosses the bus under its
  * D-Bus name, and comes back as the same domain and code on the other side.
@@ -29,9 +32,14 @@ typedef enum
   TASKER_DBUS_ERROR_INVALID_ARGUMENT,
   TASKER_DBUS_ERROR_QUEUE_FULL,
   TASKER_DBUS_ERROR_SHUTTING_DOWN,
+  TASKER_DBUS_ERROR_ACCESS_DENIED,
+  TASKER_DBUS_ERROR_TASK_ENDED,
+  TASKER_DBUS_ERROR_LIMIT_EXCEEDED,
 } TaskerDBusError;
 
 #define TASKER_DBUS_OBJECT_PATH "/io/github/tasker/Tasker"
+/* An external task's object: TASKER_DBUS_TASK_PATH_PREFIX "ID". */
+#define TASKER_DBUS_TASK_PATH_PREFIX TASKER_DBUS_OBJECT_PATH "/task/"
 
 GQuark tasker_dbus_error_quark (void);
 

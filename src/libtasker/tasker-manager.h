@@ -63,6 +63,13 @@ TaskerTask    *tasker_manager_run_command          (TaskerManager      *self,
                                                     const char * const *envp,
                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 TASKER_AVAILABLE_IN_1_0
+TaskerTask    *tasker_manager_add_external         (TaskerManager      *self,
+                                                    const char         *key,
+                                                    TaskerTaskOptions  *options,
+                                                    GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+TASKER_AVAILABLE_IN_1_0
+TaskerContext *tasker_task_get_context             (TaskerTask         *task);
+TASKER_AVAILABLE_IN_1_0
 void           tasker_manager_configure_queue      (TaskerManager      *self,
                                                     const char         *name,
                                                     guint               max_concurrent,
