@@ -11,6 +11,19 @@
 /* Other programs' tasks (DESIGN.md §9). A stub of the contract: the
  * implementation comes with issue 16's library step. */
 
+/**
+ * tasker_manager_add_external:
+ * @self: a #TaskerManager
+ * @key: (nullable): a key for the task
+ * @options: (nullable): how the task is named and observed
+ * @error: return location for an error
+ *
+ * A task whose work happens elsewhere (DESIGN.md §9).
+ *
+ * Returns: (transfer full) (nullable): the task, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
 TaskerTask *
 tasker_manager_add_external (TaskerManager      *self,
                              const char         *key,
@@ -26,6 +39,14 @@ tasker_manager_add_external (TaskerManager      *self,
   return NULL;
 }
 
+/**
+ * tasker_task_get_context:
+ * @task: an external #TaskerTask
+ *
+ * Returns: (transfer none) (nullable): the context its owner drives
+ *
+ * Since: 1.0
+ */
 TaskerContext *
 tasker_task_get_context (TaskerTask *task)
 {
