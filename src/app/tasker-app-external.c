@@ -522,6 +522,13 @@ task_method_resolved (TaskerAppExternal     *self,
   g_autoptr(GError) error = NULL;
   ExternalTask *t;
 
+  if (id == 0)
+    {
+      g_dbus_method_invocation_return_error (invocation, TASKER_DBUS_ERROR, TASKER_DBUS_ERROR_NO_SUCH_TASK,
+                                             _("no task at %s"),
+                                             g_dbus_method_invocation_get_object_path (invocation));
+      return;
+    }
   if ((t = lookup_reportable (self, invocation, id, sender_pid)) == NULL)
     return;
 
@@ -612,7 +619,7 @@ task_get_property (GDBusConnection  *connection,
   if (t == NULL)
     {
       g_set_error (error, TASKER_DBUS_ERROR, TASKER_DBUS_ERROR_NO_SUCH_TASK,
-                   _("no live task at %s"), object_path);
+                   _("no task at %s"), object_path);
       return NULL;
     }
   if (strcmp (property_name, "Id") == 0)
