@@ -897,8 +897,15 @@ test_bad_values (Fixture       *f,
                 "total must be a finite number more than 0, not -4");
   report_fails (f, f->client, id, "SetTotal", g_variant_new ("(d)", -INFINITY),
                 TASKER_DBUS_ERROR_INVALID_ARGUMENT, "total must be a finite number more than 0, not -inf");
-  report_fails (f, f->client, id, "SetProgress", g_variant_new ("(s)", "half"),
-                TASKER_DBUS_ERROR_INVALID_ARGUMENT, "…");
+  /* GDBus itself refuses a wrong signature. */
+  {
+    g_autofree char *path = path_of (id);
+    g_autoptr(GError) error = NULL;
+
+    reply = call_full (f, f->client, path, TASK_IFACE, "SetProgress", g_variant_new ("(s)", "half"), &error);
+    g_assert_null (reply);
+    g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+  }
 
   /* Out of range: clamped by the library. */
   reply = report (f, f->client, id, "SetProgress", g_variant_new ("(d)", 7.0));
