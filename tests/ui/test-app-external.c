@@ -13,6 +13,7 @@
 
 #include "tasker-app-task-details.h"
 #include "tasker-app-task-row.h"
+#include "tasker-app-window.h"
 #include "tasker-dbus-error.h"
 #include "ui-test.h"
 
@@ -1191,6 +1192,99 @@ test_list_owner_keys (Fixture       *f,
   g_assert_true (g_variant_lookup (task, "id", "t", &id));
 }
 
+static TaskerTask *
+find_live_task (Fixture *f,
+                guint64  id)
+{
+  g_autoptr(GListModel) tasks = tasker_manager_list_tasks (f->manager);
+
+  for (guint i = 0; i < g_list_model_get_n_items (tasks); i++)
+    {
+      g_autoptr(TaskerTask) task = g_list_model_get_item (tasks, i);
+
+      if (tasker_task_get_id (task) == id)
+        return task;  /* the manager keeps it while it lives */
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  TaskerAppWindow *window;
+  TaskerTask      *task;
+} RowWait;
+
+static gboolean
+row_shown (gpointer data)
+{
+  RowWait *w = data;
+
+  return tasker_app_window_find_row (w->window, w->task) != NULL;
+}
+
+/* The window: the row of another program's task says whose it is, the
+ * details show the program's name and pid, and the row's Cancel asks the
+ * program to stop (CancelRequested, seen by it); its Complete then ends
+ * the task CANCELLED, with no Run Again. */
+static void
+test_window (Fixture       *f,
+             gconstpointer  data)
+{
+  TaskerAppWindow *window = ui_test_app_window (f->app);
+  TaskerAppTaskDetails *details = tasker_app_window_get_details (window);
+  guint32 pid = spawn (f, (const char *[]) { "sleep", "600", NULL }, G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *owner = g_strdup_printf ("sleep (pid %u)", pid);
+  g_autofree char *tooltip = NULL;
+  g_autofree char *path = NULL;
+  TaskerAppTaskRow *row;
+  GtkWidget *label;
+  RowWait wait;
+  TaskerTask *task;
+  guint64 id;
+
+  tasker_manager_set_cancel_grace (f->manager, 60000);
+  id = create_task (f, f->client, "Backing up photos",
+                    g_variant_new_parsed ("{'pid': <%u>, 'total': <240.0>, 'message': <'IMG_0042.jpg'>}", pid));
+  reply = report (f, f->client, id, "SetProgress", g_variant_new ("(d)", 96.0));
+  g_variant_unref (reply);
+  reply = report (f, f->client, id, "Log", g_variant_new ("(s)", "copied IMG_0040.jpg\ncopied IMG_0041.jpg"));
+  task = find_live_task (f, id);
+  g_assert_nonnull (task);
+
+  wait.window = window;
+  wait.task = task;
+  g_assert_true (ui_test_wait (row_shown, &wait, 5000));
+  row = tasker_app_window_find_row (window, task);
+  tooltip = gtk_widget_get_tooltip_text (ui_test_find_label (GTK_WIDGET (row), "Backing up photos"));
+  g_assert_true (g_str_has_prefix (tooltip, "Reported by "));
+  g_assert_cmpstr (tooltip + strlen ("Reported by "), ==, owner);
+
+  tasker_app_window_select_task (window, task);
+  g_assert_true (tasker_app_task_details_get_task (details) == task);
+  label = ui_test_find_label (GTK_WIDGET (details), owner);
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_get_visible (label));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (details), "Program"));
+  UI_TEST_WAIT_UNTIL (tasker_task_get_progress (task) > 0.39, 5);
+  ui_test_sleep (600);
+  path = ui_test_screenshot (GTK_WIDGET (window), "tasker-external-details");
+  g_test_message ("screenshot: %s", path);
+
+  /* The button's own signal (gtk_widget_activate() clicks 250 ms later). */
+  g_signal_emit_by_name (tasker_app_task_row_get_cancel_button (row), "clicked");
+  wait_cancel_requested (f, id);
+  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_RUNNING);
+  g_variant_unref (reply);
+  reply = report (f, f->client, id, "Complete", NULL);
+  UI_TEST_WAIT_UNTIL (tasker_task_is_final (task), 5);
+  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_CANCELLED);
+  ui_test_sleep (100);
+  row = tasker_app_window_find_row (window, task);
+  g_assert_false (gtk_widget_get_visible (tasker_app_task_row_get_rerun_button (row)));
+  g_assert_false (gtk_widget_get_visible (tasker_app_task_row_get_cancel_button (row)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1218,6 +1312,7 @@ main (int   argc,
   ADD ("coalescing", test_coalescing);
   ADD ("list-owner-keys", test_list_owner_keys);
 #undef ADD
+  g_test_add ("/Tasker/UI/External/window", Fixture, NULL, fixture_set_up_window, test_window, fixture_tear_down);
 
   return g_test_run ();
 }
