@@ -1235,7 +1235,7 @@ test_window (Fixture       *f,
   guint32 pid = spawn (f, (const char *[]) { "sleep", "600", NULL }, G_SUBPROCESS_FLAGS_NONE);
   g_autoptr(GVariant) reply = NULL;
   g_autofree char *owner = g_strdup_printf ("sleep (pid %u)", pid);
-  g_autofree char *tooltip = NULL;
+  const char *tooltip;
   g_autofree char *path = NULL;
   TaskerAppTaskRow *row;
   GtkWidget *label;
@@ -1269,7 +1269,6 @@ test_window (Fixture       *f,
   UI_TEST_WAIT_UNTIL (tasker_task_get_progress (task) > 0.39, 5);
   ui_test_sleep (600);
   path = ui_test_screenshot (GTK_WIDGET (window), "tasker-external-details");
-  g_test_message ("screenshot: %s", path);
 
   /* The button's own signal (gtk_widget_activate() clicks 250 ms later). */
   g_signal_emit_by_name (tasker_app_task_row_get_cancel_button (row), "clicked");
