@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tasker-app-caller-pids.h"
 #include "tasker-app-external.h"
 #include "tasker-app-external-owner.h"
 #include "tasker-app-proc.h"
@@ -37,8 +38,8 @@
  * goes away, its live tasks fail with "the program that reported this task
  * exited" (the library turns that into CANCELLED when a cancel was
  * requested). A connection's process, needed to let a process owner's
- * descendants report, is asked of the bus once per connection; the calls
- * that wait for it are queued per connection, in order.
+ * descendants report, is asked of the bus once per connection
+ * (tasker-app-caller-pids.c).
  *
  * Cancel: the library fires the task's cancellable (in any thread); a
  * source attached to the main context then sets CancelRequested and emits
@@ -71,25 +72,6 @@ typedef struct
   TaskerTaskStatus status;
 } EndedTask;
 
-typedef void (*ReportFunc) (TaskerAppExternal     *self,
-                            GDBusMethodInvocation *invocation,
-                            guint32                sender_pid);
-
-typedef struct
-{
-  GDBusMethodInvocation *invocation;  /* (owned) */
-  ReportFunc             func;
-} WaitingCall;
-
-/* A connection that reports: its process, once the bus has said. */
-typedef struct
-{
-  guint32    pid;        /* 0: unknown */
-  gboolean   resolving;  /* GetConnectionUnixProcessID is under way */
-  gboolean   forgotten;  /* it left the bus meanwhile */
-  GArray    *waiting;    /* (element-type WaitingCall) in the order they came */
-} Sender;
-
 struct _TaskerAppExternal
 {
   GObject          parent_instance;
@@ -102,7 +84,7 @@ struct _TaskerAppExternal
   GHashTable      *ended;          /* (element-type guint64 EndedTask) (owned) */
   GQueue           ended_order;    /* (element-type EndedTask) (unowned) oldest first */
   GHashTable      *owners;         /* (element-type utf8 TaskerAppExternalOwner) (owned) */
-  GHashTable      *senders;        /* (element-type utf8 Sender) (owned) */
+  TaskerAppCallerPids *caller_pids; /* (owned) (nullable) while exported */
   guint            max_tasks_per_owner;
 };
 
@@ -118,19 +100,6 @@ external_task_free (ExternalTask *t)
   g_clear_pointer (&t->owner, tasker_app_external_owner_unref);
   g_free (t->creator);
   g_free (t);
-}
-
-static void
-sender_free (Sender *s)
-{
-  g_array_unref (s->waiting);
-  g_free (s);
-}
-
-static void
-waiting_call_clear (WaitingCall *call)
-{
-  g_clear_object (&call->invocation);
 }
 
 static char *
@@ -364,109 +333,10 @@ cancelled_cb (GCancellable *cancellable,
 }
 
 /* ------------------------------------------------------------------ */
-/* Who reports: a connection's process, asked once */
+/* Who reports */
 
-static void
-run_waiting (TaskerAppExternal *self,
-             const char        *name,
-             Sender            *sender)
-{
-  g_autoptr(GArray) waiting = g_steal_pointer (&sender->waiting);
-
-  sender->waiting = g_array_new (FALSE, TRUE, sizeof (WaitingCall));
-  g_array_set_clear_func (sender->waiting, (GDestroyNotify) waiting_call_clear);
-  sender->resolving = FALSE;
-  for (guint i = 0; i < waiting->len; i++)
-    {
-      WaitingCall *call = &g_array_index (waiting, WaitingCall, i);
-
-      call->func (self, call->invocation, sender->pid);
-    }
-  if (sender->forgotten)
-    g_hash_table_remove (self->senders, name);
-}
-
-typedef struct
-{
-  TaskerAppExternal *self;  /* (owned) */
-  char              *name;  /* (owned) */
-} PidLookup;
-
-static void
-sender_pid_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  PidLookup *lookup = user_data;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  Sender *sender;
-
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
-  sender = g_hash_table_lookup (lookup->self->senders, lookup->name);
-  if (sender != NULL)
-    {
-      if (reply != NULL)
-        g_variant_get (reply, "(u)", &sender->pid);
-      else
-        g_debug ("No process for %s: %s", lookup->name, error->message);
-      run_waiting (lookup->self, lookup->name, sender);
-    }
-  g_object_unref (lookup->self);
-  g_free (lookup->name);
-  g_free (lookup);
-}
-
-/* Calls @func with the process of @invocation's sender (0 when the bus
- * does not know it): at once when it is known, else once the bus has
- * answered, after the calls of the same sender that wait already. */
-static void
-with_sender_pid (TaskerAppExternal     *self,
-                 GDBusMethodInvocation *invocation,
-                 ReportFunc             func)
-{
-  const char *name = g_dbus_method_invocation_get_sender (invocation);
-  Sender *sender;
-  WaitingCall call;
-  PidLookup *lookup;
-
-  if (name == NULL || self->connection == NULL)
-    {
-      func (self, invocation, 0);
-      return;
-    }
-  sender = g_hash_table_lookup (self->senders, name);
-  if (sender != NULL && !sender->resolving)
-    {
-      func (self, invocation, sender->pid);
-      return;
-    }
-  if (sender == NULL)
-    {
-      sender = g_new0 (Sender, 1);
-      sender->waiting = g_array_new (FALSE, TRUE, sizeof (WaitingCall));
-      g_array_set_clear_func (sender->waiting, (GDestroyNotify) waiting_call_clear);
-      g_hash_table_insert (self->senders, g_strdup (name), sender);
-    }
-
-  call.invocation = g_object_ref (invocation);
-  call.func = func;
-  g_array_append_val (sender->waiting, call);
-  if (sender->resolving)
-    return;
-
-  sender->resolving = TRUE;
-  lookup = g_new0 (PidLookup, 1);
-  lookup->self = g_object_ref (self);
-  lookup->name = g_strdup (name);
-  g_dbus_connection_call (self->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                          "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                          g_variant_new ("(s)", name), G_VARIANT_TYPE ("(u)"),
-                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, sender_pid_cb, lookup);
-}
-
-/* The checks that follow need the sender's process when one of @ids (the
- * live ones) belongs to a process owner and the sender did not create it. */
+/* The checks need the sender's process when one of @ids (the live ones)
+ * belongs to a process owner and the sender did not create it. */
 static gboolean
 needs_sender_pid (TaskerAppExternal *self,
                   const char        *sender,
@@ -481,6 +351,26 @@ needs_sender_pid (TaskerAppExternal *self,
         return TRUE;
     }
   return FALSE;
+}
+
+/* Calls @func for a report to tasks @ids, with the sender's process when
+ * the checks need it; behind the calls of the same sender that wait for
+ * it, so that its reports stay in order. */
+static void
+with_sender_pid_if_needed (TaskerAppExternal      *self,
+                           GDBusMethodInvocation  *invocation,
+                           const guint64          *ids,
+                           guint                   n_ids,
+                           TaskerAppCallerPidFunc  func)
+{
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+
+  if (self->caller_pids != NULL &&
+      (tasker_app_caller_pids_is_waiting (self->caller_pids, sender) ||
+       needs_sender_pid (self, sender, ids, n_ids)))
+    tasker_app_caller_pids_call (self->caller_pids, invocation, func, G_OBJECT (self));
+  else
+    func (G_OBJECT (self), invocation, 0);
 }
 
 /* Whether @invocation may report to task @id; else it is answered: NoSuchTask,
@@ -512,10 +402,11 @@ lookup_reportable (TaskerAppExternal     *self,
 /* io.github.tasker.Tasker1.Task */
 
 static void
-task_method_resolved (TaskerAppExternal     *self,
+task_method_resolved (GObject               *object,
                       GDBusMethodInvocation *invocation,
                       guint32                sender_pid)
 {
+  TaskerAppExternal *self = TASKER_APP_EXTERNAL (object);
   const char *method = g_dbus_method_invocation_get_method_name (invocation);
   GVariant *parameters = g_dbus_method_invocation_get_parameters (invocation);
   guint64 id = id_of_path (g_dbus_method_invocation_get_object_path (invocation));
@@ -593,13 +484,8 @@ task_method_call (GDBusConnection       *connection,
 {
   TaskerAppExternal *self = user_data;
   guint64 id = id_of_path (object_path);
-  Sender *known = sender != NULL ? g_hash_table_lookup (self->senders, sender) : NULL;
 
-  /* Behind the calls of the same sender that wait for its process. */
-  if ((known != NULL && known->resolving) || needs_sender_pid (self, sender, &id, 1))
-    with_sender_pid (self, invocation, task_method_resolved);
-  else
-    task_method_resolved (self, invocation, 0);
+  with_sender_pid_if_needed (self, invocation, &id, 1, task_method_resolved);
 }
 
 /* Properties are no report: anyone may read them. */
@@ -713,7 +599,7 @@ check_create_task (TaskerAppExternal      *self,
   if (self->manager == NULL || tasker_manager_is_shut_down (self->manager))
     {
       g_set_error_literal (error, TASKER_DBUS_ERROR, TASKER_DBUS_ERROR_SHUTTING_DOWN,
-                           _("the application is shutting down"));
+                           _("Tasker is shutting down"));
       return FALSE;
     }
   if (*name == '\0')
@@ -1018,10 +904,11 @@ apply_update (ExternalTask *t,
 }
 
 static void
-update_tasks_resolved (TaskerAppExternal     *self,
+update_tasks_resolved (GObject               *object,
                        GDBusMethodInvocation *invocation,
                        guint32                sender_pid)
 {
+  TaskerAppExternal *self = TASKER_APP_EXTERNAL (object);
   const char *sender = g_dbus_method_invocation_get_sender (invocation);
   g_autoptr(GVariant) updates = g_variant_get_child_value (g_dbus_method_invocation_get_parameters (invocation), 0);
   gsize n = g_variant_n_children (updates);
@@ -1078,10 +965,8 @@ void
 tasker_app_external_update_tasks (TaskerAppExternal     *self,
                                   GDBusMethodInvocation *invocation)
 {
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
   g_autoptr(GVariant) updates = NULL;
   g_autoptr(GArray) ids = NULL;
-  Sender *known;
   gsize n;
 
   g_return_if_fail (TASKER_APP_IS_EXTERNAL (self));
@@ -1098,12 +983,7 @@ tasker_app_external_update_tasks (TaskerAppExternal     *self,
       g_array_append_val (ids, id);
     }
 
-  known = sender != NULL ? g_hash_table_lookup (self->senders, sender) : NULL;
-  if ((known != NULL && known->resolving) ||
-      needs_sender_pid (self, sender, (const guint64 *) ids->data, ids->len))
-    with_sender_pid (self, invocation, update_tasks_resolved);
-  else
-    update_tasks_resolved (self, invocation, 0);
+  with_sender_pid_if_needed (self, invocation, (const guint64 *) ids->data, ids->len, update_tasks_resolved);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1120,7 +1000,6 @@ tasker_app_external_dispose (GObject *object)
   /* Disconnects the cancel handlers (waiting for one that runs) first. */
   g_hash_table_remove_all (self->tasks);
   g_hash_table_remove_all (self->owners);
-  g_hash_table_remove_all (self->senders);
 
   G_OBJECT_CLASS (tasker_app_external_parent_class)->dispose (object);
 }
@@ -1134,7 +1013,6 @@ tasker_app_external_finalize (GObject *object)
   g_queue_clear (&self->ended_order);
   g_hash_table_unref (self->ended);
   g_hash_table_unref (self->owners);
-  g_hash_table_unref (self->senders);
   g_main_context_unref (self->main_context);
 
   G_OBJECT_CLASS (tasker_app_external_parent_class)->finalize (object);
@@ -1158,7 +1036,6 @@ tasker_app_external_init (TaskerAppExternal *self)
   g_queue_init (&self->ended_order);
   self->owners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) tasker_app_external_owner_unref);
-  self->senders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) sender_free);
   self->max_tasks_per_owner = TASKER_APP_EXTERNAL_MAX_TASKS_PER_OWNER;
 }
 
@@ -1191,6 +1068,7 @@ tasker_app_external_export (TaskerAppExternal  *self,
   if (self->subtree_id == 0)
     return FALSE;
   self->connection = g_object_ref (connection);
+  self->caller_pids = tasker_app_caller_pids_new (connection);
   return TRUE;
 }
 
@@ -1218,6 +1096,7 @@ tasker_app_external_unexport (TaskerAppExternal *self)
     return;
   g_dbus_connection_unregister_subtree (self->connection, self->subtree_id);
   self->subtree_id = 0;
+  g_clear_object (&self->caller_pids);
   g_clear_object (&self->connection);
 }
 
@@ -1238,23 +1117,16 @@ tasker_app_external_start (TaskerAppExternal *self,
   g_signal_connect_object (manager, "task-finished", G_CALLBACK (task_finished_cb), self, G_CONNECT_SWAPPED);
 }
 
-/* @name left the bus: its process is forgotten (a new connection may get
- * the same name only after a restart of the bus). */
+/* @name left the bus: its process is forgotten. */
 void
 tasker_app_external_forget_name (TaskerAppExternal *self,
                                  const char        *name)
 {
-  Sender *sender;
-
   g_return_if_fail (TASKER_APP_IS_EXTERNAL (self));
   g_return_if_fail (name != NULL);
 
-  if ((sender = g_hash_table_lookup (self->senders, name)) == NULL)
-    return;
-  if (sender->resolving)
-    sender->forgotten = TRUE;
-  else
-    g_hash_table_remove (self->senders, name);
+  if (self->caller_pids != NULL)
+    tasker_app_caller_pids_forget (self->caller_pids, name);
 }
 
 guint
