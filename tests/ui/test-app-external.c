@@ -685,7 +685,20 @@ test_owner_connection_closes (Fixture       *f,
   g_assert_cmpuint (tasker_app_external_get_n_owners (get_external (f)), ==, 0);
 }
 
-/* A process owner: watched with a pidfd; its exit fails the task. */
+static guint
+count_open_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+/* A process owner: watched with a pidfd; its exit fails the task, and the
+ * pidfd is closed. */
 static void
 test_pid_owner_exits (Fixture       *f,
                       gconstpointer  data)
@@ -693,6 +706,7 @@ test_pid_owner_exits (Fixture       *f,
   guint32 pid = spawn (f, (const char *[]) { "sleep", "600", NULL }, G_SUBPROCESS_FLAGS_NONE);
   g_autoptr(GVariant) task = NULL;
   g_autofree char *error = NULL;
+  guint n_fds = count_open_fds ();
   const char *name;
   guint32 owner_pid = 0;
   guint64 id;
@@ -709,6 +723,7 @@ test_pid_owner_exits (Fixture       *f,
   error = get_string (f, id, "error");
   g_assert_cmpstr (error, ==, EXITED);
   g_assert_cmpuint (tasker_app_external_get_n_owners (get_external (f)), ==, 0);
+  g_assert_cmpuint (count_open_fds (), ==, n_fds);
 }
 
 /* A pid owner's descendant may report (a script's gdbus call), as may the
