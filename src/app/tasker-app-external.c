@@ -596,7 +596,7 @@ check_create_task (TaskerAppExternal      *self,
   double total;
 
   g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&s@a{sv})", &name, &options);
-  if (self->manager == NULL || tasker_manager_is_shut_down (self->manager))
+  if (self->manager == NULL || self->connection == NULL || tasker_manager_is_shut_down (self->manager))
     {
       g_set_error_literal (error, TASKER_DBUS_ERROR, TASKER_DBUS_ERROR_SHUTTING_DOWN,
                            _("Tasker is shutting down"));
@@ -837,7 +837,7 @@ tasker_app_external_create_task (TaskerAppExternal     *self,
       g_dbus_method_invocation_return_gerror (invocation, error);
       return;
     }
-  if (sender == NULL || self->connection == NULL)
+  if (sender == NULL)
     {
       g_dbus_method_invocation_return_error_literal (invocation, TASKER_DBUS_ERROR, TASKER_DBUS_ERROR_FAILED,
                                                      _("external tasks need a message bus"));

@@ -1057,6 +1057,26 @@ test_cancel_then_complete (Fixture       *f,
                 about (f, "task %s has already ended (cancelled)", id));
 }
 
+/* "key": a new task with the key of a live one cancels it, which for an
+ * external task is a request to its owner. */
+static void
+test_key_replaces (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GVariant) task = NULL;
+  const char *key;
+  guint64 first, second;
+
+  tasker_manager_set_cancel_grace (f->manager, 60000);
+  first = create_task (f, f->client, "first", g_variant_new_parsed ("{'key': <'sync'>}"));
+  second = create_task (f, f->other, "second", g_variant_new_parsed ("{'key': <'sync'>}"));
+  wait_cancel_requested (f, first);
+  g_assert_false (get_cancel_requested (f, second));
+  task = get_task (f, second);
+  g_assert_true (g_variant_lookup (task, "key", "&s", &key));
+  g_assert_cmpstr (key, ==, "sync");
+}
+
 /* An owner that does not stop: CANCELLED once the grace has passed. */
 static void
 test_cancel_grace (Fixture       *f,
@@ -1321,6 +1341,7 @@ main (int   argc,
   ADD ("huge-reports", test_huge_reports);
   ADD ("cancel-then-complete", test_cancel_then_complete);
   ADD ("cancel-grace", test_cancel_grace);
+  ADD ("key-replaces", test_key_replaces);
   ADD ("cancel-then-owner-exits", test_cancel_then_owner_exits);
   ADD ("parent", test_parent);
   ADD ("coalescing", test_coalescing);
