@@ -685,15 +685,23 @@ test_owner_connection_closes (Fixture       *f,
   g_assert_cmpuint (tasker_app_external_get_n_owners (get_external (f)), ==, 0);
 }
 
+/* How many pidfds this process has open. */
 static guint
-count_open_fds (void)
+count_pidfds (void)
 {
   g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
   guint n = 0;
 
   g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/fd", name, NULL);
+      g_autofree char *target = g_file_read_link (path, NULL);
+
+      if (g_strcmp0 (target, "anon_inode:[pidfd]") == 0)
+        n++;
+    }
   return n;
 }
 
@@ -706,12 +714,13 @@ test_pid_owner_exits (Fixture       *f,
   guint32 pid = spawn (f, (const char *[]) { "sleep", "600", NULL }, G_SUBPROCESS_FLAGS_NONE);
   g_autoptr(GVariant) task = NULL;
   g_autofree char *error = NULL;
-  guint n_fds = count_open_fds ();
+  guint n_pidfds = count_pidfds ();
   const char *name;
   guint32 owner_pid = 0;
   guint64 id;
 
   id = create_task (f, f->client, "sleeper", g_variant_new_parsed ("{'pid': <%u>}", pid));
+  g_assert_cmpuint (count_pidfds (), ==, n_pidfds + 1);
   task = get_task (f, id);
   g_assert_true (g_variant_lookup (task, "owner-pid", "u", &owner_pid));
   g_assert_cmpuint (owner_pid, ==, pid);
@@ -723,7 +732,7 @@ test_pid_owner_exits (Fixture       *f,
   error = get_string (f, id, "error");
   g_assert_cmpstr (error, ==, EXITED);
   g_assert_cmpuint (tasker_app_external_get_n_owners (get_external (f)), ==, 0);
-  g_assert_cmpuint (count_open_fds (), ==, n_fds);
+  g_assert_cmpuint (count_pidfds (), ==, n_pidfds);
 }
 
 /* A pid owner's descendant may report (a script's gdbus call), as may the
