@@ -283,6 +283,38 @@ cancel_waits_for_owner (TestFixture   *f,
   g_assert_cmpuint (n_fired, ==, 1);
 }
 
+/* Cancelled before it ran, it ends at once as a pending task does (no
+ * grace, never RUNNING); its owner's return, before or after, changes
+ * nothing (data: 0 the owner returns after the end, 1 before it). */
+static void
+cancel_before_running (TestFixture   *f,
+                       gconstpointer  data)
+{
+  gboolean returns_first = GPOINTER_TO_INT (data);
+  g_autoptr(TaskerTask) task = NULL;
+  TaskerContext *context;
+  guint n_started = 0;
+
+  tasker_manager_set_cancel_grace (f->manager, NO_GRACE_MS);
+  g_signal_connect (f->manager, "task-started", G_CALLBACK (count_signal_cb), &n_started);
+  task = add_external (f, NULL, f->options);
+  context = tasker_task_get_context (task);
+  tasker_task_cancel (task);
+  g_assert_true (tasker_context_is_cancelled (context));
+  if (returns_first)
+    return_string (context, "early");
+
+  TEST_WAIT_UNTIL (f->context, test_recorder_is_done (&f->rec, task));
+  test_assert_status (task, TASKER_TASK_STATUS_CANCELLED);
+  g_assert_error (tasker_task_get_error (task), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (n_started, ==, 0);
+  if (!returns_first)
+    return_string (context, "late");
+  test_spin_for (f->context, 20);
+  test_assert_status (task, TASKER_TASK_STATUS_CANCELLED);
+  g_assert_cmpuint (test_recorder_done_count (&f->rec, task), ==, 1);
+}
+
 /* Nothing the owner does after the end changes the task. */
 static void
 assert_late_calls_change_nothing (TestFixture   *f,
@@ -727,6 +759,10 @@ main (int   argc,
               test_fixture_setup, cancel_waits_for_owner, test_fixture_teardown);
   g_test_add ("/Tasker/External/cancel-then-owner-returns-error", TestFixture, GINT_TO_POINTER (1),
               test_fixture_setup, cancel_waits_for_owner, test_fixture_teardown);
+  g_test_add ("/Tasker/External/cancel-before-running", TestFixture, GINT_TO_POINTER (0),
+              test_fixture_setup, cancel_before_running, test_fixture_teardown);
+  g_test_add ("/Tasker/External/cancel-and-return-before-running", TestFixture, GINT_TO_POINTER (1),
+              test_fixture_setup, cancel_before_running, test_fixture_teardown);
   TEST_ADD ("/Tasker/External/grace-ends-task", grace_ends_task);
   TEST_ADD ("/Tasker/External/late-calls-after-completion", late_calls_after_completion);
   TEST_ADD ("/Tasker/External/key-replacement", key_replacement);
