@@ -186,7 +186,7 @@ check_total (double    total,
 /* ------------------------------------------------------------------ */
 /* Ending */
 
-/* @t's owner ended it (@error NULL: success), or went away. */
+/* @t's owner ended it (@error_message NULL: success), or went away. */
 static void
 end_task (ExternalTask *t,
           const char   *error_message)

@@ -541,18 +541,34 @@ read_comm (guint32 pid)
   return g_strchomp (contents);
 }
 
-/* A child of the test's (killed at the end): its pid. */
-static guint32
-spawn (Fixture            *f,
-       const char * const *argv,
-       GSubprocessFlags    flags)
+/* A child of the test's: killed at the end, and dying with the test
+ * should it fail first; its output goes nowhere, so that a child left
+ * behind (one that changed its user loses the parent-death signal) does
+ * not hold the test's output open. */
+static GSubprocess *
+spawn_child (Fixture            *f,
+             const char * const *argv,
+             GSubprocessFlags    flags)
 {
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
-  GSubprocess *child = g_subprocess_newv (argv, flags, &error);
+  GSubprocess *child;
 
+  launcher = g_subprocess_launcher_new (flags | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, ui_test_die_with_parent, NULL, NULL);
+  child = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   g_ptr_array_add (f->children, child);
-  return (guint32) atoi (g_subprocess_get_identifier (child));
+  return child;
+}
+
+/* As spawn_child(); its pid. */
+static guint32
+spawn (Fixture            *f,
+       const char * const *argv)
+{
+  return (guint32) atoi (g_subprocess_get_identifier (spawn_child (f, argv, G_SUBPROCESS_FLAGS_NONE)));
 }
 
 static TaskerAppExternal *
@@ -714,7 +730,7 @@ test_pid_owner_exits (Fixture       *f,
   g_autoptr(GVariant) task = NULL;
   g_autofree char *error = NULL;
   guint n_pidfds = count_pidfds ();  /* before the child: GLib may watch it with one */
-  guint32 pid = spawn (f, (const char *[]) { "sleep", "600", NULL }, G_SUBPROCESS_FLAGS_NONE);
+  guint32 pid = spawn (f, (const char *[]) { "sleep", "600", NULL });
   guint n_with_child = count_pidfds ();
   const char *name;
   guint32 owner_pid = 0;
@@ -743,8 +759,7 @@ static void
 test_pid_owner_descendant (Fixture       *f,
                            gconstpointer  data)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
-  g_autoptr(GSubprocess) script = NULL;
+  GSubprocess *script;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
   const char *line;
@@ -757,9 +772,7 @@ test_pid_owner_descendant (Fixture       *f,
   command = g_strdup_printf ("read id; gdbus call --session --dest %s --object-path "
                              TASKER_DBUS_TASK_PATH_PREFIX "$id --method " TASK_IFACE ".SetProgress 0.25"
                              " >/dev/null || exit 1; exec sleep 600", f->app_name);
-  script = g_subprocess_launcher_spawn (launcher, &error, "sh", "-c", command, NULL);
-  g_assert_no_error (error);
-  g_ptr_array_add (f->children, g_object_ref (script));
+  script = spawn_child (f, (const char *[]) { "sh", "-c", command, NULL }, G_SUBPROCESS_FLAGS_STDIN_PIPE);
   pid = (guint32) atoi (g_subprocess_get_identifier (script));
 
   id = create_task (f, f->client, "script", g_variant_new_parsed ("{'pid': <%u>}", pid));
@@ -796,7 +809,7 @@ test_pid_checks (Fixture       *f,
           return;
         }
       other_users = spawn (f, (const char *[]) { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                                                 "sleep", "600", NULL }, G_SUBPROCESS_FLAGS_NONE);
+                                                 "sleep", "60", NULL });
       /* setpriv execs sleep: wait until the process is nobody's. */
       for (gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;; ui_test_sleep (10))
         {
@@ -1254,6 +1267,62 @@ find_live_task (Fixture *f,
   return NULL;
 }
 
+static char *
+introspect_tasks (Fixture *f)
+{
+  g_autoptr(GVariant) reply = NULL;
+  char *xml;
+
+  reply = call_full (f, f->other, TASKER_DBUS_OBJECT_PATH "/task", "org.freedesktop.DBus.Introspectable",
+                     "Introspect", NULL, NULL);
+  g_assert_nonnull (reply);
+  g_variant_get (reply, "(s)", &xml);
+  return xml;
+}
+
+/* Introspection lists the live tasks' objects; when the service is
+ * unexported (the application quits), the objects go and no owner is
+ * watched any more (no name watch, no pidfd left). */
+static void
+test_objects_and_unexport (Fixture       *f,
+                           gconstpointer  data)
+{
+  guint32 pid = spawn (f, (const char *[]) { "sleep", "600", NULL });
+  guint n_with_child = count_pidfds ();
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *live_path = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *live_node = NULL;
+  g_autofree char *ended_node = NULL;
+  guint64 live, ended, by_pid;
+
+  live = create_task (f, f->client, "live", NULL);
+  ended = create_task (f, f->client, "ended", NULL);
+  by_pid = create_task (f, f->client, "by pid", g_variant_new_parsed ("{'pid': <%u>}", pid));
+  reply = report (f, f->client, ended, "Complete", NULL);
+  wait_string (f, ended, "status", "completed");
+  xml = introspect_tasks (f);
+  live_node = g_strdup_printf ("<node name=\"%" G_GUINT64_FORMAT "\"/>", live);
+  ended_node = g_strdup_printf ("<node name=\"%" G_GUINT64_FORMAT "\"/>", ended);
+  g_assert_nonnull (strstr (xml, live_node));
+  g_assert_null (strstr (xml, ended_node));
+  g_assert_cmpuint (tasker_app_external_get_n_owners (get_external (f)), ==, 2);
+  g_assert_cmpuint (count_pidfds (), ==, n_with_child + 1);
+
+  tasker_app_service_unexport (tasker_app_application_get_service (f->app));
+  g_assert_cmpuint (tasker_app_external_get_n_owners (get_external (f)), ==, 0);
+  g_assert_cmpuint (count_pidfds (), ==, n_with_child);
+  g_variant_unref (reply);
+  live_path = path_of (live);
+  reply = call_full (f, f->client, live_path, TASK_IFACE, "Complete", NULL, &error);
+  g_assert_null (reply);
+  /* No object there any more: GDBus answers, not the service. */
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
+  /* The manager ends the tasks (it shuts down): they are not failed here. */
+  g_assert_cmpint (tasker_task_get_status (find_live_task (f, by_pid)), ==, TASKER_TASK_STATUS_RUNNING);
+}
+
 typedef struct
 {
   TaskerAppWindow *window;
@@ -1278,7 +1347,7 @@ test_window (Fixture       *f,
 {
   TaskerAppWindow *window = ui_test_app_window (f->app);
   TaskerAppTaskDetails *details = tasker_app_window_get_details (window);
-  guint32 pid = spawn (f, (const char *[]) { "sleep", "600", NULL }, G_SUBPROCESS_FLAGS_NONE);
+  guint32 pid = spawn (f, (const char *[]) { "sleep", "600", NULL });
   g_autoptr(GVariant) reply = NULL;
   g_autofree char *owner = g_strdup_printf ("sleep (pid %u)", pid);
   const char *tooltip;
@@ -1357,6 +1426,7 @@ main (int   argc,
   ADD ("parent", test_parent);
   ADD ("coalescing", test_coalescing);
   ADD ("list-owner-keys", test_list_owner_keys);
+  ADD ("objects-and-unexport", test_objects_and_unexport);
 #undef ADD
   g_test_add ("/Tasker/UI/External/window", Fixture, NULL, fixture_set_up_window, test_window, fixture_tear_down);
 
