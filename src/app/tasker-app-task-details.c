@@ -40,6 +40,8 @@ struct _TaskerAppTaskDetails
   GtkLabel      *status_label;
   GtkLabel      *program_title;
   GtkLabel      *program_label;
+  GtkLabel      *command_title;
+  GtkLabel      *cwd_title;
   GtkLabel      *command_label;
   GtkLabel      *cwd_label;
   GtkLabel      *queue_label;
@@ -261,9 +263,14 @@ update (TaskerAppTaskDetails *self)
     }
   gtk_label_set_label (self->status_label, status_text != NULL ? status_text : tasker_app_format_status (status));
 
+  /* Another program's task has a program, and no command of Tasker's. */
   owner = tasker_app_format_owner (self->task);
   gtk_widget_set_visible (GTK_WIDGET (self->program_title), owner != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->program_label), owner != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->command_title), owner == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->command_label), owner == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->cwd_title), owner == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->cwd_label), owner == NULL);
   if (owner != NULL)
     gtk_label_set_label (self->program_label, owner);
   set_label (self->command_label, tasker_task_get_description (self->task, "command"));
@@ -351,6 +358,8 @@ tasker_app_task_details_class_init (TaskerAppTaskDetailsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, status_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, program_title);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, program_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, command_title);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, cwd_title);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, command_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, cwd_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, queue_label);

@@ -1362,8 +1362,13 @@ test_window (Fixture       *f,
   id = create_task (f, f->client, "Backing up photos",
                     g_variant_new_parsed ("{'pid': <%u>, 'total': <240.0>, 'message': <'IMG_0042.jpg'>}", pid));
   reply = report (f, f->client, id, "SetProgress", g_variant_new ("(d)", 96.0));
-  g_variant_unref (reply);
-  reply = report (f, f->client, id, "Log", g_variant_new ("(s)", "copied IMG_0040.jpg\ncopied IMG_0041.jpg"));
+  for (guint i = 1; i < 42; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("copied IMG_%04u.jpg", i);
+
+      g_variant_unref (reply);
+      reply = report (f, f->client, id, "Log", g_variant_new ("(s)", line));
+    }
   task = find_live_task (f, id);
   g_assert_nonnull (task);
 
@@ -1381,6 +1386,9 @@ test_window (Fixture       *f,
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_get_visible (label));
   g_assert_nonnull (ui_test_find_label (GTK_WIDGET (details), "Program"));
+  /* It has no command of Tasker's. */
+  g_assert_false (gtk_widget_get_visible (ui_test_find_label (GTK_WIDGET (details), "Command")));
+  g_assert_false (gtk_widget_get_visible (ui_test_find_label (GTK_WIDGET (details), "Directory")));
   UI_TEST_WAIT_UNTIL (tasker_task_get_progress (task) > 0.39, 5);
   ui_test_sleep (600);
   path = ui_test_screenshot (GTK_WIDGET (window), "tasker-external-details");
