@@ -1405,6 +1405,23 @@ test_window (Fixture       *f,
   row = tasker_app_window_find_row (window, task);
   g_assert_false (gtk_widget_get_visible (tasker_app_task_row_get_rerun_button (row)));
   g_assert_false (gtk_widget_get_visible (tasker_app_task_row_get_cancel_button (row)));
+
+  /* The details' Cancel asks too; the program's Fail ends it CANCELLED. */
+  id = create_task (f, f->client, "Another job", NULL);
+  task = find_live_task (f, id);
+  wait.task = task;
+  g_assert_true (ui_test_wait (row_shown, &wait, 5000));
+  tasker_app_window_select_task (window, task);
+  g_assert_true (tasker_app_task_details_get_task (details) == task);
+  g_signal_emit_by_name (ui_test_template_child (GTK_WIDGET (details), TASKER_APP_TYPE_TASK_DETAILS,
+                                                 "cancel_button"), "clicked");
+  wait_cancel_requested (f, id);
+  g_variant_unref (reply);
+  reply = report (f, f->client, id, "Fail", g_variant_new ("(s)", "stopped"));
+  UI_TEST_WAIT_UNTIL (tasker_task_is_final (task), 5);
+  g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_CANCELLED);
+  g_assert_false (gtk_widget_get_visible (ui_test_template_child (GTK_WIDGET (details), TASKER_APP_TYPE_TASK_DETAILS,
+                                                                  "rerun_button")));
 }
 
 int
