@@ -44,11 +44,13 @@ struct _TaskerAppTaskDetails
   GtkLabel      *cwd_title;
   GtkLabel      *command_label;
   GtkLabel      *cwd_label;
+  GtkLabel      *queue_title;
   GtkLabel      *queue_label;
   GtkLabel      *created_label;
   GtkLabel      *started_label;
   GtkLabel      *finished_label;
   GtkLabel      *elapsed_label;
+  GtkLabel      *attempts_title;
   GtkLabel      *attempts_label;
   GtkLabel      *trace_label;
   GtkLabel      *error_title;
@@ -263,8 +265,13 @@ update (TaskerAppTaskDetails *self)
     }
   gtk_label_set_label (self->status_label, status_text != NULL ? status_text : tasker_app_format_status (status));
 
-  /* Another program's task has a program, and no command of Tasker's. */
+  /* Another program's task has a program, and no command, queue or
+   * attempts of Tasker's. */
   owner = tasker_app_format_owner (self->task);
+  gtk_widget_set_visible (GTK_WIDGET (self->queue_title), owner == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->queue_label), owner == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->attempts_title), owner == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->attempts_label), owner == NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->program_title), owner != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->program_label), owner != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->command_title), owner == NULL);
@@ -362,11 +369,13 @@ tasker_app_task_details_class_init (TaskerAppTaskDetailsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, cwd_title);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, command_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, cwd_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, queue_title);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, queue_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, created_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, started_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, finished_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, elapsed_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, attempts_title);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, attempts_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, trace_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, error_title);

@@ -1386,9 +1386,11 @@ test_window (Fixture       *f,
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_get_visible (label));
   g_assert_nonnull (ui_test_find_label (GTK_WIDGET (details), "Program"));
-  /* It has no command of Tasker's. */
+  /* It has no command, queue or attempts of Tasker's. */
   g_assert_false (gtk_widget_get_visible (ui_test_find_label (GTK_WIDGET (details), "Command")));
   g_assert_false (gtk_widget_get_visible (ui_test_find_label (GTK_WIDGET (details), "Directory")));
+  g_assert_false (gtk_widget_get_visible (ui_test_find_label (GTK_WIDGET (details), "Queue")));
+  g_assert_false (gtk_widget_get_visible (ui_test_find_label (GTK_WIDGET (details), "Attempts")));
   UI_TEST_WAIT_UNTIL (tasker_task_get_progress (task) > 0.39, 5);
   ui_test_sleep (600);
   path = ui_test_screenshot (GTK_WIDGET (window), "tasker-external-details");
