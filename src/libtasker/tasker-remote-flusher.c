@@ -8,6 +8,8 @@
 
 #include "tasker-remote-flusher-private.h"
 
+#include <math.h>
+
 #include "tasker-i18n-private.h"
 
 /* One flusher per (connection, application bus name, main context): the
@@ -35,6 +37,10 @@ struct _TaskerRemoteUpdate
   double   progress;
   double   total;
   char    *message;            /* (owned) (nullable): unchanged when NULL */
+  /* What the application has, so that setting it again sends nothing. */
+  double   sent_progress;      /* NAN: nothing sent */
+  double   sent_total;         /* NAN: nothing sent */
+  char    *sent_message;       /* (owned) (nullable) */
   GQueue   lines;              /* (element-type utf8) (owned) */
   gsize    line_bytes;
   guint64  dropped_lines;
@@ -72,6 +78,7 @@ update_free (TaskerRemoteUpdate *update)
   g_free (update->object_path);
   g_weak_ref_clear (&update->owner);
   g_free (update->message);
+  g_free (update->sent_message);
   g_queue_clear_full (&update->lines, g_free);
   g_free (update);
 }
@@ -152,12 +159,14 @@ add_line_locked (TaskerRemoteUpdate *update,
     }
 }
 
-/* Adds @update's pending changes to @builder, log lines within @budget
- * bytes (at least one line); returns whether nothing is left pending. */
+/* Adds @update's pending changes to @builder (if it has any: @added),
+ * log lines within @budget bytes (at least one line); returns whether
+ * nothing is left pending. */
 static gboolean
 take_changes_locked (TaskerRemoteUpdate *update,
                      GVariantBuilder    *builder,
-                     gsize              *budget)
+                     gsize              *budget,
+                     gboolean           *added)
 {
   GVariantBuilder changes;
   gboolean any = FALSE;
@@ -168,20 +177,22 @@ take_changes_locked (TaskerRemoteUpdate *update,
   if (update->has_total)
     {
       g_variant_builder_add (&changes, "{sv}", "total", g_variant_new_double (update->total));
+      update->sent_total = update->total;
       update->has_total = FALSE;
       any = TRUE;
     }
   if (update->has_progress)
     {
       g_variant_builder_add (&changes, "{sv}", "progress", g_variant_new_double (update->progress));
+      update->sent_progress = update->progress;
       update->has_progress = FALSE;
       any = TRUE;
     }
   if (update->message != NULL)
     {
-      g_autofree char *message = g_steal_pointer (&update->message);
-
-      g_variant_builder_add (&changes, "{sv}", "message", g_variant_new_take_string (g_steal_pointer (&message)));
+      g_variant_builder_add (&changes, "{sv}", "message", g_variant_new_string (update->message));
+      g_free (update->sent_message);
+      update->sent_message = g_steal_pointer (&update->message);
       any = TRUE;
     }
   if (update->dropped_lines > 0 || !g_queue_is_empty (&update->lines))
@@ -192,13 +203,16 @@ take_changes_locked (TaskerRemoteUpdate *update,
       g_variant_builder_init (&lines, G_VARIANT_TYPE_STRING_ARRAY);
       if (update->dropped_lines > 0)
         {
+          /* %s: xgettext cuts a message at G_GUINT64_FORMAT. */
+          g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, update->dropped_lines);
+
           _tasker_i18n_init ();
           g_variant_builder_add_value (&lines, g_variant_new_take_string (
             g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                          "[%" G_GUINT64_FORMAT " log line dropped: the program logged faster than Tasker took its lines]",
-                                          "[%" G_GUINT64_FORMAT " log lines dropped: the program logged faster than Tasker took its lines]",
-                                          update->dropped_lines),
-                             update->dropped_lines)));
+                                          "[%s log line dropped: the program logged faster than Tasker took its lines]",
+                                          "[%s log lines dropped: the program logged faster than Tasker took its lines]",
+                                          (gulong) MIN (update->dropped_lines, G_MAXULONG)),
+                             count)));
           update->dropped_lines = 0;
         }
       while (!g_queue_is_empty (&update->lines))
@@ -221,6 +235,7 @@ take_changes_locked (TaskerRemoteUpdate *update,
     g_variant_builder_add (builder, "{t@a{sv}}", update->id, g_variant_builder_end (&changes));
   else
     g_variant_builder_clear (&changes);
+  *added = any;
 
   return update->dropped_lines == 0 && g_queue_is_empty (&update->lines);
 }
@@ -263,10 +278,12 @@ send_locked (TaskerRemoteFlusher *self)
     {
       TaskerRemoteUpdate *update = link->data;
 
+      gboolean added;
+
       link = link->next;
-      any = TRUE;
-      if (take_changes_locked (update, &builder, &budget))
+      if (take_changes_locked (update, &builder, &budget, &added))
         emptied = undirty_locked (self, update);
+      any |= added;
     }
 
   self->last_flush = g_get_monotonic_time ();
@@ -498,6 +515,8 @@ _tasker_remote_flusher_add (TaskerRemoteFlusher *self,
   g_weak_ref_init (&update->owner, owner);
   update->dirty_link.data = update;
   update->interval_ms = interval_ms;
+  update->sent_progress = NAN;
+  update->sent_total = NAN;
   g_queue_init (&update->lines);
   g_hash_table_replace (self->updates, update->object_path, update);
   return update;
@@ -538,8 +557,10 @@ _tasker_remote_flusher_set_progress (TaskerRemoteFlusher *self,
   if (update->ended)
     return;
   update->progress = progress;
-  update->has_progress = TRUE;
-  mark_dirty_locked (self, update);
+  /* Back to what the application has: nothing to send. */
+  update->has_progress = progress != update->sent_progress;
+  if (update->has_progress)
+    mark_dirty_locked (self, update);
 }
 
 void
@@ -552,8 +573,9 @@ _tasker_remote_flusher_set_total (TaskerRemoteFlusher *self,
   if (update->ended)
     return;
   update->total = total;
-  update->has_total = TRUE;
-  mark_dirty_locked (self, update);
+  update->has_total = total != update->sent_total;
+  if (update->has_total)
+    mark_dirty_locked (self, update);
 }
 
 void
@@ -566,7 +588,9 @@ _tasker_remote_flusher_set_message (TaskerRemoteFlusher *self,
 
   if (update->ended)
     return;
-  g_free (update->message);
+  g_clear_pointer (&update->message, g_free);
+  if (g_strcmp0 (valid, update->sent_message) == 0)
+    return;
   update->message = g_steal_pointer (&valid);
   mark_dirty_locked (self, update);
 }
@@ -615,15 +639,19 @@ _tasker_remote_flusher_end (TaskerRemoteFlusher *self,
         {
           GVariantBuilder builder;
           gsize budget = G_MAXSIZE;
+          gboolean added;
 
           g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ta{sv}}"));
-          take_changes_locked (update, &builder, &budget);
+          take_changes_locked (update, &builder, &budget, &added);
           emptied = undirty_locked (self, update);
           /* No reply wanted: Complete or Fail, right behind, reports. */
-          g_dbus_connection_call (self->connection, self->bus_name, TASKER_DBUS_PATH,
-                                  TASKER_DBUS_INTERFACE, "UpdateTasks",
-                                  g_variant_new ("(@a{ta{sv}})", g_variant_builder_end (&builder)),
-                                  NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL, NULL);
+          if (added)
+            g_dbus_connection_call (self->connection, self->bus_name, TASKER_DBUS_PATH,
+                                    TASKER_DBUS_INTERFACE, "UpdateTasks",
+                                    g_variant_new ("(@a{ta{sv}})", g_variant_builder_end (&builder)),
+                                    NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL, NULL);
+          else
+            g_variant_builder_clear (&builder);
         }
     }
   g_mutex_unlock (&self->mutex);

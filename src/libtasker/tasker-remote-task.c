@@ -47,8 +47,9 @@
  * only store: the remote tasks made on one connection in one main context
  * share one timer on that context, which sends everything that changed in
  * one `UpdateTasks` call per [property@Tasker.RemoteTask:update-interval]
- * (nothing when nothing changed), and waits for its reply before it sends
- * the next. A program that logs faster than that keeps, per task, at most
+ * (nothing when nothing changed: setting the progress, total or message the
+ * application already has is no change), and waits for its reply before it
+ * sends the next. A program that logs faster than that keeps, per task, at most
  * 1,000 lines and 1 MiB of log text waiting: older waiting lines are dropped
  * and replaced by one line saying how many were; lines are never reordered.
  * The context the task was made in must be iterated (a running main loop)
@@ -728,6 +729,8 @@ tasker_remote_task_new_sync (const char    *name,
  * tasker_remote_task_get_id:
  * @self: a #TaskerRemoteTask
  *
+ * Gets [property@Tasker.RemoteTask:id].
+ *
  * Returns: the task's id in the application
  *
  * Since: 1.0
@@ -744,6 +747,8 @@ tasker_remote_task_get_id (TaskerRemoteTask *self)
  * tasker_remote_task_get_object_path:
  * @self: a #TaskerRemoteTask
  *
+ * Gets [property@Tasker.RemoteTask:object-path].
+ *
  * Returns: (nullable): the task's object path in the application
  *
  * Since: 1.0
@@ -759,6 +764,8 @@ tasker_remote_task_get_object_path (TaskerRemoteTask *self)
 /**
  * tasker_remote_task_get_update_interval:
  * @self: a #TaskerRemoteTask
+ *
+ * Gets [property@Tasker.RemoteTask:update-interval]. Any thread.
  *
  * Returns: the longest time stored changes wait, in milliseconds
  *
@@ -798,6 +805,8 @@ tasker_remote_task_set_update_interval (TaskerRemoteTask *self,
 /**
  * tasker_remote_task_get_cancel_requested:
  * @self: a #TaskerRemoteTask
+ *
+ * Gets [property@Tasker.RemoteTask:cancel-requested]. Any thread.
  *
  * Returns: whether someone cancelled the task in Tasker
  *

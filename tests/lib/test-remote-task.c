@@ -188,6 +188,40 @@ test_coalesce (Fixture       *f,
   g_assert_cmpuint (fake_service_count (f->fake, "UpdateTasks"), ==, calls);
 }
 
+/* Setting what the application has already sends nothing; a value set and
+ * set back before the flush neither. */
+static void
+test_unchanged (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(TaskerRemoteTask) task = new_task_ok ("steady", 10);
+
+  tasker_remote_task_set_progress (task, 0.5);
+  tasker_remote_task_set_total (task, 4);
+  tasker_remote_task_set_message (task, "same");
+  TEST_WAIT_UNTIL (NULL, fake_service_count (f->fake, "UpdateTasks") == 1);
+
+  for (guint i = 0; i < 100; i++)
+    {
+      tasker_remote_task_set_progress (task, 0.5);
+      tasker_remote_task_set_total (task, 4);
+      tasker_remote_task_set_message (task, "same");
+      tasker_remote_task_set_message (task, "other");
+      tasker_remote_task_set_message (task, "same");
+      tasker_remote_task_set_progress (task, 0.75);
+      tasker_remote_task_set_progress (task, 0.5);
+    }
+  test_spin_for (NULL, test_slack_ms (60));
+  g_assert_cmpuint (fake_service_count (f->fake, "UpdateTasks"), ==, 1);
+
+  tasker_remote_task_set_progress (task, 0.75);
+  TEST_WAIT_UNTIL (NULL, fake_service_count (f->fake, "UpdateTasks") == 2);
+  g_assert_cmpfloat (fake_service_last_progress (f->fake, 1), ==, 0.75);
+  /* Complete with nothing stored sends Complete only. */
+  g_assert_true (complete (task, NULL));
+  g_assert_cmpuint (fake_service_count (f->fake, "UpdateTasks"), ==, 2);
+}
+
 /* The tasks of one connection share one UpdateTasks call per interval. */
 static void
 test_shared_call (Fixture       *f,
@@ -622,6 +656,7 @@ main (int   argc,
   ADD ("create-async", test_create_async);
   ADD ("create-sync", test_create_sync);
   ADD ("coalesce", test_coalesce);
+  ADD ("unchanged", test_unchanged);
   ADD ("shared-call", test_shared_call);
   ADD ("log-order", test_log_order);
   ADD ("log-bounded", test_log_bounded);
