@@ -199,7 +199,7 @@ def bench(quick):
             max(listings), "ms", "<=", 50)
         row("clients' CPU, %d processes × %d tasks (%% of one core)" % (n_clients, per_client),
             clients_cpu, "%")
-        row("dbus-daemon CPU, the same load (%% of one core)", bus_cpu, "%")
+        row("dbus-daemon CPU, the same load (% of one core)", bus_cpu, "%")
     finally:
         for client in clients:
             if client.poll() is None:
