@@ -89,6 +89,15 @@ if ninja -C "$builddir" -t targets all 2>/dev/null | grep -q '^src/ctl/taskerctl
 else
   say "warning: no taskerctl or application in $builddir, or no xvfb-run: skipping bench-ctl"
 fi
+# bench-external (bench/bench-external.py): 1,000 Tasker.RemoteTask updating
+# 100×/s against the real application on a private bus; about 30 s. Its
+# clients need the typelib.
+external_programs=""
+if [ -n "$ctl_programs" ] && [ -n "$python_programs" ]; then
+  external_programs="bench-external"
+else
+  say "warning: no taskerctl, application or typelib in $builddir: skipping bench-external"
+fi
 say "building$targets"
 # shellcheck disable=SC2086
 ninja -C "$builddir" $targets >&2
@@ -134,7 +143,7 @@ for p in $app_cpu_programs; do
   fi
 done
 
-for p in $ctl_programs; do
+for p in $ctl_programs $external_programs; do
   say "running $p"
   if ! timeout 170 "$python" "$srcdir/bench/$p.py" "$builddir" >"$results/$p.tsv" 2>"$results/$p.err"; then
     say "$p FAILED:"
@@ -144,7 +153,7 @@ for p in $ctl_programs; do
 done
 
 # shellcheck disable=SC2086
-"$python" - "$results" "$builddir" $programs $python_programs $app_cpu_programs $ctl_programs <<'EOF'
+"$python" - "$results" "$builddir" $programs $python_programs $app_cpu_programs $ctl_programs $external_programs <<'EOF'
 import os, re, sys, unicodedata
 
 results, builddir, programs = sys.argv[1], sys.argv[2], sys.argv[3:]

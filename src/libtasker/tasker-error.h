@@ -36,6 +36,15 @@ G_BEGIN_DECLS
  * @TASKER_ERROR_DEPENDENCY_FAILED: a task the task waited for
  *   ([method@Tasker.TaskOptions.add_after]) failed or was cancelled, so it
  *   did not run. Since: 1.0
+ * @TASKER_ERROR_NO_SUCH_TASK: the Tasker application has no such task
+ *   ([class@Tasker.RemoteTask]; D-Bus error `NoSuchTask`). Since: 1.0
+ * @TASKER_ERROR_ACCESS_DENIED: the task belongs to another program
+ *   ([class@Tasker.RemoteTask]; D-Bus error `AccessDenied`). Since: 1.0
+ * @TASKER_ERROR_TASK_ENDED: the task has already ended
+ *   ([class@Tasker.RemoteTask]; D-Bus error `TaskEnded`). Since: 1.0
+ * @TASKER_ERROR_LIMIT_EXCEEDED: the program has too many live tasks in the
+ *   application ([class@Tasker.RemoteTask]; D-Bus error `LimitExceeded`).
+ *   Since: 1.0
  *
  * Error codes in the %TASKER_ERROR domain. Cancellation is always
  * %G_IO_ERROR_CANCELLED, never a code of this enum.
@@ -52,6 +61,10 @@ typedef enum
   TASKER_ERROR_SERIALIZATION,
   TASKER_ERROR_SHUT_DOWN,
   TASKER_ERROR_DEPENDENCY_FAILED,
+  TASKER_ERROR_NO_SUCH_TASK,
+  TASKER_ERROR_ACCESS_DENIED,
+  TASKER_ERROR_TASK_ENDED,
+  TASKER_ERROR_LIMIT_EXCEEDED,
 } TaskerError;
 
 TASKER_AVAILABLE_IN_1_0

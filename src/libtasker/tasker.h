@@ -20,6 +20,7 @@ G_BEGIN_DECLS
 # include "tasker-history-record.h"
 # include "tasker-history-query.h"
 # include "tasker-manager.h"
+# include "tasker-remote-task.h"
 # include "tasker-clock.h"
 # include "tasker-schedule.h"
 #undef TASKER_INSIDE
