@@ -69,12 +69,43 @@ static void
 remember_sent (TaskerAppTaskChanges *self,
                TaskerTask           *task)
 {
-  Sent *sent = g_new0 (Sent, 1);
+  Sent *sent = g_hash_table_lookup (self->sent, task);
+  const char *message = tasker_task_get_message (task);
 
+  /* Updated in place: a busy task changes every interval. */
+  if (sent == NULL)
+    {
+      sent = g_new0 (Sent, 1);
+      g_hash_table_insert (self->sent, g_object_ref (task), sent);
+    }
   sent->status = tasker_task_get_status (task);
   sent->progress = tasker_task_get_progress (task);
-  sent->message = g_strdup (tasker_task_get_message (task));
-  g_hash_table_replace (self->sent, g_object_ref (task), sent);
+  if (g_strcmp0 (sent->message, message) != 0)
+    {
+      g_free (sent->message);
+      sent->message = g_strdup (message);
+    }
+}
+
+/* A task whose status is what was last sent: its id and what changed of
+ * its progress and message (a message cleared is ""). A thousand busy tasks
+ * make this the common case, and whole dicts of the changing keys cost the
+ * application most of its time serving them. */
+static GVariant *
+new_delta (Sent       *sent,
+           TaskerTask *task)
+{
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  const char *message = tasker_task_get_message (task);
+  double progress = tasker_task_get_progress (task);
+
+  g_variant_builder_add (&builder, "{sv}", "id", g_variant_new_uint64 (tasker_task_get_id (task)));
+  if (sent->progress != progress)
+    g_variant_builder_add (&builder, "{sv}", "progress", g_variant_new_double (progress));
+  if (g_strcmp0 (sent->message, message) != 0)
+    g_variant_builder_add (&builder, "{sv}", "message", g_variant_new_string (message != NULL ? message : ""));
+
+  return g_variant_builder_end (&builder);
 }
 
 static void
@@ -133,9 +164,11 @@ tasker_app_task_changes_add_ended (TaskerAppTaskChanges *self,
  * of @live that changed since they were last collected: at most
  * MAX_PER_SIGNAL, the rest left for the next collects.
  *
- * Returns: (transfer floating) (nullable): their aa{sv} (the keys that
- *   change: id, status, progress, message, started, finished, error and
- *   exit-status), or %NULL when there is none
+ * Returns: (transfer floating) (nullable): their aa{sv}, or %NULL when
+ *   there is none: for a task first seen, or whose status changed, the keys
+ *   that change (id, status, progress, message, started, finished, error
+ *   and exit-status); for one whose status did not, its id and those of
+ *   progress and message that changed
  */
 GVariant *
 tasker_app_task_changes_collect (TaskerAppTaskChanges *self,
@@ -164,10 +197,15 @@ tasker_app_task_changes_collect (TaskerAppTaskChanges *self,
     {
       g_autoptr(TaskerTask) task = g_list_model_get_item (live, (start + i) % n);
 
-      if (!sent_differs (g_hash_table_lookup (self->sent, task), task))
+      Sent *sent = g_hash_table_lookup (self->sent, task);
+
+      if (!sent_differs (sent, task))
         continue;
+      if (sent == NULL || sent->status != tasker_task_get_status (task))
+        g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task, changing_keys));
+      else
+        g_variant_builder_add_value (&builder, new_delta (sent, task));
       remember_sent (self, task);
-      g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task, changing_keys));
       n_changed++;
     }
   self->next_live = n > 0 ? (start + i) % n : 0;

@@ -1002,6 +1002,95 @@ test_tasks_changed_bounded (Fixture       *f,
   g_hash_table_unref (w.seen);
 }
 
+typedef struct
+{
+  Fixture  *f;
+  guint64   id;
+  guint     n_before;  /* the task's TasksChanged entries already looked at */
+} DeltaWait;
+
+static gboolean
+new_entry_for_task (gpointer data)
+{
+  DeltaWait *w = data;
+
+  return count_tasks_changed (w->f, w->id, NULL) > w->n_before;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The keys of the task's last TasksChanged entry, sorted and joined by
+ * spaces, once a new one came. */
+static char *
+wait_delta_keys (Fixture *f,
+                 guint64  id)
+{
+  DeltaWait w = { f, id, count_tasks_changed (f, id, NULL) };
+  g_autoptr(GVariant) last = NULL;
+  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+  GVariantIter iter;
+  const char *key;
+
+  g_assert_true (ui_test_wait (new_entry_for_task, &w, TIMEOUT_MS));
+  count_tasks_changed (f, id, &last);
+  g_variant_iter_init (&iter, last);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, NULL))
+    g_ptr_array_add (keys, (gpointer) key);
+  g_ptr_array_sort (keys, compare_strings);
+  g_ptr_array_add (keys, NULL);
+  return g_strjoinv (" ", (char **) keys->pdata);
+}
+
+/* A task whose status has not changed since the last TasksChanged that
+ * carried it comes with its id and what changed of progress and message
+ * only; a change of status brings every changing key. */
+static void
+test_tasks_changed_delta (Fixture       *f,
+                          gconstpointer  data)
+{
+  TaskerManager *manager = tasker_app_application_get_manager (f->app);
+  g_autoptr(TaskerTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  TaskerContext *context;
+  guint64 id;
+  char *keys;
+
+  task = tasker_manager_add_external (manager, NULL, NULL, &error);
+  g_assert_no_error (error);
+  id = tasker_task_get_id (task);
+  context = tasker_task_get_context (task);
+
+  keys = wait_delta_keys (f, id);
+  g_assert_cmpstr (keys, ==, "id progress started status");
+  g_free (keys);
+
+  tasker_context_set_progress (context, 0.25);
+  keys = wait_delta_keys (f, id);
+  g_assert_cmpstr (keys, ==, "id progress");
+  g_free (keys);
+
+  tasker_context_set_message (context, "copying");
+  keys = wait_delta_keys (f, id);
+  g_assert_cmpstr (keys, ==, "id message");
+  g_free (keys);
+
+  tasker_context_set_message (context, NULL);
+  tasker_context_set_progress (context, 0.5);
+  keys = wait_delta_keys (f, id);
+  g_assert_cmpstr (keys, ==, "id message progress");
+  g_free (keys);
+
+  tasker_context_return_value (context, NULL);
+  keys = wait_delta_keys (f, id);
+  g_assert_cmpstr (keys, ==, "finished id progress started status");
+  g_free (keys);
+}
+
 /* FollowLog: the log so far, then LogLines with only the new lines, in
  * order, nothing lost or repeated, the last ones before TaskFinished; none
  * for a task nobody follows, nor after UnfollowLog. */
@@ -1381,6 +1470,7 @@ main (int   argc,
   ADD ("after", test_after);
   ADD ("retry-rearms", test_retry_rearms);
   ADD ("tasks-changed", test_tasks_changed);
+  ADD ("tasks-changed-delta", test_tasks_changed_delta);
   ADD ("follow-log", test_follow_log);
   ADD ("unfollow-log", test_unfollow_log);
   ADD ("follower-leaves", test_follower_leaves);
