@@ -856,51 +856,130 @@ tasker_app_external_create_task (TaskerAppExternal     *self,
 /* ------------------------------------------------------------------ */
 /* UpdateTasks */
 
-static const TaskerAppOptionSpec update_keys[] = {
-  { "progress", "d" },
-  { "total", "d" },
-  { "message", "s" },
-  { "log", "as" },
-};
+/* One entry of an UpdateTasks call, read once: a thousand tasks updating
+ * make these calls most of the application's work, and every
+ * g_variant_lookup() walks (and allocates) the whole dict again. */
+typedef struct
+{
+  guint64     id;
+  GError     *error;      /* (owned) (nullable): what is wrong with the changes */
+  gboolean    has_progress;
+  gboolean    has_total;
+  double      progress;
+  double      total;
+  const char *message;    /* (nullable): in the call's parameters */
+  GVariant   *log;        /* (owned) (nullable): as */
+} Update;
+
+static void
+update_clear (Update *update)
+{
+  g_clear_error (&update->error);
+  g_clear_pointer (&update->log, g_variant_unref);
+}
 
 /* One entry's changes: known keys of the right types, sane numbers. */
-static gboolean
-check_update (guint64    id,
-              GVariant  *changes,
-              GError   **error)
+static void
+read_update (Update   *update,
+             GVariant *entry)
 {
-  g_autofree char *text = NULL;
-  double value;
+  g_autoptr(GVariant) id = g_variant_get_child_value (entry, 0);
+  g_autoptr(GVariant) changes = g_variant_get_child_value (entry, 1);
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
 
-  if (_tasker_app_service_check_options (changes, update_keys, G_N_ELEMENTS (update_keys), error) &&
-      (!g_variant_lookup (changes, "progress", "d", &value) || check_progress (value, error)) &&
-      (!g_variant_lookup (changes, "total", "d", &value) || check_total (value, error)))
-    return TRUE;
+  update->id = g_variant_get_uint64 (id);
+  g_variant_iter_init (&iter, changes);
+  while (update->error == NULL && g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      g_autoptr(GVariant) owned = value;
+      const char *type = NULL;
 
-  text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
-  /* Translators: a task's number, before what is wrong with its changes */
-  g_prefix_error (error, _("task %s: "), text);
-  return FALSE;
+      if (strcmp (key, "progress") == 0 || strcmp (key, "total") == 0)
+        {
+          gboolean is_progress = key[0] == 'p';
+
+          type = "d";
+          if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
+            {
+              double number = g_variant_get_double (value);
+
+              if (is_progress ? check_progress (number, &update->error) : check_total (number, &update->error))
+                {
+                  *(is_progress ? &update->progress : &update->total) = number;
+                  *(is_progress ? &update->has_progress : &update->has_total) = TRUE;
+                }
+              continue;
+            }
+        }
+      else if (strcmp (key, "message") == 0)
+        {
+          type = "s";
+          if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+            {
+              /* Borrowed: the call's parameters hold the data. */
+              update->message = g_variant_get_string (value, NULL);
+              continue;
+            }
+        }
+      else if (strcmp (key, "log") == 0)
+        {
+          type = "as";
+          if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING_ARRAY))
+            {
+              g_clear_pointer (&update->log, g_variant_unref);
+              update->log = g_steal_pointer (&owned);
+              continue;
+            }
+        }
+
+      if (type == NULL)
+        g_set_error (&update->error, TASKER_DBUS_ERROR, TASKER_DBUS_ERROR_INVALID_ARGUMENT,
+                     _("unknown option “%s”"), key);
+      else
+        g_set_error (&update->error, TASKER_DBUS_ERROR, TASKER_DBUS_ERROR_INVALID_ARGUMENT,
+                     _("option “%s” must be of type %s, not %s"),
+                     key, type, g_variant_get_type_string (value));
+    }
+
+  if (update->error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, update->id);
+
+      /* Translators: a task's number, before what is wrong with its changes */
+      g_prefix_error (&update->error, _("task %s: "), text);
+    }
 }
 
 static void
 apply_update (ExternalTask *t,
-              GVariant     *changes)
+              Update       *update)
 {
-  g_autofree const char **log = NULL;
-  const char *message;
-  double value;
-
   /* The total first: a progress that comes with it counts its units. */
-  if (g_variant_lookup (changes, "total", "d", &value))
-    tasker_context_set_total (t->context, value);
-  if (g_variant_lookup (changes, "progress", "d", &value))
-    tasker_context_set_progress (t->context, value);
-  if (g_variant_lookup (changes, "message", "&s", &message))
-    tasker_context_set_message (t->context, message);
-  if (g_variant_lookup (changes, "log", "^a&s", &log))
-    for (guint i = 0; log[i] != NULL; i++)
-      tasker_context_log (t->context, log[i]);
+  if (update->has_total)
+    tasker_context_set_total (t->context, update->total);
+  if (update->has_progress)
+    tasker_context_set_progress (t->context, update->progress);
+  if (update->message != NULL)
+    tasker_context_set_message (t->context, update->message);
+  if (update->log != NULL)
+    {
+      gsize n = g_variant_n_children (update->log);
+
+      for (gsize i = 0; i < n; i++)
+        {
+          g_autoptr(GVariant) line = g_variant_get_child_value (update->log, i);
+
+          tasker_context_log (t->context, g_variant_get_string (line, NULL));
+        }
+    }
+}
+
+static GQuark
+updates_quark (void)
+{
+  return g_quark_from_static_string ("tasker-app-external-updates");
 }
 
 static void
@@ -910,48 +989,41 @@ update_tasks_resolved (GObject               *object,
 {
   TaskerAppExternal *self = TASKER_APP_EXTERNAL (object);
   const char *sender = g_dbus_method_invocation_get_sender (invocation);
-  g_autoptr(GVariant) updates = g_variant_get_child_value (g_dbus_method_invocation_get_parameters (invocation), 0);
-  gsize n = g_variant_n_children (updates);
+  GArray *updates = g_object_get_qdata (G_OBJECT (invocation), updates_quark ());
   g_autoptr(GPtrArray) apply = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
 
   /* Every entry first: the call is refused as a whole, or applied. */
-  for (gsize i = 0; i < n; i++)
+  for (guint i = 0; i < updates->len; i++)
     {
-      g_autoptr(GVariant) changes = NULL;
-      guint64 id;
-      ExternalTask *t;
+      Update *update = &g_array_index (updates, Update, i);
+      ExternalTask *t = g_hash_table_lookup (self->tasks, &update->id);
 
-      g_variant_get_child (updates, i, "{t@a{sv}}", &id, &changes);
-      t = g_hash_table_lookup (self->tasks, &id);
-      if (t == NULL && g_hash_table_lookup (self->ended, &id) == NULL)
+      if (t == NULL && g_hash_table_lookup (self->ended, &update->id) == NULL)
         {
-          return_no_such_task (invocation, id);
+          return_no_such_task (invocation, update->id);
           return;
         }
-      if (!check_update (id, changes, &error))
+      if (update->error != NULL)
         {
-          g_dbus_method_invocation_return_gerror (invocation, error);
+          g_dbus_method_invocation_return_gerror (invocation, update->error);
           return;
         }
       if (t == NULL || t->ended)
         continue;  /* changes to an ended task are dropped */
       if (!tasker_app_external_owner_accepts (t->owner, sender, t->creator, sender_pid))
         {
-          return_not_yours (invocation, id);
+          return_not_yours (invocation, update->id);
           return;
         }
       g_ptr_array_add (apply, t);
     }
 
-  for (gsize i = 0, j = 0; i < n; i++)
+  for (guint i = 0, j = 0; i < updates->len && j < apply->len; i++)
     {
-      g_autoptr(GVariant) changes = NULL;
-      guint64 id;
+      Update *update = &g_array_index (updates, Update, i);
 
-      g_variant_get_child (updates, i, "{t@a{sv}}", &id, &changes);
-      if (j < apply->len && ((ExternalTask *) apply->pdata[j])->id == id)
-        apply_update (apply->pdata[j++], changes);
+      if (((ExternalTask *) apply->pdata[j])->id == update->id)
+        apply_update (apply->pdata[j++], update);
     }
   g_dbus_method_invocation_return_value (invocation, NULL);
 }
@@ -965,23 +1037,30 @@ void
 tasker_app_external_update_tasks (TaskerAppExternal     *self,
                                   GDBusMethodInvocation *invocation)
 {
-  g_autoptr(GVariant) updates = NULL;
+  g_autoptr(GVariant) entries = NULL;
   g_autoptr(GArray) ids = NULL;
+  GArray *updates;
   gsize n;
 
   g_return_if_fail (TASKER_APP_IS_EXTERNAL (self));
   g_return_if_fail (G_IS_DBUS_METHOD_INVOCATION (invocation));
 
-  updates = g_variant_get_child_value (g_dbus_method_invocation_get_parameters (invocation), 0);
-  n = g_variant_n_children (updates);
+  entries = g_variant_get_child_value (g_dbus_method_invocation_get_parameters (invocation), 0);
+  n = g_variant_n_children (entries);
+  updates = g_array_sized_new (FALSE, TRUE, sizeof (Update), n);
+  g_array_set_clear_func (updates, (GDestroyNotify) update_clear);
+  g_array_set_size (updates, n);
   ids = g_array_sized_new (FALSE, FALSE, sizeof (guint64), n);
   for (gsize i = 0; i < n; i++)
     {
-      guint64 id;
+      g_autoptr(GVariant) entry = g_variant_get_child_value (entries, i);
+      Update *update = &g_array_index (updates, Update, i);
 
-      g_variant_get_child (updates, i, "{t@a{sv}}", &id, NULL);
-      g_array_append_val (ids, id);
+      read_update (update, entry);
+      g_array_append_val (ids, update->id);
     }
+  /* Read once, kept with the call while it waits for the sender's pid. */
+  g_object_set_qdata_full (G_OBJECT (invocation), updates_quark (), updates, (GDestroyNotify) g_array_unref);
 
   with_sender_pid_if_needed (self, invocation, (const guint64 *) ids->data, ids->len, update_tasks_resolved);
 }
