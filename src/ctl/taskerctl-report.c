@@ -181,6 +181,8 @@ report_parse (Report             *self,
 
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* What a mistake's message points to: `taskerctl report progress --help`. */
+  (*argv)[0] = (char *) self->command;
   if ((status = taskerctl_parse_options (context, argc, argv)) >= 0)
     return status;
   drop_separator (argc, *argv);
@@ -247,6 +249,7 @@ report_create (int    argc,
                                             "(or to --pid): only it and its children may report to the task, "
                                             "and the task fails when it exits before `taskerctl report done`."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  argv[0] = (char *) "report create";
   if ((status = taskerctl_parse_options (context, &argc, &argv)) >= 0)
     return status;
   drop_separator (&argc, argv);
