@@ -29,13 +29,14 @@
 #include "taskerctl-private.h"
 #include "taskerctl-report-values.h"
 #include "taskerctl-report.h"
+#include "taskerctl-task.h"
 
 /* `report log` from standard input: at most one call per interval while
  * lines keep coming (the application repaints no more often than that),
  * and the first line after a quiet spell at once. */
 #define LOG_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 
-/* The final status of @id, as the interface names it, or NULL. */
+/* The status of @id as the interface names it (and its kind), or NULL. */
 static char *
 dup_task_status (TaskerDBusTasker1 *proxy,
                  guint64            id,
@@ -95,7 +96,7 @@ fail_report (TaskerDBusTasker1 *proxy,
         return taskerctl_message (_("task %s is not a script's or program's own task (it is a %s task): "
                                     "only tasks made by `taskerctl report create` take reports"),
                                   id_text, kind);
-      if (status != NULL)
+      if (taskerctl_task_is_finished (status))
         return fail_ended (id, status);
       if (g_error_matches (error, TASKER_DBUS_ERROR, TASKER_DBUS_ERROR_NO_SUCH_TASK))
         return taskerctl_fail (error, id);

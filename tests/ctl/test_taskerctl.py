@@ -880,6 +880,20 @@ def test_report_pid_of_a_process_that_is_killed(bus):
     assert (result.returncode, result.stderr) == (1, "taskerctl: task %d has already ended (failed)\n" % task_id)
 
 
+def test_report_to_a_task_of_an_earlier_run(fresh_bus):
+    """After a restart of Tasker the task's object is gone: its record in the history says
+    how it ended."""
+    task_id = report_create(fresh_bus, "Earlier")
+    report(fresh_bus, "done", str(task_id), check_rc=0)
+    assert wait_until(lambda: task_id in [t["id"] for t in json_lines(fresh_bus.ctl("history", "--json").stdout)])
+    pid = fresh_bus.app_pid()
+    os.kill(pid, signal.SIGTERM)
+    assert wait_until(lambda: fresh_bus.app_pid() != pid)
+    result = report(fresh_bus, "progress", str(task_id), "0.5")
+    assert (result.returncode, result.stderr) == (1, "taskerctl: task %d has already ended (completed)\n" % task_id)
+    assert fresh_bus.app_pid() not in (None, pid)
+
+
 def test_report_create_errors_are_the_applications(bus):
     # A process that does not exist: named.
     result = report(bus, "create", "--pid", "4000000", "Nobody")
