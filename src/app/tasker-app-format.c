@@ -206,6 +206,31 @@ tasker_app_format_status (TaskerTaskStatus status)
     }
 }
 
+/**
+ * tasker_app_format_owner:
+ *
+ * Returns: (transfer full) (nullable): the program that reports @task, an
+ *   external task ("rsync (pid 4242)"), or %NULL for other tasks
+ */
+char *
+tasker_app_format_owner (TaskerTask *task)
+{
+  const char *name, *pid;
+
+  if (tasker_task_get_kind (task) != TASKER_TASK_KIND_EXTERNAL)
+    return NULL;
+  /* Set by the D-Bus service (tasker-app-external.c) when it created the task. */
+  name = tasker_task_get_description (task, "owner-name");
+  pid = tasker_task_get_description (task, "owner-pid");
+  if (name != NULL && pid != NULL)
+    /* Translators: the program that reports a task, and its process id */
+    return g_strdup_printf (_("%s (pid %s)"), name, pid);
+  if (pid != NULL)
+    /* Translators: the process that reports a task, when its name is unknown */
+    return g_strdup_printf (_("pid %s"), pid);
+  return g_strdup (name != NULL ? name : _("Another program"));
+}
+
 const char *
 tasker_app_format_status_icon (TaskerTaskStatus status)
 {

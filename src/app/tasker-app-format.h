@@ -20,6 +20,7 @@ gint64      tasker_app_format_elapsed            (TaskerTask *task,
                                                   gint64      now);
 gint64      tasker_app_format_eta                (TaskerTask *task,
                                                   gint64      now);
+char       *tasker_app_format_owner              (TaskerTask *task) G_GNUC_WARN_UNUSED_RESULT;
 const char *tasker_app_format_status             (TaskerTaskStatus status);
 const char *tasker_app_format_status_icon        (TaskerTaskStatus status);
 const char *tasker_app_format_status_css_class   (TaskerTaskStatus status);

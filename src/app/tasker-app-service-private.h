@@ -8,6 +8,7 @@
 #include "tasker-app-application.h"
 #include "tasker-app-command.h"
 #include "tasker-app-service.h"
+#include "tasker-dbus-error.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,12 @@ typedef struct
 TaskerAppApplication *_tasker_app_service_get_app       (TaskerAppService *self);
 TaskerTask           *_tasker_app_service_find_task     (TaskerAppService *self,
                                                          guint64           id);
+void                  _tasker_app_service_return_gerror (GDBusMethodInvocation *invocation,
+                                                         const GError          *error);
+void                  _tasker_app_service_return_task_error (GDBusMethodInvocation *invocation,
+                                                             TaskerDBusError        code,
+                                                             const char            *format,
+                                                             guint64                id);
 
 /* tasker-app-service-command.c */
 gboolean          _tasker_app_service_check_options (GVariant                   *options,

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tasker-app-external.h"
 #include "tasker-app-log-followers.h"
 #include "tasker-app-schedules.h"
 #include "tasker-app-service-private.h"
@@ -66,6 +67,7 @@ struct _TaskerAppService
   TaskerAppTaskChanges  *changes;        /* (owned) what TasksChanged said of each task */
   GQueue                 kept;           /* (element-type TaskerTask) (owned) ended lately, oldest first */
   TaskerAppLogFollowers *log_followers;  /* (owned) (nullable) from start on */
+  TaskerAppExternal     *external;       /* (owned) other programs' tasks */
   guint                  more_changes_id; /* sends what the last TasksChanged had no room for */
 };
 
@@ -101,11 +103,11 @@ return_error (GDBusMethodInvocation *invocation,
 
 /* @format names task @id with one %s (xgettext cannot read a message
  * split by G_GUINT64_FORMAT). */
-static void
-return_task_error (GDBusMethodInvocation *invocation,
-                   TaskerDBusError        code,
-                   const char            *format,
-                   guint64                id)
+void
+_tasker_app_service_return_task_error (GDBusMethodInvocation *invocation,
+                                       TaskerDBusError        code,
+                                       const char            *format,
+                                       guint64                id)
 {
   g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
 
@@ -120,13 +122,13 @@ return_no_such_task (GDBusMethodInvocation *invocation,
                      guint64                id)
 {
   /* Translators: a task's number */
-  return_task_error (invocation, TASKER_DBUS_ERROR_NO_SUCH_TASK, _("no task %s"), id);
+  _tasker_app_service_return_task_error (invocation, TASKER_DBUS_ERROR_NO_SUCH_TASK, _("no task %s"), id);
 }
 
 /* A library or application error as the interface's: its message stays. */
-static void
-return_gerror (GDBusMethodInvocation *invocation,
-               const GError          *error)
+void
+_tasker_app_service_return_gerror (GDBusMethodInvocation *invocation,
+                                   const GError          *error)
 {
   TaskerDBusError code = TASKER_DBUS_ERROR_FAILED;
 
@@ -205,7 +207,7 @@ record_lookup_done_cb (GObject      *object,
 
   records = tasker_manager_query_history_finish (TASKER_MANAGER (object), result, &error);
   if (records == NULL)
-    return_gerror (lookup->invocation, error);
+    _tasker_app_service_return_gerror (lookup->invocation, error);
   else if ((record = g_list_model_get_item (records, 0)) == NULL)
     return_no_such_task (lookup->invocation, lookup->id);
   else
@@ -303,6 +305,7 @@ name_owner_changed_cb (GDBusConnection *connection,
     return;
 
   tasker_app_log_followers_forget_name (self->log_followers, name);
+  tasker_app_external_forget_name (self->external, name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -396,7 +399,7 @@ handle_add_command (TaskerAppService      *self,
     tasker_dbus_tasker1_complete_add_command (self->skeleton, invocation, tasker_task_get_id (task));
 
   if (error != NULL)
-    return_gerror (invocation, error);
+    _tasker_app_service_return_gerror (invocation, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -419,7 +422,7 @@ handle_add_schedule (TaskerAppService      *self,
     tasker_dbus_tasker1_complete_add_schedule (self->skeleton, invocation, tasker_schedule_get_id (schedule));
 
   if (error != NULL)
-    return_gerror (invocation, error);
+    _tasker_app_service_return_gerror (invocation, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -476,7 +479,7 @@ list_history_done_cb (GObject      *object,
   if (records == NULL)
     {
       g_variant_builder_clear (&call->builder);
-      return_gerror (call->invocation, error);
+      _tasker_app_service_return_gerror (call->invocation, error);
     }
   else
     {
@@ -533,7 +536,7 @@ handle_list_tasks (TaskerAppService      *self,
 
   if (!_tasker_app_service_check_options (filter, filter_keys, G_N_ELEMENTS (filter_keys), &error))
     {
-      return_gerror (invocation, error);
+      _tasker_app_service_return_gerror (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   g_variant_dict_lookup (dict, "history", "b", &history);
@@ -710,7 +713,8 @@ handle_cancel (TaskerAppService      *self,
   if (task == NULL)
     return_no_such_task (invocation, id);
   else if (tasker_task_is_final (task))
-    return_task_error (invocation, TASKER_DBUS_ERROR_NO_SUCH_TASK, _("task %s has already ended"), id);
+    _tasker_app_service_return_task_error (invocation, TASKER_DBUS_ERROR_NO_SUCH_TASK,
+                                           _("task %s has already ended"), id);
   else
     {
       tasker_task_cancel (task);
@@ -745,7 +749,7 @@ retry_command (TaskerAppService      *self,
   task = tasker_app_application_run_command (_tasker_app_service_get_app (self), command, &error);
   if (task == NULL)
     {
-      return_gerror (invocation, error);
+      _tasker_app_service_return_gerror (invocation, error);
       return;
     }
 
@@ -788,11 +792,31 @@ handle_retry (TaskerAppService      *self,
   if (task == NULL)
     lookup_record (self, invocation, id, retry_record, NULL);
   else if (!tasker_task_is_final (task))
-    return_task_error (invocation, TASKER_DBUS_ERROR_INVALID_ARGUMENT, _("task %s has not ended"), id);
+    _tasker_app_service_return_task_error (invocation, TASKER_DBUS_ERROR_INVALID_ARGUMENT,
+                                           _("task %s has not ended"), id);
   else if (!(command = tasker_app_command_new_from_task (task, &error)))
     return_error (invocation, TASKER_DBUS_ERROR_INVALID_ARGUMENT, "%s", error->message);
   else
     retry_command (self, invocation, command, task);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ------------------------------------------------------------------ */
+/* Other programs' tasks (tasker-app-external.c) */
+
+static gboolean
+handle_create_task (TaskerAppService      *self,
+                    GDBusMethodInvocation *invocation)
+{
+  tasker_app_external_create_task (self->external, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_update_tasks (TaskerAppService      *self,
+                     GDBusMethodInvocation *invocation)
+{
+  tasker_app_external_update_tasks (self->external, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -820,6 +844,7 @@ tasker_app_service_dispose (GObject *object)
   tasker_app_service_unexport (self);
   g_clear_handle_id (&self->more_changes_id, g_source_remove);
   g_clear_object (&self->log_followers);
+  g_clear_object (&self->external);
   if (self->manager != NULL)
     g_signal_handlers_disconnect_by_data (self->manager, self);
   g_clear_object (&self->manager);
@@ -844,6 +869,7 @@ tasker_app_service_init (TaskerAppService *self)
 {
   self->changes = tasker_app_task_changes_new ();
   g_queue_init (&self->kept);
+  self->external = tasker_app_external_new ();
 
   self->skeleton = tasker_dbus_tasker1_skeleton_new ();
 #define CONNECT(signal, handler) \
@@ -860,6 +886,8 @@ tasker_app_service_init (TaskerAppService *self)
   CONNECT ("handle-cancel", handle_cancel);
   CONNECT ("handle-cancel-key", handle_cancel_key);
   CONNECT ("handle-retry", handle_retry);
+  CONNECT ("handle-create-task", handle_create_task);
+  CONNECT ("handle-update-tasks", handle_update_tasks);
 #undef CONNECT
 }
 
@@ -895,6 +923,11 @@ tasker_app_service_export (TaskerAppService  *self,
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton), connection,
                                          TASKER_DBUS_OBJECT_PATH, error))
     return FALSE;
+  if (!tasker_app_external_export (self->external, connection, error))
+    {
+      g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+      return FALSE;
+    }
 
   self->connection = g_object_ref (connection);
   self->name_owner_id = g_dbus_connection_signal_subscribe (connection, "org.freedesktop.DBus",
@@ -917,6 +950,7 @@ tasker_app_service_unexport (TaskerAppService *self)
   g_dbus_connection_signal_unsubscribe (self->connection, self->name_owner_id);
   self->name_owner_id = 0;
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+  tasker_app_external_unexport (self->external);
   g_clear_object (&self->connection);
   if (self->log_followers != NULL)
     tasker_app_log_followers_clear (self->log_followers);
@@ -942,6 +976,16 @@ tasker_app_service_start (TaskerAppService *self,
                                                       send_log_lines_cb, self);
   g_signal_connect_object (manager, "tasks-updated", G_CALLBACK (tasks_updated_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (manager, "task-finished", G_CALLBACK (task_finished_cb), self, G_CONNECT_SWAPPED);
+  tasker_app_external_start (self->external, manager);
+}
+
+/* Other programs' tasks, for tests (their limit per owner). */
+TaskerAppExternal *
+tasker_app_service_get_external (TaskerAppService *self)
+{
+  g_return_val_if_fail (TASKER_APP_IS_SERVICE (self), NULL);
+
+  return self->external;
 }
 
 /* For tests: how many (client, task) pairs follow a log. */

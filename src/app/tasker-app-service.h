@@ -8,6 +8,8 @@
 #include <gio/gio.h>
 #include <tasker.h>
 
+#include "tasker-app-external.h"
+
 G_BEGIN_DECLS
 
 #define TASKER_APP_TYPE_SERVICE (tasker_app_service_get_type ())
@@ -23,5 +25,6 @@ void              tasker_app_service_unexport (TaskerAppService      *self);
 void              tasker_app_service_start    (TaskerAppService      *self,
                                                TaskerManager         *manager);
 guint             tasker_app_service_get_n_followers (TaskerAppService *self);
+TaskerAppExternal *tasker_app_service_get_external  (TaskerAppService *self);
 
 G_END_DECLS

@@ -38,6 +38,10 @@ struct _TaskerAppTaskDetails
   GtkImage      *status_image;
   GtkLabel      *title_label;
   GtkLabel      *status_label;
+  GtkLabel      *program_title;
+  GtkLabel      *program_label;
+  GtkLabel      *command_title;
+  GtkLabel      *cwd_title;
   GtkLabel      *command_label;
   GtkLabel      *cwd_label;
   GtkLabel      *queue_label;
@@ -227,6 +231,7 @@ update (TaskerAppTaskDetails *self)
   g_autofree char *attempts = NULL;
   g_autofree char *trace = NULL;
   g_autofree char *status_text = NULL;
+  g_autofree char *owner = NULL;
   const char *queue;
   const char *icon;
   gboolean final;
@@ -258,6 +263,16 @@ update (TaskerAppTaskDetails *self)
     }
   gtk_label_set_label (self->status_label, status_text != NULL ? status_text : tasker_app_format_status (status));
 
+  /* Another program's task has a program, and no command of Tasker's. */
+  owner = tasker_app_format_owner (self->task);
+  gtk_widget_set_visible (GTK_WIDGET (self->program_title), owner != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->program_label), owner != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->command_title), owner == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->command_label), owner == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->cwd_title), owner == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->cwd_label), owner == NULL);
+  if (owner != NULL)
+    gtk_label_set_label (self->program_label, owner);
   set_label (self->command_label, tasker_task_get_description (self->task, "command"));
   set_label (self->cwd_label, tasker_task_get_description (self->task, "cwd"));
   queue = tasker_task_get_description (self->task, "queue");
@@ -281,7 +296,9 @@ update (TaskerAppTaskDetails *self)
     gtk_label_set_label (self->error_label, error->message);
 
   gtk_widget_set_visible (self->cancel_button, !final);
-  gtk_widget_set_visible (self->rerun_button, final);
+  /* Another program's task cannot be run again from here. */
+  gtk_widget_set_visible (self->rerun_button,
+                          final && tasker_task_get_kind (self->task) != TASKER_TASK_KIND_EXTERNAL);
 
   tasker_app_task_details_tick (self, g_get_real_time ());
   follow_clock (self);
@@ -339,6 +356,10 @@ tasker_app_task_details_class_init (TaskerAppTaskDetailsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, status_image);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, title_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, status_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, program_title);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, program_label);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, command_title);
+  gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, cwd_title);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, command_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, cwd_label);
   gtk_widget_class_bind_template_child (widget_class, TaskerAppTaskDetails, queue_label);

@@ -160,7 +160,9 @@ update_status (TaskerAppTaskRow *self)
   set_status_class (GTK_WIDGET (self->progress_bar), tasker_app_format_progress_css_class (status));
 
   gtk_widget_set_visible (self->cancel_button, !final);
-  gtk_widget_set_visible (self->rerun_button, final);
+  /* Another program's task cannot be run again from here. */
+  gtk_widget_set_visible (self->rerun_button,
+                          final && tasker_task_get_kind (self->task) != TASKER_TASK_KIND_EXTERNAL);
 
   tasker_app_task_row_tick (self, g_get_real_time ());
   follow_clock (self);
@@ -330,12 +332,19 @@ tasker_app_task_row_set_task (TaskerAppTaskRow *self,
   if (task != NULL)
     {
       GVariant *id = g_variant_ref_sink (g_variant_new_uint64 (tasker_task_get_id (task)));
+      g_autofree char *owner = tasker_app_format_owner (task);
+      g_autofree char *tooltip = NULL;
 
       /* The buttons act on this task through the window's task actions. */
       gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->cancel_button), id);
       gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->rerun_button), id);
       gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->expander_button), id);
       g_variant_unref (id);
+      /* Another program's task says whose it is. */
+      if (owner != NULL)
+        /* Translators: tooltip of another program's task; %s is "name (pid N)" */
+        tooltip = g_strdup_printf (_("Reported by %s"), owner);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), tooltip);
       self->notify_id = g_signal_connect_swapped (task, "notify", G_CALLBACK (task_notify_cb), self);
       update_status (self);
     }

@@ -42,7 +42,7 @@ enum_nick (GType type,
 static const char * const task_keys[] = {
   "id", "name", "kind", "status", "progress", "message", "queue", "created", "started",
   "finished", "error", "exit-status", "trace-id", "parent", "key", "command", "cwd",
-  "attempt", "schedule", "live", NULL,
+  "attempt", "schedule", "live", "owner-pid", "owner-name", NULL,
 };
 
 /* An a{sv} being built, with only the keys its caller asked for (NULL: all):
@@ -147,6 +147,8 @@ typedef struct
   guint             attempt;
   const char       *schedule;
   gboolean          live;
+  guint32           owner_pid;     /* a live external task's, or 0 (left out) */
+  const char       *owner_name;    /* (nullable) */
 } TaskFields;
 
 static GVariant *
@@ -179,6 +181,9 @@ task_fields_to_variant (const TaskFields   *fields,
   add_value (&dict, "attempt", g_variant_new_uint32 (fields->attempt));
   add_string (&dict, "schedule", fields->schedule);
   add_value (&dict, "live", g_variant_new_boolean (fields->live));
+  if (fields->owner_pid != 0)
+    add_value (&dict, "owner-pid", g_variant_new_uint32 (fields->owner_pid));
+  add_string (&dict, "owner-name", fields->owner_name);
 
   return g_variant_builder_end (&dict.builder);
 }
@@ -196,11 +201,21 @@ tasker_app_variant_new_task (TaskerTask         *task,
 {
   const GError *error;
   TaskerTask *parent;
+  const char *owner_pid = NULL, *owner_name = NULL;
+  guint64 pid = 0;
 
   g_return_val_if_fail (TASKER_IS_TASK (task), NULL);
 
   error = tasker_task_get_error (task);
   parent = tasker_task_get_parent (task);
+  /* An external task's owner (tasker-app-external.c), while it lives. */
+  if (tasker_task_get_kind (task) == TASKER_TASK_KIND_EXTERNAL && !tasker_task_is_final (task))
+    {
+      owner_pid = tasker_task_get_description (task, "owner-pid");
+      owner_name = tasker_task_get_description (task, "owner-name");
+      if (owner_pid != NULL && !g_ascii_string_to_unsigned (owner_pid, 10, 1, G_MAXUINT32, &pid, NULL))
+        pid = 0;
+    }
   return task_fields_to_variant (&(TaskFields) {
     .id = tasker_task_get_id (task),
     .name = tasker_task_get_name (task),
@@ -222,6 +237,8 @@ tasker_app_variant_new_task (TaskerTask         *task,
     .attempt = tasker_task_get_attempt (task),
     .schedule = tasker_task_get_description (task, "schedule"),
     .live = TRUE,
+    .owner_pid = (guint32) pid,
+    .owner_name = owner_name,
   }, keys);
 }
 

@@ -15,6 +15,8 @@
 G_BEGIN_DECLS
 
 TaskerContext *_tasker_context_new      (TaskerTask    *task);
+TaskerContext *_tasker_context_new_external (TaskerTask *task);
+void           _tasker_context_detach   (TaskerContext *self);
 TaskerTask    *_tasker_context_get_task (TaskerContext *self);
 TaskerContext *_tasker_context_recycle  (TaskerContext *self,
                                          TaskerTask    *task);

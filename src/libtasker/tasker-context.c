@@ -108,6 +108,37 @@ _tasker_context_new (TaskerTask *task)
   return self;
 }
 
+/* An external task's context, which the task owns: it borrows the task, so
+ * that the two make no cycle. Whoever uses it holds the task (the manager
+ * does until it ends); one kept longer is detached from it. */
+TaskerContext *
+_tasker_context_new_external (TaskerTask *task)
+{
+  TaskerContext *self;
+
+  self = g_object_new (TASKER_TYPE_CONTEXT, NULL);
+  self->task = task;
+  self->borrowed = TRUE;
+
+  return self;
+}
+
+/* The external task that lent itself to @self (taken) is being finalized:
+ * a context someone still holds goes on with a final stand-in, on which
+ * every call changes nothing. */
+void
+_tasker_context_detach (TaskerContext *self)
+{
+  g_assert (self->borrowed);
+
+  if (g_atomic_int_get (&G_OBJECT (self)->ref_count) > 1)
+    self->task = _tasker_task_new_ended_stand_in (self->task);
+  else
+    self->task = NULL;
+  self->borrowed = FALSE;
+  g_object_unref (self);
+}
+
 /* A pool thread runs thousands of tasks: rather than making and finalizing a
  * context for each, it keeps the last one when nothing else holds it. The
  * recycled context borrows @task: the caller makes sure @task lives until it
@@ -414,6 +445,11 @@ begin_return (TaskerContext *self)
 {
   if (!_tasker_task_begin_return (self->task))
     {
+      /* An external task the manager ended first (its cancel's grace
+       * passed, or a shutdown): the owner's return comes late, that is all. */
+      if (self->task->kind == TASKER_TASK_KIND_EXTERNAL &&
+          _tasker_task_return_was_claimed (self->task))
+        return FALSE;
       g_critical ("Task %" G_GUINT64_FORMAT " has already returned",
                   tasker_task_get_id (self->task));
       return FALSE;
@@ -421,7 +457,8 @@ begin_return (TaskerContext *self)
   return TRUE;
 }
 
-/* A coroutine ends when it returns; a thread task when its function does. */
+/* A coroutine or external task ends when it returns; a thread task when its
+ * function does. */
 static void
 end_return (TaskerContext *self)
 {
@@ -440,7 +477,7 @@ end_return (TaskerContext *self)
  * @value: (nullable): the result, copied; %NULL for none
  *
  * Sets the task's result. A thread task ends when its function returns; a
- * coroutine task ends now. Return only once.
+ * coroutine or external task ends now. Return only once.
  *
  * Since: 1.0
  */
@@ -466,7 +503,7 @@ tasker_context_return_value (TaskerContext *self,
  * @result_destroy: (nullable): frees @result when the task is finalized
  *
  * Sets the task's result to a pointer it owns from now on. A thread task
- * ends when its function returns; a coroutine task ends now. Return only once.
+ * ends when its function returns; a coroutine or external task ends now. Return only once.
  *
  * Since: 1.0
  */
@@ -495,7 +532,7 @@ tasker_context_return_pointer (TaskerContext  *self,
  *
  * Makes the task fail with @error, which keeps its domain and code. A
  * cancelled task ends cancelled whatever it returns. A thread task ends when
- * its function returns; a coroutine task ends now. Return only once.
+ * its function returns; a coroutine or external task ends now. Return only once.
  *
  * Since: 1.0
  */

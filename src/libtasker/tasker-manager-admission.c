@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "tasker-context-private.h"
 #include "tasker-coroutine-runner-private.h"
 #include "tasker-enums.h"
 #include "tasker-error.h"
@@ -268,6 +269,9 @@ submit (TaskerManager      *self,
     }
 
   task = _tasker_task_new (self, &_tasker_manager_task_sink, kind, key, options, func, user_data, user_data_destroy);
+  /* Its owner's, from now on: made before anyone else can see the task. */
+  if (kind == TASKER_TASK_KIND_EXTERNAL)
+    task->context = _tasker_context_new_external (task);
   if (options != NULL)
     {
       task->tree.ignore_child_failures = _tasker_task_options_get_ignore_child_failures (options);
@@ -281,8 +285,11 @@ submit (TaskerManager      *self,
 
   g_mutex_lock (&self->lock);
 
+  /* The manager's defaults are for work it runs: an external task takes
+   * only what its own options say (a timeout; the rest is refused). */
   _tasker_policy_resolve (options != NULL ? _tasker_task_options_get_policy (options) : NULL,
-                          &self->default_policy, &task->policy);
+                          kind == TASKER_TASK_KIND_EXTERNAL ? NULL : &self->default_policy,
+                          &task->policy);
 
   if (!check_submit_locked (self, task, parent, error) ||
       (task->waits && !_tasker_manager_check_waiting_locked (self, options, after, parent, error)))
@@ -396,6 +403,17 @@ _tasker_manager_resubmit (TaskerManager     *self,
 
   return submit (self, kind, key, options, func, func_data, func_data_destroy,
                  call != NULL ? &process_call : NULL, after, error);
+}
+
+/* tasker_manager_add_external() (tasker-manager-external.c), its options
+ * checked: no function, no runner; the manager starts it. */
+TaskerTask *
+_tasker_manager_submit_external (TaskerManager      *self,
+                                 const char         *key,
+                                 TaskerTaskOptions  *options,
+                                 GError            **error)
+{
+  return submit (self, TASKER_TASK_KIND_EXTERNAL, key, options, NULL, NULL, NULL, NULL, NULL, error);
 }
 
 /**

@@ -364,6 +364,11 @@ _tasker_manager_handle_start (TaskerManager *self,
 
   _tasker_manager_sync_task (self, task);
 
+  /* An external task runs elsewhere: RUNNING is all there is to do; what
+   * its owner reported or returned meanwhile follows in the inbox. */
+  if (task->kind == TASKER_TASK_KIND_EXTERNAL)
+    return;
+
   /* Bad input found at submit fails the task, as it would in a runner. */
   if (task->func == NULL)
     {
@@ -378,9 +383,18 @@ void
 _tasker_manager_handle_cancel (TaskerManager *self,
                                TaskerTask    *task)
 {
+  if (_tasker_task_is_final (task))
+    return;
+
+  /* An external task's owner ends it, or the grace does. */
+  if (task->kind == TASKER_TASK_KIND_EXTERNAL)
+    {
+      _tasker_manager_handle_external_cancel (self, task);
+      return;
+    }
+
   /* A task that has not started ends now; a running one when its function ends. */
-  if (!_tasker_task_is_final (task) &&
-      g_atomic_int_get (&task->run_state) == TASKER_RUN_STATE_CLAIMED)
+  if (g_atomic_int_get (&task->run_state) == TASKER_RUN_STATE_CLAIMED)
     finish_cancelled (self, task);
 }
 
@@ -548,7 +562,8 @@ tasker_manager_wait_until_settled (TaskerManager *self,
  * cancels every unfinished task and waits up to @grace_ms for them to end,
  * as [method@Tasker.Manager.wait_until_settled] does. Then it kills every
  * worker process and command still running and reaps them all, so no child
- * outlives this call. Thread tasks that ignore cancellation cannot be
+ * outlives this call; external tasks ([method@Tasker.Manager.add_external])
+ * whose owners have not ended them by then end cancelled. Thread tasks that ignore cancellation cannot be
  * stopped by force; they end when their function returns. With a history
  * ([property@Tasker.Manager:history-path]), every task that ended before
  * this call returns is in the database when it returns, from any thread and
@@ -567,6 +582,7 @@ tasker_manager_shutdown (TaskerManager *self,
   TaskerProcessRunner *processes;
   gint64 deadline;
   gboolean settled;
+  gboolean has_external = FALSE;
 
   g_return_if_fail (TASKER_IS_MANAGER (self));
 
@@ -596,11 +612,14 @@ tasker_manager_shutdown (TaskerManager *self,
   processes = self->processes;
   g_mutex_unlock (&self->lock);
   if (processes != NULL)
-    {
-      _tasker_process_runner_stop_all (processes);
-      if (!settled)
-        tasker_manager_wait_until_settled (self, MIN (grace_ms, 100));
-    }
+    _tasker_process_runner_stop_all (processes);
+  /* External tasks whose owners have not ended them end here, cancelled. */
+  for (guint i = 0; !settled && i < tasks->len; i++)
+    if (((TaskerTask *) tasks->pdata[i])->kind == TASKER_TASK_KIND_EXTERNAL &&
+        _tasker_manager_end_external (self, tasks->pdata[i]))
+      has_external = TRUE;
+  if (!settled && (processes != NULL || has_external))
+    tasker_manager_wait_until_settled (self, MIN (grace_ms, 100));
 
   /* Last: what has ended — the tasks killed just now included — is on disk
    * before shutdown returns, whichever thread calls and whether or not

@@ -263,6 +263,16 @@ TaskerTask *_tasker_manager_resubmit             (TaskerManager     *self,
                                                   TaskerCall        *call,
                                                   GPtrArray         *after,
                                                   GError           **error);
+TaskerTask *_tasker_manager_submit_external      (TaskerManager      *self,
+                                                  const char         *key,
+                                                  TaskerTaskOptions  *options,
+                                                  GError            **error);
+
+/* tasker-manager-external.c */
+void     _tasker_manager_handle_external_cancel  (TaskerManager *self,
+                                                  TaskerTask    *task);
+gboolean _tasker_manager_end_external            (TaskerManager *self,
+                                                  TaskerTask    *task);
 
 /* tasker-manager-waiting.c */
 gboolean _tasker_manager_check_waiting_locked    (TaskerManager     *self,

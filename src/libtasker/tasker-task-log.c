@@ -107,6 +107,13 @@ _tasker_task_append_log (TaskerTask *self,
   now = g_date_time_new_now_local ();
 
   g_mutex_lock (&self->lock);
+  /* An external task's owner may log after the task ended (its cancel's
+   * grace passed): what it ended with stays as it was. */
+  if (self->final && self->kind == TASKER_TASK_KIND_EXTERNAL)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
   do
     {
       const char *end = strchr (line, '\n');

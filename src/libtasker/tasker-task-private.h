@@ -176,6 +176,7 @@ struct _TaskerTask
   TaskerPolicy        policy;           /* resolved at submit */
   TaskerCall         *call;             /* (owned) (nullable) a process task's or command's */
   guint64             trace_id;         /* DESIGN.md §4 Tracing */
+  TaskerContext      *context;          /* (owned) (nullable) an external task's, which borrows the task */
   guint               durable : 1;          /* recorded in the history from submit on */
   guint               waits : 1;            /* has a start time or dependencies (may be held) */
 
@@ -226,6 +227,7 @@ struct _TaskerTask
   guint               manager_message : 1; /* the manager wrote it: cleared at start, protected by @lock */
   guint               returned : 1;     /* protected by @lock */
   guint               cancelled_at_return : 1; /* a cancel came before the return, protected by @lock */
+  guint               return_claimed : 1; /* the manager ended it in its function's place, protected by @lock */
   guint               final : 1;        /* protected by @lock */
 };
 
@@ -264,6 +266,9 @@ gsize          _tasker_utf8_cut             (const char        *text,
 gboolean       _tasker_task_begin_return    (TaskerTask        *self);
 gboolean       _tasker_task_begin_return_uncancelled (TaskerTask *self);
 gboolean       _tasker_task_cancelled_at_return (TaskerTask    *self);
+gboolean       _tasker_task_claim_return    (TaskerTask        *self);
+gboolean       _tasker_task_return_was_claimed (TaskerTask     *self);
+TaskerTask    *_tasker_task_new_ended_stand_in (TaskerTask     *self);
 void           _tasker_task_store_result_value (TaskerTask     *self,
                                                 const GValue   *value);
 void           _tasker_task_store_result_variant (TaskerTask   *self,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "tasker-context-private.h"
 #include "tasker-enums.h"
 #include "tasker-error.h"
 #include "tasker-task-options-private.h"
@@ -129,6 +130,8 @@ tasker_task_finalize (GObject *object)
   g_clear_pointer (&self->slot.after_error, g_error_free);
   g_clear_object (&self->slot.after_failed_by);
   g_clear_pointer (&self->slot.rearms, g_ptr_array_unref);
+  if (self->context != NULL)
+    _tasker_context_detach (g_steal_pointer (&self->context));
   if (self->func_data_destroy != NULL && self->func_data != NULL)
     self->func_data_destroy (self->func_data);
 
@@ -387,6 +390,44 @@ _tasker_task_new_remote (guint64               id,
   return self;
 }
 
+/* Where an ended external task's context reports once the task itself is
+ * gone: nowhere. */
+static GObject *
+ended_sink_hold (TaskerTask *task)
+{
+  return NULL;
+}
+
+static void
+ended_sink_dirty (TaskerTask *task)
+{
+}
+
+static const TaskerTaskSink ended_sink = {
+  .hold = ended_sink_hold,
+  .dirty = ended_sink_dirty,
+};
+
+/* Any thread, as the external task @self is finalized while someone still
+ * holds its context: a final stand-in for the context to borrow instead,
+ * with its id, cancel state and cancellable, on which every report changes
+ * nothing and a late return is dropped quietly. */
+TaskerTask *
+_tasker_task_new_ended_stand_in (TaskerTask *self)
+{
+  TaskerTask *stand_in = _tasker_task_new_remote (self->id, &ended_sink);
+
+  stand_in->kind = TASKER_TASK_KIND_EXTERNAL;
+  stand_in->has_event_func = FALSE;
+  stand_in->final = TRUE;
+  stand_in->returned = TRUE;
+  stand_in->return_claimed = TRUE;
+  stand_in->cancel_requested = g_atomic_int_get (&self->cancel_requested);
+  stand_in->cancellable = self->cancellable != NULL ? g_object_ref (self->cancellable) : NULL;
+
+  return stand_in;
+}
+
 static inline void
 mark_dirty (TaskerTask *self)
 {
@@ -519,6 +560,43 @@ _tasker_task_begin_return_uncancelled (TaskerTask *self)
   g_mutex_unlock (&self->lock);
 
   return first;
+}
+
+/* Any thread (the manager's context, for an external task): ends the
+ * attempt in its function's place, as cancelled, unless it has returned
+ * already. The owner's return that comes later finds it returned and is
+ * dropped quietly (_tasker_task_return_was_claimed). Returns whether the
+ * claim was made: the caller then reports the return itself. */
+gboolean
+_tasker_task_claim_return (TaskerTask *self)
+{
+  gboolean claimed;
+
+  g_mutex_lock (&self->lock);
+  claimed = !self->returned;
+  if (claimed)
+    {
+      self->returned = TRUE;
+      self->return_claimed = TRUE;
+      self->cancelled_at_return = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+
+  return claimed;
+}
+
+/* Any thread: whether a return that came too late found the manager's claim
+ * (not a second return of its owner's). */
+gboolean
+_tasker_task_return_was_claimed (TaskerTask *self)
+{
+  gboolean claimed;
+
+  g_mutex_lock (&self->lock);
+  claimed = self->return_claimed;
+  g_mutex_unlock (&self->lock);
+
+  return claimed;
 }
 
 /* Manager's context, once the return was reported: whether the attempt

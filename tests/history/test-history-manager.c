@@ -5,6 +5,8 @@
 
 #include "tasker-test.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -1134,6 +1136,60 @@ exit_status_is_recorded (void)
   remove_history_dir (dir);
 }
 
+/* An external task is recorded like any other, with its kind, status and
+ * log, whether its owner completed it or a cancel ended it. */
+static void
+external_tasks_are_recorded (void)
+{
+  g_autofree char *dir = make_history_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(TaskerManager) manager = tasker_manager_new (NULL);
+  const char *names[] = { "reported", "cancelled" };
+  const TaskerTaskStatus expected[] = { TASKER_TASK_STATUS_COMPLETED, TASKER_TASK_STATUS_CANCELLED };
+  TaskerTask *tasks[G_N_ELEMENTS (names)];
+  g_autoptr(GListModel) records = NULL;
+
+  tasker_manager_set_history_path (manager, path);
+  tasker_manager_set_cancel_grace (manager, 50);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(TaskerTaskOptions) options = tasker_task_options_new ();
+      g_autoptr(GError) error = NULL;
+
+      tasker_task_options_set_name (options, names[i]);
+      tasks[i] = tasker_manager_add_external (manager, NULL, options, &error);
+      g_assert_no_error (error);
+      tasker_context_log (tasker_task_get_context (tasks[i]), names[i]);
+    }
+  tasker_context_return_value (tasker_task_get_context (tasks[0]), NULL);
+  tasker_task_cancel (tasks[1]);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    TEST_WAIT_UNTIL (tasker_manager_get_context (manager), tasker_task_is_final (tasks[i]));
+
+  {
+    g_autoptr(TaskerHistoryQuery) q = tasker_history_query_new ();
+
+    records = query_until_n (manager, q, G_N_ELEMENTS (names));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      TaskerHistoryRecord *record = find_record (records, names[i]);
+      g_auto(GStrv) log = NULL;
+
+      g_assert_nonnull (record);
+      g_assert_cmpint (tasker_history_record_get_kind (record), ==, TASKER_TASK_KIND_EXTERNAL);
+      g_assert_cmpint (tasker_history_record_get_status (record), ==, expected[i]);
+      log = tasker_history_record_dup_log (record);
+      g_assert_cmpuint (g_strv_length (log), ==, 1);
+      g_assert_nonnull (strstr (log[0], names[i]));
+    }
+
+  tasker_manager_shutdown (manager, 2000);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_object_unref (tasks[i]);
+  remove_history_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1148,6 +1204,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/History/durable/death-interrupts", death_leaves_durable_tasks_interrupted);
   g_test_add_func ("/Tasker/History/text-search", text_search_covers_name_and_descriptions);
   g_test_add_func ("/Tasker/History/exit-status", exit_status_is_recorded);
+  g_test_add_func ("/Tasker/History/external-tasks", external_tasks_are_recorded);
   g_test_add_func ("/Tasker/History/ids-continue-after-history", ids_continue_after_history);
   g_test_add_func ("/Tasker/History/delete-refuses-foreign", delete_refuses_foreign_records);
   g_test_add_func ("/Tasker/History/clear-keeps-unfinished-durable", clear_keeps_unfinished_durable_records);

@@ -571,7 +571,7 @@ test_errors (Fixture       *f,
     { "ListTasks", "({'keys': <['id', 'colour']>},)", TASKER_DBUS_ERROR_INVALID_ARGUMENT,
       "unknown task key “colour”: the keys are id, name, kind, status, progress, message, queue, "
       "created, started, finished, error, exit-status, trace-id, parent, key, command, cwd, "
-      "attempt, schedule, live" },
+      "attempt, schedule, live, owner-pid, owner-name" },
     { "AddCommand", "(['true'], b'', @as [], {'start-at': <int64 5>, 'start-delay': <uint32 5>})",
       TASKER_DBUS_ERROR_INVALID_ARGUMENT, "options “start-at” and “start-delay” cannot be given together" },
     { "AddCommand", "(['true'], b'', @as [], {'schedule': <'sometimes'>})", TASKER_DBUS_ERROR_INVALID_ARGUMENT,

@@ -541,6 +541,35 @@ def _start_coroutine(context, outcome):
     _CoroutineRun(context, coro, outcome)
 
 
+def _external_done(task):
+    """The manager's context, once per external task added from Python."""
+    outcome = task.__dict__.get("_tasker_outcome")
+    # What its owner stored last goes to C (and changes nothing now).
+    _disarm(task.get_context())
+    if outcome is None:
+        return
+    when_done = outcome.when_done
+    outcome.when_done = outcome.when_event = None
+    if when_done is not None:
+        when_done(task)
+
+
+def _external_event(task, name, data):
+    outcome = task.__dict__.get("_tasker_outcome")
+    if outcome is not None and outcome.when_event is not None:
+        outcome.when_event(task, name, _event_data(outcome, data))
+
+
+def _external_outcome(context):
+    """The outcome of the external task @context (or its root) reports to."""
+    outcome = context.__dict__.get("_tasker_external")
+    if outcome is None:
+        root = context.__dict__.get("_tasker_root")
+        if root is not None:
+            outcome = root.__dict__.get("_tasker_external")
+    return outcome
+
+
 # A process task's payload: (sys.path, __main__'s file, module, qualname,
 # args, kwargs), pickled (tasker/worker.py reads it). For a call without
 # arguments the variant is kept per function while sys.path and __main__
@@ -640,6 +669,26 @@ class Manager(Tasker.Manager):
         return _submit(self, _run_process_token, key, opts, outcome,
                        f"{module}:{qualname}", args_variant)
 
+    def add_external(self, key=None, options=None, when_done=None, when_event=None):
+        """Adds a task whose work happens elsewhere (DESIGN.md §9). Its owner
+        drives `task.get_context()` from any thread, as a task function does
+        its context (set_progress coalesced the same way), and ends it with
+        `context.return_value(obj)` or `context.return_error(exception)`.
+        Raises GLib.Error (Tasker.Error.INVALID_ARGUMENT) for options that
+        cannot apply: a queue, retries, a start time, dependencies, a worker,
+        durable."""
+        outcome = _Outcome(None, (), None, when_done, when_event)
+        opts = options.copy() if options is not None else Tasker.TaskOptions.new()
+        opts.set_done_func(_external_done)
+        opts.set_event_func(_external_event)
+        task = Tasker.Manager.add_external(self, key, opts)
+        task._tasker_outcome = outcome
+        context = task.get_context()
+        context._tasker_external = outcome
+        # Its set_progress coalesces as in a task function, until it ends.
+        _armed.add(context)
+        return task
+
     def get_task(self, key):
         """The live task with `key`, or None."""
         return self.dup_task(key)
@@ -733,11 +782,35 @@ class Context(Tasker.Context):
         Tasker.Context.flush(self)
 
     def return_value(self, value):
-        self._tasker_flush_progress()
-        Tasker.Context.return_value(self, value)
+        """Ends the task with `value`. For an external task any Python
+        object, which `task.result()` returns."""
+        outcome = _external_outcome(self)
+        if outcome is None:
+            self._tasker_flush_progress()
+            Tasker.Context.return_value(self, value)
+            return
+        _disarm(self.__dict__.get("_tasker_root", self))
+        # A cancelled task ends cancelled whatever it returns: the object
+        # stays out of its outcome.
+        if not self.is_cancelled():
+            outcome.value = value
+            outcome.has_value = True
+        # No C result: the value stays in Python.
+        Tasker.Context.return_value(self, None)
 
     def return_error(self, error):
-        self._tasker_flush_progress()
+        """Fails the task with `error`: a GLib.Error, or for an external
+        task also a Python exception, which `task.result()` raises."""
+        outcome = _external_outcome(self)
+        if outcome is None:
+            self._tasker_flush_progress()
+            Tasker.Context.return_error(self, error)
+            return
+        _disarm(self.__dict__.get("_tasker_root", self))
+        if isinstance(error, BaseException) and not isinstance(error, GLib.Error):
+            if not self.is_cancelled():
+                outcome.exception = error
+            error = _error(Tasker.Error.FAILED, _describe(error))
         Tasker.Context.return_error(self, error)
 
     def sub_context(self, base_progress, progress_range, total=1.0):
