@@ -92,6 +92,34 @@ taskerctl_bus_connect (GError **error)
 }
 
 /**
+ * taskerctl_bus_task_proxy:
+ * @proxy: the application's proxy
+ * @id: an external task (kind "external", made by CreateTask)
+ *
+ * The proxy of @id's object (io.github.tasker.Tasker1.Task), on @proxy's
+ * connection: no call is made until a report.
+ *
+ * Returns: (transfer full): the proxy, or NULL with @error.
+ */
+TaskerDBusTasker1Task *
+taskerctl_bus_task_proxy (TaskerDBusTasker1  *proxy,
+                          guint64             id,
+                          GError            **error)
+{
+  g_autofree char *path = g_strdup_printf (TASKER_DBUS_TASK_PATH_PREFIX "%" G_GUINT64_FORMAT, id);
+  TaskerDBusTasker1Task *task;
+
+  task = tasker_dbus_tasker1_task_proxy_new_sync (g_dbus_proxy_get_connection (G_DBUS_PROXY (proxy)),
+                                                  G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START_AT_CONSTRUCTION |
+                                                  G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
+                                                  G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                                  TASKERCTL_APP_ID, path, NULL, error);
+  if (task != NULL)
+    g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (task), CALL_TIMEOUT_MS);
+  return task;
+}
+
+/**
  * taskerctl_fail:
  * @error: what a call of the application, or taskerctl_bus_connect(), failed with
  * @id: the task the call was about, or 0

@@ -2,9 +2,9 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * `log -f`, `run` and `wait`. The handlers of LogLines and TaskFinished are
- * connected before FollowLog and GetTask are called, so an end that comes
- * in between is seen. FollowLog's reply is the log so far and its LogLines
+ * `log -f`, `run`, `wait` and `report done`. The handlers of LogLines and
+ * TaskFinished are connected before FollowLog and GetTask are called, so
+ * an end that comes in between is seen. FollowLog's reply is the log so far and its LogLines
  * are what follows; LogLines received before the reply (another client's
  * following) are lines the reply holds, and are dropped. GDBus hands the
  * reply and the signals to this main context in the order they came.
@@ -425,6 +425,35 @@ taskerctl_wait (TaskerDBusTasker1 *proxy,
         else if (g_strcmp0 (name, "cancelled") == 0 && status == 0)
           status = 2;
     }
+  watch_clear (&watch);
+
+  return status;
+}
+
+/**
+ * taskerctl_wait_ended:
+ * @id: the task
+ * @out_status: (out): its final status, as the interface names it
+ *
+ * Waits until @id has ended, and says how.
+ *
+ * Returns: -1 when it has ended, else the exit status of the failure to
+ *   wait (said on stderr).
+ */
+int
+taskerctl_wait_ended (TaskerDBusTasker1  *proxy,
+                      guint64             id,
+                      char              **out_status)
+{
+  Watch watch;
+  int status;
+
+  watch_init (&watch, proxy);
+  watch_add (&watch, id);
+  watch_run (&watch);
+  status = watch.status;
+  if (status < 0)
+    *out_status = g_strdup (g_hash_table_lookup (watch.finished, &id));
   watch_clear (&watch);
 
   return status;

@@ -17,5 +17,8 @@ int taskerctl_follow_run (TaskerDBusTasker1 *proxy,
 int taskerctl_wait       (TaskerDBusTasker1 *proxy,
                           const guint64     *ids,
                           guint              n_ids);
+int taskerctl_wait_ended (TaskerDBusTasker1  *proxy,
+                          guint64             id,
+                          char              **out_status);
 
 G_END_DECLS

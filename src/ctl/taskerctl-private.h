@@ -5,12 +5,31 @@
 
 #pragma once
 
+#include <stdio.h>
+
 #include "tasker-dbus-generated.h"
 
 G_BEGIN_DECLS
 
 /* The exit status of a mistake in the command line. */
 #define TASKERCTL_EXIT_USAGE 2
+
+/* A subcommand: `taskerctl NAME …` or `taskerctl report NAME …`. */
+typedef struct
+{
+  const char *name;
+  int       (*run) (int argc, char **argv);
+  const char *summary;  /* untranslated (N_) */
+} TaskerctlCommand;
+
+void               taskerctl_print_commands     (FILE                    *out,
+                                                 const TaskerctlCommand  *commands,
+                                                 guint                    n_commands);
+int                taskerctl_run_command        (const char              *program,
+                                                 const TaskerctlCommand  *commands,
+                                                 guint                    n_commands,
+                                                 int                      argc,
+                                                 char                   **argv);
 
 GOptionContext    *taskerctl_option_context_new (const char      *command,
                                                  const char      *parameters,

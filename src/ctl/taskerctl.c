@@ -5,28 +5,24 @@
  * The command line over io.github.tasker.Tasker1 (DESIGN.md §8): GIO only,
  * so that it starts fast and works wherever there is a session bus. Exit
  * statuses: 0, 1 for a failure (the message on stderr), 2 for a mistake in
- * the command line; `run` and `wait` have their own on top.
+ * the command line; `run`, `wait`, `report should-exit` and `report done`
+ * have their own on top.
  */
 
 #include "config.h"
 
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
 #include "taskerctl-add.h"
 #include "taskerctl-bus.h"
 #include "taskerctl-private.h"
+#include "taskerctl-report.h"
 
-typedef struct
-{
-  const char *name;
-  int       (*run) (int argc, char **argv);
-  const char *summary;
-} Command;
-
-static const Command commands[] = {
+static const TaskerctlCommand main_commands[] = {
   { "add", taskerctl_add, N_("Queue a command; print its id (with --every, a schedule's)") },
   { "run", taskerctl_run, N_("Queue a command, show its output, exit with its exit status") },
   { "list", taskerctl_list, N_("List the tasks (--all: finished ones too)") },
@@ -37,6 +33,7 @@ static const Command commands[] = {
   { "retry", taskerctl_retry, N_("Run a finished command again; print the new id") },
   { "history", taskerctl_history, N_("List finished tasks from the history") },
   { "schedules", taskerctl_schedules, N_("List the schedules") },
+  { "report", taskerctl_report, N_("Show a shell script's job as a task (`taskerctl report --help`)") },
 };
 
 static void
@@ -46,11 +43,56 @@ print_help (FILE *out)
            _("Usage:"), _("COMMAND [OPTION…]"),
            _("Control the tasks of the running Tasker application (it is started when it is not running)."),
            _("Commands:"));
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  taskerctl_print_commands (out, main_commands, G_N_ELEMENTS (main_commands));
   fprintf (out, "\n%s\n  -h, --help     %s\n  --version      %s\n\n%s\n",
            _("Options:"), _("Show this help"), _("Show the version"),
            _("Run `taskerctl COMMAND --help` for a command's options."));
+}
+
+/**
+ * taskerctl_print_commands:
+ *
+ * Lists @commands, each with its summary, as a --help does.
+ */
+void
+taskerctl_print_commands (FILE                   *out,
+                          const TaskerctlCommand *commands,
+                          guint                   n_commands)
+{
+  int width = 0;
+
+  for (guint i = 0; i < n_commands; i++)
+    width = MAX (width, (int) strlen (commands[i].name));
+  for (guint i = 0; i < n_commands; i++)
+    fprintf (out, "  %-*s %s\n", width + 1, commands[i].name, _(commands[i].summary));
+}
+
+/**
+ * taskerctl_run_command:
+ * @program: what comes before the command ("taskerctl", "taskerctl report")
+ *
+ * Runs the command of @commands that argv[1] names, with its name as
+ * argv[0] (as GOption wants it).
+ *
+ * Returns: its exit status, or -1 when argv[1] names none.
+ */
+int
+taskerctl_run_command (const char             *program,
+                       const TaskerctlCommand *commands,
+                       guint                   n_commands,
+                       int                     argc,
+                       char                  **argv)
+{
+  for (guint i = 0; i < n_commands; i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      {
+        g_autofree char *prgname = g_strconcat (program, " ", commands[i].name, NULL);
+
+        /* --help's "Usage: taskerctl add [OPTION…]". */
+        g_set_prgname (prgname);
+        return commands[i].run (argc - 1, argv + 1);
+      }
+  return -1;
 }
 
 /**
@@ -191,6 +233,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, TASKER_LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -213,16 +257,8 @@ main (int   argc,
       return 0;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (g_str_equal (argv[1], commands[i].name))
-      {
-        g_autofree char *prgname = g_strconcat ("taskerctl ", commands[i].name, NULL);
-
-        /* --help's "Usage: taskerctl add [OPTION…]". */
-        g_set_prgname (prgname);
-        /* The subcommand's argv: its name first, as GOption wants. */
-        return commands[i].run (argc - 1, argv + 1);
-      }
+  if ((status = taskerctl_run_command ("taskerctl", main_commands, G_N_ELEMENTS (main_commands), argc, argv)) >= 0)
+    return status;
 
   return taskerctl_usage (NULL, _("“%s” is not a command; `taskerctl --help` lists them"), argv[1]);
 }

@@ -17,6 +17,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "taskerctl-report-values.h"
 #include "taskerctl-table.h"
 #include "taskerctl-task.h"
 #include "taskerctl-time.h"
@@ -38,6 +39,169 @@ test_json (void)
   g_assert_cmpstr (json, ==,
                    "{\"id\":4294967296,\"created\":-5,\"progress\":-1.0,\"half\":0.5,"
                    "\"live\":true,\"exit-status\":3,\"attempt\":2,\"name\":\"n\\\"\\\\\\t\\u0001é☃\"}");
+}
+
+/* report progress: a fraction, a percentage (a count of 100), a count, a
+ * count of a total; anything else (NaN, infinities, signs, garbage) is a
+ * usage error that names it. */
+static void
+test_report_progress (void)
+{
+  const struct { const char *text; double value; double total; gboolean has_total; } good[] = {
+    { "0.42", 0.42, 0, FALSE }, { "0", 0, 0, FALSE }, { "1", 1, 0, FALSE }, { ".5", 0.5, 0, FALSE },
+    { "7", 7, 0, FALSE }, { "1e-3", 0.001, 0, FALSE }, { "42%", 42, 100, TRUE }, { "12.5%", 12.5, 100, TRUE },
+    { "0%", 0, 100, TRUE }, { "100%", 100, 100, TRUE }, { "7/20", 7, 20, TRUE }, { "0/3", 0, 3, TRUE },
+    { "2.5/10", 2.5, 10, TRUE }, { "20/20", 20, 20, TRUE },
+  };
+  const char *bad[] = { "", "abc", "nan", "NaN", "inf", "-inf", "infinity", "-0.5", "+0.5", "0x10", "1e",
+                        "0,5", " 0.5", "0.5 ", "%", "42%%", "-5%", "101%", "100.5%", "7/0", "7/", "/20",
+                        "21/20", "7/20/3", "1e999", "5/-1", "." };
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      TaskerctlProgress progress = { -1, -1, FALSE };
+
+      g_assert_true (taskerctl_parse_progress (good[i].text, &progress, &error));
+      g_assert_no_error (error);
+      g_assert_cmpfloat_with_epsilon (progress.value, good[i].value, 1e-12);
+      g_assert_cmpint (progress.has_total, ==, good[i].has_total);
+      if (good[i].has_total)
+        g_assert_cmpfloat (progress.total, ==, good[i].total);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *quoted = g_strdup_printf ("progress “%s”", bad[i]);
+      TaskerctlProgress progress = { -1, -1, FALSE };
+
+      g_test_message ("%s", bad[i]);
+      g_assert_false (taskerctl_parse_progress (bad[i], &progress, &error));
+      g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+      g_assert_true (g_str_has_prefix (error->message, quoted));
+      /* Untouched on error. */
+      g_assert_cmpfloat (progress.value, ==, -1);
+      g_clear_error (&error);
+    }
+}
+
+static void
+test_report_total (void)
+{
+  const char *bad[] = { "0", "-1", "", "x", "nan", "inf", "0.0", "1e999" };
+  g_autoptr(GError) error = NULL;
+  double total = 0;
+
+  g_assert_true (taskerctl_parse_total ("--total", "20", &total, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (total, ==, 20);
+  g_assert_true (taskerctl_parse_total ("--total", "0.5", &total, &error));
+  g_assert_cmpfloat (total, ==, 0.5);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *quoted = g_strdup_printf ("--total “%s” is not a total", bad[i]);
+
+      g_assert_false (taskerctl_parse_total ("--total", bad[i], &total, &error));
+      g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+      g_assert_true (g_str_has_prefix (error->message, quoted));
+      g_clear_error (&error);
+    }
+}
+
+/* report log's batches: whole lines only until the end; the last newline
+ * left out (the application makes each line of the text a log line);
+ * \r\n and empty lines kept for the application; bytes that are not UTF-8
+ * and NULs replaced. */
+static void
+test_report_log_batch (void)
+{
+  g_autoptr(TaskerctlLogBatch) batch = taskerctl_log_batch_new ();
+  g_autofree char *text = NULL;
+
+  g_assert_null (taskerctl_log_batch_take (batch, FALSE));
+  g_assert_null (taskerctl_log_batch_take (batch, TRUE));
+  g_assert_false (taskerctl_log_batch_has_line (batch));
+
+  taskerctl_log_batch_add (batch, "first", 5);
+  g_assert_false (taskerctl_log_batch_has_line (batch));
+  g_assert_null (taskerctl_log_batch_take (batch, FALSE));
+  taskerctl_log_batch_add (batch, " line\r\n\nthird\nfour", 18);
+  g_assert_true (taskerctl_log_batch_has_line (batch));
+  text = taskerctl_log_batch_take (batch, FALSE);
+  g_assert_cmpstr (text, ==, "first line\r\n\nthird");
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpuint (taskerctl_log_batch_pending (batch), ==, 4);
+  g_assert_null (taskerctl_log_batch_take (batch, FALSE));
+  /* At the end, the last line without its newline. */
+  text = taskerctl_log_batch_take (batch, TRUE);
+  g_assert_cmpstr (text, ==, "four");
+  g_clear_pointer (&text, g_free);
+  g_assert_null (taskerctl_log_batch_take (batch, TRUE));
+
+  /* A lone newline is an empty line. */
+  taskerctl_log_batch_add (batch, "\n", 1);
+  text = taskerctl_log_batch_take (batch, FALSE);
+  g_assert_cmpstr (text, ==, "");
+  g_clear_pointer (&text, g_free);
+
+  taskerctl_log_batch_add (batch, "a\xff" "b\0c\n", 6);
+  text = taskerctl_log_batch_take (batch, FALSE);
+  g_assert_cmpstr (text, ==, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c");
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpuint (taskerctl_log_batch_pending (batch), ==, 0);
+}
+
+/* Much input at once: batches of whole lines, none over the maximum, in
+ * order, nothing lost; a line longer than the line maximum goes in pieces
+ * cut between characters. */
+static void
+test_report_log_batch_bounds (void)
+{
+  g_autoptr(TaskerctlLogBatch) batch = taskerctl_log_batch_new ();
+  g_autoptr(GString) input = g_string_new (NULL);
+  g_autoptr(GString) output = g_string_new (NULL);
+  g_autofree char *long_line = NULL;
+  char *text;
+  guint n_batches = 0;
+
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_printf (input, "line %u of the build\n", i);
+  taskerctl_log_batch_add (batch, input->str, input->len);
+  while ((text = taskerctl_log_batch_take (batch, FALSE)) != NULL)
+    {
+      g_assert_cmpuint (strlen (text), <, TASKERCTL_LOG_BATCH_MAX);
+      g_assert_true (g_str_has_prefix (text, "line "));
+      g_assert_true (g_str_has_suffix (text, " of the build"));
+      g_string_append (output, text);
+      g_string_append_c (output, '\n');
+      g_free (text);
+      n_batches++;
+    }
+  g_assert_cmpstr (output->str, ==, input->str);
+  g_assert_cmpuint (n_batches, ==, (input->len + TASKERCTL_LOG_BATCH_MAX - 1) / TASKERCTL_LOG_BATCH_MAX);
+
+  /* 70,000 bytes of "é" without a newline: the first piece before the
+   * line maximum and not inside a character, the rest at the end. */
+  g_string_truncate (output, 0);
+  long_line = g_strnfill (70000, 'x');
+  for (guint i = 1; i < 70000; i += 2)
+    memcpy (long_line + i - 1, "é", 2);
+  taskerctl_log_batch_add (batch, long_line, 70000);
+  g_assert_true (taskerctl_log_batch_has_line (batch));
+  text = taskerctl_log_batch_take (batch, FALSE);
+  g_assert_nonnull (text);
+  g_assert_cmpuint (strlen (text), <=, TASKERCTL_LOG_LINE_MAX);
+  g_assert_cmpuint (strlen (text), >, TASKERCTL_LOG_LINE_MAX - 4);
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  g_assert_null (strstr (text, "\xef\xbf\xbd"));
+  g_string_append (output, text);
+  g_free (text);
+  g_assert_null (taskerctl_log_batch_take (batch, FALSE));
+  text = taskerctl_log_batch_take (batch, TRUE);
+  g_assert_null (strstr (text, "\xef\xbf\xbd"));
+  g_string_append (output, text);
+  g_free (text);
+  g_assert_cmpmem (output->str, output->len, long_line, 70000);
 }
 
 static GDateTime *
@@ -379,6 +543,10 @@ main (int   argc,
   g_test_add_func ("/Tasker/Ctl/display-width", test_display_width);
   g_test_add_func ("/Tasker/Ctl/table-wide", test_table_wide);
   g_test_add_func ("/Tasker/Ctl/translated", test_translated);
+  g_test_add_func ("/Tasker/Ctl/report-progress", test_report_progress);
+  g_test_add_func ("/Tasker/Ctl/report-total", test_report_total);
+  g_test_add_func ("/Tasker/Ctl/report-log-batch", test_report_log_batch);
+  g_test_add_func ("/Tasker/Ctl/report-log-batch-bounds", test_report_log_batch_bounds);
 
   return g_test_run ();
 }

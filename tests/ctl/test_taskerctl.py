@@ -24,10 +24,11 @@ from gi.repository import Gio, GLib  # noqa: E402
 
 from ctl_session import APP_ID, TASKER_BIN, TASKERCTL, CtlSession, wait_until
 
-SUBCOMMANDS = ["add", "run", "list", "status", "log", "wait", "cancel", "retry", "history", "schedules"]
+SUBCOMMANDS = ["add", "run", "list", "status", "log", "wait", "cancel", "retry", "history", "schedules", "report"]
+REPORT_SUBCOMMANDS = ["create", "progress", "message", "log", "should-exit", "done"]
 TASK_KEYS = {"id", "name", "kind", "status", "progress", "message", "queue", "created", "started",
              "finished", "error", "exit-status", "trace-id", "parent", "key", "command", "cwd",
-             "attempt", "schedule", "live"}
+             "attempt", "schedule", "live", "owner-pid", "owner-name"}
 SCHEDULE_KEYS = {"id", "spec", "command", "paused", "next-run", "last-run", "last-result",
                  "overlap", "catch-up"}
 LOG_PREFIX = re.compile(r"^\d\d:\d\d:\d\d\.\d\d\d \[[0-9a-f]{16}\] ")
@@ -125,7 +126,8 @@ def test_help_and_version():
     for name in SUBCOMMANDS:
         result = subprocess.run([TASKERCTL, name, "--help"], stdout=subprocess.PIPE, text=True)
         assert result.returncode == 0, name
-        assert result.stdout.startswith("Usage:\n  taskerctl %s [OPTION…]" % name), result.stdout
+        usage = "COMMAND [OPTION…]" if name == "report" else "[OPTION…]"
+        assert result.stdout.startswith("Usage:\n  taskerctl %s %s" % (name, usage)), result.stdout
     result = subprocess.run([TASKERCTL, "--version"], stdout=subprocess.PIPE, text=True)
     assert result.returncode == 0
     assert re.fullmatch(r"taskerctl \d+\.\d+\.\d+\n", result.stdout)
@@ -172,6 +174,30 @@ USAGE_ERRORS = [
     (["log", "-n", "x", "5"], "-n “x” is not a whole number"),
     (["list", "extra"], "“extra”: list takes no arguments"),
     (["schedules", "extra"], "“extra”: schedules takes no arguments"),
+    (["report"], "give what to report: create, progress"),
+    (["report", "frobnicate"], "“frobnicate” is not a report command"),
+    (["report", "create"], "give the task's name"),
+    (["report", "create", "a", "b"], "“b”: give the name as one argument (quote it)"),
+    (["report", "create", ""], "the task's name is empty"),
+    (["report", "create", "--pid", "0", "x"], "--pid “0” is not a process id"),
+    (["report", "create", "--pid", "me", "x"], "--pid “me” is not a process id"),
+    (["report", "create", "--total", "0", "x"], "--total “0” is not a total"),
+    (["report", "create", "--total", "nan", "x"], "--total “nan” is not a total"),
+    (["report", "progress", "5"], "give the progress after the id"),
+    (["report", "progress", "5", "nan"], "progress “nan” is not a number"),
+    (["report", "progress", "5", "half"], "progress “half” is not a number"),
+    (["report", "progress", "5", "-0.5"], "Unknown option -0.5 (see `taskerctl report progress --help`)"),
+    (["report", "progress", "5", "--", "-0.5"], "progress “-0.5” is not a number"),
+    (["report", "progress", "5", "150%"], "progress “150%” is more than 100%"),
+    (["report", "progress", "5", "21/20"], "the count is more than the total"),
+    (["report", "progress", "5", "7/0"], "the total after / must be more than 0"),
+    (["report", "progress", "x", "0.5"], "task id “x” is not a task id"),
+    (["report", "progress", "5", "0.5", "6"], "“6”: too many arguments"),
+    (["report", "message", "5"], "give the message after the id"),
+    (["report", "log"], "give the id of a task"),
+    (["report", "should-exit", "5", "6"], "“6”: too many arguments"),
+    (["report", "done", "5", "--failed", ""], "--failed needs a message"),
+    (["report", "done", "--bogus", "5"], "Unknown option --bogus"),
 ]
 
 
@@ -180,6 +206,7 @@ def test_usage_errors_are_named_before_the_application_starts(fresh_bus):
         result = fresh_bus.ctl(*args)
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.startswith("taskerctl: "), result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
         assert message in result.stderr, (args, result.stderr)
         assert result.stdout == ""
     # Nothing was sent: the application was never started.
@@ -629,6 +656,364 @@ def test_every_and_schedules(bus):
     assert rows[daily].endswith("daily 03:00  echo daily")
 
 
+# --- report: a script's own job as a task ------------------------------------------------
+
+EXAMPLE_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples",
+                              "external-task.sh")
+OWNER_EXITED = "the program that reported this task exited"
+NOT_YOURS = ("taskerctl: task %d belongs to another program (only the program that created it, "
+             "and its children, may report to it)\n")
+
+
+def report_create(bus, *args, **kwargs):
+    """`taskerctl report create ARGS`; returns the new task's id."""
+    result = bus.ctl("report", "create", *args, check_rc=0, **kwargs)
+    return int(result.stdout)
+
+
+def report(bus, *args, **kwargs):
+    return bus.ctl("report", *args, **kwargs)
+
+
+def with_ctl_on_path(bus):
+    """The session's environment with the built taskerctl first on PATH, as scripts call it."""
+    env = dict(bus.env)
+    env["PATH"] = os.path.dirname(TASKERCTL) + ":" + env["PATH"]
+    return env
+
+
+def log_texts(bus, task_id):
+    return [LOG_PREFIX.sub("", line) for line in bus.ctl("log", str(task_id), check_rc=0).stdout.splitlines()]
+
+
+def wait_task(bus, task_id, predicate):
+    """Waits until predicate(task) holds (reports reach GetTask once per update interval)."""
+    found = {}
+
+    def check():
+        found["task"] = bus.task(task_id)
+        return predicate(found["task"])
+    assert wait_until(check, step=0.05), found.get("task")
+    return found["task"]
+
+
+def test_report_help():
+    result = subprocess.run([TASKERCTL, "report", "--help"], stdout=subprocess.PIPE, text=True)
+    assert result.returncode == 0
+    commands = result.stdout.split("Commands:\n")[1].split("\n\n")[0]
+    assert re.findall(r"^  ([\w-]+) ", commands, re.M) == REPORT_SUBCOMMANDS
+    for name in REPORT_SUBCOMMANDS:
+        result = subprocess.run([TASKERCTL, "report", name, "--help"], stdout=subprocess.PIPE, text=True)
+        assert result.returncode == 0, name
+        assert result.stdout.startswith("Usage:\n  taskerctl report %s [OPTION…] " % name), result.stdout
+
+
+def test_report_create_progress_message_log_done(bus):
+    task_id = report_create(bus, "--total", "20", "--message", "Starting", "--key", "report-key", "Backup")
+    task = bus.task(task_id)
+    assert (task["name"], task["kind"], task["status"], task["message"], task["key"]) == \
+        ("Backup", "external", "running", "Starting", "report-key")
+    # Without --pid: taskerctl's parent, here this test.
+    assert task["owner-pid"] == os.getpid()
+    assert task["owner-name"] == open("/proc/self/comm").read().strip()
+
+    # A count of the total, a percentage (a count of 100), a count of a total, a fraction.
+    # "42%" and "3/4" set the total that the counts after them are of.
+    for value, progress in (("5", 0.25), ("42%", 0.42), ("7", 0.07), ("3/4", 0.75), ("0.5", 0.125),
+                            ("1/2", 0.5)):
+        result = report(bus, "progress", str(task_id), value)
+        assert (result.returncode, result.stdout, result.stderr) == (0, "", ""), value
+        wait_task(bus, task_id, lambda t, p=progress: abs(t["progress"] - p) < 1e-9)
+
+    report(bus, "message", str(task_id), "Copying", "files", check_rc=0)
+    wait_task(bus, task_id, lambda t: t["message"] == "Copying files")
+    report(bus, "message", str(task_id), "--", "-x is a message too", check_rc=0)
+    wait_task(bus, task_id, lambda t: t["message"] == "-x is a message too")
+
+    report(bus, "log", str(task_id), "first", "line", check_rc=0)
+    report(bus, "log", str(task_id), "second line\nthird line", check_rc=0)
+    assert wait_until(lambda: log_texts(bus, task_id) == ["first line", "second line", "third line"])
+
+    # list shows it like any task; --json with the interface's keys.
+    row = [t for t in json_lines(bus.ctl("list", "--json", check_rc=0).stdout) if t["id"] == task_id][0]
+    assert row["kind"] == "external" and row["status"] == "running"
+
+    result = report(bus, "done", str(task_id))
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    task = bus.task(task_id)
+    assert (task["status"], task["progress"]) == ("completed", 1.0)
+    assert task["message"] == "-x is a message too"
+    assert bus.ctl("wait", str(task_id)).returncode == 0
+
+
+def test_report_done_failed(bus):
+    task_id = report_create(bus, "Deploy")
+    result = report(bus, "done", str(task_id), "--failed", "disk full")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    task = bus.task(task_id)
+    assert (task["status"], task["error"]) == ("failed", "disk full")
+    assert bus.ctl("wait", str(task_id)).returncode == 1
+
+
+def test_report_after_the_end(bus):
+    task_id = report_create(bus, "Ends once")
+    report(bus, "done", str(task_id), check_rc=0)
+    ended = "taskerctl: task %d has already ended (completed)\n" % task_id
+    for args in (["done"], ["done", "--failed", "late"], ["progress", "0.5"], ["message", "late"],
+                 ["log", "late"]):
+        result = report(bus, args[0], str(task_id), *args[1:])
+        assert (result.returncode, result.stderr) == (1, ended), args
+    # Over: should-exit says stop.
+    assert report(bus, "should-exit", str(task_id)).returncode == 0
+
+
+def test_report_log_from_stdin_in_batches(bus):
+    """1,000 lines on standard input arrive in order, in a few Log calls (counted with
+    dbus-monitor on the session's bus); lines that trickle in are sent a batch per
+    interval, not one call each."""
+    task_id = report_create(bus, "Build log")
+    marker_id = report_create(bus, "Marker")
+    monitor = subprocess.Popen(["dbus-monitor", "--address", bus.address,
+                                "type='method_call',interface='io.github.tasker.Tasker1.Task',member='Log'"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines = Lines(monitor.stdout)
+    try:
+        def calls_until(marker):
+            """How many Log calls to the task the monitor saw before the marker task's `marker`."""
+            task_path = "path=/io/github/tasker/Tasker/task/%d;" % task_id
+            marker_path = "path=/io/github/tasker/Tasker/task/%d;" % marker_id
+            calls, path = 0, None
+            while True:
+                line = lines.next(60)
+                assert line is not None, calls
+                if line.startswith("method call "):
+                    path = task_path if task_path in line else marker_path if marker_path in line else None
+                    calls += path == task_path
+                elif path == marker_path and line.strip() == 'string "%s"' % marker:
+                    return calls
+
+        # The monitor is ready once it sees a call.
+        assert wait_until(lambda: report(bus, "log", str(marker_id), "ready").returncode == 0 and
+                          lines.next(0.5) is not None, 20)
+        while lines.next(0.2) is not None:
+            pass
+
+        text = "".join("line %d\n" % i for i in range(1000))
+        result = subprocess.run([TASKERCTL, "report", "log", str(task_id)], input=text, env=bus.env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+        report(bus, "log", str(marker_id), "after-flood", check_rc=0)
+        flood_calls = calls_until("after-flood")
+        assert 1 <= flood_calls <= 3, flood_calls
+        assert wait_until(lambda: log_texts(bus, task_id) == ["line %d" % i for i in range(1000)])
+
+        # Lines that trickle in for about a second, and "-": a batch per 100 ms at most.
+        trickle = subprocess.run(["sh", "-c", 'i=0; while [ $i -lt 150 ]; do echo "slow $i"; i=$((i+1)); '
+                                  'sleep 0.005; done | "$TASKERCTL" report log %d -' % task_id],
+                                 env=dict(bus.env, TASKERCTL=TASKERCTL), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, timeout=120)
+        assert (trickle.returncode, trickle.stderr) == (0, "")
+        report(bus, "log", str(marker_id), "after-trickle", check_rc=0)
+        trickle_calls = calls_until("after-trickle")
+        assert 2 <= trickle_calls <= 40, trickle_calls
+        assert wait_until(lambda: log_texts(bus, task_id)[-150:] == ["slow %d" % i for i in range(150)])
+        print("Log calls: %d for 1,000 lines at once, %d for 150 lines over about a second"
+              % (flood_calls, trickle_calls))
+    finally:
+        monitor.kill()
+        monitor.wait()
+    for task in (task_id, marker_id):
+        report(bus, "done", str(task), check_rc=0)
+
+
+def test_report_log_stdin_text_that_is_not_utf8(bus):
+    task_id = report_create(bus, "Bytes")
+    result = subprocess.run([TASKERCTL, "report", "log", str(task_id)], input=b"ok\nbad \xff byte\nnul \0 byte",
+                            env=bus.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert wait_until(lambda: log_texts(bus, task_id) == ["ok", "bad \ufffd byte", "nul \ufffd byte"])
+    report(bus, "done", str(task_id), check_rc=0)
+
+
+def test_report_owner_is_the_calling_shell(bus):
+    """Without --pid the task belongs to the shell that ran taskerctl: it outlives
+    taskerctl, and fails once the shell exits without `report done`. bash keeps a
+    subshell for $(taskerctl … 2>/dev/null): the owner is still the script's shell."""
+    for shell, substitution in (("sh", "$(taskerctl report create Owned)"),
+                                ("bash", "$(taskerctl report create Owned 2>/dev/null)")):
+        gate = Gate()
+        script = ('id=%s; echo "$id"; taskerctl report progress "$id" 0.5 || exit 9; %s; exit 0'
+                  % (substitution, gate.wait))
+        shell_process = subprocess.Popen([shell, "-c", script], env=with_ctl_on_path(bus),
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = read_line(shell_process)
+        assert line is not None, shell_process.stderr.read()
+        task_id = int(line)
+        task = wait_task(bus, task_id, lambda t: t["progress"] == 0.5)
+        assert (task["status"], task["owner-pid"], task["owner-name"]) == ("running", shell_process.pid, shell)
+        gate.open()
+        assert shell_process.wait(60) == 0
+        task = bus.wait_status(task_id, {"failed"})
+        assert task["error"] == OWNER_EXITED, shell
+
+
+def test_report_pid_of_a_process_that_is_killed(bus):
+    sleeper = subprocess.Popen(["sleep", "600"], env=bus.env)
+    try:
+        task_id = report_create(bus, "--pid", str(sleeper.pid), "Watched")
+        task = bus.task(task_id)
+        assert (task["owner-pid"], task["owner-name"]) == (sleeper.pid, "sleep")
+        # Only the owner, its children (and the connection that created it) may report:
+        # this taskerctl is none of those.
+        result = report(bus, "progress", str(task_id), "0.5")
+        assert (result.returncode, result.stderr) == (1, NOT_YOURS % task_id)
+        result = report(bus, "done", str(task_id))
+        assert (result.returncode, result.stderr) == (1, NOT_YOURS % task_id)
+        assert report(bus, "should-exit", str(task_id)).returncode == 3
+        assert bus.task(task_id)["status"] == "running"
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    task = bus.wait_status(task_id, {"failed"})
+    assert task["error"] == OWNER_EXITED
+    result = report(bus, "message", str(task_id), "too late")
+    assert (result.returncode, result.stderr) == (1, "taskerctl: task %d has already ended (failed)\n" % task_id)
+
+
+def test_report_to_a_task_of_an_earlier_run(fresh_bus):
+    """After a restart of Tasker the task's object is gone: its record in the history says
+    how it ended."""
+    task_id = report_create(fresh_bus, "Earlier")
+    report(fresh_bus, "done", str(task_id), check_rc=0)
+    assert wait_until(lambda: task_id in [t["id"] for t in json_lines(fresh_bus.ctl("history", "--json").stdout)])
+    pid = fresh_bus.app_pid()
+    os.kill(pid, signal.SIGTERM)
+    assert wait_until(lambda: fresh_bus.app_pid() != pid)
+    result = report(fresh_bus, "progress", str(task_id), "0.5")
+    assert (result.returncode, result.stderr) == (1, "taskerctl: task %d has already ended (completed)\n" % task_id)
+    assert fresh_bus.app_pid() not in (None, pid)
+
+
+def test_report_create_errors_are_the_applications(bus):
+    # A process that does not exist: named.
+    result = report(bus, "create", "--pid", "4000000", "Nobody")
+    assert result.returncode == 1
+    assert result.stderr.startswith("taskerctl: ") and "4000000" in result.stderr
+    assert "GDBus.Error" not in result.stderr
+
+
+def test_report_limit_per_owner(bus):
+    """At most 1,000 live tasks per owner (made here through GDBus, quicker than 1,000
+    taskerctl processes): the next create says so, and what to do."""
+    sleeper = subprocess.Popen(["sleep", "600"], env=bus.env)
+    connection = Gio.DBusConnection.new_for_address_sync(
+        bus.address,
+        Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+        None, None)
+    try:
+        for i in range(1000):
+            connection.call_sync(APP_ID, "/io/github/tasker/Tasker", "io.github.tasker.Tasker1", "CreateTask",
+                                 GLib.Variant("(sa{sv})", ("many %d" % i, {"pid": GLib.Variant("u", sleeper.pid)})),
+                                 GLib.VariantType("(ot)"), Gio.DBusCallFlags.NONE, 30000, None)
+        result = report(bus, "create", "--pid", str(sleeper.pid), "One too many")
+        assert result.returncode == 1
+        assert result.stderr == ("taskerctl: a program may have at most 1000 live tasks; end some of this "
+                                 "program's tasks first (`taskerctl report done ID`)\n")
+    finally:
+        connection.close_sync(None)
+        sleeper.kill()
+        sleeper.wait()
+    assert wait_until(lambda: not [t for t in json_lines(bus.ctl("list", "--json").stdout)
+                                   if t["kind"] == "external"])
+
+
+def test_report_to_what_is_not_an_external_task(bus):
+    command = bus.add("--", "sleep", "600")
+    result = report(bus, "progress", str(command), "0.5")
+    assert result.returncode == 1
+    assert result.stderr == ("taskerctl: task %d is not a script's or program's own task (it is a command "
+                             "task): only tasks made by `taskerctl report create` take reports\n" % command)
+    bus.ctl("cancel", str(command), check_rc=0)
+    for args in (["progress", "999999", "0.5"], ["message", "999999", "x"], ["log", "999999", "x"],
+                 ["done", "999999"]):
+        result = report(bus, *args)
+        assert (result.returncode, result.stderr) == (1, NO_TASK), args
+    result = report(bus, "should-exit", "999999")
+    assert (result.returncode, result.stderr) == (3, NO_TASK)
+
+
+def test_report_should_exit_and_cancel(bus):
+    task_id = report_create(bus, "Cancellable")
+    result = report(bus, "should-exit", str(task_id))
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", "")
+    bus.ctl("cancel", str(task_id), check_rc=0)
+    result = report(bus, "should-exit", str(task_id))
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    # The task waits for its owner (for the application's cancel grace); done ends it
+    # CANCELLED, whatever it reports, and says so with exit status 2.
+    result = report(bus, "done", str(task_id))
+    assert result.returncode == 2
+    assert result.stderr in ("taskerctl: task %d was cancelled: a cancel was requested before it ended\n" % task_id,
+                             "taskerctl: task %d has already ended (cancelled)\n" % task_id)
+    assert bus.task(task_id)["status"] == "cancelled"
+    assert report(bus, "should-exit", str(task_id)).returncode == 0
+    result = report(bus, "done", str(task_id), "--failed", "x")
+    assert (result.returncode, result.stderr) == (2, "taskerctl: task %d has already ended (cancelled)\n" % task_id)
+
+    # An owner that does not answer: CANCELLED after the grace, and then done says so.
+    task_id = report_create(bus, "Deaf")
+    bus.ctl("cancel", str(task_id), check_rc=0)
+    bus.wait_status(task_id, {"cancelled"})
+    result = report(bus, "done", str(task_id))
+    assert (result.returncode, result.stderr) == (2, "taskerctl: task %d has already ended (cancelled)\n" % task_id)
+
+
+def test_example_script_completes(bus):
+    script = subprocess.run([EXAMPLE_SCRIPT, "3", "example-complete"], env=with_ctl_on_path(bus),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert (script.returncode, script.stderr) == (0, "")
+    task_id = int(re.fullmatch(r"task (\d+)\n", script.stdout).group(1))
+    task = bus.task(task_id)
+    assert (task["name"], task["status"], task["progress"], task["message"]) == \
+        ("example-complete", "completed", 1.0, "Step 3 of 3")
+    assert log_texts(bus, task_id) == ["finished step 1", "finished step 2", "finished step 3"]
+
+
+def test_example_script_cancelled_from_tasker(bus):
+    """The example started, its task cancelled from Tasker as a person would: the script
+    stops between two steps, exits 2, the task ends CANCELLED, and nothing of it is left."""
+    before = set(bus.leftovers())
+    script = subprocess.Popen([EXAMPLE_SCRIPT, "1000", "example-cancel"], env=with_ctl_on_path(bus),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = read_line(script)
+    assert line is not None and line.startswith("task "), script.stderr.read()
+    task_id = int(line.split()[1])
+    wait_task(bus, task_id, lambda t: t["progress"] > 0 and t["message"].startswith("Step "))
+    started = time.monotonic()
+    bus.ctl("cancel", str(task_id), check_rc=0)
+    status, out, err = finish(script, timeout=30)
+    assert time.monotonic() - started < 10
+    assert status == 2, err
+    assert err == "taskerctl: task %d was cancelled: a cancel was requested before it ended\n" % task_id
+    task = bus.task(task_id)
+    assert task["status"] == "cancelled"
+    assert 0 < task["progress"] < 1
+    steps = log_texts(bus, task_id)
+    assert steps[0] == "finished step 1" and len(steps) < 1000
+    assert wait_until(lambda: set(bus.leftovers()) <= before, 10), set(bus.leftovers()) - before
+
+
+def test_example_script_killed_fails_its_task(bus):
+    script = subprocess.Popen([EXAMPLE_SCRIPT, "1000", "example-killed"], env=with_ctl_on_path(bus),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    task_id = int(read_line(script).split()[1])
+    wait_task(bus, task_id, lambda t: t["progress"] > 0)
+    script.kill()
+    script.wait(60)
+    task = bus.wait_status(task_id, {"failed"})
+    assert task["error"] == OWNER_EXITED
+
+
 # --- bash completion -------------------------------------------------------------------------
 
 def complete(bus, words, current):
@@ -656,6 +1041,23 @@ def test_completion(bus):
     assert complete(bus, ["taskerctl", "cancel", ""], 2) == live_ids
     assert complete(bus, ["taskerctl", "wait", str(live[0]), ""], 3) == live_ids
     bus.ctl("cancel", *map(str, live), check_rc=0)
+
+
+def test_completion_of_report(bus):
+    assert complete(bus, ["taskerctl", "rep"], 1) == ["report"]
+    assert complete(bus, ["taskerctl", "report", ""], 2) == sorted(REPORT_SUBCOMMANDS + ["--help"])
+    assert complete(bus, ["taskerctl", "report", "create", "--"], 3) == \
+        ["--help", "--key", "--message", "--pid", "--total"]
+    assert complete(bus, ["taskerctl", "report", "done", "5", "--f"], 4) == ["--failed"]
+    assert complete(bus, ["taskerctl", "report", "create", "--pid", ""], 4) == []
+    # The task id: live external tasks only; nothing after it.
+    external = report_create(bus, "Completed by id")
+    command = bus.add("--", "sleep", "600")
+    ids = complete(bus, ["taskerctl", "report", "progress", ""], 3)
+    assert str(external) in ids and str(command) not in ids
+    assert complete(bus, ["taskerctl", "report", "progress", str(external), ""], 4) == []
+    report(bus, "done", str(external), check_rc=0)
+    bus.ctl("cancel", str(command), check_rc=0)
 
 
 def test_text_that_is_not_utf8(bus):
