@@ -36,21 +36,24 @@ NO_TASK = "taskerctl: no task 999999; `taskerctl list --all` shows finished ones
 
 
 class Gate:
-    """A FIFO a command blocks on (`read x < FIFO`) until the test opens it."""
+    """A file commands wait for (polling, 20 ms) until the test creates it.
+
+    A FIFO would wake them without polling, but one write to it can release
+    several readers at once, and a second open() then blocks for ever; a file
+    releases every command that waits for it, now or later, and opening the
+    gate never blocks."""
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="taskerctl-gate-")
-        self.path = os.path.join(self.dir, "fifo")
-        os.mkfifo(self.path)
+        self.path = os.path.join(self.dir, "open")
 
     @property
     def wait(self):
-        return "read x < %s" % self.path
+        return "while [ ! -e %s ]; do sleep 0.02; done" % self.path
 
     def open(self):
-        # Blocks until the command opens its end.
-        with open(self.path, "w") as f:
-            f.write("go\n")
+        with open(self.path, "w"):
+            pass
 
 
 class Lines:
@@ -472,7 +475,6 @@ def test_list_columns_and_json(bus):
         assert set(task) <= TASK_KEYS
         assert {"id", "name", "kind", "status", "progress", "created"} <= set(task)
         assert isinstance(task["id"], int) and isinstance(task["created"], int)
-    gate.open()
     gate.open()
     bus.ctl("wait", str(first), str(second), check_rc=0)
 
