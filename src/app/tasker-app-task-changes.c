@@ -20,6 +20,8 @@ struct _TaskerAppTaskChanges
   GObject     parent_instance;
 
   GHashTable *sent;                /* (owned) TaskerTask (owned) → Sent (owned): as last collected */
+  GVariant   *progress_key;        /* (owned) "progress", shared by the deltas */
+  GVariant   *message_key;         /* (owned) "message" */
   GPtrArray  *ended;               /* (owned) TaskerTask (owned) ended since last collected */
   guint       next_live;           /* where the next collect starts looking in the live tasks */
   gboolean    has_more;            /* the last collect stopped at MAX_PER_SIGNAL */
@@ -37,6 +39,7 @@ typedef struct
   TaskerTaskStatus status;
   double           progress;
   char            *message;        /* (owned) (nullable) */
+  GVariant        *id_entry;       /* (owned) (nullable) {"id": <id>}, made once */
 } Sent;
 
 /* The keys of a task that change while it lives: a TasksChanged carries
@@ -52,6 +55,7 @@ static void
 sent_free (Sent *sent)
 {
   g_free (sent->message);
+  g_clear_pointer (&sent->id_entry, g_variant_unref);
   g_free (sent);
 }
 
@@ -89,23 +93,29 @@ remember_sent (TaskerAppTaskChanges *self,
 
 /* A task whose status is what was last sent: its id and what changed of
  * its progress and message (a message cleared is ""). A thousand busy tasks
- * make this the common case, and whole dicts of the changing keys cost the
- * application most of its time serving them. */
+ * make this the common case, so it is made of as few new values as it can
+ * be: the id's entry and the keys are made once and shared. */
 static GVariant *
-new_delta (Sent       *sent,
-           TaskerTask *task)
+new_delta (TaskerAppTaskChanges *self,
+           Sent                 *sent,
+           TaskerTask           *task)
 {
-  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
   const char *message = tasker_task_get_message (task);
   double progress = tasker_task_get_progress (task);
+  GVariant *entries[3];
+  guint n = 0;
 
-  g_variant_builder_add (&builder, "{sv}", "id", g_variant_new_uint64 (tasker_task_get_id (task)));
+  if (sent->id_entry == NULL)
+    sent->id_entry = g_variant_ref_sink (g_variant_new ("{sv}", "id", g_variant_new_uint64 (tasker_task_get_id (task))));
+  entries[n++] = sent->id_entry;
   if (sent->progress != progress)
-    g_variant_builder_add (&builder, "{sv}", "progress", g_variant_new_double (progress));
+    entries[n++] = g_variant_new_dict_entry (self->progress_key,
+                                             g_variant_new_variant (g_variant_new_double (progress)));
   if (g_strcmp0 (sent->message, message) != 0)
-    g_variant_builder_add (&builder, "{sv}", "message", g_variant_new_string (message != NULL ? message : ""));
+    entries[n++] = g_variant_new_dict_entry (self->message_key,
+                                             g_variant_new_variant (g_variant_new_string (message != NULL ? message : "")));
 
-  return g_variant_builder_end (&builder);
+  return g_variant_new_array (G_VARIANT_TYPE ("{sv}"), entries, n);
 }
 
 static void
@@ -114,6 +124,8 @@ tasker_app_task_changes_finalize (GObject *object)
   TaskerAppTaskChanges *self = (TaskerAppTaskChanges *) object;
 
   g_clear_pointer (&self->sent, g_hash_table_unref);
+  g_clear_pointer (&self->progress_key, g_variant_unref);
+  g_clear_pointer (&self->message_key, g_variant_unref);
   g_clear_pointer (&self->ended, g_ptr_array_unref);
 
   G_OBJECT_CLASS (tasker_app_task_changes_parent_class)->finalize (object);
@@ -132,6 +144,8 @@ tasker_app_task_changes_init (TaskerAppTaskChanges *self)
 {
   self->sent = g_hash_table_new_full (NULL, NULL, g_object_unref, (GDestroyNotify) sent_free);
   self->ended = g_ptr_array_new_with_free_func (g_object_unref);
+  self->progress_key = g_variant_ref_sink (g_variant_new_string ("progress"));
+  self->message_key = g_variant_ref_sink (g_variant_new_string ("message"));
 }
 
 TaskerAppTaskChanges *
@@ -204,7 +218,7 @@ tasker_app_task_changes_collect (TaskerAppTaskChanges *self,
       if (sent == NULL || sent->status != tasker_task_get_status (task))
         g_variant_builder_add_value (&builder, tasker_app_variant_new_task (task, changing_keys));
       else
-        g_variant_builder_add_value (&builder, new_delta (sent, task));
+        g_variant_builder_add_value (&builder, new_delta (self, sent, task));
       remember_sent (self, task);
       n_changed++;
     }
