@@ -249,7 +249,7 @@ taskerctl_task_format_block (GVariant *task)
   Block block = { labels, values };
   guint64 id = 0, parent = 0;
   gint32 exit_status;
-  guint32 attempt;
+  guint32 attempt, owner_pid;
   g_autofree char *id_text = NULL;
   g_autofree char *text = NULL;
   double progress_value = -1;
@@ -268,6 +268,12 @@ taskerctl_task_format_block (GVariant *task)
   add_line (&block, _("Name:"), lookup_string (&dict, "name", NULL));
   add_line (&block, _("Status:"), lookup_string (&dict, "status", NULL));
   add_line (&block, _("Kind:"), lookup_string (&dict, "kind", NULL));
+  /* Another program's task, while it lives: who reports it. */
+  if (g_variant_dict_lookup (&dict, "owner-pid", "u", &owner_pid))
+    /* TRANSLATORS: the program that reports a task, and its process id */
+    text = g_strdup_printf (_("%s (pid %u)"), lookup_string (&dict, "owner-name", "?"), owner_pid);
+  add_line (&block, _("Program:"), text);
+  g_clear_pointer (&text, g_free);
   add_line (&block, _("Command:"), lookup_string (&dict, "command", NULL));
   add_line (&block, _("Directory:"), lookup_string (&dict, "cwd", NULL));
   add_line (&block, _("Queue:"), lookup_string (&dict, "queue", NULL));

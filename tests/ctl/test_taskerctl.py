@@ -718,6 +718,9 @@ def test_report_create_progress_message_log_done(bus):
     # Without --pid: taskerctl's parent, here this test.
     assert task["owner-pid"] == os.getpid()
     assert task["owner-name"] == open("/proc/self/comm").read().strip()
+    # status says who reports it.
+    assert "Program:      %s (pid %d)\n" % (task["owner-name"], os.getpid()) in \
+        bus.ctl("status", str(task_id), check_rc=0).stdout
 
     # A count of the total, a percentage (a count of 100), a count of a total, a fraction.
     # "42%" and "3/4" set the total that the counts after them are of.
