@@ -24,61 +24,17 @@
 
 typedef struct
 {
-  char    *member;
-  GVariant *parameters;
-} Signal;
-
-typedef struct
-{
   TaskerAppApplication *app;
   char                 *data_dir;
   char                 *work_dir;       /* the commands' directory, where they wait for files */
   GDBusConnection      *client;
   char                 *app_name;       /* the application's unique name */
   guint                 subscription;
-  GPtrArray            *signals;        /* (element-type Signal) in the order received */
+  GPtrArray            *signals;        /* (element-type UiTestSignal) in the order received */
 } Fixture;
 
-static void
-signal_free (Signal *s)
-{
-  g_free (s->member);
-  g_variant_unref (s->parameters);
-  g_free (s);
-}
 
-static void
-signal_cb (GDBusConnection *connection,
-           const char      *sender_name,
-           const char      *object_path,
-           const char      *interface_name,
-           const char      *signal_name,
-           GVariant        *parameters,
-           gpointer         user_data)
-{
-  Fixture *f = user_data;
-  Signal *s = g_new0 (Signal, 1);
 
-  s->member = g_strdup (signal_name);
-  s->parameters = g_variant_ref (parameters);
-  g_ptr_array_add (f->signals, s);
-}
-
-static GDBusConnection *
-new_client (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  GDBusConnection *connection;
-
-  g_assert_no_error (error);
-  connection = g_dbus_connection_new_for_address_sync (address,
-                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                       NULL, NULL, &error);
-  g_assert_no_error (error);
-  return connection;
-}
 
 static void
 fixture_set_up (Fixture       *f,
@@ -97,11 +53,9 @@ fixture_set_up (Fixture       *f,
 
   app_connection = g_application_get_dbus_connection (G_APPLICATION (f->app));
   f->app_name = g_strdup (g_dbus_connection_get_unique_name (app_connection));
-  f->client = new_client ();
-  f->signals = g_ptr_array_new_with_free_func ((GDestroyNotify) signal_free);
-  f->subscription = g_dbus_connection_signal_subscribe (f->client, f->app_name, IFACE, NULL,
-                                                        TASKER_DBUS_OBJECT_PATH, NULL,
-                                                        G_DBUS_SIGNAL_FLAGS_NONE, signal_cb, f, NULL);
+  f->client = ui_test_bus_client_new ();
+  f->signals = ui_test_signals_new ();
+  f->subscription = ui_test_record_signals (f->client, f->app_name, IFACE, TASKER_DBUS_OBJECT_PATH, f->signals);
 }
 
 static void
@@ -286,7 +240,7 @@ find_finished (Fixture *f,
 {
   for (guint i = 0; i < f->signals->len; i++)
     {
-      Signal *s = g_ptr_array_index (f->signals, i);
+      UiTestSignal *s = g_ptr_array_index (f->signals, i);
       guint64 finished_id;
 
       if (strcmp (s->member, "TaskFinished") != 0)
@@ -318,7 +272,7 @@ wait_finished (Fixture *f,
                guint64  id)
 {
   TaskRef ref = { f, id };
-  Signal *s;
+  UiTestSignal *s;
   char *status;
 
   g_assert_true (ui_test_wait (has_finished, &ref, TIMEOUT_MS));
@@ -365,7 +319,7 @@ test_add_command (Fixture       *f,
   status = wait_finished (f, id);
   g_assert_cmpstr (status, ==, "failed");
   {
-    Signal *s = g_ptr_array_index (f->signals, find_finished (f, id));
+    UiTestSignal *s = g_ptr_array_index (f->signals, find_finished (f, id));
     const char *error;
 
     g_variant_get_child (s->parameters, 2, "&s", &error);
@@ -828,7 +782,7 @@ count_tasks_changed (Fixture *f,
 
   for (guint i = 0; i < f->signals->len; i++)
     {
-      Signal *s = g_ptr_array_index (f->signals, i);
+      UiTestSignal *s = g_ptr_array_index (f->signals, i);
       g_autoptr(GVariant) changed = NULL;
 
       if (strcmp (s->member, "TasksChanged") != 0)
@@ -892,7 +846,7 @@ test_tasks_changed (Fixture       *f,
   g_assert_true (ui_test_wait (last_status_is, &w, TIMEOUT_MS));
   n = count_tasks_changed (f, w.id, &last);
   for (guint i = 0; i < f->signals->len; i++)
-    n_signals += strcmp (((Signal *) g_ptr_array_index (f->signals, i))->member, "TasksChanged") == 0;
+    n_signals += strcmp (((UiTestSignal *) g_ptr_array_index (f->signals, i))->member, "TasksChanged") == 0;
   g_test_message ("%u TasksChanged (%u with the task) in %" G_GINT64_FORMAT " ms",
                   n_signals, n, (g_get_monotonic_time () - start) / 1000);
   /* However many set_progress calls: at most one per interval, from the
@@ -944,7 +898,7 @@ all_seen (gpointer data)
 
   for (; w->n_scanned < w->f->signals->len; w->n_scanned++)
     {
-      Signal *signal = g_ptr_array_index (w->f->signals, w->n_scanned);
+      UiTestSignal *signal = g_ptr_array_index (w->f->signals, w->n_scanned);
       g_autoptr(GVariant) changed = NULL;
 
       if (strcmp (signal->member, "TasksChanged") != 0)
@@ -1116,7 +1070,7 @@ check_follow (Fixture *f,
   finished = find_finished (f, id);
   for (guint i = 0; i < f->signals->len; i++)
     {
-      Signal *s = g_ptr_array_index (f->signals, i);
+      UiTestSignal *s = g_ptr_array_index (f->signals, i);
       g_auto(GStrv) lines = NULL;
       guint64 line_id;
 
@@ -1198,7 +1152,7 @@ test_unfollow_log (Fixture       *f,
   touch (f, "go");
   g_free (wait_finished (f, id));
   for (guint i = n_signals; i < f->signals->len; i++)
-    g_assert_cmpstr (((Signal *) g_ptr_array_index (f->signals, i))->member, !=, "LogLines");
+    g_assert_cmpstr (((UiTestSignal *) g_ptr_array_index (f->signals, i))->member, !=, "LogLines");
 }
 
 static gboolean
@@ -1214,7 +1168,7 @@ test_follower_leaves (Fixture       *f,
 {
   guint64 id = add_script (f, "echo line1; while [ ! -e go ]; do sleep 0.02; done");
   TaskerAppService *service = tasker_app_application_get_service (f->app);
-  g_autoptr(GDBusConnection) other = new_client ();
+  g_autoptr(GDBusConnection) other = ui_test_bus_client_new ();
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -1422,7 +1376,7 @@ test_follow_dropped (Fixture       *f,
 
   for (guint i = 0; i < f->signals->len; i++)
     {
-      Signal *s = g_ptr_array_index (f->signals, i);
+      UiTestSignal *s = g_ptr_array_index (f->signals, i);
       g_auto(GStrv) lines = NULL;
 
       if (strcmp (s->member, "LogLines") != 0)

@@ -36,60 +36,13 @@ typedef struct
   GDBusConnection      *other;          /* another one */
   char                 *app_name;       /* the application's unique name */
   guint                 subscription;   /* the client's, for Tasker1's signals and PropertiesChanged */
-  GPtrArray            *signals;        /* (element-type Signal) in the order received */
+  GPtrArray            *signals;        /* (element-type UiTestSignal) in the order received */
   GPtrArray            *children;       /* (element-type GSubprocess) killed at the end */
   GPtrArray            *strings;        /* (element-type utf8) freed at the end */
 } Fixture;
 
-typedef struct
-{
-  char     *member;
-  char     *path;
-  GVariant *parameters;
-} Signal;
 
-static void
-signal_free (Signal *s)
-{
-  g_free (s->member);
-  g_free (s->path);
-  g_variant_unref (s->parameters);
-  g_free (s);
-}
 
-static void
-signal_cb (GDBusConnection *connection,
-           const char      *sender_name,
-           const char      *object_path,
-           const char      *interface_name,
-           const char      *signal_name,
-           GVariant        *parameters,
-           gpointer         user_data)
-{
-  Fixture *f = user_data;
-  Signal *s = g_new0 (Signal, 1);
-
-  s->member = g_strdup (signal_name);
-  s->path = g_strdup (object_path);
-  s->parameters = g_variant_ref (parameters);
-  g_ptr_array_add (f->signals, s);
-}
-
-static GDBusConnection *
-new_client (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  GDBusConnection *connection;
-
-  g_assert_no_error (error);
-  connection = g_dbus_connection_new_for_address_sync (address,
-                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                       NULL, NULL, &error);
-  g_assert_no_error (error);
-  return connection;
-}
 
 static void
 set_up_with (Fixture  *f,
@@ -105,14 +58,13 @@ set_up_with (Fixture  *f,
 
   app_connection = g_application_get_dbus_connection (G_APPLICATION (f->app));
   f->app_name = g_strdup (g_dbus_connection_get_unique_name (app_connection));
-  f->client = new_client ();
-  f->other = new_client ();
-  f->signals = g_ptr_array_new_with_free_func ((GDestroyNotify) signal_free);
+  f->client = ui_test_bus_client_new ();
+  f->other = ui_test_bus_client_new ();
+  f->signals = ui_test_signals_new ();
   f->children = g_ptr_array_new_with_free_func (g_object_unref);
   f->strings = g_ptr_array_new_with_free_func (g_free);
   /* Every signal of the application: Tasker1's and the tasks' PropertiesChanged. */
-  f->subscription = g_dbus_connection_signal_subscribe (f->client, f->app_name, NULL, NULL, NULL, NULL,
-                                                        G_DBUS_SIGNAL_FLAGS_NONE, signal_cb, f, NULL);
+  f->subscription = ui_test_record_signals (f->client, f->app_name, NULL, NULL, f->signals);
 }
 
 static void
@@ -479,7 +431,7 @@ find_cancel_requested (Fixture *f,
 
   for (guint i = 0; i < f->signals->len; i++)
     {
-      Signal *s = g_ptr_array_index (f->signals, i);
+      UiTestSignal *s = g_ptr_array_index (f->signals, i);
       g_autoptr(GVariant) changed = NULL;
       const char *iface;
       gboolean requested = FALSE;
@@ -524,7 +476,7 @@ count_signals (Fixture    *f,
   guint n = 0;
 
   for (guint i = 0; i < f->signals->len; i++)
-    if (strcmp (((Signal *) g_ptr_array_index (f->signals, i))->member, member) == 0)
+    if (strcmp (((UiTestSignal *) g_ptr_array_index (f->signals, i))->member, member) == 0)
       n++;
   return n;
 }
@@ -681,7 +633,7 @@ static void
 test_owner_connection_closes (Fixture       *f,
                               gconstpointer  data)
 {
-  g_autoptr(GDBusConnection) program = new_client ();
+  g_autoptr(GDBusConnection) program = ui_test_bus_client_new ();
   g_autoptr(GVariant) reply = NULL;
   g_autofree char *error = NULL;
   guint64 a, b, done;
@@ -1123,7 +1075,7 @@ static void
 test_cancel_then_owner_exits (Fixture       *f,
                               gconstpointer  data)
 {
-  g_autoptr(GDBusConnection) program = new_client ();
+  g_autoptr(GDBusConnection) program = ui_test_bus_client_new ();
   g_autoptr(GVariant) reply = NULL;
   guint64 id;
 

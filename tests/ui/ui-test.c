@@ -754,3 +754,63 @@ ui_test_open_new_task_dialog (TaskerAppWindow *window)
   g_assert_nonnull (dialog);
   return dialog;
 }
+
+static void
+signal_free (UiTestSignal *s)
+{
+  g_free (s->member);
+  g_free (s->path);
+  g_variant_unref (s->parameters);
+  g_free (s);
+}
+
+GPtrArray *
+ui_test_signals_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) signal_free);
+}
+
+static void
+record_signal_cb (GDBusConnection *connection,
+                  const char      *sender_name,
+                  const char      *object_path,
+                  const char      *interface_name,
+                  const char      *signal_name,
+                  GVariant        *parameters,
+                  gpointer         user_data)
+{
+  GPtrArray *signals = user_data;
+  UiTestSignal *s = g_new0 (UiTestSignal, 1);
+
+  s->member = g_strdup (signal_name);
+  s->path = g_strdup (object_path);
+  s->parameters = g_variant_ref (parameters);
+  g_ptr_array_add (signals, s);
+}
+
+guint
+ui_test_record_signals (GDBusConnection *connection,
+                        const char      *sender,
+                        const char      *interface_name,
+                        const char      *object_path,
+                        GPtrArray       *signals)
+{
+  return g_dbus_connection_signal_subscribe (connection, sender, interface_name, NULL, object_path, NULL,
+                                             G_DBUS_SIGNAL_FLAGS_NONE, record_signal_cb, signals, NULL);
+}
+
+GDBusConnection *
+ui_test_bus_client_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  GDBusConnection *connection;
+
+  g_assert_no_error (error);
+  connection = g_dbus_connection_new_for_address_sync (address,
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}

@@ -152,4 +152,26 @@ GtkWindow         *ui_test_find_toplevel (GType               type);
 /* Opens New Task from @window's action, as a user would; asserts it shows. */
 TaskerAppNewTaskDialog *ui_test_open_new_task_dialog (TaskerAppWindow *window);
 
+/* D-Bus clients of the application under test, on the session bus the
+ * test runs on (a private one). */
+typedef struct
+{
+  char     *member;
+  char     *path;
+  GVariant *parameters;
+} UiTestSignal;
+
+/* A connection of its own, as another program would have. */
+GDBusConnection   *ui_test_bus_client_new (void);
+/* An array for ui_test_record_signals(), which frees its signals. */
+GPtrArray         *ui_test_signals_new    (void);
+/* Appends to @signals (from ui_test_signals_new()) every signal @sender
+ * emits (of @interface_name at @object_path, when not %NULL), in the order
+ * @connection receives them. Returns the subscription. */
+guint              ui_test_record_signals (GDBusConnection    *connection,
+                                           const char         *sender,
+                                           const char         *interface_name,
+                                           const char         *object_path,
+                                           GPtrArray          *signals);
+
 G_END_DECLS
