@@ -29,39 +29,18 @@
 # clients × 25 tasks, 1 s windows, 3 list runs (the numbers mean nothing).
 # Exit status 77 when xvfb-run or dbus-daemon is missing.
 
-import configparser
-import glob
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "ctl"))
+from bench_session import row, start
+
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 TICK_MS = 10
 CREATE_BATCH = 100
-
-
-def say(*args):
-    print("bench-external:", *args, file=sys.stderr, flush=True)
-
-
-def row(metric, value, unit, op=None, target=None, baseline=None, baseline_value=None):
-    if op is None:
-        target_s, verdict = "-", "-"
-    else:
-        target_s = "%s%g" % (op, target)
-        verdict = "ok" if (value <= target if op == "<=" else value >= target) else "MISS"
-    if baseline is None:
-        fields = ["-", "-", "-"]
-    else:
-        ratio = value / baseline_value if baseline_value else 0.0
-        fields = [baseline, "%.2f" % baseline_value, "%.2f" % ratio]
-    print("\t".join([metric, "%.2f" % value, unit, target_s] + fields + [verdict]), flush=True)
 
 
 def cpu_seconds(pid):
@@ -213,53 +192,10 @@ def bench(quick):
         session.close()
 
 
-def use_build(builddir):
-    """The environment ctl_session.py and the clients read, for the build in builddir."""
-    builddir = os.path.abspath(builddir)
-    services = glob.glob(os.path.join(builddir, "data", "io.github.tasker.Tasker*.service"))
-    assert len(services) == 1, services
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(services[0])
-    libdir = os.path.join(builddir, "src", "libtasker")
-    os.environ.update({
-        "TASKERCTL": os.path.join(builddir, "src", "ctl", "taskerctl"),
-        "TASKER_BIN": os.path.join(builddir, "src", "app", "tasker"),
-        "TASKER_APP_ID": parser["D-BUS Service"]["Name"],
-        "TASKER_SERVICE_FILE": services[0],
-        "TASKER_WORKER": os.path.join(builddir, "src", "worker", "tasker-worker"),
-        "GSETTINGS_SCHEMA_DIR": os.path.join(builddir, "data"),
-        "GI_TYPELIB_PATH": libdir,
-        "LD_LIBRARY_PATH": libdir,
-        "PYTHONPATH": os.path.join(HERE, "..", "src", "libtasker", "python"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
-
-
 def main():
     if sys.argv[1:2] == ["--client"]:
         return client_main(int(sys.argv[2]))
-    args = [a for a in sys.argv[1:] if a != "--quick"]
-    quick = len(args) != len(sys.argv) - 1
-    if len(args) != 1:
-        say("usage: bench-external.py [--quick] BUILDDIR")
-        return 2
-    if not shutil.which("dbus-daemon"):
-        say("dbus-daemon is missing")
-        return 77
-    if not os.environ.get("DISPLAY"):
-        if not shutil.which("xvfb-run"):
-            say("xvfb-run is missing")
-            return 77
-        os.execvp("xvfb-run", ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable,
-                               os.path.abspath(__file__)] + sys.argv[1:])
-    use_build(args[0])
-    os.environ.setdefault("GSETTINGS_BACKEND", "memory")
-    os.environ.setdefault("GDK_BACKEND", "x11")
-    os.environ.setdefault("GSK_RENDERER", "cairo")
-    os.environ.setdefault("GTK_A11Y", "none")
-    os.environ.setdefault("NO_AT_BRIDGE", "1")
-    os.environ.setdefault("ADW_DISABLE_PORTAL", "1")
-    os.environ.setdefault("LC_ALL", "C.UTF-8")
+    quick = start("bench-external", sys.argv)
     bench(quick)
     return 0
 
