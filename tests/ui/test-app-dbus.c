@@ -80,30 +80,6 @@ fixture_tear_down (Fixture       *f,
 /* ------------------------------------------------------------------ */
 /* Calls */
 
-typedef struct
-{
-  gboolean  done;
-  GVariant *reply;
-  GError   *error;
-} Reply;
-
-static void
-call_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Reply *reply = user_data;
-
-  reply->reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &reply->error);
-  reply->done = TRUE;
-}
-
-static gboolean
-reply_done (gpointer data)
-{
-  return ((Reply *) data)->done;
-}
-
 /* @method of the interface with @parameters (floating, or NULL) from
  * @connection; waits for the reply. */
 static GVariant *
@@ -113,14 +89,8 @@ call_on (Fixture          *f,
          GVariant         *parameters,
          GError          **error)
 {
-  Reply reply = { 0 };
-
-  g_dbus_connection_call (connection, f->app_name, TASKER_DBUS_OBJECT_PATH, IFACE, method,
-                          parameters, NULL, G_DBUS_CALL_FLAGS_NONE, TIMEOUT_MS, NULL, call_cb, &reply);
-  g_assert_true (ui_test_wait (reply_done, &reply, TIMEOUT_MS + 1000));
-  if (reply.error != NULL)
-    g_propagate_error (error, reply.error);
-  return reply.reply;
+  return ui_test_bus_call (connection, f->app_name, TASKER_DBUS_OBJECT_PATH, IFACE, method, parameters,
+                           TIMEOUT_MS, error);
 }
 
 static GVariant *

@@ -128,30 +128,6 @@ about (Fixture    *f,
 /* ------------------------------------------------------------------ */
 /* Calls */
 
-typedef struct
-{
-  gboolean  done;
-  GVariant *reply;
-  GError   *error;
-} Reply;
-
-static void
-call_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Reply *reply = user_data;
-
-  reply->reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &reply->error);
-  reply->done = TRUE;
-}
-
-static gboolean
-reply_done (gpointer data)
-{
-  return ((Reply *) data)->done;
-}
-
 /* @method of @iface at @path with @parameters (floating, or NULL) from
  * @connection; waits for the reply. */
 static GVariant *
@@ -163,14 +139,7 @@ call_full (Fixture          *f,
            GVariant         *parameters,
            GError          **error)
 {
-  Reply reply = { 0 };
-
-  g_dbus_connection_call (connection, f->app_name, path, iface, method,
-                          parameters, NULL, G_DBUS_CALL_FLAGS_NONE, TIMEOUT_MS, NULL, call_cb, &reply);
-  g_assert_true (ui_test_wait (reply_done, &reply, TIMEOUT_MS + 1000));
-  if (reply.error != NULL)
-    g_propagate_error (error, reply.error);
-  return reply.reply;
+  return ui_test_bus_call (connection, f->app_name, path, iface, method, parameters, TIMEOUT_MS, error);
 }
 
 /* Tasker1's @method from @connection; it must succeed. */

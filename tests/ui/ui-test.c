@@ -814,3 +814,47 @@ ui_test_bus_client_new (void)
   g_assert_no_error (error);
   return connection;
 }
+
+typedef struct
+{
+  gboolean  done;
+  GVariant *reply;
+  GError   *error;
+} BusReply;
+
+static void
+bus_call_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  BusReply *reply = user_data;
+
+  reply->reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &reply->error);
+  reply->done = TRUE;
+}
+
+static gboolean
+bus_reply_done (gpointer data)
+{
+  return ((BusReply *) data)->done;
+}
+
+GVariant *
+ui_test_bus_call (GDBusConnection  *connection,
+                  const char       *destination,
+                  const char       *object_path,
+                  const char       *interface_name,
+                  const char       *method,
+                  GVariant         *parameters,
+                  int               timeout_ms,
+                  GError          **error)
+{
+  BusReply reply = { 0 };
+
+  g_dbus_connection_call (connection, destination, object_path, interface_name, method,
+                          parameters, NULL, G_DBUS_CALL_FLAGS_NONE, timeout_ms, NULL, bus_call_cb, &reply);
+  g_assert_true (ui_test_wait (bus_reply_done, &reply, timeout_ms + 1000));
+  if (reply.error != NULL)
+    g_propagate_error (error, reply.error);
+  return reply.reply;
+}

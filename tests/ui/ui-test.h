@@ -163,6 +163,18 @@ typedef struct
 
 /* A connection of its own, as another program would have. */
 GDBusConnection   *ui_test_bus_client_new (void);
+/* Calls @method of @interface_name at @object_path of @destination with
+ * @parameters (floating, or NULL) from @connection, iterating the default
+ * main context (where the application under test answers) until the reply
+ * comes, within @timeout_ms: the reply, or NULL with @error set. */
+GVariant          *ui_test_bus_call       (GDBusConnection    *connection,
+                                           const char         *destination,
+                                           const char         *object_path,
+                                           const char         *interface_name,
+                                           const char         *method,
+                                           GVariant           *parameters,
+                                           int                 timeout_ms,
+                                           GError            **error);
 /* An array for ui_test_record_signals(), which frees its signals. */
 GPtrArray         *ui_test_signals_new    (void);
 /* Appends to @signals (from ui_test_signals_new()) every signal @sender
