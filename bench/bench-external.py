@@ -158,7 +158,7 @@ def bench(quick):
         perf = None
         if os.environ.get("BENCH_EXTERNAL_PERF"):
             # Where the application's time goes (the figures are then perturbed).
-            perf = subprocess.Popen(["perf", "record", "-g", "-o", os.environ["BENCH_EXTERNAL_PERF"],
+            perf = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384", "-F", "2000", "-o", os.environ["BENCH_EXTERNAL_PERF"],
                                      "-p", str(app), "--", "sleep", str(window)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         app_cpu = cpu_percent([app], window)
