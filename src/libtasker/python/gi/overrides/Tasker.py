@@ -847,3 +847,13 @@ class Schedule(Tasker.Schedule):
 
 Schedule = override(Schedule)
 __all__.append("Schedule")
+
+
+# Names a program reads per task (`Tasker.TaskStatus.COMPLETED` in a done
+# function) are set on the module itself: a name the override does not
+# export is looked up through two AttributeErrors each time (PyGObject's
+# proxy module, then its __getattr__), 0.4 µs of a done function's time.
+for _name in ("TaskStatus", "TaskKind", "Error", "TaskOptions"):
+    globals()[_name] = getattr(Tasker, _name)
+    __all__.append(_name)
+del _name
