@@ -469,8 +469,7 @@ handle_frame (Child           *child,
 
     case TASKER_WORKER_MSG_RESULT:
       {
-        g_autoptr(GVariant) boxed = g_variant_get_child_value (body, 1);
-        g_autoptr(GVariant) result = g_variant_get_variant (boxed);
+        g_autoptr(GVariant) result = _tasker_worker_protocol_get_result (body);
 
         if (!handle_end (child, "RESULT", id, result, NULL, before_cancel))
           return FALSE;
