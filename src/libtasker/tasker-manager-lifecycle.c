@@ -562,7 +562,8 @@ tasker_manager_wait_until_settled (TaskerManager *self,
  * cancels every unfinished task and waits up to @grace_ms for them to end,
  * as [method@Tasker.Manager.wait_until_settled] does. Then it kills every
  * worker process and command still running and reaps them all, so no child
- * outlives this call. Thread tasks that ignore cancellation cannot be
+ * outlives this call; external tasks ([method@Tasker.Manager.add_external])
+ * whose owners have not ended them by then end cancelled. Thread tasks that ignore cancellation cannot be
  * stopped by force; they end when their function returns. With a history
  * ([property@Tasker.Manager:history-path]), every task that ended before
  * this call returns is in the database when it returns, from any thread and
