@@ -114,6 +114,7 @@ struct _TaskerProcessRunner
   TaskerProcessLimits  current;
   GQueue               waiting;        /* (element-type Job) process tasks for a worker */
   guint                n_unshown;      /* jobs that joined @waiting since it was last looked at */
+  gboolean             unshown_inside; /* one of them is not in @waiting's unshown tail */
   GPtrArray           *children;       /* (element-type Child) */
   GSource             *warm_source;    /* (owned) (nullable) starts the rest of the pool */
   char               **warm_program;   /* (owned) (nullable) what it starts; NULL for tasker-worker */

@@ -588,7 +588,12 @@ _tasker_child_reaped (Child *child,
       if (g_atomic_int_get (&job->task->cancel_requested))
         _tasker_process_runner_job_drop (job);
       else
-        g_queue_push_head (&self->waiting, job);
+        {
+          g_queue_push_head (&self->waiting, job);
+          /* Not in the unshown tail: the next look covers the whole queue. */
+          if (!job->wait_shown)
+            self->unshown_inside = TRUE;
+        }
     }
   g_queue_clear (&child->jobs);
 

@@ -264,7 +264,12 @@ submit (TaskerManager      *self,
   if (waits && after == NULL)
     {
       if (!_tasker_task_links_resolve (_tasker_task_options_get_after (options), &resolved, error))
-        return NULL;
+        {
+          /* Refused before there is a task to free it with. */
+          if (user_data_destroy != NULL && user_data != NULL)
+            user_data_destroy (user_data);
+          return NULL;
+        }
       after = resolved;
     }
 
@@ -582,13 +587,29 @@ tasker_manager_run_process (TaskerManager      *self,
                             GVariant           *args,
                             GError            **error)
 {
-  g_autoptr(GVariant) owned_args = NULL;
-  ProcessCall call = { 0 };
-  TaskerTask *task;
-
   g_return_val_if_fail (TASKER_IS_MANAGER (self), NULL);
   g_return_val_if_fail (options == NULL || TASKER_IS_TASK_OPTIONS (options), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return _tasker_manager_run_process_with_data (self, key, options, entry_point, args, NULL, NULL, error);
+}
+
+/* tasker_manager_run_process(), the task carrying @data (freed with
+ * @data_destroy as a function's data is, after the done function): the
+ * token of tasker_manager_run_process_token(). */
+TaskerTask *
+_tasker_manager_run_process_with_data (TaskerManager      *self,
+                                       const char         *key,
+                                       TaskerTaskOptions  *options,
+                                       const char         *entry_point,
+                                       GVariant           *args,
+                                       gpointer            data,
+                                       GDestroyNotify      data_destroy,
+                                       GError            **error)
+{
+  g_autoptr(GVariant) owned_args = NULL;
+  ProcessCall call = { 0 };
+  TaskerTask *task;
 
   owned_args = args != NULL ? g_variant_ref_sink (args) : g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
 
@@ -602,7 +623,7 @@ tasker_manager_run_process (TaskerManager      *self,
                                 "entry point “%s” is not of the form module:symbol",
                                 g_utf8_validate (entry_point, -1, NULL) ? entry_point : "(invalid UTF-8)");
 
-  task = submit (self, TASKER_TASK_KIND_PROCESS, key, options, NULL, NULL, NULL, &call, NULL, error);
+  task = submit (self, TASKER_TASK_KIND_PROCESS, key, options, NULL, data, data_destroy, &call, NULL, error);
   g_clear_error (&call.invalid);
 
   return task;

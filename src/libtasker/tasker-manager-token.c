@@ -7,6 +7,8 @@
 
 #include "tasker-error.h"
 #include "tasker-manager.h"
+#include "tasker-manager-private.h"
+#include "tasker-task-options-private.h"
 #include "tasker-task-private.h"
 
 /* Submits by token, for language bindings: the run, done and event
@@ -18,8 +20,8 @@
  *
  * Additive: the tasks go through the public run_* entry points. A thread or
  * coroutine task carries its TokenCall as the function's data (freed on the
- * manager's context after the done function); a process task, which has no
- * function data, carries it as the data of its own options' done function. */
+ * manager's context after the done function); so does a process task, which
+ * has no function of its own. */
 
 /* The functions given to tasker_manager_set_token_funcs(). Reference
  * counted (g_atomic_rc_box): the manager holds one reference, every task
@@ -38,6 +40,12 @@ typedef struct
   GDestroyNotify        event_data_destroy;
   TaskerTaskOptions    *options;           /* (owned): shared by the thread and coroutine
                                             * tasks submitted without options */
+  /* The options of the process tasks submitted with the caller's @given
+   * options, sealed: a copy with our done and event functions, shared by
+   * the next tasks submitted with the same ones (no options object per task). */
+  GMutex                process_lock;
+  TaskerTaskOptions    *process_given;     /* (owned) (nullable) protected by process_lock */
+  TaskerTaskOptions    *process_options;   /* (owned) (nullable) protected by process_lock */
 } TokenFuncs;
 
 /* One task's token. */
@@ -57,6 +65,9 @@ token_funcs_clear (gpointer data)
   TokenFuncs *funcs = data;
 
   g_clear_object (&funcs->options);
+  g_clear_object (&funcs->process_given);
+  g_clear_object (&funcs->process_options);
+  g_mutex_clear (&funcs->process_lock);
   if (funcs->run_data_destroy != NULL)
     funcs->run_data_destroy (funcs->run_data);
   if (funcs->done_data_destroy != NULL)
@@ -178,6 +189,7 @@ tasker_manager_set_token_funcs (TaskerManager        *self,
 
   /* Shared by every task that comes without options of its own: the
    * token is read from the task's function data. */
+  g_mutex_init (&funcs->process_lock);
   funcs->options = tasker_task_options_new ();
   tasker_task_options_set_done_func (funcs->options, token_done_cb, NULL, NULL);
   tasker_task_options_set_event_func (funcs->options, token_event_cb, NULL, NULL);
@@ -346,7 +358,8 @@ tasker_manager_run_coroutine_token (TaskerManager      *self,
  * @self: a #TaskerManager
  * @key: (nullable): a key for the task; a live task with the same key is cancelled
  * @options: (nullable): how the task is named, observed and limited; its
- *   done and event functions are not used
+ *   done and event functions are not used. They are sealed, as by any
+ *   submission: tasks submitted with the same options share one copy of them
  * @entry_point: (nullable): the function to run, as `module:symbol`
  * @args: (nullable): the function's arguments; %NULL means `()`. A floating
  *   reference is sunk.
@@ -388,8 +401,26 @@ tasker_manager_run_process_token (TaskerManager      *self,
   if ((funcs = ref_token_funcs (self, error)) == NULL)
     return NULL;
 
-  /* A process task has no function data: the token rides on its options. */
-  own_options = task_options_new (options, token_call_new (funcs, token));
+  /* The token rides on the task as its function data (a process task has
+   * no function), so that tasks submitted with the same options share one
+   * copy of them: @options are sealed, as by any submission. */
+  if (options == NULL)
+    own_options = g_object_ref (funcs->options);
+  else
+    {
+      _tasker_task_options_seal (options);
+      g_mutex_lock (&funcs->process_lock);
+      if (funcs->process_given != options)
+        {
+          g_set_object (&funcs->process_given, options);
+          g_clear_object (&funcs->process_options);
+          funcs->process_options = task_options_new (options, NULL);
+        }
+      own_options = g_object_ref (funcs->process_options);
+      g_mutex_unlock (&funcs->process_lock);
+    }
 
-  return tasker_manager_run_process (self, key, own_options, entry_point, owned_args, error);
+  return _tasker_manager_run_process_with_data (self, key, own_options, entry_point, owned_args,
+                                                token_call_new (funcs, token), token_call_free,
+                                                error);
 }

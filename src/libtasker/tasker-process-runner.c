@@ -469,8 +469,7 @@ handle_frame (Child           *child,
 
     case TASKER_WORKER_MSG_RESULT:
       {
-        g_autoptr(GVariant) boxed = g_variant_get_child_value (body, 1);
-        g_autoptr(GVariant) result = g_variant_get_variant (boxed);
+        g_autoptr(GVariant) result = _tasker_worker_protocol_get_result (body);
 
         if (!handle_end (child, "RESULT", id, result, NULL, before_cancel))
           return FALSE;
@@ -825,12 +824,24 @@ _tasker_process_runner_schedule (TaskerProcessRunner *self)
         _tasker_process_runner_job_fail_unstarted (job, g_steal_pointer (&error));
     }
 
-  /* What is left waits for a worker; the message is set once per job. */
+  /* What is left waits for a worker; the message is set once per job. The
+   * jobs not shown yet are the queue's tail (those that joined it since),
+   * unless one went elsewhere: then the whole queue is looked at. A burst
+   * of submits must not walk its whole backlog at each wake-up. */
   if (self->n_unshown > 0)
     {
-      for (GList *l = self->waiting.head; l != NULL; l = l->next)
-        show_waiting (l->data);
+      if (self->unshown_inside)
+        {
+          for (GList *l = self->waiting.head; l != NULL; l = l->next)
+            show_waiting (l->data);
+        }
+      else
+        {
+          for (GList *l = self->waiting.tail; l != NULL && !((Job *) l->data)->wait_shown; l = l->prev)
+            show_waiting (l->data);
+        }
       self->n_unshown = 0;
+      self->unshown_inside = FALSE;
     }
 
   trim_pool (self);
@@ -984,6 +995,9 @@ wait_for_worker (TaskerProcessRunner *self,
   for (l = self->waiting.tail; l != NULL; l = l->prev)
     if (((Job *) l->data)->task->policy.priority <= priority)
       break;
+
+  if (!job->wait_shown && l != self->waiting.tail)
+    self->unshown_inside = TRUE;
 
   if (l != NULL)
     g_queue_insert_after (&self->waiting, l, job);

@@ -68,6 +68,7 @@ gboolean             _tasker_worker_protocol_append_run       (GByteArray       
                                                                GVariant             *args,
                                                                guint64               trace_id,
                                                                GError              **error);
+GVariant            *_tasker_worker_protocol_get_result       (GVariant             *body);
 gboolean             _tasker_worker_protocol_append_result    (GByteArray           *out,
                                                                guint64               task_id,
                                                                GVariant             *value,

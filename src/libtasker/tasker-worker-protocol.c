@@ -146,6 +146,37 @@ is_plain_array_result (const guint8 *body,
   return (size - sizeof (guint64) - 3) % sizes[number - numbers] == 0;
 }
 
+/**
+ * _tasker_worker_protocol_get_result:
+ * @body: a RESULT body, `(tv)`, as the decoder gives it
+ *
+ * The result a RESULT body carries. A result of numbers (the "ay" of a
+ * pickle) is read from @body's own bytes, in one value instead of two.
+ *
+ * Returns: (transfer full): the result
+ */
+GVariant *
+_tasker_worker_protocol_get_result (GVariant *body)
+{
+  static const char *const array_types[] = { "ay", "an", "aq", "ai", "au", "ax", "at", "ah", "ad" };
+  static const char        numbers[] = "ynqiuxthd";
+  const guint8            *data = g_variant_get_data (body);
+  gsize                    size = g_variant_get_size (body);
+  g_autoptr(GVariant)      boxed = NULL;
+
+  if (data != NULL && is_plain_array_result (data, size))
+    {
+      g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (body);
+      g_autoptr(GBytes) array = g_bytes_new_from_bytes (bytes, sizeof (guint64), size - sizeof (guint64) - 3);
+      const char *type = array_types[strchr (numbers, data[size - 1]) - numbers];
+
+      return g_variant_ref_sink (g_variant_new_from_bytes ((const GVariantType *) type, array, TRUE));
+    }
+
+  boxed = g_variant_get_child_value (body, 1);
+  return g_variant_get_variant (boxed);
+}
+
 /* Appends a frame around a body's serialised data, which must be in normal
  * form and of the message's body type. */
 static void
@@ -927,7 +958,9 @@ decode_payload (const guint8    *payload,
             (header[0] == TASKER_WORKER_MSG_RESULT &&
              is_plain_array_result (payload + sizeof header, body_size));
 
-  if (!info->nests)
+  /* A RESULT of numbers nests no deeper than (tv), v, array: read as it
+   * is, without the (v) wrapper below (three values fewer per task). */
+  if (!info->nests || (trusted && header[0] == TASKER_WORKER_MSG_RESULT))
     {
       bytes = g_bytes_new (payload + sizeof header, body_size);
       body = g_variant_new_from_bytes ((const GVariantType *) info->body_type, bytes, trusted);

@@ -289,6 +289,55 @@ test_token_process (TestFixture   *f,
   seen_clear (&seen, f->manager);
 }
 
+/* Process tasks submitted with the same options share one copy of them,
+ * the token riding on each task: each done function gets its own token,
+ * the options' settings hold for each, and the options are sealed by their
+ * submission, as by any other. */
+static void
+test_token_process_shared_options (TestFixture   *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) named = tasker_task_options_new ();
+  g_autoptr(TaskerTaskOptions) other = tasker_task_options_new ();
+  g_autoptr(TaskerTask) first = NULL;
+  g_autoptr(TaskerTask) between = NULL;
+  g_autoptr(TaskerTask) again = NULL;
+  g_autoptr(GError) error = NULL;
+  Seen seen;
+
+  seen_init (&seen);
+  set_funcs (f->manager, &seen);
+  tasker_task_options_set_name (named, "shared");
+  tasker_task_options_set_name (other, "other");
+
+  first = tasker_manager_run_process_token (f->manager, NULL, named, "no-colon", NULL, 4, &error);
+  g_assert_no_error (error);
+  between = tasker_manager_run_process_token (f->manager, NULL, other, "no-colon", NULL, 5, &error);
+  g_assert_no_error (error);
+  again = tasker_manager_run_process_token (f->manager, NULL, named, "no-colon", NULL, 6, &error);
+  g_assert_no_error (error);
+
+  TEST_WAIT_UNTIL (f->context, seen.dones[4] == 1 && seen.dones[5] == 1 && seen.dones[6] == 1);
+  g_assert_cmpstr (tasker_task_get_name (first), ==, "shared");
+  g_assert_cmpstr (tasker_task_get_name (between), ==, "other");
+  g_assert_cmpstr (tasker_task_get_name (again), ==, "shared");
+  test_assert_status (first, TASKER_TASK_STATUS_FAILED);
+  test_assert_status (again, TASKER_TASK_STATUS_FAILED);
+  g_assert_cmpint (trace_find (&seen, "done 4"), >=, 0);
+  g_assert_cmpint (trace_find (&seen, "done 6"), >=, 0);
+
+  g_test_expect_message ("Tasker", G_LOG_LEVEL_CRITICAL, "*in use by a submitted task*");
+  tasker_task_options_set_name (named, "changed");
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (tasker_task_options_get_name (named), ==, "shared");
+
+  test_settle (f->manager);
+  g_assert_cmpuint (seen.dones[4], ==, 1);
+  g_assert_cmpuint (seen.dones[5], ==, 1);
+  g_assert_cmpuint (seen.dones[6], ==, 1);
+  seen_clear (&seen, f->manager);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -298,6 +347,7 @@ main (int   argc,
   TEST_ADD ("/Tasker/Manager/token/needs-funcs", test_token_needs_funcs);
   TEST_ADD ("/Tasker/Manager/token/thread-and-coroutine", test_token_thread_and_coroutine);
   TEST_ADD ("/Tasker/Manager/token/pending-cancel-and-refusal", test_token_pending_cancel_and_refusal);
+  TEST_ADD ("/Tasker/Manager/token/process-shared-options", test_token_process_shared_options);
   TEST_ADD ("/Tasker/Manager/token/process", test_token_process);
 
   return g_test_run ();

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "tasker-task-private.h"
+#include "tasker-child-private.h"
 
 static TaskerTask *
 run_process (TestFixture       *f,
@@ -1600,6 +1601,64 @@ test_waiting_for_a_worker_message (TestFixture   *f,
   g_assert_null (tasker_task_get_message (busy));
 }
 
+static gboolean
+all_say_waiting (GPtrArray *tasks)
+{
+  for (guint i = 0; i < tasks->len; i++)
+    if (g_strcmp0 (tasker_task_get_message (g_ptr_array_index (tasks, i)), "Waiting for a free worker") != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* Every task of a backlog that grows over several wake-ups of the runner
+ * says "Waiting for a free worker": those that joined the end of the queue
+ * (the runner looks at the new tail only) and one queued ahead of them by
+ * its priority (then it looks at the whole queue). */
+static void
+test_waiting_message_for_each_of_a_backlog (TestFixture   *f,
+                                            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(TaskerTaskOptions) urgent = test_recorder_options (&f->rec);
+  g_autoptr(TaskerTask) busy = NULL;
+  g_autoptr(TaskerTask) ahead = NULL;
+
+  tasker_manager_set_max_workers (f->manager, 1);
+
+  busy = run_process (f, NULL, NULL, EP ("wait_cancel"), NULL);
+  wait_for_logged_pid (f->context, busy);
+
+  /* The first batch fills the busy worker's own queue (PIPELINE_MAX): the
+   * rest wait in the runner's. */
+  for (guint batch = 0; batch < 3; batch++)
+    {
+      for (guint i = 0; i < (batch == 0 ? PIPELINE_MAX + 4 : 5); i++)
+        g_ptr_array_add (waiting, run_process (f, NULL, NULL, EP ("trivial"), NULL));
+      TEST_WAIT_UNTIL (f->context, all_say_waiting (waiting));
+    }
+
+  tasker_task_options_set_priority (urgent, -10);
+  ahead = run_process (f, NULL, urgent, EP ("trivial"), NULL);
+  g_ptr_array_add (waiting, g_object_ref (ahead));
+  g_ptr_array_add (waiting, run_process (f, NULL, NULL, EP ("trivial"), NULL));
+  TEST_WAIT_UNTIL (f->context, all_say_waiting (waiting));
+
+  for (guint i = 0; i < waiting->len; i++)
+    test_assert_status (g_ptr_array_index (waiting, i), TASKER_TASK_STATUS_PENDING);
+  g_assert_null (tasker_task_get_message (busy));
+
+  tasker_task_cancel (busy);
+  for (guint i = 0; i < waiting->len; i++)
+    wait_done (f, g_ptr_array_index (waiting, i));
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      TaskerTask *task = g_ptr_array_index (waiting, i);
+
+      test_assert_status (task, TASKER_TASK_STATUS_COMPLETED);
+      g_assert_null (tasker_task_get_message (task));
+    }
+}
+
 /* No more than max-workers tasks run at once, each in its own worker. */
 static void
 test_max_workers (TestFixture   *f,
@@ -1924,6 +1983,7 @@ main (int    argc,
   PROC_ADD ("/Tasker/Process/large-result", test_large_result);
   PROC_ADD ("/Tasker/Process/max-workers", test_max_workers);
   PROC_ADD ("/Tasker/Process/waiting-for-a-worker-message", test_waiting_for_a_worker_message);
+  PROC_ADD ("/Tasker/Process/waiting-message-for-each-of-a-backlog", test_waiting_message_for_each_of_a_backlog);
   PROC_ADD ("/Tasker/Process/event-flood-back-pressure", test_event_flood_back_pressure);
   PROC_ADD ("/Tasker/Process/submit-from-thread", test_submit_from_thread);
   PROC_ADD ("/Tasker/Process/worker-own-session", test_worker_own_session);

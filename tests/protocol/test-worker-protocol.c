@@ -926,6 +926,50 @@ test_number_arrays (void)
   }
 }
 
+/* The result a decoded RESULT carries is the one sent, whether it is read
+ * from the body's own bytes (an array of numbers: the "ay" of a pickle) or
+ * taken apart through GLib (anything else). */
+static void
+test_result_of_decoded_body (void)
+{
+  static const guint8 blob[] = { 0x80, 5, 'N', '.' };
+  static const gdouble doubles[] = { 0.5, -2.25 };
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GPtrArray) msgs = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (results, g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, blob, sizeof blob, 1)));
+  g_ptr_array_add (results, g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1)));
+  g_ptr_array_add (results, g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_DOUBLE, doubles,
+                                                                           G_N_ELEMENTS (doubles), sizeof (gdouble))));
+  g_ptr_array_add (results, g_variant_ref_sink (g_variant_new ("(sa{sv})", "nested", NULL)));
+  g_ptr_array_add (results, g_variant_ref_sink (g_variant_new ("ab", NULL)));
+
+  for (guint i = 0; i < results->len; i++)
+    g_assert_true (_tasker_worker_protocol_append (out, TASKER_WORKER_MSG_RESULT,
+                                                   g_variant_new ("(tv)", (guint64) i + 1, g_ptr_array_index (results, i)),
+                                                   NULL));
+
+  msgs = decode_all (out->data, out->len, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (msgs->len, ==, results->len);
+  for (guint i = 0; i < msgs->len; i++)
+    {
+      Msg *msg = g_ptr_array_index (msgs, i);
+      g_autoptr(GVariant) result = _tasker_worker_protocol_get_result (msg->body);
+      GVariant *sent = g_ptr_array_index (results, i);
+      guint64 id;
+
+      g_assert_cmpint (msg->type, ==, TASKER_WORKER_MSG_RESULT);
+      g_variant_get_child (msg->body, 0, "t", &id);
+      g_assert_cmpuint (id, ==, i + 1);
+      g_assert_cmpstr (g_variant_get_type_string (result), ==, g_variant_get_type_string (sent));
+      g_assert_true (g_variant_equal (result, sent));
+      g_assert_false (g_variant_is_floating (result));
+    }
+}
+
 /* The encoder normalises a body made from untrusted data. */
 static void
 test_encoder_normalises (void)
@@ -1317,6 +1361,7 @@ main (int   argc,
   g_test_add_func ("/Tasker/WorkerProtocol/round-trip", test_round_trip);
   g_test_add_func ("/Tasker/WorkerProtocol/fast-builders", test_fast_builders);
   g_test_add_func ("/Tasker/WorkerProtocol/run-and-result-builders", test_run_and_result_builders);
+  g_test_add_func ("/Tasker/WorkerProtocol/result-of-decoded-body", test_result_of_decoded_body);
   g_test_add_func ("/Tasker/WorkerProtocol/run-and-result-too-big", test_run_and_result_too_big);
   g_test_add_func ("/Tasker/WorkerProtocol/hello", test_hello);
   g_test_add_func ("/Tasker/WorkerProtocol/split", test_split);

@@ -107,6 +107,33 @@ def test_rearm_dependants(manager):
     assert manager.rearm_dependants(a, a2) == []
 
 
+def test_rearm_process_dependant(manager):
+    """A process task failed by its dependency is kept for a rearm, which runs
+    it with its function and arguments; one submitted without options has
+    nothing to wait for and ends as it ran."""
+    def fail(c):
+        raise ValueError("no")
+
+    a = manager.run_thread(fail)
+    opts = Tasker.TaskOptions()
+    opts.add_after(a)
+    done = []
+    b = manager.run_process(pyfuncs.quick, "b ran", options=opts, when_done=done.append)
+    plain = manager.run_process(pyfuncs.quick, "plain ran", when_done=done.append)
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert nick(b) == "failed"
+    assert is_tasker_error(b.get_error(), Tasker.Error.DEPENDENCY_FAILED), b.get_error()
+    assert plain.result() == "plain ran"
+
+    a2 = manager.run_thread(lambda c: "a ran")
+    rearmed = manager.rearm_dependants(a, a2)
+    assert len(rearmed) == 1
+    assert manager.wait_until_settled(SETTLE_MS)
+    assert rearmed[0].result() == "b ran"
+    assert sorted(t.get_id() for t in done) == sorted([b.get_id(), plain.get_id(),
+                                                       rearmed[0].get_id()])
+
+
 def test_process_and_coroutine_wait(ctx, manager, gate):
     """A process task and a coroutine wait like a thread task."""
     a = manager.run_thread(lambda c: gate.wait_released())

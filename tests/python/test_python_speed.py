@@ -276,3 +276,19 @@ def test_pool_threads_keep_no_python_thread_state(ctx, manager):
             (python_thread_states(), before_states)
     finally:
         GLib.ThreadPool.set_max_unused_threads(old_unused)
+
+
+def test_names_read_per_task_are_the_modules_own():
+    """`Tasker.TaskStatus` and the other names a done function reads are set on the
+    module (no AttributeError raised and caught on each read through PyGObject's
+    proxy), and are the typelib's own types."""
+    from gi.repository import Tasker
+    from gi.module import get_introspection_module
+
+    typelib = get_introspection_module("Tasker")
+    for name in ("TaskStatus", "TaskKind", "Error", "TaskOptions"):
+        assert name in vars(Tasker), name
+        assert getattr(Tasker, name) is getattr(typelib, name), name
+    assert Tasker.TaskStatus.COMPLETED == typelib.TaskStatus.COMPLETED
+    assert Tasker.Error.FAILED == typelib.Error.FAILED
+    assert isinstance(Tasker.TaskOptions.new(), typelib.TaskOptions)

@@ -905,6 +905,29 @@ def test_run_not_read_without_glib_unless_normal(worker, payload, message):
     assert message in worker.stderr()
 
 
+@pytest.mark.parametrize("size", [3, 300, 70000])
+def test_run_like_the_last_one_read(size):
+    """A RUN equal to the last one read but for its ids (a backlog of one
+    function) is read to its own ids, with the last one's entry point and
+    arguments; one that differs anywhere else is read in full, and what the
+    checks reject is still rejected right after a good one."""
+    module = load_worker_module()
+    args = bytes((i * 5) & 0xFF for i in range(size))
+    first = module.decode_run_fast(encode(RUN, run_body(9, args, "m:f", 77))[4:])
+    again = module.decode_run_fast(encode(RUN, run_body(10, args, "m:f", 0xFFFFFFFFFFFFFFFF))[4:])
+    assert (again.task_id, again.entry_point, again.args, again.trace_id) == \
+        (10, "m:f", args, 0xFFFFFFFFFFFFFFFF)
+    assert again.args is first.args
+    other = module.decode_run_fast(encode(RUN, run_body(11, args, "m:g", 78))[4:])
+    assert (other.task_id, other.entry_point, other.args, other.trace_id) == (11, "m:g", args, 78)
+    changed = bytes([args[0] ^ 1]) + args[1:]
+    other = module.decode_run_fast(encode(RUN, run_body(12, changed, "m:g", 79))[4:])
+    assert (other.task_id, other.args, other.trace_id) == (12, changed, 79)
+    for payload, _ in not_normal_runs():
+        module.decode_run_fast(encode(RUN, run_body(5, b"abc", "m:f"))[4:])
+        assert module.decode_run_fast(payload) is None
+
+
 def test_run_read_without_glib_never_disagrees():
     """RUN frames with bytes changed at random: the fast path never raises,
     and what it accepts GLib accepts too, with the same values."""
