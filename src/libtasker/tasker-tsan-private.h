@@ -48,6 +48,26 @@ tasker_tsan_mutex_unlock (GMutex *mutex)
   g_mutex_unlock (mutex);
 }
 
+/* GMutexLocker's inline functions call the real lock and unlock, and its
+ * g_autoptr() cleanup cannot be wrapped: a locker of our own type stands in
+ * for it (g_autoptr(GMutexLocker) names it through the macro below). */
+typedef GMutex TaskerTsanMutexLocker;
+
+static inline TaskerTsanMutexLocker *
+tasker_tsan_mutex_locker_new (GMutex *mutex)
+{
+  tasker_tsan_mutex_lock (mutex);
+  return mutex;
+}
+
+static inline void
+tasker_tsan_mutex_locker_free (TaskerTsanMutexLocker *locker)
+{
+  tasker_tsan_mutex_unlock (locker);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TaskerTsanMutexLocker, tasker_tsan_mutex_locker_free)
+
 /* A wait unlocks the mutex and locks it again. */
 static inline void
 tasker_tsan_cond_wait (GCond  *cond,
@@ -209,6 +229,9 @@ tasker_tsan_task_propagate_boolean (GTask   *task,
 #define g_mutex_lock(m)                 tasker_tsan_mutex_lock (m)
 #define g_mutex_trylock(m)              tasker_tsan_mutex_trylock (m)
 #define g_mutex_unlock(m)               tasker_tsan_mutex_unlock (m)
+#define GMutexLocker                    TaskerTsanMutexLocker
+#define g_mutex_locker_new(m)           tasker_tsan_mutex_locker_new (m)
+#define g_mutex_locker_free(l)          tasker_tsan_mutex_locker_free (l)
 #define g_cond_wait(c, m)               tasker_tsan_cond_wait ((c), (m))
 #define g_cond_wait_until(c, m, t)      tasker_tsan_cond_wait_until ((c), (m), (t))
 #define g_thread_pool_new(f, d, n, x, e) tasker_tsan_thread_pool_new ((f), (d), (n), (x), (e))

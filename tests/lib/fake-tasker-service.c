@@ -231,7 +231,9 @@ service_thread (gpointer user_data)
     ;
   g_dbus_connection_flush_sync (self->connection, NULL, NULL);
   g_dbus_connection_close_sync (self->connection, NULL, NULL);
-  g_clear_object (&self->connection);
+  /* The connection is released after the join: the test's thread reads
+   * the pointer (fake_service_set_cancel_requested), and only the join
+   * orders that read before a write here for ThreadSanitizer. */
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }
@@ -262,6 +264,7 @@ fake_service_free (FakeService *self)
 {
   g_main_context_invoke (self->context, quit_cb, self);
   g_thread_join (self->thread);
+  g_clear_object (&self->connection);
   g_clear_pointer (&self->node, g_dbus_node_info_unref);
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
