@@ -2,7 +2,9 @@
 # test-atspi.py — AT-SPI smoke test of the real application: start `tasker`,
 # add a long command from the command line (forwarded to the running
 # instance), find the row's Cancel button by its accessible name, click it
-# through its accessible action, and see the task end cancelled.
+# through its accessible action, and see the task end cancelled. Then the
+# same for another program's task (CreateTask from this process): the click
+# reaches the program as CancelRequested, and its Complete ends it cancelled.
 #
 # Runs itself under `xvfb-run -a … dbus-run-session --` when there is no
 # display (clicks go through the accessible "click" action, not coordinates:
@@ -32,6 +34,7 @@ import tempfile
 import time
 
 TASKER = os.environ["TASKER_BIN"]
+APP_ID = os.environ["TASKER_APP_ID"]
 DEADLINE_S = 30
 
 
@@ -128,6 +131,13 @@ def find_all(node, predicate, found=None):
     return found
 
 
+def call(connection, path, interface, method, args, reply_type):
+    from gi.repository import Gio, GLib
+    return connection.call_sync(APP_ID, path, interface, method, args,
+                                GLib.VariantType(reply_type) if reply_type else None,
+                                Gio.DBusCallFlags.NONE, DEADLINE_S * 1000, None)
+
+
 def click(node):
     action = node.queryAction()
     for i in range(action.nActions):
@@ -139,7 +149,7 @@ def click(node):
 
 def main():
     reexec_headless()
-    print("1..1", flush=True)
+    print("1..2", flush=True)
 
     # Before anything else touches the display; never closed (see hold_display()).
     hold_display()
@@ -185,6 +195,35 @@ def main():
         wait_for("the task shown as cancelled",
                  lambda: find_all(tasker, lambda n: n.name == "Cancelled"), timeout=120)
         print("ok 1 /Tasker/ATSPI/cancel-button", flush=True)
+
+        # Another program's task: this process reports it, owning it by its connection.
+        from gi.repository import Gio, GLib
+        program = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        path, task_id = call(program, "/io/github/tasker/Tasker", "io.github.tasker.Tasker1",
+                             "CreateTask",
+                             GLib.Variant("(sa{sv})", ("Another program's job",
+                                                       {"message": GLib.Variant("s", "Copying")})),
+                             "(ot)").unpack()
+
+        def cancel_requested():
+            return call(program, path, "org.freedesktop.DBus.Properties", "Get",
+                        GLib.Variant("(ss)", ("io.github.tasker.Tasker1.Task", "CancelRequested")),
+                        "(v)").unpack()[0]
+
+        # The first task's Cancel is gone with it: this one is the external task's.
+        buttons = wait_for("the external task's Cancel button", cancel_buttons, timeout=120)
+        assert not cancel_requested()
+        click(buttons[0])
+        wait_for("the program told to stop (CancelRequested)", cancel_requested, timeout=60)
+        call(program, path, "io.github.tasker.Tasker1.Task", "Complete", None, None)
+
+        def status():
+            return call(program, "/io/github/tasker/Tasker", "io.github.tasker.Tasker1", "GetTask",
+                        GLib.Variant("(t)", (task_id,)), "(a{sv})").unpack()[0]["status"]
+
+        wait_for("the external task cancelled", lambda: status() == "cancelled", timeout=60)
+        wait_for("no Cancel button left in the window", lambda: not cancel_buttons(), timeout=120)
+        print("ok 2 /Tasker/ATSPI/external-task-cancel-button", flush=True)
     finally:
         app.terminate()
         try:
