@@ -1324,10 +1324,9 @@ test_window (Fixture       *f,
   reply = report (f, f->client, id, "Complete", NULL);
   UI_TEST_WAIT_UNTIL (tasker_task_is_final (task), 5);
   g_assert_cmpint (tasker_task_get_status (task), ==, TASKER_TASK_STATUS_CANCELLED);
-  ui_test_sleep (100);
   row = tasker_app_window_find_row (window, task);
+  UI_TEST_WAIT_UNTIL (!gtk_widget_get_visible (tasker_app_task_row_get_cancel_button (row)), 5);
   g_assert_false (gtk_widget_get_visible (tasker_app_task_row_get_rerun_button (row)));
-  g_assert_false (gtk_widget_get_visible (tasker_app_task_row_get_cancel_button (row)));
 
   /* The details' Cancel asks too; the program's Fail ends it CANCELLED. */
   id = create_task (f, f->client, "Another job", NULL);
