@@ -116,25 +116,9 @@ call_fails (Fixture         *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = call_on (f, f->client, method, parameters, &error);
-  g_autofree char *remote = NULL;
-  static const char *names[] = { "Failed", "NoSuchTask", "InvalidArgument", "QueueFull", "ShuttingDown" };
-  g_autofree char *expected_name = g_strconcat (IFACE ".Error.", names[code], NULL);
 
   g_assert_null (reply);
-  g_assert_nonnull (error);
-  remote = g_dbus_error_get_remote_error (error);
-  g_assert_cmpstr (remote, ==, expected_name);
-  /* Registered: the same domain and code on this side. */
-  g_assert_error (error, TASKER_DBUS_ERROR, (int) code);
-  g_dbus_error_strip_remote_error (error);
-  if (g_str_has_suffix (message, "…"))
-    {
-      g_autofree char *prefix = g_strndup (message, strlen (message) - strlen ("…"));
-
-      g_assert_true (g_str_has_prefix (error->message, prefix));
-    }
-  else
-    g_assert_cmpstr (error->message, ==, message);
+  ui_test_assert_dbus_error (error, code, message);
 }
 
 /* AddCommand of @argv in the work directory, with @options (floating, or

@@ -62,25 +62,6 @@ app_free_with_dir (TaskerAppApplication *app)
   ui_test_remove_dir (dir);
 }
 
-/* A connection of its own to the test's session bus, as another program
- * would have. */
-static GDBusConnection *
-bus_client_new (void)
-{
-  g_autofree char *address = NULL;
-  g_autoptr(GError) error = NULL;
-  GDBusConnection *connection;
-
-  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-  connection = g_dbus_connection_new_for_address_sync (address,
-                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                       NULL, NULL, &error);
-  g_assert_no_error (error);
-  return connection;
-}
-
 /* ---------------------------------------------------------------------- */
 /* The dock: a client of its own on the test bus, as a dock would be. */
 
@@ -142,7 +123,7 @@ dock_new (TaskerAppApplication *app)
   g_autofree char *path = NULL;
   Dock *dock = g_new0 (Dock, 1);
 
-  dock->connection = bus_client_new ();
+  dock->connection = ui_test_bus_client_new ();
   dock->updates = g_ptr_array_new_with_free_func (update_free);
   path = g_strconcat (g_application_get_dbus_object_path (G_APPLICATION (app)), "/LauncherEntry", NULL);
   dock->subscription = g_dbus_connection_signal_subscribe (dock->connection, NULL, LAUNCHER_ENTRY_INTERFACE,
@@ -441,7 +422,7 @@ sm_thread (gpointer data)
 
   g_main_context_push_thread_default (sm.context);
 
-  connection = bus_client_new ();
+  connection = ui_test_bus_client_new ();
   registration = ui_test_serve (connection, "org.gnome.SessionManager", "/org/gnome/SessionManager",
                                 sm_xml, &vtable);
 

@@ -178,35 +178,6 @@ report (Fixture         *f,
   return reply;
 }
 
-/* @error is the interface's @code with @message (a prefix when it ends
- * with "…"). */
-static void
-assert_dbus_error (GError          *error,
-                   TaskerDBusError  code,
-                   const char      *message)
-{
-  static const char *names[] = {
-    "Failed", "NoSuchTask", "InvalidArgument", "QueueFull", "ShuttingDown",
-    "AccessDenied", "TaskEnded", "LimitExceeded",
-  };
-  g_autofree char *remote = NULL;
-  g_autofree char *expected_name = g_strconcat (IFACE ".Error.", names[code], NULL);
-
-  g_assert_nonnull (error);
-  remote = g_dbus_error_get_remote_error (error);
-  g_assert_cmpstr (remote, ==, expected_name);
-  g_assert_error (error, TASKER_DBUS_ERROR, (int) code);
-  g_dbus_error_strip_remote_error (error);
-  if (g_str_has_suffix (message, "…"))
-    {
-      g_autofree char *prefix = g_strndup (message, strlen (message) - strlen ("…"));
-
-      g_assert_true (g_str_has_prefix (error->message, prefix));
-    }
-  else
-    g_assert_cmpstr (error->message, ==, message);
-}
-
 static void
 call_fails_at (Fixture         *f,
                GDBusConnection *connection,
@@ -221,7 +192,7 @@ call_fails_at (Fixture         *f,
   g_autoptr(GVariant) reply = call_full (f, connection, path, iface, method, parameters, &error);
 
   g_assert_null (reply);
-  assert_dbus_error (error, code, message);
+  ui_test_assert_dbus_error (error, code, message);
 }
 
 static void

@@ -15,6 +15,8 @@
 
 #include <glib/gstdio.h>
 
+#include "tasker-dbus-error.h"
+
 #include "ui-test.h"
 
 static guint n_notifications;
@@ -857,4 +859,29 @@ ui_test_bus_call (GDBusConnection  *connection,
   if (reply.error != NULL)
     g_propagate_error (error, reply.error);
   return reply.reply;
+}
+
+void
+ui_test_assert_dbus_error (GError     *error,
+                           int         code,
+                           const char *message)
+{
+  g_autoptr(GError) expected = g_error_new_literal (TASKER_DBUS_ERROR, code, "");
+  g_autofree char *expected_name = g_dbus_error_encode_gerror (expected);
+  g_autofree char *remote = NULL;
+
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, expected_name);
+  /* Registered: the same domain and code on this side. */
+  g_assert_error (error, TASKER_DBUS_ERROR, code);
+  g_dbus_error_strip_remote_error (error);
+  if (g_str_has_suffix (message, "…"))
+    {
+      g_autofree char *prefix = g_strndup (message, strlen (message) - strlen ("…"));
+
+      g_assert_true (g_str_has_prefix (error->message, prefix));
+    }
+  else
+    g_assert_cmpstr (error->message, ==, message);
 }

@@ -175,6 +175,11 @@ GVariant          *ui_test_bus_call       (GDBusConnection    *connection,
                                            GVariant           *parameters,
                                            int                 timeout_ms,
                                            GError            **error);
+/* @error is io.github.tasker.Tasker1's error @code (TaskerDBusError) under
+ * its registered D-Bus name, with @message (a prefix when it ends with "…"). */
+void               ui_test_assert_dbus_error (GError         *error,
+                                              int             code,
+                                              const char     *message);
 /* An array for ui_test_record_signals(), which frees its signals. */
 GPtrArray         *ui_test_signals_new    (void);
 /* Appends to @signals (from ui_test_signals_new()) every signal @sender
