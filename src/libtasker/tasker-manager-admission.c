@@ -103,8 +103,7 @@ _tasker_manager_start_attempt_locked (TaskerManager *self,
       _tasker_task_store_manager_message (task, NULL) &&
       !__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
     {
-      g_ptr_array_add (self->dirty, g_object_ref (task));
-      _tasker_manager_wake_later_locked (self);
+      _tasker_manager_push_dirty_locked (self, g_object_ref (task));
     }
 
   if (task->kind == TASKER_TASK_KIND_THREAD && task->func != NULL)
@@ -116,8 +115,7 @@ _tasker_manager_start_attempt_locked (TaskerManager *self,
           task->slot.counted &&
           !__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
         {
-          g_ptr_array_add (self->dirty, g_object_ref (task));
-          _tasker_manager_wake_later_locked (self);
+          _tasker_manager_push_dirty_locked (self, g_object_ref (task));
         }
     }
   else if (task->call != NULL)
@@ -138,8 +136,7 @@ _tasker_manager_set_message_locked (TaskerManager *self,
   if (_tasker_task_store_manager_message (task, message) &&
       !__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
     {
-      g_ptr_array_add (self->dirty, g_object_ref (task));
-      _tasker_manager_wake_later_locked (self);
+      _tasker_manager_push_dirty_locked (self, g_object_ref (task));
     }
 }
 

@@ -76,13 +76,44 @@ _tasker_manager_push_msg_locked (TaskerManager *self,
 {
   Msg msg = {
     .type = type,
-    .task = type == MSG_RETURNED ? task : g_object_ref (task),
+    .task = g_object_ref (task),
     .name = g_strdup (name),
     .data = data != NULL ? g_variant_ref (data) : NULL,
   };
 
   g_array_append_val (self->inbox, msg);
   _tasker_manager_wake_now_locked (self);
+}
+
+/* The runners' reports go on two lock-free stacks, linked through the tasks:
+ * a pool thread reports a start (dirty) or a return without the manager's
+ * lock, which a submit holds, so that the pool threads do not queue behind
+ * every submit (and each submit then wake them). Any thread pushes; the
+ * manager's context takes a whole stack at once, so no entry is ever popped
+ * alone (no ABA). Returns whether the stack was empty: that pusher wakes the
+ * manager's context, whose taking (take_shared_work()) comes after it clears
+ * its wake state. */
+static gboolean
+task_stack_push (TaskerTask **stack,
+                 TaskerTask  *task,
+                 TaskerTask **link)
+{
+  TaskerTask *head = __atomic_load_n (stack, __ATOMIC_RELAXED);
+
+  do
+    *link = head;
+  while (!__atomic_compare_exchange_n (stack, &head, task, TRUE, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+
+  return head == NULL;
+}
+
+/* Takes over a reference to @task, which has its dirty mark. */
+void
+_tasker_manager_push_dirty_locked (TaskerManager *self,
+                                   TaskerTask    *task)
+{
+  task_stack_push (&self->dirty_stack, task, &task->dirty_next);
+  _tasker_manager_wake_later_locked (self);
 }
 
 double
@@ -131,10 +162,7 @@ _tasker_manager_sync_task_quietly (TaskerManager *self,
                                    TaskerTask    *task)
 {
   double old_progress = task->progress;
-  guint changed;
-
-  __atomic_store_n (&task->dirty, FALSE, __ATOMIC_SEQ_CST);
-  changed = _tasker_task_sync (task);
+  guint changed = _tasker_task_sync (task);
 
   if (changed != 0)
     {
@@ -268,6 +296,9 @@ static void
 take_shared_work (TaskerManager *self,
                   gint64         now)
 {
+  TaskerTask *dirty, *returned;
+  guint n_returned;
+
   g_mutex_lock (&self->lock);
   g_source_set_ready_time (self->source, -1);
   self->wake = WAKE_NONE;
@@ -279,18 +310,41 @@ take_shared_work (TaskerManager *self,
       self->submitted = self->work_submitted;
       self->work_submitted = swap;
     }
-  if (self->dirty->len > 0)
-    {
-      GPtrArray *swap = self->dirty;
-      self->dirty = self->work_dirty;
-      self->work_dirty = swap;
-    }
   if (self->inbox->len > 0)
     {
       g_array_append_vals (self->work_inbox, self->inbox->data, self->inbox->len);
       g_array_set_size (self->inbox, 0);
     }
+  /* The stacks after the wake state is cleared: a push that finds one
+   * empty from now on wakes us again. */
+  dirty = __atomic_exchange_n (&self->dirty_stack, NULL, __ATOMIC_ACQUIRE);
+  returned = __atomic_exchange_n (&self->returned_stack, NULL, __ATOMIC_ACQUIRE);
   g_mutex_unlock (&self->lock);
+
+  /* In the order they were pushed. work_dirty is empty between dispatches. */
+  for (TaskerTask *task = dirty; task != NULL; task = task->dirty_next)
+    g_ptr_array_add (self->work_dirty, task);
+  for (guint i = 0, j = self->work_dirty->len; i + 1 < j; i++, j--)
+    {
+      gpointer swap = self->work_dirty->pdata[i];
+      self->work_dirty->pdata[i] = self->work_dirty->pdata[j - 1];
+      self->work_dirty->pdata[j - 1] = swap;
+    }
+
+  /* After the inbox: a task's events, queued before its function returned,
+   * are delivered before its end. What was queued after the return (a
+   * cancel) changes nothing of how the task ends, which its return decided. */
+  n_returned = 0;
+  for (TaskerTask *task = returned; task != NULL; task = task->returned_next)
+    n_returned++;
+  if (n_returned > 0)
+    {
+      guint end = self->work_inbox->len + n_returned;
+
+      g_array_set_size (self->work_inbox, end);
+      for (TaskerTask *task = returned; task != NULL; task = task->returned_next)
+        g_array_index (self->work_inbox, Msg, --end) = (Msg) { .type = MSG_RETURNED, .task = task };
+    }
 }
 
 /* New tasks join the live list and the batch. */
@@ -343,6 +397,10 @@ sync_dirty (TaskerManager *self)
       TaskerTask *task = g_ptr_array_index (self->work_dirty, i);
       double before = task->progress;
 
+      /* Off the stack: the next report pushes it again. Only here, where it
+       * leaves the stack: a mark cleared while the task is still on it
+       * would let it be pushed twice, and its link would make a loop. */
+      __atomic_store_n (&task->dirty, FALSE, __ATOMIC_SEQ_CST);
       _tasker_manager_sync_task (self, task);
       if (task->progress != before)
         g_ptr_array_add (self->recheck, g_object_ref (task));
@@ -480,10 +538,12 @@ void
 _tasker_manager_task_dirty_take (TaskerManager *self,
                                  TaskerTask    *task)
 {
-  g_mutex_lock (&self->lock);
-  g_ptr_array_add (self->dirty, task);
-  _tasker_manager_wake_later_locked (self);
-  g_mutex_unlock (&self->lock);
+  if (task_stack_push (&self->dirty_stack, task, &task->dirty_next))
+    {
+      g_mutex_lock (&self->lock);
+      _tasker_manager_wake_later_locked (self);
+      g_mutex_unlock (&self->lock);
+    }
 }
 
 void
@@ -492,7 +552,7 @@ _tasker_manager_task_flush (TaskerManager *self,
 {
   g_mutex_lock (&self->lock);
   if (!__atomic_exchange_n (&task->dirty, TRUE, __ATOMIC_ACQ_REL))
-    g_ptr_array_add (self->dirty, g_object_ref (task));
+    task_stack_push (&self->dirty_stack, g_object_ref (task), &task->dirty_next);
   _tasker_manager_wake_now_locked (self);
   g_mutex_unlock (&self->lock);
 }
@@ -570,9 +630,12 @@ void
 _tasker_manager_task_returned (TaskerManager *self,
                                TaskerTask    *task)
 {
-  g_mutex_lock (&self->lock);
-  _tasker_manager_push_msg_locked (self, MSG_RETURNED, task, NULL, NULL);
-  g_mutex_unlock (&self->lock);
+  if (task_stack_push (&self->returned_stack, task, &task->returned_next))
+    {
+      g_mutex_lock (&self->lock);
+      _tasker_manager_wake_now_locked (self);
+      g_mutex_unlock (&self->lock);
+    }
 }
 
 /* The manager's task sink. @dirty and @returned come from the task's runner

@@ -120,7 +120,8 @@ struct _TaskerManager
   GCond               events_cond;        /* a task's undelivered events went down to half the bound */
   GHashTable         *keys;               /* (owned) key → live task (borrowed), protected by @lock */
   GPtrArray          *submitted;          /* (owned) (element-type TaskerTask) the manager's references, protected by @lock */
-  GPtrArray          *dirty;              /* (owned) (element-type TaskerTask) protected by @lock */
+  TaskerTask         *dirty_stack;        /* (atomic) (owned) tasks to sync, linked by dirty_next */
+  TaskerTask         *returned_stack;     /* (atomic) tasks whose function returned, linked by returned_next */
   GArray             *inbox;              /* (owned) (element-type Msg) protected by @lock */
   TaskerTask         *unfinished;         /* head of the list of unfinished tasks, protected by @lock */
   guint               n_unfinished;       /* protected by @lock */
@@ -205,6 +206,8 @@ void     _tasker_manager_notify_on_context       (TaskerManager *self,
                                                   guint          prop_id);
 void     _tasker_manager_wake_now_locked         (TaskerManager *self);
 void     _tasker_manager_wake_later_locked       (TaskerManager *self);
+void     _tasker_manager_push_dirty_locked       (TaskerManager *self,
+                                                  TaskerTask    *task);
 void     _tasker_manager_push_msg_locked         (TaskerManager *self,
                                                   MsgType        type,
                                                   TaskerTask    *task,

@@ -97,7 +97,11 @@ tasker_manager_finalize (GObject *object)
   _tasker_policy_clear (&self->default_policy);
   g_clear_pointer (&self->submitted, g_ptr_array_unref);
   g_clear_pointer (&self->work_submitted, g_ptr_array_unref);
-  g_clear_pointer (&self->dirty, g_ptr_array_unref);
+  for (TaskerTask *task = g_steal_pointer (&self->dirty_stack), *next; task != NULL; task = next)
+    {
+      next = task->dirty_next;
+      g_object_unref (task);
+    }
   g_clear_pointer (&self->work_dirty, g_ptr_array_unref);
   g_clear_pointer (&self->recheck, g_ptr_array_unref);
   g_clear_pointer (&self->inbox, g_array_unref);
@@ -539,7 +543,6 @@ tasker_manager_init (TaskerManager *self)
   self->keys = g_hash_table_new (g_str_hash, g_str_equal);
   self->submitted = g_ptr_array_new ();
   self->work_submitted = g_ptr_array_new ();
-  self->dirty = g_ptr_array_new_with_free_func (g_object_unref);
   self->work_dirty = g_ptr_array_new_with_free_func (g_object_unref);
   self->recheck = g_ptr_array_new_with_free_func (g_object_unref);
   self->inbox = g_array_new (FALSE, FALSE, sizeof (Msg));

@@ -75,6 +75,10 @@ typedef struct _TaskerQueue TaskerQueue;
  *    in @slot, the children and first child error in @tree, the event
  *    counts. Runners take it only through the task's sink;
  *  - the runner's lock: @runner_next (the thread runner's queue);
+ *  - @dirty_next and @returned_next: the links of the manager's lock-free
+ *    stacks, written by the one thread that pushes the task (the one that
+ *    set @dirty, the one whose function returned), read by the manager's
+ *    context once it has taken the stack;
  *  - the task's own @lock: what its function shares with everyone (message,
  *    cancellable, cancel reason, log, and the return/final bits);
  *  - atomics, each through one API only: g_atomic_int_* for @run_state,
@@ -207,12 +211,14 @@ struct _TaskerTask
   /* Shared with the task's function. */
   GMutex              lock;
   TaskerTask         *runner_next;      /* protected by the thread runner's lock */
+  TaskerTask         *dirty_next;       /* the manager's dirty stack, written by whoever set @dirty */
+  TaskerTask         *returned_next;    /* the manager's returned stack, written by the returning thread */
   gint64              shared_started_time; /* written before run_state is published */
   int                 run_state;        /* (atomic) TASKER_RUN_STATE_* */
   int                 waits_for;        /* (atomic) TASKER_WAIT_*, set by its runner for this attempt */
   int                 cancel_requested; /* (atomic) */
   int                 shutdown_cancelled; /* (atomic) the manager's shutdown, not anyone before it, cancelled it */
-  int                 dirty;            /* (atomic) queued for a sync on the manager's context */
+  int                 dirty;            /* (atomic) on the manager's dirty stack, or taken from it and not synced yet */
   guint64             shared_progress;  /* (atomic) bits of a double in [0, 1] */
   int                 exit_status;      /* (atomic) a command's last attempt's, -1 for none */
   char               *shared_message;   /* (owned) (nullable) protected by @lock */

@@ -1391,6 +1391,70 @@ progress_stored_during_a_sync_is_not_lost (void)
 
 typedef struct
 {
+  TaskerContext *parent;
+  guint          n_reports;
+} Report;
+
+static void
+report_parent_progress (GObject    *child,
+                        GParamSpec *pspec,
+                        gpointer    data)
+{
+  Report *report = data;
+
+  report->n_reports++;
+  tasker_context_set_progress (report->parent, report->n_reports / 10.0);
+}
+
+/* A task stays marked dirty until a dispatch takes it off the manager's
+ * stack, however often it is synced meanwhile. Here a parent reports, from
+ * its first child's notify, within the dispatch that then syncs it for its
+ * second child, and reports again from that child's notify. Were the second
+ * sync to clear the mark, the parent would be pushed twice, its link would
+ * point at itself and the next dispatch would never end. */
+static void
+test_marked_task_synced_elsewhere (TestFixture   *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(TaskerTaskOptions) parent_options = tasker_task_options_new ();
+  g_autoptr(TaskerTaskOptions) child_options = tasker_task_options_new ();
+  g_autoptr(TaskerTask) parent = NULL;
+  TaskerTask *children[2];
+  TaskerContext *child_contexts[2] = { NULL, NULL };
+  Report report = { NULL, 0 };
+
+  tasker_task_options_set_children_weight (parent_options, 0.5);
+  parent = test_add_coroutine (f->manager, NULL, parent_options, test_capture_context_cb, &report.parent);
+  TEST_WAIT_UNTIL (f->context, report.parent != NULL);
+
+  tasker_task_options_set_parent (child_options, parent);
+  for (guint i = 0; i < 2; i++)
+    {
+      children[i] = test_add_coroutine (f->manager, NULL, child_options, test_capture_context_cb, &child_contexts[i]);
+      TEST_WAIT_UNTIL (f->context, child_contexts[i] != NULL);
+      g_signal_connect (children[i], "notify::progress", G_CALLBACK (report_parent_progress), &report);
+    }
+  /* Both children's reports reach the same dispatch. */
+  tasker_context_set_progress (child_contexts[0], 0.5);
+  tasker_context_set_progress (child_contexts[1], 0.5);
+  TEST_WAIT_UNTIL (f->context, report.n_reports == 2);
+  TEST_WAIT_UNTIL (f->context, tasker_task_get_progress (parent) == 0.5 * 0.2 + 0.5 * 0.5);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      tasker_context_return_value (child_contexts[i], NULL);
+      g_clear_object (&child_contexts[i]);
+      g_signal_handlers_disconnect_by_data (children[i], &report);
+      g_object_unref (children[i]);
+    }
+  tasker_context_return_value (report.parent, NULL);
+  g_clear_object (&report.parent);
+  test_settle (f->manager);
+  test_assert_status (parent, TASKER_TASK_STATUS_COMPLETED);
+}
+
+typedef struct
+{
   TaskerManager *manager;
   guint          n;            /* events to send */
   int            sent;         /* (atomic) send_event calls returned */
@@ -1552,6 +1616,7 @@ main (int   argc,
   TEST_ADD ("/Tasker/Delivery/tasks-model", test_tasks_model);
   TEST_ADD ("/Tasker/Delivery/batch-progress", test_batch_progress);
   TEST_ADD ("/Tasker/Delivery/notify-on-context", test_notify_on_context);
+  TEST_ADD ("/Tasker/Delivery/marked-task-synced-elsewhere", test_marked_task_synced_elsewhere);
   g_test_add_func ("/Tasker/Delivery/live-list-removals-in-any-order", live_list_removals_in_any_order);
   g_test_add_func ("/Tasker/Delivery/updates-coalesced", updates_are_coalesced);
   g_test_add_func ("/Tasker/Delivery/flush-beats-long-interval", flush_delivers_now);

@@ -919,6 +919,38 @@ test_lingering_thread_misses_nothing (TestFixture   *f,
   g_assert_cmpint (g_atomic_int_get (&calls), ==, (int) n);
 }
 
+/* The pool threads report returns on a stack that the manager's context
+ * takes whole: the done functions still run in the order the functions
+ * returned, here the order of submission (one thread). All of them return
+ * while this thread stays away from the main loop, so that one dispatch
+ * finds most of them at once. */
+static void
+test_done_in_return_order (TestFixture   *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 deadline = g_get_monotonic_time () + (gint64) test_timeout_ms () * 1000;
+  guint n = 64;
+  int calls = 0;
+
+  tasker_manager_set_max_threads (f->manager, 1);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (tasks, test_run_thread (f->manager, NULL, f->options, count_call_cb, &calls));
+  while (g_atomic_int_get (&calls) < (int) n)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_thread_yield ();
+    }
+  TEST_WAIT_UNTIL (f->context, all_final (tasks));
+
+  g_mutex_lock (&f->rec.lock);
+  g_assert_cmpuint (f->rec.done->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (g_array_index (f->rec.done, guint64, i), ==,
+                      tasker_task_get_id (g_ptr_array_index (tasks, i)));
+  g_mutex_unlock (&f->rec.lock);
+}
+
 /* Raising max-threads puts waiting tasks to work at once. */
 static void
 test_max_threads_raised (TestFixture   *f,
@@ -1546,6 +1578,7 @@ main (int   argc,
   TEST_ADD ("/Tasker/Threads/max-threads-raised", test_max_threads_raised);
   TEST_ADD ("/Tasker/Threads/kept-recycled-context-holds-task", test_kept_recycled_context_holds_task);
   TEST_ADD ("/Tasker/Threads/lingering-thread-misses-nothing", test_lingering_thread_misses_nothing);
+  TEST_ADD ("/Tasker/Threads/done-in-return-order", test_done_in_return_order);
   TEST_ADD ("/Tasker/Threads/task-references-released", test_task_references_released);
   TEST_ADD ("/Tasker/Threads/where-functions-run", test_where_functions_run);
   TEST_ADD ("/Tasker/Threads/dup-message-any-thread", test_dup_message_any_thread);
