@@ -75,19 +75,40 @@ static void
 push_log_line_locked (TaskerTask *self,
                       char       *line)
 {
-  g_queue_push_tail (&self->log, line);
-  self->log_bytes += strlen (line);
+  TaskerTaskLogLines *log = self->log;
 
-  while (self->log.length > 1 &&
-         ((self->log_max_lines > 0 && self->log.length > self->log_max_lines) ||
-          (self->log_max_bytes > 0 && self->log_bytes > self->log_max_bytes)))
+  if (log == NULL)
+    log = self->log = g_new0 (TaskerTaskLogLines, 1);
+
+  g_queue_push_tail (&log->lines, line);
+  log->bytes += strlen (line);
+
+  while (log->lines.length > 1 &&
+         ((self->log_max_lines > 0 && log->lines.length > self->log_max_lines) ||
+          (self->log_max_bytes > 0 && log->bytes > self->log_max_bytes)))
     {
-      char *oldest = g_queue_pop_head (&self->log);
+      char *oldest = g_queue_pop_head (&log->lines);
 
-      self->log_bytes -= strlen (oldest);
-      self->log_dropped++;
+      log->bytes -= strlen (oldest);
+      log->dropped++;
       g_free (oldest);
     }
+}
+
+/* The task's lines, or none. */
+static const TaskerTaskLogLines *
+peek_log_locked (TaskerTask *self)
+{
+  static const TaskerTaskLogLines no_lines = { G_QUEUE_INIT, 0, 0 };
+
+  return self->log != NULL ? self->log : &no_lines;
+}
+
+void
+_tasker_task_log_free (TaskerTaskLogLines *log)
+{
+  g_queue_clear_full (&log->lines, g_free);
+  g_free (log);
 }
 
 void
@@ -146,11 +167,11 @@ _tasker_task_append_log_line (TaskerTask *self,
 }
 
 static char *
-format_marker_locked (TaskerTask *self)
+format_marker (const TaskerTaskLogLines *log)
 {
-  const char *oldest = g_queue_peek_head (&self->log);
+  const char *oldest = log->lines.head->data;
 
-  return g_strdup_printf ("%.12s … %u earlier lines dropped", oldest, self->log_dropped);
+  return g_strdup_printf ("%.12s … %u earlier lines dropped", oldest, log->dropped);
 }
 
 /**
@@ -174,15 +195,17 @@ format_marker_locked (TaskerTask *self)
 char **
 tasker_task_dup_log (TaskerTask *self)
 {
+  const TaskerTaskLogLines *log;
   GPtrArray *lines;
 
   g_return_val_if_fail (TASKER_IS_TASK (self), NULL);
 
   g_mutex_lock (&self->lock);
-  lines = g_ptr_array_sized_new (self->log.length + 2);
-  if (self->log_dropped > 0)
-    g_ptr_array_add (lines, format_marker_locked (self));
-  for (const GList *l = self->log.head; l != NULL; l = l->next)
+  log = peek_log_locked (self);
+  lines = g_ptr_array_sized_new (log->lines.length + 2);
+  if (log->dropped > 0)
+    g_ptr_array_add (lines, format_marker (log));
+  for (const GList *l = log->lines.head; l != NULL; l = l->next)
     g_ptr_array_add (lines, g_strdup (l->data));
   g_mutex_unlock (&self->lock);
 
@@ -220,6 +243,7 @@ tasker_task_dup_log_since (TaskerTask *self,
                            guint64    *next_position,
                            guint64    *n_dropped)
 {
+  const TaskerTaskLogLines *log;
   GPtrArray *lines;
   guint64 first, total;
   const GList *l;
@@ -228,12 +252,13 @@ tasker_task_dup_log_since (TaskerTask *self,
   g_return_val_if_fail (next_position != NULL, NULL);
 
   g_mutex_lock (&self->lock);
-  first = self->log_dropped;
-  total = first + self->log.length;
+  log = peek_log_locked (self);
+  first = log->dropped;
+  total = first + log->lines.length;
   position = CLAMP (position, first, total);
   lines = g_ptr_array_sized_new (total - position + 1);
   /* The new lines are at the end: walk back to the first of them. */
-  l = self->log.tail;
+  l = log->lines.tail;
   for (guint64 i = total; i > position + 1 && l != NULL; i--)
     l = l->prev;
   for (; position < total && l != NULL; l = l->next)
@@ -253,23 +278,25 @@ tasker_task_dup_log_since (TaskerTask *self,
 char *
 _tasker_task_dup_log_text (TaskerTask *self)
 {
+  const TaskerTaskLogLines *log;
   GString *text;
 
   g_mutex_lock (&self->lock);
-  if (self->log.length == 0)
+  log = peek_log_locked (self);
+  if (log->lines.length == 0)
     {
       g_mutex_unlock (&self->lock);
       return NULL;
     }
-  text = g_string_sized_new (self->log_bytes + self->log.length + 64);
-  if (self->log_dropped > 0)
+  text = g_string_sized_new (log->bytes + log->lines.length + 64);
+  if (log->dropped > 0)
     {
-      g_autofree char *marker = format_marker_locked (self);
+      g_autofree char *marker = format_marker (log);
 
       g_string_append (text, marker);
       g_string_append_c (text, '\n');
     }
-  for (const GList *l = self->log.head; l != NULL; l = l->next)
+  for (const GList *l = log->lines.head; l != NULL; l = l->next)
     {
       g_string_append (text, l->data);
       if (l->next != NULL)

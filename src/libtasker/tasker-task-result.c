@@ -72,15 +72,17 @@ tasker_task_propagate_value (TaskerTask  *self,
 
   if (value != NULL)
     {
-      if (G_IS_VALUE (&self->result_value))
+      const TaskerTaskResult *result = self->result;
+
+      if (result != NULL && G_IS_VALUE (&result->value))
         {
-          g_value_init (value, G_VALUE_TYPE (&self->result_value));
-          g_value_copy (&self->result_value, value);
+          g_value_init (value, G_VALUE_TYPE (&result->value));
+          g_value_copy (&result->value, value);
         }
-      else if (self->result_pointer != NULL)
+      else if (result != NULL && result->pointer != NULL)
         {
           g_value_init (value, G_TYPE_POINTER);
-          g_value_set_pointer (value, self->result_pointer);
+          g_value_set_pointer (value, result->pointer);
         }
     }
 
@@ -140,5 +142,5 @@ tasker_task_get_result_pointer (TaskerTask *self)
   if (self->status != TASKER_TASK_STATUS_COMPLETED)
     return NULL;
 
-  return self->result_pointer;
+  return self->result != NULL ? self->result->pointer : NULL;
 }

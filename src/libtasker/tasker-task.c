@@ -90,13 +90,16 @@ clear_message (TaskerTask *self)
 static void
 clear_result (TaskerTask *self)
 {
-  /* The type alone: G_IS_VALUE() is an out-of-line check, on every task's finalize. */
-  if (G_VALUE_TYPE (&self->result_value) != G_TYPE_INVALID)
-    g_value_unset (&self->result_value);
-  if (self->result_destroy != NULL && self->result_pointer != NULL)
-    self->result_destroy (self->result_pointer);
-  self->result_pointer = NULL;
-  self->result_destroy = NULL;
+  TaskerTaskResult *result = g_steal_pointer (&self->result);
+
+  if (result == NULL)
+    return;
+  /* The type alone: G_IS_VALUE() is an out-of-line check. */
+  if (G_VALUE_TYPE (&result->value) != G_TYPE_INVALID)
+    g_value_unset (&result->value);
+  if (result->destroy != NULL && result->pointer != NULL)
+    result->destroy (result->pointer);
+  g_free (result);
 }
 
 static void
@@ -145,8 +148,7 @@ tasker_task_finalize (GObject *object)
   g_clear_pointer (&self->descriptions, g_hash_table_unref);
   clear_message (self);
   g_clear_pointer (&self->shared_message, g_free);
-  if (self->log.length > 0)
-    g_queue_clear_full (&self->log, g_free);
+  g_clear_pointer (&self->log, _tasker_task_log_free);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (tasker_task_parent_class)->finalize (object);
@@ -736,30 +738,44 @@ _tasker_task_free_func_data (TaskerTask *self)
  * sink: nobody else touches it meanwhile, and the manager reads it only
  * after the report. */
 
+static TaskerTaskResult *
+new_result (TaskerTask *self)
+{
+  g_assert (self->result == NULL);
+
+  return self->result = g_new0 (TaskerTaskResult, 1);
+}
+
 void
 _tasker_task_store_result_value (TaskerTask   *self,
                                  const GValue *value)
 {
-  g_value_init (&self->result_value, G_VALUE_TYPE (value));
-  g_value_copy (value, &self->result_value);
+  TaskerTaskResult *result = new_result (self);
+
+  g_value_init (&result->value, G_VALUE_TYPE (value));
+  g_value_copy (value, &result->value);
 }
 
 void
 _tasker_task_store_result_variant (TaskerTask *self,
                                    GVariant   *value)
 {
-  g_value_init (&self->result_value, G_TYPE_VARIANT);
-  g_value_set_variant (&self->result_value, value);
+  TaskerTaskResult *result = new_result (self);
+
+  g_value_init (&result->value, G_TYPE_VARIANT);
+  g_value_set_variant (&result->value, value);
 }
 
-/* Takes @result, freed with @result_destroy when the task is finalized. */
+/* Takes @pointer, freed with @destroy when the task is finalized. */
 void
 _tasker_task_store_result_pointer (TaskerTask     *self,
-                                   gpointer        result,
-                                   GDestroyNotify  result_destroy)
+                                   gpointer        pointer,
+                                   GDestroyNotify  destroy)
 {
-  self->result_pointer = result;
-  self->result_destroy = result_destroy;
+  TaskerTaskResult *result = new_result (self);
+
+  result->pointer = pointer;
+  result->destroy = destroy;
 }
 
 /* Takes @error: the attempt failed. */
