@@ -17,8 +17,8 @@
 #      call) and the tasks-updated emissions meanwhile (main-loop wake-ups per
 #      update interval). Baseline: the same loop in a thread task calling a
 #      Python method that does nothing, so the ratio is the cost of GI.
-#   4. Trivial process tasks on a warm pool (run_process() of
-#      bench_python_funcs.trivial): tasks/s. Baseline: a warm
+#   4. 10,000 trivial process tasks at once on a warm pool (run_process() of
+#      bench_python_funcs.trivial), five runs: tasks/s. Baseline: a warm
 #      multiprocessing.Pool of as many processes, apply_async() of the same
 #      function.
 #   6. (run after 5) A burst of 200 trivial process tasks right after the
@@ -533,7 +533,11 @@ def run_pool_batch(pool, n):
 
 
 def bench_process(manager, quick, reps):
-    n = 100 if quick else 2000
+    # 10,000 tasks and five runs: a run of 2,000 lasted ~30 ms, within the
+    # machine's own noise (one configuration swung 27k–86k tasks/s between
+    # runs of the same build).
+    n = 100 if quick else 10000
+    reps = reps if quick else max(reps, 5)
     workers = manager.props.max_workers
     comment(f"4. {n} trivial process tasks at once on a warm pool of {workers} Python workers, "
             f"{reps} runs per configuration")
