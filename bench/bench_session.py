@@ -55,7 +55,8 @@ def use_build(builddir):
         "GSETTINGS_SCHEMA_DIR": os.path.join(builddir, "data"),
         "GI_TYPELIB_PATH": libdir,
         "LD_LIBRARY_PATH": libdir,
-        "PYTHONPATH": os.path.join(HERE, "..", "src", "libtasker", "python"),
+        "PYTHONPATH": os.pathsep.join([os.path.join(HERE, "..", "src", "libtasker", "python"),
+                                      os.path.join(builddir, "src", "libtasker", "python")]),
         "PYTHONDONTWRITEBYTECODE": "1",
     })
 

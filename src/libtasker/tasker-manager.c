@@ -1130,14 +1130,22 @@ void
 tasker_manager_set_default_options (TaskerManager     *self,
                                     TaskerTaskOptions *options)
 {
+  g_autoptr(TaskerTaskOptions) old_options = NULL;
+  TaskerTaskOptions *new_options;
+
   g_return_if_fail (TASKER_IS_MANAGER (self));
   g_return_if_fail (options == NULL || TASKER_IS_TASK_OPTIONS (options));
 
   if (options != NULL)
     _tasker_task_options_seal (options);
 
+  /* Referenced and let go of outside the lock: a binding's toggle reference
+   * or the old options' destroy notifies may take its interpreter lock, and
+   * a thread that holds that lock may be submitting (docs/python.md). */
+  new_options = options != NULL ? g_object_ref (options) : NULL;
   g_mutex_lock (&self->lock);
-  g_set_object (&self->default_options, options);
+  old_options = g_steal_pointer (&self->default_options);
+  self->default_options = new_options;
   _tasker_policy_clear (&self->default_policy);
   memset (&self->default_policy, 0, sizeof self->default_policy);
   if (options != NULL)

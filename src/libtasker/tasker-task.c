@@ -851,14 +851,19 @@ _tasker_task_sync (TaskerTask *self)
 guint
 _tasker_task_prepare_retry (TaskerTask *self)
 {
+  GCancellable *old_cancellable;
+
   g_mutex_lock (&self->lock);
   self->returned = FALSE;
   self->cancelled_at_return = FALSE;
   g_atomic_int_set (&self->cancel_requested, FALSE);
   g_clear_error (&self->cancel_reason);
-  /* A cancellable that fired stays fired: the next attempt gets a new one. */
-  g_clear_object (&self->cancellable);
+  /* A cancellable that fired stays fired: the next attempt gets a new one.
+   * Let go of outside the lock: its handlers may be a binding's, whose
+   * destroy notifies take the interpreter lock (docs/python.md). */
+  old_cancellable = g_steal_pointer (&self->cancellable);
   g_mutex_unlock (&self->lock);
+  g_clear_object (&old_cancellable);
 
   g_atomic_int_set (&self->run_state, TASKER_RUN_STATE_WAITING);
   g_atomic_int_set (&self->waits_for, TASKER_WAIT_NONE);

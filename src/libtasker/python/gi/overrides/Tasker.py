@@ -348,14 +348,19 @@ def _token_funcs_set(manager):
             manager._tasker_tokens = True
 
 
-def _submit(manager, submit, key, options, outcome, *call):
-    """Registers @outcome under a new token and submits it with @submit."""
+def _submit(manager, submit, submit_held, key, options, outcome, *call):
+    """Registers @outcome under a new token and submits it: with
+    @submit_held(manager, token) when there is neither key nor options and
+    the accelerator is there, else with @submit through GI."""
     if not manager.__dict__.get("_tasker_tokens", False):
         _token_funcs_set(manager)
     token = next(_task_tokens)
     _records[token] = outcome
     try:
-        task = submit(manager, key, options, *call, token)
+        if submit_held is not None and key is None and options is None:
+            task = submit_held(manager, token)
+        else:
+            task = submit(manager, key, options, *call, token)
     except BaseException:
         _records.pop(token, None)
         raise
@@ -628,7 +633,8 @@ class Manager(Tasker.Manager):
         with _pin_lock:
             _thread_waiting += 1
         try:
-            return _submit(self, _run_thread_token, key, options, outcome)
+            return _submit(self, _run_thread_token, _run_thread_token_held, key, options,
+                           outcome)
         except BaseException:
             _thread_task_leaves_waiting(outcome)
             raise
@@ -640,7 +646,8 @@ class Manager(Tasker.Manager):
         if not callable(coro_fn):
             raise TypeError("add_coroutine() needs a coroutine function")
         outcome = _Outcome(coro_fn, args, kwargs, when_done, when_event, coroutine=True)
-        return _submit(self, _run_coroutine_token, key, options, outcome)
+        return _submit(self, _run_coroutine_token, _run_coroutine_token_held, key, options,
+                       outcome)
 
     def run_process(self, func, *args, key=None, when_done=None, when_event=None,
                     options=None, **kwargs):
@@ -669,7 +676,7 @@ class Manager(Tasker.Manager):
             opts = opts.copy() if options is None else opts
             opts.set_worker([sys.executable, _WORKER_SCRIPT])
             opts.props.max_attempts = 1
-        return _submit(self, _run_process_token, key, opts, outcome,
+        return _submit(self, _run_process_token, None, key, opts, outcome,
                        f"{module}:{qualname}", args_variant)
 
     def add_external(self, key=None, options=None, when_done=None, when_event=None):
@@ -704,6 +711,17 @@ Manager = override(Manager)
 _run_thread_token = Tasker.Manager.run_thread_token
 _run_coroutine_token = Tasker.Manager.run_coroutine_token
 _run_process_token = Tasker.Manager.run_process_token
+# A submit through GI lets go of the GIL, and a pool thread waiting to run a
+# Python task takes it: the submitting thread then sleeps until it gets it
+# back. The accelerator (tasker-submit.c) makes the same call with the GIL
+# held, for the common submit without key or options: 1.5 µs instead of 9 µs
+# (docs/python.md). Without it (not built, another Python), all goes via GI.
+try:
+    from . import _tasker_submit
+except ImportError:
+    _tasker_submit = None
+_run_thread_token_held = getattr(_tasker_submit, "run_thread_token", None)
+_run_coroutine_token_held = getattr(_tasker_submit, "run_coroutine_token", None)
 __all__.append("Manager")
 
 
