@@ -734,6 +734,11 @@ def main():
     manager = Tasker.Manager.new(None)
     comment(f"Python {sys.version.split()[0]}, PyGObject {gi.__version__}, "
             f"{os.cpu_count()} CPUs; peak RSS reset per run: {reset_peak_rss()}")
+    from gi.overrides import Tasker as override
+    accelerator = getattr(override, "_tasker_submit", None)
+    comment("the override's accelerator: " + (
+        accelerator.__file__ if accelerator is not None
+        else "not found (submits go through GI; is <build>/src/libtasker/python on PYTHONPATH?)"))
 
     started = time.monotonic()
     bench_burst(manager, quick, reps)

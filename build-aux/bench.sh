@@ -118,13 +118,13 @@ for p in $programs; do
   fi
 done
 
-# The Python rows: the library, typelib and worker of this build, the override
-# from the source tree.
+# The Python rows: the library, typelib, worker and the override's accelerator
+# (gi/overrides/_tasker_submit) of this build, the override from the source tree.
 for p in $python_programs; do
   say "running $p"
   if ! GI_TYPELIB_PATH="$(cd "$builddir" && pwd)/src/libtasker${GI_TYPELIB_PATH:+:$GI_TYPELIB_PATH}" \
        LD_LIBRARY_PATH="$(cd "$builddir" && pwd)/src/libtasker${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-       PYTHONPATH="$srcdir/src/libtasker/python${PYTHONPATH:+:$PYTHONPATH}" \
+       PYTHONPATH="$srcdir/src/libtasker/python:$(cd "$builddir" && pwd)/src/libtasker/python${PYTHONPATH:+:$PYTHONPATH}" \
        PYTHONDONTWRITEBYTECODE=1 \
        timeout 170 "$python" "$srcdir/bench/$p.py" >"$results/$p.tsv" 2>"$results/$p.err"; then
     say "$p FAILED:"
