@@ -182,9 +182,11 @@ coroutine_cb (TaskerContext *context,
 }
 
 static gboolean
-coroutine_cancelled_cb (GCancellable *cancellable,
-                        gpointer      data)
+coroutine_poll_cancelled_cb (gpointer data)
 {
+  if (!tasker_context_is_cancelled (data))
+    return G_SOURCE_CONTINUE;
+
   tasker_context_return_error_if_cancelled (data);
   return G_SOURCE_REMOVE;
 }
@@ -194,11 +196,14 @@ coroutine_until_cancelled_cb (TaskerContext *context,
                               gpointer       data)
 {
   Workload *load = data;
-  GSource *source = g_cancellable_source_new (tasker_context_get_cancellable (context));
+  /* Polled, not a GCancellableSource: GLib 2.74 sometimes never frees one
+   * that another thread cancels while its own context dispatches it (the
+   * source resurrects itself for a handler that has already run). */
+  GSource *source = g_timeout_source_new (1);
 
   watch_check (load->watcher);
   g_atomic_int_inc (&load->watcher->n_coroutine_calls);
-  g_source_set_callback (source, G_SOURCE_FUNC (coroutine_cancelled_cb), g_object_ref (context), g_object_unref);
+  g_source_set_callback (source, coroutine_poll_cancelled_cb, g_object_ref (context), g_object_unref);
   g_source_attach (source, g_main_context_get_thread_default ());
   g_source_unref (source);
   test_gate_arrive (&load->arrivals);

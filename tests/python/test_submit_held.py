@@ -40,12 +40,12 @@ def accelerator():
 
 @pytest.fixture
 def held(monkeypatch):
-    """The accelerator's thread and coroutine submits, counted."""
-    accelerator()
-    assert override._tasker_submit is not None, \
-        "gi.overrides._tasker_submit was not found: is <build>/src/libtasker/python on PYTHONPATH?"
-    thread = Counting(override._tasker_submit.run_thread_token)
-    coroutine = Counting(override._tasker_submit.run_coroutine_token)
+    """The accelerator's thread and coroutine submits the override bound, counted."""
+    module = accelerator()
+    assert override._run_thread_token_held is module.run_thread_token
+    assert override._run_coroutine_token_held is module.run_coroutine_token
+    thread = Counting(override._run_thread_token_held)
+    coroutine = Counting(override._run_coroutine_token_held)
     monkeypatch.setattr(override, "_run_thread_token_held", thread)
     monkeypatch.setattr(override, "_run_coroutine_token_held", coroutine)
     return thread, coroutine
@@ -169,28 +169,32 @@ def test_no_deadlock_with_threads_that_want_the_gil(ctx, manager, held, main_thr
     def options_churner():
         # Default options whose wrapper has attributes of its own: PyGObject keeps it
         # through a toggle reference, notified (under the GIL) when the manager lets it go.
-        while not churning.is_set():
+        # Bounded, so that a failing test cannot leave it running.
+        for _ in range(100000):
+            if churning.is_set():
+                break
             options = Tasker.TaskOptions()
             options.note = "toggle"
             manager.props.default_options = options
 
-    faulthandler.dump_traceback_later(120, exit=True)
+    # Above every bounded wait below (60 s + 7 joins of 10 s).
+    faulthandler.dump_traceback_later(240, exit=True)
     try:
-        threads = [threading.Thread(target=submitter, args=(k * per_thread,))
+        # Daemon threads: a failing test does not keep pytest from ending.
+        threads = [threading.Thread(target=submitter, args=(k * per_thread,), daemon=True)
                    for k in range(n_threads)]
-        threads.append(threading.Thread(target=keyed_submitter))
-        churner = threading.Thread(target=options_churner)
+        threads.append(threading.Thread(target=keyed_submitter, daemon=True))
+        churner = threading.Thread(target=options_churner, daemon=True)
         churner.start()
         for thread in threads:
             thread.start()
         assert iterate_until(ctx, lambda: len(done) == total, timeout=60), len(done)
         churning.set()
-        churner.join(10)
-        assert not churner.is_alive()
-        for thread in threads:
+        for thread in threads + [churner]:
             thread.join(10)
             assert not thread.is_alive()
     finally:
+        churning.set()
         faulthandler.cancel_dump_traceback_later()
 
     assert held[0].calls == per_thread * n_threads

@@ -714,7 +714,7 @@ _run_process_token = Tasker.Manager.run_process_token
 # A submit through GI lets go of the GIL, and a pool thread waiting to run a
 # Python task takes it: the submitting thread then sleeps until it gets it
 # back. The accelerator (tasker-submit.c) makes the same call with the GIL
-# held, for the common submit without key or options: 1.5 µs instead of 9 µs
+# held, for the common submit without key or options: 2 µs instead of 9–12 µs
 # (docs/python.md). Without it (not built, another Python), all goes via GI.
 try:
     from . import _tasker_submit

@@ -22,11 +22,11 @@
 
 #include <tasker.h>
 
-typedef TaskerTask *(*RunTokenFunc) (TaskerManager  *self,
-                                     const char     *key,
-                                     TaskerTaskOptions *options,
-                                     guint64         token,
-                                     GError        **error);
+typedef TaskerTask *(*RunTokenFunc) (TaskerManager      *self,
+                                     const char         *key,
+                                     TaskerTaskOptions  *options,
+                                     guint64             token,
+                                     GError            **error);
 
 /* The wrapper of a new task from @run, or NULL with a Python exception set:
  * the same as the GI call with key and options None. */
@@ -51,7 +51,8 @@ run_token (PyObject     *args,
   task = run (TASKER_MANAGER (pygobject_get (manager)), NULL, NULL, token, &error);
   if (task == NULL)
     {
-      pyg_error_check (&error);
+      if (!pyg_error_check (&error))
+        PyErr_SetString (PyExc_RuntimeError, "the task was refused without an error");
       return NULL;
     }
 
@@ -103,7 +104,8 @@ PyInit__tasker_submit (void)
   Py_DECREF (gobject_module);
 
   /* A submit makes a task: its class is made now, with the GIL let go of,
-   * never under GLib's class-init lock while the GIL is held. */
+   * never under GLib's class-init lock while the GIL is held. The reference
+   * is kept for as long as the process lives, as the module is. */
   Py_BEGIN_ALLOW_THREADS
   g_type_class_ref (TASKER_TYPE_TASK);
   Py_END_ALLOW_THREADS
